@@ -1,0 +1,123 @@
+/**
+ * Byte helpers shared by every module: encodings at the edges, constant-time comparison,
+ * zeroing, randomness. Portable: no Buffer, no node:*.
+ * @internal
+ * @module
+ */
+import { bytesToHex, hexToBytes, randomBytes as nobleRandomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const B64_DECODE = new Int16Array(128).fill(-1);
+for (let i = 0; i < 64; i++) B64_DECODE[B64URL.charCodeAt(i)] = i;
+// standard alphabet too, so decoders accept base64 and base64url alike
+B64_DECODE['+'.charCodeAt(0)] = 62;
+B64_DECODE['/'.charCodeAt(0)] = 63;
+
+/** Cryptographically secure random bytes (WebCrypto `getRandomValues`). */
+export function randomBytes(length: number): Uint8Array {
+  return nobleRandomBytes(length);
+}
+
+/** UTF-8 encode. */
+export function utf8Encode(text: string): Uint8Array {
+  return utf8ToBytes(text);
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+/** UTF-8 decode; throws TypeError on invalid UTF-8. */
+export function utf8Decode(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
+}
+
+/** Lowercase hex. */
+export function toHex(bytes: Uint8Array): string {
+  return bytesToHex(bytes);
+}
+
+/** Parses hex (even length, 0-9a-fA-F); throws TypeError otherwise. */
+export function fromHex(text: string): Uint8Array {
+  return hexToBytes(text);
+}
+
+/** base64url without padding. */
+export function toBase64Url(bytes: Uint8Array): string {
+  let out = '';
+  const n = bytes.length;
+  let i = 0;
+  for (; i + 2 < n; i += 3) {
+    const v = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
+    out += B64URL[v >> 18] + B64URL[(v >> 12) & 63] + B64URL[(v >> 6) & 63] + B64URL[v & 63];
+  }
+  if (n - i === 1) {
+    const v = (bytes[i] as number) << 16;
+    out += B64URL[v >> 18] + B64URL[(v >> 12) & 63];
+  } else if (n - i === 2) {
+    const v = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8);
+    out += B64URL[v >> 18] + B64URL[(v >> 12) & 63] + B64URL[(v >> 6) & 63];
+  }
+  return out;
+}
+
+/**
+ * Decodes base64url or standard base64, padded or not. Throws TypeError on any other character
+ * or an impossible length; non-canonical trailing bits are rejected.
+ */
+export function fromBase64Url(text: string): Uint8Array {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 61 /* = */) end--;
+  if (text.length - end > 2 || end % 4 === 1) throw new TypeError('invalid base64 length');
+  const out = new Uint8Array(Math.floor((end * 3) / 4));
+  let acc = 0;
+  let bits = 0;
+  let o = 0;
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    const v = c < 128 ? (B64_DECODE[c] as number) : -1;
+    if (v < 0) throw new TypeError('invalid base64 character');
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+    }
+  }
+  if ((acc & ((1 << bits) - 1)) !== 0) throw new TypeError('non-canonical base64');
+  return out;
+}
+
+/**
+ * Constant-time equality of two byte arrays (time depends only on the lengths).
+ * Different lengths return false.
+ */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
+  return diff === 0;
+}
+
+/** Constant-time equality of two strings of the same length (e.g. encoded hashes). */
+export function constantTimeEqualString(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+/** Overwrites every given buffer with zeros. JS cannot promise no copy survives (see docs/threat-model.md). */
+export function zeroize(...buffers: (Uint8Array | null | undefined)[]): void {
+  for (const b of buffers) if (b) b.fill(0);
+}
+
+/** Concatenates byte arrays. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,31 @@
+/** What a {@link RateLimiter} says about one request. */
+export interface RateLimitResult {
+  allowed: boolean;
+  /** The limit for the window. */
+  limit: number;
+  /** Requests (cost units) left in the current window after this one. */
+  remaining: number;
+  /** Epoch ms at which `remaining` is back to `limit` (or the next unit frees up). */
+  reset: number;
+}
+
+/** A rate limit: `limit` cost units per `window` milliseconds. */
+export interface RateLimitRule {
+  limit: number;
+  /** Window length in milliseconds. */
+  window: number;
+}
+
+/**
+ * Counts requests per key. `memoryRateLimiter()` is per process; a storage-backed limiter works
+ * across instances.
+ *
+ * @example
+ * ```ts
+ * const r = await limiter.limit('key:abc', { limit: 100, window: 60_000 }, 1, Date.now());
+ * ```
+ */
+export interface RateLimiter {
+  limit(key: string, rule: RateLimitRule, cost: number, now: number): Promise<RateLimitResult>;
+  close?(): Promise<void>;
+}

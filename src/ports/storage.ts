@@ -1,0 +1,251 @@
+import type { JsonObject } from './json.js';
+import type { WrappedKey } from './kms.js';
+
+/** What a record holds: an API key we issued, a secret we hold, or a cryptographic key. */
+export type RecordKind = 'api_key' | 'secret' | 'key';
+
+/** Record-level status. `expired` is set by the rotator once `expiresAt` passes. */
+export type RecordStatus = 'active' | 'disabled' | 'revoked' | 'expired';
+
+/**
+ * Version states, AWS-style: `pending` (published, accepted, not yet primary) → `current`
+ * (primary) → `previous` (still accepted until `retireAt`) → `retired` (never accepted again).
+ */
+export type VersionState = 'pending' | 'current' | 'previous' | 'retired';
+
+/** An AES-256-GCM envelope: the value sealed under a fresh data key, the data key wrapped by the KMS. */
+export interface SealedValue {
+  /** Always `'A256GCM'` in format 1. */
+  alg: 'A256GCM';
+  /** base64url of the 96-bit nonce. */
+  nonce: string;
+  /** base64url of ciphertext with the 128-bit tag appended. */
+  ct: string;
+  /** The data key, wrapped by the KMS. */
+  dek: WrappedKey;
+}
+
+/** One version of a record's material. */
+export interface StoredVersion {
+  /** 1-based, strictly increasing within a record, never reused. */
+  version: number;
+  state: VersionState;
+  createdAt: number;
+  /** When it became `current` (null while pending or never). */
+  activatedAt: number | null;
+  /** Gradual rotation: when a `pending` version is due to become `current`. */
+  promoteAt: number | null;
+  /** When a `previous` version stops being accepted (end of overlap). */
+  retireAt: number | null;
+  /** When it became `retired`. */
+  retiredAt: number | null;
+  /** Keys: RFC 7638 JWK thumbprint (asymmetric) or a random id (symmetric). Null for others. */
+  kid: string | null;
+  /** API keys: base64url HMAC-SHA256(pepper, token). Null for other kinds. */
+  hash: string | null;
+  /** Secrets and keys: the sealed value / private key. Null for API keys and destroyed versions. */
+  sealed: SealedValue | null;
+  /** Asymmetric keys: the public JWK (no private members). */
+  publicJwk: JsonObject | null;
+  /** When `cleanup` destroyed the material (metadata is kept for the audit trail). */
+  destroyedAt: number | null;
+  /** Version-level bookkeeping (e.g. blue-green slot, provider step progress). Never secrets. */
+  data: JsonObject;
+}
+
+/**
+ * A stored record: plain JSON, written and read whole. Kind-specific fields live in `data`
+ * (see docs/architecture.md for each kind's shape).
+ */
+export interface StoredRecord {
+  /** 12 base62 chars, random; for API keys it is also the id inside the token. */
+  id: string;
+  kind: RecordKind;
+  /** Display name (API keys) or the unique handle (secrets and keys, see `uniqueName`). */
+  name: string;
+  /**
+   * When true, `(kind, tenantId, environment, name)` is unique among records that also have
+   * `uniqueName: true`. Secrets and keys set it; API keys do not (many keys may share a name).
+   */
+  uniqueName: boolean;
+  tenantId: string | null;
+  environment: string;
+  ownerId: string | null;
+  status: RecordStatus;
+  /** Compare-and-swap counter. 1 on create; every update writes `expectedRevision + 1`. */
+  revision: number;
+  createdAt: number;
+  updatedAt: number;
+  expiresAt: number | null;
+  /**
+   * The earliest time the rotator has work on this record (rotation, promotion, retirement,
+   * expiry, an expiring notice); null when none. Indexed: `dueForRotation` queries it.
+   */
+  dueAt: number | null;
+  tags: string[];
+  /** Secrets: the registered rotation provider name. */
+  provider: string | null;
+  /** Kind-specific fields (API key prefix, scopes, credits...; key type and algorithm...). */
+  data: JsonObject;
+  /** The caller's metadata. */
+  meta: JsonObject;
+  /** The rotation policy, normalized (durations in ms), or null. */
+  rotation: JsonObject | null;
+  /** Oldest first. */
+  versions: StoredVersion[];
+}
+
+/** Filters for {@link StorageAdapter.list}. Every given filter must match (AND). */
+export interface ListQuery {
+  kind?: RecordKind;
+  /** `undefined`: any tenant. `null`: only records without a tenant. */
+  tenantId?: string | null;
+  environment?: string;
+  status?: RecordStatus;
+  ownerId?: string;
+  /** Records whose `tags` contain this tag. */
+  tag?: string;
+  provider?: string;
+  name?: string;
+  /** 1..1000. */
+  limit: number;
+  /** Opaque, from a previous page. */
+  cursor?: string;
+}
+
+/** A page of results; `cursor` is absent on the last page. */
+export interface Page<T> {
+  items: T[];
+  cursor?: string;
+}
+
+/** Audit event types. Stable names. */
+export type AuditEventType =
+  | 'store.initialized'
+  | 'key.created'
+  | 'key.updated'
+  | 'key.verified'
+  | 'key.verify_failed'
+  | 'key.revoked'
+  | 'key.deleted'
+  | 'key.rotated'
+  | 'key.rolled_back'
+  | 'key.expired'
+  | 'key.exported'
+  | 'key.used'
+  | 'version.promoted'
+  | 'version.retired'
+  | 'version.destroyed'
+  | 'secret.set'
+  | 'secret.read'
+  | 'secret.rolled_back'
+  | 'secret.deleted'
+  | 'rotation.started'
+  | 'rotation.step'
+  | 'rotation.failed'
+  | 'rotation.policy_set'
+  | 'kms.rewrapped'
+  | 'backup.exported'
+  | 'backup.imported';
+
+/**
+ * An audit event as the manager hands it to {@link StorageAdapter.appendAudit}.
+ * `digest` = hex SHA-256 of the canonical JSON of every other field (see `auditDigest`).
+ * Never contains a secret, token, hash or key material.
+ */
+export interface AuditEventInput {
+  /** Random id (base62). */
+  id: string;
+  at: number;
+  type: AuditEventType;
+  keyId: string | null;
+  kind: RecordKind | null;
+  version: number | null;
+  tenantId: string | null;
+  /** Who did it: caller-supplied actor string, or null. */
+  actor: string | null;
+  /** Request context: ip, userAgent... */
+  context: JsonObject;
+  /** Event details (reason, scopes asked, failure code...). */
+  data: JsonObject;
+  digest: string;
+}
+
+/**
+ * A stored audit event. The adapter assigns `seq` (1, 2, 3... with no gaps) and the chain
+ * atomically: `prevHash` is the previous event's `hash` (64 zeros for seq 1) and
+ * `hash = chainHash(prevHash, seq, digest)`. Concurrent appends must still form one chain.
+ */
+export interface AuditEvent extends AuditEventInput {
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
+/** Filters for {@link StorageAdapter.listAudit}; results are in ascending `seq`. */
+export interface AuditQuery {
+  keyId?: string;
+  type?: AuditEventType;
+  /** Inclusive lower bound on `at`. */
+  since?: number;
+  /** Exclusive upper bound on `at`. */
+  until?: number;
+  /** Only events with seq greater than this. */
+  afterSeq?: number;
+  /** 1..1000. */
+  limit: number;
+  cursor?: string;
+}
+
+/** Key-value metadata with compare-and-swap: store id, wrapped pepper, KMS canary, KMS params. */
+export interface MetaStore {
+  getMeta(key: string): Promise<string | null>;
+  /**
+   * Sets `key`. With `expected` given, writes only if the current value equals it
+   * (`null`: only if absent), else throws `ERR_CONFLICT`.
+   */
+  setMeta(key: string, value: string, options?: { expected?: string | null }): Promise<void>;
+}
+
+/**
+ * Where records, audit events and metadata live. Every method is atomic. Returned records are
+ * read-only to callers (keywarden never mutates one; it builds a new object to update): an adapter
+ * may return deeply frozen shared objects (the memory adapter does, so reads cost no copy), but a
+ * record passed to `create`/`update` must be copied, so later changes by the caller never reach the store.
+ * Errors: `ERR_ALREADY_EXISTS`, `ERR_CONFLICT` as documented; anything else is `ERR_STORAGE`.
+ * Run `testStorageAdapter` from `keywarden/testing` against an implementation.
+ *
+ * @example
+ * ```ts
+ * const km = createKeyManager({ storage: memoryStorage(), kms });
+ * ```
+ */
+export interface StorageAdapter extends MetaStore {
+  /** Stable adapter name for diagnostics, e.g. `'memory'`, `'file'`, `'postgres'`. */
+  readonly name: string;
+  init?(): Promise<void>;
+  close?(): Promise<void>;
+  get(id: string): Promise<StoredRecord | null>;
+  /** The record with `uniqueName: true` and this kind, name, tenant and environment. */
+  findByName(
+    name: string,
+    where: { kind: RecordKind; environment: string; tenantId: string | null },
+  ): Promise<StoredRecord | null>;
+  /** Ordered by `(createdAt, id)` ascending; a cursor stays valid across inserts and deletes. */
+  list(query: ListQuery): Promise<Page<StoredRecord>>;
+  /** `ERR_ALREADY_EXISTS` on an id clash or a unique-name clash. */
+  create(record: StoredRecord): Promise<void>;
+  /**
+   * Replaces the record if its stored revision equals `expectedRevision`, else `ERR_CONFLICT`
+   * (`ERR_NOT_FOUND` if absent). `record.revision` must be `expectedRevision + 1`.
+   * A rename that clashes gives `ERR_ALREADY_EXISTS`.
+   */
+  update(record: StoredRecord, options: { expectedRevision: number }): Promise<void>;
+  /** True if it existed. With `expectedRevision`, `ERR_CONFLICT` when it differs. */
+  delete(id: string, options?: { expectedRevision?: number }): Promise<boolean>;
+  /** Records with `dueAt !== null && dueAt <= before`, by `dueAt` then `id`, at most `limit`. */
+  dueForRotation(before: number, limit: number): Promise<StoredRecord[]>;
+  /** Appends in order, assigning `seq`, `prevHash`, `hash` atomically (one chain across writers). */
+  appendAudit(events: AuditEventInput[]): Promise<void>;
+  listAudit(query: AuditQuery): Promise<Page<AuditEvent>>;
+}

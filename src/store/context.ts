@@ -1,0 +1,60 @@
+/**
+ * What every store view (apiKeys, secrets, keys, audit, backup, rotator) is given by the manager.
+ * Types only; `createStoreContext` in `./manager-context.ts` builds it.
+ * @internal
+ * @module
+ */
+import type { Duration } from '../duration.js';
+import type { Clock } from '../ports/clock.js';
+import type { JsonObject } from '../ports/json.js';
+import type { KmsAdapter } from '../ports/kms.js';
+import type { KeyEvent } from '../ports/notifier.js';
+import type { RateLimiter } from '../ports/rate-limiter.js';
+import type { AuditEventType, RecordKind, StorageAdapter } from '../ports/storage.js';
+
+/** Options after defaults are applied. */
+export interface ResolvedOptions {
+  apiKeyPrefix: string;
+  /** Default API key lifetime in ms; null = never expires. */
+  expiresIn: number | null;
+  verifications: 'failures' | 'all' | 'none';
+}
+
+/** State created or loaded once per store by `ready()`. */
+export interface StoreState {
+  /** Random id of this store, kept in meta `store.id`; bound into every envelope's associated data. */
+  storeId: string;
+  /** HMAC-SHA256 of `token` under the store's pepper, base64url. Fast (precomputed key state). */
+  hashToken(token: string): string;
+}
+
+/** An audit event as a view describes it; the context fills id, at, digest. */
+export interface AuditDraft {
+  type: AuditEventType;
+  keyId: string | null;
+  kind: RecordKind | null;
+  version?: number | null;
+  tenantId?: string | null;
+  actor?: string | null;
+  context?: JsonObject;
+  data?: JsonObject;
+}
+
+/** Shared services of one manager. */
+export interface StoreContext {
+  readonly storage: StorageAdapter;
+  readonly kms: KmsAdapter;
+  readonly clock: Clock;
+  readonly options: ResolvedOptions;
+  readonly rateLimiter: RateLimiter;
+  /** Runs init once (lazily); rejects with ERR_MASTER_KEY_MISMATCH on a wrong master key, ERR_CLOSED after close. */
+  ready(): Promise<StoreState>;
+  /** Writes audit events (one batch, in order). Throws `ERR_AUDIT` if the write fails: callers fail closed. */
+  audit(drafts: AuditDraft | AuditDraft[]): Promise<void>;
+  /** Fire-and-forget; a notifier failure is swallowed (never fails or awaits the caller). */
+  notify(event: KeyEvent): void;
+  /** A new random record id (12 base62). */
+  newId(): string;
+  /** Converts a Duration, naming `field` on error. */
+  duration(value: Duration, field: string): number;
+}

@@ -1,0 +1,26 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    errors: 'src/errors.ts',
+    'adapters/memory': 'src/adapters/memory.ts',
+    'adapters/file': 'src/adapters/file.ts',
+    'adapters/postgres': 'src/adapters/postgres.ts',
+    'adapters/supabase': 'src/adapters/supabase.ts',
+    'kms/index': 'src/kms/index.ts',
+    'notifiers/index': 'src/notifiers/index.ts',
+    'testing/index': 'src/testing/index.ts',
+    'middleware/index': 'src/middleware/index.ts',
+    'cli/main': 'src/cli/main.ts',
+  },
+  format: ['esm'],
+  target: 'node20',
+  platform: 'neutral',
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  splitting: true,
+  treeshake: true,
+  external: [/^node:/, 'postgres'],
+});
