@@ -1,0 +1,398 @@
+/**
+ * An in-memory {@link StorageAdapter}: for tests, demos and single-process use. Data lives in the
+ * process and is gone when it exits.
+ * @module
+ */
+import { KeywardenError, validationError } from '../errors.js';
+import { chainEvents } from '../internal/audit-chain.js';
+import { fromBase64Url, toBase64Url, utf8Decode, utf8Encode } from '../internal/bytes.js';
+import type {
+  AuditEvent,
+  AuditEventInput,
+  AuditQuery,
+  ListQuery,
+  Page,
+  RecordKind,
+  StorageAdapter,
+  StoredRecord,
+} from '../ports/storage.js';
+
+/** The adapter returned by {@link memoryStorage}: a {@link StorageAdapter} plus test helpers. */
+export interface MemoryStorage extends StorageAdapter {
+  readonly name: 'memory';
+  /** A no-op: the store is ready when created. */
+  init(): Promise<void>;
+  /** A no-op that keeps the data, so the same store can be used again (e.g. to simulate a restart). */
+  close(): Promise<void>;
+  /** Number of records held. */
+  readonly size: number;
+}
+
+const KINDS: ReadonlySet<unknown> = new Set(['api_key', 'secret', 'key']);
+const STATUSES: ReadonlySet<unknown> = new Set(['active', 'disabled', 'revoked', 'expired']);
+const invalid = (field: string, what: string): KeywardenError => validationError(field, `must be ${what}`);
+
+/**
+ * Copies a JSON value into a deeply frozen one, with JSON semantics (undefined members dropped,
+ * -0 stored as 0); anything that is not plain JSON is `ERR_VALIDATION` naming its path.
+ */
+function frozenJson(value: unknown, path: string): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw invalid(path, 'a finite number');
+    return value === 0 ? 0 : value;
+  }
+  if (Array.isArray(value)) {
+    const out = value.map((v, i) => frozenJson(v === undefined ? null : v, `${path}.${i}`));
+    return Object.freeze(out);
+  }
+  if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) throw invalid(path, 'a plain JSON object');
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (v === undefined) continue;
+      const copy = frozenJson(v, `${path}.${k}`);
+      // an own "__proto__" member (as JSON.parse makes) must stay data, not become the prototype
+      if (k === '__proto__')
+        Object.defineProperty(out, k, { value: copy, enumerable: true, writable: true, configurable: true });
+      else out[k] = copy;
+    }
+    return Object.freeze(out);
+  }
+  throw invalid(path, 'JSON');
+}
+
+function checkFields(o: Record<string, unknown>, root: string, spec: Record<string, string>): void {
+  for (const [field, type] of Object.entries(spec)) {
+    const v = o[field];
+    const ok =
+      (type.includes('null') && v === null) ||
+      (type.startsWith('string') && typeof v === 'string') ||
+      (type.startsWith('int') && Number.isSafeInteger(v)) ||
+      (type.startsWith('bool') && typeof v === 'boolean') ||
+      (type.startsWith('object') && typeof v === 'object' && v !== null && !Array.isArray(v)) ||
+      (type.startsWith('array') && Array.isArray(v));
+    if (!ok) throw invalid(`${root}.${field}`, `${type.replace('|null', ' or null')}`);
+  }
+}
+
+const RECORD_FIELDS: Record<string, string> = {
+  id: 'string',
+  name: 'string',
+  uniqueName: 'boolean',
+  tenantId: 'string|null',
+  environment: 'string',
+  ownerId: 'string|null',
+  revision: 'integer',
+  createdAt: 'integer',
+  updatedAt: 'integer',
+  expiresAt: 'integer|null',
+  dueAt: 'integer|null',
+  tags: 'array',
+  provider: 'string|null',
+  data: 'object',
+  meta: 'object',
+  rotation: 'object|null',
+  versions: 'array',
+};
+
+/** Validates the fields the adapter indexes or orders by, and returns a frozen JSON copy. */
+function freezeRecord(input: unknown): StoredRecord {
+  if (typeof input !== 'object' || input === null) throw invalid('record', 'an object');
+  const o = input as Record<string, unknown>;
+  checkFields(o, 'record', RECORD_FIELDS);
+  if (!KINDS.has(o['kind'])) throw invalid('record.kind', "'api_key', 'secret' or 'key'");
+  if (!STATUSES.has(o['status'])) throw invalid('record.status', 'a record status');
+  if (o['id'] === '') throw invalid('record.id', 'non-empty');
+  if ((o['tags'] as unknown[]).some((t) => typeof t !== 'string')) throw invalid('record.tags', 'strings');
+  return frozenJson(o, 'record') as StoredRecord;
+}
+
+const AUDIT_FIELDS: Record<string, string> = {
+  id: 'string',
+  at: 'integer',
+  type: 'string',
+  keyId: 'string|null',
+  digest: 'string',
+  context: 'object',
+  data: 'object',
+};
+
+function freezeAuditInput(input: unknown, index: number): AuditEventInput {
+  if (typeof input !== 'object' || input === null) throw invalid(`events.${index}`, 'an object');
+  checkFields(input as Record<string, unknown>, `events.${index}`, AUDIT_FIELDS);
+  return frozenJson(input, `events.${index}`) as AuditEventInput;
+}
+
+/** The unique-name index key. */
+function nameKey(r: {
+  kind: RecordKind;
+  tenantId: string | null;
+  environment: string;
+  name: string;
+}): string {
+  return JSON.stringify([r.kind, r.tenantId, r.environment, r.name]);
+}
+
+function compareKey(aTime: number, aId: string, bTime: number, bId: string): number {
+  if (aTime !== bTime) return aTime < bTime ? -1 : 1;
+  return aId < bId ? -1 : aId > bId ? 1 : 0;
+}
+
+/** Index of the first element of `sorted` strictly after `(time, id)`. */
+function upperBound(sorted: readonly StoredRecord[], time: number, id: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const r = sorted[mid] as StoredRecord;
+    if (compareKey(r.createdAt, r.id, time, id) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function encodeCursor(value: unknown): string {
+  return toBase64Url(utf8Encode(JSON.stringify(value)));
+}
+
+function decodeCursor(cursor: string): unknown {
+  try {
+    return JSON.parse(utf8Decode(fromBase64Url(cursor)));
+  } catch {
+    throw validationError('cursor', 'is not a cursor from this adapter');
+  }
+}
+
+function decodeListCursor(cursor: string): { createdAt: number; id: string } {
+  const v = decodeCursor(cursor) as { createdAt?: unknown; id?: unknown } | null;
+  if (
+    typeof v !== 'object' ||
+    v === null ||
+    Array.isArray(v) ||
+    typeof v.createdAt !== 'number' ||
+    !Number.isFinite(v.createdAt) ||
+    typeof v.id !== 'string'
+  ) {
+    throw validationError('cursor', 'is not a cursor from this adapter');
+  }
+  return { createdAt: v.createdAt, id: v.id };
+}
+
+function decodeAuditCursor(cursor: string): number {
+  const v = decodeCursor(cursor) as { seq?: unknown } | null;
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || !Number.isSafeInteger(v.seq)) {
+    throw validationError('cursor', 'is not a cursor from this adapter');
+  }
+  return Math.max(0, v.seq as number);
+}
+
+function checkLimit(limit: unknown): number {
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw validationError('limit', 'must be an integer from 1 to 1000');
+  }
+  return limit;
+}
+
+function matches(r: StoredRecord, q: ListQuery): boolean {
+  return (
+    (q.kind === undefined || r.kind === q.kind) &&
+    (q.tenantId === undefined || r.tenantId === q.tenantId) &&
+    (q.environment === undefined || r.environment === q.environment) &&
+    (q.status === undefined || r.status === q.status) &&
+    (q.ownerId === undefined || r.ownerId === q.ownerId) &&
+    (q.tag === undefined || r.tags.includes(q.tag)) &&
+    (q.provider === undefined || r.provider === q.provider) &&
+    (q.name === undefined || r.name === q.name)
+  );
+}
+
+function auditMatches(e: AuditEvent, q: AuditQuery): boolean {
+  return (
+    (q.keyId === undefined || e.keyId === q.keyId) &&
+    (q.type === undefined || e.type === q.type) &&
+    (q.since === undefined || e.at >= q.since) &&
+    (q.until === undefined || e.at < q.until)
+  );
+}
+
+/**
+ * Creates an in-memory storage adapter. Every operation runs synchronously inside its async
+ * function, so each is atomic. Records are copied on write (a clone that also checks the value is
+ * plain JSON, with JSON semantics) and deeply frozen;
+ * reads (`get`, `findByName`, `list`, `dueForRotation`) return the frozen stored object itself, so
+ * the hot path (`get` on every API-key verification) costs no copy. Mutating a returned record
+ * throws in strict mode. `close()` is a no-op and keeps the data, so a new manager can reopen the
+ * same store (handy to simulate a restart in tests). Use it for tests and single-process apps; use
+ * the file or Postgres adapter to keep data.
+ *
+ * @example
+ * ```ts
+ * import { createKeyManager } from 'keywarden';
+ * import { memoryStorage } from 'keywarden/adapters/memory';
+ * import { localKms, generateMasterKey } from 'keywarden/kms';
+ *
+ * const km = createKeyManager({ storage: memoryStorage(), kms: localKms({ masterKey: generateMasterKey() }) });
+ * ```
+ * @throws never; its methods throw `ERR_ALREADY_EXISTS`, `ERR_CONFLICT`, `ERR_NOT_FOUND` and
+ *   `ERR_VALIDATION` (bad limit, cursor, revision or record shape) as the port documents.
+ */
+export function memoryStorage(): MemoryStorage {
+  const records = new Map<string, StoredRecord>();
+  /** Unique-name index: nameKey(record) -> id. */
+  const names = new Map<string, string>();
+  /** Every record, sorted by (createdAt, id). */
+  const sorted: StoredRecord[] = [];
+  const audit: AuditEvent[] = [];
+  const meta = new Map<string, string>();
+
+  const indexOf = (r: StoredRecord): number => upperBound(sorted, r.createdAt, r.id) - 1;
+
+  function insert(r: StoredRecord): void {
+    records.set(r.id, r);
+    if (r.uniqueName) names.set(nameKey(r), r.id);
+    sorted.splice(upperBound(sorted, r.createdAt, r.id), 0, r);
+  }
+
+  function remove(r: StoredRecord): void {
+    records.delete(r.id);
+    if (r.uniqueName) names.delete(nameKey(r));
+    const i = indexOf(r);
+    if (sorted[i] === r) sorted.splice(i, 1);
+  }
+
+  function nameTaken(r: StoredRecord, selfId: string | null): boolean {
+    if (!r.uniqueName) return false;
+    const owner = names.get(nameKey(r));
+    return owner !== undefined && owner !== selfId;
+  }
+
+  return {
+    name: 'memory',
+    get size() {
+      return records.size;
+    },
+    async init() {},
+    async close() {},
+
+    async get(id) {
+      return records.get(id) ?? null;
+    },
+
+    async findByName(name, where) {
+      if (typeof where !== 'object' || where === null) throw invalid('where', 'an object');
+      const id = names.get(nameKey({ ...where, name }));
+      return id === undefined ? null : (records.get(id) ?? null);
+    },
+
+    async list(query): Promise<Page<StoredRecord>> {
+      const limit = checkLimit(query.limit);
+      let i = 0;
+      if (query.cursor !== undefined) {
+        const c = decodeListCursor(query.cursor);
+        i = upperBound(sorted, c.createdAt, c.id);
+      }
+      const items: StoredRecord[] = [];
+      for (; i < sorted.length; i++) {
+        const r = sorted[i] as StoredRecord;
+        if (!matches(r, query)) continue;
+        if (items.length === limit) {
+          const last = items[items.length - 1] as StoredRecord;
+          return { items, cursor: encodeCursor({ createdAt: last.createdAt, id: last.id }) };
+        }
+        items.push(r);
+      }
+      return { items };
+    },
+
+    async create(input) {
+      const record = freezeRecord(input);
+      if (records.has(record.id)) {
+        throw new KeywardenError('ERR_ALREADY_EXISTS', 'a record with this id already exists');
+      }
+      if (nameTaken(record, null)) {
+        throw new KeywardenError('ERR_ALREADY_EXISTS', 'a record with this name already exists');
+      }
+      insert(record);
+    },
+
+    async update(input, options) {
+      const expectedRevision = options?.expectedRevision;
+      if (!Number.isSafeInteger(expectedRevision)) {
+        throw validationError('expectedRevision', 'must be an integer');
+      }
+      const record = freezeRecord(input);
+      const current = records.get(record.id);
+      if (current === undefined) throw new KeywardenError('ERR_NOT_FOUND', 'record not found');
+      if (current.revision !== expectedRevision) {
+        throw new KeywardenError('ERR_CONFLICT', 'the record changed since it was read');
+      }
+      if (record.revision !== expectedRevision + 1) {
+        throw validationError('record.revision', 'must be expectedRevision + 1');
+      }
+      if (nameTaken(record, record.id)) {
+        throw new KeywardenError('ERR_ALREADY_EXISTS', 'a record with this name already exists');
+      }
+      remove(current);
+      insert(record);
+    },
+
+    async delete(id, options) {
+      const current = records.get(id);
+      if (current === undefined) return false;
+      const expected = options?.expectedRevision;
+      if (expected !== undefined && current.revision !== expected) {
+        throw new KeywardenError('ERR_CONFLICT', 'the record changed since it was read');
+      }
+      remove(current);
+      return true;
+    },
+
+    async dueForRotation(before, limit) {
+      if (!Number.isInteger(limit) || limit < 0)
+        throw validationError('limit', 'must be a non-negative integer');
+      const due: StoredRecord[] = [];
+      for (const r of sorted) if (r.dueAt !== null && r.dueAt <= before) due.push(r);
+      due.sort((a, b) => compareKey(a.dueAt as number, a.id, b.dueAt as number, b.id));
+      return due.slice(0, limit);
+    },
+
+    async appendAudit(events: AuditEventInput[]) {
+      if (!Array.isArray(events)) throw invalid('events', 'an array');
+      const copies = events.map((e, i) => freezeAuditInput(e, i));
+      const last = audit[audit.length - 1];
+      for (const e of chainEvents(last ?? null, copies)) audit.push(Object.freeze(e));
+    },
+
+    async listAudit(query): Promise<Page<AuditEvent>> {
+      const limit = checkLimit(query.limit);
+      let after = query.afterSeq ?? 0;
+      if (query.cursor !== undefined) after = Math.max(after, decodeAuditCursor(query.cursor));
+      const items: AuditEvent[] = [];
+      for (let i = Math.max(0, Math.floor(after)); i < audit.length; i++) {
+        const e = audit[i] as AuditEvent;
+        if (!auditMatches(e, query)) continue;
+        if (items.length === limit) {
+          return { items, cursor: encodeCursor({ seq: (items[items.length - 1] as AuditEvent).seq }) };
+        }
+        items.push(e);
+      }
+      return { items };
+    },
+
+    async getMeta(key) {
+      return meta.get(key) ?? null;
+    },
+
+    async setMeta(key, value, options) {
+      if (typeof key !== 'string' || typeof value !== 'string') {
+        throw validationError(typeof key !== 'string' ? 'key' : 'value', 'must be a string');
+      }
+      if (options?.expected !== undefined && (meta.get(key) ?? null) !== options.expected) {
+        throw new KeywardenError('ERR_CONFLICT', 'the metadata value changed since it was read');
+      }
+      meta.set(key, value);
+    },
+  };
+}
