@@ -46,14 +46,18 @@ export function toBase64Url(bytes: Uint8Array): string {
   let i = 0;
   for (; i + 2 < n; i += 3) {
     const v = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
-    out += B64URL[v >> 18] + B64URL[(v >> 12) & 63] + B64URL[(v >> 6) & 63] + B64URL[v & 63];
+    out +=
+      B64URL.charAt(v >> 18) +
+      B64URL.charAt((v >> 12) & 63) +
+      B64URL.charAt((v >> 6) & 63) +
+      B64URL.charAt(v & 63);
   }
   if (n - i === 1) {
     const v = (bytes[i] as number) << 16;
-    out += B64URL[v >> 18] + B64URL[(v >> 12) & 63];
+    out += B64URL.charAt(v >> 18) + B64URL.charAt((v >> 12) & 63);
   } else if (n - i === 2) {
     const v = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8);
-    out += B64URL[v >> 18] + B64URL[(v >> 12) & 63] + B64URL[(v >> 6) & 63];
+    out += B64URL.charAt(v >> 18) + B64URL.charAt((v >> 12) & 63) + B64URL.charAt((v >> 6) & 63);
   }
   return out;
 }

@@ -1,0 +1,218 @@
+/**
+ * Key derivation: HKDF (RFC 5869), PBKDF2 (RFC 8018), scrypt (RFC 7914), Argon2id (RFC 9106),
+ * all through noble. The slow ones run in noble's async variants, which yield to the event loop.
+ * Strings are UTF-8 encoded; encoded copies are zeroed after use (caller buffers are not touched).
+ * @module
+ */
+import { argon2idAsync } from '@noble/hashes/argon2.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { pbkdf2Async } from '@noble/hashes/pbkdf2.js';
+import { scryptAsync } from '@noble/hashes/scrypt.js';
+import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
+import { z } from 'zod';
+import { KeywardenError, validationError } from '../errors.js';
+import { utf8Encode, zeroize } from '../internal/bytes.js';
+import { parseInput } from '../internal/validate.js';
+
+/** Bytes or a string (UTF-8 encoded). */
+export type KeyMaterialInput = Uint8Array | string;
+/** Hashes HKDF and PBKDF2 can use. */
+export type DeriveHash = 'SHA-256' | 'SHA-384' | 'SHA-512';
+
+/** Parameters of {@link deriveKey}, one shape per method. `length` is in bytes (16–64). */
+export type DeriveKeyParams =
+  | {
+      method: 'hkdf';
+      ikm: KeyMaterialInput;
+      salt?: KeyMaterialInput;
+      info?: KeyMaterialInput;
+      length: number;
+      hash?: DeriveHash;
+    }
+  | {
+      method: 'pbkdf2';
+      password: KeyMaterialInput;
+      salt: KeyMaterialInput;
+      iterations: number;
+      length: number;
+      hash?: DeriveHash;
+    }
+  | {
+      method: 'scrypt';
+      password: KeyMaterialInput;
+      salt: KeyMaterialInput;
+      N: number;
+      r: number;
+      p: number;
+      length: number;
+    }
+  | {
+      method: 'argon2id';
+      password: KeyMaterialInput;
+      salt: KeyMaterialInput;
+      t: number;
+      m: number;
+      p: number;
+      length: number;
+      /** Optional secret value K (RFC 9106 §3.1), e.g. a server-side pepper. */
+      secret?: KeyMaterialInput;
+      /** Optional associated data X (RFC 9106 §3.1). */
+      associatedData?: KeyMaterialInput;
+    };
+
+/** Bounds enforced by {@link deriveKey}. */
+export const DERIVE_LIMITS = Object.freeze({
+  length: [16, 64],
+  saltBytes: [8, 1024],
+  ikmBytes: [16, 4096],
+  passwordBytes: [1, 4096],
+  infoBytes: [0, 1024],
+  pbkdf2Iterations: [1_000, 10_000_000],
+  scryptLog2N: [10, 22],
+  scryptR: [1, 32],
+  scryptP: [1, 16],
+  /** scrypt memory, 128 · r · (N + p) bytes. */
+  scryptMaxMemory: 1024 ** 3,
+  argon2T: [1, 100],
+  /** Argon2 memory in KiB: at least 8 · p, at most 1 GiB. */
+  argon2M: [8, 1024 * 1024],
+  argon2P: [1, 16],
+  argon2SecretBytes: [1, 1024],
+} as const);
+
+const HASHES = { 'SHA-256': sha256, 'SHA-384': sha384, 'SHA-512': sha512 } as const;
+const L = DERIVE_LIMITS;
+const material = z.union([z.string(), z.instanceof(Uint8Array)]);
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const length = int(L.length[0], L.length[1]);
+const hash = z.enum(['SHA-256', 'SHA-384', 'SHA-512']).optional();
+
+const schema = z.discriminatedUnion('method', [
+  z.strictObject({
+    method: z.literal('hkdf'),
+    ikm: material,
+    salt: material.optional(),
+    info: material.optional(),
+    length,
+    hash,
+  }),
+  z.strictObject({
+    method: z.literal('pbkdf2'),
+    password: material,
+    salt: material,
+    iterations: int(L.pbkdf2Iterations[0], L.pbkdf2Iterations[1]),
+    length,
+    hash,
+  }),
+  z.strictObject({
+    method: z.literal('scrypt'),
+    password: material,
+    salt: material,
+    N: int(2 ** L.scryptLog2N[0], 2 ** L.scryptLog2N[1]).refine(
+      (n) => (n & (n - 1)) === 0,
+      'must be a power of two',
+    ),
+    r: int(L.scryptR[0], L.scryptR[1]),
+    p: int(L.scryptP[0], L.scryptP[1]),
+    length,
+  }),
+  z.strictObject({
+    method: z.literal('argon2id'),
+    password: material,
+    salt: material,
+    t: int(L.argon2T[0], L.argon2T[1]),
+    m: int(L.argon2M[0], L.argon2M[1]),
+    p: int(L.argon2P[0], L.argon2P[1]),
+    length,
+    secret: material.optional(),
+    associatedData: material.optional(),
+  }),
+]);
+
+/** Bytes of `input`, plus whether we own (and must zero) them. */
+function bytesOf(input: KeyMaterialInput, field: string, [min, max]: readonly [number, number]) {
+  const owned = typeof input === 'string';
+  const bytes = owned ? utf8Encode(input) : input;
+  if (bytes.length < min || bytes.length > max) {
+    if (owned) zeroize(bytes);
+    throw validationError(`params.${field}`, `must be ${min}-${max} bytes`);
+  }
+  return { bytes, owned };
+}
+
+/**
+ * Derives `length` bytes of key material.
+ *
+ * @example
+ * ```ts
+ * const key = await deriveKey({ method: 'hkdf', ikm: sharedSecret, info: 'keywarden/v1/aes', length: 32 });
+ * const pw = await deriveKey({ method: 'argon2id', password: 'hunter2', salt, t: 3, m: 65536, p: 1, length: 32 });
+ * ```
+ * @throws KeywardenError `ERR_VALIDATION` naming the bad parameter (`params.iterations`,
+ *   `params.salt`, `params.N`, `params.m`, …).
+ */
+export async function deriveKey(params: DeriveKeyParams): Promise<Uint8Array> {
+  const p = parseInput(schema, params, 'params');
+  const owned: Uint8Array[] = [];
+  const take = (input: KeyMaterialInput | undefined, field: string, range: readonly [number, number]) => {
+    if (input === undefined) return undefined;
+    const r = bytesOf(input, field, range);
+    if (r.owned) owned.push(r.bytes);
+    return r.bytes;
+  };
+  try {
+    switch (p.method) {
+      case 'hkdf': {
+        const ikm = take(p.ikm, 'ikm', L.ikmBytes) as Uint8Array;
+        const salt = take(p.salt, 'salt', [0, L.saltBytes[1]]);
+        const info = take(p.info, 'info', L.infoBytes);
+        return hkdf(HASHES[p.hash ?? 'SHA-256'], ikm, salt, info, p.length);
+      }
+      case 'pbkdf2': {
+        const password = take(p.password, 'password', L.passwordBytes) as Uint8Array;
+        const salt = take(p.salt, 'salt', L.saltBytes) as Uint8Array;
+        return await pbkdf2Async(HASHES[p.hash ?? 'SHA-256'], password, salt, {
+          c: p.iterations,
+          dkLen: p.length,
+        });
+      }
+      case 'scrypt': {
+        if (128 * p.r * (p.N + p.p) > L.scryptMaxMemory) {
+          throw validationError('params.N', 'with r needs more than 1 GiB (128 * r * (N + p))');
+        }
+        const password = take(p.password, 'password', L.passwordBytes) as Uint8Array;
+        const salt = take(p.salt, 'salt', L.saltBytes) as Uint8Array;
+        return await scryptAsync(password, salt, {
+          N: p.N,
+          r: p.r,
+          p: p.p,
+          dkLen: p.length,
+          maxmem: L.scryptMaxMemory + 1,
+        });
+      }
+      case 'argon2id': {
+        if (p.m < 8 * p.p) throw validationError('params.m', 'must be at least 8 * p KiB');
+        const password = take(p.password, 'password', L.passwordBytes) as Uint8Array;
+        const salt = take(p.salt, 'salt', L.saltBytes) as Uint8Array;
+        const key = take(p.secret, 'secret', L.argon2SecretBytes);
+        const personalization = take(p.associatedData, 'associatedData', L.infoBytes);
+        return await argon2idAsync(password, salt, {
+          t: p.t,
+          m: p.m,
+          p: p.p,
+          dkLen: p.length,
+          ...(key ? { key } : {}),
+          ...(personalization ? { personalization } : {}),
+        });
+      }
+    }
+  } catch (error) {
+    if (error instanceof KeywardenError) throw error;
+    throw new KeywardenError('ERR_VALIDATION', `params rejected by ${p.method}`, {
+      field: 'params',
+      cause: error,
+    });
+  } finally {
+    zeroize(...owned);
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Asymmetric key pairs as JWKs: Ed25519 and ECDSA (P-256, P-384, secp256k1) through noble,
+ * RSA through WebCrypto. `kid` is the RFC 7638 thumbprint of the public key.
+ * @module
+ */
+import { z } from 'zod';
+import { KeywardenError } from '../errors.js';
+import { toBase64Url, zeroize } from '../internal/bytes.js';
+import { parseInput } from '../internal/validate.js';
+import { EC_CURVES, ed25519 } from './curves.js';
+import { jwkThumbprint } from './jwk.js';
+import type { EcJwk, OkpJwk, PublicJwk, RsaJwk } from './jwk-types.js';
+import { subtleCrypto } from './webcrypto.js';
+
+/** What {@link generateKeyPair} makes. */
+export type KeyPairSpec =
+  | { type: 'ed25519' }
+  | { type: 'ecdsa'; curve: 'P-256' | 'P-384' | 'secp256k1' }
+  | { type: 'rsa'; modulusLength: 2048 | 3072 | 4096; hash?: 'SHA-256' | 'SHA-384' | 'SHA-512' | undefined };
+
+/** Asymmetric signing algorithms a generated pair defaults to. */
+export type KeyPairAlgorithm = 'EdDSA' | 'ES256' | 'ES384' | 'ES256K' | 'RS256' | 'RS384' | 'RS512';
+
+/** A generated key pair. `privateJwk` is secret: seal it, never log it. */
+export interface GeneratedKeyPair {
+  /** The private key (carries `kid` and `alg`). */
+  privateJwk: OkpJwk | EcJwk | RsaJwk;
+  /** The public key (carries `kid` and `alg`), ready for a JWKS. */
+  publicJwk: PublicJwk;
+  /** RFC 7638 thumbprint of the public key. */
+  kid: string;
+  /** Default JOSE algorithm for the key. */
+  alg: KeyPairAlgorithm;
+}
+
+const specSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('ed25519') }),
+  z.strictObject({ type: z.literal('ecdsa'), curve: z.enum(['P-256', 'P-384', 'secp256k1']) }),
+  z.strictObject({
+    type: z.literal('rsa'),
+    modulusLength: z.union([z.literal(2048), z.literal(3072), z.literal(4096)]),
+    hash: z.enum(['SHA-256', 'SHA-384', 'SHA-512']).optional(),
+  }),
+]);
+
+const RSA_ALG = { 'SHA-256': 'RS256', 'SHA-384': 'RS384', 'SHA-512': 'RS512' } as const;
+
+function finish<P extends OkpJwk | EcJwk | RsaJwk>(
+  privateJwk: P,
+  publicJwk: PublicJwk,
+  alg: KeyPairAlgorithm,
+) {
+  const kid = jwkThumbprint(publicJwk);
+  privateJwk.kid = kid;
+  privateJwk.alg = alg;
+  publicJwk.kid = kid;
+  publicJwk.alg = alg;
+  return { privateJwk, publicJwk, kid, alg };
+}
+
+function generateEd25519(): GeneratedKeyPair {
+  const secret = ed25519.utils.randomSecretKey();
+  const publicKey = ed25519.getPublicKey(secret);
+  const x = toBase64Url(publicKey);
+  const privateJwk: OkpJwk = { kty: 'OKP', crv: 'Ed25519', x, d: toBase64Url(secret) };
+  zeroize(secret);
+  return finish(privateJwk, { kty: 'OKP', crv: 'Ed25519', x }, 'EdDSA');
+}
+
+function generateEcdsa(curve: 'P-256' | 'P-384' | 'secp256k1'): GeneratedKeyPair {
+  const { ecdsa, size, alg } = EC_CURVES[curve];
+  const secret = ecdsa.utils.randomSecretKey();
+  const point = ecdsa.getPublicKey(secret, false); // 0x04 || x || y
+  const x = toBase64Url(point.subarray(1, 1 + size));
+  const y = toBase64Url(point.subarray(1 + size));
+  const privateJwk: EcJwk = { kty: 'EC', crv: curve, x, y, d: toBase64Url(secret) };
+  zeroize(secret);
+  return finish(privateJwk, { kty: 'EC', crv: curve, x, y }, alg);
+}
+
+const RSA_MEMBERS = ['n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi'] as const;
+
+async function generateRsa(
+  modulusLength: 2048 | 3072 | 4096,
+  hash: keyof typeof RSA_ALG,
+): Promise<GeneratedKeyPair> {
+  const subtle = subtleCrypto();
+  let exported: JsonWebKey;
+  try {
+    const pair = await subtle.generateKey(
+      { name: 'RSASSA-PKCS1-v1_5', modulusLength, publicExponent: new Uint8Array([1, 0, 1]), hash },
+      true,
+      ['sign', 'verify'],
+    );
+    exported = await subtle.exportKey('jwk', pair.privateKey);
+  } catch (cause) {
+    throw new KeywardenError('ERR_UNSUPPORTED', 'RSA key generation failed in this runtime', { cause });
+  }
+  const privateJwk = { kty: 'RSA' } as RsaJwk;
+  for (const m of RSA_MEMBERS) {
+    const value = exported[m];
+    if (typeof value !== 'string') {
+      throw new KeywardenError('ERR_UNSUPPORTED', `WebCrypto exported an RSA key without '${m}'`);
+    }
+    privateJwk[m] = value;
+  }
+  return finish(privateJwk, { kty: 'RSA', n: privateJwk.n, e: privateJwk.e }, RSA_ALG[hash]);
+}
+
+/**
+ * Generates an asymmetric signing key pair as JWKs (RFC 7517; OKP per RFC 8037; secp256k1 per
+ * RFC 8812). Intermediate private-key bytes are zeroed once encoded.
+ *
+ * @example
+ * ```ts
+ * const { privateJwk, publicJwk, kid, alg } = await generateKeyPair({ type: 'ecdsa', curve: 'P-256' });
+ * // alg: 'ES256'; kid: RFC 7638 thumbprint of publicJwk
+ * await generateKeyPair({ type: 'rsa', modulusLength: 3072, hash: 'SHA-384' }); // alg 'RS384'
+ * ```
+ * @throws KeywardenError `ERR_VALIDATION` naming `spec…` for a bad spec; `ERR_UNSUPPORTED` when
+ *   the runtime has no WebCrypto RSA.
+ */
+export async function generateKeyPair(spec: KeyPairSpec): Promise<GeneratedKeyPair> {
+  const valid = parseInput(specSchema, spec, 'spec');
+  switch (valid.type) {
+    case 'ed25519':
+      return generateEd25519();
+    case 'ecdsa':
+      return generateEcdsa(valid.curve);
+    case 'rsa':
+      return generateRsa(valid.modulusLength, valid.hash ?? 'SHA-256');
+  }
+}
