@@ -1,0 +1,32 @@
+/**
+ * keywarden: issue and verify API keys, hold encrypted secrets, manage signing keys, rotate them,
+ * with a hash-chained audit log. Adapters, KMS and notifiers live in subpath exports
+ * (`keywarden/adapters/memory`, `keywarden/kms`, `keywarden/notifiers`...).
+ *
+ * @example
+ * ```ts
+ * import { createKeyManager } from 'keywarden';
+ * import { memoryStorage } from 'keywarden/adapters/memory';
+ * import { localKms, generateMasterKey } from 'keywarden/kms';
+ *
+ * const km = createKeyManager({ storage: memoryStorage(), kms: localKms({ masterKey: generateMasterKey() }) });
+ * const { token } = await km.apiKeys.create({ name: 'billing-service', scopes: ['invoices:*'] });
+ * const r = await km.apiKeys.verify(token, { scopes: ['invoices:read'] }); // r.valid === true
+ * ```
+ * @module
+ */
+
+export { type Duration, MAX_DURATION_MS, parseDuration } from './duration.js';
+export * from './generator/index.js';
+export type * from './ports/index.js';
+export type * from './store/api-key-types.js';
+export type * from './store/key-types.js';
+export {
+  createKeyManager,
+  type KeyManager,
+  type KeyManagerOptions,
+  type KeyStore,
+} from './store/manager.js';
+export { type MemoryRateLimiterOptions, memoryRateLimiter } from './store/rate-limit-memory.js';
+export type { RewrapReport } from './store/rewrap.js';
+export type * from './store/secret-types.js';

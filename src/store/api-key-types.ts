@@ -1,0 +1,217 @@
+/**
+ * Public types of the API-key view (`km.apiKeys`) and the audit view (`km.audit`).
+ * @module
+ */
+import type { Duration } from '../duration.js';
+import type { JsonObject } from '../ports/json.js';
+import type { AuditEvent, AuditEventType, Page, RecordStatus } from '../ports/storage.js';
+
+/** Credits refill: every `every` ms, `remaining` is topped up to `amount`. */
+export interface ApiKeyRefill {
+  /** Credits the key is topped up to at each period. */
+  amount: number;
+  /** Period in milliseconds. */
+  every: number;
+  /** Start of the current period (epoch ms). */
+  lastRefillAt: number;
+}
+
+/** A per-key rate limit: `limit` cost units per `window` ms. */
+export interface ApiKeyRateLimit {
+  limit: number;
+  /** Window in milliseconds. */
+  window: number;
+}
+
+/** Rate-limit state reported by `verify`. */
+export interface RateLimitState {
+  limit: number;
+  remaining: number;
+  /** Epoch ms: when allowed, the time the full limit is back; when limited, when to retry. */
+  reset: number;
+}
+
+/**
+ * What keywarden tells you about an API key. Never holds the token or its hash; safe to log,
+ * serialize and show in a dashboard.
+ */
+export interface ApiKeyInfo {
+  /** Record id, also the 12-character id inside the token. */
+  id: string;
+  name: string;
+  /** Token prefix, e.g. `'kw'` or `'sk_live'`. */
+  prefix: string;
+  /** `${prefix}_${id}`: identifies the key in a UI without revealing any secret. */
+  start: string;
+  ownerId: string | null;
+  tenantId: string | null;
+  environment: string;
+  /** `expired` is also reported once `expiresAt` has passed, before the rotator writes it. */
+  status: RecordStatus;
+  scopes: string[];
+  tags: string[];
+  meta: JsonObject;
+  createdAt: number;
+  updatedAt: number;
+  expiresAt: number | null;
+  revokedAt: number | null;
+  revokeReason: string | null;
+  /** Credits left (refill applied as of the read), or null when unlimited. */
+  remaining: number | null;
+  refill: ApiKeyRefill | null;
+  rateLimit: ApiKeyRateLimit | null;
+  /** The current version number (1 until the key is rotated). */
+  version: number;
+  /** Compare-and-swap revision of the record. */
+  revision: number;
+}
+
+/** Input of `km.apiKeys.create`. */
+export interface CreateApiKeyInput {
+  /** Display name, 1–128 characters (not unique). */
+  name: string;
+  /** Token prefix (default from the manager, `'kw'`): 1–32 of `[a-z0-9_]`, no leading/trailing `_`. */
+  prefix?: string;
+  ownerId?: string | null;
+  tenantId?: string | null;
+  /** Default `'default'`. */
+  environment?: string;
+  scopes?: string[];
+  tags?: string[];
+  meta?: JsonObject;
+  /** Lifetime (default from the manager, `'90d'`); `null` = never expires. Not with `expiresAt`. */
+  expiresIn?: Duration | null;
+  /** Absolute expiry (epoch ms or Date, in the future); `null` = never. Not with `expiresIn`. */
+  expiresAt?: number | Date | null;
+  /** Credits; `null` or absent = unlimited (or `refill.amount` when `refill` is given). */
+  remaining?: number | null;
+  refill?: { amount: number; every: Duration } | null;
+  rateLimit?: { limit: number; window: Duration } | null;
+  /** Who is creating it, recorded in the audit event. */
+  actor?: string;
+}
+
+/** Result of `create`: `token` is shown once and is hidden from JSON and `util.inspect`. */
+export interface CreatedApiKey {
+  /** The full token. Non-enumerable: destructure it, never log the result object expecting it. */
+  readonly token: string;
+  readonly key: ApiKeyInfo;
+}
+
+/** Options of `verify`. */
+export interface VerifyApiKeyOptions {
+  /** Every scope here must be granted by the key (`*` and `ns:*` grants apply). */
+  scopes?: string[];
+  /** Credits (and rate-limit units) this request costs; default 1, 0 checks without consuming. */
+  cost?: number;
+  /** The tenant the request is for; a key of another tenant is `NOT_FOUND`. */
+  tenantId?: string;
+  /** Recorded in audit events. */
+  context?: { ip?: string; userAgent?: string; requestId?: string };
+}
+
+/** Why a verification failed. */
+export type ApiKeyVerifyCode =
+  | 'MALFORMED'
+  | 'NOT_FOUND'
+  | 'REVOKED'
+  | 'DISABLED'
+  | 'EXPIRED'
+  | 'INSUFFICIENT_SCOPE'
+  | 'RATE_LIMITED'
+  | 'USAGE_EXCEEDED';
+
+/** A successful verification. */
+export interface ApiKeyVerifySuccess {
+  valid: true;
+  key: ApiKeyInfo;
+  /** The version the token belongs to. */
+  version: number;
+  /** Credits left after this request (when the key has credits). */
+  remaining?: number;
+  /** Rate-limit state (when the key has a rate limit). */
+  rateLimit?: RateLimitState;
+}
+
+/** A failed verification. `key` is present once the token was proven genuine (not for MALFORMED/NOT_FOUND). */
+export interface ApiKeyVerifyFailure {
+  valid: false;
+  code: ApiKeyVerifyCode;
+  key?: ApiKeyInfo;
+  remaining?: number;
+  rateLimit?: RateLimitState;
+}
+
+/** Result of `verify`. */
+export type ApiKeyVerifyResult = ApiKeyVerifySuccess | ApiKeyVerifyFailure;
+
+/** Filters of `list`. */
+export interface ListApiKeysQuery {
+  ownerId?: string;
+  /** A tenant id, or `null` for keys without a tenant. */
+  tenantId?: string | null;
+  environment?: string;
+  status?: RecordStatus;
+  tag?: string;
+  /** 1–1000, default 100. */
+  limit?: number;
+  cursor?: string;
+}
+
+/** Fields `update` can change. `null` clears a nullable field. */
+export interface UpdateApiKeyPatch {
+  name?: string;
+  scopes?: string[];
+  tags?: string[];
+  meta?: JsonObject;
+  ownerId?: string | null;
+  expiresAt?: number | Date | null;
+  remaining?: number | null;
+  refill?: { amount: number; every: Duration } | null;
+  rateLimit?: { limit: number; window: Duration } | null;
+  status?: 'active' | 'disabled';
+}
+
+/** Who performs a mutation, recorded in its audit event. */
+export interface ActorOptions {
+  actor?: string;
+}
+
+/** `km.apiKeys`: issue, verify and manage API keys. */
+export interface ApiKeysView {
+  create(input: CreateApiKeyInput): Promise<CreatedApiKey>;
+  createMany(inputs: CreateApiKeyInput[]): Promise<CreatedApiKey[]>;
+  verify(token: unknown, options?: VerifyApiKeyOptions): Promise<ApiKeyVerifyResult>;
+  get(id: string): Promise<ApiKeyInfo>;
+  list(query?: ListApiKeysQuery): Promise<Page<ApiKeyInfo>>;
+  update(id: string, patch: UpdateApiKeyPatch, options?: ActorOptions): Promise<ApiKeyInfo>;
+  revoke(id: string, options?: { reason?: string; actor?: string }): Promise<ApiKeyInfo>;
+  delete(id: string, options?: ActorOptions): Promise<void>;
+}
+
+/** Filters of `km.audit.list`. */
+export interface AuditListQuery {
+  keyId?: string;
+  type?: AuditEventType;
+  /** Inclusive lower bound (epoch ms or Date). */
+  since?: number | Date;
+  /** Exclusive upper bound (epoch ms or Date). */
+  until?: number | Date;
+  /** 1–1000, default 100. */
+  limit?: number;
+  cursor?: string;
+}
+
+/** Result of `km.audit.verify()`. */
+export type AuditVerifyResult =
+  | { ok: true; count: number; headHash: string }
+  | { ok: false; count: number; brokenAt: number; reason: AuditBreakReason };
+
+/** Why the chain is broken at `brokenAt`. */
+export type AuditBreakReason = 'seq_gap' | 'prev_hash_mismatch' | 'digest_mismatch' | 'hash_mismatch';
+
+/** `km.audit`: read and verify the hash-chained audit log. */
+export interface AuditView {
+  list(query?: AuditListQuery): Promise<Page<AuditEvent>>;
+  verify(): Promise<AuditVerifyResult>;
+}

@@ -1,0 +1,250 @@
+/**
+ * `get`, `list`, `update`, `revoke`, `delete`. Every mutation is a compare-and-swap write followed
+ * by its audit event; when the audit write fails the write is undone and `ERR_AUDIT` is thrown.
+ * @internal
+ * @module
+ */
+import { isKeywardenError, KeywardenError } from '../../errors.js';
+import { parseInput } from '../../internal/validate.js';
+import type { Page, StoredRecord } from '../../ports/storage.js';
+import type { ApiKeyInfo } from '../api-key-types.js';
+import type { AuditDraft, StoreContext } from '../context.js';
+import { eventBase, loadRecord, updateRecord } from '../records.js';
+import { readApiKeyData, toApiKeyInfo, writeApiKeyData } from './record.js';
+import {
+  actorOptionsSchema,
+  listQuerySchema,
+  recordIdSchema,
+  revokeOptionsSchema,
+  UPDATE_KEYS,
+  type UpdatePatch,
+  updatePatchSchema,
+} from './schemas.js';
+import { parseObject } from './validate.js';
+
+const ACTOR_KEYS: ReadonlySet<string> = new Set(['actor']);
+const REVOKE_KEYS: ReadonlySet<string> = new Set(['reason', 'actor']);
+const LIST_KEYS: ReadonlySet<string> = new Set(Object.keys(listQuerySchema.shape));
+
+/** Validates a record id (12 base62 characters). */
+export function parseId(id: unknown): string {
+  return parseInput(recordIdSchema, id, 'id');
+}
+
+function parseActor(options: unknown): string | null {
+  if (options === undefined) return null;
+  return parseObject(actorOptionsSchema, ACTOR_KEYS, options, 'options', 'options').actor ?? null;
+}
+
+/**
+ * Writes `mutate`'s result with CAS, then the audit event from `draft`. If the audit write fails,
+ * the record is put back as it was (CAS against the revision just written) and the error rethrown.
+ */
+async function auditedUpdate(
+  ctx: StoreContext,
+  id: string,
+  mutate: (current: StoredRecord) => StoredRecord | null,
+  draft: (before: StoredRecord, after: StoredRecord) => AuditDraft,
+): Promise<{ record: StoredRecord; changed: boolean }> {
+  let before: StoredRecord | null = null;
+  const result = await updateRecord(ctx, id, 'api_key', (current) => {
+    before = current;
+    return mutate(current);
+  });
+  if (!result.changed || before === null) return result;
+  const previous: StoredRecord = before;
+  try {
+    await ctx.audit(draft(previous, result.record));
+  } catch (error) {
+    try {
+      await ctx.storage.update(
+        { ...previous, revision: result.record.revision + 1, updatedAt: ctx.clock.now() },
+        { expectedRevision: result.record.revision },
+      );
+    } catch {
+      // a concurrent writer moved on; nothing more can be undone safely
+    }
+    throw error;
+  }
+  return result;
+}
+
+/**
+ * `get(id)`.
+ * @throws KeywardenError `ERR_VALIDATION` (field `id`), `ERR_NOT_FOUND`, `ERR_STORAGE`.
+ */
+export async function getApiKey(ctx: StoreContext, id: unknown): Promise<ApiKeyInfo> {
+  await ctx.ready();
+  const record = await loadRecord(ctx, parseId(id), 'api_key');
+  return toApiKeyInfo(record, ctx.clock.now());
+}
+
+/**
+ * `list(query)`: ordered by creation time then id; the cursor stays valid across inserts.
+ * @throws KeywardenError `ERR_VALIDATION` naming the query field, `ERR_STORAGE`.
+ */
+export async function listApiKeys(ctx: StoreContext, query: unknown = {}): Promise<Page<ApiKeyInfo>> {
+  await ctx.ready();
+  const q = parseObject(listQuerySchema, LIST_KEYS, query, 'query');
+  const page = await ctx.storage.list({
+    kind: 'api_key',
+    limit: q.limit ?? 100,
+    ...(q.ownerId !== undefined && { ownerId: q.ownerId }),
+    ...(q.tenantId !== undefined && { tenantId: q.tenantId }),
+    ...(q.environment !== undefined && { environment: q.environment }),
+    ...(q.status !== undefined && { status: q.status }),
+    ...(q.tag !== undefined && { tag: q.tag }),
+    ...(q.cursor !== undefined && { cursor: q.cursor }),
+  });
+  const now = ctx.clock.now();
+  const items = page.items.filter((r) => r.kind === 'api_key').map((r) => toApiKeyInfo(r, now));
+  return page.cursor === undefined ? { items } : { items, cursor: page.cursor };
+}
+
+function applyPatch(current: StoredRecord, patch: UpdatePatch, now: number): StoredRecord {
+  if (current.status === 'revoked') {
+    throw new KeywardenError('ERR_INVALID_STATE', 'a revoked API key cannot be updated', { field: 'id' });
+  }
+  const data = readApiKeyData(current);
+  const next: StoredRecord = { ...current };
+  if (patch.name !== undefined) next.name = patch.name;
+  if (patch.tags !== undefined) next.tags = patch.tags;
+  if (patch.meta !== undefined) next.meta = patch.meta;
+  if (patch.ownerId !== undefined) next.ownerId = patch.ownerId;
+  if (patch.expiresAt !== undefined) next.expiresAt = patch.expiresAt;
+  if (patch.scopes !== undefined) data.scopes = patch.scopes;
+  if (patch.rateLimit !== undefined) data.rateLimit = patch.rateLimit;
+  if (patch.refill !== undefined) {
+    data.refill = patch.refill === null ? null : { ...patch.refill, lastRefillAt: now };
+    if (patch.refill !== null && data.remaining === null && patch.remaining === undefined) {
+      data.remaining = patch.refill.amount;
+    }
+  }
+  if (patch.remaining !== undefined) data.remaining = patch.remaining;
+  if (data.refill !== null && data.remaining === null) {
+    throw new KeywardenError('ERR_VALIDATION', 'remaining must be a number while refill is set', {
+      field: 'remaining',
+    });
+  }
+  if (patch.status !== undefined) {
+    if (patch.status === 'active' && next.expiresAt !== null && next.expiresAt <= now) {
+      throw new KeywardenError(
+        'ERR_INVALID_STATE',
+        'an expired API key needs a future expiresAt to be active',
+        {
+          field: 'status',
+        },
+      );
+    }
+    next.status = patch.status;
+  }
+  next.data = writeApiKeyData(data);
+  return next;
+}
+
+/**
+ * `update(id, patch, { actor? })`.
+ * @throws KeywardenError `ERR_VALIDATION` (fields `id`, `patch`, `name`, `refill.every`...),
+ *   `ERR_NOT_FOUND`, `ERR_INVALID_STATE` (revoked key; activating an expired key), `ERR_AUDIT`,
+ *   `ERR_CONFLICT`, `ERR_STORAGE`.
+ */
+export async function updateApiKey(
+  ctx: StoreContext,
+  id: unknown,
+  patch: unknown,
+  options?: unknown,
+): Promise<ApiKeyInfo> {
+  await ctx.ready();
+  const keyId = parseId(id);
+  const p = parseObject(updatePatchSchema, UPDATE_KEYS, patch, 'patch');
+  const actor = parseActor(options);
+  const now = ctx.clock.now();
+  const { record } = await auditedUpdate(
+    ctx,
+    keyId,
+    (current) => applyPatch(current, p, now),
+    (_before, after) => ({
+      type: 'key.updated',
+      keyId,
+      kind: 'api_key',
+      tenantId: after.tenantId,
+      actor,
+      data: { fields: Object.keys(p).sort(), status: after.status },
+    }),
+  );
+  return toApiKeyInfo(record, ctx.clock.now());
+}
+
+/**
+ * `revoke(id, { reason?, actor? })`: permanent. Revoking a revoked key returns it unchanged.
+ * @throws KeywardenError `ERR_VALIDATION`, `ERR_NOT_FOUND`, `ERR_AUDIT`, `ERR_STORAGE`.
+ */
+export async function revokeApiKey(ctx: StoreContext, id: unknown, options?: unknown): Promise<ApiKeyInfo> {
+  await ctx.ready();
+  const keyId = parseId(id);
+  const o =
+    options === undefined ? {} : parseObject(revokeOptionsSchema, REVOKE_KEYS, options, 'options', 'options');
+  const now = ctx.clock.now();
+  const reason = o.reason ?? null;
+  const { record, changed } = await auditedUpdate(
+    ctx,
+    keyId,
+    (current) => {
+      if (current.status === 'revoked') return null;
+      const data = readApiKeyData(current);
+      data.revokedAt = now;
+      data.revokeReason = reason;
+      return { ...current, status: 'revoked', data: writeApiKeyData(data) };
+    },
+    (_before, after) => ({
+      type: 'key.revoked',
+      keyId,
+      kind: 'api_key',
+      tenantId: after.tenantId,
+      actor: o.actor ?? null,
+      data: { reason },
+    }),
+  );
+  if (changed) ctx.notify({ ...eventBase(record, now), type: 'key.revoked', reason });
+  return toApiKeyInfo(record, ctx.clock.now());
+}
+
+/**
+ * `delete(id, { actor? })`: removes the record (its audit events stay). If the audit write fails
+ * the record is restored and `ERR_AUDIT` thrown.
+ * @throws KeywardenError `ERR_VALIDATION`, `ERR_NOT_FOUND`, `ERR_AUDIT`, `ERR_STORAGE`.
+ */
+export async function deleteApiKey(ctx: StoreContext, id: unknown, options?: unknown): Promise<void> {
+  await ctx.ready();
+  const keyId = parseId(id);
+  const actor = parseActor(options);
+  for (let attempt = 1; ; attempt++) {
+    const record = await loadRecord(ctx, keyId, 'api_key');
+    try {
+      const existed = await ctx.storage.delete(keyId, { expectedRevision: record.revision });
+      if (!existed) throw new KeywardenError('ERR_NOT_FOUND', 'API key not found', { field: 'id' });
+    } catch (error) {
+      if (isKeywardenError(error, 'ERR_CONFLICT') && attempt < 20) continue;
+      throw error;
+    }
+    const data = readApiKeyData(record);
+    try {
+      await ctx.audit({
+        type: 'key.deleted',
+        keyId,
+        kind: 'api_key',
+        tenantId: record.tenantId,
+        actor,
+        data: { name: record.name, start: data.start },
+      });
+    } catch (error) {
+      try {
+        await ctx.storage.create(record);
+      } catch {
+        // restoring failed too; the audit failure is the error to report
+      }
+      throw error;
+    }
+    return;
+  }
+}

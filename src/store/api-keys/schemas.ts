@@ -1,0 +1,118 @@
+/**
+ * zod schemas of the API-key inputs (create, update, list). Built from the shared schemas so
+ * limits match every other view.
+ * @internal
+ * @module
+ */
+import { z } from 'zod';
+import { API_TOKEN_PREFIX_PATTERN } from '../../generator/tokens.js';
+import {
+  countSchema,
+  durationSchema,
+  environmentSchema,
+  idLikeSchema,
+  metaSchema,
+  nameSchema,
+  scopesSchema,
+  tagSchema,
+  tagsSchema,
+  timestampSchema,
+} from '../schemas.js';
+
+/** A token prefix: 1–32 of `[a-z0-9_]`, no leading or trailing `_`. */
+export const prefixSchema = z.string().min(1).max(32).regex(API_TOKEN_PREFIX_PATTERN);
+
+/** Positive duration of at least 1 ms. */
+const positiveDuration = durationSchema.refine((ms) => ms >= 1, 'must be at least 1 ms');
+
+/** A refill: `amount` credits every `every` (at least one second). */
+export const refillSchema = z.strictObject({
+  amount: countSchema.min(1),
+  every: durationSchema.refine((ms) => ms >= 1000, 'must be at least 1 second'),
+});
+
+/** A rate limit: `limit` units per `window`. */
+export const rateLimitSchema = z.strictObject({
+  limit: z.number().int().min(1).max(1_000_000_000),
+  window: positiveDuration,
+});
+
+/** Input of `create` (unknown options such as `rotation` are rejected for now). */
+const createShape = z.strictObject({
+  name: nameSchema,
+  prefix: prefixSchema.optional(),
+  ownerId: idLikeSchema.nullable().optional(),
+  tenantId: idLikeSchema.nullable().optional(),
+  environment: environmentSchema.optional(),
+  scopes: scopesSchema.optional(),
+  tags: tagsSchema.optional(),
+  meta: metaSchema.optional(),
+  expiresIn: positiveDuration.nullable().optional(),
+  expiresAt: timestampSchema.nullable().optional(),
+  remaining: countSchema.nullable().optional(),
+  refill: refillSchema.nullable().optional(),
+  rateLimit: rateLimitSchema.nullable().optional(),
+  actor: idLikeSchema.optional(),
+});
+/** Keys `create` accepts. */
+export const CREATE_KEYS: ReadonlySet<string> = new Set(Object.keys(createShape.shape));
+/** Input of `create`. */
+export const createInputSchema = createShape.superRefine((v, ctx) => {
+  if (v.expiresIn !== undefined && v.expiresAt !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'give expiresIn or expiresAt, not both' });
+  }
+});
+
+/** Parsed `create` input. */
+export type CreateInput = z.output<typeof createInputSchema>;
+
+const updateShape = z.strictObject({
+  name: nameSchema.optional(),
+  scopes: scopesSchema.optional(),
+  tags: tagsSchema.optional(),
+  meta: metaSchema.optional(),
+  ownerId: idLikeSchema.nullable().optional(),
+  expiresAt: timestampSchema.nullable().optional(),
+  remaining: countSchema.nullable().optional(),
+  refill: refillSchema.nullable().optional(),
+  rateLimit: rateLimitSchema.nullable().optional(),
+  status: z.enum(['active', 'disabled']).optional(),
+});
+/** Keys `update` accepts. */
+export const UPDATE_KEYS: ReadonlySet<string> = new Set(Object.keys(updateShape.shape));
+/** Patch of `update`. */
+export const updatePatchSchema = updateShape.refine(
+  (v) => Object.keys(v).length > 0,
+  'must change at least one field',
+);
+
+/** Parsed `update` patch. */
+export type UpdatePatch = z.output<typeof updatePatchSchema>;
+
+/** A record id: 12 base62 characters. */
+export const recordIdSchema = z.string().regex(/^[0-9A-Za-z]{12}$/);
+
+/** Actor options of mutations. */
+export const actorOptionsSchema = z.strictObject({ actor: idLikeSchema.optional() });
+
+/** Options of `revoke`. */
+export const revokeOptionsSchema = z.strictObject({
+  reason: z
+    .string()
+    .min(1)
+    .max(512)
+    .regex(/^[^\p{Cc}]*$/u)
+    .optional(),
+  actor: idLikeSchema.optional(),
+});
+
+/** Query of `list`. */
+export const listQuerySchema = z.strictObject({
+  ownerId: idLikeSchema.optional(),
+  tenantId: idLikeSchema.nullable().optional(),
+  environment: environmentSchema.optional(),
+  status: z.enum(['active', 'disabled', 'revoked', 'expired']).optional(),
+  tag: tagSchema.optional(),
+  limit: z.number().int().min(1).max(1000).optional(),
+  cursor: z.string().min(1).max(2048).optional(),
+});

@@ -1,0 +1,40 @@
+/**
+ * Scope matching. Every requested scope must be granted. A granted `*` grants everything; a
+ * granted `ns:*` grants `ns:` followed by anything (`ns:read`, `ns:a:b`). Requested scopes are
+ * literal: a requested `ns:*` is granted only by `*`, `ns:*` itself, or a wider wildcard.
+ * @internal
+ * @module
+ */
+
+/**
+ * True when `granted` covers every scope in `requested` (an empty request is always covered).
+ *
+ * @example
+ * ```ts
+ * scopesGranted(['files:*'], ['files:read', 'files:a:b']); // true
+ * scopesGranted(['files:read'], ['files:*']); // false
+ * ```
+ * @throws never
+ */
+export function scopesGranted(granted: readonly string[], requested: readonly string[]): boolean {
+  if (requested.length === 0) return true;
+  if (granted.includes('*')) return true;
+  for (const want of requested) {
+    if (!scopeGranted(granted, want)) return false;
+  }
+  return true;
+}
+
+function scopeGranted(granted: readonly string[], want: string): boolean {
+  for (const g of granted) {
+    if (g === want) return true;
+    if (g.length >= 2 && g.endsWith(':*')) {
+      const ns = g.slice(0, -1); // keeps the trailing ':'
+      if (want.length > ns.length && want.startsWith(ns)) return true;
+    }
+  }
+  return false;
+}
+
+/** The scope grammar (same as the create schema): `*`, `name`, `ns:name`, `ns:*`. */
+export const SCOPE_PATTERN = /^(\*|[A-Za-z0-9_.:/-]+(:\*)?)$/;

@@ -1,0 +1,100 @@
+/**
+ * Hand-written validation of `verify` options (no zod on the hot path). A bad option is a caller
+ * bug, so it throws `ERR_VALIDATION`; a bad token never throws (it is `MALFORMED`).
+ * @internal
+ * @module
+ */
+import { validationError } from '../../errors.js';
+import type { JsonObject } from '../../ports/json.js';
+import { SCOPE_PATTERN } from './scopes.js';
+import { isPlainObject } from './validate.js';
+
+/** Parsed verify options. */
+export interface VerifyOptions {
+  scopes: readonly string[];
+  cost: number;
+  tenantId: string | undefined;
+  context: JsonObject;
+}
+
+const DEFAULTS: VerifyOptions = Object.freeze({
+  scopes: Object.freeze([]) as readonly string[],
+  cost: 1,
+  tenantId: undefined,
+  context: Object.freeze({}) as JsonObject,
+});
+
+/** Largest `cost` of one verification. */
+export const MAX_COST = 1_000_000_000;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const CONTEXT_LIMITS: Record<string, number> = { ip: 64, userAgent: 512, requestId: 128 };
+
+function boundedString(v: unknown, max: number, field: string): string {
+  if (typeof v !== 'string' || v.length === 0 || v.length > max || CONTROL.test(v)) {
+    throw validationError(field, `must be a string of 1-${max} characters without control characters`);
+  }
+  return v;
+}
+
+/**
+ * Parses `verify`'s options.
+ *
+ * @example
+ * ```ts
+ * parseVerifyOptions({ scopes: ['files:read'], cost: 2 });
+ * ```
+ * @throws KeywardenError `ERR_VALIDATION` naming `options`, `options.scopes.N`, `options.cost`,
+ *   `options.tenantId`, `options.context.ip`...
+ */
+export function parseVerifyOptions(options: unknown): VerifyOptions {
+  if (options === undefined) return DEFAULTS;
+  if (!isPlainObject(options)) throw validationError('options', 'must be a plain object');
+  let scopes = DEFAULTS.scopes;
+  let cost = 1;
+  let tenantId: string | undefined;
+  let context = DEFAULTS.context;
+  for (const key of Object.keys(options)) {
+    const v = options[key];
+    if (v === undefined) continue;
+    switch (key) {
+      case 'scopes': {
+        if (!Array.isArray(v) || v.length > 256) {
+          throw validationError('options.scopes', 'must be an array of at most 256 scopes');
+        }
+        for (let i = 0; i < v.length; i++) {
+          const s: unknown = v[i];
+          if (typeof s !== 'string' || s.length === 0 || s.length > 128 || !SCOPE_PATTERN.test(s)) {
+            throw validationError(`options.scopes.${i}`, 'must be a scope like "files:read"');
+          }
+        }
+        scopes = (v as string[]).slice();
+        break;
+      }
+      case 'cost':
+        if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > MAX_COST) {
+          throw validationError('options.cost', `must be an integer from 0 to ${MAX_COST}`);
+        }
+        cost = v;
+        break;
+      case 'tenantId':
+        tenantId = boundedString(v, 128, 'options.tenantId');
+        break;
+      case 'context': {
+        if (!isPlainObject(v)) throw validationError('options.context', 'must be a plain object');
+        const out: JsonObject = {};
+        for (const k of Object.keys(v)) {
+          const max = CONTEXT_LIMITS[k];
+          if (max === undefined)
+            throw validationError(`options.context.${k}`, 'is not a known context field');
+          if (v[k] !== undefined) out[k] = boundedString(v[k], max, `options.context.${k}`);
+        }
+        context = out;
+        break;
+      }
+      default:
+        throw validationError(`options.${key}`, 'is not a verify option');
+    }
+  }
+  return { scopes, cost, tenantId, context };
+}

@@ -1,0 +1,218 @@
+/**
+ * `verify(token, options)`. Order: token check (no storage read) → record lookup (unknown id,
+ * other kind or other tenant: `NOT_FOUND`) → constant-time hash comparison against every stored
+ * version → status → scopes → rate limit → credits. Never throws for a bad token.
+ * @internal
+ * @module
+ */
+import { isKeywardenError } from '../../errors.js';
+import { checkApiToken } from '../../generator/tokens.js';
+import { constantTimeEqualString } from '../../internal/bytes.js';
+import type { JsonObject } from '../../ports/json.js';
+import type { RateLimitResult } from '../../ports/rate-limiter.js';
+import type { StoredRecord, StoredVersion } from '../../ports/storage.js';
+import type {
+  ApiKeyVerifyCode,
+  ApiKeyVerifyFailure,
+  ApiKeyVerifyResult,
+  RateLimitState,
+} from '../api-key-types.js';
+import type { StoreContext } from '../context.js';
+import { acceptedVersions, updateRecord } from '../records.js';
+import { applyRefill } from './credits.js';
+import { type ApiKeyData, readApiKeyData, toApiKeyInfo, writeApiKeyData } from './record.js';
+import { scopesGranted } from './scopes.js';
+import { FailureThrottle, KeyedLock } from './throttle.js';
+import { parseVerifyOptions, type VerifyOptions } from './verify-options.js';
+
+type Verify = (token: unknown, options?: unknown) => Promise<ApiKeyVerifyResult>;
+
+/** Outcome of a credit decrement. */
+type Spend =
+  | { ok: true; record: StoredRecord; remaining: number | null }
+  | { ok: false; code: 'USAGE_EXCEEDED'; record: StoredRecord; remaining: number }
+  | { ok: false; code: 'NOT_FOUND' };
+
+/**
+ * Builds the verify function of one manager (it owns the credit lock and the audit throttle).
+ *
+ * @example
+ * ```ts
+ * const verify = createVerifier(ctx);
+ * const r = await verify(token, { scopes: ['files:read'] });
+ * ```
+ * @throws never itself; the returned function rejects only with `ERR_VALIDATION` (bad options),
+ *   `ERR_STORAGE`, `ERR_AUDIT` (`verifications: 'all'`), `ERR_CLOSED`.
+ */
+export function createVerifier(ctx: StoreContext): Verify {
+  const lock = new KeyedLock();
+  const throttle = new FailureThrottle();
+  const mode = ctx.options.verifications;
+
+  const auditFailure = async (
+    record: StoredRecord,
+    o: VerifyOptions,
+    code: ApiKeyVerifyCode,
+    proven: boolean,
+    version: number | null,
+    now: number,
+    extra: JsonObject = {},
+  ): Promise<void> => {
+    if (mode === 'none') return;
+    let suppressed = 0;
+    if (mode === 'failures' || !proven) {
+      const taken = throttle.take(record.id, code, now);
+      if (taken === null) return;
+      suppressed = taken;
+    }
+    try {
+      await ctx.audit({
+        type: 'key.verify_failed',
+        keyId: record.id,
+        kind: 'api_key',
+        version,
+        tenantId: record.tenantId,
+        context: o.context,
+        data: { code, cost: o.cost, scopes: [...o.scopes], suppressed, ...extra },
+      });
+    } catch {
+      // the request is denied either way; a failed audit of a denial does not turn it into an error
+    }
+  };
+
+  const spend = (id: string, cost: number): Promise<Spend> =>
+    lock.run(id, async () => {
+      let outcome: Spend | null = null;
+      try {
+        const { record } = await updateRecord(
+          ctx,
+          id,
+          'api_key',
+          (current) => {
+            const data = readApiKeyData(current);
+            const credits = applyRefill({ remaining: data.remaining, refill: data.refill }, ctx.clock.now());
+            if (credits.remaining === null) {
+              outcome = { ok: true, record: current, remaining: null };
+              return null;
+            }
+            if (credits.remaining < cost) {
+              outcome = { ok: false, code: 'USAGE_EXCEEDED', record: current, remaining: credits.remaining };
+              return null;
+            }
+            const next: ApiKeyData = { ...data, remaining: credits.remaining - cost, refill: credits.refill };
+            outcome = { ok: true, record: current, remaining: next.remaining };
+            return { ...current, data: writeApiKeyData(next) };
+          },
+          { maxAttempts: 100 },
+        );
+        const o = outcome as Spend | null;
+        if (o?.ok) return { ...o, record };
+        return o ?? { ok: false, code: 'NOT_FOUND' };
+      } catch (error) {
+        if (isKeywardenError(error, 'ERR_NOT_FOUND')) return { ok: false, code: 'NOT_FOUND' };
+        throw error;
+      }
+    });
+
+  return async function verify(token: unknown, options?: unknown): Promise<ApiKeyVerifyResult> {
+    const o = parseVerifyOptions(options);
+    const parsed = checkApiToken(token);
+    if (!parsed.ok) {
+      // no storage access (not even lazy init) for garbage; still ERR_CLOSED after close()
+      if ((ctx as { closed?: boolean }).closed === true) await ctx.ready();
+      return { valid: false, code: 'MALFORMED' };
+    }
+    const state = await ctx.ready();
+    const hash = state.hashToken(token as string);
+    const record = await ctx.storage.get(parsed.id);
+    const now = ctx.clock.now();
+    if (record === null || record.kind !== 'api_key') return { valid: false, code: 'NOT_FOUND' };
+    if (o.tenantId !== undefined && record.tenantId !== o.tenantId) {
+      await auditFailure(record, o, 'NOT_FOUND', false, null, now, { reason: 'tenant_mismatch' });
+      return { valid: false, code: 'NOT_FOUND' };
+    }
+
+    // Compare against every version that has a hash, without early exit.
+    let matched: StoredVersion | null = null;
+    for (const v of record.versions) {
+      if (v.hash === null) continue;
+      if (constantTimeEqualString(v.hash, hash) && matched === null) matched = v;
+    }
+    if (matched === null) {
+      await auditFailure(record, o, 'NOT_FOUND', false, null, now, { reason: 'secret_mismatch' });
+      return { valid: false, code: 'NOT_FOUND' };
+    }
+    const data = readApiKeyData(record);
+    const fail = async (
+      code: ApiKeyVerifyCode,
+      r: StoredRecord,
+      extra: Partial<ApiKeyVerifyFailure> = {},
+      detail: JsonObject = {},
+    ): Promise<ApiKeyVerifyFailure> => {
+      await auditFailure(r, o, code, true, (matched as StoredVersion).version, now, detail);
+      return { valid: false, code, key: toApiKeyInfo(r, now), ...extra };
+    };
+
+    // A token of a version that is no longer accepted (retired, or previous past its overlap) is EXPIRED.
+    if (!acceptedVersions(record, now).includes(matched))
+      return fail('EXPIRED', record, {}, { reason: 'version_retired' });
+    if (record.status === 'revoked') return fail('REVOKED', record);
+    if (record.status === 'disabled') return fail('DISABLED', record);
+    if (record.status === 'expired' || (record.expiresAt !== null && record.expiresAt <= now)) {
+      return fail('EXPIRED', record);
+    }
+    if (!scopesGranted(data.scopes, o.scopes)) return fail('INSUFFICIENT_SCOPE', record);
+
+    let rateLimit: RateLimitState | undefined;
+    if (data.rateLimit !== null) {
+      const r: RateLimitResult = await ctx.rateLimiter.limit(
+        `apikey:${record.id}`,
+        data.rateLimit,
+        o.cost,
+        now,
+      );
+      rateLimit = { limit: r.limit, remaining: r.remaining, reset: r.reset };
+      if (!r.allowed) return fail('RATE_LIMITED', record, { rateLimit });
+    }
+
+    let final = record;
+    let remaining: number | null = null;
+    if (data.remaining !== null) {
+      if (o.cost === 0) {
+        remaining = applyRefill({ remaining: data.remaining, refill: data.refill }, now).remaining;
+      } else {
+        const s = await spend(record.id, o.cost);
+        if (!s.ok) {
+          if (s.code === 'NOT_FOUND') return { valid: false, code: 'NOT_FOUND' };
+          return fail(
+            'USAGE_EXCEEDED',
+            s.record,
+            rateLimit ? { remaining: s.remaining, rateLimit } : { remaining: s.remaining },
+          );
+        }
+        final = s.record;
+        remaining = s.remaining;
+      }
+    }
+
+    const result: ApiKeyVerifyResult = {
+      valid: true,
+      key: toApiKeyInfo(final, now),
+      version: matched.version,
+    };
+    if (remaining !== null) result.remaining = remaining;
+    if (rateLimit) result.rateLimit = rateLimit;
+    if (mode === 'all') {
+      await ctx.audit({
+        type: 'key.verified',
+        keyId: record.id,
+        kind: 'api_key',
+        version: matched.version,
+        tenantId: record.tenantId,
+        context: o.context,
+        data: { cost: o.cost, scopes: [...o.scopes], remaining },
+      });
+    }
+    return result;
+  };
+}

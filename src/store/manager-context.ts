@@ -1,0 +1,300 @@
+/**
+ * `createStoreContext`: the shared services of one manager (lazy init, the pepper, audit writes,
+ * notifications). Views receive it; nothing here is public API.
+ * @internal
+ * @module
+ */
+import { type Duration, parseDuration } from '../duration.js';
+import { isKeywardenError, KeywardenError, toStorageError } from '../errors.js';
+import { generateId } from '../generator/ids.js';
+import { auditDigest } from '../internal/audit-chain.js';
+import { randomBytes, zeroize } from '../internal/bytes.js';
+import type { Clock } from '../ports/clock.js';
+import type { JsonObject } from '../ports/json.js';
+import type { KmsAdapter, WrappedKey } from '../ports/kms.js';
+import type { KeyEvent, Notifier } from '../ports/notifier.js';
+import type { RateLimiter } from '../ports/rate-limiter.js';
+import type { AuditEventInput, StorageAdapter } from '../ports/storage.js';
+import { createTokenHasher, type TokenHasher } from './api-keys/token-hash.js';
+import type { AuditDraft, ResolvedOptions, StoreContext, StoreState } from './context.js';
+
+/** Meta key of the store id. */
+export const META_STORE_ID = 'store.id';
+/** Meta key of the wrapped pepper (JSON of a WrappedKey). */
+export const META_PEPPER = 'store.pepper';
+/** KMS context the pepper is wrapped with. */
+export const pepperContext = (storeId: string) => ({ store: storeId, purpose: 'pepper' }) as const;
+
+/** What {@link createStoreContext} needs. */
+export interface StoreContextInit {
+  storage: StorageAdapter;
+  kms: KmsAdapter;
+  clock: Clock;
+  options: ResolvedOptions;
+  rateLimiter: RateLimiter;
+  notifier?: Notifier | undefined;
+}
+
+/** A {@link StoreContext} the manager can close. */
+export interface ManagedStoreContext extends StoreContext {
+  /** True after `close()` started. */
+  readonly closed: boolean;
+  /** Zeroes the pepper, then closes rate limiter, KMS and storage. Idempotent. */
+  close(): Promise<void>;
+}
+
+function closedError(): KeywardenError {
+  return new KeywardenError('ERR_CLOSED', 'the key manager is closed');
+}
+
+/**
+ * Builds the shared context. `ready()` is lazy and memoized (a failed init is retried on the next
+ * call): it runs `storage.init`, `kms.init`, creates or loads the store id and the pepper, and on
+ * a new store writes `store.initialized`. The pepper unwrap doubles as the KMS canary: a store opened
+ * with another master key fails with `ERR_MASTER_KEY_MISMATCH`.
+ *
+ * @example
+ * ```ts
+ * const ctx = createStoreContext({ storage, kms, clock, options, rateLimiter });
+ * const { hashToken } = await ctx.ready();
+ * ```
+ * @throws never itself; `ready()` rejects with `ERR_MASTER_KEY_MISMATCH`, `ERR_STORAGE`, `ERR_KMS`,
+ *   `ERR_AUDIT` or `ERR_CLOSED`.
+ */
+export function createStoreContext(init: StoreContextInit): ManagedStoreContext {
+  const storage = guardStorage(init.storage);
+  const { kms, clock, options, rateLimiter, notifier } = init;
+  let closed = false;
+  let closing: Promise<void> | null = null;
+  let readyPromise: Promise<StoreState> | null = null;
+  let hasher: TokenHasher | null = null;
+
+  const hashToken = (token: string): string => {
+    if (closed || hasher === null) throw closedError();
+    return hasher.hash(token);
+  };
+
+  const writeAudit = async (drafts: AuditDraft | AuditDraft[]): Promise<void> => {
+    if (closed) throw closedError();
+    const list = Array.isArray(drafts) ? drafts : [drafts];
+    if (list.length === 0) return;
+    const at = clock.now();
+    const events: AuditEventInput[] = list.map((d) => {
+      const body: Omit<AuditEventInput, 'digest'> = {
+        id: generateId(16),
+        at,
+        type: d.type,
+        keyId: d.keyId,
+        kind: d.kind,
+        version: d.version ?? null,
+        tenantId: d.tenantId ?? null,
+        actor: d.actor ?? null,
+        context: d.context ?? {},
+        data: d.data ?? {},
+      };
+      return { ...body, digest: auditDigest(body) };
+    });
+    try {
+      await storage.appendAudit(events);
+    } catch (cause) {
+      throw new KeywardenError('ERR_AUDIT', 'the audit event could not be written; operation refused', {
+        cause,
+      });
+    }
+  };
+
+  const loadOrCreateMeta = async (
+    key: string,
+    make: () => Promise<string>,
+  ): Promise<{ value: string; created: boolean }> => {
+    const existing = await storage.getMeta(key);
+    if (existing !== null) return { value: existing, created: false };
+    const value = await make();
+    try {
+      await storage.setMeta(key, value, { expected: null });
+      return { value, created: true };
+    } catch (error) {
+      if (!isKeywardenError(error, 'ERR_CONFLICT')) throw error;
+      const winner = await storage.getMeta(key);
+      if (winner === null) throw error;
+      return { value: winner, created: false };
+    }
+  };
+
+  const unwrapPepper = async (storeId: string, raw: string): Promise<Uint8Array> => {
+    let wrapped: WrappedKey;
+    try {
+      wrapped = JSON.parse(raw) as WrappedKey;
+    } catch (cause) {
+      throw new KeywardenError('ERR_STORAGE', 'store metadata store.pepper is corrupt', { cause });
+    }
+    try {
+      const bytes = await kms.unwrapKey(wrapped, pepperContext(storeId));
+      if (bytes.length !== 32) {
+        zeroize(bytes);
+        throw new KeywardenError('ERR_KMS', 'the KMS returned a pepper of the wrong length');
+      }
+      return bytes;
+    } catch (error) {
+      const mismatch =
+        isKeywardenError(error, 'ERR_DECRYPT') ||
+        (typeof wrapped === 'object' && wrapped !== null && wrapped.kms !== kms.id) ||
+        (isKeywardenError(error, 'ERR_KMS') && safeNeedsRewrap(kms, wrapped));
+      if (mismatch) {
+        throw new KeywardenError(
+          'ERR_MASTER_KEY_MISMATCH',
+          "the KMS cannot open this store's pepper: the store was created with another master key " +
+            '(or KMS), or its metadata was altered. Pass the original master key (or list it in ' +
+            'previousKeys) to open this store.',
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  };
+
+  const initialize = async (): Promise<StoreState> => {
+    await storage.init?.();
+    await kms.init?.(storage);
+    const id = await loadOrCreateMeta(META_STORE_ID, async () => generateId(16));
+    const storeId = id.value;
+    let fresh: Uint8Array | null = null;
+    let pep: { value: string; created: boolean };
+    try {
+      pep = await loadOrCreateMeta(META_PEPPER, async () => {
+        fresh = randomBytes(32);
+        return JSON.stringify(await kms.wrapKey(fresh, pepperContext(storeId)));
+      });
+    } catch (error) {
+      zeroize(fresh);
+      throw error;
+    }
+    let bytes: Uint8Array;
+    if (pep.created && fresh !== null) {
+      bytes = fresh;
+    } else {
+      zeroize(fresh);
+      bytes = await unwrapPepper(storeId, pep.value);
+    }
+    if (closed) {
+      zeroize(bytes);
+      throw closedError();
+    }
+    try {
+      hasher = createTokenHasher(bytes, closedError);
+    } finally {
+      zeroize(bytes);
+    }
+    if (id.created) {
+      const data: JsonObject = { storage: init.storage.name, kms: kms.id };
+      await writeAudit({ type: 'store.initialized', keyId: null, kind: null, data });
+    }
+    return Object.freeze({ storeId, hashToken });
+  };
+
+  const ctx: ManagedStoreContext = {
+    storage,
+    kms,
+    clock,
+    options,
+    rateLimiter,
+    get closed() {
+      return closed;
+    },
+    ready() {
+      if (closed) return Promise.reject(closedError());
+      if (readyPromise === null) {
+        readyPromise = initialize().catch((error: unknown) => {
+          readyPromise = null;
+          dropPepper();
+          throw error;
+        });
+      }
+      return readyPromise;
+    },
+    audit: writeAudit,
+    notify(event: KeyEvent) {
+      if (closed || !notifier) return;
+      try {
+        notifier.notify(event).catch(() => undefined);
+      } catch {
+        // a notifier never fails the operation
+      }
+    },
+    newId() {
+      if (closed) throw closedError();
+      return generateId(12);
+    },
+    duration(value: Duration, field: string) {
+      if (closed) throw closedError();
+      return parseDuration(value, field);
+    },
+    close() {
+      if (closing) return closing;
+      closed = true;
+      dropPepper();
+      closing = (async () => {
+        const errors: unknown[] = [];
+        for (const step of [() => rateLimiter.close?.(), () => kms.close?.(), () => storage.close?.()]) {
+          try {
+            await step();
+          } catch (error) {
+            errors.push(error);
+          }
+        }
+        if (errors.length > 0) {
+          throw new KeywardenError('ERR_STORAGE', 'closing the key manager failed', { cause: errors[0] });
+        }
+      })();
+      return closing;
+    },
+  };
+
+  function dropPepper(): void {
+    hasher?.destroy();
+    hasher = null;
+  }
+
+  return ctx;
+}
+
+/**
+ * Wraps an adapter so any non-keywarden failure (a driver error, a TypeError) surfaces as
+ * `ERR_STORAGE` with the original as `cause`. KeywardenErrors (`ERR_CONFLICT`...) pass through.
+ */
+function guardStorage(s: StorageAdapter): StorageAdapter {
+  const call = <T>(op: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return run().then(undefined, (error: unknown) => {
+        throw toStorageError(error, op);
+      });
+    } catch (error) {
+      return Promise.reject(toStorageError(error, op));
+    }
+  };
+  const guarded: StorageAdapter = {
+    name: s.name,
+    get: (id) => call('get', () => s.get(id)),
+    findByName: (name, where) => call('findByName', () => s.findByName(name, where)),
+    list: (query) => call('list', () => s.list(query)),
+    create: (record) => call('create', () => s.create(record)),
+    update: (record, o) => call('update', () => s.update(record, o)),
+    delete: (id, o) => call('delete', () => s.delete(id, o)),
+    dueForRotation: (before, limit) => call('dueForRotation', () => s.dueForRotation(before, limit)),
+    appendAudit: (events) => call('appendAudit', () => s.appendAudit(events)),
+    listAudit: (query) => call('listAudit', () => s.listAudit(query)),
+    getMeta: (key) => call('getMeta', () => s.getMeta(key)),
+    setMeta: (key, value, o) => call('setMeta', () => s.setMeta(key, value, o)),
+  };
+  if (s.init) guarded.init = () => call('init', () => s.init!());
+  if (s.close) guarded.close = () => call('close', () => s.close!());
+  return guarded;
+}
+
+function safeNeedsRewrap(kms: KmsAdapter, wrapped: WrappedKey): boolean {
+  try {
+    return kms.needsRewrap?.(wrapped) === true;
+  } catch {
+    return false;
+  }
+}

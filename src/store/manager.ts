@@ -1,0 +1,173 @@
+/**
+ * `createKeyManager`: wires storage, KMS, clock, notifier and rate limiter into one store context
+ * and the typed views over it.
+ * @module
+ */
+import { z } from 'zod';
+import type { Duration } from '../duration.js';
+import { type KeyGenerator, keyGenerator } from '../generator/index.js';
+import { API_TOKEN_PREFIX_PATTERN } from '../generator/tokens.js';
+import type { Clock } from '../ports/clock.js';
+import type { KmsAdapter } from '../ports/kms.js';
+import type { Notifier } from '../ports/notifier.js';
+import type { RateLimiter } from '../ports/rate-limiter.js';
+import type { StorageAdapter } from '../ports/storage.js';
+import { createRotator, type KeyRotator } from '../rotation/rotator.js';
+import type { ApiKeysView, AuditView } from './api-key-types.js';
+import { parseObject } from './api-keys/validate.js';
+import { createApiKeysView } from './api-keys.js';
+import { createAuditView } from './audit-view.js';
+import type { ResolvedOptions } from './context.js';
+import type { KeysView } from './key-types.js';
+import { createKeysView } from './keys.js';
+import { createStoreContext } from './manager-context.js';
+import { memoryRateLimiter } from './rate-limit-memory.js';
+import { type RewrapReport, rewrapAll } from './rewrap.js';
+import { durationSchema } from './schemas.js';
+import type { SecretsView } from './secret-types.js';
+import { createSecretsView } from './secrets.js';
+
+/** Options of {@link createKeyManager}. */
+export interface KeyManagerOptions {
+  /** Where records, audit events and metadata live (required). */
+  storage: StorageAdapter;
+  /** Wraps data keys and the store pepper (required). */
+  kms: KmsAdapter;
+  /** Told about lifecycle events; its failures never fail an operation. */
+  notifier?: Notifier;
+  /** Time source (epoch ms); default `Date.now`. Use `fakeClock()` in tests. */
+  clock?: Clock;
+  defaults?: {
+    /** Token prefix of new API keys (default `'kw'`). */
+    apiKeyPrefix?: string;
+    /** Lifetime of new API keys (default `'90d'`); `null` = never expire. */
+    expiresIn?: Duration | null;
+  };
+  audit?: {
+    /** Which verifications are audited (default `'failures'`). */
+    verifications?: 'failures' | 'all' | 'none';
+  };
+  /** Rate limiter for per-key limits (default `memoryRateLimiter()`, per process). */
+  rateLimiter?: RateLimiter;
+}
+
+/** The store part: the typed views over one store, usable without the rest of the manager. */
+export interface KeyStore {
+  readonly apiKeys: ApiKeysView;
+  readonly secrets: SecretsView;
+  readonly keys: KeysView;
+  readonly audit: AuditView;
+}
+
+/** What {@link createKeyManager} returns. */
+export interface KeyManager extends KeyStore {
+  /** Runs init now (it otherwise runs on first use). Wrong master key: `ERR_MASTER_KEY_MISMATCH`. */
+  ready(): Promise<void>;
+  /** Zeroes the pepper and closes rate limiter, KMS and storage. Idempotent; later calls: `ERR_CLOSED`. */
+  close(): Promise<void>;
+  /** The pure key generator (tokens, ids, symmetric keys, key pairs, JWK, derivation). */
+  readonly generator: KeyGenerator;
+  /** The store part (`apiKeys`, `secrets`, `keys`, `audit`). */
+  readonly store: KeyStore;
+  /** Rotation: policies, schedules, strategies, rollback, provider hooks (see docs/rotation.md). */
+  readonly rotator: KeyRotator;
+  /** Rewraps every data key (and the pepper) made by an older master key. */
+  rewrap(): Promise<RewrapReport>;
+}
+
+const fn = (v: unknown, name: string) => typeof (v as Record<string, unknown>)[name] === 'function';
+const hasMethods = (names: string[]) => (v: unknown) =>
+  typeof v === 'object' && v !== null && names.every((n) => fn(v, n));
+
+const STORAGE_METHODS = [
+  'get',
+  'findByName',
+  'list',
+  'create',
+  'update',
+  'delete',
+  'dueForRotation',
+  'appendAudit',
+  'listAudit',
+  'getMeta',
+  'setMeta',
+];
+
+const optionsSchema = z.strictObject({
+  storage: z.custom<StorageAdapter>(hasMethods(STORAGE_METHODS), 'must be a StorageAdapter'),
+  kms: z.custom<KmsAdapter>(
+    (v) => hasMethods(['wrapKey', 'unwrapKey'])(v) && typeof (v as KmsAdapter).id === 'string',
+    'must be a KmsAdapter (id, wrapKey, unwrapKey)',
+  ),
+  notifier: z.custom<Notifier>(hasMethods(['notify']), 'must be a Notifier (notify)').optional(),
+  clock: z.custom<Clock>(hasMethods(['now']), 'must be a Clock (now)').optional(),
+  defaults: z
+    .strictObject({
+      apiKeyPrefix: z.string().min(1).max(32).regex(API_TOKEN_PREFIX_PATTERN).optional(),
+      expiresIn: durationSchema
+        .refine((ms) => ms >= 1000, 'must be at least 1 second')
+        .nullable()
+        .optional(),
+    })
+    .optional(),
+  audit: z.strictObject({ verifications: z.enum(['failures', 'all', 'none']).optional() }).optional(),
+  rateLimiter: z.custom<RateLimiter>(hasMethods(['limit']), 'must be a RateLimiter (limit)').optional(),
+});
+
+const OPTION_KEYS: ReadonlySet<string> = new Set(Object.keys(optionsSchema.shape));
+
+const systemClock: Clock = Object.freeze({ now: () => Date.now() });
+
+/**
+ * Creates a key manager. Nothing touches storage until first use (or `ready()`).
+ *
+ * @example
+ * ```ts
+ * import { createKeyManager } from 'keywarden';
+ * import { memoryStorage } from 'keywarden/adapters/memory';
+ * import { localKms } from 'keywarden/kms';
+ *
+ * const km = createKeyManager({ storage: memoryStorage(), kms: localKms({ masterKey }) });
+ * const { token } = await km.apiKeys.create({ name: 'ci', scopes: ['deploy:*'] });
+ * await km.apiKeys.verify(token); // { valid: true, ... }
+ * await km.close();
+ * ```
+ * @throws KeywardenError `ERR_VALIDATION` naming the bad option (`storage`, `kms`,
+ *   `defaults.apiKeyPrefix`, `defaults.expiresIn`, `audit.verifications`, an unknown option by name...).
+ */
+export function createKeyManager(options: KeyManagerOptions): KeyManager {
+  const o = parseObject(optionsSchema, OPTION_KEYS, options, 'options');
+  const resolved: ResolvedOptions = Object.freeze({
+    apiKeyPrefix: o.defaults?.apiKeyPrefix ?? 'kw',
+    expiresIn: o.defaults?.expiresIn === undefined ? 90 * 86_400_000 : o.defaults.expiresIn,
+    verifications: o.audit?.verifications ?? 'failures',
+  });
+  const ctx = createStoreContext({
+    storage: o.storage,
+    kms: o.kms,
+    clock: o.clock ?? systemClock,
+    options: resolved,
+    rateLimiter: o.rateLimiter ?? memoryRateLimiter(),
+    notifier: o.notifier,
+  });
+  const store: KeyStore = Object.freeze({
+    apiKeys: createApiKeysView(ctx),
+    secrets: createSecretsView(ctx),
+    keys: createKeysView(ctx),
+    audit: createAuditView(ctx),
+  });
+  return Object.freeze({
+    ...store,
+    store,
+    rotator: createRotator(ctx),
+    generator: keyGenerator,
+    async ready() {
+      await ctx.ready();
+    },
+    close: () => ctx.close(),
+    async rewrap() {
+      await ctx.ready();
+      return rewrapAll(ctx);
+    },
+  });
+}

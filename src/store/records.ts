@@ -1,0 +1,142 @@
+/**
+ * Record plumbing shared by the views: typed loads, compare-and-swap updates with retry,
+ * version builders, and the base of notifier events.
+ * @internal
+ * @module
+ */
+import { isKeywardenError, KeywardenError } from '../errors.js';
+import type { KeyEventBase } from '../ports/notifier.js';
+import type { RecordKind, StoredRecord, StoredVersion } from '../ports/storage.js';
+import type { StoreContext } from './context.js';
+import { computeDueAt } from './due.js';
+
+const KIND_LABEL: Record<RecordKind, string> = { api_key: 'API key', secret: 'secret', key: 'key' };
+
+/**
+ * Loads a record of `kind` by id.
+ * @throws KeywardenError `ERR_NOT_FOUND` when absent or of another kind.
+ */
+export async function loadRecord(ctx: StoreContext, id: string, kind: RecordKind): Promise<StoredRecord> {
+  const record = await ctx.storage.get(id);
+  if (!record || record.kind !== kind) {
+    throw new KeywardenError('ERR_NOT_FOUND', `${KIND_LABEL[kind]} not found`, { field: 'id' });
+  }
+  return record;
+}
+
+/**
+ * Loads a uniquely named record (secret or key).
+ * @throws KeywardenError `ERR_NOT_FOUND`.
+ */
+export async function loadByName(
+  ctx: StoreContext,
+  kind: RecordKind,
+  name: string,
+  environment: string,
+  tenantId: string | null,
+): Promise<StoredRecord> {
+  const record = await ctx.storage.findByName(name, { kind, environment, tenantId });
+  if (!record) throw new KeywardenError('ERR_NOT_FOUND', `${KIND_LABEL[kind]} not found`, { field: 'name' });
+  return record;
+}
+
+/** What a mutation callback returns: the new record body, or `null` to leave the record as is. */
+export type Mutation = (current: StoredRecord) => StoredRecord | null | Promise<StoredRecord | null>;
+
+/**
+ * Reads a record, applies `mutate`, and writes it with compare-and-swap, retrying on
+ * `ERR_CONFLICT` with jittered backoff. Sets `revision`, `updatedAt` and `dueAt`.
+ * Returns the stored record (or the unchanged one when `mutate` returned null).
+ * @throws KeywardenError `ERR_NOT_FOUND`, `ERR_CONFLICT` after `maxAttempts`, `ERR_STORAGE`.
+ */
+export async function updateRecord(
+  ctx: StoreContext,
+  id: string,
+  kind: RecordKind,
+  mutate: Mutation,
+  options: { maxAttempts?: number; record?: StoredRecord } = {},
+): Promise<{ record: StoredRecord; changed: boolean }> {
+  const maxAttempts = options.maxAttempts ?? 50;
+  let current = options.record ?? (await loadRecord(ctx, id, kind));
+  for (let attempt = 1; ; attempt++) {
+    const next = await mutate(current);
+    if (next === null) return { record: current, changed: false };
+    const written: StoredRecord = {
+      ...next,
+      revision: current.revision + 1,
+      updatedAt: ctx.clock.now(),
+    };
+    written.dueAt = computeDueAt(written);
+    try {
+      await ctx.storage.update(written, { expectedRevision: current.revision });
+      return { record: written, changed: true };
+    } catch (error) {
+      if (!isKeywardenError(error, 'ERR_CONFLICT') || attempt >= maxAttempts) throw error;
+      await backoff(attempt);
+      current = await loadRecord(ctx, id, kind);
+    }
+  }
+}
+
+function backoff(attempt: number): Promise<void> {
+  const ms = Math.min(50, 2 ** Math.min(attempt, 6)) * Math.random();
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A version with every optional field defaulted. */
+export function makeVersion(
+  fields: Pick<StoredVersion, 'version' | 'state' | 'createdAt'> & Partial<StoredVersion>,
+): StoredVersion {
+  return {
+    activatedAt: fields.state === 'current' ? fields.createdAt : null,
+    promoteAt: null,
+    retireAt: null,
+    retiredAt: null,
+    kid: null,
+    hash: null,
+    sealed: null,
+    publicJwk: null,
+    destroyedAt: null,
+    data: {},
+    ...fields,
+  };
+}
+
+/** The next version number of a record. */
+export function nextVersionNumber(record: StoredRecord): number {
+  let max = 0;
+  for (const v of record.versions) if (v.version > max) max = v.version;
+  return max + 1;
+}
+
+/** The current version, or undefined (e.g. every version retired). */
+export function currentVersion(record: StoredRecord): StoredVersion | undefined {
+  return record.versions.find((v) => v.state === 'current');
+}
+
+/**
+ * Versions that are accepted at `now`: current, pending, and previous ones whose `retireAt`
+ * has not passed (a previous with `retireAt: null` is accepted until retired).
+ */
+export function acceptedVersions(record: StoredRecord, now: number): StoredVersion[] {
+  return record.versions.filter(
+    (v) =>
+      v.state === 'current' ||
+      v.state === 'pending' ||
+      (v.state === 'previous' && (v.retireAt === null || v.retireAt > now)),
+  );
+}
+
+/** The fields every notifier event shares. */
+export function eventBase(record: StoredRecord, at: number, version?: number): KeyEventBase {
+  const base: KeyEventBase = {
+    at,
+    keyId: record.id,
+    kind: record.kind,
+    name: record.name,
+    tenantId: record.tenantId,
+    environment: record.environment,
+  };
+  if (version !== undefined) base.version = version;
+  return base;
+}
