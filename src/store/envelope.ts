@@ -1,0 +1,306 @@
+/**
+ * Envelope encryption of secret values and private keys (format 1).
+ *
+ * - A fresh 256-bit data key (DEK) per sealed value, from the CSPRNG.
+ * - The value is sealed with AES-256-GCM under the DEK with a random 96-bit nonce.
+ * - Associated data: UTF-8 canonical JSON `{"f":1,"k":kind,"r":recordId,"s":storeId,"v":version}`,
+ *   so a ciphertext moved to another record, version, kind or store fails to open.
+ * - The DEK is wrapped by the KMS with context `{ store, record, version }` (the KMS authenticates it).
+ * - The DEK and intermediate plaintext buffers are zeroed after use.
+ *
+ * Opening never returns garbage: any malformed field, failed authentication or wrong binding is
+ * `ERR_DECRYPT`; an unexpected KMS failure is `ERR_KMS`. See docs/envelope-encryption.md.
+ * @internal
+ * @module
+ */
+import { gcm } from '@noble/ciphers/aes.js';
+import { isKeywardenError, KeywardenError } from '../errors.js';
+import { fromBase64Url, randomBytes, toBase64Url, utf8Encode, zeroize } from '../internal/bytes.js';
+import type { KmsAdapter, KmsContext, WrappedKey } from '../ports/kms.js';
+import type { RecordKind, SealedValue } from '../ports/storage.js';
+import type { StoreContext, StoreState } from './context.js';
+
+/** The only sealing algorithm of format 1. */
+export const SEAL_ALG = 'A256GCM';
+/** Envelope format number, bound into the associated data. */
+export const ENVELOPE_FORMAT = 1;
+const DEK_BYTES = 32;
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+/** Largest plaintext {@link sealValue} accepts (1 MiB; views enforce tighter limits). */
+export const MAX_SEALED_PLAINTEXT = 1 << 20;
+
+/** Where a sealed value belongs: bound into the associated data and the KMS context. */
+export interface SealBinding {
+  /** The record id. */
+  recordId: string;
+  /** The version number (1-based). */
+  version: number;
+  /** The record kind (`'secret'` or `'key'`). */
+  kind: RecordKind;
+}
+
+/**
+ * The associated data of a sealed value.
+ *
+ * @example
+ * ```ts
+ * sealAssociatedData('store1', { recordId: 'abc', version: 1, kind: 'secret' });
+ * ```
+ * @throws never
+ */
+export function sealAssociatedData(storeId: string, binding: SealBinding): Uint8Array {
+  // canonical JSON (keys sorted: f, k, r, s, v) written out directly: this runs on every open
+  const q = JSON.stringify;
+  return utf8Encode(
+    `{"f":${ENVELOPE_FORMAT},"k":${q(binding.kind)},"r":${q(binding.recordId)},"s":${q(storeId)},"v":${binding.version}}`,
+  );
+}
+
+/**
+ * The KMS context a data key is wrapped with.
+ *
+ * @example
+ * ```ts
+ * await kms.wrapKey(dek, dekContext(storeId, { recordId, version: 2, kind: 'key' }));
+ * ```
+ * @throws never
+ */
+export function dekContext(storeId: string, binding: SealBinding): KmsContext {
+  return { store: storeId, record: binding.recordId, version: String(binding.version) };
+}
+
+function checkBinding(
+  binding: SealBinding,
+  code: 'ERR_INVALID_STATE' | 'ERR_DECRYPT' = 'ERR_INVALID_STATE',
+): void {
+  if (
+    typeof binding !== 'object' ||
+    binding === null ||
+    typeof binding.recordId !== 'string' ||
+    binding.recordId.length === 0 ||
+    !Number.isSafeInteger(binding.version) ||
+    binding.version < 1 ||
+    (binding.kind !== 'secret' && binding.kind !== 'key' && binding.kind !== 'api_key')
+  ) {
+    throw new KeywardenError(code, 'envelope binding must name a record, a version and a kind');
+  }
+}
+
+/**
+ * Seals `plaintext` (not modified; the caller zeroes it) under a fresh data key.
+ *
+ * @example
+ * ```ts
+ * const sealed = await sealValue(ctx, state, utf8Encode('sk-...'), { recordId: id, version: 1, kind: 'secret' });
+ * ```
+ * @throws KeywardenError `ERR_KMS` when the KMS fails to wrap the data key (KeywardenErrors from the
+ *   KMS, such as `ERR_CLOSED`, pass through), `ERR_INVALID_STATE` for a bad binding or an oversized value.
+ */
+export async function sealValue(
+  ctx: Pick<StoreContext, 'kms'>,
+  state: Pick<StoreState, 'storeId'>,
+  plaintext: Uint8Array,
+  binding: SealBinding,
+): Promise<SealedValue> {
+  checkBinding(binding);
+  if (!(plaintext instanceof Uint8Array) || plaintext.length > MAX_SEALED_PLAINTEXT) {
+    throw new KeywardenError('ERR_INVALID_STATE', 'sealValue needs a Uint8Array of at most 1 MiB');
+  }
+  const dek = randomBytes(DEK_BYTES);
+  try {
+    const nonce = randomBytes(NONCE_BYTES);
+    const ct = gcm(dek, nonce, sealAssociatedData(state.storeId, binding)).encrypt(plaintext);
+    const wrapped = await callKms(() => ctx.kms.wrapKey(dek, dekContext(state.storeId, binding)), 'wrap');
+    return { alg: SEAL_ALG, nonce: toBase64Url(nonce), ct: toBase64Url(ct), dek: copyWrapped(wrapped) };
+  } finally {
+    zeroize(dek);
+  }
+}
+
+/**
+ * Opens a sealed value bound to `binding`. The caller owns (and must zero) the returned bytes.
+ *
+ * @example
+ * ```ts
+ * const bytes = await openValue(ctx, state, version.sealed, { recordId: id, version: 1, kind: 'secret' });
+ * try { use(bytes); } finally { zeroize(bytes); }
+ * ```
+ * @throws KeywardenError `ERR_DECRYPT` for a malformed, tampered, moved or wrongly keyed value;
+ *   `ERR_KMS` when the KMS fails for another reason; `ERR_CLOSED` when the KMS was closed.
+ */
+export async function openValue(
+  ctx: Pick<StoreContext, 'kms'>,
+  state: Pick<StoreState, 'storeId'>,
+  sealed: unknown,
+  binding: SealBinding,
+): Promise<Uint8Array> {
+  // a bad binding here comes from a corrupt stored record: it cannot open
+  checkBinding(binding, 'ERR_DECRYPT');
+  const parsed = parseSealed(sealed);
+  const dek = await unwrapDek(ctx.kms, parsed.dek, dekContext(state.storeId, binding));
+  try {
+    if (dek.length !== DEK_BYTES) throw decryptError('the data key has the wrong length');
+    return gcm(dek, parsed.nonce, sealAssociatedData(state.storeId, binding)).decrypt(parsed.ct);
+  } catch (error) {
+    if (isKeywardenError(error)) throw error;
+    throw decryptError('the sealed value failed authentication (tampered, moved or wrong key)');
+  } finally {
+    zeroize(dek);
+  }
+}
+
+/**
+ * Rewraps the data key of `sealed` under the KMS's current key without opening the value: the
+ * nonce and ciphertext are returned unchanged.
+ *
+ * @example
+ * ```ts
+ * if (kms.needsRewrap?.(v.sealed.dek)) v = { ...v, sealed: await rewrapSealed(ctx, state, v.sealed, binding) };
+ * ```
+ * @throws KeywardenError `ERR_DECRYPT` (malformed or tampered data key), `ERR_KMS`.
+ */
+export async function rewrapSealed(
+  ctx: Pick<StoreContext, 'kms'>,
+  state: Pick<StoreState, 'storeId'>,
+  sealed: SealedValue,
+  binding: SealBinding,
+): Promise<SealedValue> {
+  checkBinding(binding);
+  parseSealed(sealed);
+  const context = dekContext(state.storeId, binding);
+  const dek = await unwrapDek(ctx.kms, sealed.dek, context);
+  try {
+    const wrapped = await callKms(() => ctx.kms.wrapKey(dek, context), 'wrap');
+    return { alg: SEAL_ALG, nonce: sealed.nonce, ct: sealed.ct, dek: copyWrapped(wrapped) };
+  } finally {
+    zeroize(dek);
+  }
+}
+
+/**
+ * Unwraps a data key, mapping failures: authentication or malformed input → `ERR_DECRYPT`; a key
+ * id the KMS keyring does not hold (when the KMS exposes its key ids) → `ERR_DECRYPT`; any other
+ * failure → `ERR_KMS`. `ERR_CLOSED` passes through.
+ *
+ * @example
+ * ```ts
+ * const dek = await unwrapDek(kms, wrapped, { store, purpose: 'pepper' });
+ * ```
+ * @throws KeywardenError as above.
+ */
+export async function unwrapDek(
+  kms: KmsAdapter,
+  wrapped: WrappedKey,
+  context: KmsContext,
+): Promise<Uint8Array> {
+  try {
+    const dek = await kms.unwrapKey(wrapped, context);
+    if (!(dek instanceof Uint8Array)) throw new KeywardenError('ERR_KMS', 'the KMS returned no key');
+    return dek;
+  } catch (error) {
+    if (isKeywardenError(error)) {
+      if (error.code === 'ERR_DECRYPT' || error.code === 'ERR_CLOSED') throw error;
+      if (error.code === 'ERR_VALIDATION' || (error.code === 'ERR_KMS' && isUnknownKeyId(kms, wrapped))) {
+        throw decryptError('the data key was wrapped by a key this KMS does not hold, or is malformed');
+      }
+      if (error.code === 'ERR_KMS') throw error;
+    }
+    throw new KeywardenError('ERR_KMS', 'the KMS failed to unwrap a data key', { cause: error });
+  }
+}
+
+/**
+ * True when `wrapped` names a master key the KMS does not hold: either the KMS publishes its key
+ * ids (as `localKms` does) and `wrapped.keyId` is not one, or the KMS says the key is not its
+ * current one (`needsRewrap`) and still failed to use it. A KMS outage on a current-key data key
+ * stays `ERR_KMS`.
+ */
+function isUnknownKeyId(kms: KmsAdapter, wrapped: WrappedKey): boolean {
+  const k = kms as unknown as { keyId?: unknown; previousKeyIds?: unknown };
+  if (typeof k.keyId === 'string') {
+    const known = [k.keyId, ...(Array.isArray(k.previousKeyIds) ? (k.previousKeyIds as unknown[]) : [])];
+    if (!known.includes(wrapped.keyId)) return true;
+  }
+  try {
+    return kms.needsRewrap?.(wrapped) === true;
+  } catch {
+    return false;
+  }
+}
+
+async function callKms<T>(op: () => Promise<T>, what: string): Promise<T> {
+  try {
+    return await op();
+  } catch (error) {
+    if (isKeywardenError(error)) throw error;
+    throw new KeywardenError('ERR_KMS', `the KMS failed to ${what} a data key`, { cause: error });
+  }
+}
+
+function copyWrapped(w: WrappedKey): WrappedKey {
+  if (
+    typeof w !== 'object' ||
+    w === null ||
+    typeof w.kms !== 'string' ||
+    typeof w.keyId !== 'string' ||
+    typeof w.alg !== 'string' ||
+    typeof w.data !== 'string'
+  ) {
+    throw new KeywardenError('ERR_KMS', 'the KMS returned a malformed wrapped key');
+  }
+  return { kms: w.kms, keyId: w.keyId, alg: w.alg, data: w.data };
+}
+
+function decryptError(why: string): KeywardenError {
+  return new KeywardenError('ERR_DECRYPT', `cannot open sealed value: ${why}`);
+}
+
+interface ParsedSealed {
+  nonce: Uint8Array;
+  ct: Uint8Array;
+  dek: WrappedKey;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Checks every field of a SealedValue; anything off is `ERR_DECRYPT` (never a TypeError). */
+function parseSealed(sealed: unknown): ParsedSealed {
+  if (!isObject(sealed)) throw decryptError('it is missing or not an object');
+  if (sealed['alg'] !== SEAL_ALG) throw decryptError('unsupported alg');
+  const dek = sealed['dek'];
+  if (!isObject(dek)) throw decryptError('the wrapped data key is missing');
+  for (const f of ['kms', 'keyId', 'alg', 'data'] as const) {
+    if (typeof dek[f] !== 'string' || (dek[f] as string).length === 0) {
+      throw decryptError(`the wrapped data key has no ${f}`);
+    }
+  }
+  const nonce = decode(sealed['nonce'], 'nonce');
+  if (nonce.length !== NONCE_BYTES) throw decryptError('the nonce has the wrong length');
+  const ct = decode(sealed['ct'], 'ciphertext');
+  if (ct.length < TAG_BYTES) throw decryptError('the ciphertext is too short');
+  return {
+    nonce,
+    ct,
+    dek: {
+      kms: dek['kms'] as string,
+      keyId: dek['keyId'] as string,
+      alg: dek['alg'] as string,
+      data: dek['data'] as string,
+    },
+  };
+}
+
+const B64URL_ONLY = /^[A-Za-z0-9_-]*$/;
+
+function decode(value: unknown, what: string): Uint8Array {
+  // format 1 writes unpadded base64url; accept nothing else (one canonical encoding per value)
+  if (typeof value !== 'string' || !B64URL_ONLY.test(value))
+    throw decryptError(`the ${what} is not base64url`);
+  try {
+    return fromBase64Url(value);
+  } catch {
+    throw decryptError(`the ${what} is not base64url`);
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * Public types of `km.keys`.
+ * @module
+ */
+import type { Duration } from '../duration.js';
+import type { Jwk, PublicJwk } from '../generator/jwk-types.js';
+import type { JsonObject } from '../ports/json.js';
+import type { RecordStatus, VersionState } from '../ports/storage.js';
+
+/** The kinds of cryptographic key `km.keys` manages. */
+export type KeyType = 'hmac' | 'aes' | 'ed25519' | 'ecdsa' | 'rsa';
+
+/** The algorithm a key is used with (JOSE names). */
+export type KeyAlgorithm =
+  | 'HS256'
+  | 'HS384'
+  | 'HS512'
+  | 'A256GCM'
+  | 'EdDSA'
+  | 'ES256'
+  | 'ES384'
+  | 'ES256K'
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512';
+
+/** ECDSA curves. */
+export type KeyCurve = 'P-256' | 'P-384' | 'secp256k1';
+
+/** RSA modulus lengths. */
+export type RsaModulusLength = 2048 | 3072 | 4096;
+
+/** Where a key lives: environment (default `'default'`) and tenant (default none). */
+export interface KeyScope {
+  environment?: string;
+  tenantId?: string | null;
+}
+
+/**
+ * Options of `km.keys.create`. `algorithm` per type: hmac `HS256` (default) / `HS384` / `HS512`;
+ * aes `A256GCM`; ed25519 `EdDSA`; ecdsa `ES256` (default) / `ES384` / `ES256K` or the curve name
+ * `P-256` / `P-384` / `secp256k1`; rsa `RS256` (default) / `RS384` / `RS512` / `PS256` / `PS384` / `PS512`.
+ */
+export interface CreateKeyOptions extends KeyScope {
+  name: string;
+  type: KeyType;
+  algorithm?: KeyAlgorithm | KeyCurve;
+  /** RSA only: 2048 (default), 3072 or 4096. */
+  modulusLength?: RsaModulusLength;
+  tags?: string[];
+  meta?: JsonObject;
+  /** Lifetime of the key; default none. */
+  expiresIn?: Duration | null;
+}
+
+/** One version of a key, without material. */
+export interface KeyVersionInfo {
+  version: number;
+  state: VersionState;
+  /** The key id of this version (RFC 7638 thumbprint for asymmetric keys, random for symmetric ones). */
+  kid: string;
+  createdAt: number;
+  activatedAt: number | null;
+  retireAt: number | null;
+  retiredAt: number | null;
+}
+
+/** What `km.keys` returns about a key. Never holds private or symmetric material. */
+export interface KeyInfo {
+  id: string;
+  name: string;
+  type: KeyType;
+  algorithm: KeyAlgorithm;
+  /** ECDSA curve, or null. */
+  curve: KeyCurve | null;
+  /** RSA modulus length, or null. */
+  modulusLength: RsaModulusLength | null;
+  environment: string;
+  tenantId: string | null;
+  status: RecordStatus;
+  tags: string[];
+  meta: JsonObject;
+  createdAt: number;
+  updatedAt: number;
+  expiresAt: number | null;
+  /** The current version and its kid (null when none is current). */
+  version: number | null;
+  kid: string | null;
+  versions: KeyVersionInfo[];
+}
+
+/** A page of keys. */
+export interface KeyList {
+  items: KeyInfo[];
+  cursor?: string;
+}
+
+/** Options of `km.keys.list`. */
+export interface ListKeysOptions {
+  environment?: string;
+  tenantId?: string | null;
+  tag?: string;
+  /** 1..1000, default 100. */
+  limit?: number;
+  cursor?: string;
+}
+
+/** A public JWK as published in a JWKS. */
+export type JwksKey = PublicJwk & { kid: string; alg: KeyAlgorithm; use: 'sig' };
+
+/** A JSON Web Key Set (RFC 7517 §5). */
+export interface Jwks {
+  keys: JwksKey[];
+}
+
+/** Options of `km.keys.export`. */
+export interface ExportKeyOptions extends KeyScope {
+  /** Default: the current version. */
+  version?: number;
+  /** Only `'jwk'` for now. */
+  format?: 'jwk';
+  /** Export the private (or symmetric) key. Default false: the public JWK. Audited either way. */
+  includePrivate?: boolean;
+}
+
+/** Options of `km.keys.encrypt` / `decrypt` (aes keys). */
+export interface KeyCipherOptions extends KeyScope {
+  /** Additional authenticated data; the same must be given to decrypt. */
+  aad?: Uint8Array | string;
+}
+
+/**
+ * `km.keys`: signing and encryption keys, versioned, with a `kid` per version.
+ *
+ * @example
+ * ```ts
+ * await km.keys.create({ name: 'jwt', type: 'ecdsa', algorithm: 'ES256' });
+ * const sig = await km.keys.sign('jwt', 'header.payload');
+ * const ok = await km.keys.verify('jwt', 'header.payload', sig);
+ * const jwks = await km.keys.jwks('jwt');
+ * ```
+ */
+export interface KeysView {
+  create(options: CreateKeyOptions): Promise<KeyInfo>;
+  info(name: string, options?: KeyScope): Promise<KeyInfo>;
+  list(options?: ListKeysOptions): Promise<KeyList>;
+  /** Signs with the current version (hmac, ed25519, ecdsa, rsa). */
+  sign(name: string, data: Uint8Array | string, options?: KeyScope): Promise<Uint8Array>;
+  /** True when any accepted version (current, pending, previous in overlap) verifies. Never throws for a bad signature. */
+  verify(
+    name: string,
+    data: Uint8Array | string,
+    signature: Uint8Array | string,
+    options?: KeyScope,
+  ): Promise<boolean>;
+  /** Public keys of the pending, current and previous versions (asymmetric keys only). */
+  jwks(name: string, options?: KeyScope): Promise<Jwks>;
+  /** A version's public JWK, or its private JWK with `includePrivate: true`. Audited as `key.exported`. */
+  export(name: string, options?: ExportKeyOptions): Promise<Jwk | JwksKey>;
+  /** aes keys: seals `plaintext`; the output names the version's kid, so older versions still decrypt. */
+  encrypt(name: string, plaintext: Uint8Array | string, options?: KeyCipherOptions): Promise<Uint8Array>;
+  /** aes keys: opens what `encrypt` made. `ERR_DECRYPT` for anything tampered or unknown. */
+  decrypt(name: string, ciphertext: Uint8Array, options?: KeyCipherOptions): Promise<Uint8Array>;
+  /** True if it existed. */
+  delete(name: string, options?: KeyScope): Promise<boolean>;
+}

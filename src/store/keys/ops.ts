@@ -1,0 +1,254 @@
+/**
+ * What you do with a key: sign, verify, publish a JWKS, export, encrypt and decrypt.
+ * Signing and export open the sealed key for the one call; verification of asymmetric keys only
+ * reads the public JWK.
+ * @internal
+ * @module
+ */
+import { KeywardenError } from '../../errors.js';
+import type { Jwk } from '../../generator/jwk-types.js';
+import { signWithJwk, verifyWithJwk } from '../../generator/signing.js';
+import { utf8Encode } from '../../internal/bytes.js';
+import { parseInput } from '../../internal/validate.js';
+import type { StoredRecord, StoredVersion } from '../../ports/storage.js';
+import type { StoreContext } from '../context.js';
+import type { Jwks, JwksKey } from '../key-types.js';
+import { acceptedVersions, loadByName } from '../records.js';
+import { assertUsable, isUsable, resolveScope } from '../secrets/scope.js';
+import { aesCiphertextKid, aesDecrypt, aesEncrypt } from './aes.js';
+import { toJwksKey } from './info.js';
+import { openKeyJwk } from './material.js';
+import {
+  cipherOptionsSchema,
+  exportOptionsSchema,
+  keyNameSchema,
+  keyScopeSchema,
+  specOf,
+  toDataBytes,
+  toSignatureBytes,
+} from './schemas.js';
+
+const STATE_ORDER = { current: 0, pending: 1, previous: 2, retired: 3 } as const;
+
+async function loadKey(
+  ctx: StoreContext,
+  name: unknown,
+  scope: { environment?: string | undefined; tenantId?: string | null | undefined },
+): Promise<StoredRecord> {
+  const n = parseInput(keyNameSchema, name, 'name');
+  const { environment, tenantId } = resolveScope(scope);
+  await ctx.ready();
+  return loadByName(ctx, 'key', n, environment, tenantId);
+}
+
+function currentOf(record: StoredRecord): StoredVersion {
+  const v = record.versions.find((x) => x.state === 'current');
+  if (!v) throw new KeywardenError('ERR_INVALID_STATE', 'key has no current version');
+  return v;
+}
+
+function accepted(record: StoredRecord, now: number): StoredVersion[] {
+  return acceptedVersions(record, now).sort(
+    (a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || b.version - a.version,
+  );
+}
+
+/**
+ * Signs with the current version. @see KeysView.sign
+ * @example
+ * ```ts
+ * const sig = await signWithKey(ctx, 'jwt', 'payload', {});
+ * ```
+ * @throws KeywardenError `ERR_VALIDATION`, `ERR_NOT_FOUND`, `ERR_INVALID_STATE` (aes key, inactive, expired).
+ */
+export async function signWithKey(
+  ctx: StoreContext,
+  name: unknown,
+  data: unknown,
+  options: unknown,
+): Promise<Uint8Array> {
+  const scope = parseInput(keyScopeSchema, options ?? {}, 'options');
+  const bytes = toDataBytes(data, 'data');
+  const record = await loadKey(ctx, name, scope);
+  const spec = specOf(record.data);
+  if (spec.type === 'aes')
+    throw new KeywardenError('ERR_INVALID_STATE', 'an aes key cannot sign; use encrypt');
+  assertUsable(record, ctx.clock.now(), 'key');
+  const version = currentOf(record);
+  const state = await ctx.ready();
+  const jwk = await openKeyJwk(ctx, state, record, version);
+  return signWithJwk(jwk, spec.alg as Parameters<typeof signWithJwk>[1], bytes);
+}
+
+/**
+ * Verifies against every accepted version. @see KeysView.verify
+ * @example
+ * ```ts
+ * const ok = await verifyWithKey(ctx, 'jwt', 'payload', sig, {});
+ * ```
+ * @throws KeywardenError `ERR_VALIDATION`, `ERR_NOT_FOUND`, `ERR_INVALID_STATE` (aes key); never for a bad signature.
+ */
+export async function verifyWithKey(
+  ctx: StoreContext,
+  name: unknown,
+  data: unknown,
+  signature: unknown,
+  options: unknown,
+): Promise<boolean> {
+  const scope = parseInput(keyScopeSchema, options ?? {}, 'options');
+  const bytes = toDataBytes(data, 'data');
+  const sig = toSignatureBytes(signature);
+  const record = await loadKey(ctx, name, scope);
+  const spec = specOf(record.data);
+  if (spec.type === 'aes')
+    throw new KeywardenError('ERR_INVALID_STATE', 'an aes key does not sign or verify');
+  const now = ctx.clock.now();
+  if (sig === null || !isUsable(record, now)) return false;
+  const alg = spec.alg as Parameters<typeof verifyWithJwk>[1];
+  const state = await ctx.ready();
+  for (const v of accepted(record, now)) {
+    let jwk: Jwk | JwksKey | null;
+    if (spec.type === 'hmac') jwk = v.sealed === null ? null : await openKeyJwk(ctx, state, record, v);
+    else jwk = toJwksKey(record, v);
+    if (jwk !== null && (await verifyWithJwk(jwk, alg, bytes, sig))) return true;
+  }
+  return false;
+}
+
+/**
+ * The JWKS of an asymmetric key: pending, current and previous (still accepted) versions.
+ * @example
+ * ```ts
+ * const { keys } = await keyJwks(ctx, 'jwt', {});
+ * ```
+ * @throws KeywardenError `ERR_VALIDATION`, `ERR_NOT_FOUND`, `ERR_INVALID_STATE` (symmetric key).
+ */
+export async function keyJwks(ctx: StoreContext, name: unknown, options: unknown): Promise<Jwks> {
+  const scope = parseInput(keyScopeSchema, options ?? {}, 'options');
+  const record = await loadKey(ctx, name, scope);
+  const spec = specOf(record.data);
+  if (spec.type === 'hmac' || spec.type === 'aes') {
+    throw new KeywardenError('ERR_INVALID_STATE', `a ${spec.type} key is symmetric and has no public JWKS`);
+  }
+  const now = ctx.clock.now();
+  if (!isUsable(record, now)) return { keys: [] };
+  const keys: JwksKey[] = [];
+  for (const v of accepted(record, now)) {
+    const entry = toJwksKey(record, v);
+    if (entry !== null) keys.push(entry);
+  }
+  return { keys };
+}
+
+/**
+ * Exports a version's public JWK, or its private one with `includePrivate`. Audited (fail closed).
+ * @example
+ * ```ts
+ * const jwk = await exportKey(ctx, 'jwt', { includePrivate: false });
+ * ```
+ * @throws KeywardenError `ERR_VALIDATION`, `ERR_NOT_FOUND` (key or `options.version`),
+ *   `ERR_INVALID_STATE` (public export of a symmetric key, destroyed material), `ERR_DECRYPT`, `ERR_AUDIT`.
+ */
+export async function exportKey(ctx: StoreContext, name: unknown, options: unknown): Promise<Jwk | JwksKey> {
+  const o = parseInput(exportOptionsSchema, options ?? {}, 'options');
+  const record = await loadKey(ctx, name, o);
+  const spec = specOf(record.data);
+  const version =
+    o.version === undefined ? currentOf(record) : record.versions.find((v) => v.version === o.version);
+  if (!version)
+    throw new KeywardenError('ERR_NOT_FOUND', `key has no version ${o.version}`, {
+      field: 'options.version',
+    });
+  const includePrivate = o.includePrivate === true;
+  let out: Jwk | JwksKey;
+  if (includePrivate) {
+    out = await openKeyJwk(ctx, await ctx.ready(), record, version);
+    out.alg = spec.alg;
+  } else {
+    const entry = toJwksKey(record, version);
+    if (entry === null) {
+      throw new KeywardenError(
+        'ERR_INVALID_STATE',
+        `a ${spec.type} key has no public part; pass includePrivate: true to export the key itself`,
+        { field: 'options.includePrivate' },
+      );
+    }
+    out = entry;
+  }
+  await ctx.audit({
+    type: 'key.exported',
+    keyId: record.id,
+    kind: 'key',
+    version: version.version,
+    tenantId: record.tenantId,
+    data: { format: 'jwk', includePrivate },
+  });
+  return out;
+}
+
+function aadOf(aad: string | Uint8Array | undefined): Uint8Array {
+  if (aad === undefined) return new Uint8Array(0);
+  return typeof aad === 'string' ? utf8Encode(aad) : aad;
+}
+
+/**
+ * Encrypts with the current version of an aes key. @see KeysView.encrypt
+ * @example
+ * ```ts
+ * const ct = await encryptWithKey(ctx, 'files', bytes, { aad: 'file:42' });
+ * ```
+ * @throws KeywardenError `ERR_VALIDATION`, `ERR_NOT_FOUND`, `ERR_INVALID_STATE` (not aes, inactive).
+ */
+export async function encryptWithKey(
+  ctx: StoreContext,
+  name: unknown,
+  plaintext: unknown,
+  options: unknown,
+): Promise<Uint8Array> {
+  const o = parseInput(cipherOptionsSchema, options ?? {}, 'options');
+  const bytes = toDataBytes(plaintext, 'plaintext');
+  const record = await loadKey(ctx, name, o);
+  if (specOf(record.data).type !== 'aes')
+    throw new KeywardenError('ERR_INVALID_STATE', 'only aes keys encrypt');
+  assertUsable(record, ctx.clock.now(), 'key');
+  const version = currentOf(record);
+  const jwk = await openKeyJwk(ctx, await ctx.ready(), record, version);
+  if (jwk.kty !== 'oct' || version.kid === null)
+    throw new KeywardenError('ERR_DECRYPT', 'sealed key is not an aes key');
+  return aesEncrypt(jwk.k, version.kid, bytes, aadOf(o.aad));
+}
+
+/**
+ * Decrypts with the version named in the ciphertext (it must still be accepted).
+ * @example
+ * ```ts
+ * const bytes = await decryptWithKey(ctx, 'files', ct, { aad: 'file:42' });
+ * ```
+ * @throws KeywardenError `ERR_VALIDATION`, `ERR_NOT_FOUND`, `ERR_INVALID_STATE` (not aes, inactive),
+ *   `ERR_DECRYPT` (malformed, tampered, wrong aad, unknown or retired version).
+ */
+export async function decryptWithKey(
+  ctx: StoreContext,
+  name: unknown,
+  ciphertext: unknown,
+  options: unknown,
+): Promise<Uint8Array> {
+  const o = parseInput(cipherOptionsSchema, options ?? {}, 'options');
+  if (!(ciphertext instanceof Uint8Array)) throw parseInputError();
+  const record = await loadKey(ctx, name, o);
+  if (specOf(record.data).type !== 'aes')
+    throw new KeywardenError('ERR_INVALID_STATE', 'only aes keys decrypt');
+  const now = ctx.clock.now();
+  assertUsable(record, now, 'key');
+  const kid = aesCiphertextKid(ciphertext);
+  const version = accepted(record, now).find((v) => v.kid === kid);
+  if (!version)
+    throw new KeywardenError('ERR_DECRYPT', 'no accepted version of this key made the ciphertext');
+  const jwk = await openKeyJwk(ctx, await ctx.ready(), record, version);
+  if (jwk.kty !== 'oct') throw new KeywardenError('ERR_DECRYPT', 'sealed key is not an aes key');
+  return aesDecrypt(jwk.k, ciphertext, aadOf(o.aad));
+}
+
+function parseInputError(): KeywardenError {
+  return new KeywardenError('ERR_VALIDATION', 'ciphertext must be a Uint8Array', { field: 'ciphertext' });
+}

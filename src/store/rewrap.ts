@@ -1,0 +1,155 @@
+/**
+ * `km.rewrap()`: after a master-key rotation (`localKms({ masterKey: NEW, previousKeys: [OLD] })`),
+ * rewraps every data key the KMS flags with `needsRewrap` under its current key, and the store's
+ * pepper, without opening any sealed value: the nonce and ciphertext of every envelope stay
+ * byte-identical, only `sealed.dek` changes. Records are updated with compare-and-swap, so it is
+ * safe to run while the store is in use and to run again (it is idempotent).
+ * @module
+ */
+import { isKeywardenError, KeywardenError, type KeywardenErrorCode } from '../errors.js';
+import { zeroize } from '../internal/bytes.js';
+import type { WrappedKey } from '../ports/kms.js';
+import type { StoredRecord, StoredVersion } from '../ports/storage.js';
+import type { StoreContext, StoreState } from './context.js';
+import { rewrapSealed, unwrapDek } from './envelope.js';
+import { META_PEPPER, pepperContext } from './manager-context.js';
+import { updateRecord } from './records.js';
+
+/** What {@link rewrapAll} did. */
+export interface RewrapReport {
+  /** Records updated. */
+  records: number;
+  /** Versions whose data key was rewrapped. */
+  versions: number;
+  /** True when the pepper was rewrapped. */
+  pepper: boolean;
+  /** Versions that could not be rewrapped (e.g. tampered: `ERR_DECRYPT`); they keep their old wrapping. */
+  failed: { recordId: string; version: number; code: KeywardenErrorCode }[];
+}
+
+const PAGE = 200;
+
+function needsRewrap(ctx: StoreContext, v: StoredVersion): boolean {
+  if (v.sealed === null || typeof v.sealed !== 'object' || v.sealed.dek === null) return false;
+  try {
+    return ctx.kms.needsRewrap?.(v.sealed.dek) === true;
+  } catch {
+    return false;
+  }
+}
+
+async function rewrapRecord(
+  ctx: StoreContext,
+  state: StoreState,
+  record: StoredRecord,
+  report: RewrapReport,
+): Promise<void> {
+  let done: number[] = [];
+  let failed: RewrapReport['failed'] = [];
+  const { changed } = await updateRecord(
+    ctx,
+    record.id,
+    record.kind,
+    async (cur) => {
+      done = [];
+      failed = [];
+      const versions: StoredVersion[] = [];
+      for (const v of cur.versions) {
+        if (!needsRewrap(ctx, v) || v.sealed === null) {
+          versions.push(v);
+          continue;
+        }
+        try {
+          const binding = { recordId: cur.id, version: v.version, kind: cur.kind };
+          versions.push({ ...v, sealed: await rewrapSealed(ctx, state, v.sealed, binding) });
+          done.push(v.version);
+        } catch (error) {
+          if (!isKeywardenError(error) || error.code === 'ERR_CLOSED') throw error;
+          failed.push({ recordId: cur.id, version: v.version, code: error.code });
+          versions.push(v);
+        }
+      }
+      return done.length === 0 ? null : { ...cur, versions };
+    },
+    { record },
+  ).catch((error: unknown) => {
+    // deleted meanwhile: nothing to rewrap, nothing failed
+    if (isKeywardenError(error, 'ERR_NOT_FOUND')) {
+      failed = [];
+      return { changed: false };
+    }
+    throw error;
+  });
+  report.failed.push(...failed);
+  if (changed) {
+    report.records += 1;
+    report.versions += done.length;
+  }
+}
+
+async function rewrapPepper(ctx: StoreContext, state: StoreState): Promise<boolean> {
+  const value = await ctx.storage.getMeta(META_PEPPER);
+  if (value === null) return false;
+  let wrapped: WrappedKey;
+  try {
+    wrapped = JSON.parse(value) as WrappedKey;
+  } catch (cause) {
+    throw new KeywardenError('ERR_STORAGE', 'store metadata store.pepper is corrupt', { cause });
+  }
+  if (ctx.kms.needsRewrap?.(wrapped) !== true) return false;
+  const context = pepperContext(state.storeId);
+  const pepper = await unwrapDek(ctx.kms, wrapped, context);
+  try {
+    const next = JSON.stringify(await ctx.kms.wrapKey(pepper, context));
+    // compare-and-swap: if another process rewrapped it first, ERR_CONFLICT and theirs stands
+    await ctx.storage.setMeta(META_PEPPER, next, { expected: value });
+    return true;
+  } catch (error) {
+    if (isKeywardenError(error, 'ERR_CONFLICT')) return false;
+    throw error;
+  } finally {
+    zeroize(pepper);
+  }
+}
+
+/**
+ * Rewraps every data key (and the pepper) that the KMS says needs it. Audited as `kms.rewrapped`
+ * with the counts. Versions that fail to unwrap are reported in `failed` and left as they are.
+ *
+ * @example
+ * ```ts
+ * const km = createKeyManager({ storage, kms: localKms({ masterKey: NEW, previousKeys: [OLD] }) });
+ * const report = await km.rewrap(); // { records: 12, versions: 30, pepper: true, failed: [] }
+ * // now OLD can be dropped from previousKeys
+ * ```
+ * @throws KeywardenError `ERR_KMS`, `ERR_STORAGE`, `ERR_CLOSED`, `ERR_AUDIT` (the rewrap is done
+ *   but its audit event could not be written).
+ */
+export async function rewrapAll(ctx: StoreContext): Promise<RewrapReport> {
+  const state = await ctx.ready();
+  const report: RewrapReport = { records: 0, versions: 0, pepper: false, failed: [] };
+  if (typeof ctx.kms.needsRewrap === 'function') {
+    let cursor: string | undefined;
+    do {
+      const page = await ctx.storage.list(cursor === undefined ? { limit: PAGE } : { limit: PAGE, cursor });
+      for (const record of page.items) {
+        if (record.versions.some((v) => needsRewrap(ctx, v))) await rewrapRecord(ctx, state, record, report);
+      }
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    report.pepper = await rewrapPepper(ctx, state);
+  }
+  await ctx.audit({
+    type: 'kms.rewrapped',
+    keyId: null,
+    kind: null,
+    data: {
+      records: report.records,
+      versions: report.versions,
+      pepper: report.pepper,
+      failed: report.failed.length,
+      kms: ctx.kms.id,
+    },
+  });
+  return report;
+}

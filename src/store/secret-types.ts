@@ -1,0 +1,130 @@
+/**
+ * Public types of `km.secrets`.
+ * @module
+ */
+import type { JsonObject } from '../ports/json.js';
+import type { RecordStatus, VersionState } from '../ports/storage.js';
+
+/** Where a secret lives: its environment (default `'default'`) and tenant (default none). */
+export interface SecretScope {
+  /** Default `'default'`. */
+  environment?: string;
+  /** Default: no tenant. */
+  tenantId?: string | null;
+}
+
+/** Options of `km.secrets.set`. Omitted fields keep their stored value when the secret exists. */
+export interface SetSecretOptions extends SecretScope {
+  /** Name of the rotation provider that manages it (see `km.rotator.registerProvider`). */
+  provider?: string | null;
+  /** Environment variable name for `toEnv`; default: the name upper-cased, non-alphanumerics → `_`. */
+  envVar?: string | null;
+  tags?: string[];
+  meta?: JsonObject;
+  /** When the secret stops being readable (epoch ms or Date); `null` clears it. */
+  expiresAt?: number | Date | null;
+  description?: string | null;
+}
+
+/** Options of `km.secrets.get`. */
+export interface GetSecretOptions extends SecretScope {
+  /** A specific version (current, previous or pending); default the current one. */
+  version?: number;
+}
+
+/** Options of `km.secrets.list`. */
+export interface ListSecretsOptions {
+  environment?: string;
+  tenantId?: string | null;
+  tag?: string;
+  provider?: string;
+  /** 1..1000, default 100. */
+  limit?: number;
+  cursor?: string;
+}
+
+/** Options of `km.secrets.rollback`. */
+export interface RollbackSecretOptions extends SecretScope {
+  /** The version to make current; default the `previous` one. */
+  to?: number;
+}
+
+/** Options of `km.secrets.toEnv`. */
+export interface ToEnvOptions extends SecretScope {
+  /** Only secrets with this tag. */
+  tag?: string;
+}
+
+/** One version of a secret, without its value. */
+export interface SecretVersionInfo {
+  version: number;
+  state: VersionState;
+  createdAt: number;
+  activatedAt: number | null;
+  retiredAt: number | null;
+  /** True when its sealed value still exists (the 10 newest versions keep theirs). */
+  hasValue: boolean;
+  /** When its sealed value was destroyed, or null. */
+  destroyedAt: number | null;
+}
+
+/** What `km.secrets` returns about a secret. Never holds the value. */
+export interface SecretInfo {
+  id: string;
+  name: string;
+  environment: string;
+  tenantId: string | null;
+  status: RecordStatus;
+  provider: string | null;
+  /** The environment variable `toEnv` uses. */
+  envVar: string;
+  description: string | null;
+  tags: string[];
+  meta: JsonObject;
+  createdAt: number;
+  updatedAt: number;
+  expiresAt: number | null;
+  /** The current version number, or null when none is current. */
+  version: number | null;
+  /** Number of versions (including destroyed ones). */
+  versionCount: number;
+}
+
+/** A page of secrets. */
+export interface SecretList {
+  items: SecretInfo[];
+  cursor?: string;
+}
+
+/** What `rollback` did. */
+export interface RollbackResult {
+  secret: SecretInfo;
+  /** The version that is current now. */
+  version: number;
+  /** The version that was current before. */
+  fromVersion: number | null;
+}
+
+/**
+ * `km.secrets`: third-party credentials you hold, encrypted, versioned and retrievable.
+ *
+ * @example
+ * ```ts
+ * await km.secrets.set('OPENAI_API_KEY', 'sk-...', { environment: 'production', provider: 'openai' });
+ * const key = await km.secrets.get('OPENAI_API_KEY', { environment: 'production' });
+ * ```
+ */
+export interface SecretsView {
+  /** Creates the secret, or adds a new current version. */
+  set(name: string, value: string | Uint8Array, options?: SetSecretOptions): Promise<SecretInfo>;
+  /** The value (current version by default). Audited as `secret.read`; fails closed. */
+  get(name: string, options?: GetSecretOptions): Promise<string>;
+  info(name: string, options?: SecretScope): Promise<SecretInfo>;
+  list(options?: ListSecretsOptions): Promise<SecretList>;
+  versions(name: string, options?: SecretScope): Promise<SecretVersionInfo[]>;
+  rollback(name: string, options?: RollbackSecretOptions): Promise<RollbackResult>;
+  /** True if it existed. */
+  delete(name: string, options?: SecretScope): Promise<boolean>;
+  /** Current values of every active secret of the environment, keyed by env var. Audited per secret. */
+  toEnv(options?: ToEnvOptions): Promise<Record<string, string>>;
+}

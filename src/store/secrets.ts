@@ -1,0 +1,244 @@
+/**
+ * `km.secrets`: third-party credentials you hold, sealed with envelope encryption, versioned,
+ * retrievable, audited. See docs/secrets-and-keys.md for the version and retention rules.
+ * @module
+ */
+import { isKeywardenError, validationError } from '../errors.js';
+import { zeroize } from '../internal/bytes.js';
+import { parseInput } from '../internal/validate.js';
+import type { ListQuery, StoredRecord } from '../ports/storage.js';
+import type { StoreContext, StoreState } from './context.js';
+import { computeDueAt } from './due.js';
+import { eventBase, loadByName, updateRecord } from './records.js';
+import type {
+  GetSecretOptions,
+  ListSecretsOptions,
+  SecretInfo,
+  SecretList,
+  SecretScope,
+  SecretsView,
+  SecretVersionInfo,
+  SetSecretOptions,
+} from './secret-types.js';
+import { auditMutation } from './secrets/audited.js';
+import { toSecretInfo, toSecretVersionInfo } from './secrets/info.js';
+import { rollbackSecret } from './secrets/rollback.js';
+import {
+  encodeSecretValue,
+  getOptionsSchema,
+  listOptionsSchema,
+  secretNameSchema,
+  secretScopeSchema,
+  setOptionsSchema,
+} from './secrets/schemas.js';
+import { assertUsable, resolveScope } from './secrets/scope.js';
+import { secretsToEnv } from './secrets/to-env.js';
+import { appendSecretVersion, openSecretVersion, readableVersion } from './secrets/versions.js';
+
+export type * from './secret-types.js';
+export { type AppendSecretVersionOptions, appendSecretVersion } from './secrets/versions.js';
+
+type SetOptions = ReturnType<typeof setOptionsSchema.parse>;
+
+/** Applies the metadata given to `set` onto a record (omitted fields keep their value). */
+function patchRecord(record: StoredRecord, o: SetOptions, now: number): StoredRecord {
+  const data = { ...record.data };
+  if (o.envVar !== undefined) data['envVar'] = o.envVar;
+  if (o.description !== undefined) data['description'] = o.description;
+  const expiresAt = o.expiresAt === undefined ? record.expiresAt : o.expiresAt;
+  const reactivate = record.status === 'expired' && (expiresAt === null || expiresAt > now);
+  return {
+    ...record,
+    data,
+    provider: o.provider === undefined ? record.provider : o.provider,
+    tags: o.tags === undefined ? record.tags : [...o.tags],
+    meta: o.meta === undefined ? record.meta : o.meta,
+    expiresAt,
+    status: reactivate ? 'active' : record.status,
+  };
+}
+
+async function createOrAppend(
+  ctx: StoreContext,
+  state: StoreState,
+  name: string,
+  o: SetOptions,
+  bytes: Uint8Array,
+): Promise<{ record: StoredRecord; before: StoredRecord | null }> {
+  const { environment, tenantId } = resolveScope(o);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const existing = await ctx.storage.findByName(name, { kind: 'secret', environment, tenantId });
+      if (existing) {
+        let before: StoredRecord = existing;
+        const { record } = await updateRecord(
+          ctx,
+          existing.id,
+          'secret',
+          (cur) => {
+            before = cur;
+            return appendSecretVersion(ctx, state, patchRecord(cur, o, ctx.clock.now()), bytes);
+          },
+          { record: existing },
+        );
+        return { record, before };
+      }
+      const now = ctx.clock.now();
+      const base: StoredRecord = {
+        id: ctx.newId(),
+        kind: 'secret',
+        name,
+        uniqueName: true,
+        tenantId,
+        environment,
+        ownerId: null,
+        status: 'active',
+        revision: 1,
+        createdAt: now,
+        updatedAt: now,
+        expiresAt: null,
+        dueAt: null,
+        tags: [],
+        provider: null,
+        data: { envVar: null, description: null },
+        meta: {},
+        rotation: null,
+        versions: [],
+      };
+      const record = await appendSecretVersion(ctx, state, patchRecord(base, o, now), bytes, { now });
+      record.dueAt = computeDueAt(record);
+      await ctx.storage.create(record);
+      return { record, before: null };
+    } catch (error) {
+      // a concurrent create (name clash) or delete: look again
+      const raced = isKeywardenError(error, 'ERR_ALREADY_EXISTS') || isKeywardenError(error, 'ERR_NOT_FOUND');
+      if (!raced || attempt >= 5) throw error;
+    }
+  }
+}
+
+/**
+ * Builds `km.secrets` over a store context. The manager calls it; you use `km.secrets`.
+ *
+ * @example
+ * ```ts
+ * await km.secrets.set('OPENAI_API_KEY', 'sk-...', { environment: 'production' });
+ * const value = await km.secrets.get('OPENAI_API_KEY', { environment: 'production' });
+ * const env = await km.secrets.toEnv({ environment: 'production' }); // { OPENAI_API_KEY: 'sk-...' }
+ * ```
+ * @throws never itself; its methods throw `ERR_VALIDATION` (naming the field) for bad input and
+ *   write nothing, `ERR_NOT_FOUND`, `ERR_INVALID_STATE`, `ERR_DECRYPT`, `ERR_KMS`, `ERR_AUDIT`, `ERR_STORAGE`.
+ */
+export function createSecretsView(ctx: StoreContext): SecretsView {
+  async function load(name: unknown, options: unknown): Promise<StoredRecord> {
+    const n = parseInput(secretNameSchema, name, 'name');
+    const o = parseInput(secretScopeSchema, options ?? {}, 'options');
+    const { environment, tenantId } = resolveScope(o);
+    await ctx.ready();
+    return loadByName(ctx, 'secret', n, environment, tenantId);
+  }
+
+  return {
+    async set(name: string, value: string | Uint8Array, options?: SetSecretOptions): Promise<SecretInfo> {
+      const n = parseInput(secretNameSchema, name, 'name');
+      const o = parseInput(setOptionsSchema, options ?? {}, 'options');
+      if (o.expiresAt != null && o.expiresAt <= ctx.clock.now()) {
+        throw validationError('options.expiresAt', 'must be in the future');
+      }
+      const bytes = encodeSecretValue(value);
+      try {
+        const state = await ctx.ready();
+        const { record, before } = await createOrAppend(ctx, state, n, o, bytes);
+        const created = before === null;
+        const current = record.versions.find((v) => v.state === 'current');
+        const version = current?.version ?? null;
+        await auditMutation(ctx, before, record, {
+          type: 'secret.set',
+          keyId: record.id,
+          kind: 'secret',
+          version,
+          tenantId: record.tenantId,
+          data: { created },
+        });
+        if (created)
+          ctx.notify({ ...eventBase(record, record.updatedAt, version ?? undefined), type: 'key.created' });
+        return toSecretInfo(record);
+      } finally {
+        zeroize(bytes);
+      }
+    },
+
+    async get(name: string, options?: GetSecretOptions): Promise<string> {
+      const n = parseInput(secretNameSchema, name, 'name');
+      const o = parseInput(getOptionsSchema, options ?? {}, 'options');
+      const { environment, tenantId } = resolveScope(o);
+      const state = await ctx.ready();
+      const record = await loadByName(ctx, 'secret', n, environment, tenantId);
+      assertUsable(record, ctx.clock.now(), 'secret');
+      const v = readableVersion(record, o.version);
+      const value = await openSecretVersion(ctx, state, record, v);
+      // fail closed: if the audit write fails, the value is not returned
+      await ctx.audit({
+        type: 'secret.read',
+        keyId: record.id,
+        kind: 'secret',
+        version: v.version,
+        tenantId: record.tenantId,
+      });
+      return value;
+    },
+
+    async info(name: string, options?: SecretScope): Promise<SecretInfo> {
+      return toSecretInfo(await load(name, options));
+    },
+
+    async list(options?: ListSecretsOptions): Promise<SecretList> {
+      const o = parseInput(listOptionsSchema, options ?? {}, 'options');
+      await ctx.ready();
+      const query: ListQuery = { kind: 'secret', limit: o.limit ?? 100 };
+      if (o.environment !== undefined) query.environment = o.environment;
+      if (o.tenantId !== undefined) query.tenantId = o.tenantId;
+      if (o.tag !== undefined) query.tag = o.tag;
+      if (o.provider !== undefined) query.provider = o.provider;
+      if (o.cursor !== undefined) query.cursor = o.cursor;
+      const page = await ctx.storage.list(query);
+      const out: SecretList = { items: page.items.map(toSecretInfo) };
+      if (page.cursor !== undefined) out.cursor = page.cursor;
+      return out;
+    },
+
+    async versions(name: string, options?: SecretScope): Promise<SecretVersionInfo[]> {
+      const record = await load(name, options);
+      return [...record.versions].sort((a, b) => a.version - b.version).map(toSecretVersionInfo);
+    },
+
+    rollback: (name, options) => rollbackSecret(ctx, name, options),
+
+    async delete(name: string, options?: SecretScope): Promise<boolean> {
+      const n = parseInput(secretNameSchema, name, 'name');
+      const o = parseInput(secretScopeSchema, options ?? {}, 'options');
+      const { environment, tenantId } = resolveScope(o);
+      await ctx.ready();
+      for (let attempt = 1; ; attempt++) {
+        const record = await ctx.storage.findByName(n, { kind: 'secret', environment, tenantId });
+        if (!record) return false;
+        try {
+          const deleted = await ctx.storage.delete(record.id, { expectedRevision: record.revision });
+          if (!deleted) return false;
+        } catch (error) {
+          if (isKeywardenError(error, 'ERR_CONFLICT') && attempt < 10) continue;
+          throw error;
+        }
+        await auditMutation(ctx, record, null, {
+          type: 'secret.deleted',
+          keyId: record.id,
+          kind: 'secret',
+          tenantId: record.tenantId,
+        });
+        return true;
+      }
+    },
+
+    toEnv: (options) => secretsToEnv(ctx, options),
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * zod schemas of `km.secrets` inputs.
+ * @internal
+ * @module
+ */
+import { z } from 'zod';
+import { validationError } from '../../errors.js';
+import { utf8Decode, utf8Encode } from '../../internal/bytes.js';
+import {
+  environmentSchema,
+  idLikeSchema,
+  metaSchema,
+  nameSchema,
+  tagSchema,
+  tagsSchema,
+  timestampSchema,
+} from '../schemas.js';
+
+/** Largest secret value: 64 KiB of UTF-8. */
+export const MAX_SECRET_BYTES = 65_536;
+
+/** An environment variable name. */
+export const envVarSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/);
+
+/** A rotation provider name: 1–64 of `[A-Za-z0-9_.:-]`. */
+export const providerSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_.:-]+$/);
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function noControlButNewlines(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || (c >= 0x7f && c <= 0x9f)) return false;
+  }
+  return true;
+}
+
+const scopeShape = {
+  environment: environmentSchema.optional(),
+  tenantId: idLikeSchema.nullable().optional(),
+};
+
+/** `{ environment?, tenantId? }`. */
+export const secretScopeSchema = z.strictObject(scopeShape);
+
+/** Options of `set`. */
+export const setOptionsSchema = z.strictObject({
+  ...scopeShape,
+  provider: providerSchema.nullable().optional(),
+  envVar: envVarSchema.nullable().optional(),
+  tags: tagsSchema.optional(),
+  meta: metaSchema.optional(),
+  expiresAt: timestampSchema.nullable().optional(),
+  description: z
+    .string()
+    .max(1024)
+    .refine(noControlButNewlines, 'must not hold control characters other than tab and newline')
+    .nullable()
+    .optional(),
+});
+
+/** Options of `get`. */
+export const getOptionsSchema = z.strictObject({
+  ...scopeShape,
+  version: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+});
+
+/** Options of `rollback`. */
+export const rollbackOptionsSchema = z.strictObject({
+  ...scopeShape,
+  to: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+});
+
+/** Options of `list`. */
+export const listOptionsSchema = z.strictObject({
+  environment: environmentSchema.optional(),
+  tenantId: idLikeSchema.nullable().optional(),
+  tag: tagSchema.optional(),
+  provider: providerSchema.optional(),
+  limit: z.number().int().min(1).max(1000).optional(),
+  cursor: z.string().min(1).max(1024).optional(),
+});
+
+/** Options of `toEnv`. */
+export const toEnvOptionsSchema = z.strictObject({ ...scopeShape, tag: tagSchema.optional() });
+
+/** The secret's name. */
+export const secretNameSchema = nameSchema;
+
+/**
+ * Encodes a secret value to fresh UTF-8 bytes (the caller zeroes them). A Uint8Array must be valid
+ * UTF-8 (it is copied). The value is never echoed in an error.
+ * @example
+ * ```ts
+ * const bytes = encodeSecretValue('sk-...');
+ * try { seal(bytes); } finally { zeroize(bytes); }
+ * ```
+ * @throws KeywardenError `ERR_VALIDATION` (field `value`) when not a string/Uint8Array, empty,
+ *   over 64 KiB, invalid UTF-8 or holding a lone surrogate.
+ */
+export function encodeSecretValue(value: unknown): Uint8Array {
+  let bytes: Uint8Array;
+  if (typeof value === 'string') {
+    if (value.length === 0) throw validationError('value', 'must not be empty');
+    if (value.length > MAX_SECRET_BYTES)
+      throw validationError('value', `must be at most ${MAX_SECRET_BYTES} bytes`);
+    if (LONE_SURROGATE.test(value))
+      throw validationError('value', 'must be well-formed Unicode (no lone surrogates)');
+    bytes = utf8Encode(value);
+  } else if (value instanceof Uint8Array) {
+    bytes = Uint8Array.from(value);
+    try {
+      utf8Decode(bytes);
+    } catch {
+      bytes.fill(0);
+      throw validationError('value', 'must be valid UTF-8');
+    }
+  } else {
+    throw validationError('value', 'must be a string or a Uint8Array');
+  }
+  if (bytes.length === 0 || bytes.length > MAX_SECRET_BYTES) {
+    bytes.fill(0);
+    throw validationError('value', `must be 1 to ${MAX_SECRET_BYTES} bytes of UTF-8`);
+  }
+  return bytes;
+}
+
+/**
+ * The default env var of a secret name: upper-cased, every character outside `[A-Z0-9_]` → `_`,
+ * prefixed with `_` when it would start with a digit.
+ * @example
+ * ```ts
+ * defaultEnvVar('openai.api-key'); // 'OPENAI_API_KEY'
+ * ```
+ * @throws never
+ */
+export function defaultEnvVar(name: string): string {
+  const v = name.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+  return /^[0-9]/.test(v) ? `_${v}` : v;
+}

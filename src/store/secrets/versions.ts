@@ -1,0 +1,173 @@
+/**
+ * Secret versions: appending a sealed version (used by `set` and by the rotator), retention of
+ * sealed values, and opening a version.
+ *
+ * Version rules (AWS labels, Vault retention):
+ * - A new `current` version demotes the old current to `previous` and the old previous to `retired`.
+ *   A new `pending` version (rotation) changes nothing else.
+ * - The sealed values of the {@link SECRET_VERSIONS_KEPT} newest versions are kept; older ones are
+ *   destroyed (`sealed: null`, `destroyedAt` set), except a current, pending or previous version,
+ *   which is never destroyed. Version metadata stays (at most {@link MAX_VERSION_ENTRIES} entries;
+ *   the oldest destroyed entries are dropped beyond that).
+ * @internal
+ * @module
+ */
+import { KeywardenError } from '../../errors.js';
+import { utf8Decode, zeroize } from '../../internal/bytes.js';
+import type { StoredRecord, StoredVersion } from '../../ports/storage.js';
+import type { StoreContext, StoreState } from '../context.js';
+import { openValue, sealValue } from '../envelope.js';
+import { makeVersion, nextVersionNumber } from '../records.js';
+
+/** How many versions keep their sealed value (like Vault KV v2's default of 10). */
+export const SECRET_VERSIONS_KEPT = 10;
+/** Most version entries a record keeps (destroyed ones beyond it are dropped, oldest first). */
+export const MAX_VERSION_ENTRIES = 100;
+
+/** Options of {@link appendSecretVersion}. */
+export interface AppendSecretVersionOptions {
+  /** `'current'` (set) or `'pending'` (a rotation that promotes later). Default `'current'`. */
+  state?: 'current' | 'pending';
+  /** Time of the change; default `ctx.clock.now()`. */
+  now?: number;
+  /** Version-level bookkeeping (never secrets). */
+  data?: StoredVersion['data'];
+}
+
+/**
+ * Builds the record with a new sealed version of `value` appended (it does not write it: call it
+ * inside `updateRecord`'s mutation so a retry re-seals under the right version number).
+ * `value` is not modified; the caller zeroes it.
+ *
+ * @example
+ * ```ts
+ * await updateRecord(ctx, record.id, 'secret', (cur) => appendSecretVersion(ctx, state, cur, bytes));
+ * ```
+ * @throws KeywardenError `ERR_KMS` when the data key cannot be wrapped.
+ */
+export async function appendSecretVersion(
+  ctx: Pick<StoreContext, 'kms' | 'clock'>,
+  state: Pick<StoreState, 'storeId'>,
+  record: StoredRecord,
+  value: Uint8Array,
+  options: AppendSecretVersionOptions = {},
+): Promise<StoredRecord> {
+  const now = options.now ?? ctx.clock.now();
+  const newState = options.state ?? 'current';
+  const version = nextVersionNumber(record);
+  const sealed = await sealValue(ctx, state, value, { recordId: record.id, version, kind: record.kind });
+  const added = makeVersion({
+    version,
+    state: newState,
+    createdAt: now,
+    sealed,
+    data: { ...(options.data ?? {}) },
+  });
+  const versions = record.versions.map((v) => (newState === 'current' ? demote(v, now) : v));
+  versions.push(added);
+  return { ...record, versions: applyRetention(versions, now) };
+}
+
+function demote(v: StoredVersion, now: number): StoredVersion {
+  if (v.state === 'current') return { ...v, state: 'previous', retireAt: null };
+  if (v.state === 'previous') return { ...v, state: 'retired', retiredAt: now, retireAt: null };
+  return v;
+}
+
+/**
+ * Destroys sealed values beyond the newest {@link SECRET_VERSIONS_KEPT} (never of a live version)
+ * and drops the oldest destroyed entries beyond {@link MAX_VERSION_ENTRIES}.
+ *
+ * @example
+ * ```ts
+ * const versions = applyRetention(record.versions, clock.now());
+ * ```
+ * @throws never
+ */
+export function applyRetention(versions: StoredVersion[], now: number): StoredVersion[] {
+  const byNewest = [...versions].sort((a, b) => b.version - a.version);
+  const keep = new Set(byNewest.slice(0, SECRET_VERSIONS_KEPT).map((v) => v.version));
+  let out = versions.map((v) =>
+    keep.has(v.version) || v.sealed === null || v.state !== 'retired'
+      ? v
+      : { ...v, sealed: null, destroyedAt: now },
+  );
+  let excess = out.length - MAX_VERSION_ENTRIES;
+  if (excess > 0) {
+    out = out.filter((v) => {
+      if (excess > 0 && v.sealed === null && v.state === 'retired') {
+        excess--;
+        return false;
+      }
+      return true;
+    });
+  }
+  return out;
+}
+
+/** Versions whose value `get` returns. */
+const READABLE = new Set(['current', 'previous', 'pending']);
+
+/**
+ * Picks the version `get` reads: the current one, or `version`.
+ *
+ * @example
+ * ```ts
+ * const v = readableVersion(record, 3);
+ * ```
+ * @throws KeywardenError `ERR_NOT_FOUND` (field `version`) when it does not exist or none is current;
+ *   `ERR_INVALID_STATE` when it is retired or its value was destroyed.
+ */
+export function readableVersion(record: StoredRecord, version?: number): StoredVersion {
+  const v =
+    version === undefined
+      ? record.versions.find((x) => x.state === 'current')
+      : record.versions.find((x) => x.version === version);
+  if (!v) {
+    throw new KeywardenError(
+      'ERR_NOT_FOUND',
+      version === undefined ? 'secret has no current version' : `secret has no version ${version}`,
+      { field: 'version' },
+    );
+  }
+  if (v.sealed === null) {
+    throw new KeywardenError('ERR_INVALID_STATE', `secret version ${v.version} was destroyed`, {
+      field: 'version',
+    });
+  }
+  if (!READABLE.has(v.state)) {
+    throw new KeywardenError('ERR_INVALID_STATE', `secret version ${v.version} is retired`, {
+      field: 'version',
+    });
+  }
+  return v;
+}
+
+/**
+ * Opens a secret version and decodes it as UTF-8; the intermediate bytes are zeroed.
+ *
+ * @example
+ * ```ts
+ * const value = await openSecretVersion(ctx, state, record, version);
+ * ```
+ * @throws KeywardenError `ERR_DECRYPT` (tampered, moved, not UTF-8), `ERR_KMS`.
+ */
+export async function openSecretVersion(
+  ctx: Pick<StoreContext, 'kms'>,
+  state: Pick<StoreState, 'storeId'>,
+  record: StoredRecord,
+  version: StoredVersion,
+): Promise<string> {
+  const bytes = await openValue(ctx, state, version.sealed, {
+    recordId: record.id,
+    version: version.version,
+    kind: record.kind,
+  });
+  try {
+    return utf8Decode(bytes);
+  } catch {
+    throw new KeywardenError('ERR_DECRYPT', 'cannot open sealed value: it is not UTF-8');
+  } finally {
+    zeroize(bytes);
+  }
+}
