@@ -13,9 +13,27 @@ for (let i = 0; i < 64; i++) B64_DECODE[B64URL.charCodeAt(i)] = i;
 B64_DECODE['+'.charCodeAt(0)] = 62;
 B64_DECODE['/'.charCodeAt(0)] = 63;
 
-/** Cryptographically secure random bytes (WebCrypto `getRandomValues`). */
+/** Requests up to this size are served from a pooled CSPRNG buffer (one WebCrypto call per 4 KiB). */
+const POOL_MAX_REQUEST = 256;
+const POOL_SIZE = 4096;
+let pool: Uint8Array | null = null;
+let poolOffset = POOL_SIZE;
+
+/**
+ * Cryptographically secure random bytes from WebCrypto `getRandomValues`. Small requests are cut
+ * from a pooled 4 KiB buffer refilled from the CSPRNG (as Node's `randomUUID` does); handed-out
+ * bytes are zeroed in the pool so they exist only in the caller's copy.
+ */
 export function randomBytes(length: number): Uint8Array {
-  return nobleRandomBytes(length);
+  if (length > POOL_MAX_REQUEST) return nobleRandomBytes(length);
+  if (pool === null || poolOffset + length > POOL_SIZE) {
+    pool = nobleRandomBytes(POOL_SIZE);
+    poolOffset = 0;
+  }
+  const out = pool.slice(poolOffset, poolOffset + length);
+  pool.fill(0, poolOffset, poolOffset + length);
+  poolOffset += length;
+  return out;
 }
 
 /** UTF-8 encode. */
