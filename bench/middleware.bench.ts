@@ -1,0 +1,139 @@
+/**
+ * Middleware overhead on node:http: a bare handler against the same handler behind
+ * `nodeMiddleware` (memory adapter, a valid key, scope check), measured with autocannon in the
+ * same run: `node --import tsx bench/middleware.bench.ts` (or `npm run bench -- middleware`).
+ *
+ * The servers run in a child process so the load generator does not share their CPU. Each side
+ * gets a 1 s warm-up, then 5 s of load with 20 connections (pipelining 1). Two figures: the
+ * throughput ratio (bare req/s ÷ protected req/s) and the server's CPU time per request (read with
+ * `process.cpuUsage()` in the server process), which stays meaningful when the load generator is
+ * the bottleneck. Goal: protected ≤ 1.25× the bare handler per request.
+ */
+import { spawn } from 'node:child_process';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { memoryStorage } from '../src/adapters/memory.js';
+import { generateMasterKey, localKms } from '../src/kms/index.js';
+import { nodeMiddleware } from '../src/middleware/node.js';
+import { createKeyManager } from '../src/store/manager.js';
+
+const DURATION_S = 5;
+const CONNECTIONS = 20;
+
+/** Child: both servers on loopback; prints `{ bare, protected, token }` as one JSON line. */
+async function serve(): Promise<void> {
+  const km = createKeyManager({
+    storage: memoryStorage(),
+    kms: localKms({ masterKey: generateMasterKey() }),
+  });
+  const { token } = await km.apiKeys.create({ name: 'bench', scopes: ['invoices:read'] });
+  const body = JSON.stringify({ invoices: [] });
+  const handler = (_req: IncomingMessage, res: ServerResponse): void => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+    res.end(body);
+  };
+  const auth = nodeMiddleware(km, { scopes: ['invoices:read'] });
+  const bare = createServer(handler);
+  const guarded = createServer((req, res) => {
+    auth(req, res).then((ok) => ok && handler(req, res));
+  });
+  const port = async (s: ReturnType<typeof createServer>): Promise<number> => {
+    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+    return (s.address() as AddressInfo).port;
+  };
+  process.stdout.write(
+    `${JSON.stringify({ bare: await port(bare), protected: await port(guarded), token })}\n`,
+  );
+  // "cpu" on stdin -> the process's CPU time so far (µs), so the parent can charge CPU per request
+  let pending = '';
+  process.stdin.on('data', (d: Buffer) => {
+    pending += d.toString();
+    for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n')) {
+      pending = pending.slice(nl + 1);
+      const u = process.cpuUsage();
+      process.stdout.write(`${u.user + u.system}\n`);
+    }
+  });
+  process.stdin.on('end', () => process.exit(0));
+}
+
+interface CannonResult {
+  requests: { average: number; total: number };
+  latency: { average: number; p99: number };
+  non2xx: number;
+  errors: number;
+}
+
+async function load(url: string, headers: Record<string, string>, duration: number): Promise<CannonResult> {
+  const specifier = 'autocannon'; // untyped package: import it by name, typed below
+  const { default: autocannon } = (await import(specifier)) as {
+    default: (o: Record<string, unknown>) => Promise<CannonResult>;
+  };
+  return autocannon({ url, headers, connections: CONNECTIONS, pipelining: 1, duration });
+}
+
+async function main(): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'serve'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let buf = '';
+  const waiting: ((line: string) => void)[] = [];
+  child.stdout.on('data', (d: Buffer) => {
+    buf += d.toString();
+    for (let nl = buf.indexOf('\n'); nl !== -1 && waiting.length > 0; nl = buf.indexOf('\n')) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      waiting.shift()?.(line);
+    }
+  });
+  const nextLine = () => new Promise<string>((resolve) => waiting.push(resolve));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`server process exited with ${code}`))),
+  );
+  const line = await Promise.race([nextLine(), exited]);
+  const cpu = async (): Promise<number> => {
+    const reply = nextLine();
+    child.stdin.write('cpu\n');
+    return Number(await reply);
+  };
+  const info = JSON.parse(line) as { bare: number; protected: number; token: string };
+  const headers = { authorization: `Bearer ${info.token}` };
+  const sides = [
+    ['bare handler', `http://127.0.0.1:${info.bare}/invoices`],
+    ['nodeMiddleware', `http://127.0.0.1:${info.protected}/invoices`],
+  ] as const;
+  const results: Record<string, CannonResult & { cpuPerRequest: number }> = {};
+  for (const [name, url] of sides) {
+    await load(url, headers, 1); // warm-up (JIT, connections)
+    const before = await cpu();
+    const r = await load(url, headers, DURATION_S);
+    const cpuPerRequest = ((await cpu()) - before) / r.requests.total;
+    if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+    results[name] = { ...r, cpuPerRequest };
+    console.log(
+      `${name.padEnd(16)} ${r.requests.average.toFixed(0).padStart(7)} req/s   ` +
+        `latency avg ${r.latency.average.toFixed(2)} ms, p99 ${r.latency.p99} ms   ` +
+        `server CPU ${cpuPerRequest.toFixed(1)} µs/request   (${r.requests.total} requests)`,
+    );
+  }
+  child.stdin.end();
+  child.kill();
+  const bare = results['bare handler'] as CannonResult & { cpuPerRequest: number };
+  const guarded = results.nodeMiddleware as CannonResult & { cpuPerRequest: number };
+  const ratio = bare.requests.average / guarded.requests.average;
+  const cpuRatio = guarded.cpuPerRequest / bare.cpuPerRequest;
+  const verdict = (x: number) => (x <= 1.25 ? 'OK' : 'OVER');
+  console.log(
+    `\nper-request time (throughput), middleware / bare: ${ratio.toFixed(2)}x (goal <= 1.25x) ${verdict(ratio)}`,
+  );
+  console.log(
+    `server CPU per request, middleware / bare:       ${cpuRatio.toFixed(2)}x (goal <= 1.25x) ${verdict(cpuRatio)}`,
+  );
+  console.log(
+    '(throughput is bounded by the load generator on small machines; the CPU ratio is the server-side cost)',
+  );
+}
+
+if (process.argv[2] === 'serve') await serve();
+else await main();

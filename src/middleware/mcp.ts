@@ -1,0 +1,171 @@
+/**
+ * `mcpAuth`: protects an MCP server on the streamable HTTP transport of
+ * `@modelcontextprotocol/sdk` with keywarden API keys and scopes, per server and per tool.
+ * Typed structurally: no dependency on the SDK. Uses node:http types only.
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { KeywardenError } from '../errors.js';
+import type { ApiKeyVerifySuccess } from '../store/api-key-types.js';
+import { scopesGranted } from '../store/api-keys/scopes.js';
+import { denial } from './http-errors.js';
+import { type NodeAuthHandler, type NodeMiddlewareOptions, nodeMiddleware, writeDenial } from './node.js';
+import { type ApiKeyVerifier, resolveOptions } from './options.js';
+
+/**
+ * The SDK's `AuthInfo` (`@modelcontextprotocol/sdk/server/auth/types.js`), which the transport
+ * hands to every tool handler as `extra.authInfo`. `token` holds the key's public `start`
+ * (`kw_<id>`), never the secret token.
+ */
+export interface McpAuthInfo {
+  /** The key's public `start` (`${prefix}_${id}`), NOT the token: keywarden never keeps it. */
+  token: string;
+  /** The key id. */
+  clientId: string;
+  /** Scopes granted to the key (wildcards as stored: `*`, `ns:*`). */
+  scopes: string[];
+  /** Key expiry in seconds since the epoch, when it expires. */
+  expiresAt?: number;
+  /** `extra.keywarden` is the full verify result (key info, version, credits, rate limit). */
+  extra: { keywarden: ApiKeyVerifySuccess };
+}
+
+/** A node request as the MCP transport reads it: `auth` set by {@link mcpAuth}, `body` when parsed. */
+export type McpRequest = IncomingMessage & {
+  auth?: McpAuthInfo;
+  body?: unknown;
+  keywarden?: ApiKeyVerifySuccess;
+};
+
+/** Options of {@link mcpAuth}. */
+export interface McpAuthOptions<Req extends McpRequest = McpRequest> extends NodeMiddlewareOptions<Req> {
+  /**
+   * Extra scopes a `tools/call` of a tool needs, by tool name (on top of `scopes`). Enforcing
+   * them needs the parsed JSON-RPC body on `req.body` (e.g. `express.json()` before `mcpAuth`);
+   * a POST without one is refused with 500, never let through.
+   */
+  toolScopes?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** The tool names of every `tools/call` in a JSON-RPC message or batch. */
+function calledTools(body: unknown): string[] {
+  const messages = Array.isArray(body) ? body : [body];
+  const names: string[] = [];
+  for (const m of messages) {
+    if (typeof m !== 'object' || m === null) continue;
+    const { method, params } = m as { method?: unknown; params?: { name?: unknown } };
+    if (method === 'tools/call' && typeof params?.name === 'string') names.push(params.name);
+  }
+  return names;
+}
+
+/**
+ * True when `auth` (an `extra.authInfo` in a tool handler) grants every scope in `scopes`,
+ * with keywarden's wildcard rules (`*`, `ns:*`).
+ *
+ * @example
+ * ```ts
+ * server.registerTool('delete_file', { inputSchema }, async (args, extra) => {
+ *   if (!hasScopes(extra.authInfo, ['files:delete'])) return { isError: true, content: [...] };
+ *   ...
+ * });
+ * ```
+ * @throws never
+ */
+export function hasScopes(
+  auth: { scopes: readonly string[] } | undefined,
+  scopes: readonly string[],
+): boolean {
+  return auth !== undefined && Array.isArray(auth.scopes) && scopesGranted(auth.scopes, scopes);
+}
+
+/**
+ * The keywarden {@link McpAuthInfo} of a verified request.
+ *
+ * @example
+ * ```ts
+ * req.auth = toMcpAuthInfo(result);
+ * ```
+ * @throws never
+ */
+export function toMcpAuthInfo(result: ApiKeyVerifySuccess): McpAuthInfo {
+  const info: McpAuthInfo = {
+    token: result.key.start,
+    clientId: result.key.id,
+    scopes: [...result.key.scopes],
+    extra: { keywarden: result },
+  };
+  if (result.key.expiresAt !== null) info.expiresAt = Math.floor(result.key.expiresAt / 1000);
+  return info;
+}
+
+/**
+ * Builds the middleware to put in front of the MCP endpoint (Express, Connect or plain
+ * node:http, like {@link nodeMiddleware}). It verifies the API key (`Authorization: Bearer`),
+ * requires `scopes` for every request and `toolScopes[name]` for a `tools/call` of that tool
+ * (403 `insufficient_scope` naming the missing scopes, as the MCP authorization spec asks), and
+ * sets `req.auth` so `transport.handleRequest(req, res, req.body)` passes it to tool handlers as
+ * `extra.authInfo`. Failures answer 401/403/429/503 before the transport sees the request.
+ *
+ * @example
+ * ```ts
+ * const app = express();
+ * app.use(express.json());
+ * app.post('/mcp', mcpAuth(km, { scopes: ['mcp'], toolScopes: { delete_file: ['files:delete'] } }),
+ *   async (req, res) => {
+ *     const server = buildServer();
+ *     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+ *     res.on('close', () => { transport.close(); server.close(); });
+ *     await server.connect(transport);
+ *     await transport.handleRequest(req, res, req.body);
+ *   });
+ * ```
+ * @throws KeywardenError `ERR_VALIDATION` for bad options (`options.toolScopes`...) or a `km`
+ *   without `apiKeys.verify`; the handler never rejects.
+ */
+export function mcpAuth<Req extends McpRequest = McpRequest>(
+  km: ApiKeyVerifier,
+  options: McpAuthOptions<Req> = {},
+): NodeAuthHandler<Req> {
+  const { toolScopes, ...shared } = options;
+  const base = resolveOptions<Req>(shared);
+  if (toolScopes !== undefined) {
+    const ok =
+      typeof toolScopes === 'object' &&
+      toolScopes !== null &&
+      Object.values(toolScopes).every((s) => Array.isArray(s) && s.every((x) => typeof x === 'string'));
+    if (!ok) {
+      throw new KeywardenError(
+        'ERR_VALIDATION',
+        'options.toolScopes must map tool names to arrays of scopes',
+        {
+          field: 'options.toolScopes',
+        },
+      );
+    }
+  }
+  const scopesFor = (req: Req): readonly string[] => {
+    const wanted = new Set(base.scopes(req));
+    if (toolScopes !== undefined && req.method === 'POST') {
+      if (req.body === undefined) throw new TypeError('mcpAuth toolScopes need the parsed body on req.body');
+      for (const name of calledTools(req.body)) {
+        const extra = Object.hasOwn(toolScopes, name) ? toolScopes[name] : undefined;
+        for (const s of extra ?? []) wanted.add(s);
+      }
+    }
+    return [...wanted];
+  };
+  const inner = nodeMiddleware<Req>(km, { ...shared, scopes: scopesFor });
+  return async (req: Req, res: ServerResponse, next?: (error?: unknown) => void) => {
+    const passed = await inner(req, res);
+    if (!passed) return false;
+    const result = req.keywarden;
+    if (result === undefined) {
+      writeDenial(res, denial({ code: 'INTERNAL', realm: base.realm, now: base.clock.now() }));
+      return false;
+    }
+    req.auth = toMcpAuthInfo(result);
+    next?.();
+    return true;
+  };
+}

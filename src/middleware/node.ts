@@ -1,0 +1,117 @@
+/**
+ * `nodeMiddleware`: API-key authentication for node:http, Express (4 and 5) and Connect.
+ * Uses node:http types only (no runtime import).
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApiKeyVerifySuccess } from '../store/api-key-types.js';
+import { authorize } from './authorize.js';
+import type { Denial } from './http-errors.js';
+import { type ApiKeyVerifier, assertVerifier, type MiddlewareOptions, resolveOptions } from './options.js';
+
+/** A node request after a successful {@link nodeMiddleware} check. */
+export type RequestWithKeywarden<Req extends IncomingMessage = IncomingMessage> = Req & {
+  /** The verify result: `key`, `version`, `remaining?`, `rateLimit?`. Never the token. */
+  keywarden?: ApiKeyVerifySuccess;
+};
+
+/** Options of {@link nodeMiddleware}. */
+export type NodeMiddlewareOptions<Req extends IncomingMessage = IncomingMessage> = MiddlewareOptions<Req>;
+
+/**
+ * The handler {@link nodeMiddleware} returns. Resolves `true` when the request may go on (the
+ * key is on `req.keywarden` and, with Express, `res.locals.keywarden`), `false` when it has
+ * already answered. It never rejects.
+ */
+export type NodeAuthHandler<Req extends IncomingMessage = IncomingMessage> = (
+  req: Req,
+  res: ServerResponse,
+  next?: (error?: unknown) => void,
+) => Promise<boolean>;
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * Writes a denial to a node response (unless headers were already sent, in which case the
+ * connection is just ended).
+ *
+ * @example
+ * ```ts
+ * writeDenial(res, denial({ code: 'MISSING', realm: 'api', now: Date.now() }));
+ * ```
+ * @throws never
+ */
+export function writeDenial(res: ServerResponse, d: Denial): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const body = JSON.stringify(d.body);
+  res.statusCode = d.status;
+  for (const [name, value] of d.headers) res.setHeader(name, value);
+  res.setHeader('content-length', body.length); // ASCII-only JSON: characters = bytes
+  res.end(body);
+}
+
+/**
+ * Builds a middleware that verifies the API key of each request (`Authorization: Bearer <token>`
+ * or the configured header).
+ *
+ * It works two ways:
+ * - **As middleware** (Express, Connect, or any `(req, res, next)` stack): on success it sets
+ *   `req.keywarden` (and `res.locals.keywarden` when `res.locals` exists), adds `RateLimit-*`
+ *   headers when the key has a rate limit, and calls `next()`. On failure it answers (401, 403,
+ *   429, or 503 when verification itself failed) and does not call `next`: it fails closed and
+ *   never passes an infrastructure error to `next(err)`, where an error handler might let it through.
+ * - **As a gate** (plain node:http, no `next`): `if (!(await auth(req, res))) return;` — it
+ *   resolves `true` when the handler should go on, `false` when it already answered.
+ *
+ * The token is never echoed, logged, or put on the request.
+ *
+ * @example
+ * ```ts
+ * // Express 5
+ * app.use('/api', nodeMiddleware(km, { scopes: ['invoices:read'], clock }));
+ * app.get('/api/invoices', (req, res) => res.json({ owner: res.locals.keywarden.key.ownerId }));
+ * ```
+ * @example
+ * ```ts
+ * // node:http
+ * const auth = nodeMiddleware(km, { header: 'x-api-key' });
+ * createServer(async (req, res) => {
+ *   if (!(await auth(req, res))) return;
+ *   res.end(`hello ${(req as RequestWithKeywarden).keywarden?.key.name}`);
+ * });
+ * ```
+ * @throws KeywardenError `ERR_VALIDATION` for bad options or a `km` without `apiKeys.verify`
+ *   (at build time); the returned handler never throws or rejects.
+ */
+export function nodeMiddleware<Req extends IncomingMessage = IncomingMessage>(
+  km: ApiKeyVerifier,
+  options: NodeMiddlewareOptions<Req> = {},
+): NodeAuthHandler<Req> {
+  assertVerifier(km);
+  const o = resolveOptions<Req>(options);
+  return async (req, res, next) => {
+    const h = req.headers;
+    const out = await authorize(km, o, req, {
+      header: headerValue(h[o.header]),
+      remoteAddress: req.socket?.remoteAddress,
+      forwardedFor: o.trustProxy ? headerValue(h['x-forwarded-for']) : undefined,
+      userAgent: h['user-agent'],
+      requestId: headerValue(h['x-request-id']),
+    });
+    if (!out.ok) {
+      writeDenial(res, out.denial);
+      return false;
+    }
+    (req as RequestWithKeywarden<Req>).keywarden = out.result;
+    const locals = (res as ServerResponse & { locals?: Record<string, unknown> }).locals;
+    if (typeof locals === 'object' && locals !== null) locals.keywarden = out.result;
+    if (!res.headersSent) for (const [name, value] of out.headers) res.setHeader(name, value);
+    next?.();
+    return true;
+  };
+}

@@ -1,0 +1,7 @@
+/**
+ * Rate limiters: {@link storageRateLimiter} (shared across instances through store metadata)
+ * and, re-exported, the per-process `memoryRateLimiter`. See docs/request-path.md.
+ * @module
+ */
+export { type MemoryRateLimiterOptions, memoryRateLimiter } from '../store/rate-limit-memory.js';
+export { gcra, type StorageRateLimiterOptions, storageRateLimiter } from './storage-limiter.js';
