@@ -1,0 +1,110 @@
+/**
+ * `cleanup({ retiredOlderThan })`: destroys the material of versions retired long ago (sealed
+ * values and API-key hashes set to null, `destroyedAt` set) and keeps their metadata for the
+ * audit trail. Audited as `version.destroyed`, one event per version.
+ * @internal
+ * @module
+ */
+import { z } from 'zod';
+import { parseInput } from '../internal/validate.js';
+import type { ListQuery, StoredRecord, StoredVersion } from '../ports/storage.js';
+import type { StoreContext } from '../store/context.js';
+import { updateRecord } from '../store/records.js';
+import { durationSchema } from '../store/schemas.js';
+import type { CleanupReport } from './types.js';
+
+const cleanupSchema = z.strictObject({
+  retiredOlderThan: durationSchema,
+  limit: z.number().int().min(1).max(100_000).optional(),
+});
+
+const destroyable = (v: StoredVersion, before: number): boolean =>
+  v.state === 'retired' &&
+  v.retiredAt !== null &&
+  v.retiredAt <= before &&
+  (v.sealed !== null || v.hash !== null);
+
+/**
+ * Runs a cleanup over up to `limit` records (default 10,000), oldest first.
+ *
+ * @example
+ * ```ts
+ * const { destroyed } = await cleanupRetired(ctx, { retiredOlderThan: '30d' });
+ * ```
+ * @throws KeywardenError `ERR_VALIDATION` (`options.retiredOlderThan`, `options.limit`), `ERR_AUDIT`
+ *   (the write of that record is reverted), `ERR_STORAGE`.
+ */
+export async function cleanupRetired(ctx: StoreContext, options: unknown): Promise<CleanupReport> {
+  const o = parseInput(cleanupSchema, options, 'options');
+  await ctx.ready();
+  const now = ctx.clock.now();
+  const before = now - o.retiredOlderThan;
+  const report: CleanupReport = { destroyed: [] };
+  let seen = 0;
+  const max = o.limit ?? 10_000;
+  let cursor: string | undefined;
+  do {
+    const query: ListQuery = { limit: Math.min(1000, max - seen) };
+    if (cursor !== undefined) query.cursor = cursor;
+    const page = await ctx.storage.list(query);
+    for (const record of page.items) {
+      seen++;
+      if (!record.versions.some((v) => destroyable(v, before))) continue;
+      await cleanRecord(ctx, record, before, now, report);
+    }
+    cursor = page.cursor;
+  } while (cursor !== undefined && seen < max);
+  return report;
+}
+
+async function cleanRecord(
+  ctx: StoreContext,
+  record: StoredRecord,
+  before: number,
+  now: number,
+  report: CleanupReport,
+): Promise<void> {
+  let destroyed: number[] = [];
+  let original: StoredRecord = record;
+  const { record: written, changed } = await updateRecord(
+    ctx,
+    record.id,
+    record.kind,
+    (cur) => {
+      original = cur;
+      destroyed = [];
+      const versions = cur.versions.map((v) => {
+        if (!destroyable(v, before)) return v;
+        destroyed.push(v.version);
+        return { ...v, sealed: null, hash: null, destroyedAt: now };
+      });
+      return destroyed.length === 0 ? null : { ...cur, versions };
+    },
+    { record },
+  );
+  if (!changed) return;
+  try {
+    await ctx.audit(
+      destroyed.map((version) => ({
+        type: 'version.destroyed' as const,
+        keyId: written.id,
+        kind: written.kind,
+        version,
+        tenantId: written.tenantId,
+      })),
+    );
+  } catch (error) {
+    await updateRecord(
+      ctx,
+      written.id,
+      written.kind,
+      (cur) => (cur.revision === written.revision ? { ...original } : null),
+      {
+        record: written,
+        maxAttempts: 1,
+      },
+    ).catch(() => undefined);
+    throw error;
+  }
+  for (const version of destroyed) report.destroyed.push({ id: written.id, version });
+}

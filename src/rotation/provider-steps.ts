@@ -1,0 +1,299 @@
+/**
+ * The CAS writes of a provider rotation: each checks that this runner still holds the lease
+ * (`record.rotation.run.owner`), records progress in the pending version's `data.step`, renews the
+ * lease, and is audited (`rotation.step`, `key.rotated`, `rotation.failed`).
+ * @internal
+ * @module
+ */
+import { utf8Encode, zeroize } from '../internal/bytes.js';
+import type { StoredRecord, StoredVersion } from '../ports/storage.js';
+import type { StoreContext, StoreState } from '../store/context.js';
+import { eventBase, updateRecord } from '../store/records.js';
+import { appendSecretVersion } from '../store/secrets/versions.js';
+import { PROVIDER_LEASE_MS } from './due-work.js';
+import { changeSet, publish } from './events.js';
+import { readPolicy, type StoredPolicy, withPolicy } from './policy.js';
+import { diffVersions, rotateVersions } from './strategies.js';
+
+/** First retry delay after a failure. */
+export const RETRY_BASE_MS = 60_000;
+/** Longest retry delay. */
+export const RETRY_MAX_MS = 3_600_000;
+
+/**
+ * The delay before retry number `attempts` (1-based): 1m, 2m, 4m, … capped at 1h.
+ * @example
+ * ```ts
+ * retryDelay(3); // 240000
+ * ```
+ * @throws never
+ */
+export function retryDelay(attempts: number): number {
+  return Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.max(0, Math.min(attempts - 1, 20)));
+}
+
+/** How a provider run ended. */
+export type ProviderRunResult =
+  | { status: 'rotated'; version: number; previousVersion: number | null; state: 'current' | 'pending' }
+  | { status: 'failed'; code: string; message: string; attempt: number; nextAttemptAt: number | null }
+  | { status: 'interrupted' }
+  | { status: 'lost' };
+
+/** Options of {@link runProvider}. */
+export interface ProviderRunOptions {
+  now: () => number;
+  signal: AbortSignal;
+  actor: string | null;
+}
+
+/**
+ * Thrown inside a mutation when another runner holds the lease now (never escapes runProvider).
+ * @example
+ * ```ts
+ * if (e instanceof LostLease) return { status: 'lost' };
+ * ```
+ * @throws never
+ */
+export class LostLease extends Error {}
+
+/**
+ * The policy of `cur` if `owner` still holds the lease.
+ * @example
+ * ```ts
+ * const policy = owned(cur, owner);
+ * ```
+ * @throws LostLease when another runner holds it.
+ */
+export function owned(cur: StoredRecord, owner: string): StoredPolicy {
+  const policy = readPolicy(cur);
+  if (!policy?.run || policy.run.owner !== owner) throw new LostLease('lease lost');
+  return policy;
+}
+
+/** Extends the lease (and the resume time) from `now`. */
+const renew = (p: StoredPolicy, now: number): void => {
+  if (p.run) p.run.leaseUntil = now + PROVIDER_LEASE_MS;
+  p.retryAt = now + PROVIDER_LEASE_MS;
+};
+
+/**
+ * Stores the value `create` returned as the pending version (next step `set`).
+ * @example
+ * ```ts
+ * await writeCreated(ctx, …);
+ * ```
+ * @throws KeywardenError `ERR_STORAGE`, `ERR_AUDIT`; {@link LostLease} when the lease was lost.
+ */
+export async function writeCreated(
+  ctx: StoreContext,
+  state: StoreState,
+  id: string,
+  owner: string,
+  value: string,
+  provider: string,
+  o: ProviderRunOptions,
+): Promise<void> {
+  const bytes = utf8Encode(value);
+  let version = 0;
+  try {
+    await updateRecord(ctx, id, 'secret', async (cur) => {
+      const policy = owned(cur, owner);
+      const now = o.now();
+      const next = await appendSecretVersion(ctx, state, cur, bytes, {
+        state: 'pending',
+        now,
+        data: { step: 'set', provider },
+      });
+      version = (next.versions[next.versions.length - 1] as StoredVersion).version;
+      (policy.run as NonNullable<StoredPolicy['run']>).version = version;
+      renew(policy, now);
+      return withPolicy(next, policy);
+    });
+  } finally {
+    zeroize(bytes);
+  }
+  await stepAudit(ctx, id, version, 'create', o);
+}
+
+/**
+ * Records that step `done` succeeded: the pending version's next step is `next`.
+ * @example
+ * ```ts
+ * await writeStep(ctx, …);
+ * ```
+ * @throws KeywardenError `ERR_STORAGE`, `ERR_AUDIT`; {@link LostLease} when the lease was lost.
+ */
+export async function writeStep(
+  ctx: StoreContext,
+  id: string,
+  owner: string,
+  version: number,
+  done: string,
+  next: string,
+  o: ProviderRunOptions,
+): Promise<void> {
+  await updateRecord(ctx, id, 'secret', (cur) => {
+    const policy = owned(cur, owner);
+    const now = o.now();
+    renew(policy, now);
+    const versions = cur.versions.map((v) =>
+      v.version === version ? { ...v, data: { ...v.data, step: next } } : v,
+    );
+    return withPolicy({ ...cur, versions }, policy);
+  });
+  await stepAudit(ctx, id, version, done, o);
+}
+
+/**
+ * Audits one finished step as `rotation.step`.
+ * @example
+ * ```ts
+ * await stepAudit(ctx, …);
+ * ```
+ * @throws KeywardenError `ERR_STORAGE`, `ERR_AUDIT`; {@link LostLease} when the lease was lost.
+ */
+export async function stepAudit(
+  ctx: StoreContext,
+  id: string,
+  version: number,
+  step: string,
+  o: ProviderRunOptions,
+) {
+  const record = await ctx.storage.get(id);
+  await ctx.audit({
+    type: 'rotation.step',
+    keyId: id,
+    kind: 'secret',
+    version,
+    tenantId: record?.tenantId ?? null,
+    actor: o.actor,
+    data: { step },
+  });
+}
+
+/**
+ * The last step: the pending version moves per strategy; the lease is released; audited and notified.
+ * @example
+ * ```ts
+ * await writeFinished(ctx, …);
+ * ```
+ * @throws KeywardenError `ERR_STORAGE`, `ERR_AUDIT`; {@link LostLease} when the lease was lost.
+ */
+export async function writeFinished(
+  ctx: StoreContext,
+  id: string,
+  owner: string,
+  version: number,
+  o: ProviderRunOptions,
+): Promise<ProviderRunResult> {
+  let result: ProviderRunResult = { status: 'lost' };
+  let before: StoredRecord | null = null;
+  const { record } = await updateRecord(ctx, id, 'secret', (cur) => {
+    const policy = owned(cur, owner);
+    const run = policy.run as NonNullable<StoredPolicy['run']>;
+    const now = o.now();
+    const marked = cur.versions.map((v) =>
+      v.version === version ? { ...v, data: { ...v.data, step: 'done' } } : v,
+    );
+    const rv = rotateVersions(
+      marked,
+      version,
+      { strategy: run.strategy, overlap: run.overlap, promoteAfter: policy.promoteAfter },
+      now,
+    );
+    policy.run = null;
+    policy.retryAt = null;
+    policy.attempts = 0;
+    policy.lastError = null;
+    policy.lastRotatedAt = now;
+    result = { status: 'rotated', version, previousVersion: rv.previousVersion, state: rv.state };
+    before = cur;
+    return withPolicy({ ...cur, versions: rv.versions }, policy);
+  });
+  const r = result as ProviderRunResult;
+  if (r.status === 'rotated' && before) {
+    const c = changeSet(before, record, o.actor);
+    c.retired = diffVersions((before as StoredRecord).versions, record.versions).retired;
+    c.rotated = {
+      version,
+      previousVersion: r.previousVersion,
+      strategy: readPolicy(before)?.run?.strategy ?? 'overlap',
+      manual: false,
+    };
+    await publish(ctx, c, o.now());
+  }
+  return r;
+}
+
+/**
+ * Discards the pending version (material destroyed), releases the lease, schedules the retry with backoff; audits and notifies `rotation.failed` once.
+ * @example
+ * ```ts
+ * await writeFailure(ctx, …);
+ * ```
+ * @throws KeywardenError `ERR_STORAGE`, `ERR_AUDIT`; {@link LostLease} when the lease was lost.
+ */
+export async function writeFailure(
+  ctx: StoreContext,
+  id: string,
+  owner: string,
+  step: string,
+  error: { code: string; message: string },
+  o: ProviderRunOptions,
+): Promise<ProviderRunResult> {
+  let result: ProviderRunResult = { status: 'lost' };
+  let pendingVersion: number | null = null;
+  let written: StoredRecord | null = null;
+  try {
+    const out = await updateRecord(ctx, id, 'secret', (cur) => {
+      const policy = owned(cur, owner);
+      const now = o.now();
+      const version = (policy.run as NonNullable<StoredPolicy['run']>).version;
+      pendingVersion = version;
+      const versions = cur.versions.map(
+        (v): StoredVersion =>
+          v.version === version && v.state === 'pending'
+            ? {
+                ...v,
+                state: 'retired',
+                retiredAt: now,
+                sealed: null,
+                destroyedAt: now,
+                data: { ...v.data, step: 'failed' },
+              }
+            : v,
+      );
+      policy.run = null;
+      policy.attempts += 1;
+      policy.retryAt = now + retryDelay(policy.attempts);
+      policy.lastError = { ...error };
+      result = { status: 'failed', ...error, attempt: policy.attempts, nextAttemptAt: policy.retryAt };
+      return withPolicy({ ...cur, versions }, policy);
+    });
+    written = out.record;
+  } catch (e) {
+    if (e instanceof LostLease) return { status: 'lost' };
+    throw e;
+  }
+  const r = result as ProviderRunResult;
+  if (r.status !== 'failed' || !written) return r;
+  const rec = written as StoredRecord;
+  await ctx.audit({
+    type: 'rotation.failed',
+    keyId: id,
+    kind: 'secret',
+    version: pendingVersion,
+    tenantId: rec.tenantId,
+    actor: o.actor,
+    data: { step, code: r.code, message: r.message, attempt: r.attempt, nextAttemptAt: r.nextAttemptAt },
+  });
+  ctx.notify({
+    ...eventBase(rec, o.now(), pendingVersion ?? undefined),
+    type: 'rotation.failed',
+    step,
+    error: { code: r.code, message: r.message },
+    attempt: r.attempt,
+    nextAttemptAt: r.nextAttemptAt,
+  });
+  return r;
+}

@@ -1,0 +1,256 @@
+/**
+ * Public types of `km.rotator`: policies, strategies, provider hooks, reports.
+ * @module
+ */
+import type { Duration } from '../duration.js';
+import type { RecordKind } from '../ports/storage.js';
+
+/** How a rotation moves versions. See docs/rotation.md for timelines. */
+export type RotationStrategy = 'immediate' | 'overlap' | 'gradual' | 'blue-green';
+
+/** Named calendar schedules (UTC calendar arithmetic; monthly = same day next month, clamped). */
+export type NamedSchedule = 'daily' | 'weekly' | 'monthly' | 'quarterly' | 'yearly';
+
+/**
+ * A rotation policy as you give it (to `setPolicy`, or as `rotation` at create time).
+ * Give `every` or `cron` (or neither: manual rotation only, the strategy still applies).
+ *
+ * @example
+ * ```ts
+ * const policy: RotationPolicyInput = { every: '30d', strategy: 'overlap', overlap: '24h', notifyBefore: '7d' };
+ * ```
+ */
+export interface RotationPolicyInput {
+  /** A duration (`'30d'`, ms) or a named schedule. */
+  every?: Duration | NamedSchedule;
+  /** A cron expression (5–7 fields, read by croner, evaluated in UTC). */
+  cron?: string;
+  /** Default `'overlap'`. */
+  strategy?: RotationStrategy;
+  /** How long the old version stays accepted after it stops being current. Default `'24h'`. */
+  overlap?: Duration;
+  /** Gradual: how long the new version stays pending (published, accepted) before promotion. Default `'1h'`. */
+  promoteAfter?: Duration;
+  /** Send `key.expiring` this long before the next rotation or expiry (once per version). */
+  notifyBefore?: Duration;
+  /** Gradual API keys: retire a previous version early once unused for this long (needs usage data). */
+  idleRetireAfter?: Duration;
+}
+
+/** A stored policy as the rotator reports it (durations in ms). */
+export interface RotationPolicyInfo {
+  /** Fixed interval in ms, or null. */
+  every: number | null;
+  /** Named schedule, or null. */
+  schedule: NamedSchedule | null;
+  cron: string | null;
+  strategy: RotationStrategy;
+  overlap: number;
+  promoteAfter: number;
+  notifyBefore: number | null;
+  idleRetireAfter: number | null;
+  /** Next scheduled rotation (epoch ms), or null for manual-only policies. */
+  nextRotationAt: number | null;
+  /** When the next `key.expiring` notice is due, or null. */
+  nextNoticeAt: number | null;
+  lastRotatedAt: number | null;
+  /** A failed provider rotation is retried at this time, or null. */
+  retryAt: number | null;
+  /** Consecutive failed attempts. */
+  attempts: number;
+}
+
+/** Options of `rotate`. */
+export interface RotateOptions {
+  /** Overrides the policy's strategy for this rotation. */
+  strategy?: RotationStrategy;
+  /** Overrides the policy's overlap for this rotation. */
+  overlap?: Duration;
+  /** Who asked (recorded in the audit trail). */
+  actor?: string;
+}
+
+/** What `rotate` returns. API keys: `token` is a non-enumerable, show-once property. */
+export interface RotateResult {
+  /** The new version number. */
+  version: number;
+  /** Its state after the rotation (`current`, or `pending` for gradual). */
+  state: 'current' | 'pending';
+  /** The version that was current before, or null. */
+  previousVersion: number | null;
+  /** API keys only: the new token (non-enumerable: not in JSON or inspect output). */
+  readonly token?: string;
+}
+
+/** What `rollback` returns. */
+export interface RollbackResult {
+  /** The version that is current now. */
+  version: number;
+  /** The version that was undone (the former current, or a discarded pending one). */
+  fromVersion: number;
+}
+
+/** Options of `due`. */
+export interface DueOptions {
+  /** Look ahead this far from now (default 0: due now). */
+  within?: Duration;
+  /** 1..1000, default 100. */
+  limit?: number;
+}
+
+/** One due action on a record. */
+export type DueAction =
+  | { type: 'promote'; version: number; at: number }
+  | { type: 'retire'; version: number; at: number }
+  | { type: 'expire'; at: number }
+  | { type: 'notify'; version: number; at: number; reason: 'expiry' | 'rotation' }
+  | { type: 'rotate'; at: number; strategy: RotationStrategy; provider: string | null }
+  | { type: 'resume'; at: number; step: string };
+
+/** A record with work due (from `due` and dry runs). */
+export interface DueItem {
+  id: string;
+  kind: RecordKind;
+  name: string;
+  environment: string;
+  tenantId: string | null;
+  dueAt: number | null;
+  actions: DueAction[];
+}
+
+/** Options of `runDue`. */
+export interface RunDueOptions {
+  /** Compute `planned`, write nothing. */
+  dryRun?: boolean;
+  /** Most records handled in this run, 1..10000, default 100. */
+  limit?: number;
+  /** The time to run at (epoch ms); default the manager's clock. */
+  now?: number;
+}
+
+/** One rotation done by `runDue`. */
+export interface RotatedItem {
+  id: string;
+  kind: RecordKind;
+  version: number;
+  previousVersion: number | null;
+  strategy: RotationStrategy;
+  /** API keys only: the new token (non-enumerable; not in JSON or inspect output). */
+  readonly token?: string;
+}
+
+/** What one `runDue` did. */
+export interface RunDueReport {
+  /** API keys: each entry has a non-enumerable, show-once `token` (the only copy of the new token). */
+  rotated: RotatedItem[];
+  promoted: { id: string; version: number }[];
+  retired: { id: string; version: number }[];
+  expired: { id: string }[];
+  notified: { id: string; version: number; reason: 'expiry' | 'rotation' }[];
+  failed: { id: string; code: string; message: string }[];
+  /** Records that were due but had nothing left to do (e.g. another runner did it). */
+  skipped: { id: string; reason: string }[];
+  /** Dry runs: what would be done. */
+  planned: DueItem[];
+}
+
+/** What a provider hook receives. Never logged. */
+export interface ProviderContext {
+  /** The secret's name. */
+  name: string;
+  environment: string;
+  tenantId: string | null;
+  /** The record id. */
+  id: string;
+  /** The pending version number (the idempotency token of this rotation). */
+  version: number;
+  /** The pending value (absent in `create`). */
+  value?: string;
+  /** The current value, when there is one (absent in `create` if unreadable). */
+  currentValue?: string;
+  /** Aborted when the rotator stops; an interrupted rotation resumes on a later run. */
+  signal: AbortSignal;
+}
+
+/**
+ * Rotation hooks for secrets whose `provider` names them, AWS style: create → set → test → finish.
+ * Each step must be idempotent: after a crash the step in progress runs again.
+ */
+export interface RotationProvider {
+  /** Makes the new value (e.g. asks the third party for a new credential). */
+  create(ctx: ProviderContext): Promise<string>;
+  /** Installs the pending value where it must live (optional). */
+  set?(ctx: ProviderContext): Promise<void>;
+  /** Checks the pending value works; throw to reject it (optional). */
+  test?(ctx: ProviderContext): Promise<void>;
+  /** Last step before the pending value becomes current (optional). */
+  finish?(ctx: ProviderContext): Promise<void>;
+  /** Called (best effort) with a discarded pending value, so the third party can revoke it. */
+  revoke?(ctx: ProviderContext): Promise<void>;
+}
+
+/** Options of `start`. */
+export interface StartOptions {
+  /** Time between runs (default `'1m'`, at least 1s). */
+  interval?: Duration;
+  /** Most records per run (default 100). */
+  limit?: number;
+  /** Told about a run that threw and about each failed record; never throws into the event loop. */
+  onError?: (error: unknown) => void;
+  /**
+   * Gets each run's report. Scheduled API-key rotations deliver their new tokens only here
+   * (`report.rotated[i].token`, non-enumerable).
+   */
+  onReport?: (report: RunDueReport) => void;
+}
+
+/** Options of `cleanup`. */
+export interface CleanupOptions {
+  /** Destroy the material of versions retired longer ago than this (e.g. `'30d'`). */
+  retiredOlderThan: Duration;
+  /** Most records examined, 1..100000, default 10000. */
+  limit?: number;
+}
+
+/** What `cleanup` did. */
+export interface CleanupReport {
+  destroyed: { id: string; version: number }[];
+}
+
+/**
+ * `km.rotator`: policies, schedules, strategies, rollback, provider hooks, scheduler.
+ *
+ * @example
+ * ```ts
+ * await km.rotator.setPolicy(key.id, { every: '30d', strategy: 'gradual', notifyBefore: '7d' });
+ * const { token } = await km.rotator.rotate(key.id);
+ * const report = await km.rotator.runDue();
+ * km.rotator.start({ interval: '1m' });
+ * ```
+ */
+export interface KeyRotator {
+  /** Rotates now. API keys: returns the new token (show once). */
+  rotate(id: string, options?: RotateOptions): Promise<RotateResult>;
+  /** Makes the newest live previous version current again (or discards a pending one). */
+  rollback(id: string, options?: { actor?: string }): Promise<RollbackResult>;
+  /** Sets (or with null clears) the policy; the next rotation is computed from now. */
+  setPolicy(
+    id: string,
+    policy: RotationPolicyInput | null,
+    options?: { actor?: string },
+  ): Promise<RotationPolicyInfo | null>;
+  /** The stored policy, or null. */
+  getPolicy(id: string): Promise<RotationPolicyInfo | null>;
+  /** Records with work due within `within` (no writes). */
+  due(options?: DueOptions): Promise<DueItem[]>;
+  /** Does the due work once. Safe to run from many processes at once. */
+  runDue(options?: RunDueOptions): Promise<RunDueReport>;
+  /** Registers (or replaces) provider hooks for secrets with `provider: name`. */
+  registerProvider(name: string, provider: RotationProvider): void;
+  /** Runs `runDue` every `interval` on an unref'd timer. Calling it again restarts with the new options. */
+  start(options?: StartOptions): void;
+  /** Stops the timer; resolves when the run in flight (if any) has finished. */
+  stop(): Promise<void>;
+  /** Destroys the material of long-retired versions (metadata kept). */
+  cleanup(options: CleanupOptions): Promise<CleanupReport>;
+}
