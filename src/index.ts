@@ -19,6 +19,27 @@
 export { type Duration, MAX_DURATION_MS, parseDuration } from './duration.js';
 export * from './generator/index.js';
 export type * from './ports/index.js';
+export type {
+  CleanupOptions,
+  CleanupReport,
+  DueAction,
+  DueItem,
+  DueOptions,
+  KeyRotator,
+  NamedSchedule,
+  ProviderContext,
+  RollbackResult as RotationRollbackResult,
+  RotatedItem,
+  RotateOptions,
+  RotateResult,
+  RotationPolicyInfo,
+  RotationPolicyInput,
+  RotationProvider,
+  RotationStrategy,
+  RunDueOptions,
+  RunDueReport,
+  StartOptions,
+} from './rotation/types.js';
 export type * from './store/api-key-types.js';
 export type * from './store/key-types.js';
 export {
