@@ -1,0 +1,87 @@
+/**
+ * `keywarden audit list|verify`: read the hash-chained audit log and check it end to end.
+ * @module
+ */
+import type { Command } from 'commander';
+import type { AuditEvent } from '../ports/storage.js';
+import type { AuditListQuery } from '../store/api-key-types.js';
+import type { CliContext } from './context.js';
+import { EXIT } from './exit-codes.js';
+import { table, when } from './io.js';
+import { date, int } from './parse.js';
+
+type Ctx = (cmd: Command) => Promise<CliContext>;
+
+/**
+ * Registers `audit list` and `audit verify`.
+ *
+ * @example
+ * ```ts
+ * registerAudit(program, getContext);
+ * ```
+ * @throws never
+ */
+export function registerAudit(program: Command, context: Ctx): void {
+  const audit = program.command('audit').description('the tamper-evident audit log');
+
+  audit
+    .command('list')
+    .description('list audit events, oldest first')
+    .option('--key <id>', 'only events of this key or secret id')
+    .option('--type <type>', 'only this event type, e.g. key.revoked')
+    .option('--since <date>', 'ISO date or epoch ms (inclusive)')
+    .option('--until <date>', 'ISO date or epoch ms (exclusive)')
+    .option('--limit <n>', 'most events (default 100)', '100')
+    .action(async (o: Record<string, string | undefined>, cmd: Command) => {
+      const ctx = await context(cmd);
+      const limit = int(o.limit ?? '100', '--limit');
+      const query: AuditListQuery = {};
+      if (o.key !== undefined) query.keyId = o.key;
+      if (o.type !== undefined) query.type = o.type as AuditEvent['type'];
+      if (o.since !== undefined) query.since = date(o.since, '--since');
+      if (o.until !== undefined) query.until = date(o.until, '--until');
+      const events = await ctx.withManager(async (km) => {
+        const all: AuditEvent[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await km.audit.list({
+            ...query,
+            limit: Math.max(1, Math.min(1000, limit - all.length)),
+            ...(cursor === undefined ? {} : { cursor }),
+          });
+          all.push(...page.items);
+          cursor = page.cursor;
+        } while (cursor !== undefined && all.length < limit);
+        return all.slice(0, limit);
+      });
+      ctx.out.result(events, () =>
+        events.length === 0
+          ? 'no events'
+          : table([
+              ['SEQ', 'AT', 'TYPE', 'KEY', 'VERSION', 'ACTOR'],
+              ...events.map((e) => [
+                String(e.seq),
+                when(e.at),
+                e.type,
+                e.keyId ?? '-',
+                e.version === null ? '-' : String(e.version),
+                e.actor ?? '-',
+              ]),
+            ]),
+      );
+    });
+
+  audit
+    .command('verify')
+    .description('check the hash chain; exit 1 when it is broken')
+    .action(async (_o: unknown, cmd: Command) => {
+      const ctx = await context(cmd);
+      const r = await ctx.withManager((km) => km.audit.verify());
+      ctx.out.result(r, () =>
+        r.ok
+          ? `${ctx.out.style.ok('ok')}: ${r.count} events, head ${r.headHash}`
+          : `${ctx.out.style.bad('broken')} at event ${r.brokenAt}: ${r.reason} (${r.count} events checked)`,
+      );
+      if (!r.ok) process.exitCode = EXIT.FAILED;
+    });
+}

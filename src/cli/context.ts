@@ -1,0 +1,161 @@
+/**
+ * Resolves the global options and the environment into a store and a KMS, and opens the manager.
+ *
+ * Precedence, highest first: command-line flags, the process environment, a `.env` file in the
+ * current directory, defaults. Variables: `KEYWARDEN_STORE`, `KEYWARDEN_MASTER_KEY` (localKms),
+ * `KEYWARDEN_PREVIOUS_MASTER_KEYS` (comma-separated, for master key rotation),
+ * `KEYWARDEN_PASSPHRASE` (passphraseKms, used when no master key is set).
+ * @module
+ */
+import { stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileStorage } from '../adapters/file.js';
+import type { BackupView } from '../backup/index.js';
+import { isKeywardenError } from '../errors.js';
+import { localKms, passphraseKms } from '../kms/index.js';
+import type { KmsAdapter } from '../ports/kms.js';
+import type {
+  RollbackResult,
+  RotateOptions,
+  RotateResult,
+  RunDueOptions,
+  RunDueReport,
+} from '../rotation/types.js';
+import { createKeyManager, type KeyManager } from '../store/manager.js';
+import { parseDotenv, readTextIfExists } from './dotenv-format.js';
+import { EXIT } from './exit-codes.js';
+import { CliError, createOutput, type Output } from './io.js';
+
+/** Global options as commander gives them. */
+export interface GlobalOptions {
+  store?: string;
+  env?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** The parts of the rotator the CLI uses. */
+export interface CliRotator {
+  rotate(id: string, options?: RotateOptions): Promise<RotateResult>;
+  rollback(id: string): Promise<RollbackResult>;
+  runDue(options?: RunDueOptions): Promise<RunDueReport>;
+}
+
+/** A manager with the optional parts the CLI may need. */
+export type CliManager = KeyManager & { rotator?: CliRotator; backup?: BackupView };
+
+/** Everything a command needs. */
+export interface CliContext {
+  readonly out: Output;
+  /** Absolute store directory. */
+  readonly storeDir: string;
+  /** `--env`, or undefined for the library default (`default`). */
+  readonly environment: string | undefined;
+  /** `process.env` over the `.env` file of the current directory. */
+  readonly vars: Readonly<Record<string, string | undefined>>;
+  /** Builds the KMS from the variables. */
+  kms(): KmsAdapter;
+  /** Opens the store (which must exist) and checks the master key; `fn`'s result is returned after close. */
+  withManager<T>(fn: (km: CliManager) => Promise<T>): Promise<T>;
+}
+
+/**
+ * Reads the `.env` file of `cwd` (if any) into a plain object.
+ *
+ * @example
+ * ```ts
+ * const fileVars = await readDotenvVars(process.cwd());
+ * ```
+ * @throws Error when the file exists but cannot be read.
+ */
+export async function readDotenvVars(cwd: string): Promise<Record<string, string>> {
+  const text = await readTextIfExists(join(cwd, '.env'));
+  const vars: Record<string, string> = {};
+  if (text !== null) for (const e of parseDotenv(text)) vars[e.key] = e.value;
+  return vars;
+}
+
+/**
+ * Builds the context of one CLI run.
+ *
+ * @example
+ * ```ts
+ * const ctx = await createCliContext(cmd.optsWithGlobals());
+ * await ctx.withManager((km) => km.secrets.list());
+ * ```
+ * @throws Error when `.env` cannot be read.
+ */
+export async function createCliContext(options: GlobalOptions, cwd = process.cwd()): Promise<CliContext> {
+  const out = createOutput({ json: options.json === true, quiet: options.quiet === true });
+  const fileVars = await readDotenvVars(cwd);
+  const vars: Record<string, string | undefined> = { ...fileVars };
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && v !== '') vars[k] = v;
+  const storeDir = resolve(cwd, options.store ?? vars.KEYWARDEN_STORE ?? '.keywarden');
+  const ctx: CliContext = {
+    out,
+    storeDir,
+    environment: options.env,
+    vars,
+    kms: () => buildKms(vars),
+    async withManager(fn) {
+      await requireStore(storeDir);
+      const km = createKeyManager({
+        storage: fileStorage({ dir: storeDir }),
+        kms: buildKms(vars),
+      }) as CliManager;
+      try {
+        await km.ready();
+        return await fn(km);
+      } finally {
+        await km.close().catch(() => undefined);
+      }
+    },
+  };
+  return ctx;
+}
+
+/**
+ * The KMS named by the variables: `KEYWARDEN_MASTER_KEY` (with `KEYWARDEN_PREVIOUS_MASTER_KEYS`),
+ * else `KEYWARDEN_PASSPHRASE`.
+ *
+ * @example
+ * ```ts
+ * const kms = buildKms({ KEYWARDEN_MASTER_KEY: key });
+ * ```
+ * @throws CliError `ERR_NO_MASTER_KEY` (exit 4) when neither is set, `ERR_VALIDATION` (exit 4) when malformed.
+ */
+export function buildKms(vars: Readonly<Record<string, string | undefined>>): KmsAdapter {
+  const master = vars.KEYWARDEN_MASTER_KEY;
+  const passphrase = vars.KEYWARDEN_PASSPHRASE;
+  try {
+    if (master !== undefined) {
+      const previous = (vars.KEYWARDEN_PREVIOUS_MASTER_KEYS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+      return localKms({ masterKey: master, previousKeys: previous });
+    }
+    if (passphrase !== undefined) return passphraseKms({ passphrase });
+  } catch (error) {
+    if (isKeywardenError(error, 'ERR_VALIDATION')) {
+      const name = master !== undefined ? 'KEYWARDEN_MASTER_KEY' : 'KEYWARDEN_PASSPHRASE';
+      throw new CliError('ERR_VALIDATION', `${name} is malformed: ${error.message}`, EXIT.MASTER_KEY);
+    }
+    throw error;
+  }
+  throw new CliError(
+    'ERR_NO_MASTER_KEY',
+    'no master key: set KEYWARDEN_MASTER_KEY (or KEYWARDEN_PASSPHRASE), or put it in ./.env',
+    EXIT.MASTER_KEY,
+  );
+}
+
+async function requireStore(dir: string): Promise<void> {
+  try {
+    const s = await stat(dir);
+    if (!s.isDirectory()) throw new CliError('ERR_NO_STORE', `${dir} is not a store directory`, EXIT.STORAGE);
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError('ERR_NO_STORE', `no store at ${dir} (run \`keywarden init\` first)`, EXIT.STORAGE);
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * `keywarden secrets ...`: third-party secrets you hold (set, get, list, versions, rollback, rm).
+ * Values come from stdin or a hidden prompt; only `get` prints one.
+ * @module
+ */
+import type { Command } from 'commander';
+import type { SecretInfo, SetSecretOptions } from '../store/secret-types.js';
+import type { CliContext } from './context.js';
+import { EXIT } from './exit-codes.js';
+import { table, when } from './io.js';
+import { int, jsonObject, list } from './parse.js';
+import { readSecretValue } from './prompt.js';
+
+type Ctx = (cmd: Command) => Promise<CliContext>;
+
+const scope = (ctx: CliContext) => (ctx.environment === undefined ? {} : { environment: ctx.environment });
+
+/**
+ * Registers `secrets` and its subcommands.
+ *
+ * @example
+ * ```ts
+ * registerSecrets(program, getContext);
+ * ```
+ * @throws never
+ */
+export function registerSecrets(program: Command, context: Ctx): void {
+  const secrets = program.command('secrets').description('secrets you hold (encrypted, versioned)');
+
+  secrets
+    .command('set <name>')
+    .description('store a secret (value from stdin, else a hidden prompt); a new version if it exists')
+    .option('--value <value>', 'the value (visible in shell history: prefer stdin)')
+    .option('--env-var <name>', 'environment variable name used by env/run')
+    .option('--provider <name>', 'rotation provider')
+    .option('--description <text>', 'description')
+    .option('--tags <list>', 'comma-separated tags', list)
+    .option('--meta <json>', 'metadata (JSON object)')
+    .action(async (name: string, o: Record<string, unknown>, cmd: Command) => {
+      const ctx = await context(cmd);
+      const value = await readSecretValue(o.value as string | undefined, name, ctx.out.warn);
+      const options: SetSecretOptions = { ...scope(ctx) };
+      if (o.envVar !== undefined) options.envVar = o.envVar as string;
+      if (o.provider !== undefined) options.provider = o.provider as string;
+      if (o.description !== undefined) options.description = o.description as string;
+      if (o.tags !== undefined) options.tags = o.tags as string[];
+      if (o.meta !== undefined) options.meta = jsonObject(o.meta as string, '--meta');
+      const info = await ctx.withManager((km) => km.secrets.set(name, value, options));
+      ctx.out.result(info, () => `stored ${info.name} version ${info.version} (${info.environment})`);
+    });
+
+  secrets
+    .command('get <name>')
+    .description('print a secret value')
+    .option('--version <n>', 'a specific version')
+    .action(async (name: string, o: { version?: string }, cmd: Command) => {
+      const ctx = await context(cmd);
+      const options =
+        o.version === undefined ? scope(ctx) : { ...scope(ctx), version: int(o.version, '--version') };
+      const value = await ctx.withManager((km) => km.secrets.get(name, options));
+      ctx.out.result({ name, value }, () => value);
+    });
+
+  secrets
+    .command('list')
+    .description('list secrets (never their values)')
+    .option('--tag <tag>', 'only secrets with this tag')
+    .option('--provider <name>', 'only secrets of this provider')
+    .action(async (o: { tag?: string; provider?: string }, cmd: Command) => {
+      const ctx = await context(cmd);
+      const items = await ctx.withManager(async (km) => {
+        const all: SecretInfo[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await km.secrets.list({
+            ...scope(ctx),
+            limit: 1000,
+            ...(o.tag === undefined ? {} : { tag: o.tag }),
+            ...(o.provider === undefined ? {} : { provider: o.provider }),
+            ...(cursor === undefined ? {} : { cursor }),
+          });
+          all.push(...page.items);
+          cursor = page.cursor;
+        } while (cursor !== undefined);
+        return all;
+      });
+      ctx.out.result(items, () =>
+        items.length === 0
+          ? 'no secrets'
+          : table([
+              ['NAME', 'ENV', 'VAR', 'VERSION', 'UPDATED', 'EXPIRES'],
+              ...items.map((s) => [
+                s.name,
+                s.environment,
+                s.envVar,
+                String(s.version ?? '-'),
+                when(s.updatedAt),
+                when(s.expiresAt),
+              ]),
+            ]),
+      );
+    });
+
+  secrets
+    .command('versions <name>')
+    .description('list the versions of a secret')
+    .action(async (name: string, _o: unknown, cmd: Command) => {
+      const ctx = await context(cmd);
+      const versions = await ctx.withManager((km) => km.secrets.versions(name, scope(ctx)));
+      ctx.out.result(versions, () =>
+        table([
+          ['VERSION', 'STATE', 'CREATED', 'VALUE'],
+          ...versions.map((v) => [
+            String(v.version),
+            v.state,
+            when(v.createdAt),
+            v.hasValue ? 'kept' : 'destroyed',
+          ]),
+        ]),
+      );
+    });
+
+  secrets
+    .command('rollback <name>')
+    .description('make an earlier version current again')
+    .option('--to <n>', 'the version (default the previous one)')
+    .action(async (name: string, o: { to?: string }, cmd: Command) => {
+      const ctx = await context(cmd);
+      const options = o.to === undefined ? scope(ctx) : { ...scope(ctx), to: int(o.to, '--to') };
+      const r = await ctx.withManager((km) => km.secrets.rollback(name, options));
+      ctx.out.result(r, () => `${name} is at version ${r.version} (was ${r.fromVersion ?? '-'})`);
+    });
+
+  secrets
+    .command('rm <name>')
+    .description('delete a secret and all its versions')
+    .action(async (name: string, _o: unknown, cmd: Command) => {
+      const ctx = await context(cmd);
+      const deleted = await ctx.withManager((km) => km.secrets.delete(name, scope(ctx)));
+      ctx.out.result({ name, deleted }, () => (deleted ? `deleted ${name}` : `${name} did not exist`));
+      if (!deleted) process.exitCode = EXIT.NOT_FOUND;
+    });
+}
