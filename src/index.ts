@@ -16,6 +16,16 @@
  * @module
  */
 
+export {
+  BACKUP_FORMAT,
+  BACKUP_VERSION,
+  type BackupBundle,
+  type BackupExportOptions,
+  type BackupImportOptions,
+  type BackupImportReport,
+  type BackupView,
+  parseBackupBundle,
+} from './backup/index.js';
 export { type Duration, MAX_DURATION_MS, parseDuration } from './duration.js';
 export * from './generator/index.js';
 export type * from './ports/index.js';

@@ -4,6 +4,7 @@
  * @module
  */
 import { z } from 'zod';
+import { type BackupView, createBackupView } from '../backup/index.js';
 import type { Duration } from '../duration.js';
 import { type KeyGenerator, keyGenerator } from '../generator/index.js';
 import { API_TOKEN_PREFIX_PATTERN } from '../generator/tokens.js';
@@ -71,6 +72,8 @@ export interface KeyManager extends KeyStore {
   readonly store: KeyStore;
   /** Rotation: policies, schedules, strategies, rollback, provider hooks (see docs/rotation.md). */
   readonly rotator: KeyRotator;
+  /** Backup and migration bundles: `export({ plaintext? })`, `import(bundle, { onConflict })` (docs/backup.md). */
+  readonly backup: BackupView;
   /** Rewraps every data key (and the pepper) made by an older master key. */
   rewrap(): Promise<RewrapReport>;
 }
@@ -160,6 +163,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     ...store,
     store,
     rotator: createRotator(ctx),
+    backup: createBackupView(ctx),
     generator: keyGenerator,
     async ready() {
       await ctx.ready();
