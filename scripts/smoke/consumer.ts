@@ -1,0 +1,31 @@
+// TypeScript consumer: must type-check against the published declarations (NodeNext, strict).
+import { type ApiKeyInfo, createKeyManager, type KeyManager, parseDuration } from 'keywarden';
+import { fileStorage } from 'keywarden/adapters/file';
+import { memoryStorage } from 'keywarden/adapters/memory';
+import { postgresStorage } from 'keywarden/adapters/postgres';
+import { supabaseStorage } from 'keywarden/adapters/supabase';
+import { isKeywardenError, KeywardenError, type KeywardenErrorCode } from 'keywarden/errors';
+import { generateMasterKey, localKms } from 'keywarden/kms';
+import { callbackNotifier, verifyWebhookSignature } from 'keywarden/notifiers';
+import { createTestKeyManager, fakeClock, testStorageAdapter } from 'keywarden/testing';
+import { nodeMiddleware, verifyRequest } from 'keywarden/middleware';
+import { cachedStorage } from 'keywarden/cache';
+import { storageRateLimiter } from 'keywarden/rate-limit';
+import { createUsageTracker } from 'keywarden/usage';
+
+const km: KeyManager = createKeyManager({
+  storage: cachedStorage(memoryStorage(), { ttl: '5s' }),
+  kms: localKms({ masterKey: generateMasterKey() }),
+  notifier: callbackNotifier(() => {}),
+});
+const ms: number = parseDuration('90d');
+const code: KeywardenErrorCode = 'ERR_VALIDATION';
+const err = new KeywardenError(code, 'x');
+const ok: boolean = isKeywardenError(err, 'ERR_VALIDATION');
+async function use(): Promise<ApiKeyInfo> {
+  const { token, key } = await km.apiKeys.create({ name: 'ts', scopes: ['a:*'], expiresIn: '30d' });
+  const r = await km.apiKeys.verify(token, { scopes: ['a:b'] });
+  if (r.valid) return r.key;
+  return key;
+}
+void [nodeMiddleware, verifyRequest, cachedStorage, storageRateLimiter, createUsageTracker, use, ms, ok, fileStorage, postgresStorage, supabaseStorage, verifyWebhookSignature, createTestKeyManager, fakeClock, testStorageAdapter];
