@@ -6,15 +6,33 @@
 import { validationError } from '../errors.js';
 import { randomBytes, zeroize } from '../internal/bytes.js';
 
-/** The base62 alphabet, in digit order: `0-9A-Za-z` (the same order GitHub tokens use). */
+/**
+ * The base62 alphabet, in digit order: `0-9A-Za-z` (the same order GitHub tokens use).
+ *
+ * @example
+ * ```ts
+ * BASE62_ALPHABET[61]; // 'z'
+ * ```
+ */
 export const BASE62_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-/** Largest length {@link randomBase62} accepts. */
+/**
+ * Largest length {@link randomBase62} accepts.
+ *
+ * @example
+ * ```ts
+ * MAX_BASE62_LENGTH; // 4096
+ * ```
+ */
 export const MAX_BASE62_LENGTH = 4096;
 
 /**
  * `BASE62_DIGIT[charCode]` is the digit value of an ASCII base62 character, or -1.
  * @internal
+ * @example
+ * ```ts
+ * BASE62_DIGIT['Z'.charCodeAt(0)]; // 35
+ * ```
  */
 export const BASE62_DIGIT: Int8Array = (() => {
   const table = new Int8Array(128).fill(-1);

@@ -19,7 +19,14 @@ export interface EcCurveInfo {
   alg: 'ES256' | 'ES384' | 'ES256K';
 }
 
-/** Supported EC curves. */
+/**
+ * Supported EC curves.
+ *
+ * @example
+ * ```ts
+ * EC_CURVES['P-384'].alg; // 'ES384'
+ * ```
+ */
 export const EC_CURVES: Readonly<Record<EcCurve, EcCurveInfo>> = Object.freeze({
   'P-256': { ecdsa: p256, size: 32, alg: 'ES256' },
   'P-384': { ecdsa: p384, size: 48, alg: 'ES384' },

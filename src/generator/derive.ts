@@ -60,7 +60,14 @@ export type DeriveKeyParams =
       associatedData?: KeyMaterialInput;
     };
 
-/** Bounds enforced by {@link deriveKey}. */
+/**
+ * Bounds enforced by {@link deriveKey}.
+ *
+ * @example
+ * ```ts
+ * DERIVE_LIMITS.pbkdf2Iterations; // [1_000, 10_000_000]
+ * ```
+ */
 export const DERIVE_LIMITS = Object.freeze({
   length: [16, 64],
   saltBytes: [8, 1024],

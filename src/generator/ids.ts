@@ -5,13 +5,41 @@
 import { validationError } from '../errors.js';
 import { randomBase62 } from './base62.js';
 
-/** Default id length (the length embedded in API tokens). */
+/**
+ * Default id length (the length embedded in API tokens).
+ *
+ * @example
+ * ```ts
+ * DEFAULT_ID_LENGTH; // 12
+ * ```
+ */
 export const DEFAULT_ID_LENGTH = 12;
-/** Shortest id {@link generateId} makes (≈ 47 bits). */
+/**
+ * Shortest id {@link generateId} makes (≈ 47 bits).
+ *
+ * @example
+ * ```ts
+ * MIN_ID_LENGTH; // 8
+ * ```
+ */
 export const MIN_ID_LENGTH = 8;
-/** Longest id {@link generateId} makes. */
+/**
+ * Longest id {@link generateId} makes.
+ *
+ * @example
+ * ```ts
+ * MAX_ID_LENGTH; // 64
+ * ```
+ */
 export const MAX_ID_LENGTH = 64;
-/** Most ids {@link generateIds} makes in one call. */
+/**
+ * Most ids {@link generateIds} makes in one call.
+ *
+ * @example
+ * ```ts
+ * MAX_ID_BATCH_COUNT; // 10_000
+ * ```
+ */
 export const MAX_ID_BATCH_COUNT = 10_000;
 
 function checkLength(length: number): void {

@@ -9,13 +9,41 @@ import { fromBase64Url, toHex, zeroize } from '../internal/bytes.js';
 import { EC_CURVES, ed25519, isEcCurve, uncompressedPoint } from './curves.js';
 import type { EcJwk, Jwk, JwkCommon, OctJwk, OkpJwk, RsaJwk } from './jwk-types.js';
 
-/** Smallest RSA modulus accepted, in bits. */
+/**
+ * Smallest RSA modulus accepted, in bits.
+ *
+ * @example
+ * ```ts
+ * MIN_RSA_BITS; // 2048
+ * ```
+ */
 export const MIN_RSA_BITS = 2048;
-/** Largest RSA modulus accepted, in bits. */
+/**
+ * Largest RSA modulus accepted, in bits.
+ *
+ * @example
+ * ```ts
+ * MAX_RSA_BITS; // 8192
+ * ```
+ */
 export const MAX_RSA_BITS = 8192;
-/** Symmetric key size bounds, in bytes. */
+/**
+ * Symmetric key size bounds, in bytes.
+ *
+ * @example
+ * ```ts
+ * MIN_OCT_BYTES; // 16
+ * ```
+ */
 export const MIN_OCT_BYTES = 16;
-/** Largest symmetric key accepted, in bytes. */
+/**
+ * Largest symmetric key accepted, in bytes.
+ *
+ * @example
+ * ```ts
+ * MAX_OCT_BYTES; // 512
+ * ```
+ */
 export const MAX_OCT_BYTES = 512;
 
 const BASE64URL_CHAR = /^[A-Za-z0-9_-]*$/;

@@ -96,7 +96,9 @@ const SYMMETRIC_ALGS: Readonly<Record<SymmetricJwkAlgorithm, readonly [number, n
  * @throws KeywardenError `ERR_VALIDATION` naming `bytes` or `alg`.
  */
 export function symmetricJwk(bytes: Uint8Array, alg: SymmetricJwkAlgorithm): OctJwk {
-  const range = Object.hasOwn(SYMMETRIC_ALGS, alg) ? SYMMETRIC_ALGS[alg] : undefined;
+  // typeof first: Object.hasOwn converts its key, which throws for an object without toString
+  const range =
+    typeof alg === 'string' && Object.hasOwn(SYMMETRIC_ALGS, alg) ? SYMMETRIC_ALGS[alg] : undefined;
   if (range === undefined)
     throw validationError('alg', `must be one of ${Object.keys(SYMMETRIC_ALGS).join(', ')}`);
   if (!(bytes instanceof Uint8Array)) throw validationError('bytes', 'must be a Uint8Array');

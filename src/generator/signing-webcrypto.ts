@@ -24,7 +24,14 @@ export type WebCryptoAlgorithm =
   | 'ES384'
   | 'EdDSA';
 
-/** Most CryptoKeys kept; the least recently used entry is dropped first. */
+/**
+ * Most CryptoKeys kept; the least recently used entry is dropped first.
+ *
+ * @example
+ * ```ts
+ * WEBCRYPTO_KEY_CACHE_SIZE; // 256
+ * ```
+ */
 export const WEBCRYPTO_KEY_CACHE_SIZE = 256;
 /** Imported keys; `null` records that this runtime cannot import the key (callers fall back). */
 const cache = new Map<string, Promise<CryptoKey | null>>();

@@ -23,7 +23,14 @@ import { type WebCryptoAlgorithm, webCryptoSign, webCryptoVerify } from './signi
 
 export { clearCryptoKeyCache } from './signing-webcrypto.js';
 
-/** Every JOSE signing algorithm keywarden implements. */
+/**
+ * Every JOSE signing algorithm keywarden implements.
+ *
+ * @example
+ * ```ts
+ * SIGNING_ALGORITHMS.includes('ES256'); // true
+ * ```
+ */
 export const SIGNING_ALGORITHMS = Object.freeze([
   'HS256',
   'HS384',

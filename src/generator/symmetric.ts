@@ -9,7 +9,14 @@ import { randomBytes } from '../internal/bytes.js';
 /** Hash functions HMAC keys are sized for. */
 export type HmacHash = 'SHA-256' | 'SHA-384' | 'SHA-512';
 
-/** HMAC key size per hash: the hash's output size, as RFC 7518 §3.2 requires for HS*. */
+/**
+ * HMAC key size per hash: the hash's output size, as RFC 7518 §3.2 requires for HS*.
+ *
+ * @example
+ * ```ts
+ * HMAC_KEY_BYTES['SHA-384']; // 48
+ * ```
+ */
 export const HMAC_KEY_BYTES: Readonly<Record<HmacHash, number>> = Object.freeze({
   'SHA-256': 32,
   'SHA-384': 48,

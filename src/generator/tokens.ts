@@ -17,24 +17,80 @@ import { BASE62_DIGIT, decodeBase62Range, encodeBase62Uint32, randomBase62 } fro
 import { crc32AsciiRange } from './crc32.js';
 import { generateId } from './ids.js';
 
-/** Characters in a token id. */
+/**
+ * Characters in a token id.
+ *
+ * @example
+ * ```ts
+ * API_TOKEN_ID_LENGTH; // 12
+ * ```
+ */
 export const API_TOKEN_ID_LENGTH = 12;
-/** Characters in a token secret. */
+/**
+ * Characters in a token secret.
+ *
+ * @example
+ * ```ts
+ * API_TOKEN_SECRET_LENGTH; // 32
+ * ```
+ */
 export const API_TOKEN_SECRET_LENGTH = 32;
-/** Characters in a token checksum. */
+/**
+ * Characters in a token checksum.
+ *
+ * @example
+ * ```ts
+ * API_TOKEN_CHECKSUM_LENGTH; // 6
+ * ```
+ */
 export const API_TOKEN_CHECKSUM_LENGTH = 6;
-/** Longest prefix. */
+/**
+ * Longest prefix.
+ *
+ * @example
+ * ```ts
+ * API_TOKEN_PREFIX_MAX_LENGTH; // 32
+ * ```
+ */
 export const API_TOKEN_PREFIX_MAX_LENGTH = 32;
 /** Characters after the prefix: `_` + id + `_` + secret + checksum. */
 const TAIL_LENGTH = 1 + API_TOKEN_ID_LENGTH + 1 + API_TOKEN_SECRET_LENGTH + API_TOKEN_CHECKSUM_LENGTH;
-/** Shortest possible token (1-character prefix): 53. */
+/**
+ * Shortest possible token (1-character prefix): 53.
+ *
+ * @example
+ * ```ts
+ * API_TOKEN_MIN_LENGTH; // 53: a 1-character prefix, '_', 12-char id, '_', 32-char secret, 6-char checksum
+ * ```
+ */
 export const API_TOKEN_MIN_LENGTH = 1 + TAIL_LENGTH;
-/** Longest possible token (32-character prefix): 84. */
+/**
+ * Longest possible token (32-character prefix): 84.
+ *
+ * @example
+ * ```ts
+ * API_TOKEN_MAX_LENGTH; // 84: a 32-character prefix, '_', 12-char id, '_', 32-char secret, 6-char checksum
+ * ```
+ */
 export const API_TOKEN_MAX_LENGTH = API_TOKEN_PREFIX_MAX_LENGTH + TAIL_LENGTH;
-/** Most tokens {@link generateApiTokens} makes in one call. */
+/**
+ * Most tokens {@link generateApiTokens} makes in one call.
+ *
+ * @example
+ * ```ts
+ * MAX_BATCH_COUNT; // 10_000
+ * ```
+ */
 export const MAX_BATCH_COUNT = 10_000;
 
-/** The prefix rule as a regular expression (bounded, no backtracking blow-up). */
+/**
+ * The prefix rule as a regular expression (bounded, no backtracking blow-up).
+ *
+ * @example
+ * ```ts
+ * API_TOKEN_PREFIX_PATTERN; // /^[a-z0-9](?:[a-z0-9_]{0,30}[a-z0-9])?$/
+ * ```
+ */
 export const API_TOKEN_PREFIX_PATTERN = /^[a-z0-9](?:[a-z0-9_]{0,30}[a-z0-9])?$/;
 const ID_PATTERN = /^[0-9A-Za-z]{12}$/;
 

@@ -14,10 +14,25 @@ import type { AuditEvent, AuditEventInput } from '../ports/storage.js';
 import { toHex, utf8Encode } from './bytes.js';
 import { canonicalJson } from './canonical-json.js';
 
-/** prevHash of the first event. */
+/**
+ * prevHash of the first event.
+ *
+ * @example
+ * ```ts
+ * GENESIS_HASH; // '0'.repeat(64)
+ * ```
+ */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** The digest of an event's content (every field but `digest`, `seq`, `prevHash`, `hash`). */
+/**
+ * The digest of an event's content (every field but `digest`, `seq`, `prevHash`, `hash`).
+ *
+ * @example
+ * ```ts
+ * const digest = auditDigest({ id, at, type: 'key.created', keyId, kind: 'key', version: 1, tenantId: null, actor: null, context: {}, data: {} });
+ * ```
+ * @throws TypeError from canonicalJson for a non-JSON field (callers pass JSON).
+ */
 export function auditDigest(event: Omit<AuditEventInput, 'digest'>): string {
   const body: JsonObject = {
     id: event.id,
@@ -34,12 +49,28 @@ export function auditDigest(event: Omit<AuditEventInput, 'digest'>): string {
   return toHex(sha256(utf8Encode(canonicalJson(body))));
 }
 
-/** The chain hash of the event at `seq` with the given digest. */
+/**
+ * The chain hash of the event at `seq` with the given digest.
+ *
+ * @example
+ * ```ts
+ * const hash = chainHash(GENESIS_HASH, 1, event.digest);
+ * ```
+ * @throws never
+ */
 export function chainHash(prevHash: string, seq: number, digest: string): string {
   return toHex(sha256(utf8Encode(`${prevHash}\n${seq}\n${digest}`)));
 }
 
-/** Chains `events` after `prev` (null: the chain is empty). For JS adapters. */
+/**
+ * Chains `events` after `prev` (null: the chain is empty). For JS adapters.
+ *
+ * @example
+ * ```ts
+ * const chained = chainEvents(last ? { seq: last.seq, hash: last.hash } : null, inputs);
+ * ```
+ * @throws never
+ */
 export function chainEvents(
   prev: { seq: number; hash: string } | null,
   events: readonly AuditEventInput[],

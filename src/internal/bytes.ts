@@ -23,6 +23,11 @@ let poolOffset = POOL_SIZE;
  * Cryptographically secure random bytes from WebCrypto `getRandomValues`. Small requests are cut
  * from a pooled 4 KiB buffer refilled from the CSPRNG (as Node's `randomUUID` does); handed-out
  * bytes are zeroed in the pool so they exist only in the caller's copy.
+ * @example
+ * ```ts
+ * const dek = randomBytes(32);
+ * ```
+ * @throws Error from WebCrypto when `length` is negative or not an integer (callers pass constants).
  */
 export function randomBytes(length: number): Uint8Array {
   if (length > POOL_MAX_REQUEST) return nobleRandomBytes(length);
@@ -36,28 +41,68 @@ export function randomBytes(length: number): Uint8Array {
   return out;
 }
 
-/** UTF-8 encode. */
+/**
+ * UTF-8 encode.
+ *
+ * @example
+ * ```ts
+ * utf8Encode('héllo'); // Uint8Array(6)
+ * ```
+ * @throws never
+ */
 export function utf8Encode(text: string): Uint8Array {
   return utf8ToBytes(text);
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
-/** UTF-8 decode; throws TypeError on invalid UTF-8. */
+/**
+ * UTF-8 decode; throws TypeError on invalid UTF-8.
+ *
+ * @example
+ * ```ts
+ * utf8Decode(new Uint8Array([0x68, 0x69])); // 'hi'
+ * ```
+ * @throws TypeError for invalid UTF-8.
+ */
 export function utf8Decode(bytes: Uint8Array): string {
   return decoder.decode(bytes);
 }
 
-/** Lowercase hex. */
+/**
+ * Lowercase hex.
+ *
+ * @example
+ * ```ts
+ * toHex(new Uint8Array([1, 255])); // '01ff'
+ * ```
+ * @throws never
+ */
 export function toHex(bytes: Uint8Array): string {
   return bytesToHex(bytes);
 }
 
-/** Parses hex (even length, 0-9a-fA-F); throws TypeError otherwise. */
+/**
+ * Parses hex (even length, 0-9a-fA-F); throws TypeError otherwise.
+ *
+ * @example
+ * ```ts
+ * fromHex('01ff'); // Uint8Array [1, 255]
+ * ```
+ * @throws TypeError for odd length or a non-hex character.
+ */
 export function fromHex(text: string): Uint8Array {
   return hexToBytes(text);
 }
 
-/** base64url without padding. */
+/**
+ * base64url without padding.
+ *
+ * @example
+ * ```ts
+ * toBase64Url(new Uint8Array([251, 255])); // '-_8'
+ * ```
+ * @throws never
+ */
 export function toBase64Url(bytes: Uint8Array): string {
   let out = '';
   const n = bytes.length;
@@ -83,6 +128,11 @@ export function toBase64Url(bytes: Uint8Array): string {
 /**
  * Decodes base64url or standard base64, padded or not. Throws TypeError on any other character
  * or an impossible length; non-canonical trailing bits are rejected.
+ * @example
+ * ```ts
+ * fromBase64Url('-_8'); // Uint8Array [251, 255]
+ * ```
+ * @throws TypeError for a character outside base64/base64url, an impossible length or non-canonical trailing bits.
  */
 export function fromBase64Url(text: string): Uint8Array {
   let end = text.length;
@@ -110,6 +160,11 @@ export function fromBase64Url(text: string): Uint8Array {
 /**
  * Constant-time equality of two byte arrays (time depends only on the lengths).
  * Different lengths return false.
+ * @example
+ * ```ts
+ * if (!constantTimeEqual(expectedMac, givenMac)) return false;
+ * ```
+ * @throws never
  */
 export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -118,7 +173,15 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-/** Constant-time equality of two strings of the same length (e.g. encoded hashes). */
+/**
+ * Constant-time equality of two strings of the same length (e.g. encoded hashes).
+ *
+ * @example
+ * ```ts
+ * constantTimeEqualString(storedHash, hashToken(token)); // true or false, no early exit
+ * ```
+ * @throws never
+ */
 export function constantTimeEqualString(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
   let diff = 0;
@@ -126,12 +189,28 @@ export function constantTimeEqualString(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** Overwrites every given buffer with zeros. JS cannot promise no copy survives (see docs/threat-model.md). */
+/**
+ * Overwrites every given buffer with zeros. JS cannot promise no copy survives (see docs/threat-model.md).
+ *
+ * @example
+ * ```ts
+ * try { use(dek); } finally { zeroize(dek, plaintext); }
+ * ```
+ * @throws never
+ */
 export function zeroize(...buffers: (Uint8Array | null | undefined)[]): void {
   for (const b of buffers) if (b) b.fill(0);
 }
 
-/** Concatenates byte arrays. */
+/**
+ * Concatenates byte arrays.
+ *
+ * @example
+ * ```ts
+ * concatBytes(header, nonce, ciphertext);
+ * ```
+ * @throws never
+ */
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;

@@ -6,7 +6,15 @@
  */
 import type { JsonValue } from '../ports/json.js';
 
-/** Serializes `value` canonically. Throws TypeError for non-finite numbers and non-JSON values. */
+/**
+ * Serializes `value` canonically. Throws TypeError for non-finite numbers and non-JSON values.
+ *
+ * @example
+ * ```ts
+ * canonicalJson({ b: 1, a: [true, null] }); // '{"a":[true,null],"b":1}'
+ * ```
+ * @throws TypeError for a non-finite number or a value that is not JSON.
+ */
 export function canonicalJson(value: JsonValue | undefined): string {
   if (value === null) return 'null';
   switch (typeof value) {

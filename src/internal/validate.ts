@@ -11,6 +11,11 @@ import { KeywardenError } from '../errors.js';
 /**
  * Parses `input` with `schema`; on failure throws `ERR_VALIDATION` with `field` set to the
  * dotted path of the first issue, prefixed by `root` (e.g. `'options'`).
+ * @example
+ * ```ts
+ * const o = parseInput(listKeysSchema, options ?? {}, 'options');
+ * ```
+ * @throws KeywardenError `ERR_VALIDATION` naming the first bad field (the value itself is never in the message).
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, root: string): z.output<S> {
   const result = schema.safeParse(input);
@@ -20,6 +25,24 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, root:
   const field = [root, ...path].filter((p) => p !== '').join('.') || root;
   const why = issue ? describeIssue(issue) : 'is invalid';
   throw new KeywardenError('ERR_VALIDATION', `${field} ${why}`, { field });
+}
+
+/** An object key that may be quoted in a message: a short identifier (no spaces, no control characters). */
+const SAFE_KEY = /^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/;
+
+/**
+ * Whether an input object's key may be quoted in an error message or field path: only a short
+ * identifier (a typo such as `enviroment`). Any other key text is input like any other, and may be
+ * a pasted secret or carry control characters, so errors name its parent instead.
+ *
+ * @example
+ * ```ts
+ * throw isQuotableKey(key) ? validationError(`options.${key}`, 'is not an option') : validationError('options', 'has an unknown key');
+ * ```
+ * @throws never
+ */
+export function isQuotableKey(key: string): boolean {
+  return SAFE_KEY.test(key);
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -35,8 +58,13 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       return `has an invalid format${issue.format === 'regex' ? '' : ` (${issue.format})`}`;
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'unrecognized_keys':
-      return `has unknown keys: ${issue.keys.join(', ')}`;
+    case 'unrecognized_keys': {
+      // keys are input too: name identifier-like ones (a typo such as `enviroment`), never other text
+      const named = issue.keys.filter(isQuotableKey);
+      if (named.length === issue.keys.length) return `has unknown keys: ${named.join(', ')}`;
+      const count = `${issue.keys.length} unknown key${issue.keys.length === 1 ? '' : 's'}`;
+      return named.length === 0 ? `has ${count}` : `has ${count}, among them: ${named.join(', ')}`;
+    }
     case 'custom':
       return issue.message;
     default:

@@ -5,11 +5,19 @@
  */
 import { validationError } from '../errors.js';
 import { zeroize } from '../internal/bytes.js';
+import { isQuotableKey } from '../internal/validate.js';
 import type { KmsAdapter, KmsContext, WrappedKey } from '../ports/kms.js';
 import { type MasterKeyInput, parseMasterKey } from './master-key.js';
 import { createKeyring, deriveWrapKey, masterKeyId, type WrapKey } from './wrap.js';
 
-/** Most previous master keys a keyring may hold. */
+/**
+ * Most previous master keys a keyring may hold.
+ *
+ * @example
+ * ```ts
+ * MAX_PREVIOUS_KEYS; // 32
+ * ```
+ */
 export const MAX_PREVIOUS_KEYS = 32;
 
 /** Options of {@link localKms}. */
@@ -66,7 +74,11 @@ export function localKms(options: LocalKmsOptions): LocalKms {
     throw validationError('options', 'must be an object with masterKey');
   }
   for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) throw validationError(`options.${key}`, 'is not a localKms option');
+    if (!KNOWN_OPTIONS.has(key)) {
+      throw isQuotableKey(key)
+        ? validationError(`options.${key}`, 'is not a localKms option')
+        : validationError('options', 'has an unknown localKms option');
+    }
   }
   const previousInput: unknown = options.previousKeys;
   if (previousInput !== undefined) {

@@ -5,7 +5,14 @@
 import { validationError } from '../errors.js';
 import { fromBase64Url, fromHex, randomBytes, toBase64Url, toHex, zeroize } from '../internal/bytes.js';
 
-/** Length of a master key in bytes (256 bits). */
+/**
+ * Length of a master key in bytes (256 bits).
+ *
+ * @example
+ * ```ts
+ * MASTER_KEY_BYTES; // 32
+ * ```
+ */
 export const MASTER_KEY_BYTES = 32;
 
 /**

@@ -12,16 +12,59 @@ import { canonicalJson } from '../internal/canonical-json.js';
 import { parseInput } from '../internal/validate.js';
 import type { MetaStore } from '../ports/storage.js';
 
-/** Store meta key holding the scrypt parameters and salt. */
+/**
+ * Store meta key holding the scrypt parameters and salt.
+ *
+ * @example
+ * ```ts
+ * PASSPHRASE_META_KEY; // 'kms.passphrase'
+ * ```
+ */
 export const PASSPHRASE_META_KEY = 'kms.passphrase';
-/** Salt length in bytes. */
+/**
+ * Salt length in bytes.
+ *
+ * @example
+ * ```ts
+ * SALT_BYTES; // 16
+ * ```
+ */
 export const SALT_BYTES = 16;
-/** Smallest and largest accepted scrypt N. */
+/**
+ * Smallest accepted scrypt N (the largest is {@link MAX_N}).
+ *
+ * @example
+ * ```ts
+ * MIN_N; // 2 ** 14
+ * ```
+ */
 export const MIN_N = 2 ** 14;
+/**
+ * Largest accepted scrypt N.
+ *
+ * @example
+ * ```ts
+ * MAX_N; // 2 ** 20
+ * ```
+ */
 export const MAX_N = 2 ** 20;
-/** Largest scrypt table (128·r·N bytes) accepted: 1 GiB. */
+/**
+ * Largest scrypt table (128·r·N bytes) accepted: 1 GiB.
+ *
+ * @example
+ * ```ts
+ * MAX_SCRYPT_MEMORY; // 2 ** 30
+ * ```
+ */
 export const MAX_SCRYPT_MEMORY = 2 ** 30;
-/** Defaults: N = 2^15, r = 8, p = 1 (32 MiB, about 0.1 s in JS). */
+/**
+ * Defaults: N = 2^15, r = 8, p = 1 (32 MiB, about 0.1 s in JS).
+ *
+ * @example
+ * ```ts
+ * DEFAULT_SCRYPT; // Object.freeze({ N: 2 ** 15, r: 8, p: 1 })
+ * ```
+ */
 export const DEFAULT_SCRYPT = Object.freeze({ N: 2 ** 15, r: 8, p: 1 });
 
 /** scrypt cost parameters. */

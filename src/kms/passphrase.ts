@@ -6,6 +6,7 @@
 import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { KeywardenError, validationError } from '../errors.js';
 import { fromBase64Url, utf8Encode, zeroize } from '../internal/bytes.js';
+import { isQuotableKey } from '../internal/validate.js';
 import type { KmsAdapter, KmsContext, WrappedKey } from '../ports/kms.js';
 import type { MetaStore } from '../ports/storage.js';
 import {
@@ -71,7 +72,11 @@ export function passphraseKms(options: PassphraseKmsOptions): PassphraseKms {
     throw validationError('options', 'must be an object with passphrase');
   }
   for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) throw validationError(`options.${key}`, 'is not a passphraseKms option');
+    if (!KNOWN_OPTIONS.has(key)) {
+      throw isQuotableKey(key)
+        ? validationError(`options.${key}`, 'is not a passphraseKms option')
+        : validationError('options', 'has an unknown passphraseKms option');
+    }
   }
   const input: unknown = options.passphrase;
   if (typeof input !== 'string') throw validationError('passphrase', 'must be a string');

@@ -31,13 +31,34 @@ import {
 import { canonicalJson } from '../internal/canonical-json.js';
 import type { WrappedKey } from '../ports/kms.js';
 
-/** The only wrapping algorithm of format 1. */
+/**
+ * The only wrapping algorithm of format 1.
+ *
+ * @example
+ * ```ts
+ * WRAP_ALG; // 'A256GCM'
+ * ```
+ */
 export const WRAP_ALG = 'A256GCM';
-/** Data keys are 256-bit. */
+/**
+ * Data keys are 256-bit.
+ *
+ * @example
+ * ```ts
+ * DEK_BYTES; // 32
+ * ```
+ */
 export const DEK_BYTES = 32;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
-/** Length of the decoded `data` of a wrapped key. */
+/**
+ * Length of the decoded `data` of a wrapped key.
+ *
+ * @example
+ * ```ts
+ * WRAPPED_BYTES; // 60: 12-byte nonce, 32-byte data key, 16-byte tag
+ * ```
+ */
 export const WRAPPED_BYTES = NONCE_BYTES + DEK_BYTES + TAG_BYTES;
 
 const KEY_ID_LABEL = utf8Encode('keywarden/kms/key-id');

@@ -5,9 +5,23 @@
  * @module
  */
 
-/** Delay before the first retry, before jitter. */
+/**
+ * Delay before the first retry, before jitter.
+ *
+ * @example
+ * ```ts
+ * BACKOFF_BASE_MS; // 200
+ * ```
+ */
 export const BACKOFF_BASE_MS = 200;
-/** Cap on one backoff delay. */
+/**
+ * Cap on one backoff delay.
+ *
+ * @example
+ * ```ts
+ * BACKOFF_MAX_MS; // 5_000
+ * ```
+ */
 export const BACKOFF_MAX_MS = 5_000;
 
 /**

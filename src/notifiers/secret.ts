@@ -14,11 +14,32 @@ import { toHex, utf8Encode } from '../internal/bytes.js';
  */
 export type WebhookSecret = string | Uint8Array;
 
-/** Shortest accepted secret, in characters (string) or bytes (Uint8Array). */
+/**
+ * Shortest accepted secret, in characters (string) or bytes (Uint8Array).
+ *
+ * @example
+ * ```ts
+ * MIN_SECRET_LENGTH; // 16
+ * ```
+ */
 export const MIN_SECRET_LENGTH = 16;
-/** Longest accepted secret, in characters or bytes. */
+/**
+ * Longest accepted secret, in characters or bytes.
+ *
+ * @example
+ * ```ts
+ * MAX_SECRET_LENGTH; // 1024
+ * ```
+ */
 export const MAX_SECRET_LENGTH = 1024;
-/** Most secrets accepted at once (secret rotation: old and new). */
+/**
+ * Most secrets accepted at once (secret rotation: old and new).
+ *
+ * @example
+ * ```ts
+ * MAX_SECRETS; // 8
+ * ```
+ */
 export const MAX_SECRETS = 8;
 
 function secretError(field: string, message: string): KeywardenError {

@@ -7,16 +7,37 @@
  */
 import { type Duration, parseDuration } from '../duration.js';
 import { KeywardenError } from '../errors.js';
-import { constantTimeEqualString, utf8Encode } from '../internal/bytes.js';
+import { constantTimeEqualString, utf8Encode, zeroize } from '../internal/bytes.js';
 import { buildSignatureHeader, computeSignature, parseWebhookSecrets, type WebhookSecret } from './secret.js';
 
 export type { WebhookSecret } from './secret.js';
 
-/** Header carrying the signature. */
+/**
+ * Header carrying the signature.
+ *
+ * @example
+ * ```ts
+ * SIGNATURE_HEADER; // 'keywarden-signature'
+ * ```
+ */
 export const SIGNATURE_HEADER = 'keywarden-signature';
-/** Header carrying the event `type`. */
+/**
+ * Header carrying the event `type`.
+ *
+ * @example
+ * ```ts
+ * EVENT_HEADER; // 'keywarden-event'
+ * ```
+ */
 export const EVENT_HEADER = 'keywarden-event';
-/** Header carrying the delivery id (the same on every retry of one event: use it to deduplicate). */
+/**
+ * Header carrying the delivery id (the same on every retry of one event: use it to deduplicate).
+ *
+ * @example
+ * ```ts
+ * DELIVERY_HEADER; // 'keywarden-delivery'
+ * ```
+ */
 export const DELIVERY_HEADER = 'keywarden-delivery';
 
 /** Longest signature header accepted by the verifier. */
@@ -88,12 +109,16 @@ export function signWebhookPayload(options: SignWebhookPayloadOptions): string {
     });
   }
   const keys = parseWebhookSecrets(secret, 'secret');
-  if (!Number.isSafeInteger(timestamp) || timestamp < 0 || timestamp > MAX_TIMESTAMP) {
-    throw new KeywardenError('ERR_VALIDATION', 'timestamp must be whole unix seconds (not milliseconds)', {
-      field: 'timestamp',
-    });
+  try {
+    if (!Number.isSafeInteger(timestamp) || timestamp < 0 || timestamp > MAX_TIMESTAMP) {
+      throw new KeywardenError('ERR_VALIDATION', 'timestamp must be whole unix seconds (not milliseconds)', {
+        field: 'timestamp',
+      });
+    }
+    return buildSignatureHeader(keys, timestamp, toBytes(payload));
+  } finally {
+    zeroize(...keys); // private copies of the secrets: wipe them once used
   }
-  return buildSignatureHeader(keys, timestamp, toBytes(payload));
 }
 
 /** A parsed header: the timestamp and the candidate signatures (lowercase hex). */
@@ -147,6 +172,14 @@ function parseHeader(input: unknown): ParsedHeader | null {
 export function verifyWebhookSignature(options: VerifyWebhookSignatureOptions): boolean {
   requireObject(options);
   const keys = parseWebhookSecrets(options.secret, 'secret');
+  try {
+    return verifyWith(keys, options);
+  } finally {
+    zeroize(...keys); // private copies of the secrets: wipe them once compared
+  }
+}
+
+function verifyWith(keys: readonly Uint8Array[], options: VerifyWebhookSignatureOptions): boolean {
   const toleranceMs = parseDuration(options.tolerance === undefined ? '5m' : options.tolerance, 'tolerance');
   const now = options.now === undefined ? Date.now() : options.now;
   if (typeof now !== 'number' || !Number.isFinite(now)) {

@@ -57,7 +57,14 @@ const RESERVED = new Set([
 ]);
 /** Longest per-attempt timeout. */
 const MAX_TIMEOUT_MS = 300_000;
-/** Most retries. */
+/**
+ * Most retries.
+ *
+ * @example
+ * ```ts
+ * MAX_RETRIES; // 10
+ * ```
+ */
 export const MAX_RETRIES = 10;
 
 function invalid(field: string, message: string): KeywardenError {

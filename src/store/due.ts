@@ -56,7 +56,7 @@ export function noticeTarget(record: StoredRecord): NoticeTarget | null {
 }
 
 /**
- * When a previous API-key version may retire early for being idle (gradual rotation with
+ * When a previous API-key version may retire early for being idle (policy strategy `gradual` with
  * `idleRetireAfter`): `version.data.lastUsedAt + idleRetireAfter`, or null without usage data.
  *
  * @example
@@ -66,7 +66,7 @@ export function noticeTarget(record: StoredRecord): NoticeTarget | null {
  * @throws never
  */
 export function idleRetireAt(record: StoredRecord, data: JsonObject): number | null {
-  if (record.kind !== 'api_key' || !record.rotation) return null;
+  if (record.kind !== 'api_key' || !record.rotation || record.rotation['strategy'] !== 'gradual') return null;
   const idle = num(record.rotation['idleRetireAfter']);
   const lastUsedAt = num(data['lastUsedAt']);
   return idle === null || lastUsedAt === null ? null : lastUsedAt + idle;

@@ -20,14 +20,35 @@ import type { KmsAdapter, KmsContext, WrappedKey } from '../ports/kms.js';
 import type { RecordKind, SealedValue } from '../ports/storage.js';
 import type { StoreContext, StoreState } from './context.js';
 
-/** The only sealing algorithm of format 1. */
+/**
+ * The only sealing algorithm of format 1.
+ *
+ * @example
+ * ```ts
+ * SEAL_ALG; // 'A256GCM'
+ * ```
+ */
 export const SEAL_ALG = 'A256GCM';
-/** Envelope format number, bound into the associated data. */
+/**
+ * Envelope format number, bound into the associated data.
+ *
+ * @example
+ * ```ts
+ * ENVELOPE_FORMAT; // 1
+ * ```
+ */
 export const ENVELOPE_FORMAT = 1;
 const DEK_BYTES = 32;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
-/** Largest plaintext {@link sealValue} accepts (1 MiB; views enforce tighter limits). */
+/**
+ * Largest plaintext {@link sealValue} accepts (1 MiB; views enforce tighter limits).
+ *
+ * @example
+ * ```ts
+ * MAX_SEALED_PLAINTEXT; // 1 << 20
+ * ```
+ */
 export const MAX_SEALED_PLAINTEXT = 1 << 20;
 
 /** Where a sealed value belongs: bound into the associated data and the KMS context. */
@@ -111,8 +132,8 @@ export async function sealValue(
   try {
     const nonce = randomBytes(NONCE_BYTES);
     const ct = gcm(dek, nonce, sealAssociatedData(state.storeId, binding)).encrypt(plaintext);
-    const wrapped = await callKms(() => ctx.kms.wrapKey(dek, dekContext(state.storeId, binding)), 'wrap');
-    return { alg: SEAL_ALG, nonce: toBase64Url(nonce), ct: toBase64Url(ct), dek: copyWrapped(wrapped) };
+    const wrapped = await wrapDek(ctx.kms, dek, dekContext(state.storeId, binding));
+    return { alg: SEAL_ALG, nonce: toBase64Url(nonce), ct: toBase64Url(ct), dek: wrapped };
   } finally {
     zeroize(dek);
   }
@@ -138,16 +159,15 @@ export async function openValue(
   // a bad binding here comes from a corrupt stored record: it cannot open
   checkBinding(binding, 'ERR_DECRYPT');
   const parsed = parseSealed(sealed);
-  const dek = await unwrapDek(ctx.kms, parsed.dek, dekContext(state.storeId, binding));
-  try {
-    if (dek.length !== DEK_BYTES) throw decryptError('the data key has the wrong length');
-    return gcm(dek, parsed.nonce, sealAssociatedData(state.storeId, binding)).decrypt(parsed.ct);
-  } catch (error) {
-    if (isKeywardenError(error)) throw error;
-    throw decryptError('the sealed value failed authentication (tampered, moved or wrong key)');
-  } finally {
-    zeroize(dek);
-  }
+  return withDek(ctx.kms, parsed.dek, dekContext(state.storeId, binding), (dek) => {
+    try {
+      if (dek.length !== DEK_BYTES) throw decryptError('the data key has the wrong length');
+      return gcm(dek, parsed.nonce, sealAssociatedData(state.storeId, binding)).decrypt(parsed.ct);
+    } catch (error) {
+      if (isKeywardenError(error)) throw error;
+      throw decryptError('the sealed value failed authentication (tampered, moved or wrong key)');
+    }
+  });
 }
 
 /**
@@ -169,13 +189,37 @@ export async function rewrapSealed(
   checkBinding(binding);
   parseSealed(sealed);
   const context = dekContext(state.storeId, binding);
-  const dek = await unwrapDek(ctx.kms, sealed.dek, context);
+  return withDek(ctx.kms, sealed.dek, context, async (dek) => {
+    const wrapped = await wrapDek(ctx.kms, dek, context);
+    return { alg: SEAL_ALG, nonce: sealed.nonce, ct: sealed.ct, dek: wrapped };
+  });
+}
+
+/** Unwraps a data key (as {@link unwrapDek}), hands it to `use`, and zeroes it afterwards. */
+async function withDek<T>(
+  kms: KmsAdapter,
+  wrapped: WrappedKey,
+  context: KmsContext,
+  use: (dek: Uint8Array) => T | Promise<T>,
+): Promise<T> {
+  const dek = await unwrapDek(kms, wrapped, context);
   try {
-    const wrapped = await callKms(() => ctx.kms.wrapKey(dek, context), 'wrap');
-    return { alg: SEAL_ALG, nonce: sealed.nonce, ct: sealed.ct, dek: copyWrapped(wrapped) };
+    return await use(dek);
   } finally {
     zeroize(dek);
   }
+}
+
+/** Wraps a data key with the KMS and checks (and copies) what it returns. */
+async function wrapDek(kms: KmsAdapter, dek: Uint8Array, context: KmsContext): Promise<WrappedKey> {
+  let wrapped: WrappedKey;
+  try {
+    wrapped = await kms.wrapKey(dek, context);
+  } catch (error) {
+    if (isKeywardenError(error)) throw error;
+    throw new KeywardenError('ERR_KMS', 'the KMS failed to wrap a data key', { cause: error });
+  }
+  return copyWrapped(wrapped);
 }
 
 /**
@@ -226,15 +270,6 @@ function isUnknownKeyId(kms: KmsAdapter, wrapped: WrappedKey): boolean {
     return kms.needsRewrap?.(wrapped) === true;
   } catch {
     return false;
-  }
-}
-
-async function callKms<T>(op: () => Promise<T>, what: string): Promise<T> {
-  try {
-    return await op();
-  } catch (error) {
-    if (isKeywardenError(error)) throw error;
-    throw new KeywardenError('ERR_KMS', `the KMS failed to ${what} a data key`, { cause: error });
   }
 }
 

@@ -4,9 +4,7 @@
  * See docs/secrets-and-keys.md.
  * @module
  */
-import { isKeywardenError } from '../errors.js';
 import { parseInput } from '../internal/validate.js';
-import type { ListQuery, StoredRecord } from '../ports/storage.js';
 import type { StoreContext } from './context.js';
 import { computeDueAt } from './due.js';
 import type { CreateKeyOptions, KeyInfo, KeyList, KeysView, ListKeysOptions } from './key-types.js';
@@ -20,14 +18,9 @@ import {
   signWithKey,
   verifyWithKey,
 } from './keys/ops.js';
-import {
-  createOptionsSchema,
-  keyNameSchema,
-  keyScopeSchema,
-  listKeysSchema,
-  resolveKeySpec,
-} from './keys/schemas.js';
-import { eventBase, loadByName } from './records.js';
+import { createOptionsSchema, listKeysSchema, resolveKeySpec } from './keys/schemas.js';
+import { deleteNamed, listNamed, loadNamed, newNamedRecord } from './named.js';
+import { eventBase } from './records.js';
 import { auditMutation } from './secrets/audited.js';
 import { resolveScope } from './secrets/scope.js';
 
@@ -54,14 +47,6 @@ export {
  *   `ERR_ALREADY_EXISTS`, `ERR_NOT_FOUND`, `ERR_INVALID_STATE`, `ERR_DECRYPT`, `ERR_KMS`, `ERR_AUDIT`, `ERR_STORAGE`.
  */
 export function createKeysView(ctx: StoreContext): KeysView {
-  async function load(name: unknown, options: unknown): Promise<StoredRecord> {
-    const n = parseInput(keyNameSchema, name, 'name');
-    const o = parseInput(keyScopeSchema, options ?? {}, 'options');
-    const { environment, tenantId } = resolveScope(o);
-    await ctx.ready();
-    return loadByName(ctx, 'key', n, environment, tenantId);
-  }
-
   return {
     async create(options: CreateKeyOptions): Promise<KeyInfo> {
       const o = parseInput(createOptionsSchema, options, 'options');
@@ -72,27 +57,21 @@ export function createKeysView(ctx: StoreContext): KeysView {
       const id = ctx.newId();
       const data = { type: spec.type, alg: spec.alg, curve: spec.curve, modulusLength: spec.modulusLength };
       const version = await newKeyVersion(ctx, state, { id, data }, { version: 1, state: 'current', now });
-      const record: StoredRecord = {
-        id,
-        kind: 'key',
-        name: o.name,
-        uniqueName: true,
-        tenantId,
-        environment,
-        ownerId: null,
-        status: 'active',
-        revision: 1,
-        createdAt: now,
-        updatedAt: now,
-        expiresAt: o.expiresIn == null ? null : now + o.expiresIn,
-        dueAt: null,
-        tags: o.tags ? [...o.tags] : [],
-        provider: null,
-        data,
-        meta: o.meta ?? {},
-        rotation: null,
-        versions: [version],
-      };
+      const record = newNamedRecord(
+        {
+          id,
+          kind: 'key',
+          name: o.name,
+          tenantId,
+          environment,
+          data,
+          expiresAt: o.expiresIn == null ? null : now + o.expiresIn,
+          tags: o.tags ? [...o.tags] : [],
+          meta: o.meta ?? {},
+          versions: [version],
+        },
+        now,
+      );
       record.dueAt = computeDueAt(record);
       await ctx.storage.create(record);
       await auditMutation(ctx, null, record, {
@@ -108,21 +87,12 @@ export function createKeysView(ctx: StoreContext): KeysView {
     },
 
     async info(name, options) {
-      return toKeyInfo(await load(name, options));
+      return toKeyInfo(await loadNamed(ctx, 'key', name, options));
     },
 
     async list(options?: ListKeysOptions): Promise<KeyList> {
       const o = parseInput(listKeysSchema, options ?? {}, 'options');
-      await ctx.ready();
-      const query: ListQuery = { kind: 'key', limit: o.limit ?? 100 };
-      if (o.environment !== undefined) query.environment = o.environment;
-      if (o.tenantId !== undefined) query.tenantId = o.tenantId;
-      if (o.tag !== undefined) query.tag = o.tag;
-      if (o.cursor !== undefined) query.cursor = o.cursor;
-      const page = await ctx.storage.list(query);
-      const out: KeyList = { items: page.items.map(toKeyInfo) };
-      if (page.cursor !== undefined) out.cursor = page.cursor;
-      return out;
+      return listNamed(ctx, 'key', o, toKeyInfo);
     },
 
     sign: (name, data, options) => signWithKey(ctx, name, data, options),
@@ -131,29 +101,6 @@ export function createKeysView(ctx: StoreContext): KeysView {
     export: (name, options) => exportKey(ctx, name, options),
     encrypt: (name, plaintext, options) => encryptWithKey(ctx, name, plaintext, options),
     decrypt: (name, ciphertext, options) => decryptWithKey(ctx, name, ciphertext, options),
-
-    async delete(name, options) {
-      const n = parseInput(keyNameSchema, name, 'name');
-      const o = parseInput(keyScopeSchema, options ?? {}, 'options');
-      const { environment, tenantId } = resolveScope(o);
-      await ctx.ready();
-      for (let attempt = 1; ; attempt++) {
-        const record = await ctx.storage.findByName(n, { kind: 'key', environment, tenantId });
-        if (!record) return false;
-        try {
-          if (!(await ctx.storage.delete(record.id, { expectedRevision: record.revision }))) return false;
-        } catch (error) {
-          if (isKeywardenError(error, 'ERR_CONFLICT') && attempt < 10) continue;
-          throw error;
-        }
-        await auditMutation(ctx, record, null, {
-          type: 'key.deleted',
-          keyId: record.id,
-          kind: 'key',
-          tenantId: record.tenantId,
-        });
-        return true;
-      }
-    },
+    delete: (name, options) => deleteNamed(ctx, 'key', name, options, 'key.deleted'),
   };
 }

@@ -18,11 +18,32 @@ import type { AuditEventInput, StorageAdapter } from '../ports/storage.js';
 import { createTokenHasher, type TokenHasher } from './api-keys/token-hash.js';
 import type { AuditDraft, ResolvedOptions, StoreContext, StoreState } from './context.js';
 
-/** Meta key of the store id. */
+/**
+ * Meta key of the store id.
+ *
+ * @example
+ * ```ts
+ * META_STORE_ID; // 'store.id'
+ * ```
+ */
 export const META_STORE_ID = 'store.id';
-/** Meta key of the wrapped pepper (JSON of a WrappedKey). */
+/**
+ * Meta key of the wrapped pepper (JSON of a WrappedKey).
+ *
+ * @example
+ * ```ts
+ * META_PEPPER; // 'store.pepper'
+ * ```
+ */
 export const META_PEPPER = 'store.pepper';
-/** KMS context the pepper is wrapped with. */
+/**
+ * KMS context the pepper is wrapped with.
+ *
+ * @example
+ * ```ts
+ * const pepper = await kms.unwrapKey(wrapped, pepperContext(storeId));
+ * ```
+ */
 export const pepperContext = (storeId: string) => ({ store: storeId, purpose: 'pepper' }) as const;
 
 /** What {@link createStoreContext} needs. */

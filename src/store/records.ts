@@ -15,6 +15,10 @@ const KIND_LABEL: Record<RecordKind, string> = { api_key: 'API key', secret: 'se
 /**
  * Loads a record of `kind` by id.
  * @throws KeywardenError `ERR_NOT_FOUND` when absent or of another kind.
+ * @example
+ * ```ts
+ * const record = await loadRecord(ctx, id, 'api_key');
+ * ```
  */
 export async function loadRecord(ctx: StoreContext, id: string, kind: RecordKind): Promise<StoredRecord> {
   const record = await ctx.storage.get(id);
@@ -27,6 +31,10 @@ export async function loadRecord(ctx: StoreContext, id: string, kind: RecordKind
 /**
  * Loads a uniquely named record (secret or key).
  * @throws KeywardenError `ERR_NOT_FOUND`.
+ * @example
+ * ```ts
+ * const record = await loadByName(ctx, 'secret', 'OPENAI_API_KEY', 'production', null);
+ * ```
  */
 export async function loadByName(
   ctx: StoreContext,
@@ -48,6 +56,10 @@ export type Mutation = (current: StoredRecord) => StoredRecord | null | Promise<
  * `ERR_CONFLICT` with jittered backoff. Sets `revision`, `updatedAt` and `dueAt`.
  * Returns the stored record (or the unchanged one when `mutate` returned null).
  * @throws KeywardenError `ERR_NOT_FOUND`, `ERR_CONFLICT` after `maxAttempts`, `ERR_STORAGE`.
+ * @example
+ * ```ts
+ * const { record, changed } = await updateRecord(ctx, id, 'key', (cur) => ({ ...cur, tags: ['jwt'] }));
+ * ```
  */
 export async function updateRecord(
   ctx: StoreContext,
@@ -78,12 +90,50 @@ export async function updateRecord(
   }
 }
 
+/**
+ * {@link updateRecord} of a record already loaded, also returning `before`: the stored version the
+ * winning attempt of `mutate` was applied to (what an audit failure must restore).
+ *
+ * @example
+ * ```ts
+ * const { record, before } = await updateLoadedRecord(ctx, existing, (cur) => ({ ...cur, tags: ['x'] }));
+ * await auditMutation(ctx, before, record, draft);
+ * ```
+ * @throws KeywardenError as {@link updateRecord}, and whatever `mutate` throws.
+ */
+export async function updateLoadedRecord(
+  ctx: StoreContext,
+  existing: StoredRecord,
+  mutate: Mutation,
+): Promise<{ record: StoredRecord; before: StoredRecord }> {
+  let before = existing;
+  const { record } = await updateRecord(
+    ctx,
+    existing.id,
+    existing.kind,
+    (cur) => {
+      before = cur;
+      return mutate(cur);
+    },
+    { record: existing },
+  );
+  return { record, before };
+}
+
 function backoff(attempt: number): Promise<void> {
   const ms = Math.min(50, 2 ** Math.min(attempt, 6)) * Math.random();
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** A version with every optional field defaulted. */
+/**
+ * A version with every optional field defaulted.
+ *
+ * @example
+ * ```ts
+ * const v = makeVersion({ version: 1, state: 'current', createdAt: now, hash });
+ * ```
+ * @throws never
+ */
 export function makeVersion(
   fields: Pick<StoredVersion, 'version' | 'state' | 'createdAt'> & Partial<StoredVersion>,
 ): StoredVersion {
@@ -102,14 +152,30 @@ export function makeVersion(
   };
 }
 
-/** The next version number of a record. */
+/**
+ * The next version number of a record.
+ *
+ * @example
+ * ```ts
+ * nextVersionNumber(record); // 1 + the highest version number
+ * ```
+ * @throws never
+ */
 export function nextVersionNumber(record: StoredRecord): number {
   let max = 0;
   for (const v of record.versions) if (v.version > max) max = v.version;
   return max + 1;
 }
 
-/** The current version, or undefined (e.g. every version retired). */
+/**
+ * The current version, or undefined (e.g. every version retired).
+ *
+ * @example
+ * ```ts
+ * const v = currentVersion(record)?.version ?? null;
+ * ```
+ * @throws never
+ */
 export function currentVersion(record: StoredRecord): StoredVersion | undefined {
   return record.versions.find((v) => v.state === 'current');
 }
@@ -117,6 +183,11 @@ export function currentVersion(record: StoredRecord): StoredVersion | undefined 
 /**
  * Versions that are accepted at `now`: current, pending, and previous ones whose `retireAt`
  * has not passed (a previous with `retireAt: null` is accepted until retired).
+ * @example
+ * ```ts
+ * const live = acceptedVersions(record, clock.now()); // what verify still accepts
+ * ```
+ * @throws never
  */
 export function acceptedVersions(record: StoredRecord, now: number): StoredVersion[] {
   return record.versions.filter(
@@ -127,7 +198,15 @@ export function acceptedVersions(record: StoredRecord, now: number): StoredVersi
   );
 }
 
-/** The fields every notifier event shares. */
+/**
+ * The fields every notifier event shares.
+ *
+ * @example
+ * ```ts
+ * ctx.notify({ ...eventBase(record, now, 2), type: 'key.rotated' });
+ * ```
+ * @throws never
+ */
 export function eventBase(record: StoredRecord, at: number, version?: number): KeyEventBase {
   const base: KeyEventBase = {
     at,

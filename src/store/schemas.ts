@@ -11,43 +11,135 @@ import type { JsonObject } from '../ports/json.js';
 /** No C0/C1 control characters (names show up in logs and terminals). */
 const NO_CONTROL = /^[^\p{Cc}]*$/u;
 
-/** A display or unique name: 1–128 chars, no control characters. */
+/**
+ * A display or unique name: 1–128 chars, no control characters.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(nameSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const nameSchema = z.string().min(1).max(128).regex(NO_CONTROL);
 
-/** An environment: `default`, `production`, `staging`... */
+/**
+ * An environment: `default`, `production`, `staging`...
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(environmentSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const environmentSchema = z
   .string()
   .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/);
 
-/** Tenant, owner and actor ids: 1–128 chars, no control characters. */
+/**
+ * Tenant, owner and actor ids: 1–128 chars, no control characters.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(idLikeSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const idLikeSchema = z.string().min(1).max(128).regex(NO_CONTROL);
 
-/** A tag: 1–64 of `[A-Za-z0-9_.:/-]`. */
+/**
+ * A tag: 1–64 of `[A-Za-z0-9_.:/-]`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(tagSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const tagSchema = z
   .string()
   .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9_.:/-]+$/);
 
-/** Up to 32 distinct tags. */
+/**
+ * Up to 32 distinct tags.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(tagsSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const tagsSchema = z
   .array(tagSchema)
   .max(32)
   .refine((t) => new Set(t).size === t.length, 'must not repeat a tag');
 
-/** A scope: `*`, `name`, `ns:name`, or a wildcard `ns:*` (1–128 chars). */
+/**
+ * Where a uniquely named record (secret or key) lives: `environment` and `tenantId`, both optional.
+ *
+ * @example
+ * ```ts
+ * const getOptions = z.strictObject({ ...namedScopeShape, version: z.number().optional() });
+ * ```
+ */
+export const namedScopeShape = {
+  environment: environmentSchema.optional(),
+  tenantId: idLikeSchema.nullable().optional(),
+};
+
+/**
+ * `{ environment?, tenantId? }` of a secret or key, and nothing else.
+ *
+ * @example
+ * ```ts
+ * const scope = parseInput(namedScopeSchema, options ?? {}, 'options');
+ * ```
+ */
+export const namedScopeSchema = z.strictObject(namedScopeShape);
+
+/**
+ * `limit` (1–1000) and `cursor` of a page of secrets or keys.
+ *
+ * @example
+ * ```ts
+ * const listKeys = z.strictObject({ ...namedScopeShape, tag: tagSchema.optional(), ...namedPageShape });
+ * ```
+ */
+export const namedPageShape = {
+  limit: z.number().int().min(1).max(1000).optional(),
+  cursor: z.string().min(1).max(1024).optional(),
+};
+
+/**
+ * A scope: `*`, `name`, `ns:name`, or a wildcard `ns:*` (1–128 chars).
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(scopeSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const scopeSchema = z
   .string()
   .min(1)
   .max(128)
   .regex(/^(\*|[A-Za-z0-9_.:/-]+(:\*)?)$/);
 
-/** Up to 256 scopes. */
+/**
+ * Up to 256 scopes.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(scopesSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const scopesSchema = z.array(scopeSchema).max(256);
 
-/** Largest accepted user metadata object, as canonical JSON. */
+/**
+ * Largest accepted user metadata object, as canonical JSON.
+ *
+ * @example
+ * ```ts
+ * MAX_META_BYTES; // 16_384
+ * ```
+ */
 export const MAX_META_BYTES = 16_384;
 
 function jsonDepthOk(v: unknown, depth: number): boolean {
@@ -63,7 +155,14 @@ function jsonDepthOk(v: unknown, depth: number): boolean {
   return false;
 }
 
-/** A plain JSON object (depth ≤ 8, ≤ 16 KiB canonical JSON, finite numbers only). */
+/**
+ * A plain JSON object (depth ≤ 8, ≤ 16 KiB canonical JSON, finite numbers only).
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(metaSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const metaSchema = z.custom<JsonObject>(
   (v) =>
     typeof v === 'object' &&
@@ -74,7 +173,14 @@ export const metaSchema = z.custom<JsonObject>(
   'must be a plain JSON object (depth ≤ 8, ≤ 16 KiB, finite numbers)',
 );
 
-/** A Duration (ms or `'90d'`), output in ms. */
+/**
+ * A Duration (ms or `'90d'`), output in ms.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(durationSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const durationSchema = z
   .union([z.number(), z.string()])
   .superRefine((v, ctx) => {
@@ -89,16 +195,37 @@ export const durationSchema = z
   })
   .transform((v) => parseDuration(v));
 
-/** An absolute time: epoch ms (safe integer ≥ 0) or a valid Date; output epoch ms. */
+/**
+ * An absolute time: epoch ms (safe integer ≥ 0) or a valid Date; output epoch ms.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(timestampSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const timestampSchema = z
   .union([z.number().int().min(0).max(8.64e15), z.date()])
   .transform((v) => (typeof v === 'number' ? v : v.getTime()))
   .refine((v) => Number.isFinite(v), 'must be a valid date');
 
-/** Positive safe integer (credits, costs, limits). */
+/**
+ * Positive safe integer (credits, costs, limits).
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(countSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const countSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
-/** Request context recorded with audit events. */
+/**
+ * Request context recorded with audit events.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(requestContextSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const requestContextSchema = z
   .object({
     ip: z.string().max(64).regex(NO_CONTROL).optional(),

@@ -6,10 +6,11 @@
 import { isKeywardenError, validationError } from '../errors.js';
 import { zeroize } from '../internal/bytes.js';
 import { parseInput } from '../internal/validate.js';
-import type { ListQuery, StoredRecord } from '../ports/storage.js';
+import type { StoredRecord } from '../ports/storage.js';
 import type { StoreContext, StoreState } from './context.js';
 import { computeDueAt } from './due.js';
-import { eventBase, loadByName, updateRecord } from './records.js';
+import { deleteNamed, listNamed, loadNamed, loadNamedRecord, newNamedRecord } from './named.js';
+import { eventBase, updateLoadedRecord } from './records.js';
 import type {
   GetSecretOptions,
   ListSecretsOptions,
@@ -28,7 +29,6 @@ import {
   getOptionsSchema,
   listOptionsSchema,
   secretNameSchema,
-  secretScopeSchema,
   setOptionsSchema,
 } from './secrets/schemas.js';
 import { assertUsable, resolveScope } from './secrets/scope.js';
@@ -70,41 +70,22 @@ async function createOrAppend(
     try {
       const existing = await ctx.storage.findByName(name, { kind: 'secret', environment, tenantId });
       if (existing) {
-        let before: StoredRecord = existing;
-        const { record } = await updateRecord(
-          ctx,
-          existing.id,
-          'secret',
-          (cur) => {
-            before = cur;
-            return appendSecretVersion(ctx, state, patchRecord(cur, o, ctx.clock.now()), bytes);
-          },
-          { record: existing },
+        return await updateLoadedRecord(ctx, existing, (cur) =>
+          appendSecretVersion(ctx, state, patchRecord(cur, o, ctx.clock.now()), bytes),
         );
-        return { record, before };
       }
       const now = ctx.clock.now();
-      const base: StoredRecord = {
-        id: ctx.newId(),
-        kind: 'secret',
-        name,
-        uniqueName: true,
-        tenantId,
-        environment,
-        ownerId: null,
-        status: 'active',
-        revision: 1,
-        createdAt: now,
-        updatedAt: now,
-        expiresAt: null,
-        dueAt: null,
-        tags: [],
-        provider: null,
-        data: { envVar: null, description: null },
-        meta: {},
-        rotation: null,
-        versions: [],
-      };
+      const base = newNamedRecord(
+        {
+          id: ctx.newId(),
+          kind: 'secret',
+          name,
+          tenantId,
+          environment,
+          data: { envVar: null, description: null },
+        },
+        now,
+      );
       const record = await appendSecretVersion(ctx, state, patchRecord(base, o, now), bytes, { now });
       record.dueAt = computeDueAt(record);
       await ctx.storage.create(record);
@@ -130,14 +111,6 @@ async function createOrAppend(
  *   write nothing, `ERR_NOT_FOUND`, `ERR_INVALID_STATE`, `ERR_DECRYPT`, `ERR_KMS`, `ERR_AUDIT`, `ERR_STORAGE`.
  */
 export function createSecretsView(ctx: StoreContext): SecretsView {
-  async function load(name: unknown, options: unknown): Promise<StoredRecord> {
-    const n = parseInput(secretNameSchema, name, 'name');
-    const o = parseInput(secretScopeSchema, options ?? {}, 'options');
-    const { environment, tenantId } = resolveScope(o);
-    await ctx.ready();
-    return loadByName(ctx, 'secret', n, environment, tenantId);
-  }
-
   return {
     async set(name: string, value: string | Uint8Array, options?: SetSecretOptions): Promise<SecretInfo> {
       const n = parseInput(secretNameSchema, name, 'name');
@@ -171,9 +144,8 @@ export function createSecretsView(ctx: StoreContext): SecretsView {
     async get(name: string, options?: GetSecretOptions): Promise<string> {
       const n = parseInput(secretNameSchema, name, 'name');
       const o = parseInput(getOptionsSchema, options ?? {}, 'options');
-      const { environment, tenantId } = resolveScope(o);
+      const record = await loadNamedRecord(ctx, 'secret', n, o);
       const state = await ctx.ready();
-      const record = await loadByName(ctx, 'secret', n, environment, tenantId);
       assertUsable(record, ctx.clock.now(), 'secret');
       const v = readableVersion(record, o.version);
       const value = await openSecretVersion(ctx, state, record, v);
@@ -189,55 +161,23 @@ export function createSecretsView(ctx: StoreContext): SecretsView {
     },
 
     async info(name: string, options?: SecretScope): Promise<SecretInfo> {
-      return toSecretInfo(await load(name, options));
+      return toSecretInfo(await loadNamed(ctx, 'secret', name, options));
     },
 
     async list(options?: ListSecretsOptions): Promise<SecretList> {
       const o = parseInput(listOptionsSchema, options ?? {}, 'options');
-      await ctx.ready();
-      const query: ListQuery = { kind: 'secret', limit: o.limit ?? 100 };
-      if (o.environment !== undefined) query.environment = o.environment;
-      if (o.tenantId !== undefined) query.tenantId = o.tenantId;
-      if (o.tag !== undefined) query.tag = o.tag;
-      if (o.provider !== undefined) query.provider = o.provider;
-      if (o.cursor !== undefined) query.cursor = o.cursor;
-      const page = await ctx.storage.list(query);
-      const out: SecretList = { items: page.items.map(toSecretInfo) };
-      if (page.cursor !== undefined) out.cursor = page.cursor;
-      return out;
+      return listNamed(ctx, 'secret', o, toSecretInfo);
     },
 
     async versions(name: string, options?: SecretScope): Promise<SecretVersionInfo[]> {
-      const record = await load(name, options);
+      const record = await loadNamed(ctx, 'secret', name, options);
       return [...record.versions].sort((a, b) => a.version - b.version).map(toSecretVersionInfo);
     },
 
     rollback: (name, options) => rollbackSecret(ctx, name, options),
 
-    async delete(name: string, options?: SecretScope): Promise<boolean> {
-      const n = parseInput(secretNameSchema, name, 'name');
-      const o = parseInput(secretScopeSchema, options ?? {}, 'options');
-      const { environment, tenantId } = resolveScope(o);
-      await ctx.ready();
-      for (let attempt = 1; ; attempt++) {
-        const record = await ctx.storage.findByName(n, { kind: 'secret', environment, tenantId });
-        if (!record) return false;
-        try {
-          const deleted = await ctx.storage.delete(record.id, { expectedRevision: record.revision });
-          if (!deleted) return false;
-        } catch (error) {
-          if (isKeywardenError(error, 'ERR_CONFLICT') && attempt < 10) continue;
-          throw error;
-        }
-        await auditMutation(ctx, record, null, {
-          type: 'secret.deleted',
-          keyId: record.id,
-          kind: 'secret',
-          tenantId: record.tenantId,
-        });
-        return true;
-      }
-    },
+    delete: (name: string, options?: SecretScope): Promise<boolean> =>
+      deleteNamed(ctx, 'secret', name, options, 'secret.deleted'),
 
     toEnv: (options) => secretsToEnv(ctx, options),
   };

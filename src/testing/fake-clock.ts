@@ -6,7 +6,14 @@ import { type Duration, parseDuration } from '../duration.js';
 import { KeywardenError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 
-/** Default start of a {@link fakeClock}: 2030-01-01T00:00:00Z. */
+/**
+ * Default start of a {@link fakeClock}: 2030-01-01T00:00:00Z.
+ *
+ * @example
+ * ```ts
+ * FAKE_CLOCK_START; // Date.UTC(2030, 0, 1)
+ * ```
+ */
 export const FAKE_CLOCK_START = Date.UTC(2030, 0, 1);
 
 /** A {@link Clock} whose time you set and advance. */

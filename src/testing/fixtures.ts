@@ -10,7 +10,14 @@ import type { AuditEventInput, StoredRecord, StoredVersion } from '../ports/stor
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-/** Default timestamp of built records and events: 2030-01-01T00:00:00Z. */
+/**
+ * Default timestamp of built records and events: 2030-01-01T00:00:00Z.
+ *
+ * @example
+ * ```ts
+ * FIXTURE_TIME; // Date.UTC(2030, 0, 1)
+ * ```
+ */
 export const FIXTURE_TIME = Date.UTC(2030, 0, 1);
 
 /**

@@ -1,18 +1,8 @@
 import { hkdfSync, pbkdf2Sync, scryptSync } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isKeywardenError } from '../../src/errors.js';
 import { type DeriveKeyParams, deriveKey } from '../../src/generator/index.js';
-
-async function validationFieldAsync(fn: () => Promise<unknown>): Promise<string | undefined> {
-  try {
-    await fn();
-  } catch (error) {
-    expect(isKeywardenError(error, 'ERR_VALIDATION')).toBe(true);
-    return (error as { field?: string }).field;
-  }
-  throw new Error('expected ERR_VALIDATION');
-}
+import { validationFieldAsync } from './helpers.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const nodeHash = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' } as const;

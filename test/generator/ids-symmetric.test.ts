@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { isKeywardenError } from '../../src/errors.js';
 import {
   generateHmacKey,
   generateId,
@@ -8,16 +7,7 @@ import {
   isBase62,
   keyGenerator,
 } from '../../src/generator/index.js';
-
-function validationField(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    expect(isKeywardenError(error, 'ERR_VALIDATION')).toBe(true);
-    return (error as { field?: string }).field;
-  }
-  throw new Error('expected ERR_VALIDATION');
-}
+import { validationField } from './helpers.js';
 
 describe('ids', () => {
   it('generateId defaults to 12 base62 characters', () => {

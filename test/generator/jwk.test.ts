@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { isKeywardenError } from '../../src/errors.js';
 import {
   generateKeyPair,
   importJwk,
@@ -10,16 +9,7 @@ import {
   validateJwk,
 } from '../../src/generator/index.js';
 import { toBase64Url } from '../../src/internal/bytes.js';
-
-function validationField(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    expect(isKeywardenError(error, 'ERR_VALIDATION')).toBe(true);
-    return (error as { field?: string }).field;
-  }
-  throw new Error('expected ERR_VALIDATION');
-}
+import { validationField } from './helpers.js';
 
 const RFC7638_RSA = {
   kty: 'RSA',

@@ -1,18 +1,8 @@
 import { createPrivateKey, type JsonWebKey as NodeJwk } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isKeywardenError } from '../../src/errors.js';
 import { generateKeyPair, jwkThumbprint, type KeyPairSpec, validateJwk } from '../../src/generator/index.js';
 import { fromBase64Url } from '../../src/internal/bytes.js';
-
-async function validationFieldAsync(fn: () => Promise<unknown>): Promise<string | undefined> {
-  try {
-    await fn();
-  } catch (error) {
-    expect(isKeywardenError(error, 'ERR_VALIDATION')).toBe(true);
-    return (error as { field?: string }).field;
-  }
-  throw new Error('expected ERR_VALIDATION');
-}
+import { validationFieldAsync } from './helpers.js';
 
 /** node derives the public key from our private JWK: it must equal our public JWK. */
 function nodePublicOf(privateJwk: object): Record<string, unknown> {

@@ -10,8 +10,6 @@ import {
 } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
-  type GeneratedKeyPair,
-  generateKeyPair,
   type Jwk,
   type SigningAlgorithm,
   signWithJwk,
@@ -25,59 +23,12 @@ import {
   ed25519VerifyNoble,
   toLowS,
 } from '../../src/generator/signing-noble.js';
+import { data, keyFor, ORDER, pair, toBig } from './helpers.js';
 
-const data = new TextEncoder().encode('keywarden signs this');
-const ORDER = {
-  'P-256': 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
-  'P-384':
-    0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
-  secp256k1: 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n,
-} as const;
-
-const toBig = (b: Uint8Array) => BigInt(`0x${Buffer.from(b).toString('hex') || '0'}`);
 const fromBig = (v: bigint, size: number) =>
   Uint8Array.from(Buffer.from(v.toString(16).padStart(size * 2, '0'), 'hex'));
 const nodePub = (jwk: object) => createPublicKey({ key: jwk as NodeJwk, format: 'jwk' });
 const nodePriv = (jwk: object) => createPrivateKey({ key: jwk as NodeJwk, format: 'jwk' });
-
-const keys = new Map<string, GeneratedKeyPair>();
-async function pair(name: 'ed25519' | 'P-256' | 'P-384' | 'secp256k1' | 'rsa'): Promise<GeneratedKeyPair> {
-  let kp = keys.get(name);
-  if (!kp) {
-    kp = await generateKeyPair(
-      name === 'ed25519'
-        ? { type: 'ed25519' }
-        : name === 'rsa'
-          ? { type: 'rsa', modulusLength: 2048 }
-          : { type: 'ecdsa', curve: name },
-    );
-    keys.set(name, kp);
-  }
-  return kp;
-}
-
-async function keyFor(alg: SigningAlgorithm): Promise<{ priv: Jwk; pub: Jwk }> {
-  if (alg.startsWith('HS')) {
-    const size = Number(alg.slice(2)) / 8;
-    const jwk = symmetricJwk(
-      Uint8Array.from({ length: size }, (_, i) => i * 7),
-      alg as 'HS256',
-    );
-    return { priv: jwk, pub: jwk };
-  }
-  const name =
-    alg === 'EdDSA'
-      ? 'ed25519'
-      : alg === 'ES256'
-        ? 'P-256'
-        : alg === 'ES384'
-          ? 'P-384'
-          : alg === 'ES256K'
-            ? 'secp256k1'
-            : 'rsa';
-  const kp = await pair(name);
-  return { priv: kp.privateJwk, pub: kp.publicJwk as Jwk };
-}
 
 describe('cross-library checks with node:crypto', () => {
   it('Ed25519: node-made signatures verify, ours verify in node', async () => {

@@ -1,7 +1,6 @@
 import { crc32 as nodeCrc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isKeywardenError } from '../../src/errors.js';
 import {
   API_TOKEN_CHECKSUM_LENGTH,
   API_TOKEN_ID_LENGTH,
@@ -16,22 +15,13 @@ import {
   isApiTokenPrefix,
   parseApiToken,
 } from '../../src/generator/index.js';
+import { validationField } from './helpers.js';
 
 const PRINTABLE = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i));
 const validPrefix = fc.stringMatching(API_TOKEN_PREFIX_PATTERN);
 
 function withChecksum(body: string): string {
   return body + encodeBase62Uint32(nodeCrc32(body), 6);
-}
-
-function validationField(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    expect(isKeywardenError(error, 'ERR_VALIDATION')).toBe(true);
-    return (error as { field?: string }).field;
-  }
-  throw new Error('expected ERR_VALIDATION');
 }
 
 describe('token layout', () => {

@@ -7,6 +7,7 @@ import { isKeywardenError, KeywardenError } from '../../src/errors.js';
 import { fromHex, toBase64Url, toHex, utf8Encode } from '../../src/internal/bytes.js';
 import { generateMasterKey, type LocalKmsOptions, localKms } from '../../src/kms/index.js';
 import type { WrappedKey } from '../../src/ports/kms.js';
+import { codeOf, validationField } from './helpers.js';
 
 const CTX = { store: 's1', record: 'r1' };
 const dek = (): Uint8Array => Uint8Array.from({ length: 32 }, (_, i) => i + 1);
@@ -15,26 +16,6 @@ function forms(bytes: Uint8Array): string[] {
   const b64url = toBase64Url(bytes);
   const b64 = b64url.replace(/-/g, '+').replace(/_/g, '/');
   return [b64url, `${b64url}=`, b64, `${b64}=`, toHex(bytes), toHex(bytes).toUpperCase(), `  ${b64url}\n`];
-}
-
-function validationField(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (error) {
-    expect(isKeywardenError(error, 'ERR_VALIDATION')).toBe(true);
-    return (error as KeywardenError).field;
-  }
-  throw new Error('expected ERR_VALIDATION');
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(KeywardenError);
-    return (error as KeywardenError).code;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('localKms master key encodings', () => {

@@ -1,35 +1,16 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { isKeywardenError, KeywardenError } from '../../src/errors.js';
+import { isKeywardenError } from '../../src/errors.js';
 import { toBase64Url, toHex, utf8Encode } from '../../src/internal/bytes.js';
 import { PASSPHRASE_META_KEY, type PassphraseKmsOptions, passphraseKms } from '../../src/kms/index.js';
 import type { MetaStore } from '../../src/ports/storage.js';
 import { memoryMetaStore } from '../../src/testing/memory-meta.js';
+import { codeOf, validationField } from './helpers.js';
 
 const FAST = { N: 2 ** 14 } as const;
 const PASS = 'correct horse battery staple';
 const CTX = { store: 's1', record: 'r1' };
 const dek = (): Uint8Array => Uint8Array.from({ length: 32 }, (_, i) => 255 - i);
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(KeywardenError);
-    return (error as KeywardenError).code;
-  }
-  throw new Error('expected a rejection');
-}
-
-function validationField(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (error) {
-    expect(isKeywardenError(error, 'ERR_VALIDATION')).toBe(true);
-    return (error as KeywardenError).field;
-  }
-  throw new Error('expected ERR_VALIDATION');
-}
 
 async function opened(meta: MetaStore, options: Partial<PassphraseKmsOptions> = {}) {
   const kms = passphraseKms({ passphrase: PASS, scrypt: FAST, ...options });

@@ -4,38 +4,34 @@ import { callbackNotifier } from '../../src/notifiers/callback.js';
 import type { KeyEvent } from '../../src/ports/notifier.js';
 import { sampleKeyEvents, testNotifier } from '../../src/testing/notifier-contract.js';
 
-testNotifier({
-  name: 'callbackNotifier',
-  describe,
-  it,
-  expect,
-  create: async () => {
-    const got: KeyEvent[] = [];
-    return {
-      notifier: callbackNotifier((e) => {
-        got.push(e);
-      }),
-      received: async () => got,
-    };
-  },
-});
-
-testNotifier({
-  name: 'callbackNotifier (async callback)',
-  describe,
-  it,
-  expect,
-  create: async () => {
-    const got: KeyEvent[] = [];
-    return {
-      notifier: callbackNotifier(async (e) => {
-        await new Promise((r) => setTimeout(r, 1));
-        got.push(e);
-      }),
-      received: async () => got,
-    };
-  },
-});
+/** The contract, once with a synchronous and once with an asynchronous callback. */
+const callbacks: [name: string, make: (got: KeyEvent[]) => (e: KeyEvent) => void | Promise<void>][] = [
+  [
+    'callbackNotifier',
+    (got) => (e) => {
+      got.push(e);
+    },
+  ],
+  [
+    'callbackNotifier (async callback)',
+    (got) => async (e) => {
+      await new Promise((r) => setTimeout(r, 1));
+      got.push(e);
+    },
+  ],
+];
+for (const [name, make] of callbacks) {
+  testNotifier({
+    name,
+    describe,
+    it,
+    expect,
+    create: async () => {
+      const got: KeyEvent[] = [];
+      return { notifier: callbackNotifier(make(got)), received: async () => got };
+    },
+  });
+}
 
 describe('callbackNotifier', () => {
   const [event] = sampleKeyEvents() as [KeyEvent];

@@ -10,7 +10,7 @@ import { isKeywardenError } from '../../src/errors.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
 import type { SealedValue, StoredRecord } from '../../src/ports/storage.js';
 import { createKeyManager } from '../../src/store/manager.js';
-import { copyRecord, type Harness, makeHarness } from '../support/store-context.js';
+import { copyRecord, type Harness, makeHarness, storedByName } from '../support/store-context.js';
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const EXTRA = ['=', '+', '/', ' ', '.', '\u0000', 'é', '€', '\u{1F600}'];
@@ -54,11 +54,7 @@ async function setup(): Promise<{ h: Harness; record: StoredRecord }> {
   const h = makeHarness();
   await h.km.secrets.set('target', 'the-right-value');
   await h.km.secrets.set('other', 'another-value');
-  const record = (await h.inner.findByName('target', {
-    kind: 'secret',
-    environment: 'default',
-    tenantId: null,
-  })) as StoredRecord;
+  const record = await storedByName(h.inner, 'secret', 'target');
   return { h, record };
 }
 
@@ -120,11 +116,7 @@ describe('tamper: sealed secrets', () => {
 
   it('a sealed value moved to another record or another version fails with ERR_DECRYPT', async () => {
     const { h, record } = await setup();
-    const other = (await h.inner.findByName('other', {
-      kind: 'secret',
-      environment: 'default',
-      tenantId: null,
-    })) as StoredRecord;
+    const other = await storedByName(h.inner, 'secret', 'other');
     const moved = copyRecord(other);
     (moved.versions[0] as { sealed: unknown }).sealed = record.versions[0]?.sealed;
     h.hooks.transform = (r) => (r.id === other.id ? moved : r);
@@ -154,18 +146,8 @@ describe('tamper: sealed secrets', () => {
     const b = makeHarness({ masterKey });
     await a.km.secrets.set('s', 'from-a');
     await b.km.secrets.set('s', 'from-b');
-    const ra = (await a.inner.findByName('s', {
-      kind: 'secret',
-      environment: 'default',
-      tenantId: null,
-    })) as StoredRecord;
-    const rb = copyRecord(
-      (await b.inner.findByName('s', {
-        kind: 'secret',
-        environment: 'default',
-        tenantId: null,
-      })) as StoredRecord,
-    );
+    const ra = await storedByName(a.inner, 'secret', 's');
+    const rb = copyRecord(await storedByName(b.inner, 'secret', 's'));
     (rb.versions[0] as { sealed: unknown }).sealed = ra.versions[0]?.sealed;
     b.hooks.transform = () => rb;
     expect(await outcome(b.km.secrets.get('s'), 'from-b')).toBe('ERR_DECRYPT');
@@ -174,11 +156,7 @@ describe('tamper: sealed secrets', () => {
   it('a tampered private key does not sign (ERR_DECRYPT)', async () => {
     const h = makeHarness();
     await h.km.keys.create({ name: 'k', type: 'ed25519' });
-    const record = (await h.inner.findByName('k', {
-      kind: 'key',
-      environment: 'default',
-      tenantId: null,
-    })) as StoredRecord;
+    const record = await storedByName(h.inner, 'key', 'k');
     const data = record.versions[0]?.sealed?.ct as string;
     for (let i = 0; i < data.length; i += 7) {
       const c = data[i] === 'A' ? 'B' : 'A';

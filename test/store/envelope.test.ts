@@ -1,26 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isKeywardenError, KeywardenError } from '../../src/errors.js';
+import { KeywardenError } from '../../src/errors.js';
 import { utf8Decode, utf8Encode } from '../../src/internal/bytes.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
 import type { KmsAdapter } from '../../src/ports/kms.js';
 import type { SealedValue } from '../../src/ports/storage.js';
 import { openValue, rewrapSealed, sealAssociatedData, sealValue } from '../../src/store/envelope.js';
+import { outcomeCode as code } from '../support/store-context.js';
 
 const kms = localKms({ masterKey: generateMasterKey() });
 const ctx = { kms };
 const state = { storeId: 'store-1' };
 const binding = { recordId: 'rec1', version: 1, kind: 'secret' as const };
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (isKeywardenError(e)) return e.code;
-    return `untyped:${String(e)}`;
-  }
-  return 'ok';
-}
 
 describe('envelope', () => {
   it('round-trips any bytes', async () => {

@@ -1,10 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { isKeywardenError } from '../../src/errors.js';
+import { describe, it } from 'vitest';
 import type { KeyManager } from '../../src/store/manager.js';
-import { makeHarness, snapshot } from '../support/store-context.js';
+import { expectValidationWithoutWrites, untyped, type ValidationCase } from '../support/store-context.js';
 
-type Call = [label: string, field: string, run: (km: KeyManager) => Promise<unknown>];
-const k = (km: KeyManager) => km.keys as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+type Call = ValidationCase;
+const k = (km: KeyManager) => untyped(km.keys);
 
 const CASES: Call[] = [
   ['create: no options', 'options', (km) => k(km).create!(undefined)],
@@ -89,20 +88,7 @@ const CASES: Call[] = [
 ];
 
 describe('km.keys: bad input', () => {
-  it.each(CASES)('%s → ERR_VALIDATION naming %s, nothing written', async (_label, field, run) => {
-    const { km, inner, hooks } = makeHarness();
-    await km.keys.create({ name: 'k', type: 'ed25519' });
-    const before = await snapshot(inner);
-    const writes = hooks.writes;
-    let caught: unknown;
-    try {
-      await run(km);
-    } catch (e) {
-      caught = e;
-    }
-    expect(isKeywardenError(caught, 'ERR_VALIDATION')).toBe(true);
-    expect((caught as { field?: string }).field).toBe(field);
-    expect(hooks.writes).toBe(writes);
-    expect(await snapshot(inner)).toBe(before);
-  });
+  it.each(CASES)('%s → ERR_VALIDATION naming %s, nothing written', (_label, field, run) =>
+    expectValidationWithoutWrites((km) => km.keys.create({ name: 'k', type: 'ed25519' }), field, run),
+  );
 });

@@ -1,20 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { isKeywardenError } from '../../src/errors.js';
 import type { Jwk } from '../../src/generator/jwk-types.js';
 import { signWithJwk } from '../../src/generator/signing.js';
 import { utf8Encode } from '../../src/internal/bytes.js';
 import type { StoredRecord, StoredVersion } from '../../src/ports/storage.js';
 import { newKeyVersion, openKeyJwk } from '../../src/store/keys.js';
-import { copyRecord, type Harness, makeHarness } from '../support/store-context.js';
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return isKeywardenError(e) ? e.code : `untyped:${String(e)}`;
-  }
-  return 'ok';
-}
+import {
+  outcomeCode as code,
+  copyRecord,
+  type Harness,
+  makeHarness,
+  storedByName,
+} from '../support/store-context.js';
 
 /**
  * Gives key `name` four versions: 1 retired, 2 previous (retireAt = now + 1h), 3 current, 4 pending,
@@ -26,11 +22,7 @@ async function fourVersions(
 ): Promise<{ record: StoredRecord; keys: Map<number, Jwk> }> {
   const storeId = (await h.inner.getMeta('store.id')) as string;
   const state = { storeId };
-  const found = (await h.inner.findByName(name, {
-    kind: 'key',
-    environment: 'default',
-    tenantId: null,
-  })) as StoredRecord;
+  const found = await storedByName(h.inner, 'key', name);
   const rec = copyRecord(found);
   const now = h.clock.now();
   const v1 = { ...(rec.versions[0] as StoredVersion), state: 'retired' as const, retiredAt: now };
@@ -106,13 +98,7 @@ describe('km.keys: versions', () => {
     expect(await code(h.km.keys.decrypt('aes', v1ct))).toBe('ERR_DECRYPT');
     const v3ct = await h.km.keys.encrypt('aes', 'from v3');
     // promote v4, v3 becomes previous
-    const rec = copyRecord(
-      (await h.inner.findByName('aes', {
-        kind: 'key',
-        environment: 'default',
-        tenantId: null,
-      })) as StoredRecord,
-    );
+    const rec = copyRecord(await storedByName(h.inner, 'key', 'aes'));
     rec.versions = rec.versions.map((v) =>
       v.version === 3
         ? { ...v, state: 'previous', retireAt: null }

@@ -1,19 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../src/adapters/memory.js';
-import { isKeywardenError } from '../../src/errors.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
 import type { StoredRecord } from '../../src/ports/storage.js';
 import { createKeyManager } from '../../src/store/manager.js';
-import { allAudit, allRecords, copyRecord, makeHarness } from '../support/store-context.js';
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return isKeywardenError(e) ? e.code : `untyped:${String(e)}`;
-  }
-  return 'ok';
-}
+import {
+  allAudit,
+  allRecords,
+  outcomeCode as code,
+  copyRecord,
+  makeHarness,
+  storedByName,
+} from '../support/store-context.js';
 
 describe('km.rewrap', () => {
   it('moves every data key and the pepper to the new master key without touching ciphertexts', async () => {
@@ -83,13 +80,7 @@ describe('km.rewrap', () => {
     const h = makeHarness({ masterKey: a });
     await h.km.secrets.set('good', 'g');
     await h.km.secrets.set('bad', 'b');
-    const bad = copyRecord(
-      (await h.inner.findByName('bad', {
-        kind: 'secret',
-        environment: 'default',
-        tenantId: null,
-      })) as StoredRecord,
-    );
+    const bad = copyRecord(await storedByName(h.inner, 'secret', 'bad'));
     const dek = bad.versions[0]?.sealed?.dek as { data: string };
     dek.data = (dek.data[0] === 'A' ? 'B' : 'A') + dek.data.slice(1);
     await h.inner.update({ ...bad, revision: bad.revision + 1 }, { expectedRevision: bad.revision });

@@ -2,11 +2,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isKeywardenError } from '../../src/errors.js';
 import type { KeyManager } from '../../src/store/manager.js';
-import { makeHarness, snapshot } from '../support/store-context.js';
+import {
+  expectValidationWithoutWrites,
+  makeHarness,
+  untyped,
+  type ValidationCase,
+} from '../support/store-context.js';
 
-type Call = [label: string, field: string, run: (km: KeyManager) => Promise<unknown>];
+type Call = ValidationCase;
 
-const s = (km: KeyManager) => km.secrets as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+const s = (km: KeyManager) => untyped(km.secrets);
 
 const CASES: Call[] = [
   ['set: name missing', 'name', (km) => s(km).set!(undefined, 'v')],
@@ -75,22 +80,9 @@ const CASES: Call[] = [
 ];
 
 describe('km.secrets: bad input', () => {
-  it.each(CASES)('%s → ERR_VALIDATION naming %s, nothing written', async (_label, field, run) => {
-    const { km, inner, hooks } = makeHarness();
-    await km.secrets.set('n', 'existing', { tags: ['t'] });
-    const before = await snapshot(inner);
-    const writes = hooks.writes;
-    let caught: unknown;
-    try {
-      await run(km);
-    } catch (e) {
-      caught = e;
-    }
-    expect(isKeywardenError(caught, 'ERR_VALIDATION')).toBe(true);
-    expect((caught as { field?: string }).field).toBe(field);
-    expect(hooks.writes).toBe(writes);
-    expect(await snapshot(inner)).toBe(before);
-  });
+  it.each(CASES)('%s → ERR_VALIDATION naming %s, nothing written', (_label, field, run) =>
+    expectValidationWithoutWrites((km) => km.secrets.set('n', 'existing', { tags: ['t'] }), field, run),
+  );
 
   it('never echoes a rejected value in the error', async () => {
     const { km } = makeHarness();

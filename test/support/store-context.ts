@@ -2,7 +2,9 @@
  * Test harness for the secrets/keys/rewrap tests: a key manager over a memory store wrapped so a
  * test can inject audit failures, rewrite records on their way out (tampering), and count writes.
  */
+import { expect } from 'vitest';
 import { memoryStorage } from '../../src/adapters/memory.js';
+import { isKeywardenError } from '../../src/errors.js';
 import { generateMasterKey, type LocalKms, localKms } from '../../src/kms/index.js';
 import type { AuditEvent, StorageAdapter, StoredRecord } from '../../src/ports/storage.js';
 import { createKeyManager, type KeyManager } from '../../src/store/manager.js';
@@ -18,12 +20,40 @@ export interface StorageHooks {
   writes: number;
 }
 
+/** A storage that delegates every method to `inner`, with some methods replaced. */
+export function delegateStorage(
+  inner: StorageAdapter,
+  overrides: Partial<StorageAdapter> = {},
+): StorageAdapter {
+  const base: StorageAdapter = {
+    name: inner.name,
+    get: (id) => inner.get(id),
+    findByName: (n, w) => inner.findByName(n, w),
+    list: (q) => inner.list(q),
+    create: (r) => inner.create(r),
+    update: (r, o) => inner.update(r, o),
+    delete: (id, o) => inner.delete(id, o),
+    dueForRotation: (b, l) => inner.dueForRotation(b, l),
+    appendAudit: (e) => inner.appendAudit(e),
+    listAudit: (q) => inner.listAudit(q),
+    getMeta: (k) => inner.getMeta(k),
+    setMeta: (k, v, o) => inner.setMeta(k, v, o),
+  };
+  return { ...base, ...overrides };
+}
+
 /** A storage adapter that delegates to `inner` with {@link StorageHooks}. */
 export function wrapStorage(inner: StorageAdapter): { storage: StorageAdapter; hooks: StorageHooks } {
   const hooks: StorageHooks = { failAudit: false, transform: null, writes: 0 };
   const out = (r: StoredRecord | null): StoredRecord | null =>
     r && hooks.transform ? hooks.transform(r) : r;
-  const storage: StorageAdapter = {
+  const counted =
+    <A extends unknown[], R>(write: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      hooks.writes++;
+      return write(...args);
+    };
+  const storage = delegateStorage(inner, {
     name: 'wrapped',
     get: async (id) => out(await inner.get(id)),
     findByName: async (name, where) => out(await inner.findByName(name, where)),
@@ -31,31 +61,16 @@ export function wrapStorage(inner: StorageAdapter): { storage: StorageAdapter; h
       const page = await inner.list(q);
       return { ...page, items: page.items.map((r) => out(r) as StoredRecord) };
     },
-    create: async (r) => {
-      hooks.writes++;
-      return inner.create(r);
-    },
-    update: async (r, o) => {
-      hooks.writes++;
-      return inner.update(r, o);
-    },
-    delete: async (id, o) => {
-      hooks.writes++;
-      return inner.delete(id, o);
-    },
-    dueForRotation: (b, l) => inner.dueForRotation(b, l),
+    create: counted((r) => inner.create(r)),
+    update: counted((r, o) => inner.update(r, o)),
+    delete: counted((id, o) => inner.delete(id, o)),
     appendAudit: async (events) => {
       if (hooks.failAudit) throw new Error('audit store down');
       hooks.writes++;
       return inner.appendAudit(events);
     },
-    listAudit: (q) => inner.listAudit(q),
-    getMeta: (k) => inner.getMeta(k),
-    setMeta: async (k, v, o) => {
-      hooks.writes++;
-      return inner.setMeta(k, v, o);
-    },
-  };
+    setMeta: counted((k, v, o) => inner.setMeta(k, v, o)),
+  });
   return { storage, hooks };
 }
 
@@ -85,28 +100,28 @@ export function makeHarness(
   return { km, clock, inner, hooks, masterKey, kms };
 }
 
-/** Every record of a store. */
-export async function allRecords(storage: StorageAdapter): Promise<StoredRecord[]> {
-  const out: StoredRecord[] = [];
+/** Every item of a paged listing, following cursors. */
+async function allPages<T>(
+  page: (query: { limit: number; cursor?: string }) => Promise<{ items: T[]; cursor?: string }>,
+): Promise<T[]> {
+  const out: T[] = [];
   let cursor: string | undefined;
   do {
-    const page = await storage.list(cursor === undefined ? { limit: 1000 } : { limit: 1000, cursor });
-    out.push(...page.items);
-    cursor = page.cursor;
+    const p = await page(cursor === undefined ? { limit: 1000 } : { limit: 1000, cursor });
+    out.push(...p.items);
+    cursor = p.cursor;
   } while (cursor !== undefined);
   return out;
 }
 
-/** Every audit event of a store. */
-export async function allAudit(storage: StorageAdapter): Promise<AuditEvent[]> {
-  const out: AuditEvent[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await storage.listAudit(cursor === undefined ? { limit: 1000 } : { limit: 1000, cursor });
-    out.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor !== undefined);
-  return out;
+/** Every record of a store. */
+export function allRecords(storage: StorageAdapter): Promise<StoredRecord[]> {
+  return allPages((q) => storage.list(q));
+}
+
+/** Every audit event of a store, in order. */
+export function allAudit(storage: StorageAdapter): Promise<AuditEvent[]> {
+  return allPages((q) => storage.listAudit(q));
 }
 
 /** A JSON snapshot of records, audit and meta (to assert a failed call wrote nothing). */
@@ -118,4 +133,58 @@ export async function snapshot(storage: StorageAdapter): Promise<string> {
 /** A deep, mutable copy of a (frozen) record. */
 export function copyRecord(record: StoredRecord): StoredRecord {
   return JSON.parse(JSON.stringify(record)) as StoredRecord;
+}
+
+/** A bad-input case: a label, the field the error must name, and the call. */
+export type ValidationCase = [label: string, field: string, run: (km: KeyManager) => Promise<unknown>];
+
+/** A view with its methods callable with any arguments (to pass deliberately wrong ones). */
+export function untyped(view: object): Record<string, (...args: unknown[]) => Promise<unknown>> {
+  return view as Record<string, (...args: unknown[]) => Promise<unknown>>;
+}
+
+/**
+ * On a fresh harness seeded by `seed`, asserts that `run` rejects with `ERR_VALIDATION` naming
+ * `field` and that nothing reached the store (no write, identical snapshot).
+ */
+export async function expectValidationWithoutWrites(
+  seed: (km: KeyManager) => Promise<unknown>,
+  field: string,
+  run: (km: KeyManager) => Promise<unknown>,
+): Promise<void> {
+  const { km, inner, hooks } = makeHarness();
+  await seed(km);
+  const before = await snapshot(inner);
+  const writes = hooks.writes;
+  let caught: unknown;
+  try {
+    await run(km);
+  } catch (e) {
+    caught = e;
+  }
+  expect(isKeywardenError(caught, 'ERR_VALIDATION')).toBe(true);
+  expect((caught as { field?: string }).field).toBe(field);
+  expect(hooks.writes).toBe(writes);
+  expect(await snapshot(inner)).toBe(before);
+}
+
+/** `'ok'` when `p` resolves, else the KeywardenError code it rejects with (`untyped:…` for any other error). */
+export async function outcomeCode(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    return isKeywardenError(e) ? e.code : `untyped:${String(e)}`;
+  }
+  return 'ok';
+}
+
+/** The stored record of a secret or key named `name` in the default environment, no tenant. */
+export async function storedByName(
+  storage: StorageAdapter,
+  kind: 'secret' | 'key',
+  name: string,
+): Promise<StoredRecord> {
+  const record = await storage.findByName(name, { kind, environment: 'default', tenantId: null });
+  if (record === null) throw new Error(`no ${kind} named ${name}`);
+  return record;
 }

@@ -16,7 +16,14 @@ import { readApiKeyData, toApiKeyInfo, writeApiKeyData } from './record.js';
 import { CREATE_KEYS, type CreateInput, createInputSchema } from './schemas.js';
 import { parseObject } from './validate.js';
 
-/** Most keys one `createMany` call creates. */
+/**
+ * Most keys one `createMany` call creates.
+ *
+ * @example
+ * ```ts
+ * MAX_CREATE_MANY; // 1000
+ * ```
+ */
 export const MAX_CREATE_MANY = 1000;
 
 interface Prepared {
@@ -25,7 +32,15 @@ interface Prepared {
   draft: AuditDraft;
 }
 
-/** Parses one create input; `prefix` names it inside `createMany`. */
+/**
+ * Parses one create input; `prefix` names it inside `createMany`.
+ *
+ * @example
+ * ```ts
+ * const input = parseCreateInput({ name: 'ci', scopes: ['deploy'] }, clock.now());
+ * ```
+ * @throws KeywardenError `ERR_VALIDATION` naming the field (`expiresAt` in the past, `remaining` null with `refill`, …).
+ */
 export function parseCreateInput(raw: unknown, now: number, prefix = ''): CreateInput {
   const input = parseObject(createInputSchema, CREATE_KEYS, raw, 'input', prefix);
   const at = (f: string) => (prefix ? `${prefix}.${f}` : f);
@@ -136,6 +151,10 @@ async function commit(ctx: StoreContext, prepared: Prepared[], now: number): Pro
  * Creates one API key. The record is written, then its `key.created` audit event; if the audit
  * write fails the record is deleted again and `ERR_AUDIT` is thrown.
  * @throws KeywardenError `ERR_VALIDATION`, `ERR_AUDIT`, `ERR_STORAGE`, `ERR_CLOSED`.
+ * @example
+ * ```ts
+ * const { token, key } = await createApiKey(ctx, { name: 'ci', scopes: ['deploy'] });
+ * ```
  */
 export async function createApiKey(ctx: StoreContext, raw: unknown): Promise<CreatedApiKey> {
   const state = await ctx.ready();
@@ -150,6 +169,10 @@ export async function createApiKey(ctx: StoreContext, raw: unknown): Promise<Cre
  * written one by one and audited in one batch. If any write (or the audit) fails, the records
  * already written are deleted and the error is rethrown.
  * @throws KeywardenError `ERR_VALIDATION` (fields `inputs`, `N.name`...), `ERR_AUDIT`, `ERR_STORAGE`.
+ * @example
+ * ```ts
+ * const created = await createManyApiKeys(ctx, [{ name: 'a' }, { name: 'b' }]);
+ * ```
  */
 export async function createManyApiKeys(ctx: StoreContext, raws: unknown): Promise<CreatedApiKey[]> {
   const state = await ctx.ready();
@@ -157,7 +180,8 @@ export async function createManyApiKeys(ctx: StoreContext, raws: unknown): Promi
     throw validationError('inputs', `must be an array of 1 to ${MAX_CREATE_MANY} key inputs`);
   }
   const now = ctx.clock.now();
-  const inputs = raws.map((raw, i) => parseCreateInput(raw, now, String(i)));
+  // Array.from visits holes of a sparse array (as undefined), which `map` would skip
+  const inputs = Array.from(raws as unknown[], (raw, i) => parseCreateInput(raw, now, String(i)));
   return commit(
     ctx,
     inputs.map((input) => prepare(ctx, state, input, now)),

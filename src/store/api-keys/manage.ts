@@ -26,7 +26,15 @@ const ACTOR_KEYS: ReadonlySet<string> = new Set(['actor']);
 const REVOKE_KEYS: ReadonlySet<string> = new Set(['reason', 'actor']);
 const LIST_KEYS: ReadonlySet<string> = new Set(Object.keys(listQuerySchema.shape));
 
-/** Validates a record id (12 base62 characters). */
+/**
+ * Validates a record id (12 base62 characters).
+ *
+ * @example
+ * ```ts
+ * const id = parseId(input); // '4fG7kQ2mZx9A'
+ * ```
+ * @throws KeywardenError `ERR_VALIDATION` (field `id`) unless it is 12 base62 characters.
+ */
 export function parseId(id: unknown): string {
   return parseInput(recordIdSchema, id, 'id');
 }
@@ -72,6 +80,10 @@ async function auditedUpdate(
 /**
  * `get(id)`.
  * @throws KeywardenError `ERR_VALIDATION` (field `id`), `ERR_NOT_FOUND`, `ERR_STORAGE`.
+ * @example
+ * ```ts
+ * const info = await getApiKey(ctx, key.id);
+ * ```
  */
 export async function getApiKey(ctx: StoreContext, id: unknown): Promise<ApiKeyInfo> {
   await ctx.ready();
@@ -82,6 +94,10 @@ export async function getApiKey(ctx: StoreContext, id: unknown): Promise<ApiKeyI
 /**
  * `list(query)`: ordered by creation time then id; the cursor stays valid across inserts.
  * @throws KeywardenError `ERR_VALIDATION` naming the query field, `ERR_STORAGE`.
+ * @example
+ * ```ts
+ * const { items, cursor } = await listApiKeys(ctx, { ownerId: 'user_1', limit: 50 });
+ * ```
  */
 export async function listApiKeys(ctx: StoreContext, query: unknown = {}): Promise<Page<ApiKeyInfo>> {
   await ctx.ready();
@@ -147,6 +163,10 @@ function applyPatch(current: StoredRecord, patch: UpdatePatch, now: number): Sto
  * @throws KeywardenError `ERR_VALIDATION` (fields `id`, `patch`, `name`, `refill.every`...),
  *   `ERR_NOT_FOUND`, `ERR_INVALID_STATE` (revoked key; activating an expired key), `ERR_AUDIT`,
  *   `ERR_CONFLICT`, `ERR_STORAGE`.
+ * @example
+ * ```ts
+ * const info = await updateApiKey(ctx, key.id, { scopes: ['read'] });
+ * ```
  */
 export async function updateApiKey(
   ctx: StoreContext,
@@ -178,6 +198,10 @@ export async function updateApiKey(
 /**
  * `revoke(id, { reason?, actor? })`: permanent. Revoking a revoked key returns it unchanged.
  * @throws KeywardenError `ERR_VALIDATION`, `ERR_NOT_FOUND`, `ERR_AUDIT`, `ERR_STORAGE`.
+ * @example
+ * ```ts
+ * await revokeApiKey(ctx, key.id, { reason: 'leaked' });
+ * ```
  */
 export async function revokeApiKey(ctx: StoreContext, id: unknown, options?: unknown): Promise<ApiKeyInfo> {
   await ctx.ready();
@@ -213,6 +237,10 @@ export async function revokeApiKey(ctx: StoreContext, id: unknown, options?: unk
  * `delete(id, { actor? })`: removes the record (its audit events stay). If the audit write fails
  * the record is restored and `ERR_AUDIT` thrown.
  * @throws KeywardenError `ERR_VALIDATION`, `ERR_NOT_FOUND`, `ERR_AUDIT`, `ERR_STORAGE`.
+ * @example
+ * ```ts
+ * await deleteApiKey(ctx, key.id);
+ * ```
  */
 export async function deleteApiKey(ctx: StoreContext, id: unknown, options?: unknown): Promise<void> {
   await ctx.ready();

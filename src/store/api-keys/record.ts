@@ -78,7 +78,15 @@ export function readApiKeyData(record: StoredRecord): ApiKeyData {
   };
 }
 
-/** Serializes {@link ApiKeyData} into `record.data`. */
+/**
+ * Serializes {@link ApiKeyData} into `record.data`.
+ *
+ * @example
+ * ```ts
+ * const next = { ...record, data: writeApiKeyData({ ...readApiKeyData(record), remaining: 9 }) };
+ * ```
+ * @throws never
+ */
 export function writeApiKeyData(data: ApiKeyData): JsonObject {
   return {
     prefix: data.prefix,
@@ -92,13 +100,29 @@ export function writeApiKeyData(data: ApiKeyData): JsonObject {
   };
 }
 
-/** The effective status at `now`: an active key past `expiresAt` reports `expired`. */
+/**
+ * The effective status at `now`: an active key past `expiresAt` reports `expired`.
+ *
+ * @example
+ * ```ts
+ * effectiveStatus(record, clock.now()); // 'expired' once expiresAt has passed
+ * ```
+ * @throws never
+ */
 export function effectiveStatus(record: StoredRecord, now: number): StoredRecord['status'] {
   if (record.status === 'active' && record.expiresAt !== null && record.expiresAt <= now) return 'expired';
   return record.status;
 }
 
-/** The number of the current version (the highest one when none is current). */
+/**
+ * The number of the current version (the highest one when none is current).
+ *
+ * @example
+ * ```ts
+ * currentVersionNumber(record); // 2
+ * ```
+ * @throws never
+ */
 export function currentVersionNumber(record: StoredRecord): number {
   let max = 0;
   for (const v of record.versions) {
@@ -149,7 +173,15 @@ export function toApiKeyInfo(
   };
 }
 
-/** Deep copy of a JSON object (records from the store may be frozen and shared). */
+/**
+ * Deep copy of a JSON object (records from the store may be frozen and shared).
+ *
+ * @example
+ * ```ts
+ * const meta = cloneJson(record.meta); // safe to mutate
+ * ```
+ * @throws never
+ */
 export function cloneJson(value: JsonObject): JsonObject {
   const out: JsonObject = {};
   for (const k of Object.keys(value)) out[k] = cloneValue(value[k] ?? null);

@@ -19,19 +19,40 @@ import {
   timestampSchema,
 } from '../schemas.js';
 
-/** A token prefix: 1–32 of `[a-z0-9_]`, no leading or trailing `_`. */
+/**
+ * A token prefix: 1–32 of `[a-z0-9_]`, no leading or trailing `_`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(prefixSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const prefixSchema = z.string().min(1).max(32).regex(API_TOKEN_PREFIX_PATTERN);
 
 /** Positive duration of at least 1 ms. */
 const positiveDuration = durationSchema.refine((ms) => ms >= 1, 'must be at least 1 ms');
 
-/** A refill: `amount` credits every `every` (at least one second). */
+/**
+ * A refill: `amount` credits every `every` (at least one second).
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(refillSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const refillSchema = z.strictObject({
   amount: countSchema.min(1),
   every: durationSchema.refine((ms) => ms >= 1000, 'must be at least 1 second'),
 });
 
-/** A rate limit: `limit` units per `window`. */
+/**
+ * A rate limit: `limit` units per `window`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(rateLimitSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const rateLimitSchema = z.strictObject({
   limit: z.number().int().min(1).max(1_000_000_000),
   window: positiveDuration,
@@ -54,9 +75,23 @@ const createShape = z.strictObject({
   rateLimit: rateLimitSchema.nullable().optional(),
   actor: idLikeSchema.optional(),
 });
-/** Keys `create` accepts. */
+/**
+ * Keys `create` accepts.
+ *
+ * @example
+ * ```ts
+ * CREATE_KEYS.has('scopes'); // true
+ * ```
+ */
 export const CREATE_KEYS: ReadonlySet<string> = new Set(Object.keys(createShape.shape));
-/** Input of `create`. */
+/**
+ * Input of `create`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(createInputSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const createInputSchema = createShape.superRefine((v, ctx) => {
   if (v.expiresIn !== undefined && v.expiresAt !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'give expiresIn or expiresAt, not both' });
@@ -78,9 +113,23 @@ const updateShape = z.strictObject({
   rateLimit: rateLimitSchema.nullable().optional(),
   status: z.enum(['active', 'disabled']).optional(),
 });
-/** Keys `update` accepts. */
+/**
+ * Keys `update` accepts.
+ *
+ * @example
+ * ```ts
+ * UPDATE_KEYS.has('prefix'); // false: the prefix cannot change
+ * ```
+ */
 export const UPDATE_KEYS: ReadonlySet<string> = new Set(Object.keys(updateShape.shape));
-/** Patch of `update`. */
+/**
+ * Patch of `update`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(updatePatchSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const updatePatchSchema = updateShape.refine(
   (v) => Object.keys(v).length > 0,
   'must change at least one field',
@@ -89,13 +138,34 @@ export const updatePatchSchema = updateShape.refine(
 /** Parsed `update` patch. */
 export type UpdatePatch = z.output<typeof updatePatchSchema>;
 
-/** A record id: 12 base62 characters. */
+/**
+ * A record id: 12 base62 characters.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(recordIdSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const recordIdSchema = z.string().regex(/^[0-9A-Za-z]{12}$/);
 
-/** Actor options of mutations. */
+/**
+ * Actor options of mutations.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(actorOptionsSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const actorOptionsSchema = z.strictObject({ actor: idLikeSchema.optional() });
 
-/** Options of `revoke`. */
+/**
+ * Options of `revoke`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(revokeOptionsSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const revokeOptionsSchema = z.strictObject({
   reason: z
     .string()
@@ -106,7 +176,14 @@ export const revokeOptionsSchema = z.strictObject({
   actor: idLikeSchema.optional(),
 });
 
-/** Query of `list`. */
+/**
+ * Query of `list`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(listQuerySchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const listQuerySchema = z.strictObject({
   ownerId: idLikeSchema.optional(),
   tenantId: idLikeSchema.nullable().optional(),

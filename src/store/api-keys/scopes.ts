@@ -36,5 +36,12 @@ function scopeGranted(granted: readonly string[], want: string): boolean {
   return false;
 }
 
-/** The scope grammar (same as the create schema): `*`, `name`, `ns:name`, `ns:*`. */
+/**
+ * The scope grammar (same as the create schema): `*`, `name`, `ns:name`, `ns:*`.
+ *
+ * @example
+ * ```ts
+ * SCOPE_PATTERN; // /^(\*|[A-Za-z0-9_.:/-]+(:\*)?)$/
+ * ```
+ */
 export const SCOPE_PATTERN = /^(\*|[A-Za-z0-9_.:/-]+(:\*)?)$/;

@@ -14,6 +14,7 @@
  * const lock = new KeyedLock();
  * await lock.run('abc', async () => decrement());
  * ```
+ * @throws never itself; `run` rejects with whatever its function rejects with.
  */
 export class KeyedLock {
   private readonly tails = new Map<string, Promise<void>>();
@@ -46,6 +47,7 @@ export class KeyedLock {
  * const t = new FailureThrottle();
  * const n = t.take('abc', 'RATE_LIMITED', now); // null: skip; a number: write, with n suppressed
  * ```
+ * @throws never
  */
 export class FailureThrottle {
   private readonly entries = new Map<string, { until: number; suppressed: number }>();

@@ -7,11 +7,16 @@
  */
 import type { z } from 'zod';
 import { KeywardenError, validationError } from '../../errors.js';
-import { parseInput } from '../../internal/validate.js';
+import { isQuotableKey, parseInput } from '../../internal/validate.js';
 
 /**
  * True for `{}`-like objects (no class instances, no arrays).
  * @throws never
+ * @example
+ * ```ts
+ * isPlainObject({ a: 1 }); // true
+ * isPlainObject(new Date()); // false
+ * ```
  */
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
@@ -39,7 +44,11 @@ export function parseObject<S extends z.ZodType>(
   const at = (f: string) => (prefix ? `${prefix}.${f}` : f);
   if (!isPlainObject(input)) throw validationError(prefix || root, 'must be a plain object');
   for (const key of Object.keys(input)) {
-    if (!keys.has(key)) throw validationError(at(key), 'is not a known option');
+    if (!keys.has(key)) {
+      throw isQuotableKey(key)
+        ? validationError(at(key), 'is not a known option')
+        : validationError(prefix || root, 'has an unknown option');
+    }
   }
   try {
     return parseInput(schema, input, prefix);

@@ -5,6 +5,7 @@
  * @module
  */
 import { validationError } from '../../errors.js';
+import { isQuotableKey } from '../../internal/validate.js';
 import type { JsonObject } from '../../ports/json.js';
 import { SCOPE_PATTERN } from './scopes.js';
 import { isPlainObject } from './validate.js';
@@ -24,7 +25,14 @@ const DEFAULTS: VerifyOptions = Object.freeze({
   context: Object.freeze({}) as JsonObject,
 });
 
-/** Largest `cost` of one verification. */
+/**
+ * Largest `cost` of one verification.
+ *
+ * @example
+ * ```ts
+ * MAX_COST; // 1_000_000_000
+ * ```
+ */
 export const MAX_COST = 1_000_000_000;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -84,16 +92,22 @@ export function parseVerifyOptions(options: unknown): VerifyOptions {
         if (!isPlainObject(v)) throw validationError('options.context', 'must be a plain object');
         const out: JsonObject = {};
         for (const k of Object.keys(v)) {
-          const max = CONTEXT_LIMITS[k];
-          if (max === undefined)
-            throw validationError(`options.context.${k}`, 'is not a known context field');
+          // own keys only: `constructor` or `toString` must not find Object.prototype's members
+          const max = Object.hasOwn(CONTEXT_LIMITS, k) ? CONTEXT_LIMITS[k] : undefined;
+          if (max === undefined) {
+            throw isQuotableKey(k)
+              ? validationError(`options.context.${k}`, 'is not a known context field')
+              : validationError('options.context', 'has an unknown context field');
+          }
           if (v[k] !== undefined) out[k] = boundedString(v[k], max, `options.context.${k}`);
         }
         context = out;
         break;
       }
       default:
-        throw validationError(`options.${key}`, 'is not a verify option');
+        throw isQuotableKey(key)
+          ? validationError(`options.${key}`, 'is not a verify option')
+          : validationError('options', 'has an unknown verify option');
     }
   }
   return { scopes, cost, tenantId, context };

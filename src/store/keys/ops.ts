@@ -13,8 +13,9 @@ import { parseInput } from '../../internal/validate.js';
 import type { StoredRecord, StoredVersion } from '../../ports/storage.js';
 import type { StoreContext } from '../context.js';
 import type { Jwks, JwksKey } from '../key-types.js';
-import { acceptedVersions, loadByName } from '../records.js';
-import { assertUsable, isUsable, resolveScope } from '../secrets/scope.js';
+import { loadNamedRecord, type NamedScope } from '../named.js';
+import { acceptedVersions } from '../records.js';
+import { assertUsable, isUsable } from '../secrets/scope.js';
 import { aesCiphertextKid, aesDecrypt, aesEncrypt } from './aes.js';
 import { toJwksKey } from './info.js';
 import { openKeyJwk } from './material.js';
@@ -30,15 +31,8 @@ import {
 
 const STATE_ORDER = { current: 0, pending: 1, previous: 2, retired: 3 } as const;
 
-async function loadKey(
-  ctx: StoreContext,
-  name: unknown,
-  scope: { environment?: string | undefined; tenantId?: string | null | undefined },
-): Promise<StoredRecord> {
-  const n = parseInput(keyNameSchema, name, 'name');
-  const { environment, tenantId } = resolveScope(scope);
-  await ctx.ready();
-  return loadByName(ctx, 'key', n, environment, tenantId);
+async function loadKey(ctx: StoreContext, name: unknown, scope: NamedScope): Promise<StoredRecord> {
+  return loadNamedRecord(ctx, 'key', parseInput(keyNameSchema, name, 'name'), scope);
 }
 
 function currentOf(record: StoredRecord): StoredVersion {

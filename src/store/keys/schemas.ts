@@ -5,53 +5,63 @@
  */
 import { z } from 'zod';
 import { validationError } from '../../errors.js';
+import { SIGNING_ALGORITHMS } from '../../generator/signing.js';
 import { fromBase64Url, utf8Encode } from '../../internal/bytes.js';
 import type { KeyAlgorithm, KeyCurve, KeyType, RsaModulusLength } from '../key-types.js';
 import {
   durationSchema,
-  environmentSchema,
-  idLikeSchema,
   metaSchema,
+  namedPageShape,
+  namedScopeSchema,
+  namedScopeShape,
   nameSchema,
   tagSchema,
   tagsSchema,
 } from '../schemas.js';
 
-/** Largest message `sign`, `verify`, `encrypt` accept: 16 MiB. */
+/**
+ * Largest message `sign`, `verify`, `encrypt` accept: 16 MiB.
+ *
+ * @example
+ * ```ts
+ * MAX_KEY_DATA_BYTES; // 16 * 1024 * 1024
+ * ```
+ */
 export const MAX_KEY_DATA_BYTES = 16 * 1024 * 1024;
 
-const scopeShape = {
-  environment: environmentSchema.optional(),
-  tenantId: idLikeSchema.nullable().optional(),
-};
+const scopeShape = namedScopeShape;
 
-/** `{ environment?, tenantId? }`. */
-export const keyScopeSchema = z.strictObject(scopeShape);
+/**
+ * `{ environment?, tenantId? }` of a key.
+ *
+ * @example
+ * ```ts
+ * const scope = parseInput(keyScopeSchema, options ?? {}, 'options');
+ * ```
+ */
+export const keyScopeSchema = namedScopeSchema;
 
-/** The key's name. */
+/**
+ * The key's name.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(keyNameSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const keyNameSchema = nameSchema;
 
-const ALGORITHMS = [
-  'HS256',
-  'HS384',
-  'HS512',
-  'A256GCM',
-  'EdDSA',
-  'ES256',
-  'ES384',
-  'ES256K',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'P-256',
-  'P-384',
-  'secp256k1',
-] as const;
+/** Every `algorithm` create accepts: the signing algorithms, AES-GCM, and ECDSA curve names. */
+const ALGORITHMS = [...SIGNING_ALGORITHMS, 'A256GCM', 'P-256', 'P-384', 'secp256k1'] as const;
 
-/** Options of `create`. */
+/**
+ * Options of `create`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(createOptionsSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const createOptionsSchema = z.strictObject({
   ...scopeShape,
   name: nameSchema,
@@ -63,16 +73,28 @@ export const createOptionsSchema = z.strictObject({
   expiresIn: durationSchema.nullable().optional(),
 });
 
-/** Options of `list`. */
+/**
+ * Options of `list`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(listKeysSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const listKeysSchema = z.strictObject({
-  environment: environmentSchema.optional(),
-  tenantId: idLikeSchema.nullable().optional(),
+  ...scopeShape,
   tag: tagSchema.optional(),
-  limit: z.number().int().min(1).max(1000).optional(),
-  cursor: z.string().min(1).max(1024).optional(),
+  ...namedPageShape,
 });
 
-/** Options of `export`. */
+/**
+ * Options of `export`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(exportOptionsSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const exportOptionsSchema = z.strictObject({
   ...scopeShape,
   version: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
@@ -80,7 +102,14 @@ export const exportOptionsSchema = z.strictObject({
   includePrivate: z.boolean().optional(),
 });
 
-/** Options of `encrypt`/`decrypt`. */
+/**
+ * Options of `encrypt`/`decrypt`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(cipherOptionsSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const cipherOptionsSchema = z.strictObject({
   ...scopeShape,
   aad: z.union([z.string().max(65_536), z.instanceof(Uint8Array)]).optional(),

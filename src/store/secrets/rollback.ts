@@ -11,12 +11,12 @@ import { KeywardenError } from '../../errors.js';
 import { parseInput } from '../../internal/validate.js';
 import type { StoredRecord, StoredVersion } from '../../ports/storage.js';
 import type { StoreContext } from '../context.js';
-import { eventBase, loadByName, updateRecord } from '../records.js';
+import { loadNamedRecord } from '../named.js';
+import { eventBase, updateLoadedRecord } from '../records.js';
 import type { RollbackResult, RollbackSecretOptions } from '../secret-types.js';
 import { auditMutation } from './audited.js';
 import { toSecretInfo } from './info.js';
 import { rollbackOptionsSchema, secretNameSchema } from './schemas.js';
-import { resolveScope } from './scope.js';
 
 function pickTarget(record: StoredRecord, to: number | undefined): StoredVersion {
   if (to === undefined) {
@@ -56,42 +56,32 @@ export async function rollbackSecret(
 ): Promise<RollbackResult> {
   const n = parseInput(secretNameSchema, name, 'name');
   const o = parseInput(rollbackOptionsSchema, options ?? {}, 'options');
-  const { environment, tenantId } = resolveScope(o);
-  await ctx.ready();
-  const existing = await loadByName(ctx, 'secret', n, environment, tenantId);
+  const existing = await loadNamedRecord(ctx, 'secret', n, o);
   let fromVersion: number | null = null;
   let toVersion = 0;
-  let before: StoredRecord = existing;
-  const { record } = await updateRecord(
-    ctx,
-    existing.id,
-    'secret',
-    (cur) => {
-      before = cur;
-      const now = ctx.clock.now();
-      const target = pickTarget(cur, o.to);
-      const current = cur.versions.find((v) => v.state === 'current');
-      fromVersion = current ? current.version : null;
-      toVersion = target.version;
-      const versions = cur.versions.map((v): StoredVersion => {
-        if (v === target) {
-          return {
-            ...v,
-            state: 'current',
-            activatedAt: now,
-            retireAt: null,
-            retiredAt: null,
-            promoteAt: null,
-          };
-        }
-        if (v === current) return { ...v, state: 'previous', retireAt: null };
-        if (v.state === 'previous') return { ...v, state: 'retired', retiredAt: now, retireAt: null };
-        return v;
-      });
-      return { ...cur, versions };
-    },
-    { record: existing },
-  );
+  const { record, before } = await updateLoadedRecord(ctx, existing, (cur) => {
+    const now = ctx.clock.now();
+    const target = pickTarget(cur, o.to);
+    const current = cur.versions.find((v) => v.state === 'current');
+    fromVersion = current ? current.version : null;
+    toVersion = target.version;
+    const versions = cur.versions.map((v): StoredVersion => {
+      if (v === target) {
+        return {
+          ...v,
+          state: 'current',
+          activatedAt: now,
+          retireAt: null,
+          retiredAt: null,
+          promoteAt: null,
+        };
+      }
+      if (v === current) return { ...v, state: 'previous', retireAt: null };
+      if (v.state === 'previous') return { ...v, state: 'retired', retiredAt: now, retireAt: null };
+      return v;
+    });
+    return { ...cur, versions };
+  });
   const data = fromVersion === null ? {} : { fromVersion };
   await auditMutation(ctx, before, record, {
     type: 'secret.rolled_back',

@@ -7,26 +7,48 @@ import { z } from 'zod';
 import { validationError } from '../../errors.js';
 import { utf8Decode, utf8Encode } from '../../internal/bytes.js';
 import {
-  environmentSchema,
-  idLikeSchema,
   metaSchema,
+  namedPageShape,
+  namedScopeSchema,
+  namedScopeShape,
   nameSchema,
   tagSchema,
   tagsSchema,
   timestampSchema,
 } from '../schemas.js';
 
-/** Largest secret value: 64 KiB of UTF-8. */
+/**
+ * Largest secret value: 64 KiB of UTF-8.
+ *
+ * @example
+ * ```ts
+ * MAX_SECRET_BYTES; // 65_536
+ * ```
+ */
 export const MAX_SECRET_BYTES = 65_536;
 
-/** An environment variable name. */
+/**
+ * An environment variable name.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(envVarSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const envVarSchema = z
   .string()
   .min(1)
   .max(128)
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/);
 
-/** A rotation provider name: 1–64 of `[A-Za-z0-9_.:-]`. */
+/**
+ * A rotation provider name: 1–64 of `[A-Za-z0-9_.:-]`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(providerSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const providerSchema = z
   .string()
   .min(1)
@@ -43,15 +65,26 @@ function noControlButNewlines(text: string): boolean {
   return true;
 }
 
-const scopeShape = {
-  environment: environmentSchema.optional(),
-  tenantId: idLikeSchema.nullable().optional(),
-};
+const scopeShape = namedScopeShape;
 
-/** `{ environment?, tenantId? }`. */
-export const secretScopeSchema = z.strictObject(scopeShape);
+/**
+ * `{ environment?, tenantId? }` of a secret.
+ *
+ * @example
+ * ```ts
+ * const scope = parseInput(secretScopeSchema, options ?? {}, 'options');
+ * ```
+ */
+export const secretScopeSchema = namedScopeSchema;
 
-/** Options of `set`. */
+/**
+ * Options of `set`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(setOptionsSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const setOptionsSchema = z.strictObject({
   ...scopeShape,
   provider: providerSchema.nullable().optional(),
@@ -67,32 +100,65 @@ export const setOptionsSchema = z.strictObject({
     .optional(),
 });
 
-/** Options of `get`. */
+/**
+ * Options of `get`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(getOptionsSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const getOptionsSchema = z.strictObject({
   ...scopeShape,
   version: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 
-/** Options of `rollback`. */
+/**
+ * Options of `rollback`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(rollbackOptionsSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const rollbackOptionsSchema = z.strictObject({
   ...scopeShape,
   to: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 
-/** Options of `list`. */
+/**
+ * Options of `list`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(listOptionsSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const listOptionsSchema = z.strictObject({
-  environment: environmentSchema.optional(),
-  tenantId: idLikeSchema.nullable().optional(),
+  ...scopeShape,
   tag: tagSchema.optional(),
   provider: providerSchema.optional(),
-  limit: z.number().int().min(1).max(1000).optional(),
-  cursor: z.string().min(1).max(1024).optional(),
+  ...namedPageShape,
 });
 
-/** Options of `toEnv`. */
+/**
+ * Options of `toEnv`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(toEnvOptionsSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const toEnvOptionsSchema = z.strictObject({ ...scopeShape, tag: tagSchema.optional() });
 
-/** The secret's name. */
+/**
+ * The secret's name.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(secretNameSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * ```
+ */
 export const secretNameSchema = nameSchema;
 
 /**

@@ -6,7 +6,14 @@
 import { KeywardenError } from '../../errors.js';
 import type { StoredRecord } from '../../ports/storage.js';
 
-/** The environment a secret or key lives in when none is given. */
+/**
+ * The environment a secret or key lives in when none is given.
+ *
+ * @example
+ * ```ts
+ * DEFAULT_ENVIRONMENT; // 'default'
+ * ```
+ */
 export const DEFAULT_ENVIRONMENT = 'default';
 
 /**

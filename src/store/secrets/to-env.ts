@@ -15,7 +15,14 @@ import { toEnvOptionsSchema } from './schemas.js';
 import { isUsable, resolveScope } from './scope.js';
 import { openSecretVersion } from './versions.js';
 
-/** Most secrets one `toEnv` call exports. */
+/**
+ * Most secrets one `toEnv` call exports.
+ *
+ * @example
+ * ```ts
+ * MAX_TO_ENV_SECRETS; // 10_000
+ * ```
+ */
 export const MAX_TO_ENV_SECRETS = 10_000;
 
 /**

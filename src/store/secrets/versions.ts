@@ -19,9 +19,23 @@ import type { StoreContext, StoreState } from '../context.js';
 import { openValue, sealValue } from '../envelope.js';
 import { makeVersion, nextVersionNumber } from '../records.js';
 
-/** How many versions keep their sealed value (like Vault KV v2's default of 10). */
+/**
+ * How many versions keep their sealed value (like Vault KV v2's default of 10).
+ *
+ * @example
+ * ```ts
+ * SECRET_VERSIONS_KEPT; // 10
+ * ```
+ */
 export const SECRET_VERSIONS_KEPT = 10;
-/** Most version entries a record keeps (destroyed ones beyond it are dropped, oldest first). */
+/**
+ * Most version entries a record keeps (destroyed ones beyond it are dropped, oldest first).
+ *
+ * @example
+ * ```ts
+ * MAX_VERSION_ENTRIES; // 100
+ * ```
+ */
 export const MAX_VERSION_ENTRIES = 100;
 
 /** Options of {@link appendSecretVersion}. */
