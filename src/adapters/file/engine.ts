@@ -291,7 +291,13 @@ export class FileEngine {
       await old?.close().catch(() => {});
 
       const log = await openLog(this.logPath);
-      const snap = await readSnapshotFile(this.snapPath);
+      let snap: Awaited<ReturnType<typeof readSnapshotFile>>;
+      try {
+        snap = await readSnapshotFile(this.snapPath);
+      } catch (error) {
+        await log?.fh.close().catch(() => {});
+        throw error;
+      }
       const state = snap.state;
       const snapGen = snap.gen;
       if (!log) {
