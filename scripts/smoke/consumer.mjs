@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 
 const expected = {
-  keywarden: ['createKeyManager', 'parseDuration', 'keyGenerator', 'generateApiToken', 'checkApiToken'],
+  keywarden: ['createKeyManager', 'parseDuration', 'generateApiToken', 'checkApiToken', 'generateKeyPair'],
   'keywarden/errors': ['KeywardenError', 'isKeywardenError'],
   'keywarden/adapters/memory': ['memoryStorage'],
   'keywarden/adapters/file': ['fileStorage'],
@@ -21,6 +21,11 @@ for (const [specifier, names] of Object.entries(expected)) {
   const mod = await import(specifier);
   for (const name of names) assert.equal(typeof mod[name], 'function', `${specifier} exports ${name}`);
 }
+
+// keyGenerator bundles the generator functions as one frozen object.
+const { keyGenerator } = await import('keywarden');
+assert.ok(Object.isFrozen(keyGenerator), 'keyGenerator is frozen');
+assert.equal(typeof keyGenerator.generateApiToken, 'function');
 
 // A real round trip through the published build: issue a key, verify it, keep a secret.
 const { createKeyManager } = await import('keywarden');
