@@ -6,6 +6,7 @@
 import { type Duration, parseDuration } from '../duration.js';
 import type { JsonObject, JsonValue } from '../ports/json.js';
 import type { StoredRecord } from '../ports/storage.js';
+import type { AuditDraft } from '../store/context.js';
 import { computeDueAt, noticeTarget } from '../store/due.js';
 import { type ParsedPolicy, parsePolicyInput } from './policy-schema.js';
 import { NAMED_SCHEDULES, nextOccurrence } from './schedule.js';
@@ -210,6 +211,45 @@ export function applyInitialPolicy(record: StoredRecord, policyInput: unknown, n
   if (policyInput === undefined || policyInput === null) return record;
   const parsed = parsePolicyInput(policyInput, 'rotation');
   return withPolicy(record, normalizePolicy(parsed, now, readPolicy(record)));
+}
+
+/**
+ * The `rotation.policy_set` audit event of a record whose policy was set (or, with `cleared`,
+ * removed) outside `setPolicy`: by `rotation` at create time, or on `secrets.set`. Null when the
+ * record has no policy and nothing was cleared.
+ *
+ * @example
+ * ```ts
+ * const drafts = [createdDraft, policySetDraft(record, actor)].filter((d) => d !== null);
+ * ```
+ * @throws never
+ */
+export function policySetDraft(
+  record: StoredRecord,
+  actor: string | null = null,
+  cleared = false,
+): AuditDraft | null {
+  const stored = readPolicy(record);
+  if (stored === null && !cleared) return null;
+  return {
+    type: 'rotation.policy_set',
+    keyId: record.id,
+    kind: record.kind,
+    tenantId: record.tenantId,
+    actor,
+    data: stored
+      ? {
+          strategy: stored.strategy,
+          every: stored.every,
+          schedule: stored.schedule,
+          cron: stored.cron,
+          overlap: stored.overlap,
+          promoteAfter: stored.promoteAfter,
+          notifyBefore: stored.notifyBefore,
+          nextRotationAt: stored.nextRotationAt,
+        }
+      : { cleared: true },
+  };
 }
 
 /**

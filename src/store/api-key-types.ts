@@ -5,6 +5,7 @@
 import type { Duration } from '../duration.js';
 import type { JsonObject } from '../ports/json.js';
 import type { AuditEvent, AuditEventType, Page, RecordStatus } from '../ports/storage.js';
+import type { RotationPolicyInput } from '../rotation/types.js';
 
 /** Credits refill: every `every` ms, `remaining` is topped up to `amount`. */
 export interface ApiKeyRefill {
@@ -56,6 +57,11 @@ export interface ApiKeyInfo {
   expiresAt: number | null;
   revokedAt: number | null;
   revokeReason: string | null;
+  /**
+   * Latest successful verification (epoch ms), or null when never used (or usage tracking is off).
+   * Written in batches by the manager's usage tracker, so it lags by up to its `flushInterval`.
+   */
+  lastUsedAt: number | null;
   /** Credits left (refill applied as of the read), or null when unlimited. */
   remaining: number | null;
   refill: ApiKeyRefill | null;
@@ -87,6 +93,11 @@ export interface CreateApiKeyInput {
   remaining?: number | null;
   refill?: { amount: number; every: Duration } | null;
   rateLimit?: { limit: number; window: Duration } | null;
+  /**
+   * A rotation policy, as `km.rotator.setPolicy` takes it, set at create time (schedule anchored
+   * now). `null` or absent: none. Scheduled rotations deliver new tokens in the `runDue` report.
+   */
+  rotation?: RotationPolicyInput | null;
   /** Who is creating it, recorded in the audit event. */
   actor?: string;
 }

@@ -11,6 +11,7 @@ import type { KmsAdapter } from '../ports/kms.js';
 import type { KeyEvent } from '../ports/notifier.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { AuditEventType, RecordKind, StorageAdapter } from '../ports/storage.js';
+import type { UsageTracker } from '../usage/usage-tracker.js';
 
 /** Options after defaults are applied. */
 export interface ResolvedOptions {
@@ -47,6 +48,11 @@ export interface StoreContext {
   readonly clock: Clock;
   readonly options: ResolvedOptions;
   readonly rateLimiter: RateLimiter;
+  /**
+   * Buffers successful verifications (`lastUsedAt`, use counts) and writes them in batches; created
+   * on first access, undefined with `usage: false` or after `close()`. `close()` closes it first.
+   */
+  readonly usage?: UsageTracker | undefined;
   /** Runs init once (lazily); rejects with ERR_MASTER_KEY_MISMATCH on a wrong master key, ERR_CLOSED after close. */
   ready(): Promise<StoreState>;
   /** Writes audit events (one batch, in order). Throws `ERR_AUDIT` if the write fails: callers fail closed. */

@@ -6,6 +6,7 @@ import type { Duration } from '../duration.js';
 import type { Jwk, PublicJwk } from '../generator/jwk-types.js';
 import type { JsonObject } from '../ports/json.js';
 import type { RecordStatus, VersionState } from '../ports/storage.js';
+import type { RotationPolicyInput } from '../rotation/types.js';
 
 /** The kinds of cryptographic key `km.keys` manages. */
 export type KeyType = 'hmac' | 'aes' | 'ed25519' | 'ecdsa' | 'rsa';
@@ -54,6 +55,8 @@ export interface CreateKeyOptions extends KeyScope {
   meta?: JsonObject;
   /** Lifetime of the key; default none. */
   expiresIn?: Duration | null;
+  /** A rotation policy set at create time (schedule anchored now); `null` or absent: none. */
+  rotation?: RotationPolicyInput | null;
 }
 
 /** One version of a key, without material. */

@@ -5,7 +5,8 @@
  * @module
  */
 import { parseInput } from '../internal/validate.js';
-import type { StoreContext } from './context.js';
+import { applyInitialPolicy, policySetDraft } from '../rotation/policy.js';
+import type { AuditDraft, StoreContext } from './context.js';
 import { computeDueAt } from './due.js';
 import type { CreateKeyOptions, KeyInfo, KeyList, KeysView, ListKeysOptions } from './key-types.js';
 import { toKeyInfo } from './keys/info.js';
@@ -57,7 +58,7 @@ export function createKeysView(ctx: StoreContext): KeysView {
       const id = ctx.newId();
       const data = { type: spec.type, alg: spec.alg, curve: spec.curve, modulusLength: spec.modulusLength };
       const version = await newKeyVersion(ctx, state, { id, data }, { version: 1, state: 'current', now });
-      const record = newNamedRecord(
+      const base = newNamedRecord(
         {
           id,
           kind: 'key',
@@ -72,16 +73,19 @@ export function createKeysView(ctx: StoreContext): KeysView {
         },
         now,
       );
+      const record = applyInitialPolicy(base, o.rotation, now);
       record.dueAt = computeDueAt(record);
       await ctx.storage.create(record);
-      await auditMutation(ctx, null, record, {
+      const created: AuditDraft = {
         type: 'key.created',
         keyId: id,
         kind: 'key',
         version: 1,
         tenantId,
         data: { type: spec.type, algorithm: spec.alg },
-      });
+      };
+      const policy = policySetDraft(record);
+      await auditMutation(ctx, null, record, policy ? [created, policy] : created);
       ctx.notify({ ...eventBase(record, now, 1), type: 'key.created' });
       return toKeyInfo(record);
     },

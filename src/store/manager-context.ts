@@ -15,6 +15,7 @@ import type { KmsAdapter, WrappedKey } from '../ports/kms.js';
 import type { KeyEvent, Notifier } from '../ports/notifier.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { AuditEventInput, StorageAdapter } from '../ports/storage.js';
+import { createUsageTracker, type UsageTracker } from '../usage/usage-tracker.js';
 import { createTokenHasher, type TokenHasher } from './api-keys/token-hash.js';
 import type { AuditDraft, ResolvedOptions, StoreContext, StoreState } from './context.js';
 
@@ -54,14 +55,36 @@ export interface StoreContextInit {
   options: ResolvedOptions;
   rateLimiter: RateLimiter;
   notifier?: Notifier | undefined;
+  /**
+   * Usage tracking of API-key verifications (`lastUsedAt`, per-version use counts), written in
+   * batches every `flushInterval` (default `'10s'`). `false` turns it off. Default: on.
+   */
+  usage?: { flushInterval?: Duration | undefined } | false | undefined;
 }
 
 /** A {@link StoreContext} the manager can close. */
 export interface ManagedStoreContext extends StoreContext {
   /** True after `close()` started. */
   readonly closed: boolean;
-  /** Zeroes the pepper, then closes rate limiter, KMS and storage. Idempotent. */
+  /**
+   * Flushes and closes the usage tracker first (nothing buffered is lost), zeroes the pepper, then
+   * closes rate limiter, KMS and storage. Idempotent.
+   */
   close(): Promise<void>;
+  /**
+   * Drops the cached store state (store id, pepper: zeroed) and runs init again, so the context
+   * follows a store whose identity changed under it (a backup import into an empty store adopts
+   * the bundle's store id and pepper). Operations started after it wait for the new state.
+   *
+   * @example
+   * ```ts
+   * await ctx.storage.setMeta(META_STORE_ID, bundle.storeId, { expected: state.storeId });
+   * await ctx.reload(); // ctx.ready() now reports bundle.storeId
+   * ```
+   * @throws KeywardenError `ERR_CLOSED` after `close()`; as `ready()` (`ERR_MASTER_KEY_MISMATCH`,
+   *   `ERR_STORAGE`, `ERR_KMS`) when the new state cannot be loaded.
+   */
+  reload(): Promise<StoreState>;
 }
 
 function closedError(): KeywardenError {
@@ -72,19 +95,26 @@ function closedError(): KeywardenError {
  * Builds the shared context. `ready()` is lazy and memoized (a failed init is retried on the next
  * call): it runs `storage.init`, `kms.init`, creates or loads the store id and the pepper, and on
  * a new store writes `store.initialized`. The pepper unwrap doubles as the KMS canary: a store opened
- * with another master key fails with `ERR_MASTER_KEY_MISMATCH`.
+ * with another master key fails with `ERR_MASTER_KEY_MISMATCH`. `reload()` drops that cached state
+ * (zeroing the pepper) and runs init again, for a store whose identity changed (backup import).
+ * `usage` is a lazily created usage tracker fed by `verify`, closed (flushed) first by `close()`.
  *
  * @example
  * ```ts
  * const ctx = createStoreContext({ storage, kms, clock, options, rateLimiter });
  * const { hashToken } = await ctx.ready();
  * ```
- * @throws never itself; `ready()` rejects with `ERR_MASTER_KEY_MISMATCH`, `ERR_STORAGE`, `ERR_KMS`,
+ * @throws KeywardenError `ERR_VALIDATION` (field `usage.flushInterval`) for a bad usage option;
+ *   `ready()` and `reload()` reject with `ERR_MASTER_KEY_MISMATCH`, `ERR_STORAGE`, `ERR_KMS`,
  *   `ERR_AUDIT` or `ERR_CLOSED`.
  */
 export function createStoreContext(init: StoreContextInit): ManagedStoreContext {
   const storage = guardStorage(init.storage);
   const { kms, clock, options, rateLimiter, notifier } = init;
+  const usageOptions = init.usage === false ? null : { flushInterval: init.usage?.flushInterval ?? '10s' };
+  // validated now, created on first use (its flush timer only runs once something was verified)
+  if (usageOptions !== null) parseDuration(usageOptions.flushInterval, 'usage.flushInterval');
+  let usage: UsageTracker | undefined;
   let closed = false;
   let closing: Promise<void> | null = null;
   let readyPromise: Promise<StoreState> | null = null;
@@ -213,25 +243,44 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     return Object.freeze({ storeId, hashToken });
   };
 
+  const startInit = (): Promise<StoreState> => {
+    const run: Promise<StoreState> = initialize().catch((error: unknown) => {
+      if (readyPromise === run) {
+        readyPromise = null;
+        dropPepper();
+      }
+      throw error;
+    });
+    readyPromise = run;
+    return run;
+  };
+
   const ctx: ManagedStoreContext = {
     storage,
     kms,
     clock,
     options,
     rateLimiter,
+    get usage() {
+      if (usage === undefined && usageOptions !== null && !closed) {
+        usage = createUsageTracker({ storage, clock }, usageOptions);
+      }
+      return usage;
+    },
     get closed() {
       return closed;
     },
     ready() {
       if (closed) return Promise.reject(closedError());
-      if (readyPromise === null) {
-        readyPromise = initialize().catch((error: unknown) => {
-          readyPromise = null;
-          dropPepper();
-          throw error;
-        });
-      }
-      return readyPromise;
+      return readyPromise ?? startInit();
+    },
+    async reload() {
+      if (closed) throw closedError();
+      // let an init in progress settle first, so it cannot install its state after ours
+      await readyPromise?.catch(() => undefined);
+      if (closed) throw closedError();
+      dropPepper();
+      return startInit();
     },
     audit: writeAudit,
     notify(event: KeyEvent) {
@@ -256,7 +305,13 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
       dropPepper();
       closing = (async () => {
         const errors: unknown[] = [];
-        for (const step of [() => rateLimiter.close?.(), () => kms.close?.(), () => storage.close?.()]) {
+        const steps = [
+          () => usage?.close(), // first: flushes buffered usage while storage is still open
+          () => rateLimiter.close?.(),
+          () => kms.close?.(),
+          () => storage.close?.(),
+        ];
+        for (const step of steps) {
           try {
             await step();
           } catch (error) {

@@ -50,6 +50,12 @@ export interface KeyManagerOptions {
   };
   /** Rate limiter for per-key limits (default `memoryRateLimiter()`, per process). */
   rateLimiter?: RateLimiter;
+  /**
+   * Usage tracking of API keys (default on): each successful `verify` is counted in memory and
+   * written in batches every `flushInterval` (default `'10s'`; `0`: only at `close()`) as the key's
+   * `lastUsedAt` and per-version use counts. `close()` flushes first. `false` turns it off.
+   */
+  usage?: { flushInterval?: Duration } | false;
 }
 
 /** The store part: the typed views over one store, usable without the rest of the manager. */
@@ -64,7 +70,10 @@ export interface KeyStore {
 export interface KeyManager extends KeyStore {
   /** Runs init now (it otherwise runs on first use). Wrong master key: `ERR_MASTER_KEY_MISMATCH`. */
   ready(): Promise<void>;
-  /** Zeroes the pepper and closes rate limiter, KMS and storage. Idempotent; later calls: `ERR_CLOSED`. */
+  /**
+   * Flushes buffered usage, zeroes the pepper and closes rate limiter, KMS and storage.
+   * Idempotent; later calls: `ERR_CLOSED`.
+   */
   close(): Promise<void>;
   /** The pure key generator (tokens, ids, symmetric keys, key pairs, JWK, derivation). */
   readonly generator: KeyGenerator;
@@ -115,6 +124,14 @@ const optionsSchema = z.strictObject({
     .optional(),
   audit: z.strictObject({ verifications: z.enum(['failures', 'all', 'none']).optional() }).optional(),
   rateLimiter: z.custom<RateLimiter>(hasMethods(['limit']), 'must be a RateLimiter (limit)').optional(),
+  usage: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        flushInterval: durationSchema.refine((ms) => ms <= 86_400_000, 'must be at most 1 day').optional(),
+      }),
+    ])
+    .optional(),
 });
 
 const OPTION_KEYS: ReadonlySet<string> = new Set(Object.keys(optionsSchema.shape));
@@ -136,7 +153,8 @@ const systemClock: Clock = Object.freeze({ now: () => Date.now() });
  * await km.close();
  * ```
  * @throws KeywardenError `ERR_VALIDATION` naming the bad option (`storage`, `kms`,
- *   `defaults.apiKeyPrefix`, `defaults.expiresIn`, `audit.verifications`, an unknown option by name...).
+ *   `defaults.apiKeyPrefix`, `defaults.expiresIn`, `audit.verifications`, `usage.flushInterval`, an
+ *   unknown option by name...).
  */
 export function createKeyManager(options: KeyManagerOptions): KeyManager {
   const o = parseObject(optionsSchema, OPTION_KEYS, options, 'options');
@@ -152,6 +170,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     options: resolved,
     rateLimiter: o.rateLimiter ?? memoryRateLimiter(),
     notifier: o.notifier,
+    usage: o.usage,
   });
   const store: KeyStore = Object.freeze({
     apiKeys: createApiKeysView(ctx),

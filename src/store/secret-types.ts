@@ -4,6 +4,7 @@
  */
 import type { JsonObject } from '../ports/json.js';
 import type { RecordStatus, VersionState } from '../ports/storage.js';
+import type { RotationPolicyInput } from '../rotation/types.js';
 
 /** Where a secret lives: its environment (default `'default'`) and tenant (default none). */
 export interface SecretScope {
@@ -24,6 +25,13 @@ export interface SetSecretOptions extends SecretScope {
   /** When the secret stops being readable (epoch ms or Date); `null` clears it. */
   expiresAt?: number | Date | null;
   description?: string | null;
+  /**
+   * Rotation policy (as `km.rotator.setPolicy` takes it). New secret: set at creation. Existing
+   * secret: an object replaces the policy (schedule re-anchored now), `null` clears it, absent
+   * leaves it. While the secret has a policy, the version a `set` demotes to `previous` stays
+   * readable for the policy's `overlap` (without a policy: until the next `set`).
+   */
+  rotation?: RotationPolicyInput | null;
 }
 
 /** Options of `km.secrets.get`. */

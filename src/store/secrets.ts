@@ -3,11 +3,18 @@
  * retrievable, audited. See docs/secrets-and-keys.md for the version and retention rules.
  * @module
  */
-import { isKeywardenError, validationError } from '../errors.js';
+import { isKeywardenError, KeywardenError, validationError } from '../errors.js';
 import { zeroize } from '../internal/bytes.js';
 import { parseInput } from '../internal/validate.js';
 import type { StoredRecord } from '../ports/storage.js';
-import type { StoreContext, StoreState } from './context.js';
+import {
+  applyInitialPolicy,
+  normalizePolicy,
+  policySetDraft,
+  readPolicy,
+  withPolicy,
+} from '../rotation/policy.js';
+import type { AuditDraft, StoreContext, StoreState } from './context.js';
 import { computeDueAt } from './due.js';
 import { deleteNamed, listNamed, loadNamed, loadNamedRecord, newNamedRecord } from './named.js';
 import { eventBase, updateLoadedRecord } from './records.js';
@@ -58,6 +65,27 @@ function patchRecord(record: StoredRecord, o: SetOptions, now: number): StoredRe
   };
 }
 
+/**
+ * Applies `set`'s `rotation` option to an existing secret: absent leaves the policy, `null` clears
+ * it (refused while a provider rotation is in progress, as `setPolicy`), an object replaces it
+ * (the schedule re-anchored now, the bookkeeping kept).
+ */
+function patchPolicy(record: StoredRecord, o: SetOptions, now: number): StoredRecord {
+  if (o.rotation === undefined) return record;
+  const previous = readPolicy(record);
+  if (o.rotation === null) {
+    if (previous === null) return record;
+    if (previous.run) throw new KeywardenError('ERR_INVALID_STATE', 'a provider rotation is in progress');
+    return withPolicy(record, null);
+  }
+  return withPolicy(record, normalizePolicy(o.rotation, now, previous));
+}
+
+/** How long the demoted current version stays readable: the policy's overlap, or no end without one. */
+function overlapOf(record: StoredRecord): number | null {
+  return readPolicy(record)?.overlap ?? null;
+}
+
 async function createOrAppend(
   ctx: StoreContext,
   state: StoreState,
@@ -70,9 +98,11 @@ async function createOrAppend(
     try {
       const existing = await ctx.storage.findByName(name, { kind: 'secret', environment, tenantId });
       if (existing) {
-        return await updateLoadedRecord(ctx, existing, (cur) =>
-          appendSecretVersion(ctx, state, patchRecord(cur, o, ctx.clock.now()), bytes),
-        );
+        return await updateLoadedRecord(ctx, existing, (cur) => {
+          const now = ctx.clock.now();
+          const patched = patchPolicy(patchRecord(cur, o, now), o, now);
+          return appendSecretVersion(ctx, state, patched, bytes, { now, overlap: overlapOf(patched) });
+        });
       }
       const now = ctx.clock.now();
       const base = newNamedRecord(
@@ -86,7 +116,8 @@ async function createOrAppend(
         },
         now,
       );
-      const record = await appendSecretVersion(ctx, state, patchRecord(base, o, now), bytes, { now });
+      const withRotation = applyInitialPolicy(patchRecord(base, o, now), o.rotation, now);
+      const record = await appendSecretVersion(ctx, state, withRotation, bytes, { now });
       record.dueAt = computeDueAt(record);
       await ctx.storage.create(record);
       return { record, before: null };
@@ -125,14 +156,21 @@ export function createSecretsView(ctx: StoreContext): SecretsView {
         const created = before === null;
         const current = record.versions.find((v) => v.state === 'current');
         const version = current?.version ?? null;
-        await auditMutation(ctx, before, record, {
+        // `rotation` given: audited as rotation.policy_set (a clear only when there was a policy)
+        const cleared = o.rotation === null && before !== null && before.rotation !== null;
+        const policyDraft =
+          (o.rotation !== undefined && o.rotation !== null) || cleared
+            ? policySetDraft(record, null, cleared)
+            : null;
+        const setDraft: AuditDraft = {
           type: 'secret.set',
           keyId: record.id,
           kind: 'secret',
           version,
           tenantId: record.tenantId,
           data: { created },
-        });
+        };
+        await auditMutation(ctx, before, record, policyDraft ? [setDraft, policyDraft] : setDraft);
         if (created)
           ctx.notify({ ...eventBase(record, record.updatedAt, version ?? undefined), type: 'key.created' });
         return toSecretInfo(record);
@@ -147,7 +185,7 @@ export function createSecretsView(ctx: StoreContext): SecretsView {
       const record = await loadNamedRecord(ctx, 'secret', n, o);
       const state = await ctx.ready();
       assertUsable(record, ctx.clock.now(), 'secret');
-      const v = readableVersion(record, o.version);
+      const v = readableVersion(record, o.version, ctx.clock.now());
       const value = await openSecretVersion(ctx, state, record, v);
       // fail closed: if the audit write fails, the value is not returned
       await ctx.audit({

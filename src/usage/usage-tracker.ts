@@ -17,6 +17,7 @@ import { isKeywardenError, KeywardenError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { JsonObject } from '../ports/json.js';
 import type { StorageAdapter, StoredRecord } from '../ports/storage.js';
+import { computeDueAt } from '../store/due.js';
 
 /** Options of {@link createUsageTracker}. */
 export interface UsageTrackerOptions {
@@ -105,7 +106,11 @@ function applyUsage(record: StoredRecord, p: Pending): StoredRecord {
     };
     return { ...v, data: vd };
   });
-  return { ...record, data, versions, revision: record.revision + 1 };
+  const next: StoredRecord = { ...record, data, versions, revision: record.revision + 1 };
+  // a gradual policy's idleRetireAfter retires a previous version at its lastUsedAt + idle time:
+  // keep the indexed dueAt in step so the rotator finds it
+  next.dueAt = computeDueAt(next);
+  return next;
 }
 
 function backoff(attempt: number): Promise<void> {

@@ -105,6 +105,41 @@ describe('runDue', () => {
     expect(report.retired).toEqual([{ id: key.id, version: 1 }]);
   });
 
+  it('idleRetireAfter fires from verify usage: an unused previous version retires early, a used one does not', async () => {
+    const h = harness();
+    const idle = await h.apiKeys.create({ name: 'idle' });
+    const busy = await h.apiKeys.create({ name: 'busy' });
+    const policy = {
+      strategy: 'gradual',
+      promoteAfter: '1h',
+      overlap: '30d',
+      idleRetireAfter: '1d',
+    } as const;
+    for (const k of [idle, busy]) {
+      await h.rotator.setPolicy(k.key.id, policy);
+      await h.rotator.rotate(k.key.id); // version 2 pending
+    }
+    h.clock.advance('30m');
+    for (const k of [idle, busy]) expect((await h.apiKeys.verify(k.token)).valid).toBe(true); // clients still on v1
+    h.clock.advance('30m');
+    await h.rotator.runDue(); // promote: version 1 is previous until +30d
+    await h.ctx.usage?.flush(); // the batch lands after the promotion: the flush itself must move dueAt
+    expect((await h.storage.get(idle.key.id))?.dueAt).toBe(h.clock.now() - 1_800_000 + DAY);
+    const retired: { id: string; version: number }[] = [];
+    for (let step = 0; step < 6; step++) {
+      h.clock.advance('12h');
+      expect((await h.apiKeys.verify(busy.token)).valid).toBe(true); // still in use
+      await h.ctx.usage?.flush();
+      retired.push(...(await h.rotator.runDue()).retired);
+    }
+    // three days in, far before the 30-day overlap ends
+    expect(retired).toEqual([{ id: idle.key.id, version: 1 }]);
+    expect(await h.apiKeys.verify(idle.token)).toMatchObject({ valid: false, code: 'EXPIRED' });
+    expect((await h.apiKeys.verify(busy.token)).valid).toBe(true);
+    const busyV1 = (await h.storage.get(busy.key.id))?.versions.find((v) => v.version === 1);
+    expect(busyV1?.state).toBe('previous');
+  });
+
   it('validates options', async () => {
     const h = harness();
     for (const [options, field] of [

@@ -63,7 +63,19 @@ const BAD_CREATE: Bad[] = [
   ['environment with space', { name: 'k', environment: 'prod env' }, 'environment'],
   ['tenantId empty', { name: 'k', tenantId: '' }, 'tenantId'],
   ['ownerId too long', { name: 'k', ownerId: 'o'.repeat(129) }, 'ownerId'],
-  ['unknown option rotation', { name: 'k', rotation: { every: '30d' } }, 'rotation'],
+  ['rotation not an object', { name: 'k', rotation: '30d' }, 'rotation'],
+  ['rotation every garbage', { name: 'k', rotation: { every: 'soon' } }, 'rotation.every'],
+  ['rotation every under a minute', { name: 'k', rotation: { every: '30s' } }, 'rotation.every'],
+  ['rotation every and cron', { name: 'k', rotation: { every: '1d', cron: '0 0 * * *' } }, 'rotation.cron'],
+  ['rotation cron garbage', { name: 'k', rotation: { cron: 'every day' } }, 'rotation.cron'],
+  ['rotation strategy unknown', { name: 'k', rotation: { strategy: 'random' } }, 'rotation.strategy'],
+  ['rotation overlap negative', { name: 'k', rotation: { overlap: -1 } }, 'rotation.overlap'],
+  [
+    'rotation idleRetireAfter without gradual',
+    { name: 'k', rotation: { idleRetireAfter: '1d' } },
+    'rotation.idleRetireAfter',
+  ],
+  ['rotation unknown key', { name: 'k', rotation: { evry: '30d' } }, 'rotation'],
   ['unknown option', { name: 'k', hash: 'x' }, 'hash'],
 ];
 

@@ -121,3 +121,30 @@ describe('createStoreContext', () => {
     await expectKw(async () => ctx.duration('1 hour', 'rotation.every'), 'ERR_VALIDATION', 'rotation.every');
   });
 });
+
+describe('createStoreContext reload()', () => {
+  it('drops the cached store id and pepper and loads the ones now in meta', async () => {
+    const masterKey = generateMasterKey();
+    const other = make(memoryStorage(), masterKey);
+    const otherState = await other.ctx.ready();
+    const { ctx, kms, storage } = make(memoryStorage(), masterKey);
+    const before = await ctx.ready();
+    const oldHash = before.hashToken('kw_token');
+    // another store's identity moves in (what a backup import into an empty store does)
+    await storage.setMeta(META_STORE_ID, otherState.storeId, { expected: before.storeId });
+    await storage.setMeta(META_PEPPER, (await other.storage.getMeta(META_PEPPER)) as string, {
+      expected: await storage.getMeta(META_PEPPER),
+    });
+    expect((await ctx.ready()).storeId).toBe(before.storeId); // cached until reloaded
+    const after = await ctx.reload();
+    expect(after.storeId).toBe(otherState.storeId);
+    expect((await ctx.ready()).storeId).toBe(otherState.storeId);
+    expect(after.hashToken('kw_token')).toBe(otherState.hashToken('kw_token'));
+    expect(after.hashToken('kw_token')).not.toBe(oldHash);
+    // the old pepper is gone: even a state handed out before the reload hashes with the new one
+    expect(before.hashToken('kw_token')).toBe(after.hashToken('kw_token'));
+    expect(kms.id).toBe('local');
+    await ctx.close();
+    await expectKw(() => ctx.reload(), 'ERR_CLOSED');
+  });
+});

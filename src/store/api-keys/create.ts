@@ -7,6 +7,7 @@
 import { isKeywardenError, validationError } from '../../errors.js';
 import { generateApiToken } from '../../generator/tokens.js';
 import type { StoredRecord } from '../../ports/storage.js';
+import { applyInitialPolicy, policySetDraft } from '../../rotation/policy.js';
 import type { CreatedApiKey } from '../api-key-types.js';
 import type { AuditDraft, StoreContext, StoreState } from '../context.js';
 import { computeDueAt } from '../due.js';
@@ -29,7 +30,7 @@ export const MAX_CREATE_MANY = 1000;
 interface Prepared {
   record: StoredRecord;
   token: string;
-  draft: AuditDraft;
+  drafts: AuditDraft[];
 }
 
 /**
@@ -65,7 +66,7 @@ function prepare(ctx: StoreContext, state: StoreState, input: CreateInput, now: 
   const { token } = generateApiToken({ prefix, id });
   const remaining =
     input.remaining !== undefined ? input.remaining : input.refill ? input.refill.amount : null;
-  const record: StoredRecord = {
+  let record: StoredRecord = {
     id,
     kind: 'api_key',
     name: input.name,
@@ -92,11 +93,13 @@ function prepare(ctx: StoreContext, state: StoreState, input: CreateInput, now: 
       rateLimit: input.rateLimit ?? null,
       revokedAt: null,
       revokeReason: null,
+      lastUsedAt: null,
     }),
     meta: input.meta ?? {},
     rotation: null,
     versions: [makeVersion({ version: 1, state: 'current', createdAt: now, hash: state.hashToken(token) })],
   };
+  record = applyInitialPolicy(record, input.rotation, now);
   record.dueAt = computeDueAt(record);
   const data = readApiKeyData(record);
   const draft: AuditDraft = {
@@ -115,7 +118,8 @@ function prepare(ctx: StoreContext, state: StoreState, input: CreateInput, now: 
       expiresAt: record.expiresAt,
     },
   };
-  return { record, token, draft };
+  const policy = policySetDraft(record, input.actor ?? null);
+  return { record, token, drafts: policy ? [draft, policy] : [draft] };
 }
 
 /** Best-effort removal of records created by a call that then failed. */
@@ -136,7 +140,7 @@ async function commit(ctx: StoreContext, prepared: Prepared[], now: number): Pro
       await ctx.storage.create(p.record);
       written.push(p.record);
     }
-    await ctx.audit(prepared.map((p) => p.draft));
+    await ctx.audit(prepared.flatMap((p) => p.drafts));
   } catch (error) {
     await undoCreates(ctx, written);
     throw error;
@@ -148,12 +152,16 @@ async function commit(ctx: StoreContext, prepared: Prepared[], now: number): Pro
 }
 
 /**
- * Creates one API key. The record is written, then its `key.created` audit event; if the audit
- * write fails the record is deleted again and `ERR_AUDIT` is thrown.
- * @throws KeywardenError `ERR_VALIDATION`, `ERR_AUDIT`, `ERR_STORAGE`, `ERR_CLOSED`.
+ * Creates one API key. The record is written, then its `key.created` audit event (and
+ * `rotation.policy_set` when `rotation` is given: the policy is stored on the record and its first
+ * rotation scheduled from now); if the audit write fails the record is deleted again and
+ * `ERR_AUDIT` is thrown.
+ * @throws KeywardenError `ERR_VALIDATION` (naming the field, `rotation.every`...; nothing written),
+ *   `ERR_AUDIT`, `ERR_STORAGE`, `ERR_CLOSED`.
  * @example
  * ```ts
  * const { token, key } = await createApiKey(ctx, { name: 'ci', scopes: ['deploy'] });
+ * await createApiKey(ctx, { name: 'svc', rotation: { every: '30d', strategy: 'overlap' } });
  * ```
  */
 export async function createApiKey(ctx: StoreContext, raw: unknown): Promise<CreatedApiKey> {

@@ -23,6 +23,11 @@ export interface ApiKeyData {
   rateLimit: ApiKeyRateLimit | null;
   revokedAt: number | null;
   revokeReason: string | null;
+  /**
+   * Latest successful verification of any version (epoch ms), written in batches by the usage
+   * tracker (`src/usage`); null until first used. Kept by every rewrite of `data`.
+   */
+  lastUsedAt: number | null;
 }
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
@@ -75,6 +80,7 @@ export function readApiKeyData(record: StoredRecord): ApiKeyData {
     rateLimit,
     revokedAt: isInt(d['revokedAt']) ? d['revokedAt'] : null,
     revokeReason: typeof d['revokeReason'] === 'string' ? d['revokeReason'] : null,
+    lastUsedAt: isInt(d['lastUsedAt']) ? d['lastUsedAt'] : null,
   };
 }
 
@@ -97,6 +103,7 @@ export function writeApiKeyData(data: ApiKeyData): JsonObject {
     rateLimit: data.rateLimit ? { ...data.rateLimit } : null,
     revokedAt: data.revokedAt,
     revokeReason: data.revokeReason,
+    lastUsedAt: data.lastUsedAt,
   };
 }
 
@@ -165,6 +172,7 @@ export function toApiKeyInfo(
     expiresAt: record.expiresAt,
     revokedAt: data.revokedAt,
     revokeReason: data.revokeReason,
+    lastUsedAt: data.lastUsedAt,
     remaining: credits.remaining,
     refill: credits.refill ? { ...credits.refill } : null,
     rateLimit: data.rateLimit ? { ...data.rateLimit } : null,

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { API_TOKEN_PREFIX_PATTERN } from '../../generator/tokens.js';
+import { rotationPolicySchema } from '../../rotation/policy-schema.js';
 import {
   countSchema,
   durationSchema,
@@ -58,7 +59,7 @@ export const rateLimitSchema = z.strictObject({
   window: positiveDuration,
 });
 
-/** Input of `create` (unknown options such as `rotation` are rejected for now). */
+/** Input of `create` (unknown options are rejected, naming the option). */
 const createShape = z.strictObject({
   name: nameSchema,
   prefix: prefixSchema.optional(),
@@ -73,6 +74,8 @@ const createShape = z.strictObject({
   remaining: countSchema.nullable().optional(),
   refill: refillSchema.nullable().optional(),
   rateLimit: rateLimitSchema.nullable().optional(),
+  /** A rotation policy set at create time (`null` or absent: none); see docs/rotation.md. */
+  rotation: rotationPolicySchema.nullable().optional(),
   actor: idLikeSchema.optional(),
 });
 /**

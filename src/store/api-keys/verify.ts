@@ -1,7 +1,8 @@
 /**
  * `verify(token, options)`. Order: token check (no storage read) → record lookup (unknown id,
  * other kind or other tenant: `NOT_FOUND`) → constant-time hash comparison against every stored
- * version → status → scopes → rate limit → credits. Never throws for a bad token.
+ * version → status → scopes → rate limit → credits → usage (counted in memory on success, see
+ * `ctx.usage`). Never throws for a bad token.
  * @internal
  * @module
  */
@@ -212,6 +213,12 @@ export function createVerifier(ctx: StoreContext): Verify {
         context: o.context,
         data: { cost: o.cost, scopes: [...o.scopes], remaining },
       });
+    }
+    try {
+      // buffered in memory, written in batches (no write per request); never fails a verification
+      ctx.usage?.record(record.id, matched.version, now);
+    } catch {
+      // the tracker is closed (the manager is closing): this one use is not counted
     }
     return result;
   };

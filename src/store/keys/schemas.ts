@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { validationError } from '../../errors.js';
 import { SIGNING_ALGORITHMS } from '../../generator/signing.js';
 import { fromBase64Url, utf8Encode } from '../../internal/bytes.js';
+import { rotationPolicySchema } from '../../rotation/policy-schema.js';
 import type { KeyAlgorithm, KeyCurve, KeyType, RsaModulusLength } from '../key-types.js';
 import {
   durationSchema,
@@ -71,6 +72,8 @@ export const createOptionsSchema = z.strictObject({
   tags: tagsSchema.optional(),
   meta: metaSchema.optional(),
   expiresIn: durationSchema.nullable().optional(),
+  /** A rotation policy set at create time (`null` or absent: none). */
+  rotation: rotationPolicySchema.nullable().optional(),
 });
 
 /**

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { validationError } from '../../errors.js';
 import { utf8Decode, utf8Encode } from '../../internal/bytes.js';
+import { rotationPolicySchema } from '../../rotation/policy-schema.js';
 import {
   metaSchema,
   namedPageShape,
@@ -98,6 +99,8 @@ export const setOptionsSchema = z.strictObject({
     .refine(noControlButNewlines, 'must not hold control characters other than tab and newline')
     .nullable()
     .optional(),
+  /** Rotation policy: an object sets (replaces) it, `null` clears it, absent leaves it. */
+  rotation: rotationPolicySchema.nullable().optional(),
 });
 
 /**

@@ -17,7 +17,7 @@ import { utf8Decode, zeroize } from '../../internal/bytes.js';
 import type { StoredRecord, StoredVersion } from '../../ports/storage.js';
 import type { StoreContext, StoreState } from '../context.js';
 import { openValue, sealValue } from '../envelope.js';
-import { makeVersion, nextVersionNumber } from '../records.js';
+import { acceptedVersions, makeVersion, nextVersionNumber } from '../records.js';
 
 /**
  * How many versions keep their sealed value (like Vault KV v2's default of 10).
@@ -46,6 +46,11 @@ export interface AppendSecretVersionOptions {
   now?: number;
   /** Version-level bookkeeping (never secrets). */
   data?: StoredVersion['data'];
+  /**
+   * With `state: 'current'`: how long the demoted current version stays readable as `previous`
+   * (its `retireAt` = now + this). `null` or absent: no end (until the next new version retires it).
+   */
+  overlap?: number | null;
 }
 
 /**
@@ -77,13 +82,14 @@ export async function appendSecretVersion(
     sealed,
     data: { ...(options.data ?? {}) },
   });
-  const versions = record.versions.map((v) => (newState === 'current' ? demote(v, now) : v));
+  const retireAt = options.overlap == null ? null : now + options.overlap;
+  const versions = record.versions.map((v) => (newState === 'current' ? demote(v, now, retireAt) : v));
   versions.push(added);
   return { ...record, versions: applyRetention(versions, now) };
 }
 
-function demote(v: StoredVersion, now: number): StoredVersion {
-  if (v.state === 'current') return { ...v, state: 'previous', retireAt: null };
+function demote(v: StoredVersion, now: number, retireAt: number | null): StoredVersion {
+  if (v.state === 'current') return { ...v, state: 'previous', retireAt };
   if (v.state === 'previous') return { ...v, state: 'retired', retiredAt: now, retireAt: null };
   return v;
 }
@@ -119,20 +125,24 @@ export function applyRetention(versions: StoredVersion[], now: number): StoredVe
   return out;
 }
 
-/** Versions whose value `get` returns. */
-const READABLE = new Set(['current', 'previous', 'pending']);
-
 /**
- * Picks the version `get` reads: the current one, or `version`.
+ * Picks the version `get` reads: the current one, or `version`. The rule is the one API keys,
+ * JWKS and key verification use ({@link acceptedVersions}): current, pending, and previous before
+ * its `retireAt`; a previous version whose overlap ended is refused like a retired one, even
+ * before a `runDue` marks it `retired`.
  *
  * @example
  * ```ts
- * const v = readableVersion(record, 3);
+ * const v = readableVersion(record, 3, clock.now());
  * ```
  * @throws KeywardenError `ERR_NOT_FOUND` (field `version`) when it does not exist or none is current;
- *   `ERR_INVALID_STATE` when it is retired or its value was destroyed.
+ *   `ERR_INVALID_STATE` when it is retired (or past its `retireAt`) or its value was destroyed.
  */
-export function readableVersion(record: StoredRecord, version?: number): StoredVersion {
+export function readableVersion(
+  record: StoredRecord,
+  version: number | undefined,
+  now: number,
+): StoredVersion {
   const v =
     version === undefined
       ? record.versions.find((x) => x.state === 'current')
@@ -149,7 +159,7 @@ export function readableVersion(record: StoredRecord, version?: number): StoredV
       field: 'version',
     });
   }
-  if (!READABLE.has(v.state)) {
+  if (!acceptedVersions(record, now).includes(v)) {
     throw new KeywardenError('ERR_INVALID_STATE', `secret version ${v.version} is retired`, {
       field: 'version',
     });
