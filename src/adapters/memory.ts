@@ -5,17 +5,18 @@
  */
 import { KeywardenError, validationError } from '../errors.js';
 import { chainEvents } from '../internal/audit-chain.js';
-import { fromBase64Url, toBase64Url, utf8Decode, utf8Encode } from '../internal/bytes.js';
-import type {
-  AuditEvent,
-  AuditEventInput,
-  AuditQuery,
-  ListQuery,
-  Page,
-  RecordKind,
-  StorageAdapter,
-  StoredRecord,
-} from '../ports/storage.js';
+import type { AuditEvent, AuditEventInput, Page, StorageAdapter, StoredRecord } from '../ports/storage.js';
+import {
+  badCursor,
+  checkLimit,
+  compareKey,
+  decodeCursor,
+  encodeCursor,
+  matchesAuditQuery,
+  matchesListQuery,
+  nameKey,
+  upperBound,
+} from './shared/query.js';
 
 /** The adapter returned by {@link memoryStorage}: a {@link StorageAdapter} plus test helpers. */
 export interface MemoryStorage extends StorageAdapter {
@@ -125,46 +126,6 @@ function freezeAuditInput(input: unknown, index: number): AuditEventInput {
   return frozenJson(input, `events.${index}`) as AuditEventInput;
 }
 
-/** The unique-name index key. */
-function nameKey(r: {
-  kind: RecordKind;
-  tenantId: string | null;
-  environment: string;
-  name: string;
-}): string {
-  return JSON.stringify([r.kind, r.tenantId, r.environment, r.name]);
-}
-
-function compareKey(aTime: number, aId: string, bTime: number, bId: string): number {
-  if (aTime !== bTime) return aTime < bTime ? -1 : 1;
-  return aId < bId ? -1 : aId > bId ? 1 : 0;
-}
-
-/** Index of the first element of `sorted` strictly after `(time, id)`. */
-function upperBound(sorted: readonly StoredRecord[], time: number, id: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const r = sorted[mid] as StoredRecord;
-    if (compareKey(r.createdAt, r.id, time, id) <= 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function encodeCursor(value: unknown): string {
-  return toBase64Url(utf8Encode(JSON.stringify(value)));
-}
-
-function decodeCursor(cursor: string): unknown {
-  try {
-    return JSON.parse(utf8Decode(fromBase64Url(cursor)));
-  } catch {
-    throw validationError('cursor', 'is not a cursor from this adapter');
-  }
-}
-
 function decodeListCursor(cursor: string): { createdAt: number; id: string } {
   const v = decodeCursor(cursor) as { createdAt?: unknown; id?: unknown } | null;
   if (
@@ -175,7 +136,7 @@ function decodeListCursor(cursor: string): { createdAt: number; id: string } {
     !Number.isFinite(v.createdAt) ||
     typeof v.id !== 'string'
   ) {
-    throw validationError('cursor', 'is not a cursor from this adapter');
+    throw badCursor();
   }
   return { createdAt: v.createdAt, id: v.id };
 }
@@ -183,38 +144,9 @@ function decodeListCursor(cursor: string): { createdAt: number; id: string } {
 function decodeAuditCursor(cursor: string): number {
   const v = decodeCursor(cursor) as { seq?: unknown } | null;
   if (typeof v !== 'object' || v === null || Array.isArray(v) || !Number.isSafeInteger(v.seq)) {
-    throw validationError('cursor', 'is not a cursor from this adapter');
+    throw badCursor();
   }
   return Math.max(0, v.seq as number);
-}
-
-function checkLimit(limit: unknown): number {
-  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 1000) {
-    throw validationError('limit', 'must be an integer from 1 to 1000');
-  }
-  return limit;
-}
-
-function matches(r: StoredRecord, q: ListQuery): boolean {
-  return (
-    (q.kind === undefined || r.kind === q.kind) &&
-    (q.tenantId === undefined || r.tenantId === q.tenantId) &&
-    (q.environment === undefined || r.environment === q.environment) &&
-    (q.status === undefined || r.status === q.status) &&
-    (q.ownerId === undefined || r.ownerId === q.ownerId) &&
-    (q.tag === undefined || r.tags.includes(q.tag)) &&
-    (q.provider === undefined || r.provider === q.provider) &&
-    (q.name === undefined || r.name === q.name)
-  );
-}
-
-function auditMatches(e: AuditEvent, q: AuditQuery): boolean {
-  return (
-    (q.keyId === undefined || e.keyId === q.keyId) &&
-    (q.type === undefined || e.type === q.type) &&
-    (q.since === undefined || e.at >= q.since) &&
-    (q.until === undefined || e.at < q.until)
-  );
 }
 
 /**
@@ -296,7 +228,7 @@ export function memoryStorage(): MemoryStorage {
       const items: StoredRecord[] = [];
       for (; i < sorted.length; i++) {
         const r = sorted[i] as StoredRecord;
-        if (!matches(r, query)) continue;
+        if (!matchesListQuery(r, query)) continue;
         if (items.length === limit) {
           const last = items[items.length - 1] as StoredRecord;
           return { items, cursor: encodeCursor({ createdAt: last.createdAt, id: last.id }) };
@@ -372,7 +304,7 @@ export function memoryStorage(): MemoryStorage {
       const items: AuditEvent[] = [];
       for (let i = Math.max(0, Math.floor(after)); i < audit.length; i++) {
         const e = audit[i] as AuditEvent;
-        if (!auditMatches(e, query)) continue;
+        if (!matchesAuditQuery(e, query)) continue;
         if (items.length === limit) {
           return { items, cursor: encodeCursor({ seq: (items[items.length - 1] as AuditEvent).seq }) };
         }

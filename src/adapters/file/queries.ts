@@ -4,7 +4,7 @@
  * @internal
  * @module
  */
-import { type KeywardenError, validationError } from '../../errors.js';
+import { validationError } from '../../errors.js';
 import type {
   AuditEvent,
   AuditEventInput,
@@ -13,43 +13,17 @@ import type {
   Page,
   StoredRecord,
 } from '../../ports/storage.js';
-import { compareKey, deepFreeze, type Slot, type StoreState, upperBound } from './state.js';
-
-const badCursor = (): KeywardenError => validationError('cursor', 'is not a cursor from this adapter');
-
-function encodeCursor(value: unknown): string {
-  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: unknown): unknown {
-  if (typeof cursor !== 'string' || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw badCursor();
-  try {
-    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw badCursor();
-  }
-}
-
-/** Checks a page size (1..1000). */
-export function checkLimit(limit: unknown): number {
-  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 1000) {
-    throw validationError('limit', 'must be an integer from 1 to 1000');
-  }
-  return limit;
-}
-
-function matches(r: Slot, q: ListQuery): boolean {
-  return (
-    (q.kind === undefined || r.kind === q.kind) &&
-    (q.tenantId === undefined || r.tenantId === q.tenantId) &&
-    (q.environment === undefined || r.environment === q.environment) &&
-    (q.status === undefined || r.status === q.status) &&
-    (q.ownerId === undefined || r.ownerId === q.ownerId) &&
-    (q.tag === undefined || r.tags.includes(q.tag)) &&
-    (q.provider === undefined || r.provider === q.provider) &&
-    (q.name === undefined || r.name === q.name)
-  );
-}
+import {
+  badCursor,
+  checkLimit,
+  compareKey,
+  decodeCursor,
+  encodeCursor,
+  matchesAuditQuery,
+  matchesListQuery,
+  upperBound,
+} from '../shared/query.js';
+import { deepFreeze, type Slot, type StoreState } from './state.js';
 
 /** One page of records in `(createdAt, id)` order; the cursor is the last `(createdAt, id)`. */
 export function listRecords(state: StoreState, query: ListQuery): Page<StoredRecord> {
@@ -65,7 +39,7 @@ export function listRecords(state: StoreState, query: ListQuery): Page<StoredRec
   const items: StoredRecord[] = [];
   for (; i < state.sorted.length; i++) {
     const r = state.sorted[i] as Slot;
-    if (!matches(r, query)) continue;
+    if (!matchesListQuery(r, query)) continue;
     if (items.length === limit) {
       const last = items[items.length - 1] as StoredRecord;
       return { items, cursor: encodeCursor([last.createdAt, last.id]) };
@@ -84,15 +58,6 @@ export function dueRecords(state: StoreState, before: number, limit: number): St
   return due.slice(0, limit).map((slot) => state.record(slot));
 }
 
-function auditMatches(e: AuditEvent, q: AuditQuery): boolean {
-  return (
-    (q.keyId === undefined || e.keyId === q.keyId) &&
-    (q.type === undefined || e.type === q.type) &&
-    (q.since === undefined || e.at >= q.since) &&
-    (q.until === undefined || e.at < q.until)
-  );
-}
-
 /** One page of audit events in ascending `seq`; the cursor is the last seq. */
 export function listAuditEvents(state: StoreState, query: AuditQuery): Page<AuditEvent> {
   const limit = checkLimit(query.limit);
@@ -105,7 +70,7 @@ export function listAuditEvents(state: StoreState, query: AuditQuery): Page<Audi
   const items: AuditEvent[] = [];
   for (let i = Math.max(0, Math.floor(after)); i < state.audit.length; i++) {
     const e = state.audit[i] as AuditEvent;
-    if (!auditMatches(e, query)) continue;
+    if (!matchesAuditQuery(e, query)) continue;
     if (items.length === limit)
       return { items, cursor: encodeCursor([(items[items.length - 1] as AuditEvent).seq]) };
     items.push(deepFreeze(e));

@@ -5,36 +5,8 @@
  * @module
  */
 import type { AuditEvent, RecordKind, RecordStatus, StoredRecord } from '../../ports/storage.js';
+import { compareKey, nameKey, upperBound } from '../shared/query.js';
 import { corruptError, type LogEntry } from './format.js';
-
-/** The unique-name index key. */
-export function nameKey(r: {
-  kind: RecordKind;
-  tenantId: string | null;
-  environment: string;
-  name: string;
-}): string {
-  return JSON.stringify([r.kind, r.tenantId, r.environment, r.name]);
-}
-
-/** `(createdAt, id)` order; ids compare by UTF-16 code unit. */
-export function compareKey(aTime: number, aId: string, bTime: number, bId: string): number {
-  if (aTime !== bTime) return aTime < bTime ? -1 : 1;
-  return aId < bId ? -1 : aId > bId ? 1 : 0;
-}
-
-/** Index of the first element of `sorted` strictly after `(time, id)`. */
-export function upperBound(sorted: readonly Slot[], time: number, id: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const r = sorted[mid] as Slot;
-    if (compareKey(r.createdAt, r.id, time, id) <= 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /** Freezes a parsed JSON value in place, deeply. */
 export function deepFreeze<T>(value: T): T {
