@@ -9,7 +9,7 @@ import { KeywardenError } from '../errors.js';
 import { generateId } from '../generator/ids.js';
 import { parseInput } from '../internal/validate.js';
 import type { StoredRecord } from '../ports/storage.js';
-import type { StoreContext } from '../store/context.js';
+import type { AuditDraft, StoreContext } from '../store/context.js';
 import { nextVersionNumber, updateRecord } from '../store/records.js';
 import { durationSchema, idLikeSchema } from '../store/schemas.js';
 import { PROVIDER_LEASE_MS } from './due-work.js';
@@ -22,6 +22,7 @@ import {
   normalizePolicy,
   parsePolicyInput,
   policyInfo,
+  policySetDraft,
   readPolicy,
   withPolicy,
 } from './policy.js';
@@ -261,25 +262,8 @@ export async function setPolicyNow(
   const stored = readPolicy(written);
   const c = changeSet(before, written, o.actor ?? null);
   try {
-    await ctx.audit({
-      type: 'rotation.policy_set',
-      keyId: written.id,
-      kind: written.kind,
-      tenantId: written.tenantId,
-      actor: o.actor ?? null,
-      data: stored
-        ? {
-            strategy: stored.strategy,
-            every: stored.every,
-            schedule: stored.schedule,
-            cron: stored.cron,
-            overlap: stored.overlap,
-            promoteAfter: stored.promoteAfter,
-            notifyBefore: stored.notifyBefore,
-            nextRotationAt: stored.nextRotationAt,
-          }
-        : { cleared: true },
-    });
+    // setPolicy always audits, also when it cleared no policy: the call itself is the event.
+    await ctx.audit(policySetDraft(written, o.actor ?? null, true) as AuditDraft);
   } catch (error) {
     await revert(ctx, c);
     throw error;
