@@ -10,6 +10,7 @@ import type { CliContext, CliManager } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { CliError, table, when } from './io.js';
 import { rotator } from './keys.js';
+import { allPages } from './pages.js';
 import { int } from './parse.js';
 import { progressBar } from './progress.js';
 
@@ -122,21 +123,13 @@ async function findExpiring(
     });
   };
   const env = environment === undefined ? {} : { environment };
-  let cursor: string | undefined;
-  do {
-    const page = await km.apiKeys.list({ ...env, limit: 1000, ...(cursor === undefined ? {} : { cursor }) });
-    for (const k of page.items) consider('api_key', k);
-    cursor = page.cursor;
-  } while (cursor !== undefined);
-  do {
-    const page = await km.secrets.list({ ...env, limit: 1000, ...(cursor === undefined ? {} : { cursor }) });
-    for (const s of page.items) consider('secret', s);
-    cursor = page.cursor;
-  } while (cursor !== undefined);
-  do {
-    const page = await km.keys.list({ ...env, limit: 1000, ...(cursor === undefined ? {} : { cursor }) });
-    for (const k of page.items) consider('key', k);
-    cursor = page.cursor;
-  } while (cursor !== undefined);
+  const page = (cursor: string | undefined) => ({
+    ...env,
+    limit: 1000,
+    ...(cursor === undefined ? {} : { cursor }),
+  });
+  for (const k of await allPages((c) => km.apiKeys.list(page(c)))) consider('api_key', k);
+  for (const s of await allPages((c) => km.secrets.list(page(c)))) consider('secret', s);
+  for (const k of await allPages((c) => km.keys.list(page(c)))) consider('key', k);
   return out.sort((a, b) => a.expiresAt - b.expiresAt);
 }

@@ -4,10 +4,11 @@
  * @module
  */
 import type { Command } from 'commander';
-import type { SecretInfo, SetSecretOptions } from '../store/secret-types.js';
+import type { SetSecretOptions } from '../store/secret-types.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { table, when } from './io.js';
+import { allPages } from './pages.js';
 import { int, jsonObject, list } from './parse.js';
 import { readSecretValue } from './prompt.js';
 
@@ -69,20 +70,15 @@ export function registerSecrets(program: Command, context: Ctx): void {
     .action(async (o: { tag?: string; provider?: string }, cmd: Command) => {
       const ctx = await context(cmd);
       const items = await ctx.withManager(async (km) => {
-        const all: SecretInfo[] = [];
-        let cursor: string | undefined;
-        do {
-          const page = await km.secrets.list({
+        return allPages((cursor) =>
+          km.secrets.list({
             ...scope(ctx),
             limit: 1000,
             ...(o.tag === undefined ? {} : { tag: o.tag }),
             ...(o.provider === undefined ? {} : { provider: o.provider }),
             ...(cursor === undefined ? {} : { cursor }),
-          });
-          all.push(...page.items);
-          cursor = page.cursor;
-        } while (cursor !== undefined);
-        return all;
+          }),
+        );
       });
       ctx.out.result(items, () =>
         items.length === 0
