@@ -19,6 +19,7 @@ import { StoreState } from '../src/adapters/file/state.js';
 import { fileStorage } from '../src/adapters/file.js';
 import type { StoredRecord } from '../src/ports/storage.js';
 import { makeRecord } from '../src/testing/fixtures.js';
+import { averages } from './stats.js';
 
 const root = await mkdtemp(join(tmpdir(), 'kw-file-bench-'));
 
@@ -106,11 +107,7 @@ let g = 0;
 bench('get @100k', async () => do_not_optimize(await reader.get(large.records[g++ % 100_000]!.id)));
 
 const { benchmarks } = await run();
-const avg = (alias: string): number => {
-  const s = benchmarks.find((b) => b.alias === alias)?.runs[0]?.stats;
-  if (!s) throw new Error(`no stats for ${alias}`);
-  return s.avg;
-};
+const avg = averages(benchmarks);
 const us = (ns: number): string => `${(ns / 1000).toFixed(1)} µs`;
 for (const mode of ['fsync', 'no fsync']) {
   const a = avg(`update @1k (${mode})`);

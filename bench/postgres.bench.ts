@@ -17,6 +17,7 @@ import type { StoredRecord } from '../src/ports/storage.js';
 import { createKeyManager } from '../src/store/manager.js';
 import { makeRecord } from '../src/testing/fixtures.js';
 import { type PgHarness, startPostgres } from '../test/support/pg-harness.js';
+import { averages } from './stats.js';
 
 const external = process.env['KEYWARDEN_BENCH_DATABASE_URL'];
 const pg: PgHarness | null = external ? null : await startPostgres({ external: false });
@@ -99,11 +100,7 @@ bench('postgresStorage.list: all 10,000 records (10 pages of 1000)', async () =>
 );
 
 const { benchmarks } = await run();
-const avg = (prefix: string): number => {
-  const s = benchmarks.find((b) => b.alias.startsWith(prefix))?.runs[0]?.stats;
-  if (!s) throw new Error(`no stats for ${prefix}`);
-  return s.avg;
-};
+const avg = averages(benchmarks);
 const base = avg('bare');
 console.log(`\nbare select: ${(base / 1000).toFixed(1)} µs/op`);
 for (const [name] of CASES.slice(1)) {

@@ -13,6 +13,7 @@ import { memoryStorage } from '../src/adapters/memory.js';
 import { generateMasterKey, localKms } from '../src/kms/index.js';
 import { createKeyManager } from '../src/store/manager.js';
 import { fakeClock } from '../src/testing/fake-clock.js';
+import { averages } from './stats.js';
 
 const TOTAL = 10_000;
 const DUE = 1_000;
@@ -67,12 +68,7 @@ summary(() => {
 });
 
 const { benchmarks } = await run();
-const avg = (name: string): number => {
-  const b = benchmarks.find((x) => x.alias.startsWith(name));
-  const s = b?.runs[0]?.stats;
-  if (!s) throw new Error(`no stats for ${name}`);
-  return s.avg;
-};
+const avg = averages(benchmarks);
 const create = avg('km.apiKeys.create');
 const runDue = avg('km.rotator.runDue');
 const perRecord = runDue / DUE;

@@ -17,6 +17,7 @@ import { generateMasterKey, localKms } from '../src/kms/index.js';
 import type { StorageAdapter } from '../src/ports/storage.js';
 import { openValue } from '../src/store/envelope.js';
 import { createKeyManager } from '../src/store/manager.js';
+import { averages, statsOf } from './stats.js';
 
 const VALUE = `sk-proj-${'x'.repeat(156)}`; // an OpenAI-style project key, 164 bytes
 const storage = memoryStorage();
@@ -114,23 +115,14 @@ summary(() => {
 });
 
 const { benchmarks } = await run();
-const avg = (name: string): number => {
-  const b = benchmarks.find((x) => x.alias.startsWith(name));
-  const s = b?.runs[0]?.stats;
-  if (!s) throw new Error(`no stats for ${name}`);
-  return s.avg;
-};
+const avg = averages(benchmarks);
 const base = avg('bare:');
 const get = avg('km.secrets.get');
 const open = avg('envelope openValue');
 const info = avg('km.secrets.info');
 const hash = avg('2 × SHA-256');
 const getNoRetention = avg('km.secrets.get (audit chained');
-const p50 = (name: string): number => {
-  const s = benchmarks.find((x) => x.alias.startsWith(name))?.runs[0]?.stats;
-  if (!s) throw new Error(`no stats for ${name}`);
-  return s.p50;
-};
+const p50 = (name: string): number => statsOf(benchmarks, name).p50;
 const us = (ns: number): string => `${(ns / 1000).toFixed(2)} µs/op`;
 console.log(`\nbare 2 × GCM open: ${us(base)}`);
 console.log(`secrets.get:       ${us(get)}, ratio ${(get / base).toFixed(2)}x (goal <= 2x)`);

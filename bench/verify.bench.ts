@@ -13,6 +13,7 @@ import { checkApiToken } from '../src/generator/index.js';
 import { constantTimeEqual, randomBytes } from '../src/internal/bytes.js';
 import { generateMasterKey, localKms } from '../src/kms/index.js';
 import { createKeyManager } from '../src/store/manager.js';
+import { averages } from './stats.js';
 
 const km = createKeyManager({ storage: memoryStorage(), kms: localKms({ masterKey: generateMasterKey() }) });
 const tokens: string[] = [];
@@ -66,12 +67,7 @@ summary(() => {
 });
 
 const { benchmarks } = await run();
-const avg = (name: string): number => {
-  const b = benchmarks.find((x) => x.alias.startsWith(name));
-  const s = b?.runs[0]?.stats;
-  if (!s) throw new Error(`no stats for ${name}`);
-  return s.avg;
-};
+const avg = averages(benchmarks);
 const base = avg('bare: HMAC');
 const basePre = avg('bare, precomputed');
 const withScopes = avg('km.apiKeys.verify (memory, scopes)');
