@@ -15,6 +15,7 @@ export default defineConfig({
     'cache/index': 'src/cache/index.ts',
     'rate-limit/index': 'src/rate-limit/index.ts',
     'usage/index': 'src/usage/index.ts',
+    'extension/index': 'src/extension/index.ts',
     'cli/main': 'src/cli/main.ts',
   },
   format: ['esm'],

@@ -15,6 +15,7 @@ const expected = {
   'keywarden/cache': ['cachedStorage'],
   'keywarden/rate-limit': ['storageRateLimiter', 'memoryRateLimiter'],
   'keywarden/usage': ['createUsageTracker'],
+  'keywarden/extension': ['capabilityContext'],
 };
 
 for (const [specifier, names] of Object.entries(expected)) {

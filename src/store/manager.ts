@@ -22,6 +22,7 @@ import type { ResolvedOptions } from './context.js';
 import type { KeysView } from './key-types.js';
 import { createKeysView } from './keys.js';
 import { createStoreContext } from './manager-context.js';
+import { registerCapabilityContext } from '../extension/index.js';
 import { memoryRateLimiter } from './rate-limit-memory.js';
 import { type RewrapReport, rewrapAll } from './rewrap.js';
 import { durationSchema } from './schemas.js';
@@ -178,7 +179,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     keys: createKeysView(ctx),
     audit: createAuditView(ctx),
   });
-  return Object.freeze({
+  const manager: KeyManager = Object.freeze({
     ...store,
     store,
     rotator: createRotator(ctx),
@@ -193,4 +194,6 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       return rewrapAll(ctx);
     },
   });
+  registerCapabilityContext(manager, ctx);
+  return manager;
 }
