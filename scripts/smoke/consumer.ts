@@ -4,13 +4,13 @@ import { fileStorage } from 'keywarden/adapters/file';
 import { memoryStorage } from 'keywarden/adapters/memory';
 import { postgresStorage } from 'keywarden/adapters/postgres';
 import { supabaseStorage } from 'keywarden/adapters/supabase';
+import { cachedStorage } from 'keywarden/cache';
 import { isKeywardenError, KeywardenError, type KeywardenErrorCode } from 'keywarden/errors';
 import { generateMasterKey, localKms } from 'keywarden/kms';
-import { callbackNotifier, verifyWebhookSignature } from 'keywarden/notifiers';
-import { createTestKeyManager, fakeClock, testStorageAdapter } from 'keywarden/testing';
 import { nodeMiddleware, verifyRequest } from 'keywarden/middleware';
-import { cachedStorage } from 'keywarden/cache';
+import { callbackNotifier, verifyWebhookSignature } from 'keywarden/notifiers';
 import { storageRateLimiter } from 'keywarden/rate-limit';
+import { createTestKeyManager, fakeClock, testStorageAdapter } from 'keywarden/testing';
 import { createUsageTracker } from 'keywarden/usage';
 
 const km: KeyManager = createKeyManager({
@@ -28,4 +28,20 @@ async function use(): Promise<ApiKeyInfo> {
   if (r.valid) return r.key;
   return key;
 }
-void [nodeMiddleware, verifyRequest, cachedStorage, storageRateLimiter, createUsageTracker, use, ms, ok, fileStorage, postgresStorage, supabaseStorage, verifyWebhookSignature, createTestKeyManager, fakeClock, testStorageAdapter];
+void [
+  nodeMiddleware,
+  verifyRequest,
+  cachedStorage,
+  storageRateLimiter,
+  createUsageTracker,
+  use,
+  ms,
+  ok,
+  fileStorage,
+  postgresStorage,
+  supabaseStorage,
+  verifyWebhookSignature,
+  createTestKeyManager,
+  fakeClock,
+  testStorageAdapter,
+];

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { type BackupView, createBackupView } from '../backup/index.js';
 import type { Duration } from '../duration.js';
+import { registerCapabilityContext } from '../extension/index.js';
 import { type KeyGenerator, keyGenerator } from '../generator/index.js';
 import { API_TOKEN_PREFIX_PATTERN } from '../generator/tokens.js';
 import type { Clock } from '../ports/clock.js';
@@ -22,7 +23,6 @@ import type { ResolvedOptions } from './context.js';
 import type { KeysView } from './key-types.js';
 import { createKeysView } from './keys.js';
 import { createStoreContext } from './manager-context.js';
-import { registerCapabilityContext } from '../extension/index.js';
 import { memoryRateLimiter } from './rate-limit-memory.js';
 import { type RewrapReport, rewrapAll } from './rewrap.js';
 import { durationSchema } from './schemas.js';

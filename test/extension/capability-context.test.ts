@@ -20,7 +20,9 @@ describe('capabilityContext', () => {
 
   it('refuses anything that is not a manager, naming the field', () => {
     for (const bad of [null, undefined, {}, { apiKeys: {} }, 'km', 42]) {
-      expect(() => capabilityContext(bad)).toThrowError(expect.objectContaining({ code: 'ERR_VALIDATION', field: 'km' }));
+      expect(() => capabilityContext(bad)).toThrowError(
+        expect.objectContaining({ code: 'ERR_VALIDATION', field: 'km' }),
+      );
     }
   });
 });
