@@ -23,7 +23,6 @@ const listSchema = z.strictObject({
 });
 const LIST_KEYS: ReadonlySet<string> = new Set(Object.keys(listSchema.shape));
 
-
 /**
  * Builds the audit view.
  *

@@ -132,7 +132,10 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     if (closed) throw closedError();
     const keyed = signer;
     if (keyed === null) {
-      throw new KeywardenError('ERR_AUDIT', 'the audit key is not loaded (call ready() first); operation refused');
+      throw new KeywardenError(
+        'ERR_AUDIT',
+        'the audit key is not loaded (call ready() first); operation refused',
+      );
     }
     const list = Array.isArray(drafts) ? drafts : [drafts];
     if (list.length === 0) return;
@@ -277,7 +280,8 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
         { cause: error },
       );
     }
-    if (pin) await writeAudit({ type: 'audit.keyed', keyId: null, kind: null, data: { fromSeq: last.seq + 1 } });
+    if (pin)
+      await writeAudit({ type: 'audit.keyed', keyId: null, kind: null, data: { fromSeq: last.seq + 1 } });
   };
 
   /**

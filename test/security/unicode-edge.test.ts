@@ -24,7 +24,11 @@ const CASES: ValidationCase[] = [
   ['apiKeys.list tenantId', 'tenantId', (km) => api(km).list!({ tenantId: HIGH })],
   ['secrets.set name', 'name', (km) => secrets(km).set!(`s${HIGH}`, 'v')],
   ['secrets.set tenantId', 'options.tenantId', (km) => secrets(km).set!('s', 'v', { tenantId: `t${HIGH}` })],
-  ['secrets.set description', 'options.description', (km) => secrets(km).set!('s', 'v', { description: LOW })],
+  [
+    'secrets.set description',
+    'options.description',
+    (km) => secrets(km).set!('s', 'v', { description: LOW }),
+  ],
   ['secrets.get name', 'name', (km) => secrets(km).get!(`s${LOW}`)],
   ['secrets.get tenantId', 'options.tenantId', (km) => secrets(km).get!('s', { tenantId: `t${HIGH}` })],
   ['keys.create name', 'options.name', (km) => keys(km).create!({ name: HIGH, type: 'hmac' })],
@@ -63,7 +67,18 @@ describe('lone surrogates are refused at the edge with ERR_VALIDATION, nothing w
 
 describe('isWellFormedString', () => {
   it('matches String.prototype.isWellFormed on edge cases', () => {
-    const samples = ['', 'abc', '\u{1F600}', '\uD800', '\uDC00', '\uD800\uDC00', '\uDC00\uD800', 'a\uD800', '\uDBFF\uDFFF', '\uFFFD'];
+    const samples = [
+      '',
+      'abc',
+      '\u{1F600}',
+      '\uD800',
+      '\uDC00',
+      '\uD800\uDC00',
+      '\uDC00\uD800',
+      'a\uD800',
+      '\uDBFF\uDFFF',
+      '\uFFFD',
+    ];
     for (const s of samples) {
       const native = (s as unknown as { isWellFormed(): boolean }).isWellFormed();
       expect(isWellFormedString(s)).toBe(native);

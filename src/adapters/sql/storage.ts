@@ -148,7 +148,10 @@ export async function checkSchema(caller: SqlCaller): Promise<void> {
     missing = [SQL_FUNCTIONS.missingFunctions.name];
   }
   if (!Array.isArray(missing)) {
-    throw new KeywardenError('ERR_STORAGE', 'storage init failed: the schema check returned an unexpected result');
+    throw new KeywardenError(
+      'ERR_STORAGE',
+      'storage init failed: the schema check returned an unexpected result',
+    );
   }
   if (missing.length > 0) {
     const list = missing.filter((n): n is string => typeof n === 'string' && /^keywarden_[a-z_]+$/.test(n));
