@@ -14,7 +14,7 @@
 --   a tenant-scoped key manager needs to open the store (`store.id`, the KMS-wrapped pepper, the
 --   audit key marker, the passphrase KMS parameters), and `keywarden_set_meta` refuses them.
 -- * Indexed strings are compared on their exact text: a document whose indexed field holds a
---   `\u0000` or surrogate escape is refused (JSON.stringify escapes only lone surrogates).
+--   `\u0000` or surrogate escape is refused (JSON.stringify never escapes a valid pair).
 --
 -- Upgrading a 0.1 schema revokes every table privilege of every role except the owner, then gives
 -- back SELECT on records and audit (read paths stay SECURITY INVOKER under row-level security) and
@@ -33,12 +33,26 @@ LANGUAGE sql STABLE AS $$
     OR session_user::text IN ('anon', 'authenticated')
 $$;
 
--- True when a JSON string value (its exact text, as `->` on json returns it) holds a `\u0000` or
--- a UTF-16 surrogate escape, which the jsonb copy could not represent exactly.
-CREATE OR REPLACE FUNCTION keywarden_bad_escape(p_value json) RETURNS boolean
+-- keywarden_doc_fields (migration 1) gives a jsonb copy of a json document in which the escapes
+-- jsonb cannot hold (\u0000, UTF-16 surrogates) became U+FFFD. This copy marks them with U+FFFF
+-- instead: a field that differs between the two copies held such an escape, so its column could
+-- not be its exact text (two names would meet in U+FFFD). Null when there is no escape at all.
+CREATE OR REPLACE FUNCTION keywarden_doc_marked(p_doc json) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  t text := p_doc::text;
+BEGIN
+  IF strpos(t, '\u') = 0 THEN
+    RETURN NULL;
+  END IF;
+  t := regexp_replace(t, '(?<!\\)((?:\\\\)*)\\u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})', '\1\\uffff', 'g');
+  RETURN t::jsonb;
+END $$;
+
+-- True when one of the fields of d (the U+FFFD copy) differs in m (the U+FFFF copy).
+CREATE OR REPLACE FUNCTION keywarden_inexact(d jsonb, m jsonb, p_fields text[]) RETURNS boolean
 LANGUAGE sql IMMUTABLE AS $$
-  SELECT p_value IS NOT NULL
-    AND p_value::text ~ '(?:^|[^\\])(?:\\\\)*\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})'
+  SELECT m IS NOT NULL AND EXISTS (SELECT 1 FROM unnest(p_fields) f WHERE (d -> f) IS DISTINCT FROM (m -> f))
 $$;
 
 -- Checks a record document and returns it as jsonb. Indexed string fields must be exact.
@@ -68,11 +82,8 @@ BEGIN
      OR jsonb_typeof(coalesce(d -> 'tags', '[]')) <> 'array' THEN
     RAISE EXCEPTION USING ERRCODE = 'KW422', MESSAGE = 'keywarden: record is missing a field or has a wrong type';
   END IF;
-  IF keywarden_bad_escape(p_record -> 'id') OR keywarden_bad_escape(p_record -> 'kind')
-     OR keywarden_bad_escape(p_record -> 'tenantId') OR keywarden_bad_escape(p_record -> 'name')
-     OR keywarden_bad_escape(p_record -> 'environment') OR keywarden_bad_escape(p_record -> 'status')
-     OR keywarden_bad_escape(p_record -> 'ownerId') OR keywarden_bad_escape(p_record -> 'provider')
-     OR keywarden_bad_escape(p_record -> 'tags') THEN
+  IF keywarden_inexact(d, keywarden_doc_marked(p_record),
+       ARRAY['id', 'kind', 'tenantId', 'name', 'environment', 'status', 'ownerId', 'provider', 'tags']) THEN
     RAISE EXCEPTION USING ERRCODE = 'KW422',
       MESSAGE = 'keywarden: an indexed field holds a NUL or surrogate escape (not well-formed text)';
   END IF;
@@ -219,9 +230,7 @@ BEGIN
        OR jsonb_typeof(coalesce(d -> 'tenantId', 'null')) NOT IN ('string', 'null') THEN
       RAISE EXCEPTION USING ERRCODE = 'KW422', MESSAGE = 'keywarden: audit event is missing a field';
     END IF;
-    IF keywarden_bad_escape(e -> 'id') OR keywarden_bad_escape(e -> 'type')
-       OR keywarden_bad_escape(e -> 'keyId') OR keywarden_bad_escape(e -> 'tenantId')
-       OR keywarden_bad_escape(e -> 'digest') THEN
+    IF keywarden_inexact(d, keywarden_doc_marked(e), ARRAY['id', 'type', 'keyId', 'tenantId', 'digest']) THEN
       RAISE EXCEPTION USING ERRCODE = 'KW422',
         MESSAGE = 'keywarden: an indexed audit field holds a NUL or surrogate escape (not well-formed text)';
     END IF;
