@@ -184,6 +184,26 @@ describe('init() checks the schema it is given', () => {
     await pg.dropSchema(schema);
   });
 
+  it('the 0.1 aliasing attack on Postgres: t\\uD800 can neither write nor read the secret of t\\uFFFD', async () => {
+    const km = createKeyManager({
+      storage: postgresStorage({ url: appUrl, schema: FRESH, max: 2 }),
+      kms: localKms({ masterKey }),
+    });
+    await km.secrets.set('x', 'for-t-fffd', { tenantId: 't\uFFFD' });
+    await km.secrets.set('s\uFFFD', 'v1');
+    for (const attempt of [
+      () => km.secrets.get('x', { tenantId: 't\uD800' }),
+      () => km.secrets.set('x', 'overwrite', { tenantId: 't\uD800' }),
+      () => km.secrets.set('s\uD800', 'overwrite'),
+      () => km.secrets.get('s\uDC00'),
+    ]) {
+      await expect(attempt()).rejects.toMatchObject({ code: 'ERR_VALIDATION' });
+    }
+    expect(await km.secrets.get('x', { tenantId: 't\uFFFD' })).toBe('for-t-fffd');
+    expect(await km.secrets.get('s\uFFFD')).toBe('v1');
+    await km.close();
+  });
+
   it('the SQL storage refuses lone surrogates in text arguments (they would reach SQL as U+FFFD)', async () => {
     const storage = postgresStorage({ url: pg.url, schema: FRESH, max: 1 });
     await expect(
