@@ -7,6 +7,7 @@
  */
 import { KeywardenError, validationError } from '../../errors.js';
 import { fromBase64Url, toBase64Url, utf8Decode, utf8Encode } from '../../internal/bytes.js';
+import { isWellFormedString, NOT_WELL_FORMED } from '../../internal/validate.js';
 import type {
   AuditEvent,
   AuditEventInput,
@@ -81,24 +82,6 @@ const NO_FUNCTION = new Set(['42883', 'PGRST202']);
 function codeOf(error: unknown): string {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
   return typeof code === 'string' ? code : '';
-}
-
-/**
- * True when `value` is a string of Unicode scalar values (no lone UTF-16 surrogate). A lone
- * surrogate would reach the database as U+FFFD and alias another name.
- */
-function isWellFormed(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const d = value.charCodeAt(i + 1);
-      if (!(d >= 0xdc00 && d <= 0xdfff)) return false;
-      i++;
-    } else if (c >= 0xdc00 && c <= 0xdfff) {
-      return false;
-    }
-  }
-  return true;
 }
 
 /**
@@ -183,8 +166,8 @@ export function createSqlStorage(hooks: SqlStorageHooks): StorageAdapter {
   const run = async (operation: string, spec: SqlFunctionSpec, args: Record<string, unknown>) => {
     for (const [name, type] of spec.args) {
       const v = args[name];
-      if (type === 'text' && typeof v === 'string' && !isWellFormed(v)) {
-        throw validationError(name.replace(/^p_/, ''), 'must be well-formed Unicode (no lone surrogate)');
+      if (type === 'text' && typeof v === 'string' && !isWellFormedString(v)) {
+        throw validationError(name.replace(/^p_/, ''), NOT_WELL_FORMED);
       }
     }
     try {
