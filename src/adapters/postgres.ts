@@ -37,6 +37,13 @@ export interface PostgresStorageWithUrl extends PostgresStorageCommon {
   url: string;
   /** Pool size (default 10). */
   max?: number;
+  /**
+   * Seconds to wait for a connection to the database (default 5). While the database is
+   * unreachable every call rejects with `ERR_STORAGE` within about this time: nothing waits for a
+   * restart. Calls beyond the pool size wait for a pool slot, and are rejected at once when a
+   * connection attempt fails.
+   */
+  connectTimeout?: number;
   /** Further options for `postgres(url, options)` (e.g. `ssl`, `prepare: false` behind PgBouncer). */
   options?: Record<string, unknown>;
 }
@@ -52,6 +59,14 @@ export interface PostgresStorage extends StorageAdapter {
 }
 
 const SCHEMA_RE = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
+/** Default seconds to wait for a database connection. */
+const DEFAULT_CONNECT_TIMEOUT = 5;
+
+/** The pool size of a user's `postgres()` instance (`sql.options.max`), or a large bound. */
+function poolSize(sql: PostgresSqlLike): number {
+  const max = (sql as { options?: { max?: unknown } }).options?.max;
+  return typeof max === 'number' && Number.isSafeInteger(max) && max > 0 ? max : 1000;
+}
 
 /**
  * Creates a PostgreSQL storage adapter. `init()` (run by the manager's `ready()`) applies the
@@ -84,6 +99,13 @@ export function postgresStorage(
   if (owned && (!('url' in options) || typeof options.url !== 'string' || options.url === '')) {
     throw validationError('url', 'is required when no sql instance is given');
   }
+  const urlOptions = options as PostgresStorageWithUrl;
+  const max = owned ? (urlOptions.max ?? 10) : poolSize((options as PostgresStorageWithSql).sql);
+  if (!Number.isSafeInteger(max) || max < 1) throw validationError('max', 'must be a positive integer');
+  const connectTimeout = owned ? (urlOptions.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT) : 0;
+  if (owned && (typeof connectTimeout !== 'number' || !(connectTimeout > 0) || connectTimeout > 600)) {
+    throw validationError('connectTimeout', 'must be a number of seconds, more than 0 and at most 600');
+  }
 
   let sqlPromise: Promise<PostgresSqlLike> | null = owned
     ? null
@@ -91,12 +113,16 @@ export function postgresStorage(
   let closed = false;
   const getSql = (): Promise<PostgresSqlLike> => {
     if (sqlPromise === null) {
-      const { url, max, options: extraOptions } = options as PostgresStorageWithUrl;
+      const { url, options: extraOptions } = urlOptions;
       sqlPromise = import('postgres').then(
         (mod) =>
           mod.default(url, {
-            max: max ?? 10,
+            max,
             onnotice: () => {},
+            // fail fast while the database is down: a bounded connect, and no growing back-off
+            // between attempts (a call waits for a connection attempt, never for a restart)
+            connect_timeout: connectTimeout,
+            backoff: () => 0,
             ...extraOptions,
           }) as unknown as PostgresSqlLike,
         (cause: unknown) => {
@@ -116,7 +142,7 @@ export function postgresStorage(
 
   const base = createSqlStorage({
     name: 'postgres',
-    caller: postgresCaller(getSql, schema),
+    caller: postgresCaller(getSql, schema, { maxInFlight: max }),
     async init() {
       if (!runMigrations) return;
       await migrate(await getSql(), schema);

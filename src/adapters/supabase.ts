@@ -6,9 +6,9 @@
  * only the records of the JWT's `tenant_id` claim. See docs/supabase.md.
  * @module
  */
-import { KeywardenError, validationError } from '../errors.js';
+import { validationError } from '../errors.js';
 import type { StorageAdapter } from '../ports/storage.js';
-import { migrationSql, SCHEMA_VERSION, SQL_FUNCTIONS } from './sql/functions.js';
+import { migrationSql, SCHEMA_VERSION } from './sql/functions.js';
 import { createSqlStorage, type SqlCaller } from './sql/storage.js';
 
 export { migrationSql, SCHEMA_VERSION };
@@ -64,8 +64,9 @@ class RpcFailure extends Error {
 
 /**
  * Creates a Supabase storage adapter. Apply the migration first (`keywarden sql` prints it; save it
- * under `supabase/migrations/`). `init()` checks the schema version and fails with `ERR_STORAGE` if
- * the migration is missing or outdated.
+ * under `supabase/migrations/`). `init()` checks the schema version and the functions, and fails
+ * with `ERR_STORAGE` if the migration is missing, outdated, newer than this library, or a function
+ * is missing (named in the message).
  *
  * @example
  * ```ts
@@ -105,26 +106,7 @@ export function supabaseStorage(options: SupabaseStorageOptions): SupabaseStorag
     name: 'supabase',
     caller,
     async init() {
-      let version: unknown;
-      try {
-        version = await caller.call(SQL_FUNCTIONS.schemaVersion, {});
-      } catch (error) {
-        const code = error instanceof RpcFailure ? error.code : '';
-        if (code === 'PGRST202' || code === '42883') {
-          throw new KeywardenError(
-            'ERR_STORAGE',
-            'storage init failed: the keywarden migration is not applied (see `keywarden sql`)',
-            { cause: error },
-          );
-        }
-        throw error;
-      }
-      if (Number(version) < SCHEMA_VERSION) {
-        throw new KeywardenError(
-          'ERR_STORAGE',
-          `storage init failed: the keywarden schema is version ${String(version)}, ${SCHEMA_VERSION} is needed (see \`keywarden sql\`)`,
-        );
-      }
+      // the schema version and the functions are checked by the shared SQL storage
     },
     async close() {},
   });

@@ -9,6 +9,7 @@ import { parseInput } from '../internal/validate.js';
 import type { AuditEvent, StoredRecord, StoredVersion } from '../ports/storage.js';
 import type { StoreContext } from '../store/context.js';
 import { openValue } from '../store/envelope.js';
+import { idLikeSchema } from '../store/schemas.js';
 import { allRecords, countRecords, openPepper, PASSPHRASE_META_KEY, readWrappedPepper } from './identity.js';
 import { BACKUP_FORMAT, BACKUP_VERSION, type BackupBundle, type BackupValue } from './schema.js';
 
@@ -33,7 +34,7 @@ export interface BackupExportOptions {
 const optionsSchema = z.strictObject({
   plaintext: z.boolean().optional(),
   audit: z.boolean().optional(),
-  actor: z.string().min(1).max(128).optional(),
+  actor: idLikeSchema.optional(),
   onProgress: z.custom<BackupProgress>((v) => typeof v === 'function', 'must be a function').optional(),
 });
 

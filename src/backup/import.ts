@@ -17,6 +17,7 @@ import { KeywardenError } from '../errors.js';
 import { parseInput } from '../internal/validate.js';
 import type { StoredRecord } from '../ports/storage.js';
 import type { StoreContext } from '../store/context.js';
+import { idLikeSchema } from '../store/schemas.js';
 import type { BackupProgress } from './export.js';
 import { planPlaintext, planSealed } from './plan.js';
 import { parseBackupBundle } from './schema.js';
@@ -57,7 +58,7 @@ export interface ReloadableContext extends StoreContext {
 
 const optionsSchema = z.strictObject({
   onConflict: z.enum(['skip', 'overwrite', 'fail']).optional(),
-  actor: z.string().min(1).max(128).optional(),
+  actor: idLikeSchema.optional(),
   onProgress: z.custom<BackupProgress>((v) => typeof v === 'function', 'must be a function').optional(),
 });
 

@@ -9,6 +9,7 @@ import { parseInput } from '../internal/validate.js';
 import type { JsonObject } from '../ports/json.js';
 import type { WrappedKey } from '../ports/kms.js';
 import type { AuditEvent, StoredRecord } from '../ports/storage.js';
+import { wellFormedString } from '../store/schemas.js';
 
 /** The `format` marker of every bundle. */
 export const BACKUP_FORMAT = 'keywarden-backup';
@@ -91,19 +92,19 @@ const versionSchema = z.strictObject({
 const recordSchema = z.strictObject({
   id: z.string().regex(/^[0-9A-Za-z]{1,64}$/, 'must be a base62 id'),
   kind: z.enum(['api_key', 'secret', 'key']),
-  name: z.string().min(1).max(128),
+  name: wellFormedString().min(1).max(128),
   uniqueName: z.boolean(),
-  tenantId: z.string().min(1).nullable(),
-  environment: z.string().min(1).max(64),
-  ownerId: z.string().min(1).nullable(),
+  tenantId: wellFormedString().min(1).nullable(),
+  environment: wellFormedString().min(1).max(64),
+  ownerId: wellFormedString().min(1).nullable(),
   status: z.enum(['active', 'disabled', 'revoked', 'expired']),
   revision: z.number().int().min(1),
   createdAt: time,
   updatedAt: time,
   expiresAt: nullableTime,
   dueAt: nullableTime,
-  tags: z.array(z.string()),
-  provider: z.string().min(1).nullable(),
+  tags: z.array(wellFormedString()),
+  provider: wellFormedString().min(1).nullable(),
   data: jsonObject,
   meta: jsonObject,
   rotation: jsonObject.nullable(),

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { fileStorage } from '../adapters/file.js';
 import { isKeywardenError } from '../errors.js';
 import { zeroize } from '../internal/bytes.js';
+import { findUnauditedApiKeys } from '../store/api-keys/unaudited.js';
 import { openValue } from '../store/envelope.js';
 import { createStoreContext } from '../store/manager-context.js';
 import { memoryRateLimiter } from '../store/rate-limit-memory.js';
@@ -38,9 +39,10 @@ export function registerDoctor(program: Command, context: (cmd: Command) => Prom
   program
     .command('doctor')
     .description('check permissions, master key, store integrity and the audit chain')
-    .action(async (_o: unknown, cmd: Command) => {
+    .option('--repair', 'revoke active API keys whose key.created audit event never committed')
+    .action(async (o: { repair?: boolean }, cmd: Command) => {
       const ctx = await context(cmd);
-      const checks = await runChecks(ctx);
+      const checks = await runChecks(ctx, o.repair === true);
       const failed = checks.find((c) => !c.ok);
       ctx.out.result({ ok: failed === undefined, checks }, () =>
         checks.map((c) =>
@@ -58,7 +60,7 @@ function fail(name: string, error: unknown): Check {
   return { name, ok: false, detail: `${d.message} (${d.code})`, code: d.code, exitCode: d.exitCode };
 }
 
-async function runChecks(ctx: CliContext): Promise<Check[]> {
+async function runChecks(ctx: CliContext, repair: boolean): Promise<Check[]> {
   const checks: Check[] = [];
   const perms = await checkPermissions(ctx.storeDir);
   checks.push(perms);
@@ -92,6 +94,7 @@ async function runChecks(ctx: CliContext): Promise<Check[]> {
       return checks;
     }
     checks.push(await checkRecords(store, state));
+    checks.push(await checkUnaudited(ctx, store, repair));
   } finally {
     await store.close().catch(() => undefined);
   }
@@ -150,6 +153,37 @@ async function checkPermissions(dir: string): Promise<Check> {
       code: 'ERR_NO_STORE',
       exitCode: EXIT.STORAGE,
     };
+  }
+}
+
+async function checkUnaudited(
+  ctx: CliContext,
+  store: ReturnType<typeof createStoreContext>,
+  repair: boolean,
+): Promise<Check> {
+  const name = 'audited API keys';
+  try {
+    const ids = await findUnauditedApiKeys(store.storage);
+    if (ids.length === 0) return { name, ok: true, detail: 'every active API key has its key.created event' };
+    if (repair) {
+      await ctx.withManager(async (km) => {
+        for (const id of ids) await km.apiKeys.revoke(id, { reason: 'unaudited', actor: 'keywarden-doctor' });
+      });
+      return {
+        name,
+        ok: true,
+        detail: `revoked ${ids.length} API key(s) without a key.created event: ${ids.join(', ')}`,
+      };
+    }
+    return {
+      name,
+      ok: false,
+      detail: `${ids.length} active API key(s) without a key.created event (a create interrupted before its audit committed): ${ids.slice(0, 5).join(', ')}; run \`keywarden doctor --repair\` to revoke them`,
+      code: 'ERR_AUDIT',
+      exitCode: EXIT.FAILED,
+    };
+  } catch (error) {
+    return fail(name, error);
   }
 }
 

@@ -1,13 +1,18 @@
 /**
  * The audit hash chain, shared by the manager (digests, verification) and every adapter (chaining).
  *
- * - `digest = hex(SHA-256(canonicalJson(event without digest)))`, computed by the manager.
+ * - `digest = hex(HMAC-SHA256(auditKey, canonicalJson(event without digest)))`, computed by the
+ *   manager ({@link createAuditSigner}); `auditKey` is derived from the store pepper
+ *   (`deriveStoreSubkey(pepper, AUDIT_DIGEST_LABEL)`), so nobody without the master key can write
+ *   a row that verifies. Stores of keywarden 0.1 hold rows with the unkeyed
+ *   `hex(SHA-256(canonicalJson(...)))` ({@link auditDigest}) before their keyed marker.
  * - `hash = hex(SHA-256(prevHash + "\n" + seq + "\n" + digest))`, computed by the adapter when it
  *   assigns `seq`; `prevHash` of seq 1 is {@link GENESIS_HASH}. SQL adapters compute the same with
  *   `encode(sha256(convert_to(prev || E'\n' || seq::text || E'\n' || digest, 'UTF8')), 'hex')`.
  * @internal
  * @module
  */
+import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { JsonObject } from '../ports/json.js';
 import type { AuditEvent, AuditEventInput } from '../ports/storage.js';
@@ -24,16 +29,8 @@ import { canonicalJson } from './canonical-json.js';
  */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/**
- * The digest of an event's content (every field but `digest`, `seq`, `prevHash`, `hash`).
- *
- * @example
- * ```ts
- * const digest = auditDigest({ id, at, type: 'key.created', keyId, kind: 'key', version: 1, tenantId: null, actor: null, context: {}, data: {} });
- * ```
- * @throws TypeError from canonicalJson for a non-JSON field (callers pass JSON).
- */
-export function auditDigest(event: Omit<AuditEventInput, 'digest'>): string {
+/** The canonical text of an event's content (every field but `digest`, `seq`, `prevHash`, `hash`). */
+function auditBody(event: Omit<AuditEventInput, 'digest'>): string {
   const body: JsonObject = {
     id: event.id,
     at: event.at,
@@ -46,7 +43,66 @@ export function auditDigest(event: Omit<AuditEventInput, 'digest'>): string {
     context: event.context,
     data: event.data,
   };
-  return toHex(sha256(utf8Encode(canonicalJson(body))));
+  return canonicalJson(body);
+}
+
+/**
+ * The unkeyed digest of an event's content, `hex(SHA-256(canonical JSON))`: what keywarden 0.1
+ * stored, and what adapters and their test fixtures may use as an opaque digest. Anyone can compute
+ * it, so the manager writes and verifies keyed digests ({@link createAuditSigner}).
+ *
+ * @example
+ * ```ts
+ * const digest = auditDigest({ id, at, type: 'key.created', keyId, kind: 'key', version: 1, tenantId: null, actor: null, context: {}, data: {} });
+ * ```
+ * @throws TypeError from canonicalJson for a non-JSON field (callers pass JSON).
+ */
+export function auditDigest(event: Omit<AuditEventInput, 'digest'>): string {
+  return toHex(sha256(utf8Encode(auditBody(event))));
+}
+
+/** Keyed digests of one store (see {@link createAuditSigner}). */
+export interface AuditSigner {
+  /** `hex(HMAC-SHA256(key, canonical JSON of the event content))`. Throws after `destroy()`. */
+  digest(event: Omit<AuditEventInput, 'digest'>): string;
+  /** `hex(HMAC-SHA256(key, text))`, for records about the chain (the keyed marker). */
+  mac(text: string): string;
+  /** Wipes the keyed state. Idempotent. */
+  destroy(): void;
+}
+
+/**
+ * A signer keyed with `key` (32 bytes, e.g. `deriveStoreSubkey(pepper, AUDIT_DIGEST_LABEL)`); the
+ * bytes are not kept, only noble's keyed HMAC state, which `destroy()` wipes. The caller zeroes `key`.
+ *
+ * @example
+ * ```ts
+ * const signer = createAuditSigner(key);
+ * const digest = signer.digest(body);
+ * ```
+ * @throws TypeError for an empty key; `digest`/`mac` throw after `destroy()`.
+ */
+export function createAuditSigner(key: Uint8Array): AuditSigner {
+  if (!(key instanceof Uint8Array) || key.length === 0) throw new TypeError('key must be non-empty bytes');
+  let keyed: ReturnType<typeof hmac.create> | null = hmac.create(sha256, key);
+  const run = (text: string): string => {
+    if (keyed === null) throw new TypeError('the audit signer was destroyed');
+    const h = keyed.clone();
+    h.update(utf8Encode(text));
+    const out = h.digest();
+    const hex = toHex(out);
+    out.fill(0);
+    h.destroy();
+    return hex;
+  };
+  return {
+    digest: (event) => run(auditBody(event)),
+    mac: (text) => run(text),
+    destroy() {
+      keyed?.destroy();
+      keyed = null;
+    },
+  };
 }
 
 /**

@@ -27,6 +27,41 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, root:
   throw new KeywardenError('ERR_VALIDATION', `${field} ${why}`, { field });
 }
 
+/**
+ * True when `value` is well-formed Unicode: every UTF-16 surrogate is part of a pair, so the
+ * string is a sequence of Unicode scalar values (what `String.prototype.isWellFormed` of ES2024
+ * checks; the core targets ES2022). A lone surrogate cannot be stored exactly: UTF-8 encoders
+ * turn it into U+FFFD, and then `'t\uD800'` and `'t\uFFFD'` name the same tenant.
+ *
+ * @example
+ * ```ts
+ * isWellFormedString('a\u{1F600}'); // true
+ * isWellFormedString('t\uD800'); // false
+ * ```
+ * @throws never
+ */
+export function isWellFormedString(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c > 0xdbff) return false; // a low surrogate without a high one
+    const d = value.charCodeAt(i + 1);
+    if (!(d >= 0xdc00 && d <= 0xdfff)) return false; // a high surrogate without a low one
+    i++;
+  }
+  return true;
+}
+
+/**
+ * The message of a string that is not well-formed Unicode (see {@link isWellFormedString}).
+ *
+ * @example
+ * ```ts
+ * z.string().refine(isWellFormedString, NOT_WELL_FORMED);
+ * ```
+ */
+export const NOT_WELL_FORMED = 'must be well-formed Unicode (no lone surrogate)';
+
 /** An object key that may be quoted in a message: a short identifier (no spaces, no control characters). */
 const SAFE_KEY = /^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/;
 

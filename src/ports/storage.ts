@@ -146,11 +146,13 @@ export type AuditEventType =
   | 'rotation.policy_set'
   | 'kms.rewrapped'
   | 'backup.exported'
-  | 'backup.imported';
+  | 'backup.imported'
+  | 'audit.keyed';
 
 /**
  * An audit event as the manager hands it to {@link StorageAdapter.appendAudit}.
- * `digest` = hex SHA-256 of the canonical JSON of every other field (see `auditDigest`).
+ * `digest` = hex HMAC-SHA256, under a key derived from the store pepper, of the canonical JSON of
+ * every other field (see `createAuditSigner`); adapters treat it as an opaque string.
  * Never contains a secret, token, hash or key material.
  */
 export interface AuditEventInput {

@@ -218,8 +218,17 @@ export type AuditVerifyResult =
   | { ok: true; count: number; headHash: string }
   | { ok: false; count: number; brokenAt: number; reason: AuditBreakReason };
 
-/** Why the chain is broken at `brokenAt`. */
-export type AuditBreakReason = 'seq_gap' | 'prev_hash_mismatch' | 'digest_mismatch' | 'hash_mismatch';
+/**
+ * Why the chain is broken at `brokenAt`. `digest_mismatch` also covers a row whose digest is not
+ * keyed with this store's audit key (a forged row, or a 0.1 row on a store whose keyed marker is
+ * missing or forged); `malformed_event` a row that is not an audit event at all.
+ */
+export type AuditBreakReason =
+  | 'seq_gap'
+  | 'prev_hash_mismatch'
+  | 'digest_mismatch'
+  | 'hash_mismatch'
+  | 'malformed_event';
 
 /** `km.audit`: read and verify the hash-chained audit log. */
 export interface AuditView {

@@ -3,11 +3,10 @@
  * @module
  */
 import { z } from 'zod';
-import { auditDigest, chainHash, GENESIS_HASH } from '../internal/audit-chain.js';
-import { constantTimeEqualString } from '../internal/bytes.js';
 import type { AuditEvent, AuditEventType, Page } from '../ports/storage.js';
-import type { AuditBreakReason, AuditListQuery, AuditVerifyResult, AuditView } from './api-key-types.js';
+import type { AuditListQuery, AuditVerifyResult, AuditView } from './api-key-types.js';
 import { parseObject } from './api-keys/validate.js';
+import { verifyAuditChain } from './audit-verify.js';
 import type { StoreContext } from './context.js';
 import { idLikeSchema, timestampSchema } from './schemas.js';
 
@@ -24,36 +23,16 @@ const listSchema = z.strictObject({
 });
 const LIST_KEYS: ReadonlySet<string> = new Set(Object.keys(listSchema.shape));
 
-/** Page size `verify` reads with. */
-const VERIFY_PAGE = 1000;
-
-/**
- * Checks one event against its predecessor: `seq` continuity, `prevHash` link, the digest of its
- * content, and its chain hash. Returns the reason of the first failed check, or null.
- */
-function checkEvent(event: AuditEvent, expectedSeq: number, prevHash: string): AuditBreakReason | null {
-  if (event.seq !== expectedSeq) return 'seq_gap';
-  if (!constantTimeEqualString(event.prevHash, prevHash)) return 'prev_hash_mismatch';
-  let digest: string;
-  try {
-    digest = auditDigest(event);
-  } catch {
-    return 'digest_mismatch';
-  }
-  if (!constantTimeEqualString(digest, event.digest)) return 'digest_mismatch';
-  if (!constantTimeEqualString(chainHash(prevHash, event.seq, digest), event.hash)) return 'hash_mismatch';
-  return null;
-}
-
 /**
  * Builds the audit view.
  *
  * - `list({ keyId?, type?, since?, until?, limit? (1–1000, default 100), cursor? })`: events in
  *   ascending `seq`.
- * - `verify()`: reads the whole chain, page by page, recomputing every digest and chain hash from
- *   {@link GENESIS_HASH}; returns `{ ok: true, count, headHash }` or the first break
- *   `{ ok: false, count, brokenAt, reason }` (`count` = events that checked out before it).
- *   Keep `headHash` somewhere else to detect a truncated tail later.
+ * - `verify()`: reads the whole chain, page by page, recomputing every keyed digest (HMAC under a
+ *   key derived from the store pepper) and chain hash from the genesis hash; returns
+ *   `{ ok: true, count, headHash }` or the first break `{ ok: false, count, brokenAt, reason }`
+ *   (`count` = events that checked out before it; a malformed row is `malformed_event` at its seq).
+ *   Keep `headHash` somewhere else to detect a truncated tail later (see docs/threat-model.md).
  *
  * @example
  * ```ts
@@ -80,25 +59,8 @@ export function createAuditView(ctx: StoreContext): AuditView {
     },
 
     async verify(): Promise<AuditVerifyResult> {
-      await ctx.ready();
-      let count = 0;
-      let prevHash = GENESIS_HASH;
-      let cursor: string | undefined;
-      do {
-        const page = await ctx.storage.listAudit(
-          cursor === undefined ? { limit: VERIFY_PAGE } : { limit: VERIFY_PAGE, cursor },
-        );
-        for (const event of page.items) {
-          const reason = checkEvent(event, count + 1, prevHash);
-          if (reason !== null) {
-            return { ok: false, count, brokenAt: reason === 'seq_gap' ? count + 1 : event.seq, reason };
-          }
-          prevHash = event.hash;
-          count += 1;
-        }
-        cursor = page.items.length === 0 ? undefined : page.cursor;
-      } while (cursor !== undefined);
-      return { ok: true, count, headHash: prevHash };
+      const state = await ctx.ready();
+      return verifyAuditChain(ctx.storage, state.auditSigner, state.storeId);
     },
   } satisfies AuditView);
 }

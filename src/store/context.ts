@@ -5,6 +5,7 @@
  * @module
  */
 import type { Duration } from '../duration.js';
+import type { AuditSigner } from '../internal/audit-chain.js';
 import type { Clock } from '../ports/clock.js';
 import type { JsonObject } from '../ports/json.js';
 import type { KmsAdapter } from '../ports/kms.js';
@@ -27,6 +28,11 @@ export interface StoreState {
   storeId: string;
   /** HMAC-SHA256 of `token` under the store's pepper, base64url. Fast (precomputed key state). */
   hashToken(token: string): string;
+  /**
+   * Keyed audit digests (key derived from the pepper with HKDF, label
+   * `keywarden/audit-digest/v1`); `km.audit.verify()` checks the chain with it. @internal
+   */
+  readonly auditSigner: AuditSigner;
 }
 
 /** An audit event as a view describes it; the context fills id, at, digest. */

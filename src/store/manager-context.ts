@@ -7,8 +7,9 @@
 import { type Duration, parseDuration } from '../duration.js';
 import { isKeywardenError, KeywardenError, toStorageError } from '../errors.js';
 import { generateId } from '../generator/ids.js';
-import { auditDigest } from '../internal/audit-chain.js';
+import { type AuditSigner, createAuditSigner } from '../internal/audit-chain.js';
 import { randomBytes, zeroize } from '../internal/bytes.js';
+import { AUDIT_DIGEST_LABEL, deriveStoreSubkey } from '../internal/store-keys.js';
 import type { Clock } from '../ports/clock.js';
 import type { JsonObject } from '../ports/json.js';
 import type { KmsAdapter, WrappedKey } from '../ports/kms.js';
@@ -17,6 +18,7 @@ import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { AuditEventInput, StorageAdapter } from '../ports/storage.js';
 import { createUsageTracker, type UsageTracker } from '../usage/usage-tracker.js';
 import { createTokenHasher, type TokenHasher } from './api-keys/token-hash.js';
+import { META_AUDIT_KEYED, openMarker, scanChain, sealMarker, verifyAuditChain } from './audit-verify.js';
 import type { AuditDraft, ResolvedOptions, StoreContext, StoreState } from './context.js';
 
 /**
@@ -119,6 +121,7 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
   let closing: Promise<void> | null = null;
   let readyPromise: Promise<StoreState> | null = null;
   let hasher: TokenHasher | null = null;
+  let signer: AuditSigner | null = null;
 
   const hashToken = (token: string): string => {
     if (closed || hasher === null) throw closedError();
@@ -127,6 +130,13 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
 
   const writeAudit = async (drafts: AuditDraft | AuditDraft[]): Promise<void> => {
     if (closed) throw closedError();
+    const keyed = signer;
+    if (keyed === null) {
+      throw new KeywardenError(
+        'ERR_AUDIT',
+        'the audit key is not loaded (call ready() first); operation refused',
+      );
+    }
     const list = Array.isArray(drafts) ? drafts : [drafts];
     if (list.length === 0) return;
     const at = clock.now();
@@ -143,7 +153,7 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
         context: d.context ?? {},
         data: d.data ?? {},
       };
-      return { ...body, digest: auditDigest(body) };
+      return { ...body, digest: keyed.digest(body) };
     });
     try {
       await storage.appendAudit(events);
@@ -231,16 +241,67 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
       zeroize(bytes);
       throw closedError();
     }
+    let auditKey: Uint8Array | null = null;
     try {
       hasher = createTokenHasher(bytes, closedError);
+      auditKey = deriveStoreSubkey(bytes, AUDIT_DIGEST_LABEL);
+      signer = createAuditSigner(auditKey);
     } finally {
       zeroize(bytes);
+      zeroize(auditKey);
     }
+    await ensureAuditMarker(storeId, signer, !id.created);
     if (id.created) {
       const data: JsonObject = { storage: init.storage.name, kms: kms.id };
       await writeAudit({ type: 'store.initialized', keyId: null, kind: null, data });
     }
-    return Object.freeze({ storeId, hashToken });
+    return Object.freeze({ storeId, hashToken, auditSigner: signer });
+  };
+
+  /**
+   * Writes the keyed marker when the store has none: on a new store (keyed from seq 1), or on a
+   * store of keywarden 0.1 whose rows are all unkeyed (keyed from the next seq, pinned to the
+   * current head, followed at once by a keyed `audit.keyed` event). A store that already holds a
+   * keyed row but no marker lost it (deleted or replaced): it is not re-created over rows an
+   * attacker may have added, and `audit.verify()` reports the first unkeyed row.
+   */
+  const ensureAuditMarker = async (storeId: string, keyed: AuditSigner, pin: boolean): Promise<void> => {
+    if ((await storage.getMeta(META_AUDIT_KEYED)) !== null) return;
+    const { last, keyedSeen } = await scanChain(storage, keyed);
+    if (keyedSeen) return;
+    const value = sealMarker(keyed, storeId, { fromSeq: last.seq + 1, prevHash: last.hash, foreign: false });
+    try {
+      await storage.setMeta(META_AUDIT_KEYED, value, { expected: null });
+    } catch (error) {
+      if (isKeywardenError(error, 'ERR_CONFLICT')) return; // another instance wrote it
+      throw new KeywardenError(
+        'ERR_STORAGE',
+        'the audit key marker is missing and could not be written: open the store once with a trusted role (not a tenant-scoped one)',
+        { cause: error },
+      );
+    }
+    if (pin)
+      await writeAudit({ type: 'audit.keyed', keyId: null, kind: null, data: { fromSeq: last.seq + 1 } });
+  };
+
+  /**
+   * After the store identity changed under the context (a backup import that adopted another
+   * store's pepper): the chain written under the old audit key is verified with that key, and a
+   * marker under the new key pins it (`foreign`), so verification goes on from the next seq.
+   */
+  const rekeyAudit = async (
+    old: { signer: AuditSigner; storeId: string } | null,
+    state: StoreState,
+  ): Promise<void> => {
+    if (old === null) return;
+    const raw = await storage.getMeta(META_AUDIT_KEYED);
+    if (raw === null || openMarker(state.auditSigner, state.storeId, raw) !== null) return;
+    const before = await verifyAuditChain(storage, old.signer, old.storeId);
+    if (!before.ok) return; // left as it is: verify() reports it
+    const marker = { fromSeq: before.count + 1, prevHash: before.headHash, foreign: true };
+    await storage.setMeta(META_AUDIT_KEYED, sealMarker(state.auditSigner, state.storeId, marker), {
+      expected: raw,
+    });
   };
 
   const startInit = (): Promise<StoreState> => {
@@ -279,8 +340,17 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
       // let an init in progress settle first, so it cannot install its state after ours
       await readyPromise?.catch(() => undefined);
       if (closed) throw closedError();
+      const previous = readyPromise === null ? null : await readyPromise.catch(() => null);
+      const old = previous !== null && signer !== null ? { signer, storeId: previous.storeId } : null;
+      signer = null; // kept for rekeyAudit, destroyed below
       dropPepper();
-      return startInit();
+      try {
+        const state = await startInit();
+        await rekeyAudit(old, state);
+        return state;
+      } finally {
+        old?.signer.destroy();
+      }
     },
     audit: writeAudit,
     notify(event: KeyEvent) {
@@ -329,6 +399,8 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
   function dropPepper(): void {
     hasher?.destroy();
     hasher = null;
+    signer?.destroy();
+    signer = null;
   }
 
   return ctx;

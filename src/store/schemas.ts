@@ -6,10 +6,22 @@
 import { z } from 'zod';
 import { type Duration, parseDuration } from '../duration.js';
 import { canonicalJson } from '../internal/canonical-json.js';
+import { isWellFormedString, NOT_WELL_FORMED } from '../internal/validate.js';
 import type { JsonObject } from '../ports/json.js';
 
 /** No C0/C1 control characters (names show up in logs and terminals). */
 const NO_CONTROL = /^[^\p{Cc}]*$/u;
+
+/**
+ * A string of Unicode scalar values: no lone surrogate (which storage would turn into U+FFFD, so
+ * two different names would meet). Every free-text name, tenant, owner and actor uses it.
+ *
+ * @example
+ * ```ts
+ * const labelSchema = wellFormedString().min(1).max(64);
+ * ```
+ */
+export const wellFormedString = () => z.string().refine(isWellFormedString, NOT_WELL_FORMED);
 
 /**
  * A display or unique name: 1–128 chars, no control characters.
@@ -19,7 +31,7 @@ const NO_CONTROL = /^[^\p{Cc}]*$/u;
  * const value = parseInput(nameSchema, input, 'options'); // ERR_VALIDATION when it does not match
  * ```
  */
-export const nameSchema = z.string().min(1).max(128).regex(NO_CONTROL);
+export const nameSchema = wellFormedString().min(1).max(128).regex(NO_CONTROL);
 
 /**
  * An environment: `default`, `production`, `staging`...
@@ -43,7 +55,7 @@ export const environmentSchema = z
  * const value = parseInput(idLikeSchema, input, 'options'); // ERR_VALIDATION when it does not match
  * ```
  */
-export const idLikeSchema = z.string().min(1).max(128).regex(NO_CONTROL);
+export const idLikeSchema = wellFormedString().min(1).max(128).regex(NO_CONTROL);
 
 /**
  * A tag: 1–64 of `[A-Za-z0-9_.:/-]`.
@@ -228,8 +240,8 @@ export const countSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
  */
 export const requestContextSchema = z
   .object({
-    ip: z.string().max(64).regex(NO_CONTROL).optional(),
-    userAgent: z.string().max(512).regex(NO_CONTROL).optional(),
-    requestId: z.string().max(128).regex(NO_CONTROL).optional(),
+    ip: wellFormedString().max(64).regex(NO_CONTROL).optional(),
+    userAgent: wellFormedString().max(512).regex(NO_CONTROL).optional(),
+    requestId: wellFormedString().max(128).regex(NO_CONTROL).optional(),
   })
   .strict();

@@ -69,7 +69,7 @@ describe('audit.verify', () => {
     }
   });
 
-  it('a consistent rewrite of one event (digest recomputed) still breaks the chain hash', async () => {
+  it('a rewrite of one event with its digest recomputed (anyone can compute SHA-256) fails: digests are keyed', async () => {
     const { inner, masterKey } = await seeded();
     const { auditDigest } = await import('../../src/internal/audit-chain.js');
     const { km } = createTestKeyManager({
@@ -80,7 +80,7 @@ describe('audit.verify', () => {
         return { ...forged, digest: auditDigest(forged) };
       }),
     });
-    expect(await km.audit.verify()).toMatchObject({ ok: false, brokenAt: 2, reason: 'hash_mismatch' });
+    expect(await km.audit.verify()).toMatchObject({ ok: false, brokenAt: 2, reason: 'digest_mismatch' });
   });
 
   it('verifies across pages', async () => {

@@ -66,11 +66,54 @@ const READS = new Set([
 const NO_RETRY = new Set(['keywarden_append_audit']);
 /** Attempts after a stale connection: each failed one discards a stale connection of the pool. */
 const MAX_ATTEMPTS = 4;
+/** No connection could be made: nothing was sent, every call waiting for a slot is refused too. */
+const UNREACHABLE = new Set([
+  'CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  '57P03',
+]);
+
+/**
+ * At most `limit` calls in the driver at once (the pool size), so the driver never queues a call
+ * behind a connection attempt (it would run whenever the database comes back, long after the
+ * caller gave up). Calls over the limit wait here, and are all rejected with the error of a call
+ * that could not connect: while the database is down nothing waits for a restart.
+ */
+function createGate(limit: number) {
+  let active = 0;
+  const waiting: { resolve(): void; reject(e: unknown): void }[] = [];
+  return {
+    async enter(): Promise<void> {
+      if (active < limit) {
+        active++;
+        return;
+      }
+      await new Promise<void>((resolve, reject) => waiting.push({ resolve, reject }));
+    },
+    leave(error?: unknown): void {
+      if (error !== undefined && UNREACHABLE.has(codeOf(error))) {
+        for (const w of waiting.splice(0)) w.reject(error);
+      }
+      const next = waiting.shift();
+      if (next) next.resolve();
+      else active--;
+    },
+  };
+}
+
+function codeOf(error: unknown): string {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : '';
+}
 
 function retryable(spec: SqlFunctionSpec, error: unknown): boolean {
   if (NO_RETRY.has(spec.name)) return false;
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  if (typeof code !== 'string') return false;
+  const code = codeOf(error);
   return SESSION_ENDED.has(code) || (READS.has(spec.name) && CONNECTION_LOST.has(code));
 }
 
@@ -93,7 +136,8 @@ export function quoteIdent(name: string): string {
  * `transform` option on the user's instance cannot change what keywarden reads).
  * After a database restart, pooled connections to the old server fail once each: a call that
  * failed because the server ended its session (SQLSTATE 57P01-57P03, so nothing was committed)
- * is retried at once on another connection, as is a read that lost its connection.
+ * is retried at once on another connection, as is a read that lost its connection. At most
+ * `maxInFlight` calls (the pool size) are in the driver at once; see `createGate`.
  *
  * @example
  * ```ts
@@ -101,7 +145,12 @@ export function quoteIdent(name: string): string {
  * ```
  * @throws never itself; `call` rejects with the driver's error.
  */
-export function postgresCaller(getSql: () => Promise<PostgresSqlLike>, schema: string): SqlCaller {
+export function postgresCaller(
+  getSql: () => Promise<PostgresSqlLike>,
+  schema: string,
+  options: { maxInFlight?: number } = {},
+): SqlCaller {
+  const gate = createGate(options.maxInFlight ?? 1000);
   const texts = new Map<string, string>();
   const queryText = (spec: SqlFunctionSpec): string => {
     let text = texts.get(spec.name);
@@ -121,14 +170,23 @@ export function postgresCaller(getSql: () => Promise<PostgresSqlLike>, schema: s
         return type === 'json' ? JSON.stringify(v) : v;
       });
       const sql = await getSql();
-      let rows: readonly Record<string, unknown>[];
-      for (let attempt = 1; ; attempt++) {
-        try {
-          rows = await sql.unsafe(queryText(spec), params);
-          break;
-        } catch (error) {
-          if (attempt >= MAX_ATTEMPTS || !retryable(spec, error)) throw error;
+      let rows: readonly Record<string, unknown>[] = [];
+      await gate.enter();
+      let failure: unknown;
+      try {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            rows = await sql.unsafe(queryText(spec), params);
+            break;
+          } catch (error) {
+            if (attempt >= MAX_ATTEMPTS || !retryable(spec, error)) throw error;
+          }
         }
+      } catch (error) {
+        failure = error;
+        throw error;
+      } finally {
+        gate.leave(failure);
       }
       const value = rows[0]?.['r'];
       if (value === null || value === undefined) return null;

@@ -86,6 +86,7 @@ export const SQL_FUNCTIONS = {
     ['p_expected', 'text'],
   ),
   schemaVersion: fn('keywarden_schema_version', 'text'),
+  missingFunctions: fn('keywarden_missing_functions', 'json', ['p_names', 'json']),
 } as const satisfies Record<string, SqlFunctionSpec>;
 
 /**

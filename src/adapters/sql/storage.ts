@@ -7,6 +7,7 @@
  */
 import { KeywardenError, validationError } from '../../errors.js';
 import { fromBase64Url, toBase64Url, utf8Decode, utf8Encode } from '../../internal/bytes.js';
+import { isWellFormedString, NOT_WELL_FORMED } from '../../internal/validate.js';
 import type {
   AuditEvent,
   AuditEventInput,
@@ -16,7 +17,7 @@ import type {
   StorageAdapter,
   StoredRecord,
 } from '../../ports/storage.js';
-import { SQL_FUNCTIONS, type SqlFunctionSpec, sqlError } from './functions.js';
+import { SCHEMA_VERSION, SQL_FUNCTIONS, type SqlFunctionSpec, sqlError } from './functions.js';
 
 /** Runs one SQL function with named arguments and returns its decoded result. */
 export interface SqlCaller {
@@ -75,6 +76,75 @@ function checkRecord(record: unknown, field: string): StoredRecord {
 
 const nullable = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
+/** SQLSTATE / PostgREST codes meaning "no such function". */
+const NO_FUNCTION = new Set(['42883', 'PGRST202']);
+
+function codeOf(error: unknown): string {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : '';
+}
+
+/**
+ * Checks the schema an adapter is about to use: its version is the one this library implements
+ * (older: run the migration; newer: upgrade keywarden), and every function the adapter calls
+ * exists.
+ *
+ * @example
+ * ```ts
+ * await checkSchema(caller); // in init()
+ * ```
+ * @throws KeywardenError `ERR_STORAGE` naming what is wrong; the caller's own errors otherwise.
+ */
+export async function checkSchema(caller: SqlCaller): Promise<void> {
+  let version: unknown;
+  try {
+    version = await caller.call(SQL_FUNCTIONS.schemaVersion, {});
+  } catch (error) {
+    if (NO_FUNCTION.has(codeOf(error))) {
+      throw new KeywardenError(
+        'ERR_STORAGE',
+        'storage init failed: the keywarden migration is not applied (see `keywarden sql`)',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  const v = Number(version);
+  if (!Number.isInteger(v) || v < SCHEMA_VERSION) {
+    throw new KeywardenError(
+      'ERR_STORAGE',
+      `storage init failed: the keywarden schema is version ${String(version)}, ${SCHEMA_VERSION} is needed (see \`keywarden sql\`)`,
+    );
+  }
+  if (v > SCHEMA_VERSION) {
+    throw new KeywardenError(
+      'ERR_STORAGE',
+      `storage init failed: the keywarden schema is version ${v}, newer than this library (${SCHEMA_VERSION}); upgrade keywarden`,
+    );
+  }
+  const names = Object.values(SQL_FUNCTIONS).map((spec) => spec.name);
+  let missing: unknown;
+  try {
+    missing = await caller.call(SQL_FUNCTIONS.missingFunctions, { p_names: names });
+  } catch (error) {
+    if (!NO_FUNCTION.has(codeOf(error))) throw error;
+    missing = [SQL_FUNCTIONS.missingFunctions.name];
+  }
+  if (!Array.isArray(missing)) {
+    throw new KeywardenError(
+      'ERR_STORAGE',
+      'storage init failed: the schema check returned an unexpected result',
+    );
+  }
+  if (missing.length > 0) {
+    const list = missing.filter((n): n is string => typeof n === 'string' && /^keywarden_[a-z_]+$/.test(n));
+    throw new KeywardenError(
+      'ERR_STORAGE',
+      `storage init failed: the keywarden schema is missing function(s) ${list.join(', ')} (re-run the migration)`,
+    );
+  }
+}
+
 function asArray<T>(value: unknown, operation: string): T[] {
   if (!Array.isArray(value)) {
     throw new KeywardenError('ERR_STORAGE', `storage ${operation} returned an unexpected result`);
@@ -94,6 +164,12 @@ function asArray<T>(value: unknown, operation: string): T[] {
 export function createSqlStorage(hooks: SqlStorageHooks): StorageAdapter {
   const F = SQL_FUNCTIONS;
   const run = async (operation: string, spec: SqlFunctionSpec, args: Record<string, unknown>) => {
+    for (const [name, type] of spec.args) {
+      const v = args[name];
+      if (type === 'text' && typeof v === 'string' && !isWellFormedString(v)) {
+        throw validationError(name.replace(/^p_/, ''), NOT_WELL_FORMED);
+      }
+    }
     try {
       return await hooks.caller.call(spec, args);
     } catch (error) {
@@ -106,6 +182,7 @@ export function createSqlStorage(hooks: SqlStorageHooks): StorageAdapter {
     async init() {
       try {
         await hooks.init();
+        await checkSchema(hooks.caller);
       } catch (error) {
         throw sqlError(error, 'init');
       }

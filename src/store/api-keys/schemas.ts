@@ -18,6 +18,7 @@ import {
   tagSchema,
   tagsSchema,
   timestampSchema,
+  wellFormedString,
 } from '../schemas.js';
 
 /**
@@ -170,8 +171,7 @@ export const actorOptionsSchema = z.strictObject({ actor: idLikeSchema.optional(
  * ```
  */
 export const revokeOptionsSchema = z.strictObject({
-  reason: z
-    .string()
+  reason: wellFormedString()
     .min(1)
     .max(512)
     .regex(/^[^\p{Cc}]*$/u)

@@ -5,7 +5,7 @@
  * @module
  */
 import { validationError } from '../../errors.js';
-import { isQuotableKey } from '../../internal/validate.js';
+import { isQuotableKey, isWellFormedString, NOT_WELL_FORMED } from '../../internal/validate.js';
 import type { JsonObject } from '../../ports/json.js';
 import { SCOPE_PATTERN } from './scopes.js';
 import { isPlainObject } from './validate.js';
@@ -42,6 +42,7 @@ function boundedString(v: unknown, max: number, field: string): string {
   if (typeof v !== 'string' || v.length === 0 || v.length > max || CONTROL.test(v)) {
     throw validationError(field, `must be a string of 1-${max} characters without control characters`);
   }
+  if (!isWellFormedString(v)) throw validationError(field, NOT_WELL_FORMED);
   return v;
 }
 

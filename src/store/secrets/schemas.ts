@@ -16,6 +16,7 @@ import {
   tagSchema,
   tagsSchema,
   timestampSchema,
+  wellFormedString,
 } from '../schemas.js';
 
 /**
@@ -93,8 +94,7 @@ export const setOptionsSchema = z.strictObject({
   tags: tagsSchema.optional(),
   meta: metaSchema.optional(),
   expiresAt: timestampSchema.nullable().optional(),
-  description: z
-    .string()
+  description: wellFormedString()
     .max(1024)
     .refine(noControlButNewlines, 'must not hold control characters other than tab and newline')
     .nullable()
