@@ -38,7 +38,7 @@ function benchRecord(i: number): StoredRecord {
 /** Seeds a store of `n` records as generation 1 (snapshot + empty log), like after a compaction. */
 async function seed(n: number): Promise<{ dir: string; records: StoredRecord[]; bytes: number }> {
   const dir = join(root, `store-${n}`);
-  const s = fileStorage({ dir });
+  const s = fileStorage({ dir, create: true });
   await s.init(); // creates the directory and a generation-1 log
   await s.close();
   const state = new StoreState();
@@ -70,7 +70,7 @@ console.log(
 const opens: number[] = [];
 for (let i = 0; i < 3; i++) {
   const t = performance.now();
-  const s = fileStorage({ dir: large.dir });
+  const s = fileStorage({ dir: large.dir, create: true });
   await s.init();
   opens.push(performance.now() - t);
   await s.close();
@@ -80,7 +80,7 @@ for (let i = 0; i < 3; i++) {
 const revisions = new Map<string, Map<string, number>>();
 
 function updater(store: { dir: string; records: StoredRecord[] }, fsync: boolean) {
-  const s = fileStorage({ dir: store.dir, fsync });
+  const s = fileStorage({ dir: store.dir, create: true, fsync });
   const revs = revisions.get(store.dir) ?? new Map<string, number>();
   revisions.set(store.dir, revs);
   let k = 0;
@@ -101,7 +101,7 @@ const CASES: [string, () => Promise<unknown>][] = [
 summary(() => {
   for (const [name, fn] of CASES) bench(name, async () => do_not_optimize(await fn()));
 });
-const reader = fileStorage({ dir: large.dir });
+const reader = fileStorage({ dir: large.dir, create: true });
 await reader.init();
 let g = 0;
 bench('get @100k', async () => do_not_optimize(await reader.get(large.records[g++ % 100_000]!.id)));

@@ -17,7 +17,7 @@ import { generateMasterKey, localKms } from '../src/kms/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'keywarden-openai-'));
 const km = createKeyManager({
-  storage: fileStorage({ dir: join(dir, 'store') }),
+  storage: fileStorage({ dir: join(dir, 'store'), create: true }),
   kms: localKms({ masterKey: process.env.KEYWARDEN_MASTER_KEY ?? generateMasterKey() }),
 });
 

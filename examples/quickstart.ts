@@ -15,7 +15,7 @@ import { generateMasterKey, localKms } from '../src/kms/index.js';
 const dir = mkdtempSync(join(tmpdir(), 'keywarden-demo-'));
 const masterKey = process.env.KEYWARDEN_MASTER_KEY ?? generateMasterKey();
 const km = createKeyManager({
-  storage: fileStorage({ dir: join(dir, 'store') }),
+  storage: fileStorage({ dir: join(dir, 'store'), create: true }),
   kms: localKms({ masterKey }),
 });
 

@@ -49,6 +49,14 @@ export const ERROR_CODES = [
   'ERR_CLOSED',
   /** A notifier failed (only surfaced by notifiers used directly; managers never fail on it). */
   'ERR_NOTIFY',
+  /**
+   * A stored record or the store itself failed its integrity check or is malformed (e.g. a record
+   * of the wrong shape, a file store whose log is missing or was replaced). The message names the
+   * record id or the file, never its content. Nothing from it was used.
+   */
+  'ERR_INTEGRITY',
+  /** The actor may not do this (e.g. approve its own request, an operator key without the scope). */
+  'ERR_FORBIDDEN',
 ] as const;
 
 /** The union of stable error codes. */

@@ -16,7 +16,7 @@ import { nameKey } from './shared/query.js';
 
 /** Options of {@link fileStorage}. */
 export interface FileStorageOptions {
-  /** The store directory; created (mode 0700) if missing. One directory per store. */
+  /** The store directory; created (mode 0700) if missing and `create` is true. One directory per store. */
   dir: string;
   /**
    * Open a store whose directory or files are readable or writable by group or others instead of
@@ -35,6 +35,13 @@ export interface FileStorageOptions {
    * write can be lost on power failure or an OS crash (never on a process crash). For tests only.
    */
   fsync?: boolean;
+  /**
+   * Create the store when `dir` holds none. Default false: opening a directory without a store is
+   * `ERR_NOT_FOUND`, so a wrong path, or a store whose files were removed, is never silently
+   * replaced by a new empty store. Pass true where a store is meant to be created (first run,
+   * `keywarden init`, tests).
+   */
+  create?: boolean;
 }
 
 /** The adapter returned by {@link fileStorage}. */
@@ -42,7 +49,7 @@ export interface FileStorage extends StorageAdapter {
   readonly name: 'file';
   /** The store directory. */
   readonly dir: string;
-  /** Creates the store if needed and loads it (otherwise done by the first operation). Idempotent. */
+  /** Loads the store, creating it when `create` is true (otherwise done by the first operation). Idempotent. */
   init(): Promise<void>;
   /** Closes file handles; a later operation reopens the store. Idempotent. */
   close(): Promise<void>;
@@ -54,6 +61,7 @@ const optionsSchema = z.object({
   lockTimeout: z.number().int().min(0).max(3_600_000).optional(),
   compactAfter: z.number().int().min(1).optional(),
   fsync: z.boolean().optional(),
+  create: z.boolean().optional(),
 });
 
 const conflict = (what: string): KeywardenError =>
@@ -74,11 +82,13 @@ const exists = (what: string): KeywardenError =>
  * import { localKms } from 'keywarden/kms';
  *
  * const km = createKeyManager({
- *   storage: fileStorage({ dir: '.keywarden' }),
+ *   storage: fileStorage({ dir: '.keywarden', create: true }),
  *   kms: localKms({ masterKey: process.env.KEYWARDEN_MASTER_KEY! }),
  * });
  * ```
  * @throws KeywardenError `ERR_VALIDATION` for bad options. Its methods throw
+ *   `ERR_NOT_FOUND` (no store in `dir` and `create` is not true), `ERR_INTEGRITY` (the store
+ *   marker, snapshot and log do not belong together: a log missing or replaced),
  *   `ERR_INSECURE_PERMISSIONS` (store open to group/others), `ERR_LOCKED` (lock wait timed out),
  *   `ERR_STORAGE` (I/O failure, or a corrupt store: see docs/file-storage.md), and
  *   `ERR_ALREADY_EXISTS` / `ERR_CONFLICT` / `ERR_NOT_FOUND` / `ERR_VALIDATION` as the port documents.
@@ -92,6 +102,7 @@ export function fileStorage(options: FileStorageOptions): FileStorage {
     staleLockAfter: 60_000,
     compactAfter: o.compactAfter ?? 1000,
     fsync: o.fsync ?? true,
+    create: o.create ?? false,
   });
 
   return {

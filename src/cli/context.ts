@@ -7,7 +7,7 @@
  * `KEYWARDEN_PASSPHRASE` (passphraseKms, used when no master key is set).
  * @module
  */
-import { stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileStorage } from '../adapters/file.js';
 import type { BackupView } from '../backup/index.js';
@@ -55,8 +55,12 @@ export interface CliContext {
   readonly vars: Readonly<Record<string, string | undefined>>;
   /** Builds the KMS from the variables. */
   kms(): KmsAdapter;
-  /** Opens the store (which must exist) and checks the master key; `fn`'s result is returned after close. */
-  withManager<T>(fn: (km: CliManager) => Promise<T>): Promise<T>;
+  /**
+   * Opens the store (which must exist, unless `create`) and checks the master key; `fn`'s result is
+   * returned after close. With `create`, the store folder must be missing or empty; a new store is
+   * created under the configured master key (never a new key), and removed again if `fn` fails.
+   */
+  withManager<T>(fn: (km: CliManager) => Promise<T>, options?: { create?: boolean }): Promise<T>;
 }
 
 /**
@@ -97,17 +101,22 @@ export async function createCliContext(options: GlobalOptions, cwd = process.cwd
     environment: options.env,
     vars,
     kms: () => buildKms(vars),
-    async withManager(fn) {
-      await requireStore(storeDir);
-      const km = createKeyManager({
-        storage: fileStorage({ dir: storeDir }),
-        kms: buildKms(vars),
-      }) as CliManager;
+    async withManager(fn, options) {
+      const create = options?.create === true;
+      let existed = true;
+      if (create) existed = await requireNoStore(storeDir);
+      else await requireStore(storeDir);
+      const kms = buildKms(vars);
+      const km = createKeyManager({ storage: fileStorage({ dir: storeDir, create }), kms }) as CliManager;
+      let ok = false;
       try {
         await km.ready();
-        return await fn(km);
+        const result = await fn(km);
+        ok = true;
+        return result;
       } finally {
         await km.close().catch(() => undefined);
+        if (create && !ok) await removeNewStore(storeDir, existed);
       }
     },
   };
@@ -150,12 +159,58 @@ export function buildKms(vars: Readonly<Record<string, string | undefined>>): Km
   );
 }
 
-async function requireStore(dir: string): Promise<void> {
+/** Files whose presence makes a folder a file store (a damaged one is the adapter's to report). */
+const STORE_FILES = ['store', 'log', 'snapshot'];
+
+/**
+ * Refuses a folder that holds no store: only `init` (and `import --create`) create one, so a
+ * mistyped `--store` never yields a new empty store that reports "all ok".
+ *
+ * @example
+ * ```ts
+ * await requireStore('/srv/app/.keywarden');
+ * ```
+ * @throws CliError `ERR_NO_STORE` (exit 5) when `dir` is missing, not a folder, or holds no store files.
+ */
+export async function requireStore(dir: string): Promise<void> {
+  let entries: string[];
   try {
     const s = await stat(dir);
     if (!s.isDirectory()) throw new CliError('ERR_NO_STORE', `${dir} is not a store directory`, EXIT.STORAGE);
+    entries = await readdir(dir);
   } catch (error) {
     if (error instanceof CliError) throw error;
     throw new CliError('ERR_NO_STORE', `no store at ${dir} (run \`keywarden init\` first)`, EXIT.STORAGE);
   }
+  if (!entries.some((e) => STORE_FILES.includes(e))) {
+    throw new CliError('ERR_NO_STORE', `no store at ${dir} (run \`keywarden init\` first)`, EXIT.STORAGE);
+  }
+}
+
+/** For creating: the folder must be missing or empty. Returns whether it existed. */
+async function requireNoStore(dir: string): Promise<boolean> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return false;
+  }
+  if (entries.length > 0) {
+    throw new CliError(
+      'ERR_ALREADY_EXISTS',
+      `${dir} is not empty: refusing to create a store there`,
+      EXIT.CONFLICT,
+    );
+  }
+  return true;
+}
+
+/** Undoes a creation that failed: the folder was missing or empty before, so all in it is ours. */
+async function removeNewStore(dir: string, existed: boolean): Promise<void> {
+  if (!existed) {
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    return;
+  }
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  for (const e of entries) await rm(join(dir, e), { recursive: true, force: true }).catch(() => undefined);
 }

@@ -129,9 +129,20 @@ async function checkPermissions(dir: string): Promise<Check> {
         code: 'ERR_NO_STORE',
         exitCode: EXIT.STORAGE,
       };
+    const entries = await readdir(dir);
+    if (!entries.some((e) => e === 'store' || e === 'log' || e === 'snapshot')) {
+      // never create one here: an empty folder is not a healthy store
+      return {
+        name,
+        ok: false,
+        detail: `no store at ${dir} (run \`keywarden init\`)`,
+        code: 'ERR_NO_STORE',
+        exitCode: EXIT.STORAGE,
+      };
+    }
     const open: string[] = [];
     if ((s.mode & 0o077) !== 0) open.push(dir);
-    for (const entry of await readdir(dir)) {
+    for (const entry of entries) {
       const m = await stat(join(dir, entry));
       if ((m.mode & 0o077) !== 0) open.push(entry);
     }

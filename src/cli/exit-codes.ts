@@ -16,7 +16,7 @@ export const EXIT = Object.freeze({
   NOT_FOUND: 3,
   /** No master key, wrong master key, or a value that fails to decrypt (`ERR_MASTER_KEY_MISMATCH`, `ERR_DECRYPT`, `ERR_KMS`). */
   MASTER_KEY: 4,
-  /** Storage failure: I/O, corrupt store, lock timeout, insecure permissions, audit write failure. */
+  /** Storage failure: I/O, corrupt store, failed integrity check (`ERR_INTEGRITY`), lock timeout, insecure permissions, audit write failure. */
   STORAGE: 5,
   /** Already exists or changed concurrently (`ERR_ALREADY_EXISTS`, `ERR_CONFLICT`). */
   CONFLICT: 6,
@@ -37,6 +37,7 @@ const BY_CODE: Partial<Record<KeywardenErrorCode | 'ERR_USAGE', ExitCode>> = {
   ERR_STORAGE: EXIT.STORAGE,
   ERR_LOCKED: EXIT.STORAGE,
   ERR_INSECURE_PERMISSIONS: EXIT.STORAGE,
+  ERR_INTEGRITY: EXIT.STORAGE,
   ERR_AUDIT: EXIT.STORAGE,
   ERR_CLOSED: EXIT.STORAGE,
   ERR_ALREADY_EXISTS: EXIT.CONFLICT,

@@ -58,7 +58,7 @@ async function runInit(ctx: CliContext, opts: InitOptions): Promise<void> {
       : resolve(opts.writeEnv === true ? '.env' : opts.writeEnv);
   if (envFile !== null && masterKey !== null) await checkEnvFile(envFile);
 
-  const km = createKeyManager({ storage: fileStorage({ dir: storeDir }), kms: buildKms(vars) });
+  const km = createKeyManager({ storage: fileStorage({ dir: storeDir, create: true }), kms: buildKms(vars) });
   try {
     await km.ready();
   } finally {

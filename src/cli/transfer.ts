@@ -40,7 +40,11 @@ function pickFormat(file: string | undefined, flag: string | undefined): Format 
  * ```
  * @throws whatever opening the store or `fn` throws.
  */
-export async function withBackup<T>(ctx: CliContext, fn: (backup: BackupView) => Promise<T>): Promise<T> {
+export async function withBackup<T>(
+  ctx: CliContext,
+  fn: (backup: BackupView) => Promise<T>,
+  options?: { create?: boolean },
+): Promise<T> {
   return ctx.withManager(async (km) => {
     if (km.backup) return fn(km.backup);
     const store = createStoreContext({
@@ -55,7 +59,7 @@ export async function withBackup<T>(ctx: CliContext, fn: (backup: BackupView) =>
     } finally {
       await store.close().catch(() => undefined);
     }
-  });
+  }, options);
 }
 
 /**
@@ -113,30 +117,39 @@ export function registerTransfer(program: Command, context: Ctx): void {
     .description('import a backup bundle (- reads stdin); validated whole before anything is written')
     .option('--format <format>', 'json or yaml (default: by extension, else json)')
     .option('--on-conflict <mode>', 'fail, skip or overwrite', 'fail')
-    .action(async (file: string, o: { format?: string; onConflict: string }, cmd: Command) => {
-      const ctx = await context(cmd);
-      if (!['fail', 'skip', 'overwrite'].includes(o.onConflict)) {
-        throw new CliError('ERR_VALIDATION', '--on-conflict must be fail, skip or overwrite', EXIT.USAGE);
-      }
-      const fromStdin = file === '-';
-      const format = pickFormat(fromStdin ? undefined : file, o.format);
-      const text = fromStdin ? await readStdin() : await readTextIfExists(resolve(file));
-      if (text === null) throw new CliError('ERR_NOT_FOUND', `no such file: ${file}`, EXIT.NOT_FOUND);
-      const bundle = parseText(text, format);
-      const bar = progressBar('import', !ctx.out.quiet && !ctx.out.json);
-      const report = await withBackup(ctx, (b) =>
-        b.import(bundle, { onConflict: o.onConflict as 'fail', onProgress: bar.update }),
-      );
-      bar.done();
-      ctx.out.result(report, () => {
-        const lines = [
-          `imported: ${report.created} created, ${report.overwritten} overwritten, ${report.skipped} skipped`,
-        ];
-        if (report.adoptedIdentity) lines.push("the store took the bundle's identity (store id and pepper)");
-        if (report.adoptedPepper) lines.push("the store took the bundle's pepper (API keys stay valid)");
-        return lines;
-      });
-    });
+    .option(
+      '--create',
+      "restore into a new store: the folder must be missing or empty; uses the configured master key (the backup's)",
+    )
+    .action(
+      async (file: string, o: { format?: string; onConflict: string; create?: boolean }, cmd: Command) => {
+        const ctx = await context(cmd);
+        if (!['fail', 'skip', 'overwrite'].includes(o.onConflict)) {
+          throw new CliError('ERR_VALIDATION', '--on-conflict must be fail, skip or overwrite', EXIT.USAGE);
+        }
+        const fromStdin = file === '-';
+        const format = pickFormat(fromStdin ? undefined : file, o.format);
+        const text = fromStdin ? await readStdin() : await readTextIfExists(resolve(file));
+        if (text === null) throw new CliError('ERR_NOT_FOUND', `no such file: ${file}`, EXIT.NOT_FOUND);
+        const bundle = parseText(text, format);
+        const bar = progressBar('import', !ctx.out.quiet && !ctx.out.json);
+        const report = await withBackup(
+          ctx,
+          (b) => b.import(bundle, { onConflict: o.onConflict as 'fail', onProgress: bar.update }),
+          { create: o.create === true },
+        );
+        bar.done();
+        ctx.out.result(report, () => {
+          const lines = [
+            `imported: ${report.created} created, ${report.overwritten} overwritten, ${report.skipped} skipped`,
+          ];
+          if (report.adoptedIdentity)
+            lines.push("the store took the bundle's identity (store id and pepper)");
+          if (report.adoptedPepper) lines.push("the store took the bundle's pepper (API keys stay valid)");
+          return lines;
+        });
+      },
+    );
 }
 
 function parseText(text: string, format: Format): unknown {

@@ -59,7 +59,7 @@ const NOT_INITIALIZED = 'passphraseKms: init() was not called';
  * ```ts
  * import { passphraseKms } from 'keywarden/kms';
  * const km = createKeyManager({
- *   storage: fileStorage({ dir: '.keywarden' }),
+ *   storage: fileStorage({ dir: '.keywarden', create: true }),
  *   kms: passphraseKms({ passphrase: process.env.KEYWARDEN_PASSPHRASE! }),
  * });
  * ```

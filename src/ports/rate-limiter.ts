@@ -27,5 +27,11 @@ export interface RateLimitRule {
  */
 export interface RateLimiter {
   limit(key: string, rule: RateLimitRule, cost: number, now: number): Promise<RateLimitResult>;
+  /**
+   * Optional: gives back `cost` units that an allowed {@link limit} call took, when the operation
+   * it admitted was then refused (fail closed, e.g. its audit event could not be written). A
+   * limiter without it keeps those units.
+   */
+  refund?(key: string, rule: RateLimitRule, cost: number, now: number): Promise<void>;
   close?(): Promise<void>;
 }

@@ -159,7 +159,43 @@ export function storageRateLimiter(meta: MetaStore, options: StorageRateLimiterO
     }
   };
 
+  const giveBack = async (key: string, rule: RateLimitRule, cost: number, now: number): Promise<void> => {
+    const metaKey = prefix + key;
+    for (let i = 1; ; i++) {
+      const raw = await meta.getMeta(metaKey);
+      const tat = parseTat(raw);
+      if (tat === null || tat <= now) return; // the bucket is already full
+      const next = Math.max(now, tat - cost * (rule.window / rule.limit));
+      try {
+        await meta.setMeta(metaKey, String(next), { expected: raw });
+        return;
+      } catch (error) {
+        if (!isKeywardenError(error, 'ERR_CONFLICT') || i >= maxAttempts) throw error;
+        await backoff(i);
+      }
+    }
+  };
+
   return {
+    refund(key, rule, cost, now) {
+      try {
+        if (closed) throw new KeywardenError('ERR_CLOSED', 'rate limiter used after close()');
+        checkArgs(key, rule, cost, now);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      const previous = queues.get(key) ?? Promise.resolve();
+      const run = previous.then(
+        () => giveBack(key, rule, cost, now),
+        () => giveBack(key, rule, cost, now),
+      );
+      queues.set(key, run);
+      const cleanup = (): void => {
+        if (queues.get(key) === run) queues.delete(key);
+      };
+      run.then(cleanup, cleanup);
+      return run;
+    },
     limit(key, rule, cost, now) {
       try {
         if (closed) throw new KeywardenError('ERR_CLOSED', 'rate limiter used after close()');

@@ -93,8 +93,13 @@ export async function runProvider(
       pendingValue = await openSecretVersion(ctx, state, record, pending);
       const hookCtx = withValues(base, pendingValue, currentValue);
       if (step === 'set') await provider.set?.(hookCtx);
-      else if (step === 'test') await provider.test?.(hookCtx);
-      else if (step === 'finish') await provider.finish?.(hookCtx);
+      else if (step === 'test') {
+        const verdict: unknown = await provider.test?.(hookCtx);
+        if (verdict !== undefined && verdict !== true) {
+          // "the new value does not work" said without a throw is still a rejection (fail closed)
+          throw new KeywardenError('ERR_ROTATION', "the provider's test hook rejected the new value");
+        }
+      } else if (step === 'finish') await provider.finish?.(hookCtx);
       else throw new KeywardenError('ERR_ROTATION', 'the pending version has an unknown step');
       if (o.signal.aborted) return { status: 'interrupted' };
       if (step !== 'finish') {

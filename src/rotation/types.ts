@@ -181,8 +181,12 @@ export interface RotationProvider {
   create(ctx: ProviderContext): Promise<string>;
   /** Installs the pending value where it must live (optional). */
   set?(ctx: ProviderContext): Promise<void>;
-  /** Checks the pending value works; throw to reject it (optional). */
-  test?(ctx: ProviderContext): Promise<void>;
+  /**
+   * Checks the pending value works (optional). Throw, or resolve `false`, to reject it: the
+   * rotation fails exactly as for a throw. Only `undefined` (void) or `true` accepts it; any other
+   * result is a rejection (fail closed).
+   */
+  test?(ctx: ProviderContext): Promise<void | boolean>;
   /** Last step before the pending value becomes current (optional). */
   finish?(ctx: ProviderContext): Promise<void>;
   /** Called (best effort) with a discarded pending value, so the third party can revoke it. */

@@ -109,6 +109,14 @@ export function memoryRateLimiter(options: MemoryRateLimiterOptions = {}): RateL
         return Promise.reject(error);
       }
     },
+    refund(key, rule, cost, now) {
+      const current = tats.get(key);
+      if (closed || current === undefined || !(cost > 0) || !(rule.limit > 0)) return Promise.resolve();
+      const tat = current - cost * (rule.window / rule.limit);
+      if (tat <= now) tats.delete(key);
+      else tats.set(key, tat);
+      return Promise.resolve();
+    },
     async close() {
       closed = true;
       tats.clear();

@@ -14,6 +14,7 @@ import type { StoreContext, StoreState } from './context.js';
 import { rewrapSealed, unwrapDek } from './envelope.js';
 import { META_PEPPER, pepperContext } from './manager-context.js';
 import { updateRecord } from './records.js';
+import { auditMutation } from './secrets/audited.js';
 
 /** What {@link rewrapAll} did. */
 export interface RewrapReport {
@@ -46,11 +47,13 @@ async function rewrapRecord(
 ): Promise<void> {
   let done: number[] = [];
   let failed: RewrapReport['failed'] = [];
-  const { changed } = await updateRecord(
+  let before: StoredRecord = record;
+  const { changed, record: written } = await updateRecord(
     ctx,
     record.id,
     record.kind,
     async (cur) => {
+      before = cur;
       done = [];
       failed = [];
       const versions: StoredVersion[] = [];
@@ -76,10 +79,20 @@ async function rewrapRecord(
     // deleted meanwhile: nothing to rewrap, nothing failed
     if (isKeywardenError(error, 'ERR_NOT_FOUND')) {
       failed = [];
-      return { changed: false };
+      return { changed: false, record };
     }
     throw error;
   });
+  if (changed) {
+    // fail closed: each rewrapped record is audited, or its rewrap is undone and ERR_AUDIT thrown
+    await auditMutation(ctx, before, written, {
+      type: 'kms.rewrapped',
+      keyId: written.id,
+      kind: written.kind,
+      tenantId: written.tenantId,
+      data: { versions: [...done], kms: ctx.kms.id },
+    });
+  }
   report.failed.push(...failed);
   if (changed) {
     report.records += 1;
@@ -103,6 +116,18 @@ async function rewrapPepper(ctx: StoreContext, state: StoreState): Promise<boole
     const next = JSON.stringify(await ctx.kms.wrapKey(pepper, context));
     // compare-and-swap: if another process rewrapped it first, ERR_CONFLICT and theirs stands
     await ctx.storage.setMeta(META_PEPPER, next, { expected: value });
+    try {
+      await ctx.audit({
+        type: 'kms.rewrapped',
+        keyId: null,
+        kind: null,
+        data: { pepper: true, kms: ctx.kms.id },
+      });
+    } catch (error) {
+      // fail closed: put the old wrapping back (still valid under the previous key) unless someone moved on
+      await ctx.storage.setMeta(META_PEPPER, value, { expected: next }).catch(() => undefined);
+      throw error;
+    }
     return true;
   } catch (error) {
     if (isKeywardenError(error, 'ERR_CONFLICT')) return false;
@@ -113,8 +138,12 @@ async function rewrapPepper(ctx: StoreContext, state: StoreState): Promise<boole
 }
 
 /**
- * Rewraps every data key (and the pepper) that the KMS says needs it. Audited as `kms.rewrapped`
- * with the counts. Versions that fail to unwrap are reported in `failed` and left as they are.
+ * Rewraps every data key (and the pepper) that the KMS says needs it. Fails closed: each rewrapped
+ * record (and the pepper) gets its own `kms.rewrapped` event (keyId = the record, data.versions)
+ * written right after it, and a record whose event cannot be written is put back and the call
+ * throws `ERR_AUDIT`; nothing rewrapped is ever unaudited. A last `kms.rewrapped` event (keyId
+ * null) carries the counts, written before the report is returned. Versions that fail to unwrap
+ * are reported in `failed` and left as they are.
  *
  * @example
  * ```ts
@@ -122,8 +151,9 @@ async function rewrapPepper(ctx: StoreContext, state: StoreState): Promise<boole
  * const report = await km.rewrap(); // { records: 12, versions: 30, pepper: true, failed: [] }
  * // now OLD can be dropped from previousKeys
  * ```
- * @throws KeywardenError `ERR_KMS`, `ERR_STORAGE`, `ERR_CLOSED`, `ERR_AUDIT` (the rewrap is done
- *   but its audit event could not be written).
+ * @throws KeywardenError `ERR_KMS`, `ERR_STORAGE`, `ERR_CLOSED`, `ERR_AUDIT` (an event could not
+ *   be written: the record it was for is put back; records already rewrapped and audited stay so,
+ *   and running `rewrap()` again finishes the rest).
  */
 export async function rewrapAll(ctx: StoreContext): Promise<RewrapReport> {
   const state = await ctx.ready();

@@ -39,7 +39,7 @@ describe('fileStorage shared by two processes', () => {
     const root = await mkdtemp(join(tmpdir(), 'kw-two-'));
     roots.push(root);
     const dir = join(root, 'store');
-    const setup = fileStorage({ dir });
+    const setup = fileStorage({ dir, create: true });
     await setup.create({ ...crashRecord('shared', 1, 0), data: { count: 0 } });
     await setup.close();
 
@@ -50,7 +50,7 @@ describe('fileStorage shared by two processes', () => {
       (JSON.parse(a.out.slice(5)) as { conflicts: number }).conflicts +
       (JSON.parse(b.out.slice(5)) as { conflicts: number }).conflicts;
 
-    const s = fileStorage({ dir });
+    const s = fileStorage({ dir, create: true });
     const shared = await s.get('shared');
     expect(shared?.data['count']).toBe(2 * COUNT);
     expect(shared?.revision).toBe(2 * COUNT + 1);

@@ -128,7 +128,7 @@ class Model {
 const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 async function verify(dir: string, model: Model, runs: ChildRun[]): Promise<{ adopted: number }> {
-  const s = fileStorage({ dir });
+  const s = fileStorage({ dir, create: true });
   await s.init();
   let adopted = 0;
   const pendings = runs.map((r) => r.pending).filter((p): p is CrashOp => p !== null);

@@ -44,7 +44,7 @@ async function failure(
 
 /** A store with three records written through the log (no compaction). */
 async function threeRecords(dir: string) {
-  const s = fileStorage({ dir, fsync: false });
+  const s = fileStorage({ dir, create: true, fsync: false });
   const records = [makeRecord({ id: 'aaa' }), makeRecord({ id: 'bbb' }), makeRecord({ id: 'ccc' })];
   for (const r of records) await s.create(r);
   await s.close();
@@ -58,13 +58,13 @@ describe('fileStorage recovery rules', () => {
     const log = join(dir, 'log');
     const size = (await stat(log)).size;
     await appendFile(log, '0123456789abcdef {"n":4,"op":"put","r":{"id":"ddd","na');
-    const s = fileStorage({ dir });
+    const s = fileStorage({ dir, create: true });
     await s.init();
     expect((await s.list({ limit: 10 })).items.map((r) => r.id)).toEqual(['aaa', 'bbb', 'ccc']);
     expect((await stat(log)).size).toBe(size);
     await s.create(makeRecord({ id: 'eee' }));
     await s.close();
-    const again = fileStorage({ dir });
+    const again = fileStorage({ dir, create: true });
     expect((await again.list({ limit: 10 })).items).toHaveLength(4);
     await again.close();
   });
@@ -78,7 +78,7 @@ describe('fileStorage recovery rules', () => {
     // Flip one character inside the last entry's JSON (its checksum no longer matches).
     const damaged = `${text.slice(0, lastStart + 30)}${text[lastStart + 30] === 'x' ? 'y' : 'x'}${text.slice(lastStart + 31)}`;
     await writeFile(log, damaged);
-    const s = fileStorage({ dir });
+    const s = fileStorage({ dir, create: true });
     expect((await s.list({ limit: 10 })).items.map((r) => r.id)).toEqual(['aaa', 'bbb']);
     expect((await stat(log)).size).toBe(lastStart);
     await s.close();
@@ -93,7 +93,7 @@ describe('fileStorage recovery rules', () => {
     lines[2] = lines[2]!.replace('"bbb"', '"bbx"'); // entry 2 of 3; entry 3 stays valid
     await writeFile(log, lines.join('\n'));
     const before = await readFile(log);
-    const f = await failure(fileStorage({ dir }).init());
+    const f = await failure(fileStorage({ dir, create: true }).init());
     expect(f.code).toBe('ERR_STORAGE');
     expect(f.message).toContain(log);
     expect(f.message).toMatch(/corrupt/);
@@ -102,7 +102,7 @@ describe('fileStorage recovery rules', () => {
 
   it('refuses a damaged snapshot with ERR_STORAGE', async () => {
     const dir = await newStoreDir();
-    const s = fileStorage({ dir, compactAfter: 2, fsync: false });
+    const s = fileStorage({ dir, create: true, compactAfter: 2, fsync: false });
     for (let i = 0; i < 5; i++) await s.create(makeRecord({ id: `r${i}` }));
     await s.close();
     const snap = join(dir, 'snapshot');
@@ -110,14 +110,14 @@ describe('fileStorage recovery rules', () => {
     const mid = Math.floor(bytes.length / 2);
     bytes[mid] = (bytes[mid] as number) ^ 1;
     await writeFile(snap, bytes);
-    const f = await failure(fileStorage({ dir }).init());
+    const f = await failure(fileStorage({ dir, create: true }).init());
     expect(f.code).toBe('ERR_STORAGE');
     expect(f.message).toContain(snap);
   });
 
   it('recovers from a compaction cut between its two renames', async () => {
     const dir = await newStoreDir();
-    const s = fileStorage({ dir, compactAfter: 3, fsync: false });
+    const s = fileStorage({ dir, create: true, compactAfter: 3, fsync: false });
     await s.create(makeRecord({ id: 'r0' }));
     await s.create(makeRecord({ id: 'r1' }));
     const oldLog = join(dir, 'old-log');
@@ -127,11 +127,11 @@ describe('fileStorage recovery rules', () => {
     // Put back the generation-1 log, as if the process died after renaming the snapshot only.
     await copyFile(oldLog, join(dir, 'log'));
     await rm(oldLog);
-    const t = fileStorage({ dir });
+    const t = fileStorage({ dir, create: true });
     expect((await t.list({ limit: 10 })).items.map((r) => r.id)).toEqual(['r0', 'r1', 'r2']);
     await t.create(makeRecord({ id: 'r3' }));
     await t.close();
-    const u = fileStorage({ dir });
+    const u = fileStorage({ dir, create: true });
     expect((await u.list({ limit: 10 })).items.map((r) => r.id)).toEqual(['r0', 'r1', 'r2', 'r3']);
     await u.close();
   });
@@ -142,7 +142,7 @@ describe('fileStorage permissions', () => {
     const dir = await newStoreDir();
     const old = process.umask(0);
     try {
-      const s = fileStorage({ dir, compactAfter: 1 });
+      const s = fileStorage({ dir, create: true, compactAfter: 1 });
       await s.create(makeRecord());
       await s.create(makeRecord());
       await s.close();
@@ -158,15 +158,15 @@ describe('fileStorage permissions', () => {
     const dir = await newStoreDir();
     await threeRecords(dir);
     await chmod(dir, 0o755);
-    let f = await failure(fileStorage({ dir }).init());
+    let f = await failure(fileStorage({ dir, create: true }).init());
     expect(f.code).toBe('ERR_INSECURE_PERMISSIONS');
     expect(f.message).toContain(dir);
     await chmod(dir, 0o700);
     await chmod(join(dir, 'log'), 0o644);
-    f = await failure(fileStorage({ dir }).get('aaa'));
+    f = await failure(fileStorage({ dir, create: true }).get('aaa'));
     expect(f.code).toBe('ERR_INSECURE_PERMISSIONS');
     expect(f.message).toContain(join(dir, 'log'));
-    const allowed = fileStorage({ dir, allowInsecurePermissions: true });
+    const allowed = fileStorage({ dir, create: true, allowInsecurePermissions: true });
     expect((await allowed.get('aaa'))?.id).toBe('aaa');
     await allowed.close();
   });
@@ -183,7 +183,7 @@ describe('fileStorage write lock', () => {
     await threeRecords(dir);
     const info = { pid: deadPid(), host: hostname(), at: Date.now(), token: 'dead' };
     await writeFile(join(dir, 'lock'), JSON.stringify(info), { mode: 0o600 });
-    const s = fileStorage({ dir, lockTimeout: 2000 });
+    const s = fileStorage({ dir, create: true, lockTimeout: 2000 });
     await s.create(makeRecord({ id: 'after' }));
     expect((await s.get('after'))?.id).toBe('after');
     await expect(stat(join(dir, 'lock'))).rejects.toThrow();
@@ -195,7 +195,7 @@ describe('fileStorage write lock', () => {
     await threeRecords(dir);
     const info = { pid: process.pid, host: hostname(), at: Date.now(), token: 'live' };
     await writeFile(join(dir, 'lock'), JSON.stringify(info), { mode: 0o600 });
-    const s = fileStorage({ dir, lockTimeout: 150 });
+    const s = fileStorage({ dir, create: true, lockTimeout: 150 });
     const f = await failure(s.create(makeRecord({ id: 'blocked' })));
     expect(f.code).toBe('ERR_LOCKED');
     expect(f.message).toContain(`pid ${process.pid}`);
@@ -211,7 +211,7 @@ describe('fileStorage write lock', () => {
     await writeFile(lock, JSON.stringify({ pid: process.pid, host: 'elsewhere', at: 0, token: 'old' }));
     const old = new Date(Date.now() - 120_000);
     await utimes(lock, old, old);
-    const s = fileStorage({ dir, lockTimeout: 2000 });
+    const s = fileStorage({ dir, create: true, lockTimeout: 2000 });
     await s.create(makeRecord({ id: 'after-old' }));
     await s.close();
   });

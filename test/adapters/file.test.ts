@@ -19,7 +19,7 @@ afterAll(async () => {
 
 testStorageAdapter({
   name: 'file',
-  create: async () => fileStorage({ dir: join(await tempDir(), 'store'), compactAfter: 5 }),
+  create: async () => fileStorage({ dir: join(await tempDir(), 'store'), create: true, compactAfter: 5 }),
   destroy: async (s) => rm((s as FileStorage).dir, { recursive: true, force: true }),
   describe,
   it,
@@ -41,7 +41,7 @@ describe('fileStorage basics', () => {
 
   it('keeps everything across close and reopen, through compactions', async () => {
     const dir = join(await tempDir(), 'store');
-    const a = fileStorage({ dir, compactAfter: 3 });
+    const a = fileStorage({ dir, create: true, compactAfter: 3 });
     const records = Array.from({ length: 20 }, (_, i) =>
       makeComplexRecord({ id: `rec${String(i).padStart(3, '0')}` }),
     );
@@ -53,7 +53,7 @@ describe('fileStorage basics', () => {
     await a.setMeta('store.id', 'abc');
     await a.close();
 
-    const b = fileStorage({ dir });
+    const b = fileStorage({ dir, create: true });
     expect((await b.get(r0.id))?.name).toBe('renamed');
     expect(await b.get(records[1]!.id)).toBeNull();
     expect(await b.get(records[5]!.id)).toEqual(JSON.parse(JSON.stringify(records[5])));
@@ -62,11 +62,11 @@ describe('fileStorage basics', () => {
     await b.close();
 
     // Compact again while most records were never read since opening (kept as raw snapshot bytes).
-    const c = fileStorage({ dir, compactAfter: 1 });
+    const c = fileStorage({ dir, create: true, compactAfter: 1 });
     await c.setMeta('k', 'v');
     await c.setMeta('k', 'w');
     await c.close();
-    const d = fileStorage({ dir });
+    const d = fileStorage({ dir, create: true });
     for (const r of records.slice(2)) expect(await d.get(r.id)).toEqual(JSON.parse(JSON.stringify(r)));
     expect((await d.list({ limit: 100 })).items).toHaveLength(19);
     expect(await d.getMeta('k')).toBe('w');
@@ -75,8 +75,8 @@ describe('fileStorage basics', () => {
 
   it('two adapters on one directory see each other and keep CAS', async () => {
     const dir = join(await tempDir(), 'store');
-    const a = fileStorage({ dir });
-    const b = fileStorage({ dir });
+    const a = fileStorage({ dir, create: true });
+    const b = fileStorage({ dir, create: true });
     const r = makeRecord();
     await a.create(r);
     expect((await b.get(r.id))?.revision).toBe(1);
@@ -100,7 +100,7 @@ describe('fileStorage basics', () => {
 
   it('returns frozen records and copies inputs', async () => {
     const dir = join(await tempDir(), 'store');
-    const s = fileStorage({ dir });
+    const s = fileStorage({ dir, create: true });
     const r = makeRecord();
     await s.create(r);
     r.name = 'changed';

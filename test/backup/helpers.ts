@@ -57,7 +57,7 @@ export async function dump(storage: StorageAdapter): Promise<StoredRecord[]> {
 /** A file store in a fresh temp folder (fsync off: tests only), and its cleanup. */
 export async function tempFileStorage(): Promise<{ storage: StorageAdapter; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'kw-backup-'));
-  const storage = fileStorage({ dir: join(dir, 'store'), fsync: false });
+  const storage = fileStorage({ dir: join(dir, 'store'), create: true, fsync: false });
   return {
     storage,
     cleanup: async () => {

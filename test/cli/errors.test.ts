@@ -2,7 +2,7 @@
  * Bad input gives one line `keywarden: <message> (<CODE>)` and a documented exit code, never a
  * stack trace.
  */
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
@@ -111,6 +111,42 @@ describe('store and key errors', () => {
     expect(oneLineError(r.stderr)).toMatch(
       /no store at .*nowhere \(run `keywarden init` first\) \(ERR_NO_STORE\)$/,
     );
+  });
+
+  it('no command creates a store: an empty folder is ERR_NO_STORE (doctor included) and stays empty', {
+    timeout: T,
+  }, async () => {
+    const empty = join(dir, 'empty-store');
+    await mkdir(empty, { mode: 0o700 });
+    for (const args of [['doctor'], ['secrets', 'list'], ['keys', 'list'], ['export'], ['audit', 'verify']]) {
+      const r = await run(['--store', empty, ...args]);
+      expect(r.code, args.join(' ')).toBe(EXIT.STORAGE);
+      expect(`${r.stdout}${r.stderr}`, args.join(' ')).toMatch(/no store at .*empty-store/);
+      expect(r.stdout, args.join(' ')).not.toMatch(/all ok/i);
+    }
+    expect(await readdir(empty)).toEqual([]);
+  });
+
+  it('a store whose log was deleted next to its snapshot exits 5 with ERR_INTEGRITY, doctor too', {
+    timeout: T,
+  }, async () => {
+    const victim = await tempDir();
+    try {
+      const at = (args: string[], input?: string) =>
+        kw(args, { cwd: victim.dir, env, ...(input === undefined ? {} : { input }) });
+      expect((await at(['init'])).code).toBe(0);
+      expect((await at(['secrets', 'set', 'A'], 'one')).code).toBe(0);
+      // the attacker removes the log: the store must not pass as an empty, healthy one
+      await rm(join(victim.dir, '.keywarden', 'log'));
+      const list = await at(['secrets', 'list']);
+      expect(list.code).toBe(EXIT.STORAGE);
+      expect(oneLineError(list.stderr)).toMatch(/the log is missing.*\(ERR_INTEGRITY\)$/);
+      const doctor = await at(['doctor']);
+      expect(doctor.code).toBe(EXIT.STORAGE);
+      expect(doctor.stdout).toMatch(/FAIL store opens: .*\(ERR_INTEGRITY\)/);
+    } finally {
+      await victim.cleanup();
+    }
   });
 
   it('a corrupt store file exits 5 with one line, and doctor reports it', { timeout: T }, async () => {

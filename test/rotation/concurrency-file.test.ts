@@ -22,8 +22,8 @@ describe('two runners on one file store', () => {
     dirs.push(dir);
     const masterKey = generateMasterKey();
     const clock = fakeClock();
-    const sa = fileStorage({ dir, fsync: false });
-    const sb = fileStorage({ dir, fsync: false });
+    const sa = fileStorage({ dir, create: true, fsync: false });
+    const sb = fileStorage({ dir, create: true, fsync: false });
     const a = harness({ storage: sa, masterKey, clock });
     const b = harness({ storage: sb, masterKey, clock });
     const ids: string[] = [];

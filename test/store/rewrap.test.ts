@@ -47,8 +47,22 @@ describe('km.rewrap', () => {
       }
     }
     const audited = (await allAudit(storage)).filter((e) => e.type === 'kms.rewrapped');
-    expect(audited).toHaveLength(1);
-    expect(audited[0]?.data).toMatchObject({ records: 4, versions: 5, pepper: true, failed: 0 });
+    const summary = audited.filter((e) => e.keyId === null && 'records' in e.data);
+    expect(summary).toHaveLength(1);
+    expect(summary[0]?.data).toMatchObject({ records: 4, versions: 5, pepper: true, failed: 0 });
+    // each rewrapped record and the pepper has its own event, written before the summary
+    const perRecord = audited.filter((e) => e.keyId !== null);
+    expect(perRecord.map((e) => e.keyId).sort()).toEqual(
+      after
+        .filter((r) => r.versions.some((v) => v.sealed))
+        .map((r) => r.id)
+        .sort(),
+    );
+    expect(perRecord.reduce((n, e) => n + (e.data['versions'] as number[]).length, 0)).toBe(5);
+    expect(
+      audited.filter((e) => e.keyId === null && e.data['pepper'] === true && !('records' in e.data)),
+    ).toHaveLength(1);
+    expect(audited.at(-1)).toBe(summary[0]);
 
     // idempotent
     expect(await mid.rewrap()).toEqual({ records: 0, versions: 0, pepper: false, failed: [] });

@@ -52,7 +52,7 @@ function waitForGo(): Promise<void> {
 async function crash(dir: string, slot: string, seed: number): Promise<void> {
   const random = rng(seed);
   await waitForGo();
-  const s = fileStorage({ dir, compactAfter: 20 });
+  const s = fileStorage({ dir, create: true, compactAfter: 20 });
   await s.init();
   // Learn this slot's state from the store (an earlier child of the slot was killed mid-way).
   const revs = new Map<string, number>();
@@ -112,7 +112,7 @@ async function crash(dir: string, slot: string, seed: number): Promise<void> {
 }
 
 async function concurrent(dir: string, tag: string, count: number): Promise<void> {
-  const s = fileStorage({ dir, compactAfter: 25 });
+  const s = fileStorage({ dir, create: true, compactAfter: 25 });
   let conflicts = 0;
   for (let i = 0; i < count; i++) {
     await s.create(crashRecord(`${tag}-${i}`, 1, i));

@@ -16,6 +16,15 @@ import { compactFiles, createLog, openLog, readSnapshotFile } from './files.js';
 import { checkEntry, corruptError, encodeLine, type LogChange, type LogEntry, scanLines } from './format.js';
 import { checkPrivate, ensureDir, makePrivate, NAMES, statOrNull } from './fsutil.js';
 import { acquireLock, type HeldLock } from './lock.js';
+import {
+  hasIds,
+  integrityError,
+  type LogIds,
+  newFileId,
+  readMarker,
+  type StoreMarker,
+  writeMarker,
+} from './marker.js';
 import type { StoreState } from './state.js';
 
 /** Resolved engine options. */
@@ -26,6 +35,8 @@ export interface EngineOptions {
   staleLockAfter: number;
   compactAfter: number;
   fsync: boolean;
+  /** Create the store when the directory holds none (otherwise that is an error). */
+  create: boolean;
 }
 
 /** What a write callback returns: the change to log (null: nothing to write) and the result. */
@@ -50,6 +61,9 @@ interface Cursor {
   snapBytes: number;
   /** A torn tail was seen outside the lock (it may be an append in progress). */
   torn: boolean;
+  /** Store id and log id of the loaded files; null for a marker-less (pre-marker format) store. */
+  sid: string | null;
+  lid: string | null;
 }
 
 const MAX_LOAD_ATTEMPTS = 8;
@@ -82,6 +96,8 @@ export class FileEngine {
       snapGen: 0,
       snapBytes: 0,
       torn: false,
+      sid: null,
+      lid: null,
     };
   }
 
@@ -132,6 +148,8 @@ export class FileEngine {
         const lock = await this.lock();
         try {
           await this.refresh(lock);
+          // A store from before the marker gets one (and identified files) at its first write.
+          if (this.cur.sid === null) await this.compact(lock);
           const { change, result } = plan(this.state as StoreState);
           if (change) {
             await this.append(change);
@@ -177,13 +195,22 @@ export class FileEngine {
     }
   }
 
+  private noStore(): KeywardenError {
+    return new KeywardenError(
+      'ERR_NOT_FOUND',
+      `no file store in ${this.opts.dir} (create one with fileStorage({ dir, create: true }) or \`keywarden init\`)`,
+    );
+  }
+
   private async openStore(): Promise<void> {
     const { dir, allowInsecurePermissions } = this.opts;
-    await ensureDir(dir);
-    const [dirSt, logSt, snapSt] = await Promise.all([
+    if (this.opts.create) await ensureDir(dir);
+    else if (!(await statOrNull(dir))?.isDirectory()) throw this.noStore();
+    const [dirSt, logSt, snapSt, markerSt] = await Promise.all([
       statOrNull(dir),
       statOrNull(this.logPath),
       statOrNull(this.snapPath),
+      statOrNull(join(dir, NAMES.marker)),
     ]);
     if (!allowInsecurePermissions) {
       if (logSt || snapSt) {
@@ -194,10 +221,12 @@ export class FileEngine {
         await makePrivate(dir, 0o700);
       }
     }
-    if (!logSt && !snapSt) {
+    if (!logSt && !snapSt && !markerSt && !this.opts.create) throw this.noStore();
+    if (!markerSt) {
+      // creating, finishing a creation or an upgrade, or a marker-less store: decided under the lock
       const lock = await this.lock();
       try {
-        await this.fullLoad(lock, true);
+        await this.fullLoad(lock, this.opts.create);
       } finally {
         await lock.release();
       }
@@ -300,23 +329,46 @@ export class FileEngine {
       }
       const state = snap.state;
       const snapGen = snap.gen;
+      let marker: StoreMarker | null;
+      try {
+        marker = await readMarker(this.opts.dir);
+      } catch (error) {
+        await log?.fh.close().catch(() => {});
+        throw error;
+      }
       if (!log) {
-        if (snap.ino === null && !(lock && create)) {
-          throw new KeywardenError('ERR_STORAGE', `no file store in ${this.opts.dir} (its files are gone)`);
-        }
-        if (lock) {
-          await createLog(this.opts.dir, snap.ino !== null ? snapGen : 1);
-          continue;
-        }
-        // Snapshot without a log: a writer will recreate the log; the snapshot is complete.
-        this.setLoaded(state, snap, null, snapGen, true);
-        return;
+        if (snap.ino !== null || marker) throw integrityError(this.opts.dir, 'the log is missing');
+        if (!(lock && create)) throw this.noStore();
+        const ids = { sid: newFileId(), lid: newFileId() };
+        await createLog(this.opts.dir, 1, ids);
+        await writeMarker(this.opts.dir, { sid: ids.sid, lid1: ids.lid }); // the store exists from here
+        continue;
       }
       const logGen = log.gen;
+      const legacy = !marker && !hasIds(log.ids) && snap.ids.sid === undefined;
+      if (!legacy) {
+        const finished = await this.checkIdentity(marker, snap, log, lock, create).catch(
+          async (error: unknown) => {
+            await log.fh.close().catch(() => {});
+            throw error;
+          },
+        );
+        if (finished === 'retry') {
+          await log.fh.close();
+          if (lock || attempt >= MAX_LOAD_ATTEMPTS)
+            throw integrityError(this.opts.dir, 'the log was replaced');
+          continue; // a compaction ran between our two reads
+        }
+        if (finished === 'reload') {
+          await log.fh.close();
+          continue;
+        }
+      }
       if (logGen < snapGen) {
         await log.fh.close();
         if (lock) {
-          await createLog(this.opts.dir, snapGen); // finish an interrupted compaction
+          // finish an interrupted compaction: the snapshot names the log that goes with it
+          await createLog(this.opts.dir, snapGen, legacy ? {} : { sid: snap.ids.sid, lid: snap.ids.lid });
           continue;
         }
         if (attempt < 3) continue;
@@ -336,14 +388,57 @@ export class FileEngine {
     throw new KeywardenError('ERR_STORAGE', `file store ${this.opts.dir} kept changing while loading`);
   }
 
+  /**
+   * Checks that the marker, the snapshot and the log belong together (see marker.ts). Returns `ok`,
+   * `retry` (the files may be changing under a compaction: read again, without the lock only) or
+   * `reload` (a creation or an upgrade was finished under the lock: read again).
+   * @throws KeywardenError `ERR_INTEGRITY` naming what does not match.
+   */
+  private async checkIdentity(
+    marker: StoreMarker | null,
+    snap: Awaited<ReturnType<typeof readSnapshotFile>>,
+    log: Awaited<ReturnType<typeof openLog>> & object,
+    lock: HeldLock | null,
+    create: boolean,
+  ): Promise<'ok' | 'retry' | 'reload'> {
+    const dir = this.opts.dir;
+    const ids = log.ids;
+    if (!hasIds(ids)) throw integrityError(dir, 'the log carries no store id');
+    const sid = marker?.sid ?? ids.sid;
+    if (ids.sid !== sid) throw integrityError(dir, 'the log belongs to another store');
+    if (snap.ino !== null && snap.ids.sid !== sid)
+      throw integrityError(dir, 'the snapshot belongs to another store');
+    if (!marker) {
+      // Only two marker-less states are legitimate: a creation cut before its marker (an empty
+      // generation-1 log, no snapshot), and an upgrade cut before its marker (a snapshot written
+      // by the upgrade, prev null). Both are finished under the lock.
+      const cutCreation = snap.ino === null && log.gen === 1 && log.buf.length === log.headerEnd && create;
+      const cutUpgrade =
+        snap.ino !== null && snap.ids.prev === null && log.gen === snap.gen && log.ids.lid === snap.ids.lid;
+      if (!cutCreation && !cutUpgrade) throw integrityError(dir, 'the store marker is missing');
+      if (!lock) return 'ok';
+      await writeMarker(dir, { sid, lid1: cutCreation ? ids.lid : null });
+      return 'reload';
+    }
+    if (snap.ino === null) {
+      if (log.gen !== 1) return 'retry';
+      if (log.ids.lid !== marker.lid1) throw integrityError(dir, 'the log was replaced');
+      return 'ok';
+    }
+    if (log.gen === snap.gen && log.ids.lid === snap.ids.lid) return 'ok';
+    if (log.gen === snap.gen - 1 && log.ids.lid === snap.ids.prev) return 'ok'; // an interrupted compaction
+    return 'retry';
+  }
+
   private setLoaded(
     state: StoreState,
-    snap: { ino: number | null; gen: number; bytes: number },
-    log: { fh: FileHandle; ino: number; gen: number; headerEnd: number } | null,
+    snap: { ino: number | null; gen: number; bytes: number; ids: LogIds },
+    log: { fh: FileHandle; ino: number; gen: number; headerEnd: number; ids: LogIds } | null,
     gen: number,
     obsolete: boolean,
   ): void {
     this.state = state;
+    const current = obsolete ? snap.ids : (log?.ids ?? snap.ids);
     this.cur = {
       fh: log?.fh ?? null,
       logIno: log?.ino ?? null,
@@ -355,6 +450,8 @@ export class FileEngine {
       snapGen: snap.gen,
       snapBytes: snap.bytes,
       torn: false,
+      sid: current.sid ?? null,
+      lid: current.lid ?? null,
     };
     if (obsolete && log) this.cur.offset = Number.MAX_SAFE_INTEGER;
   }
@@ -402,13 +499,18 @@ export class FileEngine {
    */
   private async compact(lock: HeldLock): Promise<void> {
     const gen = this.cur.logGen + 1;
+    const upgrade = this.cur.sid === null;
+    const sid = this.cur.sid ?? newFileId();
+    const lid = newFileId();
     const done = await compactFiles(
       this.opts.dir,
       this.state as StoreState,
       gen,
+      { sid, lid, prev: upgrade ? null : this.cur.lid },
       () => lock.touch(),
       () => this.forceReload(),
     );
+    if (upgrade) await writeMarker(this.opts.dir, { sid, lid1: null });
     this.compactions++;
     // Adopt the new files without re-reading: the state is unchanged.
     await this.cur.fh?.close().catch(() => {});
@@ -423,6 +525,8 @@ export class FileEngine {
       snapGen: gen,
       snapBytes: done.snapBytes,
       torn: false,
+      sid,
+      lid,
     };
   }
 }

@@ -9,6 +9,7 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { corruptError, encodeLine, FORMAT, parseLogHeader, scanLines } from './format.js';
 import { FILE_MODE, isErrno, NAMES, removeLeftovers, statOrNull, syncDir, tempName } from './fsutil.js';
+import type { LogIds, SnapshotIds } from './marker.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
 import { StoreState } from './state.js';
 
@@ -17,6 +18,8 @@ export interface LogFile {
   fh: FileHandle;
   ino: number;
   gen: number;
+  /** Identity fields of its header. */
+  ids: LogIds;
   buf: Buffer;
   /** Offset just after the header line. */
   headerEnd: number;
@@ -27,6 +30,8 @@ export interface SnapshotFile {
   state: StoreState;
   ino: number | null;
   gen: number;
+  /** Identity fields of its header (empty when there is no snapshot). */
+  ids: SnapshotIds;
   bytes: number;
 }
 
@@ -45,8 +50,8 @@ export async function openLog(path: string): Promise<LogFile | null> {
     const nl = buf.indexOf(10);
     const head = scanLines(buf.subarray(0, nl + 1));
     if (nl < 0 || head.values.length !== 1) throw corruptError(path, 'missing or damaged log header');
-    const gen = parseLogHeader(head.values[0], path).gen;
-    return { fh, ino, gen, buf, headerEnd: nl + 1 };
+    const header = parseLogHeader(head.values[0], path);
+    return { fh, ino, gen: header.gen, ids: { sid: header.sid, lid: header.lid }, buf, headerEnd: nl + 1 };
   } catch (error) {
     await fh.close().catch(() => {});
     throw error;
@@ -60,16 +65,16 @@ export async function readSnapshotFile(path: string): Promise<SnapshotFile> {
   try {
     fh = await open(path, 'r');
   } catch (error) {
-    if (isErrno(error, 'ENOENT')) return { state, ino: null, gen: 0, bytes: 0 };
+    if (isErrno(error, 'ENOENT')) return { state, ino: null, gen: 0, ids: {}, bytes: 0 };
     throw error;
   }
   try {
     const ino = (await fh.stat()).ino;
     const buf = await fh.readFile();
     state.beginLoad();
-    const gen = readSnapshot(buf, state, path);
+    const { gen, ids } = readSnapshot(buf, state, path);
     state.finishLoad();
-    return { state, ino, gen, bytes: buf.length };
+    return { state, ino, gen, ids, bytes: buf.length };
   } finally {
     await fh.close();
   }
@@ -90,13 +95,13 @@ export async function writeNew(path: string, fill: (fh: FileHandle) => Promise<u
   }
 }
 
-const writeHeader = (fh: FileHandle, gen: number) =>
-  fh.write(encodeLine({ kw: 'keywarden-log', format: FORMAT, gen }), 0);
+const writeHeader = (fh: FileHandle, gen: number, ids: LogIds) =>
+  fh.write(encodeLine({ kw: 'keywarden-log', format: FORMAT, gen, ...ids }), 0);
 
 /** Atomically (re)creates `dir/log` holding only the header of `gen`. Call under the lock. */
-export async function createLog(dir: string, gen: number): Promise<void> {
+export async function createLog(dir: string, gen: number, ids: LogIds): Promise<void> {
   const tmp = tempName(dir, 'log');
-  await writeNew(tmp, (fh) => writeHeader(fh, gen));
+  await writeNew(tmp, (fh) => writeHeader(fh, gen, ids));
   await rename(tmp, join(dir, NAMES.log));
   await syncDir(dir);
 }
@@ -121,18 +126,19 @@ export async function compactFiles(
   dir: string,
   state: StoreState,
   gen: number,
+  ids: { sid: string; lid: string; prev: string | null },
   touchLock: () => Promise<void>,
   beforeRenames: () => void,
 ): Promise<Compacted> {
   const snapTmp = tempName(dir, 'snapshot');
   let snapBytes = 0;
   await writeNew(snapTmp, async (fh) => {
-    snapBytes = await writeSnapshot(fh, state, gen);
+    snapBytes = await writeSnapshot(fh, state, gen, ids);
   });
   await touchLock();
   const logTmp = tempName(dir, 'log');
   try {
-    await writeNew(logTmp, (fh) => writeHeader(fh, gen));
+    await writeNew(logTmp, (fh) => writeHeader(fh, gen, { sid: ids.sid, lid: ids.lid }));
   } catch (error) {
     await unlink(snapTmp).catch(() => {});
     throw error;

@@ -25,11 +25,13 @@ export type LogEntry =
 /** The body of a log entry before it is numbered. */
 export type LogChange = LogEntry extends infer E ? (E extends { n: number } ? Omit<E, 'n'> : never) : never;
 
-/** The first line of a log file. */
+/** The first line of a log file. `sid` / `lid`: see marker.ts (absent in the marker-less format). */
 export interface LogHeader {
   kw: 'keywarden-log';
   format: number;
   gen: number;
+  sid?: string;
+  lid?: string;
 }
 
 /** First 64 bits of SHA-256, hex. */

@@ -19,7 +19,7 @@ export const DIR_MODE = 0o700;
 const INSECURE_BITS = 0o077;
 
 /** Names inside the store directory. */
-export const NAMES = { log: 'log', snapshot: 'snapshot', lock: 'lock' } as const;
+export const NAMES = { log: 'log', snapshot: 'snapshot', lock: 'lock', marker: 'store' } as const;
 
 const IS_WINDOWS = process.platform === 'win32';
 

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import type { AuditEvent } from '../../ports/storage.js';
 import { corruptError, FORMAT } from './format.js';
+import type { SnapshotIds } from './marker.js';
 import { type StoreState, slotFromIndex, slotIndex } from './state.js';
 
 const NL = 10;
@@ -25,7 +26,12 @@ interface Footer {
  * Writes `state` as snapshot generation `gen` to `fh` (already open for writing, empty).
  * Returns the number of bytes written. Does not sync: the caller does.
  */
-export async function writeSnapshot(fh: FileHandle, state: StoreState, gen: number): Promise<number> {
+export async function writeSnapshot(
+  fh: FileHandle,
+  state: StoreState,
+  gen: number,
+  ids: SnapshotIds = {},
+): Promise<number> {
   const hash = createHash('sha256');
   let parts: string[] = [];
   let pending = 0;
@@ -49,7 +55,7 @@ export async function writeSnapshot(fh: FileHandle, state: StoreState, gen: numb
     pending += s.length;
     if (pending >= CHUNK) await flush();
   };
-  await line({ kw: 'keywarden-snapshot', format: FORMAT, gen });
+  await line({ kw: 'keywarden-snapshot', format: FORMAT, gen, ...ids });
   for (const [k, v] of state.meta) await line({ m: [k, v] });
   // Record lines: `<index JSON array> TAB <record JSON>` (JSON never holds a raw tab), so opening
   // parses only the index; the record is parsed on first use.
@@ -77,9 +83,14 @@ export async function writeSnapshot(fh: FileHandle, state: StoreState, gen: numb
 
 /**
  * Parses a snapshot into `state` (which must be empty and in bulk-load mode). Returns its
- * generation. Any damage is `ERR_STORAGE`: snapshots are renamed into place only once complete.
+ * generation and identity fields. Any damage is `ERR_STORAGE`: snapshots are renamed into place
+ * only once complete.
  */
-export function readSnapshot(buf: Buffer, state: StoreState, file: string): number {
+export function readSnapshot(
+  buf: Buffer,
+  state: StoreState,
+  file: string,
+): { gen: number; ids: SnapshotIds } {
   if (buf.length === 0 || buf[buf.length - 1] !== NL) throw corruptError(file, 'snapshot is truncated');
   const footerStart = buf.lastIndexOf(NL, buf.length - 2) + 1;
   let footer: Footer;
@@ -95,6 +106,7 @@ export function readSnapshot(buf: Buffer, state: StoreState, file: string): numb
 
   let pos = 0;
   let gen = 0;
+  let ids: SnapshotIds = {};
   const counts = { records: 0, meta: 0, audit: 0 };
   let first = true;
   const audit: AuditEvent[] = [];
@@ -116,6 +128,9 @@ export function readSnapshot(buf: Buffer, state: StoreState, file: string): numb
       kw?: string;
       format?: number;
       gen?: number;
+      sid?: string;
+      lid?: string;
+      prev?: string | null;
       m?: [string, string];
       a?: AuditEvent;
     };
@@ -127,6 +142,7 @@ export function readSnapshot(buf: Buffer, state: StoreState, file: string): numb
       }
       if (value.format !== FORMAT) throw corruptError(file, `unsupported format ${String(value.format)}`);
       gen = value.gen as number;
+      ids = { sid: value.sid, lid: value.lid, prev: value.prev };
     } else if (value.m) {
       state.meta.set(value.m[0], value.m[1]);
       counts.meta++;
@@ -142,5 +158,5 @@ export function readSnapshot(buf: Buffer, state: StoreState, file: string): numb
   if (first || e.records !== counts.records || e.meta !== counts.meta || e.audit !== counts.audit) {
     throw corruptError(file, 'snapshot counts do not match its footer');
   }
-  return gen;
+  return { gen, ids };
 }

@@ -115,6 +115,29 @@ export function createVerifier(ctx: StoreContext): Verify {
       }
     });
 
+  /** Returns the credits and rate-limit units a refused verification took (best effort). */
+  const giveBack = async (id: string, data: ApiKeyData, cost: number, spent: boolean, now: number) => {
+    if (data.rateLimit !== null && cost > 0) {
+      await ctx.rateLimiter.refund?.(`apikey:${id}`, data.rateLimit, cost, now).catch(() => undefined);
+    }
+    if (!spent) return;
+    await lock
+      .run(id, () =>
+        updateRecord(
+          ctx,
+          id,
+          'api_key',
+          (current) => {
+            const d = readApiKeyData(current);
+            if (d.remaining === null) return null;
+            return { ...current, data: writeApiKeyData({ ...d, remaining: d.remaining + cost }) };
+          },
+          { maxAttempts: 100 },
+        ),
+      )
+      .catch(() => undefined); // the store failed too: the ERR_AUDIT stands either way
+  };
+
   return async function verify(token: unknown, options?: unknown): Promise<ApiKeyVerifyResult> {
     const o = parseVerifyOptions(options);
     const parsed = checkApiToken(token);
@@ -204,15 +227,21 @@ export function createVerifier(ctx: StoreContext): Verify {
     if (remaining !== null) result.remaining = remaining;
     if (rateLimit) result.rateLimit = rateLimit;
     if (mode === 'all') {
-      await ctx.audit({
-        type: 'key.verified',
-        keyId: record.id,
-        kind: 'api_key',
-        version: matched.version,
-        tenantId: record.tenantId,
-        context: o.context,
-        data: { cost: o.cost, scopes: [...o.scopes], remaining },
-      });
+      try {
+        await ctx.audit({
+          type: 'key.verified',
+          keyId: record.id,
+          kind: 'api_key',
+          version: matched.version,
+          tenantId: record.tenantId,
+          context: o.context,
+          data: { cost: o.cost, scopes: [...o.scopes], remaining },
+        });
+      } catch (error) {
+        // fail closed: a verification that cannot be audited did not happen, so it spends nothing
+        await giveBack(record.id, data, o.cost, remaining !== null && o.cost > 0, now);
+        throw error;
+      }
     }
     try {
       // buffered in memory, written in batches (no write per request); never fails a verification
