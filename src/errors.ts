@@ -49,6 +49,10 @@ export const ERROR_CODES = [
   'ERR_CLOSED',
   /** A notifier failed (only surfaced by notifiers used directly; managers never fail on it). */
   'ERR_NOTIFY',
+  /** A record or the store failed its integrity check or is malformed. */
+  'ERR_INTEGRITY',
+  /** The actor may not do this (e.g. approve its own access request). */
+  'ERR_FORBIDDEN',
 ] as const;
 
 /** The union of stable error codes. */

@@ -82,7 +82,14 @@ export interface ToolInfo {
 }
 
 /** Request states: `pending → approved → active → ended`, or `denied`, `expired`, `cancelled`. */
-export type AccessRequestStatus = 'pending' | 'approved' | 'active' | 'ended' | 'denied' | 'expired' | 'cancelled';
+export type AccessRequestStatus =
+  | 'pending'
+  | 'approved'
+  | 'active'
+  | 'ended'
+  | 'denied'
+  | 'expired'
+  | 'cancelled';
 
 /** Input of `access.requests.create`. */
 export interface CreateAccessRequestInput {
@@ -220,7 +227,13 @@ export interface ListSessionsQuery {
 }
 
 /** Why a proxy token was refused. */
-export type ProxyVerifyCode = 'MALFORMED' | 'NOT_FOUND' | 'EXPIRED' | 'REVOKED' | 'FORBIDDEN' | 'USAGE_EXCEEDED';
+export type ProxyVerifyCode =
+  | 'MALFORMED'
+  | 'NOT_FOUND'
+  | 'EXPIRED'
+  | 'REVOKED'
+  | 'FORBIDDEN'
+  | 'USAGE_EXCEEDED';
 
 /** Result of `access.verify`. */
 export type ProxyVerifyResult =
@@ -304,7 +317,10 @@ export interface AgentAccess {
   readonly requests: RequestsView;
   readonly sessions: SessionsView;
   /** Checks a proxy token (spends nothing). Never throws for a bad token. */
-  verify(token: string, opts?: { toolId?: string; method?: string; path?: string }): Promise<ProxyVerifyResult>;
+  verify(
+    token: string,
+    opts?: { toolId?: string; method?: string; path?: string },
+  ): Promise<ProxyVerifyResult>;
   /** Trusted in-process call: resolves the tool from the URL, authorizes, injects the secret, follows no redirect. */
   fetch(token: string, url: string | URL, init?: RequestInit): Promise<Response>;
   /**
