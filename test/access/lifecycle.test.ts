@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ApproveOptions } from '../../src/access/types.js';
 import { isKeywardenError, KeywardenError } from '../../src/errors.js';
 import { accessHarness, CHARGES, openSession, SECRET_VALUE } from './helpers.js';
 
@@ -84,12 +85,13 @@ describe('access requests', () => {
       duration: '10m',
       maxCalls: 10,
     });
-    for (const [opts, field] of [
+    const widenings: [Partial<ApproveOptions>, string][] = [
       [{ duration: '11m' }, 'duration'],
       [{ maxCalls: 11 }, 'maxCalls'],
       [{ methods: ['GET', 'DELETE'] }, 'methods'],
       [{ paths: ['/v1/refunds'] }, 'paths'],
-    ] as const) {
+    ];
+    for (const [opts, field] of widenings) {
       const err = await h.access.requests
         .approve(req.id, { approver: 'alice', ...opts })
         .catch((e: unknown) => e);
