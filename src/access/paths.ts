@@ -7,7 +7,14 @@
  * @module
  */
 
-/** An HTTP method token: upper case letters, 1-16. */
+/**
+ * An HTTP method token: upper case letters, 1-16.
+ *
+ * @example
+ * ```ts
+ * METHOD_PATTERN.test('POST'); // true
+ * ```
+ */
 export const METHOD_PATTERN = /^[A-Z]{1,16}$/;
 
 /** One literal pattern segment: unreserved, sub-delims, `:`, `@` and percent-encodings. */

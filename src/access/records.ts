@@ -19,9 +19,23 @@ import type {
   ToolInfo,
 } from './types.js';
 
-/** The environment every access record is stored under (a tool's secret environment is in `data`). */
+/**
+ * The environment every access record is stored under (a tool's secret environment is in `data`).
+ *
+ * @example
+ * ```ts
+ * storage.findByName('stripe', { kind: 'access_tool', environment: ACCESS_ENVIRONMENT, tenantId: null });
+ * ```
+ */
 export const ACCESS_ENVIRONMENT = 'default';
-/** Prefix of proxy tokens. */
+/**
+ * Prefix of proxy tokens.
+ *
+ * @example
+ * ```ts
+ * generateApiToken({ prefix: PROXY_TOKEN_PREFIX }); // { token: 'kwp_…', ... }
+ * ```
+ */
 export const PROXY_TOKEN_PREFIX = 'kwp';
 
 /**

@@ -10,17 +10,38 @@ import { METHOD_PATTERN, patternProblem } from './paths.js';
 
 const NO_CONTROL = /^[^\p{Cc}]*$/u;
 
-/** A tool id: 1-64 of `[a-z0-9_-]`, starting with a letter or digit (it is a URL path segment). */
+/**
+ * A tool id: 1-64 of `[a-z0-9_-]`, starting with a letter or digit (it is a URL path segment).
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(toolIdSchema, input, 'input'); // ERR_VALIDATION naming the field
+ * ```
+ */
 export const toolIdSchema = z
   .string()
   .min(1)
   .max(64)
   .regex(/^[a-z0-9][a-z0-9_-]*$/);
 
-/** A record id (request or session): 12 base62 characters. */
+/**
+ * A record id (request or session): 12 base62 characters.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(recordIdSchema, input, 'input'); // ERR_VALIDATION naming the field
+ * ```
+ */
 export const recordIdSchema = z.string().regex(/^[0-9A-Za-z]{12}$/);
 
-/** An actor, agent or approver name: 1-128 characters, no control characters. */
+/**
+ * An actor, agent or approver name: 1-128 characters, no control characters.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(actorSchema, input, 'input'); // ERR_VALIDATION naming the field
+ * ```
+ */
 export const actorSchema = idLikeSchema;
 
 /** An HTTP header name (RFC 9110 token), stored in lower case. */
@@ -89,7 +110,14 @@ const upstreamSchema = z
     }
   });
 
-/** Methods: 1-16 upper-case HTTP tokens, no repeats. */
+/**
+ * Methods: 1-16 upper-case HTTP tokens, no repeats.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(methodsSchema, input, 'input'); // ERR_VALIDATION naming the field
+ * ```
+ */
 export const methodsSchema = z
   .array(
     z
@@ -101,7 +129,14 @@ export const methodsSchema = z
   .max(16)
   .refine((a) => new Set(a).size === a.length, 'must not repeat a method');
 
-/** Path patterns: 1-64, each checked by {@link patternProblem}. */
+/**
+ * Path patterns: 1-64, each checked by {@link patternProblem}.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(pathsSchema, input, 'input'); // ERR_VALIDATION naming the field
+ * ```
+ */
 export const pathsSchema = z
   .array(
     z.string().superRefine((p, ctx) => {
@@ -116,7 +151,14 @@ export const pathsSchema = z
 const positiveDuration = durationSchema.refine((ms) => ms >= 1000, 'must be at least 1 second');
 const callsSchema = z.number().int().min(1).max(1_000_000_000);
 
-/** Input of `tools.register`. */
+/**
+ * Input of `tools.register`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(registerToolSchema, input, 'input'); // ERR_VALIDATION naming the field
+ * ```
+ */
 export const registerToolSchema = z.strictObject({
   id: toolIdSchema,
   name: nameSchema.optional(),
@@ -135,7 +177,14 @@ export const registerToolSchema = z.strictObject({
 });
 export type RegisterToolParsed = z.output<typeof registerToolSchema>;
 
-/** Input of `requests.create`. */
+/**
+ * Input of `requests.create`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(createRequestSchema, input, 'input'); // ERR_VALIDATION naming the field
+ * ```
+ */
 export const createRequestSchema = z.strictObject({
   toolId: toolIdSchema,
   agentId: actorSchema,
@@ -151,7 +200,14 @@ export const createRequestSchema = z.strictObject({
 });
 export type CreateRequestParsed = z.output<typeof createRequestSchema>;
 
-/** Options of `requests.approve`. */
+/**
+ * Options of `requests.approve`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(approveSchema, input, 'input'); // ERR_VALIDATION naming the field
+ * ```
+ */
 export const approveSchema = z.strictObject({
   approver: actorSchema,
   duration: positiveDuration.optional(),
@@ -162,16 +218,37 @@ export const approveSchema = z.strictObject({
 });
 export type ApproveParsed = z.output<typeof approveSchema>;
 
-/** Options of `requests.deny`. */
+/**
+ * Options of `requests.deny`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(denySchema, input, 'input'); // ERR_VALIDATION naming the field
+ * ```
+ */
 export const denySchema = z.strictObject({
   approver: actorSchema,
   reason: z.string().min(1).max(1000).regex(NO_CONTROL),
 });
 
-/** Options of `requests.cancel` and `tools.remove`. */
+/**
+ * Options of `requests.cancel` and `tools.remove`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(actorOptionsSchema, input, 'input'); // ERR_VALIDATION naming the field
+ * ```
+ */
 export const actorOptionsSchema = z.strictObject({ actor: actorSchema.optional() });
 
-/** Options of `sessions.revoke`. */
+/**
+ * Options of `sessions.revoke`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(revokeSchema, input, 'input'); // ERR_VALIDATION naming the field
+ * ```
+ */
 export const revokeSchema = z.strictObject({
   reason: z.string().min(1).max(1000).regex(NO_CONTROL).optional(),
   actor: actorSchema.optional(),
@@ -182,10 +259,24 @@ const pageShape = {
   cursor: z.string().min(1).max(1024).optional(),
 };
 
-/** Query of `tools.list`. */
+/**
+ * Query of `tools.list`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(toolListSchema, input, 'input'); // ERR_VALIDATION naming the field
+ * ```
+ */
 export const toolListSchema = z.strictObject(pageShape);
 
-/** Query of `requests.list`. */
+/**
+ * Query of `requests.list`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(requestListSchema, input, 'input'); // ERR_VALIDATION naming the field
+ * ```
+ */
 export const requestListSchema = z.strictObject({
   ...pageShape,
   status: z.enum(['pending', 'approved', 'active', 'ended', 'denied', 'expired', 'cancelled']).optional(),
@@ -193,7 +284,14 @@ export const requestListSchema = z.strictObject({
   agentId: actorSchema.optional(),
 });
 
-/** Query of `sessions.list`. */
+/**
+ * Query of `sessions.list`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(sessionListSchema, input, 'input'); // ERR_VALIDATION naming the field
+ * ```
+ */
 export const sessionListSchema = z.strictObject({
   ...pageShape,
   status: z.enum(['active', 'expired', 'revoked', 'exhausted']).optional(),
@@ -201,14 +299,28 @@ export const sessionListSchema = z.strictObject({
   agentId: actorSchema.optional(),
 });
 
-/** Options of `access.verify`. */
+/**
+ * Options of `access.verify`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(verifyOptionsSchema, input, 'input'); // ERR_VALIDATION naming the field
+ * ```
+ */
 export const verifyOptionsSchema = z.strictObject({
   toolId: z.string().max(64).optional(),
   method: z.string().max(16).optional(),
   path: z.string().max(4096).optional(),
 });
 
-/** Options of `agentAccess(km, options)`. */
+/**
+ * Options of `agentAccess(km, options)`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(accessOptionsSchema, input, 'input'); // ERR_VALIDATION naming the field
+ * ```
+ */
 export const accessOptionsSchema = z.strictObject({
   pendingTtl: positiveDuration.optional(),
   maxSessionDuration: positiveDuration.optional(),
@@ -216,10 +328,24 @@ export const accessOptionsSchema = z.strictObject({
   auditCalls: z.boolean().optional(),
 });
 
-/** Options of `access.sweep`. */
+/**
+ * Options of `access.sweep`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(sweepSchema, input, 'input'); // ERR_VALIDATION naming the field
+ * ```
+ */
 export const sweepSchema = z.strictObject({ limit: z.number().int().min(1).max(100_000).optional() });
 
-/** Options of `access.reportViolation`. */
+/**
+ * Options of `access.reportViolation`.
+ *
+ * @example
+ * ```ts
+ * const value = parseInput(violationSchema, input, 'input'); // ERR_VALIDATION naming the field
+ * ```
+ */
 export const violationSchema = z.strictObject({
   toolId: toolIdSchema.nullable().optional(),
   sessionId: recordIdSchema.nullable().optional(),

@@ -40,6 +40,15 @@ async function* liveRecords(
   } while (cursor !== undefined);
 }
 
+/** Reads a record's data, or null when it is malformed (skipped: it is refused wherever it is used). */
+function readOrNull<T>(read: (r: StoredRecord) => T, record: StoredRecord): T | null {
+  try {
+    return read(record);
+  } catch {
+    return null;
+  }
+}
+
 /** Expires one request whose deadline passed; false when it was not (or no longer) due. */
 async function expireRequest(a: AccessContext, record: StoredRecord): Promise<boolean> {
   const { changed } = await transition(a, record, (cur) => {
@@ -74,14 +83,15 @@ export async function sweepAccess(a: AccessContext, options: { limit?: number } 
   let seen = 0;
   for await (const s of liveRecords(a, 'access_session')) {
     if (seen++ >= limit) break;
-    const d = readSessionData(s);
-    if (d.state !== 'active' || a.ctx.clock.now() < d.expiresAt) continue;
+    const d = readOrNull(readSessionData, s);
+    if (d === null || d.state !== 'active' || a.ctx.clock.now() < d.expiresAt) continue;
     const after = await endSession(a, s, 'expired');
     if (readSessionData(after).state === 'expired' && after.revision !== s.revision) report.sessionsEnded++;
   }
   for await (const r of liveRecords(a, 'access_request')) {
     if (seen++ >= limit) break;
-    const d = readRequestData(r);
+    const d = readOrNull(readRequestData, r);
+    if (d === null) continue;
     const now = a.ctx.clock.now();
     const state = effectiveRequestState(d, now);
     if (state === 'expired' && (await expireRequest(a, r))) report.requestsExpired++;

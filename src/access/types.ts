@@ -174,7 +174,10 @@ export interface DenyOptions {
   reason: string;
 }
 
-/** Filters of `access.requests.list`. */
+/**
+ * Filters of `access.requests.list`. `status` is applied to each page as read (expiry is computed),
+ * so a page may hold fewer than `limit` items: follow `cursor` to the end.
+ */
 export interface ListRequestsQuery {
   status?: AccessRequestStatus;
   toolId?: string;
@@ -217,7 +220,7 @@ export interface OpenedSession extends SessionInfo {
   readonly token: string;
 }
 
-/** Filters of `access.sessions.list`. */
+/** Filters of `access.sessions.list` (like {@link ListRequestsQuery}, a page may be short: follow `cursor`). */
 export interface ListSessionsQuery {
   status?: AccessSessionStatus;
   toolId?: string;

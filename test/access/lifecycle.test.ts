@@ -357,3 +357,21 @@ describe('sessions and proxy tokens', () => {
     expect(await codeOf(h.access.tools.get('stripe'))).toBe('ERR_NOT_FOUND');
   });
 });
+
+describe('sweep', () => {
+  it('skips a malformed record and still expires the others', async () => {
+    const h = await accessHarness({ access: { pendingTtl: '1h' } });
+    const broken = await h.access.requests.create({ toolId: 'stripe', agentId: 'a', justification: 'x' });
+    const fine = await h.access.requests.create({ toolId: 'stripe', agentId: 'b', justification: 'y' });
+    const record = await h.storage.get(broken.id);
+    if (!record) throw new Error('missing');
+    await h.storage.update(
+      { ...record, revision: record.revision + 1, data: { ...record.data, deadline: 'never' } },
+      { expectedRevision: record.revision },
+    );
+    h.clock.advance('2h');
+    expect(await h.access.sweep()).toEqual({ requestsExpired: 1, sessionsEnded: 0 });
+    expect((await h.storage.get(fine.id))?.data['state']).toBe('expired');
+    await expect(h.access.requests.get(broken.id)).rejects.toMatchObject({ code: 'ERR_INTEGRITY' });
+  });
+});
