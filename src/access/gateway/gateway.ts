@@ -12,7 +12,7 @@ import { credentialHeader } from '../inject.js';
 import type { UpstreamAuth } from '../types.js';
 import { systemLookup } from './address.js';
 import { carriesToken, forwardedHeaders, tokenFromSlot } from './headers.js';
-import { createAgents, proxy, type Upstreams } from './proxy.js';
+import { createAgents, originOf, proxy, type Upstreams } from './proxy.js';
 import { refuse } from './respond.js';
 import { secretForms } from './scrub.js';
 import { parseTarget, queryCarriesToken } from './target.js';
@@ -155,11 +155,10 @@ export function createGateway(access: GatewayAccess, options: GatewayOptions = {
   }
 
   function reporter(req: IncomingMessage) {
-    const context = contextOf(req);
     return async (reason: string, toolId: string | null, token: string | null, sessionId?: string) => {
       try {
         const sid = sessionId ?? (await sessionOf(token));
-        await access.reportViolation({ toolId, sessionId: sid, reason, context });
+        await access.reportViolation({ toolId, sessionId: sid, reason, context: contextOf(req) });
       } catch {
         // the refusal stands whether or not the report could be written
       }
@@ -226,8 +225,7 @@ export function createGateway(access: GatewayAccess, options: GatewayOptions = {
       slots.delete(toolId); // the tool changed under the cached slot: the agent retries
       return refuse(res, 401, 'MALFORMED');
     }
-    const origin = new URL(tool.upstream.origin);
-    headers.host = origin.host;
+    headers.host = originOf(tool.upstream.origin).host;
     headers['accept-encoding'] = 'identity';
     const [slot, value] = credentialHeader(tool.upstream.auth, secret);
     headers[slot.toLowerCase()] = value;

@@ -13,13 +13,13 @@ import {
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
-import { pipeline, Transform, type TransformCallback } from 'node:stream';
+import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { ToolInfo } from '../types.js';
 import { AddressRefusedError, type GatewayLookup, guardedLookup, mayDial } from './address.js';
 import { responseHeaders } from './headers.js';
 import { refuse } from './respond.js';
-import { StreamScrubber, scrubStream, scrubText } from './scrub.js';
+import { StreamScrubber, scrubText } from './scrub.js';
 import type { GatewayErrorCode } from './types.js';
 
 /** What the proxy needs from the request handler. */
@@ -79,25 +79,6 @@ class GatewayStop extends Error {
   }
 }
 
-/** Counts and checks the request body on its way up. */
-function bodyGuard(maxBytes: number, token: string): Transform {
-  const trip = new StreamScrubber([Buffer.from(token, 'utf8')]);
-  let seen = 0;
-  return new Transform({
-    transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
-      seen += chunk.length;
-      if (seen > maxBytes) return cb(new GatewayStop(413, 'PAYLOAD_TOO_LARGE', null));
-      const out = trip.push(chunk);
-      if (trip.found) return cb(new GatewayStop(403, 'TOKEN_EXPOSED', REASON_BODY));
-      cb(null, out.length === 0 ? undefined : out);
-    },
-    flush(cb: TransformCallback) {
-      const rest = trip.flush();
-      cb(null, rest.length === 0 ? undefined : rest);
-    },
-  });
-}
-
 function decoder(encoding: string | undefined): Transform | null | 'unknown' {
   const e = (encoding ?? 'identity').trim().toLowerCase();
   if (e === 'identity' || e === '') return null;
@@ -105,6 +86,46 @@ function decoder(encoding: string | undefined): Transform | null | 'unknown' {
   if (e === 'deflate') return createInflate();
   if (e === 'br') return createBrotliDecompress();
   return 'unknown';
+}
+
+/** A tool origin, parsed once. */
+export interface Origin {
+  https: boolean;
+  /** Host name or IP, without IPv6 brackets. */
+  hostname: string;
+  port: number;
+  /** `host[:port]` for the Host header. */
+  host: string;
+  origin: string;
+}
+
+const origins = new Map<string, Origin>();
+
+/**
+ * Parses (and remembers) a tool origin.
+ *
+ * @example
+ * ```ts
+ * originOf('https://api.openai.com').port; // 443
+ * ```
+ * @throws TypeError when the origin is not a URL (tools are validated when registered).
+ */
+export function originOf(origin: string): Origin {
+  let o = origins.get(origin);
+  if (o === undefined) {
+    const u = new URL(origin);
+    const https = u.protocol === 'https:';
+    o = {
+      https,
+      hostname: u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname,
+      port: u.port === '' ? (https ? 443 : 80) : Number(u.port),
+      host: u.host,
+      origin: u.origin,
+    };
+    if (origins.size >= 1024) origins.clear();
+    origins.set(origin, o);
+  }
+  return o;
 }
 
 /** Where a redirect may point the agent: the same origin, rewritten to `/{toolId}/…`; else null. */
@@ -115,7 +136,7 @@ function sameOriginLocation(location: string, tool: ToolInfo, path: string): str
   } catch {
     return null;
   }
-  if (target.origin !== new URL(tool.upstream.origin).origin) return null;
+  if (target.origin !== originOf(tool.upstream.origin).origin) return null;
   return `/${tool.id}${target.pathname}${target.search}`;
 }
 
@@ -131,32 +152,35 @@ function sameOriginLocation(location: string, tool: ToolInfo, path: string): str
  */
 export function proxy(up: Upstreams, call: ProxyCall): void {
   const { req, res, tool } = call;
-  const origin = new URL(tool.upstream.origin);
-  const https = origin.protocol === 'https:';
-  const hostname = origin.hostname.startsWith('[') ? origin.hostname.slice(1, -1) : origin.hostname;
+  const origin = originOf(tool.upstream.origin);
   const allowPrivate = tool.upstream.allowPrivateNetwork === true;
   let stopped = false;
   const stop = (e: GatewayStop): void => {
     if (stopped) return;
     stopped = true;
     upstream.destroy();
+    if (!req.complete) {
+      res.shouldKeepAlive = false; // the rest of the upload is drained, then the connection closes
+      req.resume();
+    }
     const answer = () => refuse(res, e.status, e.code);
     if (e.reason === null) answer();
     else void call.violation(e.reason).then(answer);
   };
-  if (isIP(hostname) !== 0 && !mayDial(hostname, { allowPrivateNetwork: allowPrivate, literal: true })) {
+  if (
+    isIP(origin.hostname) !== 0 &&
+    !mayDial(origin.hostname, { allowPrivateNetwork: allowPrivate, literal: true })
+  ) {
     void call.violation(REASON_ADDRESS).then(() => refuse(res, 502, 'ADDRESS_REFUSED'));
     return;
   }
-  const agent = up.agents[https ? 'https' : 'http'][allowPrivate ? 1 : 0];
-  const upstream = (https ? httpsRequest : httpRequest)({
-    protocol: origin.protocol,
-    hostname,
-    port: origin.port === '' ? (https ? 443 : 80) : Number(origin.port),
+  const upstream = (origin.https ? httpsRequest : httpRequest)({
+    hostname: origin.hostname,
+    port: origin.port,
     method: req.method,
     path: call.path,
     headers: call.headers,
-    agent,
+    agent: up.agents[origin.https ? 'https' : 'http'][allowPrivate ? 1 : 0],
     lookup: guardedLookup(up.lookup, allowPrivate),
   });
   upstream.setTimeout(up.timeoutMs, () => stop(new GatewayStop(504, 'UPSTREAM_TIMEOUT', null)));
@@ -167,8 +191,10 @@ export function proxy(up: Upstreams, call: ProxyCall): void {
   res.on('close', () => {
     if (!res.writableFinished) upstream.destroy();
   });
-
-  upstream.on('response', (answer: IncomingMessage) => onResponse(answer, call, tool, stop));
+  upstream.on('response', (answer: IncomingMessage) => {
+    if (!stopped) onResponse(answer, call, tool, stop);
+    else answer.resume();
+  });
 
   const hasBody =
     req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
@@ -177,11 +203,29 @@ export function proxy(up: Upstreams, call: ProxyCall): void {
     req.resume();
     return;
   }
+  // the body goes up as it comes, counted, and with the proxy token as a tripwire: the scrubber
+  // holds back any bytes that could start the token, so no part of it ever leaves
   req.setTimeout(up.timeoutMs, () => stop(new GatewayStop(504, 'UPSTREAM_TIMEOUT', null)));
-  pipeline(req, bodyGuard(up.maxBodyBytes, call.token), upstream, (err) => {
-    if (err instanceof GatewayStop) stop(err);
-    else if (err) stop(new GatewayStop(502, 'UPSTREAM_ERROR', null));
+  const trip = new StreamScrubber([Buffer.from(call.token, 'utf8')]);
+  let seen = 0;
+  req.on('data', (chunk: Buffer) => {
+    if (stopped) return;
+    seen += chunk.length;
+    if (seen > up.maxBodyBytes) return stop(new GatewayStop(413, 'PAYLOAD_TOO_LARGE', null));
+    const out = trip.push(chunk);
+    if (trip.found) return stop(new GatewayStop(403, 'TOKEN_EXPOSED', REASON_BODY));
+    if (out.length > 0 && !upstream.write(out)) {
+      req.pause();
+      upstream.once('drain', () => req.resume());
+    }
   });
+  req.on('end', () => {
+    if (stopped) return;
+    const rest = trip.flush();
+    if (rest.length > 0) upstream.end(rest);
+    else upstream.end();
+  });
+  req.on('error', () => stop(new GatewayStop(400, 'BAD_REQUEST', null)));
 }
 
 function onResponse(
@@ -235,10 +279,24 @@ function onResponse(
   };
   if (echoed) onEcho();
   res.writeHead(status, headers);
-  const scrub = scrubStream(call.forms, onEcho);
-  const done = (err: NodeJS.ErrnoException | null): void => {
-    if (err) res.destroy();
-  };
-  if (decode === null) pipeline(answer, scrub, res, done);
-  else pipeline(answer, decode, scrub, res, done);
+  // the answer goes back as it comes (server-sent events flow), scrubbed
+  const scrub = new StreamScrubber(call.forms);
+  const source: IncomingMessage | Transform = decode === null ? answer : answer.pipe(decode);
+  source.on('data', (chunk: Buffer) => {
+    const out = scrub.push(chunk);
+    if (scrub.found) onEcho();
+    if (out.length > 0 && !res.write(out)) {
+      source.pause();
+      res.once('drain', () => source.resume());
+    }
+  });
+  source.on('end', () => {
+    const rest = scrub.flush();
+    if (rest.length > 0) res.end(rest);
+    else res.end();
+  });
+  source.on('error', () => res.destroy());
+  answer.on('close', () => {
+    if (!answer.complete) res.destroy();
+  });
 }

@@ -10,7 +10,6 @@
  * @module
  */
 import { Buffer } from 'node:buffer';
-import { Transform, type TransformCallback } from 'node:stream';
 
 const MASK = 0x2a; // '*'
 const EMPTY = Buffer.alloc(0);
@@ -87,6 +86,8 @@ export function maskAll(buf: Buffer, forms: readonly Buffer[]): boolean {
   return found;
 }
 
+const latin1Forms = new WeakMap<readonly Buffer[], string[]>();
+
 /**
  * Masks the forms in a header value (node gives header values as latin1 strings).
  *
@@ -97,9 +98,20 @@ export function maskAll(buf: Buffer, forms: readonly Buffer[]): boolean {
  * @throws never
  */
 export function scrubText(text: string, forms: readonly Buffer[]): { text: string; found: boolean } {
-  const buf = Buffer.from(text, 'latin1');
-  const found = maskAll(buf, forms);
-  return found ? { text: buf.toString('latin1'), found } : { text, found };
+  let texts = latin1Forms.get(forms);
+  if (texts === undefined) {
+    texts = forms.map((f) => f.toString('latin1'));
+    latin1Forms.set(forms, texts);
+  }
+  let out = text;
+  let found = false;
+  for (const f of texts) {
+    if (out.length >= f.length && out.includes(f)) {
+      out = out.replaceAll(f, '*'.repeat(f.length));
+      found = true;
+    }
+  }
+  return { text: out, found };
 }
 
 /**
@@ -133,32 +145,4 @@ export class StreamScrubber {
     this.tail = EMPTY;
     return rest;
   }
-}
-
-/**
- * A Transform that scrubs the stream and calls `onFound` once the first time a form is seen.
- *
- * @example
- * ```ts
- * pipeline(upstream, scrubStream(forms, () => report()), res, done);
- * ```
- * @throws never
- */
-export function scrubStream(forms: readonly Buffer[], onFound: () => void): Transform {
-  const s = new StreamScrubber(forms);
-  let told = false;
-  return new Transform({
-    transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
-      const out = s.push(chunk);
-      if (s.found && !told) {
-        told = true;
-        onFound();
-      }
-      cb(null, out.length === 0 ? undefined : out);
-    },
-    flush(cb: TransformCallback) {
-      const rest = s.flush();
-      cb(null, rest.length === 0 ? undefined : rest);
-    },
-  });
 }
