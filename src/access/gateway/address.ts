@@ -20,7 +20,15 @@ export interface ResolvedAddress {
  */
 export type GatewayLookup = (hostname: string) => Promise<ResolvedAddress[]>;
 
-/** The system resolver, as a {@link GatewayLookup}. */
+/**
+ * The system resolver, as a {@link GatewayLookup}.
+ *
+ * @example
+ * ```ts
+ * await systemLookup('localhost'); // [{ address: '127.0.0.1', family: 4 }, ...]
+ * ```
+ * @throws the resolver's error (`ENOTFOUND`...) as a rejection.
+ */
 export const systemLookup: GatewayLookup = async (hostname) => {
   const found = await dnsLookup(hostname, { all: true, verbatim: true });
   return found.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
@@ -151,9 +159,18 @@ export function addressKind(address: string): AddressKind {
   return 'public';
 }
 
-/** Why a dial was refused; the gateway answers 502 `ADDRESS_REFUSED` and reports a violation. */
+/**
+ * Why a dial was refused; the gateway answers 502 `ADDRESS_REFUSED` and reports a violation.
+ * Internal to the dial path (it never reaches a caller of the public API).
+ *
+ * @example
+ * ```ts
+ * req.on('error', (e) => { if (e instanceof AddressRefusedError) refuse(res, 502, 'ADDRESS_REFUSED'); });
+ * ```
+ */
 export class AddressRefusedError extends Error {
   readonly code = 'EKW_ADDRESS_REFUSED';
+  /** @param kind - the kind of the first address refused. @throws never */
   constructor(readonly kind: AddressKind) {
     super(`upstream address refused (${kind})`);
     this.name = 'AddressRefusedError';

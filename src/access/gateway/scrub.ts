@@ -34,7 +34,7 @@ function base64Forms(bytes: Buffer): string[] {
  *
  * @example
  * ```ts
- * secretForms('sk-a/b').map(String); // ['sk-a/b', 'sk-a%2Fb', 'sk-a%2fb', 'sk-a\\/b', ...]
+ * secretForms('sk-a/b').map(String); // includes 'sk-a/b', 'sk-a%2Fb', 'sk-a%2fb', 'sk-a\\/b', hex and base64 forms
  * ```
  * @throws never
  */
@@ -74,7 +74,16 @@ function heldBack(buf: Buffer, forms: readonly Buffer[]): number {
   return best;
 }
 
-/** Masks every occurrence of every form in `buf` (in place). Returns whether one was found. */
+/**
+ * Masks every occurrence of every form in `buf` (in place). Returns whether one was found.
+ *
+ * @example
+ * ```ts
+ * const buf = Buffer.from('key=sk-1');
+ * maskAll(buf, secretForms('sk-1')); // true; buf is now 'key=****'
+ * ```
+ * @throws never
+ */
 export function maskAll(buf: Buffer, forms: readonly Buffer[]): boolean {
   let found = false;
   for (const f of forms) {
