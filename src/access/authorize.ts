@@ -28,7 +28,14 @@ import {
 } from './records.js';
 import { endRequestOf, sessionSubject } from './session-ops.js';
 import { transition } from './transition.js';
-import type { AuthorizeResult, ProxyVerifyCode, ProxyVerifyResult, ProxyVerifyStatus } from './types.js';
+import type {
+  AuthorizeResult,
+  ProxyVerifyCode,
+  ProxyVerifyResult,
+  ProxyVerifyStatus,
+  SessionInfo,
+  ToolInfo,
+} from './types.js';
 import { recordViolation } from './violations.js';
 
 /**
@@ -230,7 +237,24 @@ export async function authorizeCall(
     environment: toolData.secretEnvironment,
     tenantId: a.options.tenantId,
   });
-  return { ok: true, session: toSessionInfo(session, a.ctx.clock.now()), tool: toToolInfo(c.tool), secret };
+  return granted(toSessionInfo(session, a.ctx.clock.now()), toToolInfo(c.tool), secret);
+}
+
+/** The symbol Node's `util.inspect` looks up; read through `Symbol.for`, so no node import. */
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+/**
+ * A granted call whose `secret` is a non-enumerable getter: `r.secret` and destructuring read it;
+ * `JSON.stringify`, `util.inspect`, spread and `Object.keys` never show it (a logged result leaks nothing).
+ */
+function granted(session: SessionInfo, tool: ToolInfo, secret: string): AuthorizeResult {
+  const result = { ok: true, session, tool } as Extract<AuthorizeResult, { ok: true }>;
+  Object.defineProperties(result, {
+    secret: { get: () => secret, enumerable: false, configurable: false },
+    toJSON: { value: () => ({ ok: true, session, tool }), enumerable: false },
+    [INSPECT]: { value: () => ({ ok: true, session, tool, secret: '[redacted]' }), enumerable: false },
+  });
+  return result;
 }
 
 /** Keeps only short string `ip` and `userAgent` (audit context), dropping anything else. */

@@ -254,7 +254,10 @@ export interface AuthorizeCall {
   context?: { ip?: string; userAgent?: string };
 }
 
-/** Result of `access.authorize`. `secret` is the CURRENT value of the tool's secret: never log it. */
+/**
+ * Result of `access.authorize`. `secret` is the CURRENT value of the tool's secret: never log it
+ * (it is a non-enumerable getter, so JSON.stringify and util.inspect of the result do not show it).
+ */
 export type AuthorizeResult =
   | { ok: true; session: SessionInfo; tool: ToolInfo; secret: string }
   | { ok: false; code: ProxyVerifyCode; status: ProxyVerifyStatus };
