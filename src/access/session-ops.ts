@@ -10,12 +10,14 @@ import { type AccessContext, loadAccessRecord } from './context.js';
 import { type AccessSubject, draftOf, eventBaseOf } from './events.js';
 import {
   asJson,
+  type RequestData,
   readRequestData,
   readSessionData,
   requestRecordStatus,
   type SessionData,
   sessionRecordStatus,
 } from './records.js';
+import { requestSubject } from './requests.js';
 import { transition } from './transition.js';
 
 /**
@@ -38,7 +40,8 @@ export function sessionSubject(record: StoredRecord, d: SessionData): AccessSubj
 }
 
 /**
- * Marks the request of an ended session `ended`. Best effort: a failure leaves the request
+ * Marks the request of an ended session `ended` (audit `access.request_ended`; the session's
+ * `access.session_ended` notifier event already told). Best effort: a failure leaves the request
  * `active` in storage, where it still reads as ended once the session's time is over and the next
  * sweep writes it.
  * @example
@@ -53,13 +56,15 @@ export async function endRequestOf(a: AccessContext, requestId: string, now: num
     await transition(a, record, (cur) => {
       const d = readRequestData(cur);
       if (d.state !== 'active') return null;
+      const nd: RequestData = {
+        ...d,
+        state: 'ended',
+        sessionExpiresAt: Math.min(d.sessionExpiresAt ?? now, now),
+      };
+      const next = { ...cur, status: requestRecordStatus('ended'), data: asJson(nd) };
       return {
-        next: {
-          ...cur,
-          status: requestRecordStatus('ended'),
-          data: asJson({ ...d, state: 'ended', sessionExpiresAt: Math.min(d.sessionExpiresAt ?? now, now) }),
-        },
-        drafts: [],
+        next,
+        drafts: [draftOf(requestSubject(next, nd), 'access.request_ended', null)],
         events: [],
       };
     });

@@ -159,6 +159,7 @@ export type AuditEventType =
   | 'access.expired'
   | 'access.session_opened'
   | 'access.session_ended'
+  | 'access.request_ended'
   | 'access.call'
   | 'access.violation';
 

@@ -45,6 +45,7 @@ describe('access requests', () => {
         'access.approved',
         'access.session_opened',
         'access.session_ended',
+        'access.request_ended',
       ]),
     );
     const notified = h.events.map((e) => e.type).filter((t) => t.startsWith('access.'));
