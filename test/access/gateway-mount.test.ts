@@ -99,6 +99,8 @@ describe('options and lifecycle', () => {
     [{ lookup: 'dns' }, 'lookup'],
     [{ allowedHosts: 'x' }, 'allowedHosts'],
     [{ allowedHosts: [''] }, 'allowedHosts'],
+    [{ ca: 'not a certificate' }, 'ca'],
+    [{ ca: [42] }, 'ca'],
   ])('refuses %o (field %s)', (options, field) => {
     let caught: unknown;
     try {

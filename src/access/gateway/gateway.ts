@@ -72,10 +72,14 @@ function validateOptions(options: GatewayOptions): Upstreams {
       field: 'allowedHosts',
     });
   }
+  const ca = options.ca === undefined ? [] : Array.isArray(options.ca) ? options.ca : [options.ca];
+  if (ca.some((c) => typeof c !== 'string' || !c.includes('-----BEGIN CERTIFICATE-----'))) {
+    throw new KeywardenError('ERR_VALIDATION', 'ca: must be PEM certificates', { field: 'ca' });
+  }
   if (options.lookup !== undefined && typeof options.lookup !== 'function') {
     throw new KeywardenError('ERR_VALIDATION', 'lookup: must be a function', { field: 'lookup' });
   }
-  return { maxBodyBytes: max, timeoutMs, lookup: options.lookup ?? systemLookup, agents: createAgents() };
+  return { maxBodyBytes: max, timeoutMs, lookup: options.lookup ?? systemLookup, agents: createAgents(ca) };
 }
 
 function assertAccess(access: unknown): asserts access is GatewayAccess {
@@ -119,7 +123,8 @@ function assertAccess(access: unknown): asserts access is GatewayAccess {
  * // mounted in an existing server
  * http.createServer((req, res) => req.url?.startsWith('/health') ? ok(res) : gw.handler(req, res));
  * ```
- * @throws KeywardenError `ERR_VALIDATION` (field `access`, `maxBodyBytes`, `timeout` or `lookup`).
+ * @throws KeywardenError `ERR_VALIDATION` (field `access`, `maxBodyBytes`, `timeout`, `allowedHosts`,
+ *   `ca` or `lookup`).
  */
 export function createGateway(access: GatewayAccess, options: GatewayOptions = {}): Gateway {
   assertAccess(access);

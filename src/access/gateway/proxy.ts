@@ -14,6 +14,7 @@ import {
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import type { Transform } from 'node:stream';
+import { rootCertificates } from 'node:tls';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { ToolInfo } from '../types.js';
 import { AddressRefusedError, type GatewayLookup, guardedLookup, mayDial } from './address.js';
@@ -52,15 +53,16 @@ export interface Upstreams {
  *
  * @example
  * ```ts
- * const agents = createAgents();
+ * const agents = createAgents([internalCaPem]);
  * ```
  * @throws never
  */
-export function createAgents(): Upstreams['agents'] {
+export function createAgents(ca?: readonly string[]): Upstreams['agents'] {
   const opts = { keepAlive: true, scheduling: 'lifo' as const };
+  const tls = ca === undefined || ca.length === 0 ? opts : { ...opts, ca: [...rootCertificates, ...ca] };
   return {
     http: [new HttpAgent(opts), new HttpAgent(opts)],
-    https: [new HttpsAgent(opts), new HttpsAgent(opts)],
+    https: [new HttpsAgent(tls), new HttpsAgent(tls)],
   };
 }
 

@@ -34,6 +34,12 @@ export interface GatewayOptions {
    * listening on `0.0.0.0` / `::` or mounted as a handler, any.
    */
   allowedHosts?: string[];
+  /**
+   * Extra CA certificates (PEM) trusted for `https` origins, added to Node's bundled roots: for
+   * upstreams behind an internal PKI. The certificate is always checked against the origin's host
+   * name, whatever address the name resolved to.
+   */
+  ca?: string | string[];
 }
 
 /** A node:http request listener. */
