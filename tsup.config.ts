@@ -16,6 +16,8 @@ export default defineConfig({
     'rate-limit/index': 'src/rate-limit/index.ts',
     'usage/index': 'src/usage/index.ts',
     'extension/index': 'src/extension/index.ts',
+    'access/index': 'src/access/index.ts',
+    'access/gateway/index': 'src/access/gateway/index.ts',
     'cli/main': 'src/cli/main.ts',
   },
   format: ['esm'],

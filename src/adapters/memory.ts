@@ -5,6 +5,7 @@
  */
 import { KeywardenError, validationError } from '../errors.js';
 import { chainEvents } from '../internal/audit-chain.js';
+import { isRecordKind, RECORD_KINDS } from '../internal/record-kinds.js';
 import type { AuditEvent, AuditEventInput, Page, StorageAdapter, StoredRecord } from '../ports/storage.js';
 import {
   badCursor,
@@ -29,7 +30,6 @@ export interface MemoryStorage extends StorageAdapter {
   readonly size: number;
 }
 
-const KINDS: ReadonlySet<unknown> = new Set(['api_key', 'secret', 'key']);
 const STATUSES: ReadonlySet<unknown> = new Set(['active', 'disabled', 'revoked', 'expired']);
 const invalid = (field: string, what: string): KeywardenError => validationError(field, `must be ${what}`);
 
@@ -103,7 +103,7 @@ function freezeRecord(input: unknown): StoredRecord {
   if (typeof input !== 'object' || input === null) throw invalid('record', 'an object');
   const o = input as Record<string, unknown>;
   checkFields(o, 'record', RECORD_FIELDS);
-  if (!KINDS.has(o['kind'])) throw invalid('record.kind', "'api_key', 'secret' or 'key'");
+  if (!isRecordKind(o['kind'])) throw invalid('record.kind', `one of ${RECORD_KINDS.join(', ')}`);
   if (!STATUSES.has(o['status'])) throw invalid('record.status', 'a record status');
   if (o['id'] === '') throw invalid('record.id', 'non-empty');
   if ((o['tags'] as unknown[]).some((t) => typeof t !== 'string')) throw invalid('record.tags', 'strings');

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { KeywardenError } from '../errors.js';
+import { RECORD_KINDS } from '../internal/record-kinds.js';
 import { parseInput } from '../internal/validate.js';
 import type { JsonObject } from '../ports/json.js';
 import type { WrappedKey } from '../ports/kms.js';
@@ -91,7 +92,7 @@ const versionSchema = z.strictObject({
 
 const recordSchema = z.strictObject({
   id: z.string().regex(/^[0-9A-Za-z]{1,64}$/, 'must be a base62 id'),
-  kind: z.enum(['api_key', 'secret', 'key']),
+  kind: z.enum(RECORD_KINDS),
   name: wellFormedString().min(1).max(128),
   uniqueName: z.boolean(),
   tenantId: wellFormedString().min(1).nullable(),
@@ -116,7 +117,7 @@ const auditSchema = z.strictObject({
   at: time,
   type: z.string().regex(/^[a-z_]+\.[a-z_]+$/),
   keyId: z.string().nullable(),
-  kind: z.enum(['api_key', 'secret', 'key']).nullable(),
+  kind: z.enum(RECORD_KINDS).nullable(),
   version: z.number().int().nullable(),
   tenantId: z.string().nullable(),
   actor: z.string().nullable(),

@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
+import { registerAccess } from './access.js';
 import { registerAudit } from './audit.js';
 import { type CliContext, createCliContext, type GlobalOptions } from './context.js';
 import { registerDoctor } from './doctor.js';
@@ -86,6 +87,7 @@ export function buildProgram(): Command {
   registerJwks(program, contextOf);
   registerDoctor(program, contextOf);
   registerRewrap(program, contextOf);
+  registerAccess(program, contextOf);
   registerSql(program);
   return program;
 }

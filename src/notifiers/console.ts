@@ -59,6 +59,22 @@ function lineFields(event: KeyEvent): [string, Field][] {
         ['nextAttemptAt', event.nextAttemptAt === null ? undefined : isoTime(event.nextAttemptAt)],
       );
       break;
+    case 'access.requested':
+    case 'access.approved':
+    case 'access.denied':
+    case 'access.cancelled':
+    case 'access.expired':
+    case 'access.session_opened':
+    case 'access.session_ended':
+    case 'access.violation':
+      fields.push(
+        ['agentId', event.agentId ?? undefined],
+        ['onBehalfOf', event.onBehalfOf ?? undefined],
+        ['sessionId', event.sessionId ?? undefined],
+        ['approver', 'approver' in event ? event.approver : undefined],
+        ['reason', 'reason' in event ? event.reason : undefined],
+      );
+      break;
     default:
       break;
   }

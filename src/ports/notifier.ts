@@ -30,7 +30,37 @@ export type KeyEvent =
       error: { code: string; message: string };
       attempt: number;
       nextAttemptAt: number | null;
-    });
+    })
+  | (AccessEventBase & {
+      type: 'access.requested';
+      justification: string;
+      risk: string;
+      approvalsRequired: number;
+    })
+  | (AccessEventBase & {
+      type: 'access.approved';
+      approver: string;
+      approvals: number;
+      approvalsRequired: number;
+    })
+  | (AccessEventBase & { type: 'access.denied'; approver: string; reason: string })
+  | (AccessEventBase & { type: 'access.cancelled' })
+  | (AccessEventBase & { type: 'access.expired' })
+  | (AccessEventBase & { type: 'access.session_opened'; expiresAt: number; maxCalls: number | null })
+  | (AccessEventBase & { type: 'access.session_ended'; reason: 'expired' | 'revoked' | 'exhausted' })
+  | (AccessEventBase & { type: 'access.violation'; reason: string });
+
+/**
+ * Fields of every agent access event (`keyId` is the request, session or tool record id; `name`
+ * the tool id). Never a token or a secret value.
+ */
+export interface AccessEventBase extends KeyEventBase {
+  toolId: string;
+  requestId: string | null;
+  sessionId: string | null;
+  agentId: string | null;
+  onBehalfOf: string | null;
+}
 
 /** The `type` of every {@link KeyEvent}. */
 export type KeyEventType = KeyEvent['type'];

@@ -1,8 +1,11 @@
 import type { JsonObject } from './json.js';
 import type { WrappedKey } from './kms.js';
 
-/** What a record holds: an API key we issued, a secret we hold, or a cryptographic key. */
-export type RecordKind = 'api_key' | 'secret' | 'key';
+/**
+ * What a record holds: an API key we issued, a secret we hold, a cryptographic key, or an agent
+ * access record (`keywarden/access`: a registered tool, an access request, a proxy-token session).
+ */
+export type RecordKind = 'api_key' | 'secret' | 'key' | 'access_tool' | 'access_request' | 'access_session';
 
 /** Record-level status. `expired` is set by the rotator once `expiresAt` passes. */
 export type RecordStatus = 'active' | 'disabled' | 'revoked' | 'expired';
@@ -147,7 +150,19 @@ export type AuditEventType =
   | 'kms.rewrapped'
   | 'backup.exported'
   | 'backup.imported'
-  | 'audit.keyed';
+  | 'audit.keyed'
+  | 'access.tool_registered'
+  | 'access.tool_removed'
+  | 'access.requested'
+  | 'access.approved'
+  | 'access.denied'
+  | 'access.cancelled'
+  | 'access.expired'
+  | 'access.session_opened'
+  | 'access.session_ended'
+  | 'access.request_ended'
+  | 'access.call'
+  | 'access.violation';
 
 /**
  * An audit event as the manager hands it to {@link StorageAdapter.appendAudit}.

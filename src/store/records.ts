@@ -10,7 +10,14 @@ import type { RecordKind, StoredRecord, StoredVersion } from '../ports/storage.j
 import type { StoreContext } from './context.js';
 import { computeDueAt } from './due.js';
 
-const KIND_LABEL: Record<RecordKind, string> = { api_key: 'API key', secret: 'secret', key: 'key' };
+const KIND_LABEL: Record<RecordKind, string> = {
+  api_key: 'API key',
+  secret: 'secret',
+  key: 'key',
+  access_tool: 'tool',
+  access_request: 'access request',
+  access_session: 'session',
+};
 
 /**
  * Loads a record of `kind` by id.

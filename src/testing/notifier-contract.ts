@@ -77,8 +77,61 @@ export function sampleKeyEvents(): KeyEvent[] {
       attempt: 2,
       nextAttemptAt: BASE_TIME + 600_000,
     },
+    ...sampleAccessEvents(),
   };
   return Object.values(byType).map((e, i) => ({ ...e, at: e.at + i }));
+}
+
+type AccessType = Extract<KeyEventType, `access.${string}`>;
+
+/** One event of every agent access type (`keywarden/access`). */
+function sampleAccessEvents(): { [T in AccessType]: Extract<KeyEvent, { type: T }> } {
+  const base = {
+    at: BASE_TIME,
+    keyId: 'Rq7Zk2mP9xWa',
+    kind: 'access_request' as const,
+    name: 'stripe',
+    tenantId: null,
+    environment: 'production',
+    toolId: 'stripe',
+    requestId: 'Rq7Zk2mP9xWa',
+    sessionId: null,
+    agentId: 'agent-7',
+    onBehalfOf: 'user_1',
+  };
+  const session = {
+    ...base,
+    kind: 'access_session' as const,
+    keyId: 'Ss3Yb8nQ1cVd',
+    sessionId: 'Ss3Yb8nQ1cVd',
+  };
+  return {
+    'access.requested': {
+      ...base,
+      type: 'access.requested',
+      justification: 'refund order 123',
+      risk: 'high',
+      approvalsRequired: 1,
+    },
+    'access.approved': {
+      ...base,
+      type: 'access.approved',
+      approver: 'alice',
+      approvals: 1,
+      approvalsRequired: 1,
+    },
+    'access.denied': { ...base, type: 'access.denied', approver: 'bob', reason: 'not this week' },
+    'access.cancelled': { ...base, type: 'access.cancelled' },
+    'access.expired': { ...base, type: 'access.expired' },
+    'access.session_opened': {
+      ...session,
+      type: 'access.session_opened',
+      expiresAt: BASE_TIME + 600_000,
+      maxCalls: 100,
+    },
+    'access.session_ended': { ...session, type: 'access.session_ended', reason: 'revoked' },
+    'access.violation': { ...session, type: 'access.violation', reason: 'path not allowed' },
+  };
 }
 
 /** A JSON round trip: what a receiver on the other side of a wire sees. */

@@ -3,6 +3,7 @@
  * @internal
  * @module
  */
+import { RECORD_KINDS } from '../internal/record-kinds.js';
 import type { StoredRecord } from '../ports/storage.js';
 import { makeComplexRecord, makeRecord } from './fixtures.js';
 import { type ContractContext, jsonCopy } from './storage-contract-harness.js';
@@ -106,6 +107,22 @@ export function describeRecordContract(ctx: ContractContext): void {
       await expectCode(s.create(makeRecord({ ...base, tenantId: null })), 'ERR_ALREADY_EXISTS');
       const found = await s.findByName('DB', { kind: 'secret', environment: 'prod', tenantId: 't1' });
       expect(found?.id).toBe(first.id);
+    });
+
+    test('stores, finds and filters records of every kind, access records included', async (s) => {
+      const byKind = RECORD_KINDS.map((kind) => makeRecord({ kind, name: `kind-${kind}`, uniqueName: true }));
+      for (const r of byKind) await s.create(r);
+      for (const r of byKind) {
+        expect(await s.get(r.id)).toStrictEqual(r);
+        const found = await s.findByName(r.name, {
+          kind: r.kind,
+          environment: r.environment,
+          tenantId: r.tenantId,
+        });
+        expect(found?.id).toBe(r.id);
+        const listed = await s.list({ kind: r.kind, limit: 10 });
+        expect(listed.items.map((x) => x.id)).toStrictEqual([r.id]);
+      }
     });
 
     test('uniqueName: false records never clash', async (s) => {

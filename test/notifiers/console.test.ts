@@ -60,7 +60,9 @@ describe('consoleNotifier', () => {
       expect(line.msg).not.toMatch(/[\r\n\u2028\u2029]/);
       expect(line.msg.startsWith(`keywarden ${e.type} keyId=${e.keyId} `)).toBe(true);
       expect(line.msg).toContain(`environment=${e.environment}`);
-      expect(line.msg).toContain(`version=${e.version}`);
+      if (e.version !== undefined) expect(line.msg).toContain(`version=${e.version}`);
+      else expect(line.msg).not.toContain('version=');
+      if (e.type.startsWith('access.')) expect(line.msg).toContain('agentId=agent-7');
       expect(line.msg).toContain(`name=${/^[\w.-]+$/.test(e.name) ? e.name : JSON.stringify(e.name)}`);
     });
   });

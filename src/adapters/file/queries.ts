@@ -5,6 +5,7 @@
  * @module
  */
 import { validationError } from '../../errors.js';
+import { isRecordKind, RECORD_KINDS } from '../../internal/record-kinds.js';
 import type {
   AuditEvent,
   AuditEventInput,
@@ -78,7 +79,6 @@ export function listAuditEvents(state: StoreState, query: AuditQuery): Page<Audi
   return { items };
 }
 
-const KINDS = new Set(['api_key', 'secret', 'key']);
 const STATUSES = new Set(['active', 'disabled', 'revoked', 'expired']);
 
 type FieldType = 'string' | 'string?' | 'int' | 'int?' | 'bool' | 'object' | 'object?' | 'array';
@@ -163,8 +163,8 @@ export function checkRecord(input: unknown): StoredRecord {
   if (typeof input !== 'object' || input === null) throw validationError('record', 'must be an object');
   const o = input as Record<string, unknown>;
   checkFields(o, 'record', RECORD_FIELDS);
-  if (!KINDS.has(o['kind'] as string))
-    throw validationError('record.kind', "must be 'api_key', 'secret' or 'key'");
+  if (!isRecordKind(o['kind']))
+    throw validationError('record.kind', `must be one of ${RECORD_KINDS.join(', ')}`);
   if (!STATUSES.has(o['status'] as string)) throw validationError('record.status', 'must be a record status');
   if (o['id'] === '') throw validationError('record.id', 'must be non-empty');
   if ((o['tags'] as unknown[]).some((t) => typeof t !== 'string')) {

@@ -1,0 +1,270 @@
+/**
+ * Proxy-token checks: `verify` (spends nothing) and `authorize` (spends one call, exactly, with a
+ * compare-and-swap on the session record, and reads the CURRENT value of the tool's secret).
+ * Order: token format and checksum (no storage read) → session lookup by the token's id (other
+ * kind or tenant: `NOT_FOUND`) → constant-time comparison of the keyed hash → state and expiry →
+ * tool, method and path (`FORBIDDEN`, recorded as a violation) → calls left → spend → secret.
+ * Never throws for a bad token; nothing here logs or returns the token.
+ * @internal
+ * @module
+ */
+import { isKeywardenError } from '../errors.js';
+import { checkApiToken } from '../generator/tokens.js';
+import { constantTimeEqualString } from '../internal/bytes.js';
+import type { StoredRecord } from '../ports/storage.js';
+import { type AccessContext, findToolRecord } from './context.js';
+import { draftOf, eventBaseOf } from './events.js';
+import { methodAllowed, pathAllowed } from './paths.js';
+import {
+  asJson,
+  effectiveSessionState,
+  PROXY_TOKEN_PREFIX,
+  readSessionData,
+  readToolData,
+  type SessionData,
+  sessionRecordStatus,
+  toSessionInfo,
+  toToolInfo,
+} from './records.js';
+import { endRequestOf, sessionSubject } from './session-ops.js';
+import { transition } from './transition.js';
+import type {
+  AuthorizeResult,
+  ProxyVerifyCode,
+  ProxyVerifyResult,
+  ProxyVerifyStatus,
+  SessionInfo,
+  ToolInfo,
+} from './types.js';
+import { recordViolation } from './violations.js';
+
+/**
+ * The HTTP status of a refusal code.
+ * @example
+ * ```ts
+ * statusOf('USAGE_EXCEEDED'); // 429
+ * ```
+ * @throws never
+ */
+export function statusOf(code: ProxyVerifyCode): ProxyVerifyStatus {
+  if (code === 'FORBIDDEN') return 403;
+  if (code === 'USAGE_EXCEEDED') return 429;
+  return 401;
+}
+
+type Check =
+  | { ok: true; session: StoredRecord; data: SessionData; tool: StoredRecord }
+  | { ok: false; code: ProxyVerifyCode };
+
+interface CallShape {
+  toolId?: string | undefined;
+  method?: string | undefined;
+  path?: string | undefined;
+  context?: { ip?: string; userAgent?: string } | undefined;
+}
+
+/** Everything except spending: what `verify` answers and `authorize` starts with. */
+async function check(a: AccessContext, token: unknown, call: CallShape): Promise<Check> {
+  const parsed = checkApiToken(token);
+  if (!parsed.ok || parsed.prefix !== PROXY_TOKEN_PREFIX) {
+    return { ok: false, code: 'MALFORMED' };
+  }
+  const state = await a.ctx.ready();
+  const hash = state.hashToken(token as string);
+  const record = await a.ctx.storage.get(parsed.id);
+  if (record === null || record.kind !== 'access_session' || record.tenantId !== a.options.tenantId) {
+    return { ok: false, code: 'NOT_FOUND' };
+  }
+  let matched = false;
+  for (const v of record.versions) {
+    if (v.hash !== null && constantTimeEqualString(v.hash, hash)) matched = true;
+  }
+  if (!matched) return { ok: false, code: 'NOT_FOUND' };
+  let data: SessionData;
+  try {
+    data = readSessionData(record);
+  } catch {
+    return { ok: false, code: 'NOT_FOUND' }; // a malformed record is never used
+  }
+  const now = a.ctx.clock.now();
+  const status = effectiveSessionState(data, now);
+  if (status === 'revoked') return { ok: false, code: 'REVOKED' };
+  if (status === 'expired') return { ok: false, code: 'EXPIRED' };
+  if (status === 'exhausted') return { ok: false, code: 'USAGE_EXCEEDED' };
+
+  const violation = async (reason: string): Promise<Check> => {
+    await recordViolation(a, {
+      toolId: data.toolId,
+      sessionId: record.id,
+      reason,
+      context: call.context ?? {},
+      session: { record, data },
+    });
+    return { ok: false, code: 'FORBIDDEN' };
+  };
+  if (call.toolId !== undefined && call.toolId !== data.toolId) return violation('tool not granted');
+  if (call.method !== undefined && !methodAllowed(data.methods, call.method))
+    return violation('method not allowed');
+  if (call.path !== undefined && !pathAllowed(data.paths, call.path)) return violation('path not allowed');
+
+  const tool = await findToolRecord(a, data.toolId);
+  if (tool === null) return { ok: false, code: 'REVOKED' }; // the tool was removed
+  if (data.maxCalls !== null && data.callsUsed >= data.maxCalls) return { ok: false, code: 'USAGE_EXCEEDED' };
+  return { ok: true, session: record, data, tool };
+}
+
+/**
+ * `access.verify`: checks a proxy token (and, when given, tool, method and path) without spending.
+ *
+ * @example
+ * ```ts
+ * const r = await verifyProxyToken(a, token, { toolId: 'stripe', method: 'POST', path: '/v1/refunds' });
+ * ```
+ * @throws KeywardenError `ERR_STORAGE`, `ERR_CLOSED` (never for a bad token).
+ */
+export async function verifyProxyToken(
+  a: AccessContext,
+  token: unknown,
+  opts: CallShape,
+): Promise<ProxyVerifyResult> {
+  const c = await check(a, token, opts);
+  if (!c.ok) return { valid: false, code: c.code };
+  const now = a.ctx.clock.now();
+  return { valid: true, session: toSessionInfo(c.session, now), tool: toToolInfo(c.tool) };
+}
+
+type Spent = { ok: true; record: StoredRecord } | { ok: false; code: ProxyVerifyCode };
+
+/** Spends one call of a capped session with CAS; exact across processes sharing the store. */
+async function spend(
+  a: AccessContext,
+  c: Extract<Check, { ok: true }>,
+  call: { method: string; path: string; context: { ip?: string; userAgent?: string } },
+): Promise<Spent> {
+  return a.lock.run(c.session.id, async () => {
+    let refusal: ProxyVerifyCode | null = null;
+    let exhausted = false;
+    try {
+      const { record } = await transition(a, c.session, (cur) => {
+        const d = readSessionData(cur);
+        const now = a.ctx.clock.now();
+        const status = effectiveSessionState(d, now);
+        refusal =
+          status === 'revoked'
+            ? 'REVOKED'
+            : status === 'expired'
+              ? 'EXPIRED'
+              : status === 'exhausted' || (d.maxCalls !== null && d.callsUsed >= d.maxCalls)
+                ? 'USAGE_EXCEEDED'
+                : null;
+        if (refusal !== null) return null;
+        const callsUsed = d.callsUsed + 1;
+        exhausted = d.maxCalls !== null && callsUsed >= d.maxCalls;
+        const nd: SessionData = exhausted
+          ? { ...d, callsUsed, state: 'exhausted', endedAt: now, endReason: 'exhausted' }
+          : { ...d, callsUsed };
+        const next: StoredRecord = {
+          ...cur,
+          status: sessionRecordStatus(nd.state),
+          data: asJson(nd),
+        };
+        const subject = sessionSubject(next, nd);
+        const remaining = nd.maxCalls === null ? null : nd.maxCalls - callsUsed;
+        const drafts = a.options.auditCalls
+          ? [
+              draftOf(
+                subject,
+                'access.call',
+                d.agentId,
+                { method: call.method, path: call.path, remaining },
+                call.context,
+              ),
+            ]
+          : [];
+        if (exhausted)
+          drafts.push(draftOf(subject, 'access.session_ended', null, { reason: 'exhausted', callsUsed }));
+        return {
+          next,
+          drafts,
+          events: exhausted
+            ? [{ ...eventBaseOf(subject, now), type: 'access.session_ended', reason: 'exhausted' }]
+            : [],
+        };
+      });
+      if (refusal !== null) return { ok: false, code: refusal };
+      if (exhausted) await endRequestOf(a, c.data.requestId, a.ctx.clock.now());
+      return { ok: true, record };
+    } catch (error) {
+      if (isKeywardenError(error, 'ERR_NOT_FOUND')) return { ok: false, code: 'NOT_FOUND' };
+      throw error;
+    }
+  });
+}
+
+/**
+ * `access.authorize`: checks the token for the call, spends one call atomically, and returns the
+ * session, the tool and the CURRENT value of the tool's secret (read through `km.secrets.get` at
+ * call time, so a rotated secret is used by open sessions at once).
+ *
+ * @example
+ * ```ts
+ * const r = await authorizeCall(a, token, { toolId: 'stripe', method: 'GET', path: '/v1/charges' });
+ * if (r.ok) headers.set('authorization', `Bearer ${r.secret}`);
+ * ```
+ * @throws KeywardenError `ERR_STORAGE`, `ERR_AUDIT` (the call is refused, the unit given back),
+ *   `ERR_NOT_FOUND` (the tool's secret is not set), `ERR_DECRYPT`, `ERR_CLOSED`. Never for a bad token.
+ */
+export async function authorizeCall(
+  a: AccessContext,
+  token: unknown,
+  call: { toolId: string; method: string; path: string; context?: { ip?: string; userAgent?: string } },
+): Promise<AuthorizeResult> {
+  const method = typeof call?.method === 'string' ? call.method.toUpperCase() : '';
+  const path = typeof call?.path === 'string' ? call.path : '';
+  const toolId = typeof call?.toolId === 'string' ? call.toolId : '';
+  const context = cleanContext(call?.context);
+  const c = await check(a, token, { toolId, method, path, context });
+  if (!c.ok) return { ok: false, code: c.code, status: statusOf(c.code) };
+
+  let session = c.session;
+  if (c.data.maxCalls !== null || a.options.auditCalls) {
+    const s = await spend(a, c, { method, path, context });
+    if (!s.ok) return { ok: false, code: s.code, status: statusOf(s.code) };
+    session = s.record;
+  }
+  const toolData = readToolData(c.tool);
+  const secret = await a.km.secrets.get(toolData.secret, {
+    environment: toolData.secretEnvironment,
+    tenantId: a.options.tenantId,
+  });
+  return granted(toSessionInfo(session, a.ctx.clock.now()), toToolInfo(c.tool), secret);
+}
+
+/** The symbol Node's `util.inspect` looks up; read through `Symbol.for`, so no node import. */
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+/**
+ * A granted call whose `secret` is a non-enumerable getter: `r.secret` and destructuring read it;
+ * `JSON.stringify`, `util.inspect`, spread and `Object.keys` never show it (a logged result leaks nothing).
+ */
+function granted(session: SessionInfo, tool: ToolInfo, secret: string): AuthorizeResult {
+  const result = { ok: true, session, tool } as Extract<AuthorizeResult, { ok: true }>;
+  Object.defineProperties(result, {
+    secret: { get: () => secret, enumerable: false, configurable: false },
+    toJSON: { value: () => ({ ok: true, session, tool }), enumerable: false },
+    [INSPECT]: { value: () => ({ ok: true, session, tool, secret: '[redacted]' }), enumerable: false },
+  });
+  return result;
+}
+
+/** Keeps only short string `ip` and `userAgent` (audit context), dropping anything else. */
+function cleanContext(raw: unknown): { ip?: string; userAgent?: string } {
+  const out: { ip?: string; userAgent?: string } = {};
+  if (typeof raw !== 'object' || raw === null) return out;
+  const { ip, userAgent } = raw as { ip?: unknown; userAgent?: unknown };
+  const ok = (v: unknown, max: number): v is string =>
+    typeof v === 'string' && v.length <= max && !/\p{Cc}/u.test(v);
+  if (ok(ip, 64)) out.ip = ip;
+  if (ok(userAgent, 512)) out.userAgent = userAgent;
+  return out;
+}

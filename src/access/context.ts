@@ -1,0 +1,77 @@
+/**
+ * What every part of one `agentAccess` object shares: the manager's capability context, the
+ * manager itself (to read secrets through its public API), the resolved options, and typed
+ * record loading scoped to the access object's tenant.
+ * @internal
+ * @module
+ */
+import { KeywardenError } from '../errors.js';
+import type { CapabilityContext } from '../extension/index.js';
+import type { StoredRecord } from '../ports/storage.js';
+import type { KeyedLock } from '../store/api-keys/throttle.js';
+import { ACCESS_ENVIRONMENT } from './records.js';
+
+/** The part of a key manager access uses: reading a secret's current value. */
+export interface SecretReader {
+  secrets: {
+    get(name: string, options?: { environment?: string; tenantId?: string | null }): Promise<string>;
+  };
+}
+
+/** `agentAccess` options after defaults. */
+export interface ResolvedAccessOptions {
+  pendingTtl: number;
+  maxSessionDuration: number;
+  tenantId: string | null;
+  auditCalls: boolean;
+}
+
+/** Shared services of one access object. */
+export interface AccessContext {
+  readonly ctx: CapabilityContext;
+  readonly km: SecretReader;
+  readonly options: ResolvedAccessOptions;
+  /** Serializes spends of one session within this process (CAS still makes it exact across processes). */
+  readonly lock: KeyedLock;
+}
+
+const LABEL = { access_tool: 'tool', access_request: 'access request', access_session: 'session' } as const;
+
+/**
+ * Loads an access record by id within the access object's tenant.
+ * @example
+ * ```ts
+ * const record = await loadAccessRecord(a, id, 'access_request');
+ * ```
+ * @throws KeywardenError `ERR_NOT_FOUND` (absent, another kind or another tenant), `ERR_STORAGE`.
+ */
+export async function loadAccessRecord(
+  a: AccessContext,
+  id: string,
+  kind: keyof typeof LABEL,
+): Promise<StoredRecord> {
+  const record = await a.ctx.storage.get(id);
+  if (record === null || record.kind !== kind || record.tenantId !== a.options.tenantId) {
+    throw new KeywardenError('ERR_NOT_FOUND', `${LABEL[kind]} not found`, { field: 'id' });
+  }
+  return record;
+}
+
+/**
+ * Finds a tool record by its tool id, or null.
+ * @example
+ * ```ts
+ * const record = await findToolRecord(a, 'stripe');
+ * ```
+ * @throws KeywardenError `ERR_STORAGE`.
+ */
+export async function findToolRecord(a: AccessContext, toolId: string): Promise<StoredRecord | null> {
+  const record = await a.ctx.storage.findByName(toolId, {
+    kind: 'access_tool',
+    environment: ACCESS_ENVIRONMENT,
+    tenantId: a.options.tenantId,
+  });
+  return record !== null && record.kind === 'access_tool' && record.tenantId === a.options.tenantId
+    ? record
+    : null;
+}

@@ -1,0 +1,312 @@
+/**
+ * `createGateway`: the egress injection gateway. Agents call `/{toolId}/{path}` with their proxy
+ * token in the tool's auth slot; the gateway checks the token, spends one call, swaps the token for
+ * the tool's secret and forwards the call to the tool's origin, and nowhere else.
+ * @module
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { parseDuration } from '../../duration.js';
+import { KeywardenError } from '../../errors.js';
+import { credentialHeader } from '../inject.js';
+import type { UpstreamAuth } from '../types.js';
+import { systemLookup } from './address.js';
+import { carriesToken, forwardedHeaders, tokenFromSlot } from './headers.js';
+import { createAgents, originOf, proxy, type Upstreams } from './proxy.js';
+import { refuse } from './respond.js';
+import { secretForms } from './scrub.js';
+import { parseTarget, queryCarriesToken } from './target.js';
+import type { Gateway, GatewayAccess, GatewayOptions } from './types.js';
+
+const DEFAULT_MAX_BODY = 10 * 1024 * 1024;
+const DEFAULT_TIMEOUT = '60s';
+/** How long the token slot of a tool is remembered (the tool record itself is re-read by authorize). */
+const SLOT_TTL_MS = 5_000;
+
+function sameAuth(a: UpstreamAuth, b: UpstreamAuth): boolean {
+  return a.type === b.type && (a.type !== 'header' || (b.type === 'header' && a.name === b.name));
+}
+
+/** Violation reasons (audit `data.reason`), as sentences like the ones `authorize` records. */
+const REASONS = {
+  connect: 'CONNECT request',
+  upgrade: 'protocol upgrade request',
+  absolute_form: 'absolute-form request target (names a host)',
+  bad_path: 'path with dot segments or encoded separators',
+  host: 'Host header names another host',
+  unknownTool: 'unknown tool',
+  tokenInQuery: 'proxy token in the query string',
+  tokenInHeader: 'proxy token in a forwarded header',
+} as const;
+
+function contextOf(req: IncomingMessage): { ip?: string; userAgent?: string } {
+  const context: { ip?: string; userAgent?: string } = {};
+  const ip = req.socket.remoteAddress;
+  if (ip) context.ip = ip.slice(0, 64);
+  const ua = req.headers['user-agent'];
+  if (typeof ua === 'string') context.userAgent = ua.replace(/[^\x20-\x7e]/g, '').slice(0, 256);
+  return context;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+function validateOptions(options: GatewayOptions): Upstreams {
+  const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  if (!Number.isSafeInteger(max) || max < 0) {
+    throw new KeywardenError('ERR_VALIDATION', 'maxBodyBytes: must be a non-negative integer', {
+      field: 'maxBodyBytes',
+    });
+  }
+  const timeoutMs = parseDuration(options.timeout ?? DEFAULT_TIMEOUT, 'timeout');
+  if (timeoutMs <= 0) {
+    throw new KeywardenError('ERR_VALIDATION', 'timeout: must be positive', { field: 'timeout' });
+  }
+  if (
+    options.allowedHosts !== undefined &&
+    (!Array.isArray(options.allowedHosts) ||
+      options.allowedHosts.some((h) => typeof h !== 'string' || h === ''))
+  ) {
+    throw new KeywardenError('ERR_VALIDATION', 'allowedHosts: must be an array of host[:port] strings', {
+      field: 'allowedHosts',
+    });
+  }
+  const ca = options.ca === undefined ? [] : Array.isArray(options.ca) ? options.ca : [options.ca];
+  if (ca.some((c) => typeof c !== 'string' || !c.includes('-----BEGIN CERTIFICATE-----'))) {
+    throw new KeywardenError('ERR_VALIDATION', 'ca: must be PEM certificates', { field: 'ca' });
+  }
+  if (options.lookup !== undefined && typeof options.lookup !== 'function') {
+    throw new KeywardenError('ERR_VALIDATION', 'lookup: must be a function', { field: 'lookup' });
+  }
+  return { maxBodyBytes: max, timeoutMs, lookup: options.lookup ?? systemLookup, agents: createAgents(ca) };
+}
+
+function assertAccess(access: unknown): asserts access is GatewayAccess {
+  const a = access as Partial<GatewayAccess> | null;
+  if (
+    typeof a !== 'object' ||
+    a === null ||
+    typeof a.authorize !== 'function' ||
+    typeof a.reportViolation !== 'function' ||
+    typeof a.verify !== 'function' ||
+    typeof a.tools?.get !== 'function'
+  ) {
+    throw new KeywardenError('ERR_VALIDATION', 'access: must be an agentAccess(km) object', {
+      field: 'access',
+    });
+  }
+}
+
+/**
+ * Builds the gateway. Use it standalone (`listen`) or mount `handler` in your own server.
+ *
+ * Rules: the upstream is always the tool's configured origin (the `Host` header and absolute-form
+ * targets are never used to route; CONNECT and upgrades are refused); the address dialed is
+ * checked (private, loopback and link-local addresses only when the tool allows them) and the
+ * socket is pinned to it; no redirect is followed; the agent's credentials and hop-by-hop headers
+ * are stripped and the secret is put in the provider's slot; bodies stream both ways (server-sent
+ * events work); echoes of the secret (raw, percent-encoded, JSON-escaped, hex, base64) are masked
+ * in the answer's headers and body; nothing is logged. Refusals are `{ "error": CODE }`.
+ *
+ * @example
+ * ```ts
+ * import { agentAccess } from 'keywarden/access';
+ * import { createGateway } from 'keywarden/access/gateway';
+ *
+ * const gw = createGateway(agentAccess(km), { maxBodyBytes: 1 << 20, timeout: '30s' });
+ * const { url } = await gw.listen({ host: '127.0.0.1', port: 8787 });
+ * // the agent: new OpenAI({ apiKey: proxyToken, baseURL: `${url}/openai/v1` })
+ * ```
+ * @example
+ * ```ts
+ * // mounted in an existing server
+ * http.createServer((req, res) => req.url?.startsWith('/health') ? ok(res) : gw.handler(req, res));
+ * ```
+ * @throws KeywardenError `ERR_VALIDATION` (field `access`, `maxBodyBytes`, `timeout`, `allowedHosts`,
+ *   `ca` or `lookup`).
+ */
+export function createGateway(access: GatewayAccess, options: GatewayOptions = {}): Gateway {
+  assertAccess(access);
+  const upstreams = validateOptions(options);
+  const allowedHosts = options.allowedHosts?.map((h) => h.toLowerCase()) ?? null;
+  const slots = new Map<string, { auth: UpstreamAuth; at: number }>();
+  const formsOf = new Map<string, { secret: string; forms: Buffer[] }>();
+
+  async function slotOf(toolId: string): Promise<UpstreamAuth> {
+    const hit = slots.get(toolId);
+    if (hit !== undefined && Date.now() - hit.at < SLOT_TTL_MS) return hit.auth;
+    const tool = await access.tools.get(toolId);
+    slots.set(toolId, { auth: tool.upstream.auth, at: Date.now() });
+    return tool.upstream.auth;
+  }
+
+  function cachedForms(toolId: string, secret: string): Buffer[] {
+    const hit = formsOf.get(toolId);
+    if (hit !== undefined && hit.secret === secret) return hit.forms;
+    const forms = secretForms(secret);
+    formsOf.set(toolId, { secret, forms });
+    return forms;
+  }
+
+  async function sessionOf(token: string | null): Promise<string | null> {
+    if (token === null) return null;
+    try {
+      const v = await access.verify(token);
+      return v.valid ? v.session.id : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function reporter(req: IncomingMessage) {
+    return async (reason: string, toolId: string | null, token: string | null, sessionId?: string) => {
+      try {
+        const sid = sessionId ?? (await sessionOf(token));
+        await access.reportViolation({ toolId, sessionId: sid, reason, context: contextOf(req) });
+      } catch {
+        // the refusal stands whether or not the report could be written
+      }
+    };
+  }
+
+  function hostAllowed(req: IncomingMessage): boolean {
+    const hosts = allowedHosts ?? listenHosts;
+    if (hosts === null) return true;
+    const host = (req.headers.host ?? '').toLowerCase();
+    return hosts.includes(host);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const violation = reporter(req);
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (method === 'CONNECT') {
+      await violation(REASONS.connect, null, null);
+      return refuse(res, 400, 'BAD_REQUEST');
+    }
+    const target = parseTarget(req.url);
+    if (typeof target === 'string') {
+      if (target !== 'bad_target') await violation(REASONS[target], null, null);
+      return refuse(res, 400, 'BAD_REQUEST');
+    }
+    if (!hostAllowed(req)) {
+      await violation(REASONS.host, null, null);
+      return refuse(res, 400, 'BAD_REQUEST');
+    }
+    const { toolId } = target;
+    let auth: UpstreamAuth;
+    try {
+      auth = await slotOf(toolId);
+    } catch (e) {
+      if (e instanceof KeywardenError && e.code === 'ERR_NOT_FOUND') {
+        await violation(REASONS.unknownTool, toolId, null);
+        return refuse(res, 403, 'FORBIDDEN');
+      }
+      return refuse(res, 503, 'UNAVAILABLE');
+    }
+    const token = tokenFromSlot(req.headers, auth);
+    if (queryCarriesToken(target.search, token)) {
+      await violation(REASONS.tokenInQuery, toolId, token);
+      return refuse(res, 403, 'TOKEN_EXPOSED');
+    }
+    if (token === null) return refuse(res, 401, 'MISSING');
+    const headers = forwardedHeaders(req.headers, auth);
+    if (carriesToken(headers, token)) {
+      await violation(REASONS.tokenInHeader, toolId, token);
+      return refuse(res, 403, 'TOKEN_EXPOSED');
+    }
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (!(length <= upstreams.maxBodyBytes)) return refuse(res, 413, 'PAYLOAD_TOO_LARGE');
+    const context = contextOf(req);
+    let granted: Awaited<ReturnType<GatewayAccess['authorize']>>;
+    try {
+      granted = await access.authorize(token, { toolId, method, path: target.path, context });
+    } catch {
+      return refuse(res, 503, 'UNAVAILABLE');
+    }
+    if (!granted.ok) return refuse(res, granted.status, granted.code); // authorize records FORBIDDEN as a violation
+    const { tool, secret, session } = granted;
+    if (tool.id !== toolId || !sameAuth(tool.upstream.auth, auth)) {
+      slots.delete(toolId); // the tool changed under the cached slot: the agent retries
+      return refuse(res, 401, 'MALFORMED');
+    }
+    headers.host = originOf(tool.upstream.origin).host;
+    headers['accept-encoding'] = 'identity';
+    const [slot, value] = credentialHeader(tool.upstream.auth, secret);
+    headers[slot.toLowerCase()] = value;
+    proxy(upstreams, {
+      req,
+      res,
+      tool,
+      path: target.path + target.search,
+      headers: headers as Record<string, string | string[] | number>,
+      token,
+      forms: cachedForms(tool.id, secret),
+      violation: (reason) => violation(reason, tool.id, null, session.id),
+    });
+  }
+
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    handle(req, res).catch(() => refuse(res, 502, 'UPSTREAM_ERROR'));
+  };
+
+  let server: Server | null = null;
+  let url: string | null = null;
+  let listenHosts: string[] | null = null;
+
+  const refuseSocket = (req: IncomingMessage, socket: Duplex, reason: string): void => {
+    const body = '{"error":"BAD_REQUEST"}';
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+    );
+    void reporter(req)(reason, null, null);
+  };
+
+  return {
+    handler,
+    get url(): string {
+      if (url === null) throw new KeywardenError('ERR_INVALID_STATE', 'gateway: call listen() first');
+      return url;
+    },
+    async listen(opts = {}) {
+      if (server !== null) throw new KeywardenError('ERR_INVALID_STATE', 'gateway: already listening');
+      const host = opts.host ?? '127.0.0.1';
+      const s = createServer(handler);
+      s.on('connect', (req: IncomingMessage, socket: Duplex) => refuseSocket(req, socket, REASONS.connect));
+      s.on('upgrade', (req: IncomingMessage, socket: Duplex) => refuseSocket(req, socket, REASONS.upgrade));
+      server = s;
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(opts.port ?? 0, host, () => {
+          s.off('error', reject);
+          resolve();
+        });
+      });
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : opts.port;
+      const authority = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+      url = `http://${authority}`;
+      // on a named address, the Host header must name it (or localhost on loopback); on 0.0.0.0 / :: any
+      listenHosts =
+        host === '0.0.0.0' || host === '::'
+          ? null
+          : [authority, ...(isLoopback(host) ? [`localhost:${port}`] : [])].map((h) => h.toLowerCase());
+      return { url };
+    },
+    async close() {
+      const s = server;
+      server = null;
+      url = null;
+      listenHosts = null;
+      for (const pair of Object.values(upstreams.agents)) for (const a of pair) a.destroy();
+      if (s === null) return;
+      await new Promise<void>((resolve) => {
+        s.close(() => resolve());
+        s.closeAllConnections();
+      });
+    },
+    async [Symbol.asyncDispose]() {
+      await this.close();
+    },
+  };
+}

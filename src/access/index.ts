@@ -1,0 +1,111 @@
+/**
+ * `keywarden/access`: AI agents and tools use the secrets they need without ever holding them.
+ * Tools name a keywarden secret and the one origin it may be sent to; agents request access with a
+ * justification; approvers (never the agent or whom it acts for) approve, narrowing if they wish;
+ * an approved request opens a session whose short-lived proxy token (`kwp_…`) a trusted process
+ * (`access.fetch`, or the gateway in `keywarden/access/gateway`) swaps for the real secret.
+ * See docs/agent-access.md.
+ *
+ * @example
+ * ```ts
+ * import { agentAccess } from 'keywarden/access';
+ * const access = agentAccess(km, { pendingTtl: '24h' });
+ * await access.tools.register({ id: 'stripe', secret: 'STRIPE_KEY', environment: 'production',
+ *   upstream: { origin: 'https://api.stripe.com', auth: { type: 'bearer' } },
+ *   methods: ['GET', 'POST'], paths: ['/v1/charges', '/v1/charges/*'], maxDuration: '1h', maxCalls: 100 });
+ * const req = await access.requests.create({ toolId: 'stripe', agentId: 'agent-7', justification: 'refund order 123' });
+ * await access.requests.approve(req.id, { approver: 'alice', duration: '5m' });
+ * const { token } = await access.sessions.open(req.id);
+ * const res = await access.fetch(token, 'https://api.stripe.com/v1/charges');
+ * ```
+ * @module
+ */
+import { capabilityContext } from '../extension/index.js';
+import { KeyedLock } from '../store/api-keys/throttle.js';
+import { authorizeCall, verifyProxyToken } from './authorize.js';
+import { type AccessContext, loadAccessRecord, type SecretReader } from './context.js';
+import { accessFetch } from './fetch.js';
+import { readSessionData } from './records.js';
+import { createRequestsView } from './requests.js';
+import { accessOptionsSchema, sweepSchema, verifyOptionsSchema, violationSchema } from './schemas.js';
+import { createSessionsView } from './sessions.js';
+import { sweepAccess } from './sweep.js';
+import { createToolsView } from './tools.js';
+import type { AgentAccess, AgentAccessOptions } from './types.js';
+import { parseFields } from './validate.js';
+import { recordViolation } from './violations.js';
+
+export { credentialHeader, credentialHeaders } from './inject.js';
+export { methodAllowed, pathAllowed } from './paths.js';
+export type * from './types.js';
+
+const HOUR = 3_600_000;
+
+/**
+ * Builds the agent access capability of a key manager. Options are validated now.
+ *
+ * @param km - a manager returned by `createKeyManager`
+ * @example
+ * ```ts
+ * const access = agentAccess(km, { pendingTtl: '24h', maxSessionDuration: '1h' });
+ * setInterval(() => void access.sweep(), 60_000); // persist expiry of requests and sessions
+ * ```
+ * @throws KeywardenError `ERR_VALIDATION` naming `km` or the bad option (`pendingTtl`...).
+ */
+export function agentAccess(km: SecretReader, options: AgentAccessOptions = {}): AgentAccess {
+  const ctx = capabilityContext(km);
+  const o = parseFields(accessOptionsSchema, options, 'options', true);
+  const a: AccessContext = Object.freeze({
+    ctx,
+    km,
+    options: Object.freeze({
+      pendingTtl: o.pendingTtl ?? 24 * HOUR,
+      maxSessionDuration: o.maxSessionDuration ?? HOUR,
+      tenantId: o.tenantId ?? null,
+      auditCalls: o.auditCalls ?? true,
+    }),
+    lock: new KeyedLock(),
+  });
+  return Object.freeze({
+    tools: createToolsView(a),
+    requests: createRequestsView(a),
+    sessions: createSessionsView(a),
+    async verify(token: string, opts?: { toolId?: string; method?: string; path?: string }) {
+      const q = parseFields(verifyOptionsSchema, opts, 'options', true);
+      return verifyProxyToken(a, token, q);
+    },
+    fetch: (token: string, url: string | URL, init?: RequestInit) => accessFetch(a, token, url, init),
+    authorize: (token: string, call: Parameters<AgentAccess['authorize']>[1]) =>
+      authorizeCall(a, token, call),
+    async reportViolation(raw: Parameters<AgentAccess['reportViolation']>[0]) {
+      const v = parseFields(violationSchema, raw, 'violation');
+      await ctx.ready();
+      const sessionId = v.sessionId ?? null;
+      let session:
+        | { record: Awaited<ReturnType<typeof loadAccessRecord>>; data: ReturnType<typeof readSessionData> }
+        | undefined;
+      if (sessionId !== null) {
+        try {
+          const record = await loadAccessRecord(a, sessionId, 'access_session');
+          session = { record, data: readSessionData(record) };
+        } catch {
+          session = undefined; // unknown session: recorded without it
+        }
+      }
+      await recordViolation(a, {
+        toolId: v.toolId ?? null,
+        sessionId,
+        reason: v.reason,
+        context: {
+          ...(v.context?.ip !== undefined && { ip: v.context.ip }),
+          ...(v.context?.userAgent !== undefined && { userAgent: v.context.userAgent }),
+        },
+        ...(session !== undefined && { session }),
+      });
+    },
+    async sweep(raw?: { limit?: number }) {
+      const q = parseFields(sweepSchema, raw, 'options', true);
+      return sweepAccess(a, q.limit !== undefined ? { limit: q.limit } : {});
+    },
+  });
+}
