@@ -16,6 +16,7 @@ export default defineConfig({
     'rate-limit/index': 'src/rate-limit/index.ts',
     'usage/index': 'src/usage/index.ts',
     'extension/index': 'src/extension/index.ts',
+    'observability/index': 'src/observability/index.ts',
     'cli/main': 'src/cli/main.ts',
   },
   format: ['esm'],

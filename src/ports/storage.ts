@@ -146,7 +146,8 @@ export type AuditEventType =
   | 'rotation.policy_set'
   | 'kms.rewrapped'
   | 'backup.exported'
-  | 'backup.imported';
+  | 'backup.imported'
+  | 'security.token_leaked';
 
 /**
  * An audit event as the manager hands it to {@link StorageAdapter.appendAudit}.

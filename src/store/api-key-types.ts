@@ -3,6 +3,7 @@
  * @module
  */
 import type { Duration } from '../duration.js';
+import type { AuditExportOptions } from '../observability/audit-export.js';
 import type { JsonObject } from '../ports/json.js';
 import type { AuditEvent, AuditEventType, Page, RecordStatus } from '../ports/storage.js';
 import type { RotationPolicyInput } from '../rotation/types.js';
@@ -225,4 +226,6 @@ export type AuditBreakReason = 'seq_gap' | 'prev_hash_mismatch' | 'digest_mismat
 export interface AuditView {
   list(query?: AuditListQuery): Promise<Page<AuditEvent>>;
   verify(): Promise<AuditVerifyResult>;
+  /** Streams the log as CSV or JSON Lines chunks, page by page (constant memory); see docs/observability.md. */
+  export(options: AuditExportOptions): AsyncIterable<string>;
 }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { auditDigest, chainHash, GENESIS_HASH } from '../internal/audit-chain.js';
 import { constantTimeEqualString } from '../internal/bytes.js';
+import { type AuditExportOptions, exportAudit } from '../observability/audit-export.js';
 import type { AuditEvent, AuditEventType, Page } from '../ports/storage.js';
 import type { AuditBreakReason, AuditListQuery, AuditVerifyResult, AuditView } from './api-key-types.js';
 import { parseObject } from './api-keys/validate.js';
@@ -54,6 +55,8 @@ function checkEvent(event: AuditEvent, expectedSeq: number, prevHash: string): A
  *   {@link GENESIS_HASH}; returns `{ ok: true, count, headHash }` or the first break
  *   `{ ok: false, count, brokenAt, reason }` (`count` = events that checked out before it).
  *   Keep `headHash` somewhere else to detect a truncated tail later.
+ * - `export({ format: 'csv' | 'jsonl', from?, to?, keyId?, type? })`: the log as streamed text
+ *   chunks (`src/observability/audit-export.ts`).
  *
  * @example
  * ```ts
@@ -78,6 +81,8 @@ export function createAuditView(ctx: StoreContext): AuditView {
         ...(q.cursor !== undefined && { cursor: q.cursor }),
       });
     },
+
+    export: (options: AuditExportOptions): AsyncIterable<string> => exportAudit(ctx, options),
 
     async verify(): Promise<AuditVerifyResult> {
       await ctx.ready();
