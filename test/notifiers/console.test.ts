@@ -70,7 +70,12 @@ describe('consoleNotifier', () => {
     const n = consoleNotifier({ logger });
     for (const e of events) await n.notify(e);
     const warned = lines.filter((l) => l.level === 'warn').map((l) => l.msg.split(' ')[1]);
-    expect(warned.sort()).toEqual(['key.expired', 'key.expiring', 'rotation.failed', 'security.token_leaked']);
+    expect(warned.sort()).toEqual([
+      'key.expired',
+      'key.expiring',
+      'rotation.failed',
+      'security.token_leaked',
+    ]);
   });
 
   it('falls back to info when the logger has no warn', async () => {
