@@ -9,6 +9,12 @@ import { isKeywardenError, KeywardenError, type KeywardenErrorCode } from 'keywa
 import { generateMasterKey, localKms } from 'keywarden/kms';
 import { nodeMiddleware, verifyRequest } from 'keywarden/middleware';
 import { callbackNotifier, verifyWebhookSignature } from 'keywarden/notifiers';
+import {
+  type GitHubSecretScanningOptions,
+  githubSecretScanning,
+  type RotationReport,
+  rotationReport,
+} from 'keywarden/observability';
 import { storageRateLimiter } from 'keywarden/rate-limit';
 import { createTestKeyManager, fakeClock, testStorageAdapter } from 'keywarden/testing';
 import { createUsageTracker } from 'keywarden/usage';
@@ -28,7 +34,19 @@ async function use(): Promise<ApiKeyInfo> {
   if (r.valid) return r.key;
   return key;
 }
+const leakOptions: GitHubSecretScanningOptions = {
+  publicKeys: async () => [{ key_identifier: 'id', key: 'PEM', is_current: true }],
+  access: { revokeToken: async () => false },
+};
+const onLeak: (request: Request) => Promise<Response> = githubSecretScanning(km, leakOptions);
+async function report(): Promise<RotationReport> {
+  const chunks: AsyncIterable<string> = km.audit.export({ format: 'jsonl', from: new Date(0) });
+  void chunks;
+  return rotationReport(km, { since: '7d' });
+}
 void [
+  onLeak,
+  report,
   nodeMiddleware,
   verifyRequest,
   cachedStorage,
