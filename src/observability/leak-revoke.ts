@@ -56,7 +56,14 @@ export interface LeakDeps {
   actor: string;
 }
 
-/** The reason every leak revocation carries. */
+/**
+ * The reason every leak revocation carries.
+ *
+ * @example
+ * ```ts
+ * (await km.apiKeys.get(id)).revokeReason === LEAK_REASON; // after a reported leak
+ * ```
+ */
 export const LEAK_REASON = 'leaked';
 /** The prefix of proxy tokens (agent access). */
 const PROXY_PREFIX = 'kwp';
