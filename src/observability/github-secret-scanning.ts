@@ -27,6 +27,7 @@ import {
 } from './github-keys.js';
 import {
   handleLeakReport,
+  isLeakRevocableAccess,
   type LeakDeps,
   type LeakLabel,
   type LeakReport,
@@ -38,8 +39,9 @@ import {
 export interface GitHubSecretScanningOptions {
   /**
    * Agent access (`agentAccess(km)` from `keywarden/access`, or anything with `revokeToken`):
-   * reported proxy tokens (`kwp_…`) are revoked through it. Without it they are checked as API keys
-   * only (and so labelled false positives).
+   * reported proxy tokens (`kwp_…`) are revoked through it (`verify(token)`, then
+   * `sessions.revoke(id, { reason: 'leaked' })`). Without it they are checked as API keys only (and
+   * so labelled false positives).
    */
   access?: LeakRevocableAccess;
   /**
@@ -112,11 +114,8 @@ function resolveOptions(options: unknown): Resolved {
     }
     return v;
   };
-  if (
-    o.access !== undefined &&
-    (typeof o.access !== 'object' || typeof o.access?.revokeToken !== 'function')
-  ) {
-    throw invalid('options.access', 'must have a revokeToken function');
+  if (o.access !== undefined && !isLeakRevocableAccess(o.access)) {
+    throw invalid('options.access', 'must be agentAccess(km) or have a revokeToken function');
   }
   if (o.publicKeys !== undefined && typeof o.publicKeys !== 'function') {
     throw invalid('options.publicKeys', 'must be a function');

@@ -35,7 +35,13 @@ export {
   type GitHubSecretScanningOptions,
   githubSecretScanning,
 } from './github-secret-scanning.js';
-export { type LeakLabel, type LeakRevocableAccess, tokenSha256Hex } from './leak-revoke.js';
+export {
+  type AgentAccessLike,
+  type LeakLabel,
+  type LeakRevocableAccess,
+  type ProxyTokenRevoker,
+  tokenSha256Hex,
+} from './leak-revoke.js';
 export {
   type KindCounts,
   type ReportedFailure,

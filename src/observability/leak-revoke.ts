@@ -16,16 +16,66 @@ import type { KeyManager } from '../store/manager.js';
 import { eventBase, loadRecord } from '../store/records.js';
 
 /**
- * The slice of agent access (`keywarden/access`) the leak handler uses to revoke a proxy token
- * (`kwp_…`). Typed structurally so this module does not depend on the access capability.
+ * A proxy-token revoker: resolves true when `token` is a real proxy token of this store (its session
+ * revoked now or already), false when it is not one; rejects on a storage or audit failure.
  */
-export interface LeakRevocableAccess {
-  /**
-   * Revokes the session the proxy token belongs to. Resolves true when the token is a real proxy
-   * token of this store (revoked now or already), false when it is not one; rejects on a storage
-   * or audit failure.
-   */
+export interface ProxyTokenRevoker {
   revokeToken(token: string, options: { reason: string; actor: string }): Promise<boolean>;
+}
+
+/**
+ * Agent access as `agentAccess(km)` from `keywarden/access` shapes it (docs: DESIGN "Agent access"):
+ * `verify(token)` names the session, `sessions.revoke(id, { reason })` ends it.
+ */
+export interface AgentAccessLike {
+  verify(token: string): Promise<{ valid: true; session: { id: string } } | { valid: false; code: string }>;
+  sessions: { revoke(id: string, options: { reason: string }): Promise<unknown> };
+}
+
+/**
+ * What the leak handler accepts as `access`, to revoke proxy tokens (`kwp_…`): the agent access
+ * object itself, or anything with `revokeToken`. Typed structurally so this module does not depend
+ * on the access capability.
+ */
+export type LeakRevocableAccess = ProxyTokenRevoker | AgentAccessLike;
+
+/**
+ * True when `access` has one of the two shapes of {@link LeakRevocableAccess}.
+ *
+ * @example
+ * ```ts
+ * isLeakRevocableAccess(agentAccess(km)); // true
+ * ```
+ * @throws never
+ */
+export function isLeakRevocableAccess(access: unknown): access is LeakRevocableAccess {
+  if (typeof access !== 'object' || access === null) return false;
+  const a = access as Record<string, unknown>;
+  if (typeof a['revokeToken'] === 'function') return true;
+  const sessions = a['sessions'] as Record<string, unknown> | null | undefined;
+  return typeof a['verify'] === 'function' && typeof sessions?.['revoke'] === 'function';
+}
+
+/** Proxy verify codes that prove a real token which simply no longer works. */
+const SPENT_PROXY_CODES: ReadonlySet<string> = new Set(['EXPIRED', 'REVOKED', 'USAGE_EXCEEDED']);
+
+/** Asks access about a proxy token: is it ours, and did this call revoke it? */
+async function revokeProxy(
+  access: LeakRevocableAccess,
+  token: string,
+  actor: string,
+): Promise<{ known: boolean; revoked: boolean }> {
+  if ('revokeToken' in access && typeof access.revokeToken === 'function') {
+    const known = (await access.revokeToken(token, { reason: LEAK_REASON, actor })) === true;
+    return { known, revoked: known };
+  }
+  const a = access as AgentAccessLike;
+  const r = await a.verify(token);
+  if (r.valid) {
+    await a.sessions.revoke(r.session.id, { reason: LEAK_REASON });
+    return { known: true, revoked: true };
+  }
+  return { known: SPENT_PROXY_CODES.has(r.code), revoked: false };
 }
 
 /** One match GitHub reports, after validation. */
@@ -161,16 +211,16 @@ export async function handleLeakReport(deps: LeakDeps, report: LeakReport): Prom
   const parsed = checkApiToken(report.token);
   if (!parsed.ok) return FALSE_POSITIVE;
   if (parsed.prefix === PROXY_PREFIX && deps.access !== undefined) {
-    const known = await deps.access.revokeToken(report.token, { reason: LEAK_REASON, actor: deps.actor });
+    const { known, revoked } = await revokeProxy(deps.access, report.token, deps.actor);
     if (known) {
       await deps.ctx.audit({
         type: 'security.token_leaked',
         keyId: parsed.id,
         kind: null,
         actor: deps.actor,
-        data: leakData(report, { token: 'proxy', revoked: true }),
+        data: leakData(report, { token: 'proxy', revoked, ...(revoked ? {} : { reason: 'not_live' }) }),
       });
-      return { label: 'true_positive', tokenKind: 'proxy', revoked: true };
+      return { label: 'true_positive', tokenKind: 'proxy', revoked };
     }
   }
   return handleApiKey(deps, parsed.id, report.token, report);

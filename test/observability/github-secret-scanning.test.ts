@@ -266,8 +266,48 @@ describe('revoking reported keywarden tokens', () => {
     expect(labels).toEqual(['true_positive', 'false_positive', 'true_positive']);
     expect(revokedProxies).toEqual([{ token: proxy, reason: 'leaked', actor: 'github-secret-scanning' }]);
     const leaks = (await s.km.audit.list({ type: 'security.token_leaked' })).items;
-    expect(leaks.map((e) => e.data['token'])).toEqual(['proxy', 'api_key']);
+    expect(leaks.map((e) => e.data['token']).sort()).toEqual(['api_key', 'proxy']);
     expect(JSON.stringify(leaks)).not.toContain(proxy);
+  });
+
+  it('works with the agentAccess shape: verify names the session, sessions.revoke ends it', async () => {
+    // Stands in for agentAccess(km) (keywarden/access, built on another branch): the surface of DESIGN.md.
+    const live = generateApiToken({ prefix: 'kwp' });
+    const expired = generateApiToken({ prefix: 'kwp' });
+    const sessions = new Map([
+      [live.token, { id: live.id, status: 'active' }],
+      [expired.token, { id: expired.id, status: 'expired' }],
+    ]);
+    const revokedSessions: { id: string; reason: string }[] = [];
+    const access: LeakRevocableAccess = {
+      async verify(token) {
+        const session = sessions.get(token);
+        if (session === undefined) return { valid: false, code: 'NOT_FOUND' };
+        if (session.status !== 'active') return { valid: false, code: 'EXPIRED' };
+        return { valid: true, session };
+      },
+      sessions: {
+        async revoke(id, o) {
+          revokedSessions.push({ id, reason: o.reason });
+          for (const s of sessions.values()) if (s.id === id) s.status = 'revoked';
+        },
+      },
+    };
+    const s = await setup({ access });
+    const stranger = generateApiToken({ prefix: 'kwp' }).token;
+    const res = await s.send(JSON.stringify([report(live.token), report(expired.token), report(stranger)]));
+    const labels = ((await res.json()) as { label: string }[]).map((f) => f.label);
+    expect(labels).toEqual(['true_positive', 'true_positive', 'false_positive']);
+    expect(revokedSessions).toEqual([{ id: live.id, reason: 'leaked' }]);
+    const leaks = (await s.km.audit.list({ type: 'security.token_leaked' })).items;
+    // reports are handled concurrently: compare without order
+    expect(leaks.map((e) => [e.keyId, e.data['revoked']])).toEqual(
+      expect.arrayContaining([
+        [live.id, true],
+        [expired.id, false],
+      ]),
+    );
+    expect(leaks).toHaveLength(2);
   });
 
   it('answers 503 and labels nothing when the store fails (GitHub delivers again)', async () => {
