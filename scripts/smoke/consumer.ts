@@ -1,5 +1,11 @@
 // TypeScript consumer: must type-check against the published declarations (NodeNext, strict).
-import { type ApiKeyInfo, createKeyManager, type KeyManager, parseDuration } from 'keywarden';
+import {
+  type ApiKeyInfo,
+  type AuditExportOptions,
+  createKeyManager,
+  type KeyManager,
+  parseDuration,
+} from 'keywarden';
 import { fileStorage } from 'keywarden/adapters/file';
 import { memoryStorage } from 'keywarden/adapters/memory';
 import { postgresStorage } from 'keywarden/adapters/postgres';
@@ -40,7 +46,8 @@ const leakOptions: GitHubSecretScanningOptions = {
 };
 const onLeak: (request: Request) => Promise<Response> = githubSecretScanning(km, leakOptions);
 async function report(): Promise<RotationReport> {
-  const chunks: AsyncIterable<string> = km.audit.export({ format: 'jsonl', from: new Date(0) });
+  const exportOptions: AuditExportOptions = { format: 'jsonl', from: new Date(0) };
+  const chunks: AsyncIterable<string> = km.audit.export(exportOptions);
   void chunks;
   return rotationReport(km, { since: '7d' });
 }

@@ -222,7 +222,9 @@ export type AuditVerifyResult =
 /** Why the chain is broken at `brokenAt`. */
 export type AuditBreakReason = 'seq_gap' | 'prev_hash_mismatch' | 'digest_mismatch' | 'hash_mismatch';
 
-/** `km.audit`: read and verify the hash-chained audit log. */
+export type { AuditExportOptions };
+
+/** `km.audit`: read, verify and export the hash-chained audit log. */
 export interface AuditView {
   list(query?: AuditListQuery): Promise<Page<AuditEvent>>;
   verify(): Promise<AuditVerifyResult>;
