@@ -180,7 +180,7 @@ async function handleApiKey(
     tenantId: record.tenantId,
     actor,
     data: leakData(report, {
-      token: 'api_key',
+      tokenKind: 'api_key',
       revoked,
       ...(live ? {} : { reason: 'version_retired' }),
       ...(wasRevoked ? { reason: 'already_revoked' } : {}),
@@ -218,7 +218,7 @@ export async function handleLeakReport(deps: LeakDeps, report: LeakReport): Prom
         keyId: parsed.id,
         kind: null,
         actor: deps.actor,
-        data: leakData(report, { token: 'proxy', revoked, ...(revoked ? {} : { reason: 'not_live' }) }),
+        data: leakData(report, { tokenKind: 'proxy', revoked, ...(revoked ? {} : { reason: 'not_live' }) }),
       });
       return { label: 'true_positive', tokenKind: 'proxy', revoked };
     }

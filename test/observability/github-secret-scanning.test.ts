@@ -182,7 +182,7 @@ describe('revoking reported keywarden tokens', () => {
       version: 1,
       actor: 'github-secret-scanning',
       data: {
-        token: 'api_key',
+        tokenKind: 'api_key',
         revoked: true,
         source: 'content',
         url: 'https://github.com/octo/app/blob/0f1e/config.yml',
@@ -266,7 +266,7 @@ describe('revoking reported keywarden tokens', () => {
     expect(labels).toEqual(['true_positive', 'false_positive', 'true_positive']);
     expect(revokedProxies).toEqual([{ token: proxy, reason: 'leaked', actor: 'github-secret-scanning' }]);
     const leaks = (await s.km.audit.list({ type: 'security.token_leaked' })).items;
-    expect(leaks.map((e) => e.data['token']).sort()).toEqual(['api_key', 'proxy']);
+    expect(leaks.map((e) => e.data['tokenKind']).sort()).toEqual(['api_key', 'proxy']);
     expect(JSON.stringify(leaks)).not.toContain(proxy);
   });
 
