@@ -18,6 +18,7 @@ export default defineConfig({
     'extension/index': 'src/extension/index.ts',
     'access/index': 'src/access/index.ts',
     'access/gateway/index': 'src/access/gateway/index.ts',
+    'observability/index': 'src/observability/index.ts',
     'cli/main': 'src/cli/main.ts',
   },
   format: ['esm'],

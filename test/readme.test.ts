@@ -70,6 +70,15 @@ describe('README API tour', () => {
 
     expect((await km.audit.list({ keyId: key.id, limit: 100 })).items.length).toBeGreaterThan(0);
     expect((await km.audit.verify()).ok).toBe(true);
+    const written: string[] = [];
+    const out = {
+      write(chunk: string): void {
+        written.push(chunk);
+      },
+    };
+    for await (const chunk of km.audit.export({ format: 'csv', from: Date.parse('2026-01-01') }))
+      out.write(chunk);
+    expect(written.join('').split('\r\n').length).toBeGreaterThan(2);
 
     const bundle = await km.backup.export();
     const other = createTestKeyManager({ kms: localKms({ masterKey }) }).km; // same master key

@@ -28,6 +28,7 @@ const expected = {
   'keywarden/rate-limit': ['storageRateLimiter', 'memoryRateLimiter'],
   'keywarden/usage': ['createUsageTracker'],
   'keywarden/extension': ['capabilityContext'],
+  'keywarden/observability': ['githubSecretScanning', 'rotationReport', 'apiKeyTokenPattern', 'csvField'],
 };
 
 for (const [specifier, names] of Object.entries(expected)) {
@@ -50,5 +51,11 @@ assert.equal((await km.apiKeys.verify(token, { scopes: ['read'] })).valid, true)
 assert.equal((await km.apiKeys.verify(`${token.slice(0, -1)}x`)).valid, false);
 await km.secrets.set('SMOKE', 'value-1');
 assert.equal(await km.secrets.get('SMOKE'), 'value-1');
+let csv = '';
+for await (const chunk of km.audit.export({ format: 'csv' })) csv += chunk;
+assert.ok(csv.startsWith('seq,at,type,'), 'audit export writes the CSV header');
+const { githubSecretScanning } = await import('keywarden/observability');
+const onLeak = githubSecretScanning(km, { publicKeys: async () => [] });
+assert.equal((await onLeak(new Request('http://localhost/', { method: 'GET' }))).status, 405);
 await km.close();
 console.log('consumer.mjs: every subpath imported; key and secret round trip ok');

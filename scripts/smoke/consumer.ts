@@ -1,5 +1,11 @@
 // TypeScript consumer: must type-check against the published declarations (NodeNext, strict).
-import { type ApiKeyInfo, createKeyManager, type KeyManager, parseDuration } from 'keywarden';
+import {
+  type ApiKeyInfo,
+  type AuditExportOptions,
+  createKeyManager,
+  type KeyManager,
+  parseDuration,
+} from 'keywarden';
 import { fileStorage } from 'keywarden/adapters/file';
 import { memoryStorage } from 'keywarden/adapters/memory';
 import { postgresStorage } from 'keywarden/adapters/postgres';
@@ -9,6 +15,12 @@ import { isKeywardenError, KeywardenError, type KeywardenErrorCode } from 'keywa
 import { generateMasterKey, localKms } from 'keywarden/kms';
 import { nodeMiddleware, verifyRequest } from 'keywarden/middleware';
 import { callbackNotifier, verifyWebhookSignature } from 'keywarden/notifiers';
+import {
+  type GitHubSecretScanningOptions,
+  githubSecretScanning,
+  type RotationReport,
+  rotationReport,
+} from 'keywarden/observability';
 import { storageRateLimiter } from 'keywarden/rate-limit';
 import { createTestKeyManager, fakeClock, testStorageAdapter } from 'keywarden/testing';
 import { createUsageTracker } from 'keywarden/usage';
@@ -28,7 +40,20 @@ async function use(): Promise<ApiKeyInfo> {
   if (r.valid) return r.key;
   return key;
 }
+const leakOptions: GitHubSecretScanningOptions = {
+  publicKeys: async () => [{ key_identifier: 'id', key: 'PEM', is_current: true }],
+  access: { revokeToken: async () => false },
+};
+const onLeak: (request: Request) => Promise<Response> = githubSecretScanning(km, leakOptions);
+async function report(): Promise<RotationReport> {
+  const exportOptions: AuditExportOptions = { format: 'jsonl', from: new Date(0) };
+  const chunks: AsyncIterable<string> = km.audit.export(exportOptions);
+  void chunks;
+  return rotationReport(km, { since: '7d' });
+}
 void [
+  onLeak,
+  report,
   nodeMiddleware,
   verifyRequest,
   cachedStorage,

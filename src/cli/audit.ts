@@ -1,10 +1,12 @@
 /**
- * `keywarden audit list|verify`: read the hash-chained audit log and check it end to end.
+ * `keywarden audit list|verify|export`: read the hash-chained audit log, check it end to end, and
+ * export it (`./audit-export.ts`).
  * @module
  */
 import type { Command } from 'commander';
 import type { AuditEvent } from '../ports/storage.js';
 import type { AuditListQuery } from '../store/api-key-types.js';
+import { registerAuditExport } from './audit-export.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { table, when } from './io.js';
@@ -13,7 +15,7 @@ import { date, int } from './parse.js';
 type Ctx = (cmd: Command) => Promise<CliContext>;
 
 /**
- * Registers `audit list` and `audit verify`.
+ * Registers `audit list`, `audit verify` and `audit export`.
  *
  * @example
  * ```ts
@@ -84,4 +86,6 @@ export function registerAudit(program: Command, context: Ctx): void {
       );
       if (!r.ok) process.exitCode = EXIT.FAILED;
     });
+
+  registerAuditExport(audit, context);
 }

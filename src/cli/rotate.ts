@@ -1,6 +1,7 @@
 /**
  * `keywarden rotate --due [--dry-run]` (run every rotation, promotion, retirement and expiry that is
- * due) and `keywarden check-expiry --within 30d` (list what expires soon; exit 1 when anything does).
+ * due), `keywarden rotate report` (`./rotate-report.ts`) and `keywarden check-expiry --within 30d`
+ * (list what expires soon; exit 1 when anything does).
  * @module
  */
 import type { Command } from 'commander';
@@ -13,6 +14,7 @@ import { rotator } from './keys.js';
 import { allPages } from './pages.js';
 import { int } from './parse.js';
 import { progressBar } from './progress.js';
+import { registerRotateReport } from './rotate-report.js';
 
 type Ctx = (cmd: Command) => Promise<CliContext>;
 
@@ -27,7 +29,7 @@ export interface Expiring {
 }
 
 /**
- * Registers `rotate` and `check-expiry`.
+ * Registers `rotate`, `rotate report` and `check-expiry`.
  *
  * @example
  * ```ts
@@ -36,8 +38,9 @@ export interface Expiring {
  * @throws never
  */
 export function registerRotate(program: Command, context: Ctx): void {
-  program
-    .command('rotate')
+  const rotate = program.command('rotate');
+  registerRotateReport(rotate, context);
+  rotate
     .description('run due rotations, promotions, retirements and expiries')
     .option('--due', 'everything that is due now (required)')
     .option('--dry-run', 'print what would be done, change nothing')

@@ -20,7 +20,12 @@ export interface ConsoleNotifierOptions {
 }
 
 /** Events logged at `warn` (when the logger has it): something needs attention. */
-const WARN_TYPES = new Set<string>(['rotation.failed', 'key.expiring', 'key.expired']);
+const WARN_TYPES = new Set<string>([
+  'rotation.failed',
+  'key.expiring',
+  'key.expired',
+  'security.token_leaked',
+]);
 
 type Field = string | number | null | undefined;
 
@@ -50,6 +55,9 @@ function lineFields(event: KeyEvent): [string, Field][] {
       break;
     case 'key.rolled_back':
       fields.push(['fromVersion', event.fromVersion]);
+      break;
+    case 'security.token_leaked':
+      fields.push(['source', event.source ?? undefined], ['revoked', String(event.revoked)]);
       break;
     case 'rotation.failed':
       fields.push(

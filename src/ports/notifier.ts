@@ -25,6 +25,13 @@ export type KeyEvent =
   | (KeyEventBase & { type: 'version.promoted' })
   | (KeyEventBase & { type: 'version.retired' })
   | (KeyEventBase & {
+      /** A token of this key was reported public (GitHub secret scanning); `revoked` says whether this report revoked the key. */
+      type: 'security.token_leaked';
+      source: string | null;
+      url: string | null;
+      revoked: boolean;
+    })
+  | (KeyEventBase & {
       type: 'rotation.failed';
       step: string;
       error: { code: string; message: string };

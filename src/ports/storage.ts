@@ -162,7 +162,8 @@ export type AuditEventType =
   | 'access.session_ended'
   | 'access.request_ended'
   | 'access.call'
-  | 'access.violation';
+  | 'access.violation'
+  | 'security.token_leaked';
 
 /**
  * An audit event as the manager hands it to {@link StorageAdapter.appendAudit}.

@@ -3,6 +3,7 @@
  * @module
  */
 import type { Duration } from '../duration.js';
+import type { AuditExportOptions } from '../observability/audit-export.js';
 import type { JsonObject } from '../ports/json.js';
 import type { AuditEvent, AuditEventType, Page, RecordStatus } from '../ports/storage.js';
 import type { RotationPolicyInput } from '../rotation/types.js';
@@ -230,8 +231,12 @@ export type AuditBreakReason =
   | 'hash_mismatch'
   | 'malformed_event';
 
-/** `km.audit`: read and verify the hash-chained audit log. */
+export type { AuditExportOptions };
+
+/** `km.audit`: read, verify and export the hash-chained audit log. */
 export interface AuditView {
   list(query?: AuditListQuery): Promise<Page<AuditEvent>>;
   verify(): Promise<AuditVerifyResult>;
+  /** Streams the log as CSV or JSON Lines chunks, page by page (constant memory); see docs/observability.md. */
+  export(options: AuditExportOptions): AsyncIterable<string>;
 }

@@ -3,6 +3,7 @@
  * @module
  */
 import { z } from 'zod';
+import { type AuditExportOptions, exportAudit } from '../observability/audit-export.js';
 import type { AuditEvent, AuditEventType, Page } from '../ports/storage.js';
 import type { AuditListQuery, AuditVerifyResult, AuditView } from './api-key-types.js';
 import { parseObject } from './api-keys/validate.js';
@@ -33,6 +34,8 @@ const LIST_KEYS: ReadonlySet<string> = new Set(Object.keys(listSchema.shape));
  *   `{ ok: true, count, headHash }` or the first break `{ ok: false, count, brokenAt, reason }`
  *   (`count` = events that checked out before it; a malformed row is `malformed_event` at its seq).
  *   Keep `headHash` somewhere else to detect a truncated tail later (see docs/threat-model.md).
+ * - `export({ format: 'csv' | 'jsonl', from?, to?, keyId?, type? })`: the log as streamed text
+ *   chunks (`src/observability/audit-export.ts`).
  *
  * @example
  * ```ts
@@ -57,6 +60,8 @@ export function createAuditView(ctx: StoreContext): AuditView {
         ...(q.cursor !== undefined && { cursor: q.cursor }),
       });
     },
+
+    export: (options: AuditExportOptions): AsyncIterable<string> => exportAudit(ctx, options),
 
     async verify(): Promise<AuditVerifyResult> {
       const state = await ctx.ready();

@@ -67,6 +67,15 @@ export function sampleKeyEvents(): KeyEvent[] {
     'key.rolled_back': { ...base, type: 'key.rolled_back', version: 2, fromVersion: 3 },
     'version.promoted': { ...base, type: 'version.promoted', version: 4 },
     'version.retired': { ...base, type: 'version.retired', version: 1, environment: 'staging' },
+    'security.token_leaked': {
+      ...base,
+      type: 'security.token_leaked',
+      kind: 'api_key',
+      name: 'CI deploy key',
+      source: 'commit',
+      url: 'https://github.com/octo/repo/blob/abc/config.yml',
+      revoked: true,
+    },
     'rotation.failed': {
       ...base,
       type: 'rotation.failed',

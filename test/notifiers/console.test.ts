@@ -67,12 +67,17 @@ describe('consoleNotifier', () => {
     });
   });
 
-  it('uses warn for rotation.failed, key.expiring and key.expired, info otherwise', async () => {
+  it('uses warn for rotation.failed, key.expiring, key.expired and security.token_leaked, info otherwise', async () => {
     const { logger, lines } = recordingLogger();
     const n = consoleNotifier({ logger });
     for (const e of events) await n.notify(e);
     const warned = lines.filter((l) => l.level === 'warn').map((l) => l.msg.split(' ')[1]);
-    expect(warned.sort()).toEqual(['key.expired', 'key.expiring', 'rotation.failed']);
+    expect(warned.sort()).toEqual([
+      'key.expired',
+      'key.expiring',
+      'rotation.failed',
+      'security.token_leaked',
+    ]);
   });
 
   it('falls back to info when the logger has no warn', async () => {
