@@ -16,6 +16,8 @@ export default defineConfig({
     'rate-limit/index': 'src/rate-limit/index.ts',
     'usage/index': 'src/usage/index.ts',
     'extension/index': 'src/extension/index.ts',
+    'http/index': 'src/http/index.ts',
+    'http/node': 'src/http/node.ts',
     'cli/main': 'src/cli/main.ts',
   },
   format: ['esm'],

@@ -49,6 +49,8 @@ export const ERROR_CODES = [
   'ERR_CLOSED',
   /** A notifier failed (only surfaced by notifiers used directly; managers never fail on it). */
   'ERR_NOTIFY',
+  /** The actor may not do this: e.g. approve its own request, or an operator key without the scope. */
+  'ERR_FORBIDDEN',
 ] as const;
 
 /** The union of stable error codes. */

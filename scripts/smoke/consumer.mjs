@@ -28,6 +28,8 @@ const expected = {
   'keywarden/rate-limit': ['storageRateLimiter', 'memoryRateLimiter'],
   'keywarden/usage': ['createUsageTracker'],
   'keywarden/extension': ['capabilityContext'],
+  'keywarden/http': ['managementApi', 'openApiDocument'],
+  'keywarden/http/node': ['nodeHandler'],
 };
 
 for (const [specifier, names] of Object.entries(expected)) {
@@ -50,5 +52,12 @@ assert.equal((await km.apiKeys.verify(token, { scopes: ['read'] })).valid, true)
 assert.equal((await km.apiKeys.verify(`${token.slice(0, -1)}x`)).valid, false);
 await km.secrets.set('SMOKE', 'value-1');
 assert.equal(await km.secrets.get('SMOKE'), 'value-1');
+// The management API answers through the published build, authenticated by an operator key.
+const { managementApi } = await import('keywarden/http');
+const api = managementApi(km);
+const { token: ops } = await km.apiKeys.create({ name: 'ops', scopes: ['keywarden:read'] });
+const listed = await api(new Request('http://localhost/secrets', { headers: { authorization: `Bearer ${ops}` } }));
+assert.equal(listed.status, 200);
+assert.equal((await api(new Request('http://localhost/secrets'))).status, 401);
 await km.close();
-console.log('consumer.mjs: every subpath imported; key and secret round trip ok');
+console.log('consumer.mjs: every subpath imported; key, secret and management API round trip ok');

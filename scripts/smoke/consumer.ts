@@ -6,6 +6,8 @@ import { postgresStorage } from 'keywarden/adapters/postgres';
 import { supabaseStorage } from 'keywarden/adapters/supabase';
 import { cachedStorage } from 'keywarden/cache';
 import { isKeywardenError, KeywardenError, type KeywardenErrorCode } from 'keywarden/errors';
+import { type ManagementApi, managementApi } from 'keywarden/http';
+import { nodeHandler } from 'keywarden/http/node';
 import { generateMasterKey, localKms } from 'keywarden/kms';
 import { nodeMiddleware, verifyRequest } from 'keywarden/middleware';
 import { callbackNotifier, verifyWebhookSignature } from 'keywarden/notifiers';
@@ -28,7 +30,10 @@ async function use(): Promise<ApiKeyInfo> {
   if (r.valid) return r.key;
   return key;
 }
+const api: ManagementApi = managementApi(km, { basePath: '/admin' });
 void [
+  api,
+  nodeHandler(api),
   nodeMiddleware,
   verifyRequest,
   cachedStorage,
