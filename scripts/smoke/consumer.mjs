@@ -56,7 +56,9 @@ assert.equal(await km.secrets.get('SMOKE'), 'value-1');
 const { managementApi } = await import('keywarden/http');
 const api = managementApi(km);
 const { token: ops } = await km.apiKeys.create({ name: 'ops', scopes: ['keywarden:read'] });
-const listed = await api(new Request('http://localhost/secrets', { headers: { authorization: `Bearer ${ops}` } }));
+const listed = await api(
+  new Request('http://localhost/secrets', { headers: { authorization: `Bearer ${ops}` } }),
+);
 assert.equal(listed.status, 200);
 assert.equal((await api(new Request('http://localhost/secrets'))).status, 401);
 await km.close();

@@ -6,9 +6,10 @@
  * to a tenant are refused: the API manages the whole store. Portable: no node:*.
  * @module
  */
+
+import { readToken } from '../middleware/token.js';
 import type { ApiKeyInfo, ApiKeyVerifyResult } from '../store/api-key-types.js';
 import type { KeyManager } from '../store/manager.js';
-import { readToken } from '../middleware/token.js';
 import { HttpProblem } from './problem.js';
 import type { Operator, OperatorScope } from './route.js';
 
@@ -55,9 +56,14 @@ export function grantsOperatorPower(scopes: readonly string[] | undefined): bool
  */
 export function assertMayManage(operator: Operator, scopes: readonly string[] | undefined): void {
   if (!operator.admin && grantsOperatorPower(scopes)) {
-    throw new HttpProblem(403, 'ERR_FORBIDDEN', 'Only keywarden:admin may manage keys with keywarden scopes', {
-      field: 'scopes',
-    });
+    throw new HttpProblem(
+      403,
+      'ERR_FORBIDDEN',
+      'Only keywarden:admin may manage keys with keywarden scopes',
+      {
+        field: 'scopes',
+      },
+    );
   }
 }
 
@@ -67,14 +73,20 @@ const UNAUTHENTICATED: Record<string, string> = {
 };
 
 function unauthenticated(kind: 'MISSING' | 'INVALID', realm: string): HttpProblem {
-  const challenge = kind === 'MISSING' ? `Bearer realm="${realm}"` : `Bearer realm="${realm}", error="invalid_token"`;
+  const challenge =
+    kind === 'MISSING' ? `Bearer realm="${realm}"` : `Bearer realm="${realm}", error="invalid_token"`;
   return new HttpProblem(401, 'ERR_UNAUTHENTICATED', UNAUTHENTICATED[kind] as string, {
     headers: [['www-authenticate', challenge]],
   });
 }
 
 function operatorOf(key: ApiKeyInfo): Operator {
-  return { id: key.ownerId ?? key.id, keyId: key.id, ownerId: key.ownerId, admin: key.scopes.some((s) => ADMIN.includes(s)) };
+  return {
+    id: key.ownerId ?? key.id,
+    keyId: key.id,
+    ownerId: key.ownerId,
+    admin: key.scopes.some((s) => ADMIN.includes(s)),
+  };
 }
 
 /** Facts about the request recorded with the verification. */
@@ -111,7 +123,11 @@ export async function authenticate(
   const result: ApiKeyVerifyResult = await km.apiKeys.verify(read.token, { context });
   if (!result.valid) {
     if (result.code === 'RATE_LIMITED' || result.code === 'USAGE_EXCEEDED') {
-      throw new HttpProblem(429, 'ERR_RATE_LIMITED', 'The operator API key is rate limited or out of credits');
+      throw new HttpProblem(
+        429,
+        'ERR_RATE_LIMITED',
+        'The operator API key is rate limited or out of credits',
+      );
     }
     throw unauthenticated('INVALID', realm);
   }
@@ -121,7 +137,9 @@ export async function authenticate(
   }
   if (!hasOperatorScope(key.scopes, scope)) {
     throw new HttpProblem(403, 'ERR_FORBIDDEN', `This route needs the ${scope} scope`, {
-      headers: [['www-authenticate', `Bearer realm="${realm}", error="insufficient_scope", scope="${scope}"`]],
+      headers: [
+        ['www-authenticate', `Bearer realm="${realm}", error="insufficient_scope", scope="${scope}"`],
+      ],
     });
   }
   return operatorOf(key);

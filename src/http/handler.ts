@@ -12,7 +12,12 @@ import type { KeyManager } from '../store/manager.js';
 import type { AccessLike } from './access-types.js';
 import { authenticate } from './auth.js';
 import { bodyEtag, noneMatch } from './etag.js';
-import { checkIdempotencyKey, type IdempotencyOptions, idempotencyStore, type StoredAnswer } from './idempotency.js';
+import {
+  checkIdempotencyKey,
+  type IdempotencyOptions,
+  idempotencyStore,
+  type StoredAnswer,
+} from './idempotency.js';
 import { openApiDocument } from './openapi.js';
 import { HttpProblem, problemResponse, toProblem } from './problem.js';
 import type { Operator, Route } from './route.js';
@@ -121,7 +126,10 @@ function parseJson(text: string, contentType: string | null): unknown {
 }
 
 function answer(stored: StoredAnswer): Response {
-  return new Response(stored.status === 204 ? null : stored.body, { status: stored.status, headers: stored.headers });
+  return new Response(stored.status === 204 ? null : stored.body, {
+    status: stored.status,
+    headers: stored.headers,
+  });
 }
 
 /**
@@ -149,7 +157,9 @@ export function managementApi(km: KeyManager, options: ManagementApiOptions = {}
   const ctx = capabilityContext(km); // refuses anything that is not a key manager
   const basePath = (options.basePath ?? '').replace(/\/+$/, '');
   if (basePath !== '' && !/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(basePath)) {
-    throw new KeywardenError('ERR_VALIDATION', 'basePath: must be a path starting with /', { field: 'basePath' });
+    throw new KeywardenError('ERR_VALIDATION', 'basePath: must be a path starting with /', {
+      field: 'basePath',
+    });
   }
   const maxBody = options.maxBodyBytes ?? 1_048_576;
   if (!Number.isInteger(maxBody) || maxBody < 1) {
@@ -175,13 +185,22 @@ export function managementApi(km: KeyManager, options: ManagementApiOptions = {}
     }
   }
 
-  async function run(request: Request, route: Route, params: Record<string, string>, url: URL): Promise<Response> {
+  async function run(
+    request: Request,
+    route: Route,
+    params: Record<string, string>,
+    url: URL,
+  ): Promise<Response> {
     const h = request.headers;
     const operator: Operator = await authenticate(
       km,
       h.get('authorization'),
       route.scope,
-      { ip: options.clientIp?.(request), userAgent: h.get('user-agent') ?? undefined, requestId: h.get('x-request-id') ?? undefined },
+      {
+        ip: options.clientIp?.(request),
+        userAgent: h.get('user-agent') ?? undefined,
+        requestId: h.get('x-request-id') ?? undefined,
+      },
       realm,
     );
     const query = parse(route.query, queryObject(url), 'query');
@@ -224,7 +243,13 @@ export function managementApi(km: KeyManager, options: ManagementApiOptions = {}
       const etag = result.etag ?? (route.method === 'GET' ? bodyEtag(json) : undefined);
       if (etag !== undefined) headers.push(['etag', etag]);
       if (route.method === 'GET' && etag !== undefined && noneMatch(h.get('if-none-match'), etag)) {
-        return new Response(null, { status: 304, headers: [['etag', etag], ['cache-control', 'no-store']] });
+        return new Response(null, {
+          status: 304,
+          headers: [
+            ['etag', etag],
+            ['cache-control', 'no-store'],
+          ],
+        });
       }
       const stored: StoredAnswer = { status: result.status, headers, body: json };
       if (started?.kind === 'run') started.finish(stored);

@@ -21,7 +21,11 @@ export interface NodeHandlerOptions {
 type NodeRequest = IncomingMessage & { originalUrl?: string; body?: unknown };
 
 /** The `(req, res, next?)` function {@link nodeHandler} returns; it never rejects. */
-export type NodeRequestHandler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => Promise<void>;
+export type NodeRequestHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next?: (error?: unknown) => void,
+) => Promise<void>;
 
 const TOO_LARGE = JSON.stringify({
   type: 'urn:keywarden:problem:err_validation',

@@ -141,7 +141,11 @@ export function openApiDocument(routes: readonly Route[], options: OpenApiOption
     components: {
       schemas: { Problem: schemaOf(problemSchema, 'output') },
       securitySchemes: {
-        operatorKey: { type: 'http', scheme: 'bearer', description: 'A keywarden API key with keywarden:* scopes' },
+        operatorKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A keywarden API key with keywarden:* scopes',
+        },
       },
     },
   };

@@ -97,7 +97,10 @@ export const updateApiKeyBody = z.strictObject({
 export const revokeBody = z.strictObject({ reason: z.string().min(1).max(512).optional() });
 
 /** Body of rotate routes. */
-export const rotateBody = z.strictObject({ strategy: strategy.optional(), overlap: durationSchema.optional() });
+export const rotateBody = z.strictObject({
+  strategy: strategy.optional(),
+  overlap: durationSchema.optional(),
+});
 
 /** Body of `POST /api-keys/verify`. */
 export const verifyApiKeyBody = z.strictObject({

@@ -54,7 +54,10 @@ export function compilePath(template: string): CompiledPath {
  * ```
  * @throws never (a bad escape does not match)
  */
-export function matchPath(compiled: CompiledPath, segments: readonly string[]): Record<string, string> | null {
+export function matchPath(
+  compiled: CompiledPath,
+  segments: readonly string[],
+): Record<string, string> | null {
   if (compiled.segments.length !== segments.length) return null;
   const params: Record<string, string> = {};
   for (let i = 0; i < segments.length; i++) {

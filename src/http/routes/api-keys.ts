@@ -113,7 +113,9 @@ export const apiKeyRoutes: Route[] = [
       assertMayManage(operator, body.scopes);
       // The revision check above is a read-then-write precondition; it becomes an atomic
       // compare-and-swap once `update` takes `expectedRevision` (integrity of records, 0.2).
-      const key = await km.apiKeys.update(params.id, compact(body) as UpdateApiKeyPatch, { actor: operator.id });
+      const key = await km.apiKeys.update(params.id, compact(body) as UpdateApiKeyPatch, {
+        actor: operator.id,
+      });
       return { status: 200, body: key, etag: revisionEtag(key.revision) };
     },
   }),

@@ -6,11 +6,19 @@
  * @module
  */
 import { isKeywardenError } from '../../errors.js';
-import type { KeyManager } from '../../store/manager.js';
 import type { RotationPolicyInput, RunDueReport } from '../../rotation/types.js';
+import type { KeyManager } from '../../store/manager.js';
 import { assertMayManage } from '../auth.js';
 import { defineRoute, type Operator, type Route } from '../route.js';
-import { dueList, dueQuery, idParams, policyInfo, rotationPolicySchema, runDueBody, runDueReport } from '../schemas.js';
+import {
+  dueList,
+  dueQuery,
+  idParams,
+  policyInfo,
+  rotationPolicySchema,
+  runDueBody,
+  runDueReport,
+} from '../schemas.js';
 import { compact } from './util.js';
 
 async function assertMayManageRecord(km: KeyManager, id: string, operator: Operator): Promise<void> {
@@ -55,7 +63,10 @@ export const rotationRoutes: Route[] = [
     query: dueQuery,
     status: 200,
     response: dueList,
-    handler: async ({ km }, { query }) => ({ status: 200, body: { items: await km.rotator.due(compact(query)) } }),
+    handler: async ({ km }, { query }) => ({
+      status: 200,
+      body: { items: await km.rotator.due(compact(query)) },
+    }),
   }),
   defineRoute({
     method: 'POST',

@@ -96,7 +96,10 @@ export const signingKeyRoutes: Route[] = [
     handler: async ({ km }, { params, query, body, operator }) => {
       const key = await km.keys.info(params.name, compact(query));
       const r = await km.rotator.rotate(key.id, { ...compact(body), actor: operator.id });
-      return { status: 201, body: { version: r.version, state: r.state, previousVersion: r.previousVersion } };
+      return {
+        status: 201,
+        body: { version: r.version, state: r.state, previousVersion: r.previousVersion },
+      };
     },
   }),
 ];

@@ -34,5 +34,7 @@ export function asPage<T>(result: T[] | { items: T[]; cursor?: string | undefine
   cursor?: string;
 } {
   if (Array.isArray(result)) return { items: result };
-  return result.cursor === undefined ? { items: result.items } : { items: result.items, cursor: result.cursor };
+  return result.cursor === undefined
+    ? { items: result.items }
+    : { items: result.items, cursor: result.cursor };
 }
