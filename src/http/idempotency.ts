@@ -96,7 +96,11 @@ export function idempotencyStore(options: IdempotencyOptions = {}): IdempotencyS
       sweep(now);
       const id = hash(`${scope}\n${key}`);
       const fingerprint = hash(request);
-      const found = entries.get(id);
+      let found = entries.get(id);
+      if (found && found.expiresAt <= now) {
+        entries.delete(id); // expired (the sweep stops at the first live entry)
+        found = undefined;
+      }
       if (found) {
         if (!constantTimeEqualString(found.fingerprint, fingerprint)) {
           throw new HttpProblem(
