@@ -19,6 +19,8 @@ export default defineConfig({
     'access/index': 'src/access/index.ts',
     'access/gateway/index': 'src/access/gateway/index.ts',
     'observability/index': 'src/observability/index.ts',
+    'http/index': 'src/http/index.ts',
+    'http/node': 'src/http/node.ts',
     'cli/main': 'src/cli/main.ts',
   },
   format: ['esm'],

@@ -29,6 +29,8 @@ const expected = {
   'keywarden/usage': ['createUsageTracker'],
   'keywarden/extension': ['capabilityContext'],
   'keywarden/observability': ['githubSecretScanning', 'rotationReport', 'apiKeyTokenPattern', 'csvField'],
+  'keywarden/http': ['managementApi', 'openApiDocument'],
+  'keywarden/http/node': ['nodeHandler'],
 };
 
 for (const [specifier, names] of Object.entries(expected)) {
@@ -57,5 +59,14 @@ assert.ok(csv.startsWith('seq,at,type,'), 'audit export writes the CSV header');
 const { githubSecretScanning } = await import('keywarden/observability');
 const onLeak = githubSecretScanning(km, { publicKeys: async () => [] });
 assert.equal((await onLeak(new Request('http://localhost/', { method: 'GET' }))).status, 405);
+// The management API answers through the published build, authenticated by an operator key.
+const { managementApi } = await import('keywarden/http');
+const api = managementApi(km);
+const { token: ops } = await km.apiKeys.create({ name: 'ops', scopes: ['keywarden:read'] });
+const listed = await api(
+  new Request('http://localhost/secrets', { headers: { authorization: `Bearer ${ops}` } }),
+);
+assert.equal(listed.status, 200);
+assert.equal((await api(new Request('http://localhost/secrets'))).status, 401);
 await km.close();
-console.log('consumer.mjs: every subpath imported; key and secret round trip ok');
+console.log('consumer.mjs: every subpath imported; key, secret and management API round trip ok');

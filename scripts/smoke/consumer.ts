@@ -12,6 +12,8 @@ import { postgresStorage } from 'keywarden/adapters/postgres';
 import { supabaseStorage } from 'keywarden/adapters/supabase';
 import { cachedStorage } from 'keywarden/cache';
 import { isKeywardenError, KeywardenError, type KeywardenErrorCode } from 'keywarden/errors';
+import { type ManagementApi, managementApi } from 'keywarden/http';
+import { nodeHandler } from 'keywarden/http/node';
 import { generateMasterKey, localKms } from 'keywarden/kms';
 import { nodeMiddleware, verifyRequest } from 'keywarden/middleware';
 import { callbackNotifier, verifyWebhookSignature } from 'keywarden/notifiers';
@@ -51,7 +53,10 @@ async function report(): Promise<RotationReport> {
   void chunks;
   return rotationReport(km, { since: '7d' });
 }
+const api: ManagementApi = managementApi(km, { basePath: '/admin' });
 void [
+  api,
+  nodeHandler(api),
   onLeak,
   report,
   nodeMiddleware,

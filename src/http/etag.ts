@@ -1,0 +1,76 @@
+/**
+ * ETags of management answers: strong ones from a record's revision (`"r<revision>"`), weak ones
+ * from a hash of a JSON body, and the `If-Match` / `If-None-Match` comparisons (RFC 9110 §13).
+ * Portable: no node:*.
+ * @module
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { toBase64Url, utf8Encode } from '../internal/bytes.js';
+import { HttpProblem } from './problem.js';
+
+/**
+ * The strong ETag of a record revision.
+ *
+ * @example
+ * ```ts
+ * revisionEtag(3); // '"r3"'
+ * ```
+ * @throws never
+ */
+export function revisionEtag(revision: number): string {
+  return `"r${revision}"`;
+}
+
+/**
+ * A weak ETag of a JSON body (first 128 bits of its SHA-256, base64url).
+ *
+ * @example
+ * ```ts
+ * bodyEtag('{"a":1}'); // 'W/"..."'
+ * ```
+ * @throws never
+ */
+export function bodyEtag(json: string): string {
+  return `W/"${toBase64Url(sha256(utf8Encode(json)).subarray(0, 16))}"`;
+}
+
+function entityTags(header: string): string[] {
+  return header
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
+}
+
+/**
+ * True when `If-None-Match` matches `etag` (weak comparison: `W/` ignored).
+ *
+ * @example
+ * ```ts
+ * noneMatch('W/"abc"', 'W/"abc"'); // true -> answer 304
+ * ```
+ * @throws never
+ */
+export function noneMatch(header: string | null, etag: string): boolean {
+  if (header === null) return false;
+  const opaque = etag.replace(/^W\//, '');
+  return entityTags(header).some((t) => t === '*' || t.replace(/^W\//, '') === opaque);
+}
+
+/**
+ * Checks an `If-Match` header against the resource's current strong ETag; `*` matches any
+ * existing resource, weak tags never match. Absent header: no precondition.
+ *
+ * @example
+ * ```ts
+ * assertIfMatch(request.headers.get('if-match'), revisionEtag(key.revision));
+ * ```
+ * @throws HttpProblem 412 `ERR_PRECONDITION_FAILED` when the header names another version.
+ */
+export function assertIfMatch(header: string | null, current: string): void {
+  if (header === null) return;
+  const tags = entityTags(header);
+  if (tags.some((t) => t === '*' || t === current)) return;
+  throw new HttpProblem(412, 'ERR_PRECONDITION_FAILED', 'If-Match does not match the current version', {
+    headers: [['etag', current]],
+  });
+}

@@ -1,0 +1,179 @@
+/**
+ * Routes for API keys: create (token shown once), list, get (ETag from the revision), update
+ * (`If-Match`), revoke, delete, rotate (new token shown once) and verify. Keys with `keywarden:`
+ * scopes can only be managed by a `keywarden:admin` operator. Portable: no node:*.
+ * @module
+ */
+import type { CreateApiKeyInput, UpdateApiKeyPatch } from '../../store/api-key-types.js';
+import type { KeyManager } from '../../store/manager.js';
+import { assertMayManage } from '../auth.js';
+import { assertIfMatch, revisionEtag } from '../etag.js';
+import { defineRoute, type Operator, type Route } from '../route.js';
+import {
+  apiKeyInfo,
+  apiKeyPage,
+  createApiKeyBody,
+  createdApiKey,
+  idParams,
+  listApiKeysQuery,
+  revokeBody,
+  rotateBody,
+  rotatedApiKey,
+  updateApiKeyBody,
+  verifyApiKeyBody,
+  verifyResult,
+} from '../schemas.js';
+import { compact } from './util.js';
+
+/** Loads a key, checks `If-Match` against its revision and the operator's right to touch it. */
+async function loadForChange(km: KeyManager, id: string, operator: Operator, ifMatch: string | null) {
+  const key = await km.apiKeys.get(id);
+  assertIfMatch(ifMatch, revisionEtag(key.revision));
+  assertMayManage(operator, key.scopes);
+  return key;
+}
+
+/** The API-key routes. */
+export const apiKeyRoutes: Route[] = [
+  defineRoute({
+    method: 'GET',
+    path: '/api-keys',
+    operationId: 'listApiKeys',
+    summary: 'List API keys (cursor pagination)',
+    tag: 'api-keys',
+    scope: 'keywarden:read',
+    query: listApiKeysQuery,
+    status: 200,
+    response: apiKeyPage,
+    handler: async ({ km }, { query }) => ({ status: 200, body: await km.apiKeys.list(compact(query)) }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api-keys',
+    operationId: 'createApiKey',
+    summary: 'Create an API key; the token is in this answer only',
+    tag: 'api-keys',
+    scope: 'keywarden:write',
+    body: createApiKeyBody,
+    status: 201,
+    response: createdApiKey,
+    idempotent: true,
+    sensitive: true,
+    handler: async ({ km }, { body, operator }) => {
+      assertMayManage(operator, body.scopes);
+      const input = { ...compact(body), actor: operator.id } as CreateApiKeyInput;
+      const { token, key } = await km.apiKeys.create(input);
+      return { status: 201, body: { token, key }, etag: revisionEtag(key.revision) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api-keys/verify',
+    operationId: 'verifyApiKey',
+    summary: 'Verify a token (the answer never holds it)',
+    tag: 'api-keys',
+    scope: 'keywarden:read',
+    body: verifyApiKeyBody,
+    status: 200,
+    response: verifyResult,
+    handler: async ({ km }, { body }) => {
+      const { token, ...options } = body;
+      return { status: 200, body: await km.apiKeys.verify(token, compact(options)) };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api-keys/{id}',
+    operationId: 'getApiKey',
+    summary: 'Get an API key (ETag from its revision)',
+    tag: 'api-keys',
+    scope: 'keywarden:read',
+    params: idParams,
+    status: 200,
+    response: apiKeyInfo,
+    handler: async ({ km }, { params }) => {
+      const key = await km.apiKeys.get(params.id);
+      return { status: 200, body: key, etag: revisionEtag(key.revision) };
+    },
+  }),
+  defineRoute({
+    method: 'PATCH',
+    path: '/api-keys/{id}',
+    operationId: 'updateApiKey',
+    summary: 'Update an API key (If-Match with its ETag)',
+    tag: 'api-keys',
+    scope: 'keywarden:write',
+    params: idParams,
+    body: updateApiKeyBody,
+    status: 200,
+    response: apiKeyInfo,
+    ifMatch: true,
+    handler: async ({ km }, { params, body, operator, ifMatch }) => {
+      await loadForChange(km, params.id, operator, ifMatch);
+      assertMayManage(operator, body.scopes);
+      // The revision check above is a read-then-write precondition; it becomes an atomic
+      // compare-and-swap once `update` takes `expectedRevision` (integrity of records, 0.2).
+      const key = await km.apiKeys.update(params.id, compact(body) as UpdateApiKeyPatch, {
+        actor: operator.id,
+      });
+      return { status: 200, body: key, etag: revisionEtag(key.revision) };
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/api-keys/{id}',
+    operationId: 'deleteApiKey',
+    summary: 'Delete an API key',
+    tag: 'api-keys',
+    scope: 'keywarden:write',
+    params: idParams,
+    status: 204,
+    ifMatch: true,
+    handler: async ({ km }, { params, operator, ifMatch }) => {
+      await loadForChange(km, params.id, operator, ifMatch);
+      await km.apiKeys.delete(params.id, { actor: operator.id });
+      return { status: 204 };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api-keys/{id}/revoke',
+    operationId: 'revokeApiKey',
+    summary: 'Revoke an API key',
+    tag: 'api-keys',
+    scope: 'keywarden:write',
+    params: idParams,
+    body: revokeBody,
+    status: 200,
+    response: apiKeyInfo,
+    ifMatch: true,
+    handler: async ({ km }, { params, body, operator, ifMatch }) => {
+      await loadForChange(km, params.id, operator, ifMatch);
+      const key = await km.apiKeys.revoke(params.id, { ...compact(body), actor: operator.id });
+      return { status: 200, body: key, etag: revisionEtag(key.revision) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api-keys/{id}/rotate',
+    operationId: 'rotateApiKey',
+    summary: 'Rotate an API key; the new token is in this answer only',
+    tag: 'api-keys',
+    scope: 'keywarden:write',
+    params: idParams,
+    body: rotateBody,
+    status: 201,
+    response: rotatedApiKey,
+    idempotent: true,
+    ifMatch: true,
+    sensitive: true,
+    handler: async ({ km }, { params, body, operator, ifMatch }) => {
+      await loadForChange(km, params.id, operator, ifMatch);
+      const r = await km.rotator.rotate(params.id, { ...compact(body), actor: operator.id });
+      return {
+        status: 201,
+        body: { version: r.version, state: r.state, previousVersion: r.previousVersion, token: r.token },
+      };
+    },
+  }),
+];
