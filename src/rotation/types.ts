@@ -186,6 +186,7 @@ export interface RotationProvider {
    * rotation fails exactly as for a throw. Only `undefined` (void) or `true` accepts it; any other
    * result is a rejection (fail closed).
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: void keeps existing `async test() {}` hooks valid
   test?(ctx: ProviderContext): Promise<void | boolean>;
   /** Last step before the pending value becomes current (optional). */
   finish?(ctx: ProviderContext): Promise<void>;

@@ -15,11 +15,12 @@ import type { JsonObject } from '../ports/json.js';
 import type { KmsAdapter, WrappedKey } from '../ports/kms.js';
 import type { KeyEvent, Notifier } from '../ports/notifier.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
-import type { AuditEventInput, StorageAdapter } from '../ports/storage.js';
+import type { AuditEventInput, Page, StorageAdapter, StoredRecord } from '../ports/storage.js';
 import { createUsageTracker, type UsageTracker } from '../usage/usage-tracker.js';
 import { createTokenHasher, type TokenHasher } from './api-keys/token-hash.js';
 import { META_AUDIT_KEYED, openMarker, scanChain, sealMarker, verifyAuditChain } from './audit-verify.js';
 import type { AuditDraft, ResolvedOptions, StoreContext, StoreState } from './context.js';
+import { checkStoredRecord } from './record-shape.js';
 
 /**
  * Meta key of the store id.
@@ -410,6 +411,14 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
  * Wraps an adapter so any non-keywarden failure (a driver error, a TypeError) surfaces as
  * `ERR_STORAGE` with the original as `cause`. KeywardenErrors (`ERR_CONFLICT`...) pass through.
  */
+const checkOrNull = (r: StoredRecord | null, id?: string): StoredRecord | null =>
+  r === null ? null : checkStoredRecord(r, id);
+
+function checkPage(page: Page<StoredRecord>): Page<StoredRecord> {
+  for (const r of page.items) checkStoredRecord(r);
+  return page;
+}
+
 function guardStorage(s: StorageAdapter): StorageAdapter {
   const call = <T>(op: string, run: () => Promise<T>): Promise<T> => {
     try {
@@ -422,13 +431,17 @@ function guardStorage(s: StorageAdapter): StorageAdapter {
   };
   const guarded: StorageAdapter = {
     name: s.name,
-    get: (id) => call('get', () => s.get(id)),
-    findByName: (name, where) => call('findByName', () => s.findByName(name, where)),
-    list: (query) => call('list', () => s.list(query)),
+    // every record read passes its shape check here, once (ERR_INTEGRITY naming the record)
+    get: (id) => call('get', async () => checkOrNull(await s.get(id), id)),
+    findByName: (name, where) => call('findByName', async () => checkOrNull(await s.findByName(name, where))),
+    list: (query) => call('list', async () => checkPage(await s.list(query))),
     create: (record) => call('create', () => s.create(record)),
     update: (record, o) => call('update', () => s.update(record, o)),
     delete: (id, o) => call('delete', () => s.delete(id, o)),
-    dueForRotation: (before, limit) => call('dueForRotation', () => s.dueForRotation(before, limit)),
+    dueForRotation: (before, limit) =>
+      call('dueForRotation', async () =>
+        (await s.dueForRotation(before, limit)).map((r) => checkStoredRecord(r)),
+      ),
     appendAudit: (events) => call('appendAudit', () => s.appendAudit(events)),
     listAudit: (query) => call('listAudit', () => s.listAudit(query)),
     getMeta: (key) => call('getMeta', () => s.getMeta(key)),

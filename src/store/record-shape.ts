@@ -1,0 +1,98 @@
+/**
+ * Shape validation of stored records on read. Whatever a storage adapter returns passes through
+ * {@link checkStoredRecord} (in the manager's storage guard) before any code uses it, so a record
+ * written by hand into the store (`versions: null`, a status that does not exist, a version
+ * number that is not one...) is refused with `ERR_INTEGRITY` naming the record, never used and never
+ * a raw `TypeError` further down. The schema follows `StoredRecord` (src/ports/storage.ts); fields
+ * it does not know are allowed (adapters and later versions may add some). Sealed values are
+ * checked where they are opened (src/store/envelope.ts: any damage there is `ERR_DECRYPT`).
+ * @internal
+ * @module
+ */
+import { z } from 'zod';
+import { KeywardenError } from '../errors.js';
+import type { StoredRecord } from '../ports/storage.js';
+
+const time = z.number().finite();
+const plainObject = z.record(z.string(), z.unknown());
+
+const storedVersion = z.looseObject({
+  version: z.number().int().min(1),
+  state: z.enum(['pending', 'current', 'previous', 'retired']),
+  createdAt: time,
+  activatedAt: time.nullable(),
+  promoteAt: time.nullable(),
+  retireAt: time.nullable(),
+  retiredAt: time.nullable(),
+  kid: z.string().nullable(),
+  hash: z.string().nullable(),
+  // the sealed value's own fields are the envelope's to check: any damage there is ERR_DECRYPT
+  sealed: z.unknown(),
+  publicJwk: plainObject.nullable(),
+  destroyedAt: time.nullable(),
+  data: plainObject,
+});
+
+/** The shape every stored record must have to be used. */
+export const storedRecordSchema = z.looseObject({
+  id: z.string().min(1).max(128),
+  kind: z.enum(['api_key', 'secret', 'key']),
+  name: z.string(),
+  uniqueName: z.boolean(),
+  tenantId: z.string().nullable(),
+  environment: z.string(),
+  ownerId: z.string().nullable(),
+  status: z.enum(['active', 'disabled', 'revoked', 'expired']),
+  revision: z.number().int().min(0),
+  createdAt: time,
+  updatedAt: time,
+  expiresAt: time.nullable(),
+  dueAt: time.nullable(),
+  tags: z.array(z.string()),
+  provider: z.string().nullable(),
+  data: plainObject,
+  meta: plainObject,
+  rotation: plainObject.nullable(),
+  versions: z.array(storedVersion),
+});
+
+/** An id safe to print (a stored id is attacker-writable: anything else is not echoed). */
+const PRINTABLE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+function describeId(value: unknown, fallback: string | undefined): string {
+  const id = typeof value === 'object' && value !== null ? (value as { id?: unknown }).id : undefined;
+  if (typeof id === 'string' && PRINTABLE_ID.test(id)) return id;
+  if (fallback !== undefined && PRINTABLE_ID.test(fallback)) return fallback;
+  return '(unprintable id)';
+}
+
+/**
+ * Returns `value` as a {@link StoredRecord} when it has the shape of one, else throws
+ * `ERR_INTEGRITY` naming the record id and the first field at fault (never a stored value).
+ * `expectedId`: the id asked for (`get`), named when the stored one is unusable, and required to
+ * match.
+ *
+ * @example
+ * ```ts
+ * const record = checkStoredRecord(await adapter.get(id), id);
+ * ```
+ * @throws KeywardenError `ERR_INTEGRITY` when the record is malformed (or is not the one asked for).
+ */
+export function checkStoredRecord(value: unknown, expectedId?: string): StoredRecord {
+  const parsed = storedRecordSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : 'record';
+    throw new KeywardenError(
+      'ERR_INTEGRITY',
+      `stored record ${describeId(value, expectedId)} is malformed at ${path} (${issue?.code ?? 'invalid'}); it was not used`,
+    );
+  }
+  if (expectedId !== undefined && (value as StoredRecord).id !== expectedId) {
+    throw new KeywardenError(
+      'ERR_INTEGRITY',
+      `stored record ${describeId(undefined, expectedId)} came back under another id; it was not used`,
+    );
+  }
+  return value as StoredRecord;
+}
