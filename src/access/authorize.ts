@@ -145,7 +145,10 @@ async function spend(
     let refusal: ProxyVerifyCode | null = null;
     let exhausted = false;
     try {
-      const { record } = await transition(a, c.session, (cur) => {
+      // re-read inside the lock: calls queued behind this one would otherwise start from a stale revision
+      const fresh = await a.ctx.storage.get(c.session.id);
+      if (fresh === null || fresh.kind !== 'access_session') return { ok: false, code: 'NOT_FOUND' };
+      const { record } = await transition(a, fresh, (cur) => {
         const d = readSessionData(cur);
         const now = a.ctx.clock.now();
         const status = effectiveSessionState(d, now);

@@ -23,17 +23,16 @@
 import { capabilityContext } from '../extension/index.js';
 import { KeyedLock } from '../store/api-keys/throttle.js';
 import { authorizeCall, verifyProxyToken } from './authorize.js';
-import { type AccessContext, loadAccessRecord, type SecretReader } from './context.js';
+import type { AccessContext, SecretReader } from './context.js';
 import { accessFetch } from './fetch.js';
-import { readSessionData } from './records.js';
 import { createRequestsView } from './requests.js';
-import { accessOptionsSchema, sweepSchema, verifyOptionsSchema, violationSchema } from './schemas.js';
+import { accessOptionsSchema, sweepSchema, verifyOptionsSchema } from './schemas.js';
 import { createSessionsView } from './sessions.js';
 import { sweepAccess } from './sweep.js';
 import { createToolsView } from './tools.js';
 import type { AgentAccess, AgentAccessOptions } from './types.js';
 import { parseFields } from './validate.js';
-import { recordViolation } from './violations.js';
+import { reportViolation } from './violations.js';
 
 export { credentialHeader, credentialHeaders } from './inject.js';
 export { methodAllowed, pathAllowed } from './paths.js';
@@ -77,32 +76,7 @@ export function agentAccess(km: SecretReader, options: AgentAccessOptions = {}):
     fetch: (token: string, url: string | URL, init?: RequestInit) => accessFetch(a, token, url, init),
     authorize: (token: string, call: Parameters<AgentAccess['authorize']>[1]) =>
       authorizeCall(a, token, call),
-    async reportViolation(raw: Parameters<AgentAccess['reportViolation']>[0]) {
-      const v = parseFields(violationSchema, raw, 'violation');
-      await ctx.ready();
-      const sessionId = v.sessionId ?? null;
-      let session:
-        | { record: Awaited<ReturnType<typeof loadAccessRecord>>; data: ReturnType<typeof readSessionData> }
-        | undefined;
-      if (sessionId !== null) {
-        try {
-          const record = await loadAccessRecord(a, sessionId, 'access_session');
-          session = { record, data: readSessionData(record) };
-        } catch {
-          session = undefined; // unknown session: recorded without it
-        }
-      }
-      await recordViolation(a, {
-        toolId: v.toolId ?? null,
-        sessionId,
-        reason: v.reason,
-        context: {
-          ...(v.context?.ip !== undefined && { ip: v.context.ip }),
-          ...(v.context?.userAgent !== undefined && { userAgent: v.context.userAgent }),
-        },
-        ...(session !== undefined && { session }),
-      });
-    },
+    reportViolation: (v: Parameters<AgentAccess['reportViolation']>[0]) => reportViolation(a, v),
     async sweep(raw?: { limit?: number }) {
       const q = parseFields(sweepSchema, raw, 'options', true);
       return sweepAccess(a, q.limit !== undefined ? { limit: q.limit } : {});

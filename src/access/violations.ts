@@ -7,10 +7,12 @@
  * @module
  */
 import type { StoredRecord } from '../ports/storage.js';
-import type { AccessContext } from './context.js';
+import { type AccessContext, loadAccessRecord } from './context.js';
 import { draftOf, eventBaseOf } from './events.js';
-import { ACCESS_ENVIRONMENT, type SessionData } from './records.js';
+import { ACCESS_ENVIRONMENT, readSessionData, type SessionData } from './records.js';
+import { violationSchema } from './schemas.js';
 import { sessionSubject } from './session-ops.js';
+import { parseFields } from './validate.js';
 
 const TOKEN_LIKE = /kwp_([0-9A-Za-z]{12})_[0-9A-Za-z]{32,}/g;
 
@@ -82,4 +84,38 @@ export async function recordViolation(a: AccessContext, v: ViolationInput): Prom
   } catch {
     // the call is refused either way; a lost violation record must not turn into an error
   }
+}
+
+/**
+ * `access.reportViolation`: validates the report, attaches the session when it is known (in this
+ * access object's tenant), and records it.
+ * @example
+ * ```ts
+ * await reportViolation(a, { toolId: 'stripe', sessionId, reason: 'token in query string', context: { ip } });
+ * ```
+ * @throws KeywardenError `ERR_VALIDATION` naming the field; `ERR_CLOSED`.
+ */
+export async function reportViolation(a: AccessContext, raw: unknown): Promise<void> {
+  const v = parseFields(violationSchema, raw, 'violation');
+  await a.ctx.ready();
+  const sessionId = v.sessionId ?? null;
+  let session: ViolationInput['session'];
+  if (sessionId !== null) {
+    try {
+      const record = await loadAccessRecord(a, sessionId, 'access_session');
+      session = { record, data: readSessionData(record) };
+    } catch {
+      session = undefined; // unknown or malformed session: recorded without it
+    }
+  }
+  await recordViolation(a, {
+    toolId: v.toolId ?? null,
+    sessionId,
+    reason: v.reason,
+    context: {
+      ...(v.context?.ip !== undefined && { ip: v.context.ip }),
+      ...(v.context?.userAgent !== undefined && { userAgent: v.context.userAgent }),
+    },
+    ...(session !== undefined && { session }),
+  });
 }

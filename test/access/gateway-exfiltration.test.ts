@@ -4,7 +4,7 @@
  * echo server the agent would like the secret sent to. Every attempt is refused, the evil server
  * receives nothing, and each leaves an `access.violation` audit event.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createGateway, type Gateway } from '../../src/access/gateway/index.js';
 import type { AgentAccess } from '../../src/access/types.js';
 import {
@@ -347,5 +347,25 @@ describe('headers, encodings and limits', () => {
     const slow = await call(`${base}/openai/slow`, { headers: bearer(token) });
     expect(slow.status).toBe(504);
     expect(JSON.parse(slow.body)).toEqual({ error: 'UPSTREAM_TIMEOUT' });
+  });
+});
+
+describe('logging', () => {
+  it('writes nothing to the console or the standard streams, on success, refusal or echo', async () => {
+    const spies = [
+      ...(['log', 'info', 'warn', 'error', 'debug', 'trace'] as const).map((m) => vi.spyOn(console, m)),
+      vi.spyOn(process.stdout, 'write'),
+      vi.spyOn(process.stderr, 'write'),
+    ];
+    try {
+      await call(`${base}/openai/echo`, { headers: bearer(token) });
+      await call(`${base}/openai/v1/models?key=${token}`, { headers: bearer(token) });
+      await call(`${base}/openai/redirect-out`, { headers: bearer(token) });
+      await call(`${base}/internal/x`, { headers: bearer(await grant(access, 'internal')) });
+      await call(`${base}/openai/v1/models`, { headers: { authorization: 'Bearer kwp_not_a_token' } });
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
   });
 });

@@ -2,7 +2,7 @@
  * The gateway as a handler mounted in someone else's server (plain node:http and Express under a
  * prefix), its option validation, and its lifecycle (url before listen, close twice, dispose).
  */
-import { createServer, type Server } from 'node:http';
+import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,7 +36,8 @@ beforeAll(async () => {
     id: 'openai',
     secretValue: SECRETS.openai,
     upstream: { origin: upstream.origin, auth: { type: 'bearer' }, allowPrivateNetwork: true },
-    paths: ['/v1/models'],
+    methods: ['GET', 'POST'],
+    paths: ['/v1/models', '/echo'],
   });
   token = await grant(env.access, 'openai');
 });
@@ -133,5 +134,50 @@ describe('options and lifecycle', () => {
     expect((await call(`${second.url}/openai/v1/models`)).status).toBe(401);
     await again[Symbol.asyncDispose]();
     await expect(call(`${second.url}/openai/v1/models`)).rejects.toThrow();
+  });
+});
+
+describe('idle timeouts', () => {
+  const post = (url: string, agent: Agent, body: string | null) =>
+    new Promise<{ status: number; body: string; reused: boolean }>((resolve, reject) => {
+      const r = request(
+        url,
+        { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-length': 10 } },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => {
+            text += c.toString();
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, reused: r.reusedSocket }));
+        },
+      );
+      r.on('error', reject);
+      if (body === null)
+        r.write('12345'); // half of the announced body, then nothing
+      else r.end(body);
+    });
+
+  it('answers 504 when the agent stalls mid-upload', async () => {
+    const gw = createGateway(env.access, { timeout: '200ms' });
+    const { url } = await gw.listen();
+    const agent = new Agent({ keepAlive: false });
+    const r = await post(`${url}/openai/echo`, agent, null);
+    expect(r.status).toBe(504);
+    expect(JSON.parse(r.body)).toEqual({ error: 'UPSTREAM_TIMEOUT' });
+    await gw.close();
+  });
+
+  it('keeps a keep-alive connection usable after the idle timeout has passed between calls', async () => {
+    const gw = createGateway(env.access, { timeout: '150ms' });
+    const { url } = await gw.listen();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const first = await post(`${url}/openai/echo`, agent, '0123456789');
+    expect(first.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 400)); // idle for longer than the timeout
+    const second = await post(`${url}/openai/echo`, agent, '0123456789');
+    expect(second.status).toBe(200);
+    expect(second.reused).toBe(true);
+    agent.destroy();
+    await gw.close();
   });
 });

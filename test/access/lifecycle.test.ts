@@ -376,3 +376,23 @@ describe('sweep', () => {
     await expect(h.access.requests.get(broken.id)).rejects.toMatchObject({ code: 'ERR_INTEGRITY' });
   });
 });
+
+describe('verify', () => {
+  it('checks tool, method and path without spending a call', async () => {
+    const h = await accessHarness();
+    const { token, sessionId } = await openSession(h, { maxCalls: 1 });
+    const ok = await h.access.verify(token, { toolId: 'stripe', method: 'post', path: '/v1/charges/ch_1' });
+    expect(ok).toMatchObject({
+      valid: true,
+      session: { id: sessionId, callsUsed: 0 },
+      tool: { id: 'stripe' },
+    });
+    expect(await h.access.verify(token, { toolId: 'github' })).toEqual({ valid: false, code: 'FORBIDDEN' });
+    expect(await h.access.verify(token, { method: 'PUT' })).toEqual({ valid: false, code: 'FORBIDDEN' });
+    expect(await h.access.verify('kwp_short')).toEqual({ valid: false, code: 'MALFORMED' });
+    expect(await h.access.verify(42 as never)).toEqual({ valid: false, code: 'MALFORMED' });
+    expect((await h.access.sessions.get(sessionId)).callsUsed).toBe(0);
+    expect((await h.access.authorize(token, CHARGES)).ok).toBe(true);
+    expect(await h.access.verify(token)).toEqual({ valid: false, code: 'USAGE_EXCEEDED' });
+  });
+});

@@ -94,6 +94,12 @@ describe('agent access on Supabase (PostgREST)', () => {
     ).rejects.toMatchObject({
       code: 'ERR_NOT_FOUND',
     });
+    await expect(bOnA.tools.register({ ...tool, id: 'planted' })).rejects.toMatchObject({
+      code: 'ERR_STORAGE',
+    });
+    expect((await agentAccess(service, { tenantId: 'B' }).tools.list()).items.map((t) => t.id)).toEqual([
+      'api',
+    ]);
     // B's session is untouched
     const asB = agentAccess(service, { tenantId: 'B' });
     expect((await asB.sessions.get(b.session.id)).status).toBe('active');

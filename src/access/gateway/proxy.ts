@@ -157,9 +157,11 @@ export function proxy(up: Upstreams, call: ProxyCall): void {
   const origin = originOf(tool.upstream.origin);
   const allowPrivate = tool.upstream.allowPrivateNetwork === true;
   let stopped = false;
+  let uploadIdle: ReturnType<typeof setTimeout> | undefined;
   const stop = (e: GatewayStop): void => {
     if (stopped) return;
     stopped = true;
+    clearTimeout(uploadIdle);
     upstream.destroy();
     if (!req.complete) {
       res.shouldKeepAlive = false; // the rest of the upload is drained, then the connection closes
@@ -190,8 +192,11 @@ export function proxy(up: Upstreams, call: ProxyCall): void {
     if (err instanceof AddressRefusedError) stop(new GatewayStop(502, 'ADDRESS_REFUSED', REASON_ADDRESS));
     else stop(new GatewayStop(502, 'UPSTREAM_ERROR', null));
   });
+  // once the answer is over (sent or cut), late timers and socket events of this call do nothing
   res.on('close', () => {
     if (!res.writableFinished) upstream.destroy();
+    stopped = true;
+    clearTimeout(uploadIdle);
   });
   upstream.on('response', (answer: IncomingMessage) => {
     if (!stopped) onResponse(answer, call, tool, stop);
@@ -205,13 +210,20 @@ export function proxy(up: Upstreams, call: ProxyCall): void {
     req.resume();
     return;
   }
+  // an idle timer of our own, not req.setTimeout: that would stay on a keep-alive socket and fire
+  // during a later request on it
+  const armUpload = (): void => {
+    clearTimeout(uploadIdle);
+    uploadIdle = setTimeout(() => stop(new GatewayStop(504, 'UPSTREAM_TIMEOUT', null)), up.timeoutMs);
+  };
+  armUpload();
   // the body goes up as it comes, counted, and with the proxy token as a tripwire: the scrubber
   // holds back any bytes that could start the token, so no part of it ever leaves
-  req.setTimeout(up.timeoutMs, () => stop(new GatewayStop(504, 'UPSTREAM_TIMEOUT', null)));
   const trip = new StreamScrubber([Buffer.from(call.token, 'utf8')]);
   let seen = 0;
   req.on('data', (chunk: Buffer) => {
     if (stopped) return;
+    armUpload();
     seen += chunk.length;
     if (seen > up.maxBodyBytes) return stop(new GatewayStop(413, 'PAYLOAD_TOO_LARGE', null));
     const out = trip.push(chunk);
@@ -222,6 +234,7 @@ export function proxy(up: Upstreams, call: ProxyCall): void {
     }
   });
   req.on('end', () => {
+    clearTimeout(uploadIdle);
     if (stopped) return;
     const rest = trip.flush();
     if (rest.length > 0) upstream.end(rest);
