@@ -29,6 +29,14 @@ export {
 export { type Duration, MAX_DURATION_MS, parseDuration } from './duration.js';
 export * from './generator/index.js';
 export type * from './ports/index.js';
+export { AUDIT_EVENT_TYPES, RECORD_KINDS } from './ports/names.js';
+export {
+  isRecordKind,
+  type KindMaterial,
+  kindDescriptor,
+  RECORD_KIND_DESCRIPTORS,
+  type RecordKindDescriptor,
+} from './records/kinds.js';
 export type {
   CleanupOptions,
   CleanupReport,

@@ -3,8 +3,10 @@
  * process and is gone when it exits.
  * @module
  */
+
 import { KeywardenError, validationError } from '../errors.js';
 import { chainEvents } from '../internal/audit-chain.js';
+import { RECORD_KINDS } from '../ports/names.js';
 import type { AuditEvent, AuditEventInput, Page, StorageAdapter, StoredRecord } from '../ports/storage.js';
 import {
   badCursor,
@@ -29,7 +31,7 @@ export interface MemoryStorage extends StorageAdapter {
   readonly size: number;
 }
 
-const KINDS: ReadonlySet<unknown> = new Set(['api_key', 'secret', 'key']);
+const KINDS: ReadonlySet<unknown> = new Set<unknown>(RECORD_KINDS);
 const STATUSES: ReadonlySet<unknown> = new Set(['active', 'disabled', 'revoked', 'expired']);
 const invalid = (field: string, what: string): KeywardenError => validationError(field, `must be ${what}`);
 

@@ -3,12 +3,14 @@
  * JSON and YAML files alike; everything in it is checked before an import writes anything.
  * @module
  */
+
 import { z } from 'zod';
 import { KeywardenError } from '../errors.js';
 import { parseInput } from '../internal/validate.js';
 import type { JsonObject } from '../ports/json.js';
 import type { WrappedKey } from '../ports/kms.js';
 import type { AuditEvent, StoredRecord } from '../ports/storage.js';
+import { kindDescriptor, RECORD_KINDS } from '../records/kinds.js';
 
 /** The `format` marker of every bundle. */
 export const BACKUP_FORMAT = 'keywarden-backup';
@@ -90,7 +92,7 @@ const versionSchema = z.strictObject({
 
 const recordSchema = z.strictObject({
   id: z.string().regex(/^[0-9A-Za-z]{1,64}$/, 'must be a base62 id'),
-  kind: z.enum(['api_key', 'secret', 'key']),
+  kind: z.enum(RECORD_KINDS),
   name: z.string().min(1).max(128),
   uniqueName: z.boolean(),
   tenantId: z.string().min(1).nullable(),
@@ -115,7 +117,7 @@ const auditSchema = z.strictObject({
   at: time,
   type: z.string().regex(/^[a-z_]+\.[a-z_]+$/),
   keyId: z.string().nullable(),
-  kind: z.enum(['api_key', 'secret', 'key']).nullable(),
+  kind: z.enum(RECORD_KINDS).nullable(),
   version: z.number().int().nullable(),
   tenantId: z.string().nullable(),
   actor: z.string().nullable(),
@@ -218,7 +220,7 @@ function checkReferences(bundle: BackupBundle): void {
         throw backupError(`${at}.versions.${j}.version repeats`, `${at}.versions.${j}.version`);
       }
       seen.add(v.version);
-      if (r.kind === 'api_key' && v.sealed !== null) {
+      if (kindDescriptor(r.kind).material === 'token-hash' && v.sealed !== null) {
         throw backupError(
           `${at}.versions.${j}.sealed must be null for an API key`,
           `${at}.versions.${j}.sealed`,
@@ -236,7 +238,7 @@ function checkReferences(bundle: BackupBundle): void {
   (bundle.values ?? []).forEach((entry, i) => {
     const at = `bundle.values.${i}`;
     const record = ids.get(entry.recordId);
-    if (!record || record.kind === 'api_key') {
+    if (!record || kindDescriptor(record.kind).material === 'token-hash') {
       throw backupError(`${at}.recordId names no secret or key in the bundle`, `${at}.recordId`);
     }
     const version = record.versions.find((v) => v.version === entry.version);

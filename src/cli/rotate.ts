@@ -3,9 +3,10 @@
  * due) and `keywarden check-expiry --within 30d` (list what expires soon; exit 1 when anything does).
  * @module
  */
+
 import type { Command } from 'commander';
 import { parseDuration } from '../duration.js';
-import type { StoredRecord } from '../ports/storage.js';
+import type { RecordKind, StoredRecord } from '../ports/storage.js';
 import type { CliContext, CliManager } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { CliError, table, when } from './io.js';
@@ -18,7 +19,7 @@ type Ctx = (cmd: Command) => Promise<CliContext>;
 
 /** One record that expires within the window. */
 export interface Expiring {
-  kind: 'api_key' | 'secret' | 'key';
+  kind: RecordKind;
   id: string;
   name: string;
   environment: string;

@@ -1,8 +1,9 @@
 import type { JsonObject } from './json.js';
 import type { WrappedKey } from './kms.js';
+import type { AUDIT_EVENT_TYPES, RECORD_KINDS } from './names.js';
 
 /** What a record holds: an API key we issued, a secret we hold, or a cryptographic key. */
-export type RecordKind = 'api_key' | 'secret' | 'key';
+export type RecordKind = (typeof RECORD_KINDS)[number];
 
 /** Record-level status. `expired` is set by the rotator once `expiresAt` passes. */
 export type RecordStatus = 'active' | 'disabled' | 'revoked' | 'expired';
@@ -119,34 +120,8 @@ export interface Page<T> {
   cursor?: string;
 }
 
-/** Audit event types. Stable names. */
-export type AuditEventType =
-  | 'store.initialized'
-  | 'key.created'
-  | 'key.updated'
-  | 'key.verified'
-  | 'key.verify_failed'
-  | 'key.revoked'
-  | 'key.deleted'
-  | 'key.rotated'
-  | 'key.rolled_back'
-  | 'key.expired'
-  | 'key.exported'
-  | 'key.used'
-  | 'version.promoted'
-  | 'version.retired'
-  | 'version.destroyed'
-  | 'secret.set'
-  | 'secret.read'
-  | 'secret.rolled_back'
-  | 'secret.deleted'
-  | 'rotation.started'
-  | 'rotation.step'
-  | 'rotation.failed'
-  | 'rotation.policy_set'
-  | 'kms.rewrapped'
-  | 'backup.exported'
-  | 'backup.imported';
+/** Audit event types (listed in `AUDIT_EVENT_TYPES`). Stable names. */
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
 /**
  * An audit event as the manager hands it to {@link StorageAdapter.appendAudit}.

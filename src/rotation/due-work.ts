@@ -9,8 +9,10 @@
  * @internal
  * @module
  */
+
 import { generateId } from '../generator/ids.js';
 import type { StoredRecord, StoredVersion } from '../ports/storage.js';
+import { kindDescriptor } from '../records/kinds.js';
 import type { StoreContext, StoreState } from '../store/context.js';
 import { noticeTarget } from '../store/due.js';
 import { nextVersionNumber, updateRecord } from '../store/records.js';
@@ -109,7 +111,9 @@ export async function applyDueWork(
         );
         work = {
           ...added.record,
-          versions: work.kind === 'secret' ? rv.versions : pruneVersions(rv.versions, now),
+          versions: kindDescriptor(work.kind).keepsRetiredVersions
+            ? rv.versions
+            : pruneVersions(rv.versions, now),
         };
         token = added.token;
         policy.lastRotatedAt = now;

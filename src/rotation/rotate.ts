@@ -4,11 +4,13 @@
  * @internal
  * @module
  */
+
 import { z } from 'zod';
 import { KeywardenError } from '../errors.js';
 import { generateId } from '../generator/ids.js';
 import { parseInput } from '../internal/validate.js';
 import type { StoredRecord } from '../ports/storage.js';
+import { kindDescriptor } from '../records/kinds.js';
 import type { AuditDraft, StoreContext } from '../store/context.js';
 import { nextVersionNumber, updateRecord } from '../store/records.js';
 import { durationSchema, idLikeSchema } from '../store/schemas.js';
@@ -144,7 +146,9 @@ export async function rotateNow(
       );
       token = added.token;
       if (policy) policy.lastRotatedAt = now;
-      const versions = cur.kind === 'secret' ? rv.versions : pruneVersions(rv.versions, now);
+      const versions = kindDescriptor(cur.kind).keepsRetiredVersions
+        ? rv.versions
+        : pruneVersions(rv.versions, now);
       const base = { ...added.record, versions };
       const next = policy ? withPolicy(base, policy) : base;
       const c = changeSet(cur, next, actor);

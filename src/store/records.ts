@@ -7,10 +7,9 @@
 import { isKeywardenError, KeywardenError } from '../errors.js';
 import type { KeyEventBase } from '../ports/notifier.js';
 import type { RecordKind, StoredRecord, StoredVersion } from '../ports/storage.js';
+import { kindDescriptor } from '../records/kinds.js';
 import type { StoreContext } from './context.js';
 import { computeDueAt } from './due.js';
-
-const KIND_LABEL: Record<RecordKind, string> = { api_key: 'API key', secret: 'secret', key: 'key' };
 
 /**
  * Loads a record of `kind` by id.
@@ -23,7 +22,7 @@ const KIND_LABEL: Record<RecordKind, string> = { api_key: 'API key', secret: 'se
 export async function loadRecord(ctx: StoreContext, id: string, kind: RecordKind): Promise<StoredRecord> {
   const record = await ctx.storage.get(id);
   if (!record || record.kind !== kind) {
-    throw new KeywardenError('ERR_NOT_FOUND', `${KIND_LABEL[kind]} not found`, { field: 'id' });
+    throw new KeywardenError('ERR_NOT_FOUND', `${kindDescriptor(kind).label} not found`, { field: 'id' });
   }
   return record;
 }
@@ -44,7 +43,8 @@ export async function loadByName(
   tenantId: string | null,
 ): Promise<StoredRecord> {
   const record = await ctx.storage.findByName(name, { kind, environment, tenantId });
-  if (!record) throw new KeywardenError('ERR_NOT_FOUND', `${KIND_LABEL[kind]} not found`, { field: 'name' });
+  if (!record)
+    throw new KeywardenError('ERR_NOT_FOUND', `${kindDescriptor(kind).label} not found`, { field: 'name' });
   return record;
 }
 

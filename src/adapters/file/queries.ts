@@ -4,7 +4,9 @@
  * @internal
  * @module
  */
+
 import { validationError } from '../../errors.js';
+import { RECORD_KINDS } from '../../ports/names.js';
 import type {
   AuditEvent,
   AuditEventInput,
@@ -78,7 +80,7 @@ export function listAuditEvents(state: StoreState, query: AuditQuery): Page<Audi
   return { items };
 }
 
-const KINDS = new Set(['api_key', 'secret', 'key']);
+const KINDS: ReadonlySet<unknown> = new Set<unknown>(RECORD_KINDS);
 const STATUSES = new Set(['active', 'disabled', 'revoked', 'expired']);
 
 type FieldType = 'string' | 'string?' | 'int' | 'int?' | 'bool' | 'object' | 'object?' | 'array';

@@ -1,0 +1,56 @@
+/**
+ * The stable names of the storage contract, as data: every record kind and every audit event
+ * type. The types `RecordKind` and `AuditEventType` are derived from these lists, so a new kind or
+ * event type is added here, once (and, for a kind, one entry in the descriptor table of
+ * `src/records/kinds.ts`, which the compiler then demands).
+ *
+ * The only runtime values among the ports: lists of names, no code.
+ * @module
+ */
+
+/**
+ * Every record kind a store holds.
+ *
+ * @example
+ * ```ts
+ * RECORD_KINDS.includes(record.kind); // true for a valid record
+ * ```
+ */
+export const RECORD_KINDS = Object.freeze(['api_key', 'secret', 'key'] as const);
+
+/**
+ * Every audit event type. Stable names.
+ *
+ * @example
+ * ```ts
+ * AUDIT_EVENT_TYPES.includes('key.created'); // true
+ * ```
+ */
+export const AUDIT_EVENT_TYPES = Object.freeze([
+  'store.initialized',
+  'key.created',
+  'key.updated',
+  'key.verified',
+  'key.verify_failed',
+  'key.revoked',
+  'key.deleted',
+  'key.rotated',
+  'key.rolled_back',
+  'key.expired',
+  'key.exported',
+  'key.used',
+  'version.promoted',
+  'version.retired',
+  'version.destroyed',
+  'secret.set',
+  'secret.read',
+  'secret.rolled_back',
+  'secret.deleted',
+  'rotation.started',
+  'rotation.step',
+  'rotation.failed',
+  'rotation.policy_set',
+  'kms.rewrapped',
+  'backup.exported',
+  'backup.imported',
+] as const);
