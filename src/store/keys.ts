@@ -5,6 +5,7 @@
  * @module
  */
 import { parseInput } from '../internal/validate.js';
+import { createRecords } from '../records/write.js';
 import { applyInitialPolicy, policySetDraft } from '../rotation/policy.js';
 import type { AuditDraft, StoreContext } from './context.js';
 import { computeDueAt } from './due.js';
@@ -22,7 +23,6 @@ import {
 import { createOptionsSchema, listKeysSchema, resolveKeySpec } from './keys/schemas.js';
 import { deleteNamed, listNamed, loadNamed, newNamedRecord } from './named.js';
 import { eventBase } from './records.js';
-import { auditMutation } from './secrets/audited.js';
 import { resolveScope } from './secrets/scope.js';
 
 export type * from './key-types.js';
@@ -75,7 +75,6 @@ export function createKeysView(ctx: StoreContext): KeysView {
       );
       const record = applyInitialPolicy(base, o.rotation, now);
       record.dueAt = computeDueAt(record);
-      await ctx.storage.create(record);
       const created: AuditDraft = {
         type: 'key.created',
         keyId: id,
@@ -85,7 +84,7 @@ export function createKeysView(ctx: StoreContext): KeysView {
         data: { type: spec.type, algorithm: spec.alg },
       };
       const policy = policySetDraft(record);
-      await auditMutation(ctx, null, record, policy ? [created, policy] : created);
+      await createRecords(ctx, [record], { audit: policy ? [created, policy] : created });
       ctx.notify({ ...eventBase(record, now, 1), type: 'key.created' });
       return toKeyInfo(record);
     },

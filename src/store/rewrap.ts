@@ -10,10 +10,10 @@ import { isKeywardenError, KeywardenError, type KeywardenErrorCode } from '../er
 import { zeroize } from '../internal/bytes.js';
 import type { WrappedKey } from '../ports/kms.js';
 import type { StoredRecord, StoredVersion } from '../ports/storage.js';
+import { mutateRecord } from '../records/write.js';
 import type { StoreContext, StoreState } from './context.js';
 import { rewrapSealed, unwrapDek } from './envelope.js';
 import { META_PEPPER, pepperContext } from './manager-context.js';
-import { updateRecord } from './records.js';
 
 /** What {@link rewrapAll} did. */
 export interface RewrapReport {
@@ -44,15 +44,13 @@ async function rewrapRecord(
   record: StoredRecord,
   report: RewrapReport,
 ): Promise<void> {
-  let done: number[] = [];
-  let failed: RewrapReport['failed'] = [];
-  const { changed } = await updateRecord(
+  const outcome = await mutateRecord(
     ctx,
     record.id,
     record.kind,
     async (cur) => {
-      done = [];
-      failed = [];
+      const done: number[] = [];
+      const failed: RewrapReport['failed'] = [];
       const versions: StoredVersion[] = [];
       for (const v of cur.versions) {
         if (!needsRewrap(ctx, v) || v.sealed === null) {
@@ -69,21 +67,19 @@ async function rewrapRecord(
           versions.push(v);
         }
       }
-      return done.length === 0 ? null : { ...cur, versions };
+      return { next: done.length === 0 ? null : { ...cur, versions }, result: { done, failed } };
     },
     { record },
   ).catch((error: unknown) => {
     // deleted meanwhile: nothing to rewrap, nothing failed
-    if (isKeywardenError(error, 'ERR_NOT_FOUND')) {
-      failed = [];
-      return { changed: false };
-    }
+    if (isKeywardenError(error, 'ERR_NOT_FOUND')) return null;
     throw error;
   });
-  report.failed.push(...failed);
-  if (changed) {
+  if (outcome === null) return;
+  report.failed.push(...outcome.result.failed);
+  if (outcome.changed) {
     report.records += 1;
-    report.versions += done.length;
+    report.versions += outcome.result.done.length;
   }
 }
 

@@ -12,6 +12,7 @@ import { constantTimeEqualString } from '../../internal/bytes.js';
 import type { JsonObject } from '../../ports/json.js';
 import type { RateLimitResult } from '../../ports/rate-limiter.js';
 import type { StoredRecord, StoredVersion } from '../../ports/storage.js';
+import { mutateRecord, type RecordChange } from '../../records/write.js';
 import type {
   ApiKeyVerifyCode,
   ApiKeyVerifyFailure,
@@ -19,7 +20,7 @@ import type {
   RateLimitState,
 } from '../api-key-types.js';
 import type { StoreContext } from '../context.js';
-import { acceptedVersions, updateRecord } from '../records.js';
+import { acceptedVersions } from '../records.js';
 import { applyRefill } from './credits.js';
 import { type ApiKeyData, readApiKeyData, toApiKeyInfo, writeApiKeyData } from './record.js';
 import { scopesGranted } from './scopes.js';
@@ -83,32 +84,29 @@ export function createVerifier(ctx: StoreContext): Verify {
 
   const spend = (id: string, cost: number): Promise<Spend> =>
     lock.run(id, async () => {
-      let outcome: Spend | null = null;
       try {
-        const { record } = await updateRecord(
-          ctx,
-          id,
-          'api_key',
-          (current) => {
-            const data = readApiKeyData(current);
-            const credits = applyRefill({ remaining: data.remaining, refill: data.refill }, ctx.clock.now());
-            if (credits.remaining === null) {
-              outcome = { ok: true, record: current, remaining: null };
-              return null;
-            }
-            if (credits.remaining < cost) {
-              outcome = { ok: false, code: 'USAGE_EXCEEDED', record: current, remaining: credits.remaining };
-              return null;
-            }
-            const next: ApiKeyData = { ...data, remaining: credits.remaining - cost, refill: credits.refill };
-            outcome = { ok: true, record: current, remaining: next.remaining };
-            return { ...current, data: writeApiKeyData(next) };
-          },
-          { maxAttempts: 100 },
-        );
-        const o = outcome as Spend | null;
-        if (o?.ok) return { ...o, record };
-        return o ?? { ok: false, code: 'NOT_FOUND' };
+        const { record, result } = await mutateRecord(ctx, id, 'api_key', (current): RecordChange<Spend> => {
+          const data = readApiKeyData(current);
+          const credits = applyRefill({ remaining: data.remaining, refill: data.refill }, ctx.clock.now());
+          if (credits.remaining === null) {
+            return { next: null, result: { ok: true, record: current, remaining: null } };
+          }
+          if (credits.remaining < cost) {
+            const denied: Spend = {
+              ok: false,
+              code: 'USAGE_EXCEEDED',
+              record: current,
+              remaining: credits.remaining,
+            };
+            return { next: null, result: denied };
+          }
+          const next: ApiKeyData = { ...data, remaining: credits.remaining - cost, refill: credits.refill };
+          return {
+            next: { ...current, data: writeApiKeyData(next) },
+            result: { ok: true, record: current, remaining: next.remaining },
+          };
+        });
+        return result.ok ? { ...result, record } : result;
       } catch (error) {
         if (isKeywardenError(error, 'ERR_NOT_FOUND')) return { ok: false, code: 'NOT_FOUND' };
         throw error;

@@ -55,12 +55,12 @@ export interface AppendSecretVersionOptions {
 
 /**
  * Builds the record with a new sealed version of `value` appended (it does not write it: call it
- * inside `updateRecord`'s mutation so a retry re-seals under the right version number).
+ * inside `mutateRecord`'s mutation so a retry re-seals under the right version number).
  * `value` is not modified; the caller zeroes it.
  *
  * @example
  * ```ts
- * await updateRecord(ctx, record.id, 'secret', (cur) => appendSecretVersion(ctx, state, cur, bytes));
+ * await mutateRecord(ctx, record.id, 'secret', async (cur) => ({ next: await appendSecretVersion(ctx, state, cur, bytes), result: null }));
  * ```
  * @throws KeywardenError `ERR_KMS` when the data key cannot be wrapped.
  */
