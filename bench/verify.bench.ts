@@ -12,7 +12,7 @@ import { memoryStorage } from '../src/adapters/memory.js';
 import { checkApiToken } from '../src/generator/index.js';
 import { constantTimeEqual, randomBytes } from '../src/internal/bytes.js';
 import { generateMasterKey, localKms } from '../src/kms/index.js';
-import { createKeyManager } from '../src/store/manager.js';
+import { createKeyManager } from '../src/manager/key-manager.js';
 import { averages } from './stats.js';
 
 const km = createKeyManager({ storage: memoryStorage(), kms: localKms({ masterKey: generateMasterKey() }) });

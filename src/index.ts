@@ -28,8 +28,15 @@ export {
 } from './backup/index.js';
 export { type Duration, MAX_DURATION_MS, parseDuration } from './duration.js';
 export * from './generator/index.js';
+export {
+  createKeyManager,
+  type KeyManager,
+  type KeyManagerOptions,
+  type KeyStore,
+} from './manager/key-manager.js';
 export type * from './ports/index.js';
 export { AUDIT_EVENT_TYPES, RECORD_KINDS } from './ports/names.js';
+export { type MemoryRateLimiterOptions, memoryRateLimiter } from './rate-limit/memory.js';
 export {
   isRecordKind,
   type KindMaterial,
@@ -57,15 +64,8 @@ export type {
   RunDueOptions,
   RunDueReport,
   StartOptions,
-} from './rotation/types.js';
+} from './records/rotation-types.js';
+export type { RewrapReport } from './rotation/rewrap.js';
 export type * from './store/api-key-types.js';
 export type * from './store/key-types.js';
-export {
-  createKeyManager,
-  type KeyManager,
-  type KeyManagerOptions,
-  type KeyStore,
-} from './store/manager.js';
-export { type MemoryRateLimiterOptions, memoryRateLimiter } from './store/rate-limit-memory.js';
-export type { RewrapReport } from './store/rewrap.js';
 export type * from './store/secret-types.js';

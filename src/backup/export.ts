@@ -7,8 +7,8 @@ import { isKeywardenError, KeywardenError } from '../errors.js';
 import { toBase64Url, zeroize } from '../internal/bytes.js';
 import { parseInput } from '../internal/validate.js';
 import type { AuditEvent, StoredRecord, StoredVersion } from '../ports/storage.js';
-import type { StoreContext } from '../store/context.js';
-import { openValue } from '../store/envelope.js';
+import type { StoreContext } from '../records/context.js';
+import { openValue } from '../records/envelope.js';
 import { allRecords, countRecords, openPepper, PASSPHRASE_META_KEY, readWrappedPepper } from './identity.js';
 import { BACKUP_FORMAT, BACKUP_VERSION, type BackupBundle, type BackupValue } from './schema.js';
 

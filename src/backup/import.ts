@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { KeywardenError } from '../errors.js';
 import { parseInput } from '../internal/validate.js';
 import type { StoredRecord } from '../ports/storage.js';
-import type { StoreContext } from '../store/context.js';
+import type { StoreContext } from '../records/context.js';
 import type { BackupProgress } from './export.js';
 import { planPlaintext, planSealed } from './plan.js';
 import { parseBackupBundle } from './schema.js';

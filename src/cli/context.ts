@@ -13,6 +13,7 @@ import { fileStorage } from '../adapters/file.js';
 import type { BackupView } from '../backup/index.js';
 import { isKeywardenError } from '../errors.js';
 import { localKms, passphraseKms } from '../kms/index.js';
+import { createKeyManager, type KeyManager } from '../manager/key-manager.js';
 import type { KmsAdapter } from '../ports/kms.js';
 import type {
   RollbackResult,
@@ -20,8 +21,7 @@ import type {
   RotateResult,
   RunDueOptions,
   RunDueReport,
-} from '../rotation/types.js';
-import { createKeyManager, type KeyManager } from '../store/manager.js';
+} from '../records/rotation-types.js';
 import { parseDotenv, readTextIfExists } from './dotenv-format.js';
 import { EXIT } from './exit-codes.js';
 import { CliError, createOutput, type Output } from './io.js';

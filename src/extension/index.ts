@@ -22,10 +22,15 @@
  * @module
  */
 import { KeywardenError } from '../errors.js';
-import type { StoreContext } from '../store/context.js';
+import type { StoreContext } from '../records/context.js';
 
 export { AUDIT_EVENT_TYPES, RECORD_KINDS } from '../ports/names.js';
-
+export type {
+  AuditDraft,
+  ResolvedOptions,
+  StoreContext as CapabilityContext,
+  StoreState,
+} from '../records/context.js';
 export {
   isRecordKind,
   type KindMaterial,
@@ -33,6 +38,7 @@ export {
   RECORD_KIND_DESCRIPTORS,
   type RecordKindDescriptor,
 } from '../records/kinds.js';
+export { loadRecord } from '../records/record.js';
 export {
   type AuditDrafts,
   createRecords,
@@ -43,13 +49,6 @@ export {
   type RecordChange,
   type RecordMutation,
 } from '../records/write.js';
-export type {
-  AuditDraft,
-  ResolvedOptions,
-  StoreContext as CapabilityContext,
-  StoreState,
-} from '../store/context.js';
-export { loadRecord } from '../store/records.js';
 
 const contexts = new WeakMap<object, StoreContext>();
 

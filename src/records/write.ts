@@ -15,9 +15,9 @@
 import { isKeywardenError } from '../errors.js';
 import { casBackoff, MAX_CAS_ATTEMPTS } from '../internal/cas-retry.js';
 import type { RecordKind, StoredRecord } from '../ports/storage.js';
-import type { AuditDraft, StoreContext } from '../store/context.js';
-import { computeDueAt } from '../store/due.js';
-import { loadRecord } from '../store/records.js';
+import type { AuditDraft, StoreContext } from './context.js';
+import { computeDueAt } from './due.js';
+import { loadRecord } from './record.js';
 
 /** What a mutation returns: the new record body (`null`: leave the record as it is) and a result. */
 export interface RecordChange<R> {

@@ -8,10 +8,10 @@
 import { z } from 'zod';
 import { parseInput } from '../internal/validate.js';
 import type { ListQuery, StoredRecord, StoredVersion } from '../ports/storage.js';
+import type { StoreContext } from '../records/context.js';
+import type { CleanupReport } from '../records/rotation-types.js';
+import { durationSchema } from '../records/schemas.js';
 import { mutateRecord } from '../records/write.js';
-import type { StoreContext } from '../store/context.js';
-import { durationSchema } from '../store/schemas.js';
-import type { CleanupReport } from './types.js';
 
 const cleanupSchema = z.strictObject({
   retiredOlderThan: durationSchema,

@@ -12,16 +12,16 @@
 
 import { generateId } from '../generator/ids.js';
 import type { StoredRecord, StoredVersion } from '../ports/storage.js';
+import type { StoreContext, StoreState } from '../records/context.js';
+import { noticeTarget } from '../records/due.js';
 import { kindDescriptor } from '../records/kinds.js';
+import { DEFAULT_OVERLAP_MS, readPolicy, type StoredPolicy, withPolicy } from '../records/policy.js';
+import { nextVersionNumber } from '../records/record.js';
+import { nextOccurrence } from '../records/schedule.js';
 import { mutateRecord, type RecordChange } from '../records/write.js';
-import type { StoreContext, StoreState } from '../store/context.js';
-import { noticeTarget } from '../store/due.js';
-import { nextVersionNumber } from '../store/records.js';
 import { type ChangeSet, changeDrafts, changeSet } from './events.js';
 import { addPendingVersion } from './material.js';
 import { idleAtFor, providerWork, rotationDue, usesProvider } from './plan.js';
-import { DEFAULT_OVERLAP_MS, readPolicy, type StoredPolicy, withPolicy } from './policy.js';
-import { nextOccurrence } from './schedule.js';
 import { diffVersions, promoteVersion, pruneVersions, retireDue, rotateVersions } from './strategies.js';
 
 /** How long a provider rotation's lease lasts: after it, another runner may resume the rotation. */

@@ -8,10 +8,10 @@
 import type { JsonObject } from '../ports/json.js';
 import type { KeyEvent } from '../ports/notifier.js';
 import type { StoredRecord } from '../ports/storage.js';
-import type { AuditDraft, StoreContext } from '../store/context.js';
-import type { NoticeTarget } from '../store/due.js';
-import { eventBase } from '../store/records.js';
-import type { RotationStrategy } from './types.js';
+import type { AuditDraft, StoreContext } from '../records/context.js';
+import type { NoticeTarget } from '../records/due.js';
+import { eventBase } from '../records/record.js';
+import type { RotationStrategy } from '../records/rotation-types.js';
 
 /** What one write changed, for audit and notification. */
 export interface ChangeSet {

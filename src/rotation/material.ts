@@ -11,10 +11,10 @@ import { generateApiToken } from '../generator/tokens.js';
 import { randomBytes, toBase64Url, utf8Encode, zeroize } from '../internal/bytes.js';
 import type { JsonObject } from '../ports/json.js';
 import type { StoredRecord } from '../ports/storage.js';
+import type { StoreContext, StoreState } from '../records/context.js';
 import { kindDescriptor } from '../records/kinds.js';
-import type { StoreContext, StoreState } from '../store/context.js';
+import { makeVersion, nextVersionNumber } from '../records/record.js';
 import { createKeyVersionMaterial } from '../store/keys/material.js';
-import { makeVersion, nextVersionNumber } from '../store/records.js';
 import { appendSecretVersion } from '../store/secrets/versions.js';
 
 /** Bytes of a generated secret value (base64url encoded: 43 characters). */

@@ -7,13 +7,13 @@
  */
 import { utf8Encode, zeroize } from '../internal/bytes.js';
 import type { StoredRecord, StoredVersion } from '../ports/storage.js';
+import type { StoreContext, StoreState } from '../records/context.js';
+import { readPolicy, type StoredPolicy, withPolicy } from '../records/policy.js';
+import { eventBase } from '../records/record.js';
 import { mutateRecord } from '../records/write.js';
-import type { StoreContext, StoreState } from '../store/context.js';
-import { eventBase } from '../store/records.js';
 import { appendSecretVersion } from '../store/secrets/versions.js';
 import { PROVIDER_LEASE_MS } from './due-work.js';
 import { changeDrafts, changeSet, notifyChange } from './events.js';
-import { readPolicy, type StoredPolicy, withPolicy } from './policy.js';
 import { diffVersions, rotateVersions } from './strategies.js';
 
 /** First retry delay after a failure. */

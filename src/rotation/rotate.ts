@@ -10,15 +10,8 @@ import { KeywardenError } from '../errors.js';
 import { generateId } from '../generator/ids.js';
 import { parseInput } from '../internal/validate.js';
 import type { StoredRecord } from '../ports/storage.js';
+import type { StoreContext } from '../records/context.js';
 import { kindDescriptor } from '../records/kinds.js';
-import { mutateRecord, type RecordChange } from '../records/write.js';
-import type { StoreContext } from '../store/context.js';
-import { nextVersionNumber } from '../store/records.js';
-import { durationSchema, idLikeSchema } from '../store/schemas.js';
-import { PROVIDER_LEASE_MS } from './due-work.js';
-import { type ChangeSet, changeDrafts, changeSet, notifyChange } from './events.js';
-import { addPendingVersion } from './material.js';
-import { usesProvider } from './plan.js';
 import {
   DEFAULT_OVERLAP_MS,
   DEFAULT_PROMOTE_AFTER_MS,
@@ -28,11 +21,23 @@ import {
   policySetDraft,
   readPolicy,
   withPolicy,
-} from './policy.js';
+} from '../records/policy.js';
+import { nextVersionNumber } from '../records/record.js';
+import type {
+  RollbackResult,
+  RotateResult,
+  RotationPolicyInfo,
+  RotationProvider,
+} from '../records/rotation-types.js';
+import { nextOccurrence } from '../records/schedule.js';
+import { durationSchema, idLikeSchema } from '../records/schemas.js';
+import { mutateRecord, type RecordChange } from '../records/write.js';
+import { PROVIDER_LEASE_MS } from './due-work.js';
+import { type ChangeSet, changeDrafts, changeSet, notifyChange } from './events.js';
+import { addPendingVersion } from './material.js';
+import { usesProvider } from './plan.js';
 import { runProvider } from './providers.js';
-import { nextOccurrence } from './schedule.js';
 import { diffVersions, pruneVersions, rollbackVersions, rotateVersions } from './strategies.js';
-import type { RollbackResult, RotateResult, RotationPolicyInfo, RotationProvider } from './types.js';
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 

@@ -8,14 +8,14 @@
 import { z } from 'zod';
 import { isKeywardenError } from '../errors.js';
 import { parseInput } from '../internal/validate.js';
-import type { StoreContext } from '../store/context.js';
-import { durationSchema, timestampSchema } from '../store/schemas.js';
+import type { StoreContext } from '../records/context.js';
+import type { DueItem, RotatedItem, RotationProvider, RunDueReport } from '../records/rotation-types.js';
+import { durationSchema, timestampSchema } from '../records/schemas.js';
 import { applyDueWork } from './due-work.js';
 import { notifyChange } from './events.js';
 import { dueItem } from './plan.js';
 import { runProvider } from './providers.js';
 import { withToken } from './rotate.js';
-import type { DueItem, RotatedItem, RotationProvider, RunDueReport } from './types.js';
 
 const runDueSchema = z.strictObject({
   dryRun: z.boolean().optional(),

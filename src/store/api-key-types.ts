@@ -5,7 +5,7 @@
 import type { Duration } from '../duration.js';
 import type { JsonObject } from '../ports/json.js';
 import type { AuditEvent, AuditEventType, Page, RecordStatus } from '../ports/storage.js';
-import type { RotationPolicyInput } from '../rotation/types.js';
+import type { RotationPolicyInput } from '../records/rotation-types.js';
 
 /** Credits refill: every `every` ms, `remaining` is topped up to `amount`. */
 export interface ApiKeyRefill {

@@ -5,11 +5,11 @@
 import { z } from 'zod';
 import { auditDigest, chainHash, GENESIS_HASH } from '../internal/audit-chain.js';
 import { constantTimeEqualString } from '../internal/bytes.js';
+import { parseObject } from '../internal/parse-object.js';
 import type { AuditEvent, AuditEventType, Page } from '../ports/storage.js';
+import type { StoreContext } from '../records/context.js';
+import { idLikeSchema, timestampSchema } from '../records/schemas.js';
 import type { AuditBreakReason, AuditListQuery, AuditVerifyResult, AuditView } from './api-key-types.js';
-import { parseObject } from './api-keys/validate.js';
-import type { StoreContext } from './context.js';
-import { idLikeSchema, timestampSchema } from './schemas.js';
 
 const listSchema = z.strictObject({
   keyId: idLikeSchema.optional(),

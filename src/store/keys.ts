@@ -5,10 +5,13 @@
  * @module
  */
 import { parseInput } from '../internal/validate.js';
+import type { AuditDraft, StoreContext } from '../records/context.js';
+import { computeDueAt } from '../records/due.js';
+import { deleteNamed, listNamed, loadNamed, newNamedRecord } from '../records/named.js';
+import { applyInitialPolicy, policySetDraft } from '../records/policy.js';
+import { eventBase } from '../records/record.js';
+import { resolveScope } from '../records/scope.js';
 import { createRecords } from '../records/write.js';
-import { applyInitialPolicy, policySetDraft } from '../rotation/policy.js';
-import type { AuditDraft, StoreContext } from './context.js';
-import { computeDueAt } from './due.js';
 import type { CreateKeyOptions, KeyInfo, KeyList, KeysView, ListKeysOptions } from './key-types.js';
 import { toKeyInfo } from './keys/info.js';
 import { newKeyVersion } from './keys/material.js';
@@ -21,9 +24,6 @@ import {
   verifyWithKey,
 } from './keys/ops.js';
 import { createOptionsSchema, listKeysSchema, resolveKeySpec } from './keys/schemas.js';
-import { deleteNamed, listNamed, loadNamed, newNamedRecord } from './named.js';
-import { eventBase } from './records.js';
-import { resolveScope } from './secrets/scope.js';
 
 export type * from './key-types.js';
 export {

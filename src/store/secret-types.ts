@@ -4,7 +4,7 @@
  */
 import type { JsonObject } from '../ports/json.js';
 import type { RecordStatus, VersionState } from '../ports/storage.js';
-import type { RotationPolicyInput } from '../rotation/types.js';
+import type { RotationPolicyInput } from '../records/rotation-types.js';
 
 /** Where a secret lives: its environment (default `'default'`) and tenant (default none). */
 export interface SecretScope {

@@ -8,18 +8,19 @@ import { zeroize } from '../internal/bytes.js';
 import { MAX_CAS_ATTEMPTS } from '../internal/cas-retry.js';
 import { parseInput } from '../internal/validate.js';
 import type { StoredRecord } from '../ports/storage.js';
-import { createRecords, mutateRecord } from '../records/write.js';
+import type { AuditDraft, StoreContext, StoreState } from '../records/context.js';
+import { computeDueAt } from '../records/due.js';
+import { deleteNamed, listNamed, loadNamed, loadNamedRecord, newNamedRecord } from '../records/named.js';
 import {
   applyInitialPolicy,
   normalizePolicy,
   policySetDraft,
   readPolicy,
   withPolicy,
-} from '../rotation/policy.js';
-import type { AuditDraft, StoreContext, StoreState } from './context.js';
-import { computeDueAt } from './due.js';
-import { deleteNamed, listNamed, loadNamed, loadNamedRecord, newNamedRecord } from './named.js';
-import { currentVersion, eventBase } from './records.js';
+} from '../records/policy.js';
+import { currentVersion, eventBase } from '../records/record.js';
+import { assertUsable, resolveScope } from '../records/scope.js';
+import { createRecords, mutateRecord } from '../records/write.js';
 import type {
   GetSecretOptions,
   ListSecretsOptions,
@@ -39,7 +40,6 @@ import {
   secretNameSchema,
   setOptionsSchema,
 } from './secrets/schemas.js';
-import { assertUsable, resolveScope } from './secrets/scope.js';
 import { secretsToEnv } from './secrets/to-env.js';
 import { appendSecretVersion, openSecretVersion, readableVersion } from './secrets/versions.js';
 

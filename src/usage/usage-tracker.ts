@@ -19,7 +19,7 @@ import { casBackoff, MAX_CAS_ATTEMPTS } from '../internal/cas-retry.js';
 import type { Clock } from '../ports/clock.js';
 import type { JsonObject } from '../ports/json.js';
 import type { StorageAdapter, StoredRecord } from '../ports/storage.js';
-import { computeDueAt } from '../store/due.js';
+import { computeDueAt } from '../records/due.js';
 
 /** Options of {@link createUsageTracker}. */
 export interface UsageTrackerOptions {

@@ -6,17 +6,17 @@
  */
 import { validationError } from '../../errors.js';
 import { generateApiToken } from '../../generator/tokens.js';
+import { parseObject } from '../../internal/parse-object.js';
 import type { StoredRecord } from '../../ports/storage.js';
+import type { AuditDraft, StoreContext, StoreState } from '../../records/context.js';
+import { computeDueAt } from '../../records/due.js';
+import { applyInitialPolicy, policySetDraft } from '../../records/policy.js';
+import { eventBase, makeVersion } from '../../records/record.js';
 import { createRecords } from '../../records/write.js';
-import { applyInitialPolicy, policySetDraft } from '../../rotation/policy.js';
 import type { CreatedApiKey } from '../api-key-types.js';
-import type { AuditDraft, StoreContext, StoreState } from '../context.js';
-import { computeDueAt } from '../due.js';
-import { eventBase, makeVersion } from '../records.js';
 import { createdApiKey } from '../redact.js';
 import { readApiKeyData, toApiKeyInfo, writeApiKeyData } from './record.js';
 import { CREATE_KEYS, type CreateInput, createInputSchema } from './schemas.js';
-import { parseObject } from './validate.js';
 
 /**
  * Most keys one `createMany` call creates.

@@ -5,12 +5,13 @@
  * @module
  */
 import { KeywardenError } from '../../errors.js';
+import { parseObject } from '../../internal/parse-object.js';
 import { parseInput } from '../../internal/validate.js';
 import type { Page, StoredRecord } from '../../ports/storage.js';
+import type { AuditDraft, StoreContext } from '../../records/context.js';
+import { eventBase, loadRecord } from '../../records/record.js';
 import { deleteRecord, mutateRecord } from '../../records/write.js';
 import type { ApiKeyInfo } from '../api-key-types.js';
-import type { AuditDraft, StoreContext } from '../context.js';
-import { eventBase, loadRecord } from '../records.js';
 import { readApiKeyData, toApiKeyInfo, writeApiKeyData } from './record.js';
 import {
   actorOptionsSchema,
@@ -21,7 +22,6 @@ import {
   type UpdatePatch,
   updatePatchSchema,
 } from './schemas.js';
-import { parseObject } from './validate.js';
 
 const ACTOR_KEYS: ReadonlySet<string> = new Set(['actor']);
 const REVOKE_KEYS: ReadonlySet<string> = new Set(['reason', 'actor']);

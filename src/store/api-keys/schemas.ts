@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { API_TOKEN_PREFIX_PATTERN } from '../../generator/tokens.js';
-import { rotationPolicySchema } from '../../rotation/policy-schema.js';
+import { rotationPolicySchema } from '../../records/policy-schema.js';
 import {
   countSchema,
   durationSchema,
@@ -18,7 +18,7 @@ import {
   tagSchema,
   tagsSchema,
   timestampSchema,
-} from '../schemas.js';
+} from '../../records/schemas.js';
 
 /**
  * A token prefix: 1–32 of `[a-z0-9_]`, no leading or trailing `_`.

@@ -12,6 +12,8 @@ import { constantTimeEqualString } from '../../internal/bytes.js';
 import type { JsonObject } from '../../ports/json.js';
 import type { RateLimitResult } from '../../ports/rate-limiter.js';
 import type { StoredRecord, StoredVersion } from '../../ports/storage.js';
+import type { StoreContext } from '../../records/context.js';
+import { acceptedVersions } from '../../records/record.js';
 import { mutateRecord, type RecordChange } from '../../records/write.js';
 import type {
   ApiKeyVerifyCode,
@@ -19,8 +21,6 @@ import type {
   ApiKeyVerifyResult,
   RateLimitState,
 } from '../api-key-types.js';
-import type { StoreContext } from '../context.js';
-import { acceptedVersions } from '../records.js';
 import { applyRefill } from './credits.js';
 import { type ApiKeyData, readApiKeyData, toApiKeyInfo, writeApiKeyData } from './record.js';
 import { scopesGranted } from './scopes.js';

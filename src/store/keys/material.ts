@@ -14,9 +14,9 @@ import { generateHmacKey, generateSymmetricKey } from '../../generator/symmetric
 import { utf8Decode, utf8Encode, zeroize } from '../../internal/bytes.js';
 import type { JsonObject } from '../../ports/json.js';
 import type { StoredRecord, StoredVersion } from '../../ports/storage.js';
-import type { StoreContext, StoreState } from '../context.js';
-import { openValue, sealValue } from '../envelope.js';
-import { makeVersion } from '../records.js';
+import type { StoreContext, StoreState } from '../../records/context.js';
+import { openValue, sealValue } from '../../records/envelope.js';
+import { makeVersion } from '../../records/record.js';
 import { type KeySpec, specOf } from './schemas.js';
 
 /** The parts of a version that hold key material. */

@@ -10,10 +10,10 @@
 import { KeywardenError } from '../../errors.js';
 import { parseInput } from '../../internal/validate.js';
 import type { StoredRecord, StoredVersion } from '../../ports/storage.js';
+import type { StoreContext } from '../../records/context.js';
+import { loadNamedRecord } from '../../records/named.js';
+import { eventBase } from '../../records/record.js';
 import { mutateRecord } from '../../records/write.js';
-import type { StoreContext } from '../context.js';
-import { loadNamedRecord } from '../named.js';
-import { eventBase } from '../records.js';
 import type { RollbackResult, RollbackSecretOptions } from '../secret-types.js';
 import { toSecretInfo } from './info.js';
 import { rollbackOptionsSchema, secretNameSchema } from './schemas.js';

@@ -15,9 +15,9 @@
 import { KeywardenError } from '../../errors.js';
 import { utf8Decode, zeroize } from '../../internal/bytes.js';
 import type { StoredRecord, StoredVersion } from '../../ports/storage.js';
-import type { StoreContext, StoreState } from '../context.js';
-import { openValue, sealValue } from '../envelope.js';
-import { acceptedVersions, makeVersion, nextVersionNumber } from '../records.js';
+import type { StoreContext, StoreState } from '../../records/context.js';
+import { openValue, sealValue } from '../../records/envelope.js';
+import { acceptedVersions, makeVersion, nextVersionNumber } from '../../records/record.js';
 
 /**
  * How many versions keep their sealed value (like Vault KV v2's default of 10).

@@ -19,8 +19,8 @@ import { isKeywardenError, KeywardenError } from '../errors.js';
 import { fromBase64Url, randomBytes, toBase64Url, utf8Encode, zeroize } from '../internal/bytes.js';
 import type { KmsAdapter, KmsContext, WrappedKey } from '../ports/kms.js';
 import type { RecordKind, SealedValue } from '../ports/storage.js';
-import { isRecordKind } from '../records/kinds.js';
 import type { StoreContext, StoreState } from './context.js';
+import { isRecordKind } from './kinds.js';
 
 /**
  * The only sealing algorithm of format 1.

@@ -15,9 +15,9 @@ import type { KmsAdapter, WrappedKey } from '../ports/kms.js';
 import type { KeyEvent, Notifier } from '../ports/notifier.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { AuditEventInput, StorageAdapter } from '../ports/storage.js';
+import type { AuditDraft, ResolvedOptions, StoreContext, StoreState } from '../records/context.js';
+import { createTokenHasher, type TokenHasher } from '../store/api-keys/token-hash.js';
 import { createUsageTracker, type UsageTracker } from '../usage/usage-tracker.js';
-import { createTokenHasher, type TokenHasher } from './api-keys/token-hash.js';
-import type { AuditDraft, ResolvedOptions, StoreContext, StoreState } from './context.js';
 
 /**
  * Meta key of the store id.

@@ -6,8 +6,8 @@
 import { KeywardenError } from '../errors.js';
 import type { KeyEventBase } from '../ports/notifier.js';
 import type { RecordKind, StoredRecord, StoredVersion } from '../ports/storage.js';
-import { kindDescriptor } from '../records/kinds.js';
 import type { StoreContext } from './context.js';
+import { kindDescriptor } from './kinds.js';
 
 /**
  * Loads a record of `kind` by id.

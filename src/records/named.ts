@@ -6,11 +6,11 @@
  */
 import { parseInput } from '../internal/validate.js';
 import type { AuditEventType, ListQuery, StoredRecord } from '../ports/storage.js';
-import { deleteRecord } from '../records/write.js';
 import type { StoreContext } from './context.js';
-import { loadByName } from './records.js';
+import { loadByName } from './record.js';
 import { namedScopeSchema, nameSchema } from './schemas.js';
-import { resolveScope } from './secrets/scope.js';
+import { resolveScope } from './scope.js';
+import { deleteRecord } from './write.js';
 
 /** The kinds of record that have a unique name. */
 export type NamedKind = 'secret' | 'key';

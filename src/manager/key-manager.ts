@@ -9,25 +9,25 @@ import type { Duration } from '../duration.js';
 import { registerCapabilityContext } from '../extension/index.js';
 import { type KeyGenerator, keyGenerator } from '../generator/index.js';
 import { API_TOKEN_PREFIX_PATTERN } from '../generator/tokens.js';
+import { parseObject } from '../internal/parse-object.js';
 import type { Clock } from '../ports/clock.js';
 import type { KmsAdapter } from '../ports/kms.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { StorageAdapter } from '../ports/storage.js';
+import { memoryRateLimiter } from '../rate-limit/memory.js';
+import type { ResolvedOptions } from '../records/context.js';
+import { durationSchema } from '../records/schemas.js';
+import { type RewrapReport, rewrapAll } from '../rotation/rewrap.js';
 import { createRotator, type KeyRotator } from '../rotation/rotator.js';
-import type { ApiKeysView, AuditView } from './api-key-types.js';
-import { parseObject } from './api-keys/validate.js';
-import { createApiKeysView } from './api-keys.js';
-import { createAuditView } from './audit-view.js';
-import type { ResolvedOptions } from './context.js';
-import type { KeysView } from './key-types.js';
-import { createKeysView } from './keys.js';
-import { createStoreContext } from './manager-context.js';
-import { memoryRateLimiter } from './rate-limit-memory.js';
-import { type RewrapReport, rewrapAll } from './rewrap.js';
-import { durationSchema } from './schemas.js';
-import type { SecretsView } from './secret-types.js';
-import { createSecretsView } from './secrets.js';
+import type { ApiKeysView, AuditView } from '../store/api-key-types.js';
+import { createApiKeysView } from '../store/api-keys.js';
+import { createAuditView } from '../store/audit-view.js';
+import type { KeysView } from '../store/key-types.js';
+import { createKeysView } from '../store/keys.js';
+import type { SecretsView } from '../store/secret-types.js';
+import { createSecretsView } from '../store/secrets.js';
+import { createStoreContext } from './store-context.js';
 
 /** Options of {@link createKeyManager}. */
 export interface KeyManagerOptions {
