@@ -7,11 +7,11 @@
 
 import { isKeywardenError, KeywardenError } from '../errors.js';
 import { fromBase64Url, zeroize } from '../internal/bytes.js';
-import { pepperContext } from '../manager/store-context.js';
 import type { StoredRecord, StoredVersion } from '../ports/storage.js';
 import type { StoreContext, StoreState } from '../records/context.js';
 import { openValue, sealValue } from '../records/envelope.js';
 import { kindDescriptor } from '../records/kinds.js';
+import { pepperContext } from '../records/store-meta.js';
 import {
   countRecords,
   dropPeppers,

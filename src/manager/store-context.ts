@@ -16,36 +16,11 @@ import type { KeyEvent, Notifier } from '../ports/notifier.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { AuditEventInput, StorageAdapter } from '../ports/storage.js';
 import type { AuditDraft, ResolvedOptions, StoreContext, StoreState } from '../records/context.js';
+import { META_PEPPER, META_STORE_ID, pepperContext } from '../records/store-meta.js';
 import { createTokenHasher, type TokenHasher } from '../store/api-keys/token-hash.js';
 import { createUsageTracker, type UsageTracker } from '../usage/usage-tracker.js';
 
-/**
- * Meta key of the store id.
- *
- * @example
- * ```ts
- * META_STORE_ID; // 'store.id'
- * ```
- */
-export const META_STORE_ID = 'store.id';
-/**
- * Meta key of the wrapped pepper (JSON of a WrappedKey).
- *
- * @example
- * ```ts
- * META_PEPPER; // 'store.pepper'
- * ```
- */
-export const META_PEPPER = 'store.pepper';
-/**
- * KMS context the pepper is wrapped with.
- *
- * @example
- * ```ts
- * const pepper = await kms.unwrapKey(wrapped, pepperContext(storeId));
- * ```
- */
-export const pepperContext = (storeId: string) => ({ store: storeId, purpose: 'pepper' }) as const;
+export { META_PEPPER, META_STORE_ID, pepperContext } from '../records/store-meta.js';
 
 /** What {@link createStoreContext} needs. */
 export interface StoreContextInit {

@@ -11,7 +11,7 @@ import type { KmsAdapter } from '../ports/kms.js';
 import type { KeyEvent } from '../ports/notifier.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { AuditEventType, RecordKind, StorageAdapter } from '../ports/storage.js';
-import type { UsageTracker } from '../usage/usage-tracker.js';
+import type { UsageTracker } from '../ports/usage.js';
 
 /** Options after defaults are applied. */
 export interface ResolvedOptions {

@@ -8,11 +8,11 @@
  */
 import { isKeywardenError, KeywardenError, type KeywardenErrorCode } from '../errors.js';
 import { zeroize } from '../internal/bytes.js';
-import { META_PEPPER, pepperContext } from '../manager/store-context.js';
 import type { WrappedKey } from '../ports/kms.js';
 import type { StoredRecord, StoredVersion } from '../ports/storage.js';
 import type { StoreContext, StoreState } from '../records/context.js';
 import { rewrapSealed, unwrapDek } from '../records/envelope.js';
+import { META_PEPPER, pepperContext } from '../records/store-meta.js';
 import { mutateRecord } from '../records/write.js';
 
 /** What {@link rewrapAll} did. */

@@ -19,7 +19,10 @@ import { casBackoff, MAX_CAS_ATTEMPTS } from '../internal/cas-retry.js';
 import type { Clock } from '../ports/clock.js';
 import type { JsonObject } from '../ports/json.js';
 import type { StorageAdapter, StoredRecord } from '../ports/storage.js';
+import type { UsageFlushReport, UsageTracker } from '../ports/usage.js';
 import { computeDueAt } from '../records/due.js';
+
+export type { UsageFlushReport, UsageTracker } from '../ports/usage.js';
 
 /** Options of {@link createUsageTracker}. */
 export interface UsageTrackerOptions {
@@ -33,29 +36,6 @@ export interface UsageTrackerOptions {
   maxAttempts?: number;
   /** Told about failures of background flushes (interval or `maxIds`); the counts are kept. */
   onError?: (error: unknown) => void;
-}
-
-/** What one flush did. */
-export interface UsageFlushReport {
-  /** Records updated. */
-  written: number;
-  /** Records whose usage was dropped because they no longer exist. */
-  dropped: number;
-}
-
-/** A usage buffer. */
-export interface UsageTracker {
-  /**
-   * Counts one use of `version` of record `id` at `at` (default: now). O(1), no I/O.
-   * @throws KeywardenError `ERR_CLOSED` after `close()`, `ERR_VALIDATION` for a bad argument.
-   */
-  record(id: string, version: number, at?: number): void;
-  /** Writes everything buffered now. Rejects with the first write error (those counts are kept). */
-  flush(): Promise<UsageFlushReport>;
-  /** Stops the timer and flushes; rejects (keeping the counts, so `close()` may be retried) if that fails. */
-  close(): Promise<void>;
-  /** Records with buffered usage. */
-  readonly pending: number;
 }
 
 /** Buffered usage of one record. */
