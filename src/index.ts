@@ -28,6 +28,7 @@ export {
 } from './backup/index.js';
 export { type Duration, MAX_DURATION_MS, parseDuration } from './duration.js';
 export * from './generator/index.js';
+export type { StoreCheckProblem, StoreCheckReport } from './manager/check.js';
 export {
   createKeyManager,
   type KeyManager,

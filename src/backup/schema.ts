@@ -150,6 +150,19 @@ const bundleSchema = z.strictObject({
   audit: z.array(auditSchema).optional(),
 });
 
+/**
+ * Whether `value` is a well-formed stored record of a known kind (what a backup bundle accepts).
+ *
+ * @example
+ * ```ts
+ * isStoredRecord(await storage.get(id)); // true for a record written by keywarden
+ * ```
+ * @throws never
+ */
+export function isStoredRecord(value: unknown): value is StoredRecord {
+  return recordSchema.safeParse(value).success;
+}
+
 function backupError(message: string, field: string, cause?: unknown): KeywardenError {
   return new KeywardenError('ERR_BACKUP', `invalid backup: ${message}`, { field, cause });
 }

@@ -6,13 +6,9 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { fileStorage } from '../adapters/file.js';
-import { isKeywardenError } from '../errors.js';
-import { zeroize } from '../internal/bytes.js';
-import { createStoreContext } from '../manager/store-context.js';
-import { memoryRateLimiter } from '../rate-limit/memory.js';
-import { openValue } from '../records/envelope.js';
-import type { CliContext } from './context.js';
+import { capabilityContext } from '../extension/index.js';
+import type { StoreCheckReport } from '../manager/check.js';
+import type { CliContext, CliManager } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { describeError } from './io.js';
 
@@ -63,37 +59,27 @@ async function runChecks(ctx: CliContext): Promise<Check[]> {
   const perms = await checkPermissions(ctx.storeDir);
   checks.push(perms);
   if (!perms.ok) return checks;
-  let kms: ReturnType<CliContext['kms']>;
   try {
-    kms = ctx.kms();
+    const kms = ctx.kms();
     checks.push({ name: 'master key', ok: true, detail: `set (${kms.id} KMS)` });
+    await kms.close?.();
   } catch (error) {
     checks.push(fail('master key', error));
     return checks;
   }
-  const store = createStoreContext({
-    storage: fileStorage({ dir: ctx.storeDir }),
-    kms,
-    clock: { now: () => Date.now() },
-    options: { apiKeyPrefix: 'kw', expiresIn: null, verifications: 'none' },
-    rateLimiter: memoryRateLimiter(),
-  });
   try {
-    let state: Awaited<ReturnType<typeof store.ready>>;
-    try {
-      state = await store.ready();
+    await ctx.withManager(async (km) => {
+      const state = await capabilityContext(km).ready();
       checks.push({
         name: 'store opens',
         ok: true,
         detail: `store ${state.storeId}, the master key matches`,
       });
-    } catch (error) {
-      checks.push(fail('store opens', error));
-      return checks;
-    }
-    checks.push(await checkRecords(store, state));
-  } finally {
-    await store.close().catch(() => undefined);
+      checks.push(await checkRecords(km));
+    });
+  } catch (error) {
+    checks.push(fail('store opens', error));
+    return checks;
   }
   try {
     const chain = await ctx.withManager((km) => km.audit.verify());
@@ -153,45 +139,37 @@ async function checkPermissions(dir: string): Promise<Check> {
   }
 }
 
-async function checkRecords(
-  store: ReturnType<typeof createStoreContext>,
-  state: { storeId: string },
-): Promise<Check> {
-  let records = 0;
-  let sealed = 0;
-  const bad: string[] = [];
+async function checkRecords(km: CliManager): Promise<Check> {
+  let report: StoreCheckReport;
   try {
-    let cursor: string | undefined;
-    do {
-      const page = await store.storage.list(cursor === undefined ? { limit: 500 } : { limit: 500, cursor });
-      for (const r of page.items) {
-        records += 1;
-        for (const v of r.versions) {
-          if (v.sealed === null) continue;
-          sealed += 1;
-          try {
-            zeroize(
-              await openValue(store, state, v.sealed, { recordId: r.id, version: v.version, kind: r.kind }),
-            );
-          } catch (error) {
-            if (!isKeywardenError(error)) throw error;
-            bad.push(`${r.id} v${v.version} (${error.code})`);
-          }
-        }
-      }
-      cursor = page.cursor;
-    } while (cursor !== undefined);
+    report = await km.check();
   } catch (error) {
     return fail('store integrity', error);
   }
-  if (bad.length > 0) {
+  const sealed = report.problems.filter((p) => p.reason === 'sealed');
+  if (sealed.length > 0) {
+    const list = sealed.slice(0, 5).map((p) => `${p.recordId} v${p.version} (${p.code})`);
     return {
       name: 'store integrity',
       ok: false,
-      detail: `${bad.length} sealed value(s) do not open: ${bad.slice(0, 5).join(', ')}`,
+      detail: `${sealed.length} sealed value(s) do not open: ${list.join(', ')}`,
       code: 'ERR_DECRYPT',
       exitCode: EXIT.MASTER_KEY,
     };
   }
-  return { name: 'store integrity', ok: true, detail: `${records} records, ${sealed} sealed values open` };
+  if (report.problems.length > 0) {
+    const list = report.problems.slice(0, 5).map((p) => p.recordId);
+    return {
+      name: 'store integrity',
+      ok: false,
+      detail: `${report.problems.length} record(s) do not parse: ${list.join(', ')}`,
+      code: 'ERR_INVALID_STATE',
+      exitCode: EXIT.STORAGE,
+    };
+  }
+  return {
+    name: 'store integrity',
+    ok: true,
+    detail: `${report.records} records, ${report.sealed} sealed values open`,
+  };
 }

@@ -6,11 +6,8 @@
 import { extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { fileStorage } from '../adapters/file.js';
-import { type BackupView, createBackupView } from '../backup/index.js';
+import type { BackupView } from '../backup/index.js';
 import { KeywardenError } from '../errors.js';
-import { createStoreContext } from '../manager/store-context.js';
-import { memoryRateLimiter } from '../rate-limit/memory.js';
 import type { CliContext } from './context.js';
 import { readTextIfExists, writePrivateFile } from './dotenv-format.js';
 import { EXIT } from './exit-codes.js';
@@ -41,21 +38,7 @@ function pickFormat(file: string | undefined, flag: string | undefined): Format 
  * @throws whatever opening the store or `fn` throws.
  */
 export async function withBackup<T>(ctx: CliContext, fn: (backup: BackupView) => Promise<T>): Promise<T> {
-  return ctx.withManager(async (km) => {
-    if (km.backup) return fn(km.backup);
-    const store = createStoreContext({
-      storage: fileStorage({ dir: ctx.storeDir }),
-      kms: ctx.kms(),
-      clock: { now: () => Date.now() },
-      options: { apiKeyPrefix: 'kw', expiresIn: 90 * 86_400_000, verifications: 'failures' },
-      rateLimiter: memoryRateLimiter(),
-    });
-    try {
-      return await fn(createBackupView(store));
-    } finally {
-      await store.close().catch(() => undefined);
-    }
-  });
+  return ctx.withManager((km) => fn(km.backup));
 }
 
 /**

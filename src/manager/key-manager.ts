@@ -27,6 +27,7 @@ import type { KeysView } from '../store/key-types.js';
 import { createKeysView } from '../store/keys.js';
 import type { SecretsView } from '../store/secret-types.js';
 import { createSecretsView } from '../store/secrets.js';
+import { checkStore, type StoreCheckReport } from './check.js';
 import { createStoreContext } from './store-context.js';
 
 /** Options of {@link createKeyManager}. */
@@ -86,6 +87,12 @@ export interface KeyManager extends KeyStore {
   readonly backup: BackupView;
   /** Rewraps every data key (and the pepper) made by an older master key. */
   rewrap(): Promise<RewrapReport>;
+  /**
+   * Reads every record and reports those that do not parse or whose sealed values do not open
+   * under this manager's KMS (what `keywarden doctor` runs). Writes nothing.
+   * @throws KeywardenError `ERR_MASTER_KEY_MISMATCH`, `ERR_STORAGE`, `ERR_CLOSED`.
+   */
+  check(): Promise<StoreCheckReport>;
 }
 
 const fn = (v: unknown, name: string) => typeof (v as Record<string, unknown>)[name] === 'function';
@@ -193,6 +200,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       await ctx.ready();
       return rewrapAll(ctx);
     },
+    check: () => checkStore(ctx),
   });
   registerCapabilityContext(manager, ctx);
   return manager;
