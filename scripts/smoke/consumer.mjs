@@ -27,7 +27,13 @@ const expected = {
   'keywarden/cache': ['cachedStorage'],
   'keywarden/rate-limit': ['storageRateLimiter', 'memoryRateLimiter'],
   'keywarden/usage': ['createUsageTracker'],
-  'keywarden/extension': ['capabilityContext'],
+  'keywarden/extension': [
+    'capabilityContext',
+    'mutateRecord',
+    'createRecords',
+    'deleteRecord',
+    'kindDescriptor',
+  ],
 };
 
 for (const [specifier, names] of Object.entries(expected)) {

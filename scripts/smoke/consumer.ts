@@ -6,6 +6,7 @@ import { postgresStorage } from 'keywarden/adapters/postgres';
 import { supabaseStorage } from 'keywarden/adapters/supabase';
 import { cachedStorage } from 'keywarden/cache';
 import { isKeywardenError, KeywardenError, type KeywardenErrorCode } from 'keywarden/errors';
+import { type CapabilityContext, capabilityContext, mutateRecord } from 'keywarden/extension';
 import { generateMasterKey, localKms } from 'keywarden/kms';
 import { nodeMiddleware, verifyRequest } from 'keywarden/middleware';
 import { callbackNotifier, verifyWebhookSignature } from 'keywarden/notifiers';
@@ -19,6 +20,7 @@ const km: KeyManager = createKeyManager({
   notifier: callbackNotifier(() => {}),
 });
 const ms: number = parseDuration('90d');
+const capability: CapabilityContext = capabilityContext(km);
 const code: KeywardenErrorCode = 'ERR_VALIDATION';
 const err = new KeywardenError(code, 'x');
 const ok: boolean = isKeywardenError(err, 'ERR_VALIDATION');
@@ -44,4 +46,6 @@ void [
   createTestKeyManager,
   fakeClock,
   testStorageAdapter,
+  capability,
+  mutateRecord,
 ];
