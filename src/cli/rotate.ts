@@ -46,7 +46,7 @@ export function registerRotate(program: Command, context: Ctx): void {
     .action(async (o: { due?: boolean; dryRun?: boolean; limit?: string }, cmd: Command) => {
       const ctx = await context(cmd);
       if (o.due !== true) {
-        throw new CliError('ERR_USAGE', 'say --due (rotate one key with `keys rotate ID`)', EXIT.USAGE);
+        throw new CliError('ERR_USAGE', 'say --due (rotate one key with `api-keys rotate ID`)', EXIT.USAGE);
       }
       const bar = progressBar('rotate', !ctx.out.quiet && !ctx.out.json);
       const report = await ctx.withManager(async (km) => {
