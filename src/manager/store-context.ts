@@ -110,7 +110,7 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
         id: generateId(16),
         at,
         type: d.type,
-        keyId: d.keyId,
+        keyId: d.recordId !== undefined ? d.recordId : (d.keyId ?? null),
         kind: d.kind,
         version: d.version ?? null,
         tenantId: d.tenantId ?? null,

@@ -29,10 +29,16 @@ export interface StoreState {
   hashToken(token: string): string;
 }
 
-/** An audit event as a view describes it; the context fills id, at, digest. */
+/**
+ * An audit event as a view describes it; the context fills id, at, digest. The record it is about
+ * is `recordId` (stored as the event's `keyId` field); `keyId` is the former name.
+ */
 export interface AuditDraft {
   type: AuditEventType;
-  keyId: string | null;
+  /** The record the event is about, or null (store-level events). */
+  recordId?: string | null;
+  /** @deprecated Use `recordId`; removed in the next minor version. */
+  keyId?: string | null;
   kind: RecordKind | null;
   version?: number | null;
   tenantId?: string | null;

@@ -131,6 +131,7 @@ export function acceptedVersions(record: StoredRecord, now: number): StoredVersi
 export function eventBase(record: StoredRecord, at: number, version?: number): KeyEventBase {
   const base: KeyEventBase = {
     at,
+    recordId: record.id,
     keyId: record.id,
     kind: record.kind,
     name: record.name,

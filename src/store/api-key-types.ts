@@ -202,6 +202,9 @@ export interface ApiKeysView {
 
 /** Filters of `km.audit.list`. */
 export interface AuditListQuery {
+  /** Events about this record. */
+  recordId?: string;
+  /** @deprecated Use `recordId`; removed in the next minor version. */
   keyId?: string;
   type?: AuditEventType;
   /** Inclusive lower bound (epoch ms or Date). */
@@ -223,6 +226,7 @@ export type AuditBreakReason = 'seq_gap' | 'prev_hash_mismatch' | 'digest_mismat
 
 /** `km.audit`: read and verify the hash-chained audit log. */
 export interface AuditView {
-  list(query?: AuditListQuery): Promise<Page<AuditEvent>>;
+  /** Events in ascending `seq`; each also answers `recordId` (an alias of its stored `keyId`). */
+  list(query?: AuditListQuery): Promise<Page<AuditEvent & { readonly recordId: string | null }>>;
   verify(): Promise<AuditVerifyResult>;
 }

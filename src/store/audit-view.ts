@@ -3,6 +3,7 @@
  * @module
  */
 import { z } from 'zod';
+import { KeywardenError } from '../errors.js';
 import { auditDigest, chainHash, GENESIS_HASH } from '../internal/audit-chain.js';
 import { constantTimeEqualString } from '../internal/bytes.js';
 import { parseObject } from '../internal/parse-object.js';
@@ -12,6 +13,7 @@ import { idLikeSchema, timestampSchema } from '../records/schemas.js';
 import type { AuditBreakReason, AuditListQuery, AuditVerifyResult, AuditView } from './api-key-types.js';
 
 const listSchema = z.strictObject({
+  recordId: idLikeSchema.optional(),
   keyId: idLikeSchema.optional(),
   type: z
     .string()
@@ -46,10 +48,21 @@ function checkEvent(event: AuditEvent, expectedSeq: number, prevHash: string): A
 }
 
 /**
+ * Adds `recordId` to a stored event as a read-only alias of its `keyId` field. Not enumerable: the
+ * event's JSON, its digest input and equality stay those of the stored event.
+ */
+function withRecordId(event: AuditEvent): AuditEvent & { readonly recordId: string | null } {
+  return Object.defineProperty({ ...event }, 'recordId', {
+    get: () => event.keyId,
+    enumerable: false,
+  }) as AuditEvent & { readonly recordId: string | null };
+}
+
+/**
  * Builds the audit view.
  *
- * - `list({ keyId?, type?, since?, until?, limit? (1–1000, default 100), cursor? })`: events in
- *   ascending `seq`.
+ * - `list({ recordId?, type?, since?, until?, limit? (1–1000, default 100), cursor? })`: events in
+ *   ascending `seq` (`keyId` is the former name of `recordId`, in the query and on each event).
  * - `verify()`: reads the whole chain, page by page, recomputing every digest and chain hash from
  *   {@link GENESIS_HASH}; returns `{ ok: true, count, headHash }` or the first break
  *   `{ ok: false, count, brokenAt, reason }` (`count` = events that checked out before it).
@@ -66,17 +79,24 @@ function checkEvent(event: AuditEvent, expectedSeq: number, prevHash: string): A
  */
 export function createAuditView(ctx: StoreContext): AuditView {
   return Object.freeze({
-    async list(query: AuditListQuery = {}): Promise<Page<AuditEvent>> {
+    async list(query: AuditListQuery = {}): Promise<Page<AuditEvent & { readonly recordId: string | null }>> {
       await ctx.ready();
       const q = parseObject(listSchema, LIST_KEYS, query, 'query');
-      return ctx.storage.listAudit({
+      if (q.recordId !== undefined && q.keyId !== undefined && q.recordId !== q.keyId) {
+        throw new KeywardenError('ERR_VALIDATION', 'query.recordId and query.keyId (its old name) disagree', {
+          field: 'query.recordId',
+        });
+      }
+      const recordId = q.recordId ?? q.keyId;
+      const page = await ctx.storage.listAudit({
         limit: q.limit ?? 100,
-        ...(q.keyId !== undefined && { keyId: q.keyId }),
+        ...(recordId !== undefined && { keyId: recordId }),
         ...(q.type !== undefined && { type: q.type as AuditEventType }),
         ...(q.since !== undefined && { since: q.since }),
         ...(q.until !== undefined && { until: q.until }),
         ...(q.cursor !== undefined && { cursor: q.cursor }),
       });
+      return { ...page, items: page.items.map(withRecordId) };
     },
 
     async verify(): Promise<AuditVerifyResult> {
