@@ -16,9 +16,9 @@ import { localKms, passphraseKms } from '../kms/index.js';
 import { createKeyManager, type KeyManager } from '../manager/key-manager.js';
 import type { KmsAdapter } from '../ports/kms.js';
 import type {
-  RollbackResult,
   RotateOptions,
   RotateResult,
+  RotationRollbackResult,
   RunDueOptions,
   RunDueReport,
 } from '../records/rotation-types.js';
@@ -37,7 +37,7 @@ export interface GlobalOptions {
 /** The parts of the rotator the CLI uses. */
 export interface CliRotator {
   rotate(id: string, options?: RotateOptions): Promise<RotateResult>;
-  rollback(id: string): Promise<RollbackResult>;
+  rollback(id: string): Promise<RotationRollbackResult>;
   runDue(options?: RunDueOptions): Promise<RunDueReport>;
 }
 

@@ -24,10 +24,10 @@ import {
 } from '../records/policy.js';
 import { nextVersionNumber } from '../records/record.js';
 import type {
-  RollbackResult,
   RotateResult,
   RotationPolicyInfo,
   RotationProvider,
+  RotationRollbackResult,
 } from '../records/rotation-types.js';
 import { nextOccurrence } from '../records/schedule.js';
 import { durationSchema, idLikeSchema } from '../records/schemas.js';
@@ -192,7 +192,11 @@ export async function rotateNow(
  * @throws KeywardenError `ERR_VALIDATION`, `ERR_NOT_FOUND`, `ERR_INVALID_STATE` (nothing to roll back
  *   to, a provider rotation in progress), `ERR_AUDIT`, `ERR_STORAGE`.
  */
-export async function rollbackNow(ctx: StoreContext, id: unknown, options: unknown): Promise<RollbackResult> {
+export async function rollbackNow(
+  ctx: StoreContext,
+  id: unknown,
+  options: unknown,
+): Promise<RotationRollbackResult> {
   const o = parseInput(actorOptionsSchema, options ?? {}, 'options');
   const record = await load(ctx, id);
   const { record: written, result } = await mutateRecord(
@@ -214,7 +218,7 @@ export async function rollbackNow(ctx: StoreContext, id: unknown, options: unkno
       const c = changeSet(cur, next, o.actor ?? null);
       c.rolledBack = { version: rb.version, fromVersion: rb.fromVersion };
       c.retired = diffVersions(cur.versions, rb.versions).retired;
-      const rolledBack: RollbackResult = { version: rb.version, fromVersion: rb.fromVersion };
+      const rolledBack: RotationRollbackResult = { version: rb.version, fromVersion: rb.fromVersion };
       return { next, result: { change: c, rolledBack } };
     },
     { record, audit: ({ after, result }) => changeDrafts({ ...result.change, after }) },

@@ -14,7 +14,7 @@ import type { StoreContext } from '../../records/context.js';
 import { loadNamedRecord } from '../../records/named.js';
 import { eventBase } from '../../records/record.js';
 import { mutateRecord } from '../../records/write.js';
-import type { RollbackResult, RollbackSecretOptions } from '../secret-types.js';
+import type { RollbackSecretOptions, SecretRollbackResult } from '../secret-types.js';
 import { toSecretInfo } from './info.js';
 import { rollbackOptionsSchema, secretNameSchema } from './schemas.js';
 
@@ -53,7 +53,7 @@ export async function rollbackSecret(
   ctx: StoreContext,
   name: unknown,
   options: RollbackSecretOptions | undefined,
-): Promise<RollbackResult> {
+): Promise<SecretRollbackResult> {
   const n = parseInput(secretNameSchema, name, 'name');
   const o = parseInput(rollbackOptionsSchema, options ?? {}, 'options');
   const existing = await loadNamedRecord(ctx, 'secret', n, o);
