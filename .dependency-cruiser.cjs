@@ -1,11 +1,11 @@
 /**
  * The layering of keywarden, checked by `npm run lint` (docs/architecture.md explains it).
- * Bottom to top: foundation (errors, duration, ports, internal, generator) → records → views
+ * Bottom to top: foundation (errors, duration, ports, internal, crypto) → records → views
  * (store/) and the extension point → engines (rotation, usage, backup, rate-limit) → the
  * composition root (manager/, index.ts). Edges (adapters, kms, notifiers, middleware, cli, cache,
  * testing) may import the core; the core never imports them. Imports only go down, never up.
  */
-const FOUNDATION = '^src/(errors\\.ts|duration\\.ts|ports/|internal/|generator/)';
+const FOUNDATION = '^src/(errors\\.ts|duration\\.ts|ports/|internal/|crypto/)';
 const RECORDS = '^src/records/';
 const VIEWS = '^src/(store|extension)/';
 const ENGINES = '^src/(rotation|usage|backup|rate-limit)/';

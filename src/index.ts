@@ -26,8 +26,8 @@ export {
   type BackupView,
   parseBackupBundle,
 } from './backup/index.js';
+export * from './crypto/index.js';
 export { type Duration, MAX_DURATION_MS, parseDuration } from './duration.js';
-export * from './generator/index.js';
 export type { StoreCheckProblem, StoreCheckReport } from './manager/check.js';
 export {
   createKeyManager,

@@ -5,10 +5,10 @@
  */
 import { z } from 'zod';
 import { type BackupView, createBackupView } from '../backup/index.js';
+import { type KeyGenerator, keyGenerator } from '../crypto/index.js';
+import { API_TOKEN_PREFIX_PATTERN } from '../crypto/tokens.js';
 import type { Duration } from '../duration.js';
 import { registerCapabilityContext } from '../extension/index.js';
-import { type KeyGenerator, keyGenerator } from '../generator/index.js';
-import { API_TOKEN_PREFIX_PATTERN } from '../generator/tokens.js';
 import { parseObject } from '../internal/parse-object.js';
 import type { Clock } from '../ports/clock.js';
 import type { KmsAdapter } from '../ports/kms.js';

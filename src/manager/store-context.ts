@@ -4,9 +4,10 @@
  * @internal
  * @module
  */
+
+import { generateId } from '../crypto/ids.js';
 import { type Duration, parseDuration } from '../duration.js';
 import { isKeywardenError, KeywardenError, toStorageError } from '../errors.js';
-import { generateId } from '../generator/ids.js';
 import { auditDigest } from '../internal/audit-chain.js';
 import { randomBytes, zeroize } from '../internal/bytes.js';
 import type { Clock } from '../ports/clock.js';

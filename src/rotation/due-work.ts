@@ -10,7 +10,7 @@
  * @module
  */
 
-import { generateId } from '../generator/ids.js';
+import { generateId } from '../crypto/ids.js';
 import type { StoredRecord, StoredVersion } from '../ports/storage.js';
 import type { StoreContext, StoreState } from '../records/context.js';
 import { noticeTarget } from '../records/due.js';

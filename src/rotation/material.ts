@@ -6,8 +6,8 @@
  * @module
  */
 
+import { generateApiToken } from '../crypto/tokens.js';
 import { KeywardenError } from '../errors.js';
-import { generateApiToken } from '../generator/tokens.js';
 import { randomBytes, toBase64Url, utf8Encode, zeroize } from '../internal/bytes.js';
 import type { JsonObject } from '../ports/json.js';
 import type { StoredRecord } from '../ports/storage.js';

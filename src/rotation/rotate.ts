@@ -6,8 +6,8 @@
  */
 
 import { z } from 'zod';
+import { generateId } from '../crypto/ids.js';
 import { KeywardenError } from '../errors.js';
-import { generateId } from '../generator/ids.js';
 import { parseInput } from '../internal/validate.js';
 import type { StoredRecord } from '../ports/storage.js';
 import type { StoreContext } from '../records/context.js';

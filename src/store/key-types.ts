@@ -2,8 +2,9 @@
  * Public types of `km.keys`.
  * @module
  */
+
+import type { Jwk, PublicJwk } from '../crypto/jwk-types.js';
 import type { Duration } from '../duration.js';
-import type { Jwk, PublicJwk } from '../generator/jwk-types.js';
 import type { JsonObject } from '../ports/json.js';
 import type { RecordStatus, VersionState } from '../ports/storage.js';
 import type { RotationPolicyInput } from '../records/rotation-types.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../src/adapters/memory.js';
-import { keyGenerator } from '../../src/generator/index.js';
+import { keyGenerator } from '../../src/crypto/index.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
 import { createKeyManager, type KeyManagerOptions } from '../../src/manager/key-manager.js';
 import type { RateLimiter } from '../../src/ports/rate-limiter.js';

@@ -4,8 +4,9 @@
  * @internal
  * @module
  */
+
+import { generateApiToken } from '../../crypto/tokens.js';
 import { validationError } from '../../errors.js';
-import { generateApiToken } from '../../generator/tokens.js';
 import { parseObject } from '../../internal/parse-object.js';
 import type { StoredRecord } from '../../ports/storage.js';
 import type { AuditDraft, StoreContext, StoreState } from '../../records/context.js';

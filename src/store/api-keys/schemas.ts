@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from 'zod';
-import { API_TOKEN_PREFIX_PATTERN } from '../../generator/tokens.js';
+import { API_TOKEN_PREFIX_PATTERN } from '../../crypto/tokens.js';
 import { rotationPolicySchema } from '../../records/policy-schema.js';
 import {
   countSchema,

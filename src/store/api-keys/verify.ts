@@ -6,8 +6,9 @@
  * @internal
  * @module
  */
+
+import { checkApiToken } from '../../crypto/tokens.js';
 import { isKeywardenError } from '../../errors.js';
-import { checkApiToken } from '../../generator/tokens.js';
 import { constantTimeEqualString } from '../../internal/bytes.js';
 import type { JsonObject } from '../../ports/json.js';
 import type { RateLimitResult } from '../../ports/rate-limiter.js';

@@ -5,9 +5,10 @@
  * @internal
  * @module
  */
+
+import type { Jwk } from '../../crypto/jwk-types.js';
+import { signWithJwk, verifyWithJwk } from '../../crypto/signing.js';
 import { KeywardenError } from '../../errors.js';
-import type { Jwk } from '../../generator/jwk-types.js';
-import { signWithJwk, verifyWithJwk } from '../../generator/signing.js';
 import { utf8Encode } from '../../internal/bytes.js';
 import { parseInput } from '../../internal/validate.js';
 import type { StoredRecord, StoredVersion } from '../../ports/storage.js';

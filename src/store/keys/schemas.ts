@@ -4,8 +4,8 @@
  * @module
  */
 import { z } from 'zod';
+import { SIGNING_ALGORITHMS } from '../../crypto/signing.js';
 import { validationError } from '../../errors.js';
-import { SIGNING_ALGORITHMS } from '../../generator/signing.js';
 import { fromBase64Url, utf8Encode } from '../../internal/bytes.js';
 import { rotationPolicySchema } from '../../records/policy-schema.js';
 import {
