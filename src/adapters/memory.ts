@@ -18,7 +18,7 @@ import {
   matchesListQuery,
   nameKey,
   upperBound,
-} from './shared/query.js';
+} from './in-memory/query.js';
 
 /** The adapter returned by {@link memoryStorage}: a {@link StorageAdapter} plus test helpers. */
 export interface MemoryStorage extends StorageAdapter {

@@ -24,7 +24,7 @@ import {
   matchesAuditQuery,
   matchesListQuery,
   upperBound,
-} from '../shared/query.js';
+} from '../in-memory/query.js';
 import { deepFreeze, type Slot, type StoreState } from './state.js';
 
 /** One page of records in `(createdAt, id)` order; the cursor is the last `(createdAt, id)`. */
