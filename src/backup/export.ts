@@ -60,7 +60,7 @@ export async function exportBackup(
   const total = await countRecords(ctx);
   await ctx.audit({
     type: 'backup.exported',
-    keyId: null,
+    recordId: null,
     kind: null,
     actor: o.actor ?? null,
     data: { plaintext, records: total },

@@ -126,7 +126,7 @@ export async function importBackup(
   }
   await ctx.audit({
     type: 'backup.imported',
-    keyId: null,
+    recordId: null,
     kind: null,
     actor: o.actor ?? null,
     data: {

@@ -12,11 +12,11 @@
  *
  * const ctx = capabilityContext(km);
  * const { hashToken } = await ctx.ready();
- * await ctx.audit({ type: 'access.requested', keyId: id, kind: 'access_request' });
+ * await ctx.audit({ type: 'access.requested', recordId: id, kind: 'access_request' });
  * // records are written through the one audited write path, like the built-in views:
- * await createRecords(ctx, [record], { audit: { type: 'key.created', keyId: record.id, kind: record.kind } });
+ * await createRecords(ctx, [record], { audit: { type: 'key.created', recordId: record.id, kind: record.kind } });
  * await mutateRecord(ctx, record.id, record.kind, (cur) => ({ next: { ...cur, tags: ['x'] }, result: null }), {
- *   audit: ({ after }) => ({ type: 'key.updated', keyId: after.id, kind: after.kind }),
+ *   audit: ({ after }) => ({ type: 'key.updated', recordId: after.id, kind: after.kind }),
  * });
  * ```
  * @module

@@ -122,7 +122,7 @@ export async function deleteNamed(
   const { environment, tenantId } = resolveScope(o);
   await ctx.ready();
   const deleted = await deleteRecord(ctx, () => ctx.storage.findByName(n, { kind, environment, tenantId }), {
-    audit: (record) => ({ type: auditType, keyId: record.id, kind, tenantId: record.tenantId }),
+    audit: (record) => ({ type: auditType, recordId: record.id, kind, tenantId: record.tenantId }),
   });
   return deleted !== null;
 }

@@ -233,7 +233,7 @@ export function policySetDraft(
   if (stored === null && !cleared) return null;
   return {
     type: 'rotation.policy_set',
-    keyId: record.id,
+    recordId: record.id,
     kind: record.kind,
     tenantId: record.tenantId,
     actor,

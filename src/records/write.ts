@@ -69,7 +69,7 @@ function draftList(drafts: AuditDrafts): AuditDraft[] {
  * const { record, result } = await mutateRecord(ctx, id, 'api_key', (cur) => ({
  *   next: { ...cur, tags: ['ci'] },
  *   result: cur.tags.length,
- * }), { audit: ({ after }) => ({ type: 'key.updated', keyId: after.id, kind: after.kind }) });
+ * }), { audit: ({ after }) => ({ type: 'key.updated', recordId: after.id, kind: after.kind }) });
  * ```
  * @throws KeywardenError `ERR_NOT_FOUND` (absent or of another kind), `ERR_CONFLICT` (still losing
  *   after the retries), `ERR_AUDIT` (after the undo), `ERR_STORAGE`, and whatever `mutate` throws.
@@ -113,7 +113,7 @@ export async function mutateRecord<R>(
  *
  * @example
  * ```ts
- * await createRecords(ctx, [record], { audit: { type: 'key.created', keyId: record.id, kind: 'key' } });
+ * await createRecords(ctx, [record], { audit: { type: 'key.created', recordId: record.id, kind: 'key' } });
  * ```
  * @throws KeywardenError `ERR_ALREADY_EXISTS` (a unique name taken), `ERR_AUDIT`, `ERR_STORAGE`.
  */
@@ -144,7 +144,7 @@ export async function createRecords(
  * @example
  * ```ts
  * const gone = await deleteRecord(ctx, () => ctx.storage.get(id), {
- *   audit: (r) => ({ type: 'key.deleted', keyId: r.id, kind: r.kind }),
+ *   audit: (r) => ({ type: 'key.deleted', recordId: r.id, kind: r.kind }),
  * });
  * ```
  * @throws KeywardenError `ERR_CONFLICT` (after the retries), `ERR_AUDIT`, `ERR_STORAGE`, and

@@ -86,7 +86,7 @@ async function cleanRecord(
       audit: ({ after, result }) =>
         result.map((version) => ({
           type: 'version.destroyed' as const,
-          keyId: after.id,
+          recordId: after.id,
           kind: after.kind,
           version,
           tenantId: after.tenantId,

@@ -71,7 +71,7 @@ export function changeDrafts(c: ChangeSet): AuditDraft[] {
   const r = c.after;
   const base = (type: AuditDraft['type'], version: number | null, data: JsonObject = {}): AuditDraft => ({
     type,
-    keyId: r.id,
+    recordId: r.id,
     kind: r.kind,
     version,
     tenantId: r.tenantId,

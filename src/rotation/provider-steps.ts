@@ -163,7 +163,7 @@ export async function stepAudit(
   const record = await ctx.storage.get(id);
   await ctx.audit({
     type: 'rotation.step',
-    keyId: id,
+    recordId: id,
     kind: 'secret',
     version,
     tenantId: record?.tenantId ?? null,
@@ -286,7 +286,7 @@ export async function writeFailure(
   const pendingVersion = result.pendingVersion;
   await ctx.audit({
     type: 'rotation.failed',
-    keyId: id,
+    recordId: id,
     kind: 'secret',
     version: pendingVersion,
     tenantId: rec.tenantId,

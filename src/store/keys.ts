@@ -77,7 +77,7 @@ export function createKeysView(ctx: StoreContext): KeysView {
       record.dueAt = computeDueAt(record);
       const created: AuditDraft = {
         type: 'key.created',
-        keyId: id,
+        recordId: id,
         kind: 'key',
         version: 1,
         tenantId,

@@ -98,7 +98,7 @@ function setDrafts(record: StoredRecord, before: StoredRecord | null, o: SetOpti
       : null;
   const setDraft: AuditDraft = {
     type: 'secret.set',
-    keyId: record.id,
+    recordId: record.id,
     kind: 'secret',
     version,
     tenantId: record.tenantId,
@@ -205,7 +205,7 @@ export function createSecretsView(ctx: StoreContext): SecretsView {
       // fail closed: if the audit write fails, the value is not returned
       await ctx.audit({
         type: 'secret.read',
-        keyId: record.id,
+        recordId: record.id,
         kind: 'secret',
         version: v.version,
         tenantId: record.tenantId,

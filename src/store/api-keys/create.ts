@@ -106,7 +106,7 @@ function prepare(ctx: StoreContext, state: StoreState, input: CreateInput, now: 
   const data = readApiKeyData(record);
   const draft: AuditDraft = {
     type: 'key.created',
-    keyId: id,
+    recordId: id,
     kind: 'api_key',
     version: 1,
     tenantId: record.tenantId,

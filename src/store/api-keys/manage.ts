@@ -168,7 +168,7 @@ export async function updateApiKey(
     (current) => applyPatch(current, p, now),
     (after) => ({
       type: 'key.updated',
-      keyId,
+      recordId: keyId,
       kind: 'api_key',
       tenantId: after.tenantId,
       actor,
@@ -205,7 +205,7 @@ export async function revokeApiKey(ctx: StoreContext, id: unknown, options?: unk
     },
     (after) => ({
       type: 'key.revoked',
-      keyId,
+      recordId: keyId,
       kind: 'api_key',
       tenantId: after.tenantId,
       actor: o.actor ?? null,
@@ -232,7 +232,7 @@ export async function deleteApiKey(ctx: StoreContext, id: unknown, options?: unk
   const deleted = await deleteRecord(ctx, () => loadRecord(ctx, keyId, 'api_key'), {
     audit: (record) => ({
       type: 'key.deleted',
-      keyId,
+      recordId: keyId,
       kind: 'api_key',
       tenantId: record.tenantId,
       actor,

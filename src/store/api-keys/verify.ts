@@ -71,7 +71,7 @@ export function createVerifier(ctx: StoreContext): Verify {
     try {
       await ctx.audit({
         type: 'key.verify_failed',
-        keyId: record.id,
+        recordId: record.id,
         kind: 'api_key',
         version,
         tenantId: record.tenantId,
@@ -205,7 +205,7 @@ export function createVerifier(ctx: StoreContext): Verify {
     if (mode === 'all') {
       await ctx.audit({
         type: 'key.verified',
-        keyId: record.id,
+        recordId: record.id,
         kind: 'api_key',
         version: matched.version,
         tenantId: record.tenantId,

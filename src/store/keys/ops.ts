@@ -172,7 +172,7 @@ export async function exportKey(ctx: StoreContext, name: unknown, options: unkno
   }
   await ctx.audit({
     type: 'key.exported',
-    keyId: record.id,
+    recordId: record.id,
     kind: 'key',
     version: version.version,
     tenantId: record.tenantId,

@@ -87,7 +87,7 @@ export async function rollbackSecret(
       record: existing,
       audit: ({ after, result }) => ({
         type: 'secret.rolled_back',
-        keyId: after.id,
+        recordId: after.id,
         kind: 'secret',
         version: result.toVersion,
         tenantId: after.tenantId,

@@ -80,7 +80,7 @@ export async function secretsToEnv(
   if (chosen.length > 0) {
     const drafts: AuditDraft[] = chosen.map(({ record, version }) => ({
       type: 'secret.read',
-      keyId: record.id,
+      recordId: record.id,
       kind: 'secret',
       version: version.version,
       tenantId: record.tenantId,
