@@ -36,7 +36,7 @@ export {
   type KeyStore,
 } from './manager/key-manager.js';
 export type * from './ports/index.js';
-export { AUDIT_EVENT_TYPES, RECORD_KINDS } from './ports/names.js';
+export { AUDIT_EVENT_TYPES, RECORD_KINDS, STORAGE_ADAPTER_METHODS } from './ports/names.js';
 export { type MemoryRateLimiterOptions, memoryRateLimiter } from './rate-limit/memory.js';
 export {
   isRecordKind,

@@ -12,6 +12,7 @@ import { registerCapabilityContext } from '../extension/index.js';
 import { parseObject } from '../internal/parse-object.js';
 import type { Clock } from '../ports/clock.js';
 import type { KmsAdapter } from '../ports/kms.js';
+import { STORAGE_ADAPTER_METHODS } from '../ports/names.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { StorageAdapter } from '../ports/storage.js';
@@ -96,25 +97,11 @@ export interface KeyManager extends KeyStore {
 }
 
 const fn = (v: unknown, name: string) => typeof (v as Record<string, unknown>)[name] === 'function';
-const hasMethods = (names: string[]) => (v: unknown) =>
+const hasMethods = (names: readonly string[]) => (v: unknown) =>
   typeof v === 'object' && v !== null && names.every((n) => fn(v, n));
 
-const STORAGE_METHODS = [
-  'get',
-  'findByName',
-  'list',
-  'create',
-  'update',
-  'delete',
-  'dueForRotation',
-  'appendAudit',
-  'listAudit',
-  'getMeta',
-  'setMeta',
-];
-
 const optionsSchema = z.strictObject({
-  storage: z.custom<StorageAdapter>(hasMethods(STORAGE_METHODS), 'must be a StorageAdapter'),
+  storage: z.custom<StorageAdapter>(hasMethods(STORAGE_ADAPTER_METHODS), 'must be a StorageAdapter'),
   kms: z.custom<KmsAdapter>(
     (v) => hasMethods(['wrapKey', 'unwrapKey'])(v) && typeof (v as KmsAdapter).id === 'string',
     'must be a KmsAdapter (id, wrapKey, unwrapKey)',

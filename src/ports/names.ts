@@ -54,3 +54,26 @@ export const AUDIT_EVENT_TYPES = Object.freeze([
   'backup.exported',
   'backup.imported',
 ] as const);
+
+/**
+ * The required methods of a `StorageAdapter` (`init` and `close` are optional), for code that
+ * checks or wraps an adapter without spelling the list out again.
+ *
+ * @example
+ * ```ts
+ * STORAGE_ADAPTER_METHODS.every((m) => typeof adapter[m] === 'function');
+ * ```
+ */
+export const STORAGE_ADAPTER_METHODS = Object.freeze([
+  'get',
+  'findByName',
+  'list',
+  'create',
+  'update',
+  'delete',
+  'dueForRotation',
+  'appendAudit',
+  'listAudit',
+  'getMeta',
+  'setMeta',
+] as const);
