@@ -33,7 +33,7 @@ import { createGateway } from '../src/access/gateway/index.js';
 import { agentAccess } from '../src/access/index.js';
 import { memoryStorage } from '../src/adapters/memory.js';
 import { generateMasterKey, localKms } from '../src/kms/index.js';
-import { createKeyManager } from '../src/store/manager.js';
+import { createKeyManager } from '../src/manager/key-manager.js';
 import { averages } from './stats.js';
 
 const BATCH = 4000;

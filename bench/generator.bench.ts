@@ -10,7 +10,7 @@ import {
   signWithJwk,
   symmetricJwk,
   verifyWithJwk,
-} from '../src/generator/index.js';
+} from '../src/crypto/index.js';
 
 const { token } = generateApiToken({ prefix: 'sk_live' });
 const badChecksum = `${token.slice(0, -1)}${token.endsWith('0') ? '1' : '0'}`;

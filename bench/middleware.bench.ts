@@ -15,8 +15,8 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { memoryStorage } from '../src/adapters/memory.js';
 import { generateMasterKey, localKms } from '../src/kms/index.js';
+import { createKeyManager } from '../src/manager/key-manager.js';
 import { nodeMiddleware } from '../src/middleware/node.js';
-import { createKeyManager } from '../src/store/manager.js';
 
 const DURATION_S = 5;
 const CONNECTIONS = 20;

@@ -11,7 +11,7 @@
 import { bench, do_not_optimize, run, summary } from 'mitata';
 import { memoryStorage } from '../src/adapters/memory.js';
 import { generateMasterKey, localKms } from '../src/kms/index.js';
-import { createKeyManager } from '../src/store/manager.js';
+import { createKeyManager } from '../src/manager/key-manager.js';
 import { fakeClock } from '../src/testing/fake-clock.js';
 import { averages } from './stats.js';
 

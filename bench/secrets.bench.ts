@@ -14,9 +14,9 @@ import { memoryStorage } from '../src/adapters/memory.js';
 import { chainEvents } from '../src/internal/audit-chain.js';
 import { randomBytes, utf8Encode } from '../src/internal/bytes.js';
 import { generateMasterKey, localKms } from '../src/kms/index.js';
+import { createKeyManager } from '../src/manager/key-manager.js';
 import type { StorageAdapter } from '../src/ports/storage.js';
-import { openValue } from '../src/store/envelope.js';
-import { createKeyManager } from '../src/store/manager.js';
+import { openValue } from '../src/records/envelope.js';
 import { averages, statsOf } from './stats.js';
 
 const VALUE = `sk-proj-${'x'.repeat(156)}`; // an OpenAI-style project key, 164 bytes

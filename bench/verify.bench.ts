@@ -9,10 +9,10 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bench, do_not_optimize, run, summary } from 'mitata';
 import { memoryStorage } from '../src/adapters/memory.js';
-import { checkApiToken } from '../src/generator/index.js';
+import { checkApiToken } from '../src/crypto/index.js';
 import { constantTimeEqual, randomBytes } from '../src/internal/bytes.js';
 import { generateMasterKey, localKms } from '../src/kms/index.js';
-import { createKeyManager } from '../src/store/manager.js';
+import { createKeyManager } from '../src/manager/key-manager.js';
 import { averages } from './stats.js';
 
 const km = createKeyManager({ storage: memoryStorage(), kms: localKms({ masterKey: generateMasterKey() }) });

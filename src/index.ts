@@ -26,9 +26,25 @@ export {
   type BackupView,
   parseBackupBundle,
 } from './backup/index.js';
+export * from './crypto/index.js';
 export { type Duration, MAX_DURATION_MS, parseDuration } from './duration.js';
-export * from './generator/index.js';
+export type { StoreCheckProblem, StoreCheckReport } from './manager/check.js';
+export {
+  createKeyManager,
+  type KeyManager,
+  type KeyManagerOptions,
+  type KeyStore,
+} from './manager/key-manager.js';
 export type * from './ports/index.js';
+export { AUDIT_EVENT_TYPES, RECORD_KINDS, STORAGE_ADAPTER_METHODS } from './ports/names.js';
+export { type MemoryRateLimiterOptions, memoryRateLimiter } from './rate-limit/memory.js';
+export {
+  isRecordKind,
+  type KindMaterial,
+  kindDescriptor,
+  RECORD_KIND_DESCRIPTORS,
+  type RecordKindDescriptor,
+} from './records/kinds.js';
 export type {
   CleanupOptions,
   CleanupReport,
@@ -38,26 +54,19 @@ export type {
   KeyRotator,
   NamedSchedule,
   ProviderContext,
-  RollbackResult as RotationRollbackResult,
   RotatedItem,
   RotateOptions,
   RotateResult,
   RotationPolicyInfo,
   RotationPolicyInput,
   RotationProvider,
+  RotationRollbackResult,
   RotationStrategy,
   RunDueOptions,
   RunDueReport,
   StartOptions,
-} from './rotation/types.js';
+} from './records/rotation-types.js';
+export type { RewrapReport } from './rotation/rewrap.js';
 export type * from './store/api-key-types.js';
 export type * from './store/key-types.js';
-export {
-  createKeyManager,
-  type KeyManager,
-  type KeyManagerOptions,
-  type KeyStore,
-} from './store/manager.js';
-export { type MemoryRateLimiterOptions, memoryRateLimiter } from './store/rate-limit-memory.js';
-export type { RewrapReport } from './store/rewrap.js';
 export type * from './store/secret-types.js';

@@ -12,6 +12,7 @@ import { postgresStorage } from 'keywarden/adapters/postgres';
 import { supabaseStorage } from 'keywarden/adapters/supabase';
 import { cachedStorage } from 'keywarden/cache';
 import { isKeywardenError, KeywardenError, type KeywardenErrorCode } from 'keywarden/errors';
+import { type CapabilityContext, capabilityContext, mutateRecord } from 'keywarden/extension';
 import { type ManagementApi, managementApi } from 'keywarden/http';
 import { nodeHandler } from 'keywarden/http/node';
 import { generateMasterKey, localKms } from 'keywarden/kms';
@@ -33,6 +34,7 @@ const km: KeyManager = createKeyManager({
   notifier: callbackNotifier(() => {}),
 });
 const ms: number = parseDuration('90d');
+const capability: CapabilityContext = capabilityContext(km);
 const code: KeywardenErrorCode = 'ERR_VALIDATION';
 const err = new KeywardenError(code, 'x');
 const ok: boolean = isKeywardenError(err, 'ERR_VALIDATION');
@@ -74,4 +76,6 @@ void [
   createTestKeyManager,
   fakeClock,
   testStorageAdapter,
+  capability,
+  mutateRecord,
 ];

@@ -8,8 +8,9 @@
  * @internal
  * @module
  */
+
+import { checkApiToken } from '../crypto/tokens.js';
 import { isKeywardenError } from '../errors.js';
-import { checkApiToken } from '../generator/tokens.js';
 import { constantTimeEqualString } from '../internal/bytes.js';
 import type { StoredRecord } from '../ports/storage.js';
 import { type AccessContext, findToolRecord } from './context.js';

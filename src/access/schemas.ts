@@ -5,7 +5,13 @@
  * @module
  */
 import { z } from 'zod';
-import { durationSchema, environmentSchema, idLikeSchema, metaSchema, nameSchema } from '../store/schemas.js';
+import {
+  durationSchema,
+  environmentSchema,
+  idLikeSchema,
+  metaSchema,
+  nameSchema,
+} from '../records/schemas.js';
 import { METHOD_PATTERN, patternProblem } from './paths.js';
 
 const NO_CONTROL = /^[^\p{Cc}]*$/u;

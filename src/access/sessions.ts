@@ -5,10 +5,11 @@
  * @internal
  * @module
  */
+
+import { generateApiToken } from '../crypto/tokens.js';
 import { KeywardenError } from '../errors.js';
-import { generateApiToken } from '../generator/tokens.js';
 import type { StoredRecord } from '../ports/storage.js';
-import { makeVersion } from '../store/records.js';
+import { makeVersion } from '../records/record.js';
 import { type AccessContext, findToolRecord, loadAccessRecord } from './context.js';
 import { draftOf, eventBaseOf } from './events.js';
 import {

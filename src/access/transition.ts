@@ -6,9 +6,10 @@
  * @module
  */
 import type { AuditDraft } from '../extension/index.js';
+import { MAX_CAS_ATTEMPTS } from '../internal/cas-retry.js';
 import type { KeyEvent } from '../ports/notifier.js';
 import type { StoredRecord } from '../ports/storage.js';
-import { updateRecord } from '../store/records.js';
+import { mutateRecord } from '../records/write.js';
 import type { AccessContext } from './context.js';
 
 /** What a decision returns: the new record body, its audit drafts and notifier events. */
@@ -35,36 +36,23 @@ export async function transition(
   decide: (current: StoredRecord) => TransitionPlan | null,
   options: { maxAttempts?: number } = {},
 ): Promise<{ record: StoredRecord; changed: boolean }> {
-  let plan: TransitionPlan | null = null;
-  let before = existing;
-  const { record, changed } = await updateRecord(
+  const outcome = await mutateRecord(
     a.ctx,
     existing.id,
     existing.kind,
     (current) => {
-      before = current;
-      plan = decide(current);
-      return plan === null ? null : plan.next;
+      const plan = decide(current);
+      return { next: plan === null ? null : plan.next, result: plan };
     },
-    { record: existing, maxAttempts: options.maxAttempts ?? 100 },
+    {
+      record: existing,
+      maxAttempts: options.maxAttempts ?? MAX_CAS_ATTEMPTS,
+      // fail closed: a transition whose audit events cannot be written is undone (ERR_AUDIT)
+      audit: ({ result }) => result?.drafts ?? null,
+    },
   );
-  const p = plan as TransitionPlan | null;
-  if (!changed || p === null) return { record, changed: false };
-  if (p.drafts.length > 0) {
-    try {
-      await a.ctx.audit(p.drafts);
-    } catch (error) {
-      try {
-        await a.ctx.storage.update(
-          { ...before, revision: record.revision + 1, updatedAt: a.ctx.clock.now() },
-          { expectedRevision: record.revision },
-        );
-      } catch {
-        // a concurrent writer moved on: nothing more can be undone safely
-      }
-      throw error;
-    }
-  }
-  for (const e of p.events) a.ctx.notify(e);
-  return { record, changed: true };
+  const plan = outcome.result;
+  if (!outcome.changed || plan === null) return { record: outcome.record, changed: false };
+  for (const e of plan.events) a.ctx.notify(e);
+  return { record: outcome.record, changed: true };
 }

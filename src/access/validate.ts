@@ -6,8 +6,8 @@
  */
 import type { z } from 'zod';
 import { validationError } from '../errors.js';
+import { parseObject } from '../internal/parse-object.js';
 import { parseInput } from '../internal/validate.js';
-import { parseObject } from '../store/api-keys/validate.js';
 
 /**
  * Parses an options object (`undefined` reads as `{}` when `optional`).

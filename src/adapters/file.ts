@@ -12,7 +12,7 @@ import { parseInput } from '../internal/validate.js';
 import type { AuditEvent, RecordKind, StorageAdapter } from '../ports/storage.js';
 import { FileEngine } from './file/engine.js';
 import { checkAuditInputs, checkRecord, dueRecords, listAuditEvents, listRecords } from './file/queries.js';
-import { nameKey } from './shared/query.js';
+import { nameKey } from './in-memory/query.js';
 
 /** Options of {@link fileStorage}. */
 export interface FileStorageOptions {

@@ -3,9 +3,10 @@
  * process and is gone when it exits.
  * @module
  */
+
 import { KeywardenError, validationError } from '../errors.js';
 import { chainEvents } from '../internal/audit-chain.js';
-import { isRecordKind, RECORD_KINDS } from '../internal/record-kinds.js';
+import { RECORD_KINDS } from '../ports/names.js';
 import type { AuditEvent, AuditEventInput, Page, StorageAdapter, StoredRecord } from '../ports/storage.js';
 import {
   badCursor,
@@ -17,7 +18,7 @@ import {
   matchesListQuery,
   nameKey,
   upperBound,
-} from './shared/query.js';
+} from './in-memory/query.js';
 
 /** The adapter returned by {@link memoryStorage}: a {@link StorageAdapter} plus test helpers. */
 export interface MemoryStorage extends StorageAdapter {
@@ -30,6 +31,7 @@ export interface MemoryStorage extends StorageAdapter {
   readonly size: number;
 }
 
+const KINDS: ReadonlySet<unknown> = new Set<unknown>(RECORD_KINDS);
 const STATUSES: ReadonlySet<unknown> = new Set(['active', 'disabled', 'revoked', 'expired']);
 const invalid = (field: string, what: string): KeywardenError => validationError(field, `must be ${what}`);
 
@@ -103,7 +105,7 @@ function freezeRecord(input: unknown): StoredRecord {
   if (typeof input !== 'object' || input === null) throw invalid('record', 'an object');
   const o = input as Record<string, unknown>;
   checkFields(o, 'record', RECORD_FIELDS);
-  if (!isRecordKind(o['kind'])) throw invalid('record.kind', `one of ${RECORD_KINDS.join(', ')}`);
+  if (!KINDS.has(o['kind'])) throw invalid('record.kind', `one of ${RECORD_KINDS.join(', ')}`);
   if (!STATUSES.has(o['status'])) throw invalid('record.status', 'a record status');
   if (o['id'] === '') throw invalid('record.id', 'non-empty');
   if ((o['tags'] as unknown[]).some((t) => typeof t !== 'string')) throw invalid('record.tags', 'strings');

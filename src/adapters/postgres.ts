@@ -8,8 +8,8 @@
 import { KeywardenError, validationError } from '../errors.js';
 import type { StorageAdapter } from '../ports/storage.js';
 import { migrate, type PostgresSqlLike, postgresCaller } from './postgres/caller.js';
-import { migrationSql, SCHEMA_VERSION } from './sql/functions.js';
-import { createSqlStorage } from './sql/storage.js';
+import { migrationSql, SCHEMA_VERSION } from './postgres/functions.js';
+import { createSqlStorage } from './postgres/storage.js';
 
 export type { PostgresSqlLike, PostgresTransactionLike } from './postgres/caller.js';
 export { migrationSql, SCHEMA_VERSION };

@@ -8,8 +8,8 @@
  */
 import { validationError } from '../errors.js';
 import type { StorageAdapter } from '../ports/storage.js';
-import { migrationSql, SCHEMA_VERSION } from './sql/functions.js';
-import { createSqlStorage, type SqlCaller } from './sql/storage.js';
+import { migrationSql, SCHEMA_VERSION } from './postgres/functions.js';
+import { createSqlStorage, type SqlCaller } from './postgres/storage.js';
 
 export { migrationSql, SCHEMA_VERSION };
 

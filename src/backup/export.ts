@@ -7,9 +7,9 @@ import { isKeywardenError, KeywardenError } from '../errors.js';
 import { toBase64Url, zeroize } from '../internal/bytes.js';
 import { parseInput } from '../internal/validate.js';
 import type { AuditEvent, StoredRecord, StoredVersion } from '../ports/storage.js';
-import type { StoreContext } from '../store/context.js';
-import { openValue } from '../store/envelope.js';
-import { idLikeSchema } from '../store/schemas.js';
+import type { StoreContext } from '../records/context.js';
+import { openValue } from '../records/envelope.js';
+import { idLikeSchema } from '../records/schemas.js';
 import { allRecords, countRecords, openPepper, PASSPHRASE_META_KEY, readWrappedPepper } from './identity.js';
 import { BACKUP_FORMAT, BACKUP_VERSION, type BackupBundle, type BackupValue } from './schema.js';
 
@@ -61,7 +61,7 @@ export async function exportBackup(
   const total = await countRecords(ctx);
   await ctx.audit({
     type: 'backup.exported',
-    keyId: null,
+    recordId: null,
     kind: null,
     actor: o.actor ?? null,
     data: { plaintext, records: total },

@@ -5,12 +5,11 @@
  */
 import { isKeywardenError, KeywardenError } from '../errors.js';
 import { constantTimeEqual, zeroize } from '../internal/bytes.js';
-import { PASSPHRASE_META_KEY } from '../kms/passphrase-params.js';
 import type { WrappedKey } from '../ports/kms.js';
 import type { StoredRecord } from '../ports/storage.js';
-import type { StoreContext } from '../store/context.js';
-import { unwrapDek } from '../store/envelope.js';
-import { META_PEPPER, META_STORE_ID, pepperContext } from '../store/manager-context.js';
+import type { StoreContext } from '../records/context.js';
+import { unwrapDek } from '../records/envelope.js';
+import { META_PEPPER, META_STORE_ID, PASSPHRASE_META_KEY, pepperContext } from '../records/store-meta.js';
 
 export { META_PEPPER, META_STORE_ID, PASSPHRASE_META_KEY };
 

@@ -16,8 +16,8 @@ import { z } from 'zod';
 import { KeywardenError } from '../errors.js';
 import { parseInput } from '../internal/validate.js';
 import type { StoredRecord } from '../ports/storage.js';
-import type { StoreContext } from '../store/context.js';
-import { idLikeSchema } from '../store/schemas.js';
+import type { StoreContext } from '../records/context.js';
+import { idLikeSchema } from '../records/schemas.js';
 import type { BackupProgress } from './export.js';
 import { planPlaintext, planSealed } from './plan.js';
 import { parseBackupBundle } from './schema.js';
@@ -127,7 +127,7 @@ export async function importBackup(
   }
   await ctx.audit({
     type: 'backup.imported',
-    keyId: null,
+    recordId: null,
     kind: null,
     actor: o.actor ?? null,
     data: {

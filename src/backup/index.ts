@@ -3,7 +3,7 @@
  * See docs/backup.md.
  * @module
  */
-import type { StoreContext } from '../store/context.js';
+import type { StoreContext } from '../records/context.js';
 import { type BackupExportOptions, exportBackup } from './export.js';
 import {
   type BackupImportOptions,

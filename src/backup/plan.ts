@@ -4,12 +4,14 @@
  * @internal
  * @module
  */
+
 import { isKeywardenError, KeywardenError } from '../errors.js';
 import { fromBase64Url, zeroize } from '../internal/bytes.js';
 import type { StoredRecord, StoredVersion } from '../ports/storage.js';
-import type { StoreContext, StoreState } from '../store/context.js';
-import { openValue, sealValue } from '../store/envelope.js';
-import { pepperContext } from '../store/manager-context.js';
+import type { StoreContext, StoreState } from '../records/context.js';
+import { openValue, sealValue } from '../records/envelope.js';
+import { kindDescriptor } from '../records/kinds.js';
+import { pepperContext } from '../records/store-meta.js';
 import {
   countRecords,
   dropPeppers,
@@ -64,7 +66,7 @@ export async function planSealed(ctx: StoreContext, state: StoreState, bundle: B
   const mine = await openPepper(ctx, target.wrapped, state.storeId, 'the KMS cannot open this store pepper');
   const same = samePepper(source, mine);
   dropPeppers(source, mine);
-  if (!same && bundle.records.some((r) => r.kind === 'api_key')) {
+  if (!same && bundle.records.some((r) => kindDescriptor(r.kind).material === 'token-hash')) {
     throw new KeywardenError(
       'ERR_BACKUP',
       'the bundle holds API keys hashed under another store pepper; import it into an empty store (which adopts the pepper)',
@@ -130,7 +132,10 @@ export async function planPlaintext(
   const target = await readWrappedPepper(ctx);
   const mine = await openPepper(ctx, target.wrapped, state.storeId, 'the KMS cannot open this store pepper');
   try {
-    if (!samePepper(source, mine) && bundle.records.some((r) => r.kind === 'api_key')) {
+    if (
+      !samePepper(source, mine) &&
+      bundle.records.some((r) => kindDescriptor(r.kind).material === 'token-hash')
+    ) {
       if ((await countRecords(ctx, 'api_key')) > 0) {
         throw new KeywardenError(
           'ERR_BACKUP',

@@ -3,14 +3,15 @@
  * JSON and YAML files alike; everything in it is checked before an import writes anything.
  * @module
  */
+
 import { z } from 'zod';
 import { KeywardenError } from '../errors.js';
-import { RECORD_KINDS } from '../internal/record-kinds.js';
 import { parseInput } from '../internal/validate.js';
 import type { JsonObject } from '../ports/json.js';
 import type { WrappedKey } from '../ports/kms.js';
 import type { AuditEvent, StoredRecord } from '../ports/storage.js';
-import { wellFormedString } from '../store/schemas.js';
+import { kindDescriptor, RECORD_KINDS } from '../records/kinds.js';
+import { wellFormedString } from '../records/schemas.js';
 
 /** The `format` marker of every bundle. */
 export const BACKUP_FORMAT = 'keywarden-backup';
@@ -150,6 +151,19 @@ const bundleSchema = z.strictObject({
   audit: z.array(auditSchema).optional(),
 });
 
+/**
+ * Whether `value` is a well-formed stored record of a known kind (what a backup bundle accepts).
+ *
+ * @example
+ * ```ts
+ * isStoredRecord(await storage.get(id)); // true for a record written by keywarden
+ * ```
+ * @throws never
+ */
+export function isStoredRecord(value: unknown): value is StoredRecord {
+  return recordSchema.safeParse(value).success;
+}
+
 function backupError(message: string, field: string, cause?: unknown): KeywardenError {
   return new KeywardenError('ERR_BACKUP', `invalid backup: ${message}`, { field, cause });
 }
@@ -220,7 +234,7 @@ function checkReferences(bundle: BackupBundle): void {
         throw backupError(`${at}.versions.${j}.version repeats`, `${at}.versions.${j}.version`);
       }
       seen.add(v.version);
-      if (r.kind === 'api_key' && v.sealed !== null) {
+      if (kindDescriptor(r.kind).material === 'token-hash' && v.sealed !== null) {
         throw backupError(
           `${at}.versions.${j}.sealed must be null for an API key`,
           `${at}.versions.${j}.sealed`,
@@ -238,7 +252,7 @@ function checkReferences(bundle: BackupBundle): void {
   (bundle.values ?? []).forEach((entry, i) => {
     const at = `bundle.values.${i}`;
     const record = ids.get(entry.recordId);
-    if (!record || record.kind === 'api_key') {
+    if (!record || kindDescriptor(record.kind).material === 'token-hash') {
       throw backupError(`${at}.recordId names no secret or key in the bundle`, `${at}.recordId`);
     }
     const version = record.versions.find((v) => v.version === entry.version);

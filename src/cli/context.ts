@@ -13,15 +13,15 @@ import { fileStorage } from '../adapters/file.js';
 import type { BackupView } from '../backup/index.js';
 import { isKeywardenError } from '../errors.js';
 import { localKms, passphraseKms } from '../kms/index.js';
+import { createKeyManager, type KeyManager } from '../manager/key-manager.js';
 import type { KmsAdapter } from '../ports/kms.js';
 import type {
-  RollbackResult,
   RotateOptions,
   RotateResult,
+  RotationRollbackResult,
   RunDueOptions,
   RunDueReport,
-} from '../rotation/types.js';
-import { createKeyManager, type KeyManager } from '../store/manager.js';
+} from '../records/rotation-types.js';
 import { parseDotenv, readTextIfExists } from './dotenv-format.js';
 import { EXIT } from './exit-codes.js';
 import { CliError, createOutput, type Output } from './io.js';
@@ -37,7 +37,7 @@ export interface GlobalOptions {
 /** The parts of the rotator the CLI uses. */
 export interface CliRotator {
   rotate(id: string, options?: RotateOptions): Promise<RotateResult>;
-  rollback(id: string): Promise<RollbackResult>;
+  rollback(id: string): Promise<RotationRollbackResult>;
   runDue(options?: RunDueOptions): Promise<RunDueReport>;
 }
 

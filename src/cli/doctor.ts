@@ -6,14 +6,10 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { fileStorage } from '../adapters/file.js';
-import { isKeywardenError } from '../errors.js';
-import { zeroize } from '../internal/bytes.js';
+import { capabilityContext } from '../extension/index.js';
+import type { StoreCheckReport } from '../manager/check.js';
 import { findUnauditedApiKeys } from '../store/api-keys/unaudited.js';
-import { openValue } from '../store/envelope.js';
-import { createStoreContext } from '../store/manager-context.js';
-import { memoryRateLimiter } from '../store/rate-limit-memory.js';
-import type { CliContext } from './context.js';
+import type { CliContext, CliManager } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { describeError } from './io.js';
 
@@ -65,38 +61,28 @@ async function runChecks(ctx: CliContext, repair: boolean): Promise<Check[]> {
   const perms = await checkPermissions(ctx.storeDir);
   checks.push(perms);
   if (!perms.ok) return checks;
-  let kms: ReturnType<CliContext['kms']>;
   try {
-    kms = ctx.kms();
+    const kms = ctx.kms();
     checks.push({ name: 'master key', ok: true, detail: `set (${kms.id} KMS)` });
+    await kms.close?.();
   } catch (error) {
     checks.push(fail('master key', error));
     return checks;
   }
-  const store = createStoreContext({
-    storage: fileStorage({ dir: ctx.storeDir }),
-    kms,
-    clock: { now: () => Date.now() },
-    options: { apiKeyPrefix: 'kw', expiresIn: null, verifications: 'none' },
-    rateLimiter: memoryRateLimiter(),
-  });
   try {
-    let state: Awaited<ReturnType<typeof store.ready>>;
-    try {
-      state = await store.ready();
+    await ctx.withManager(async (km) => {
+      const state = await capabilityContext(km).ready();
       checks.push({
         name: 'store opens',
         ok: true,
         detail: `store ${state.storeId}, the master key matches`,
       });
-    } catch (error) {
-      checks.push(fail('store opens', error));
-      return checks;
-    }
-    checks.push(await checkRecords(store, state));
-    checks.push(await checkUnaudited(ctx, store, repair));
-  } finally {
-    await store.close().catch(() => undefined);
+      checks.push(await checkRecords(km));
+      checks.push(await checkUnaudited(km, repair));
+    });
+  } catch (error) {
+    checks.push(fail('store opens', error));
+    return checks;
   }
   try {
     const chain = await ctx.withManager((km) => km.audit.verify());
@@ -115,6 +101,31 @@ async function runChecks(ctx: CliContext, repair: boolean): Promise<Check[]> {
     checks.push(fail('audit chain', error));
   }
   return checks;
+}
+
+async function checkUnaudited(km: CliManager, repair: boolean): Promise<Check> {
+  const name = 'audited API keys';
+  try {
+    const ids = await findUnauditedApiKeys(capabilityContext(km).storage);
+    if (ids.length === 0) return { name, ok: true, detail: 'every active API key has its key.created event' };
+    if (repair) {
+      for (const id of ids) await km.apiKeys.revoke(id, { reason: 'unaudited', actor: 'keywarden-doctor' });
+      return {
+        name,
+        ok: true,
+        detail: `revoked ${ids.length} API key(s) without a key.created event: ${ids.join(', ')}`,
+      };
+    }
+    return {
+      name,
+      ok: false,
+      detail: `${ids.length} active API key(s) without a key.created event (a create interrupted before its audit committed): ${ids.slice(0, 5).join(', ')}; run \`keywarden doctor --repair\` to revoke them`,
+      code: 'ERR_AUDIT',
+      exitCode: EXIT.FAILED,
+    };
+  } catch (error) {
+    return fail(name, error);
+  }
 }
 
 async function checkPermissions(dir: string): Promise<Check> {
@@ -167,76 +178,37 @@ async function checkPermissions(dir: string): Promise<Check> {
   }
 }
 
-async function checkUnaudited(
-  ctx: CliContext,
-  store: ReturnType<typeof createStoreContext>,
-  repair: boolean,
-): Promise<Check> {
-  const name = 'audited API keys';
+async function checkRecords(km: CliManager): Promise<Check> {
+  let report: StoreCheckReport;
   try {
-    const ids = await findUnauditedApiKeys(store.storage);
-    if (ids.length === 0) return { name, ok: true, detail: 'every active API key has its key.created event' };
-    if (repair) {
-      await ctx.withManager(async (km) => {
-        for (const id of ids) await km.apiKeys.revoke(id, { reason: 'unaudited', actor: 'keywarden-doctor' });
-      });
-      return {
-        name,
-        ok: true,
-        detail: `revoked ${ids.length} API key(s) without a key.created event: ${ids.join(', ')}`,
-      };
-    }
-    return {
-      name,
-      ok: false,
-      detail: `${ids.length} active API key(s) without a key.created event (a create interrupted before its audit committed): ${ids.slice(0, 5).join(', ')}; run \`keywarden doctor --repair\` to revoke them`,
-      code: 'ERR_AUDIT',
-      exitCode: EXIT.FAILED,
-    };
-  } catch (error) {
-    return fail(name, error);
-  }
-}
-
-async function checkRecords(
-  store: ReturnType<typeof createStoreContext>,
-  state: { storeId: string },
-): Promise<Check> {
-  let records = 0;
-  let sealed = 0;
-  const bad: string[] = [];
-  try {
-    let cursor: string | undefined;
-    do {
-      const page = await store.storage.list(cursor === undefined ? { limit: 500 } : { limit: 500, cursor });
-      for (const r of page.items) {
-        records += 1;
-        for (const v of r.versions) {
-          if (v.sealed === null) continue;
-          sealed += 1;
-          try {
-            zeroize(
-              await openValue(store, state, v.sealed, { recordId: r.id, version: v.version, kind: r.kind }),
-            );
-          } catch (error) {
-            if (!isKeywardenError(error)) throw error;
-            bad.push(`${r.id} v${v.version} (${error.code})`);
-          }
-        }
-      }
-      cursor = page.cursor;
-    } while (cursor !== undefined);
+    report = await km.check();
   } catch (error) {
     return fail('store integrity', error);
   }
-  if (bad.length > 0) {
+  const sealed = report.problems.filter((p) => p.reason === 'sealed');
+  if (sealed.length > 0) {
+    const list = sealed.slice(0, 5).map((p) => `${p.recordId} v${p.version} (${p.code})`);
     return {
       name: 'store integrity',
       ok: false,
-      detail: `${bad.length} sealed value(s) do not open: ${bad.slice(0, 5).join(', ')}`,
+      detail: `${sealed.length} sealed value(s) do not open: ${list.join(', ')}`,
       code: 'ERR_DECRYPT',
       exitCode: EXIT.MASTER_KEY,
     };
   }
-  return { name: 'store integrity', ok: true, detail: `${records} records, ${sealed} sealed values open` };
+  if (report.problems.length > 0) {
+    const list = report.problems.slice(0, 5).map((p) => p.recordId);
+    return {
+      name: 'store integrity',
+      ok: false,
+      detail: `${report.problems.length} record(s) do not parse: ${list.join(', ')}`,
+      code: 'ERR_INVALID_STATE',
+      exitCode: EXIT.STORAGE,
+    };
+  }
+  return {
+    name: 'store integrity',
+    ok: true,
+    detail: `${report.records} records, ${report.sealed} sealed values open`,
+  };
 }

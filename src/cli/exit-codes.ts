@@ -8,7 +8,7 @@ import type { KeywardenErrorCode } from '../errors.js';
 export const EXIT = Object.freeze({
   /** Success. */
   OK: 0,
-  /** The operation ran and failed: invalid key on `keys verify`, broken audit chain, doctor found a problem, bad backup. */
+  /** The operation ran and failed: invalid key on `api-keys verify`, broken audit chain, doctor found a problem, bad backup. */
   FAILED: 1,
   /** Usage error: unknown command or option, missing argument, invalid value (`ERR_VALIDATION`). */
   USAGE: 2,

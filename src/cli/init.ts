@@ -9,7 +9,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { fileStorage } from '../adapters/file.js';
 import { generateMasterKey } from '../kms/index.js';
-import { createKeyManager } from '../store/manager.js';
+import { createKeyManager } from '../manager/key-manager.js';
 import { buildKms, type CliContext } from './context.js';
 import { parseDotenv, readTextIfExists, updateDotenv, writePrivateFile } from './dotenv-format.js';
 import { EXIT } from './exit-codes.js';

@@ -24,7 +24,11 @@ type Ctx = (cmd: Command) => Promise<CliContext>;
  * @throws never
  */
 export function registerKeys(program: Command, context: Ctx): void {
-  const keys = program.command('keys').description('API keys you issue to clients');
+  // `keys` is the old name, kept as an alias for one minor version (deprecated)
+  const keys = program
+    .command('api-keys')
+    .alias('keys')
+    .description('API keys you issue to clients (alias: keys, deprecated)');
 
   keys
     .command('create')

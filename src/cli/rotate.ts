@@ -4,9 +4,10 @@
  * (list what expires soon; exit 1 when anything does).
  * @module
  */
+
 import type { Command } from 'commander';
 import { parseDuration } from '../duration.js';
-import type { StoredRecord } from '../ports/storage.js';
+import type { RecordKind, StoredRecord } from '../ports/storage.js';
 import type { CliContext, CliManager } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { CliError, table, when } from './io.js';
@@ -20,7 +21,7 @@ type Ctx = (cmd: Command) => Promise<CliContext>;
 
 /** One record that expires within the window. */
 export interface Expiring {
-  kind: 'api_key' | 'secret' | 'key';
+  kind: RecordKind;
   id: string;
   name: string;
   environment: string;
@@ -48,7 +49,7 @@ export function registerRotate(program: Command, context: Ctx): void {
     .action(async (o: { due?: boolean; dryRun?: boolean; limit?: string }, cmd: Command) => {
       const ctx = await context(cmd);
       if (o.due !== true) {
-        throw new CliError('ERR_USAGE', 'say --due (rotate one key with `keys rotate ID`)', EXIT.USAGE);
+        throw new CliError('ERR_USAGE', 'say --due (rotate one key with `api-keys rotate ID`)', EXIT.USAGE);
       }
       const bar = progressBar('rotate', !ctx.out.quiet && !ctx.out.json);
       const report = await ctx.withManager(async (km) => {

@@ -3,7 +3,7 @@
  * @module
  */
 import type { Command } from 'commander';
-import { migrationSql } from '../adapters/sql/functions.js';
+import { migrationSql } from '../adapters/postgres/functions.js';
 
 /**
  * Registers `sql`.

@@ -6,11 +6,8 @@
 import { extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { fileStorage } from '../adapters/file.js';
-import { type BackupView, createBackupView } from '../backup/index.js';
+import type { BackupView } from '../backup/index.js';
 import { KeywardenError } from '../errors.js';
-import { createStoreContext } from '../store/manager-context.js';
-import { memoryRateLimiter } from '../store/rate-limit-memory.js';
 import type { CliContext } from './context.js';
 import { readTextIfExists, writePrivateFile } from './dotenv-format.js';
 import { EXIT } from './exit-codes.js';
@@ -45,21 +42,7 @@ export async function withBackup<T>(
   fn: (backup: BackupView) => Promise<T>,
   options?: { create?: boolean },
 ): Promise<T> {
-  return ctx.withManager(async (km) => {
-    if (km.backup) return fn(km.backup);
-    const store = createStoreContext({
-      storage: fileStorage({ dir: ctx.storeDir }),
-      kms: ctx.kms(),
-      clock: { now: () => Date.now() },
-      options: { apiKeyPrefix: 'kw', expiresIn: 90 * 86_400_000, verifications: 'failures' },
-      rateLimiter: memoryRateLimiter(),
-    });
-    try {
-      return await fn(createBackupView(store));
-    } finally {
-      await store.close().catch(() => undefined);
-    }
-  }, options);
+  return ctx.withManager((km) => fn(km.backup), options);
 }
 
 /**

@@ -12,19 +12,43 @@
  *
  * const ctx = capabilityContext(km);
  * const { hashToken } = await ctx.ready();
- * await ctx.audit({ type: 'access.requested', keyId: id, kind: 'access_request' });
+ * await ctx.audit({ type: 'access.requested', recordId: id, kind: 'access_request' });
+ * // records are written through the one audited write path, like the built-in views:
+ * await createRecords(ctx, [record], { audit: { type: 'key.created', recordId: record.id, kind: record.kind } });
+ * await mutateRecord(ctx, record.id, record.kind, (cur) => ({ next: { ...cur, tags: ['x'] }, result: null }), {
+ *   audit: ({ after }) => ({ type: 'key.updated', recordId: after.id, kind: after.kind }),
+ * });
  * ```
  * @module
  */
 import { KeywardenError } from '../errors.js';
-import type { StoreContext } from '../store/context.js';
+import type { StoreContext } from '../records/context.js';
 
+export { AUDIT_EVENT_TYPES, RECORD_KINDS } from '../ports/names.js';
 export type {
   AuditDraft,
   ResolvedOptions,
   StoreContext as CapabilityContext,
   StoreState,
-} from '../store/context.js';
+} from '../records/context.js';
+export {
+  isRecordKind,
+  type KindMaterial,
+  kindDescriptor,
+  RECORD_KIND_DESCRIPTORS,
+  type RecordKindDescriptor,
+} from '../records/kinds.js';
+export { loadRecord } from '../records/record.js';
+export {
+  type AuditDrafts,
+  createRecords,
+  deleteRecord,
+  type MutatedRecord,
+  type MutateRecordOptions,
+  mutateRecord,
+  type RecordChange,
+  type RecordMutation,
+} from '../records/write.js';
 
 const contexts = new WeakMap<object, StoreContext>();
 

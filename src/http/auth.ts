@@ -7,9 +7,9 @@
  * @module
  */
 
+import type { KeyManager } from '../manager/key-manager.js';
 import { readToken } from '../middleware/token.js';
 import type { ApiKeyInfo, ApiKeyVerifyResult } from '../store/api-key-types.js';
-import type { KeyManager } from '../store/manager.js';
 import { HttpProblem } from './problem.js';
 import type { Operator, OperatorScope } from './route.js';
 

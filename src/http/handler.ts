@@ -8,7 +8,7 @@
 import type { z } from 'zod';
 import { KeywardenError } from '../errors.js';
 import { capabilityContext } from '../extension/index.js';
-import type { KeyManager } from '../store/manager.js';
+import type { KeyManager } from '../manager/key-manager.js';
 import type { AccessLike } from './access-types.js';
 import { authenticate } from './auth.js';
 import { bodyEtag, noneMatch } from './etag.js';

@@ -5,7 +5,7 @@
  * @module
  */
 import type { z } from 'zod';
-import type { KeyManager } from '../store/manager.js';
+import type { KeyManager } from '../manager/key-manager.js';
 import type { AccessLike } from './access-types.js';
 
 /** Scopes of operator keys. `keywarden:admin` (or `keywarden:*`) implies every other one. */

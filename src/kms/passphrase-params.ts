@@ -12,15 +12,9 @@ import { canonicalJson } from '../internal/canonical-json.js';
 import { parseInput } from '../internal/validate.js';
 import type { MetaStore } from '../ports/storage.js';
 
-/**
- * Store meta key holding the scrypt parameters and salt.
- *
- * @example
- * ```ts
- * PASSPHRASE_META_KEY; // 'kms.passphrase'
- * ```
- */
-export const PASSPHRASE_META_KEY = 'kms.passphrase';
+import { PASSPHRASE_META_KEY } from '../records/store-meta.js';
+
+export { PASSPHRASE_META_KEY };
 /**
  * Salt length in bytes.
  *

@@ -15,9 +15,9 @@
 import { KeywardenError } from '../errors.js';
 import { capabilityContext } from '../extension/index.js';
 import { utf8Decode } from '../internal/bytes.js';
-import type { StoreContext } from '../store/context.js';
-import type { KeyManager } from '../store/manager.js';
-import { idLikeSchema } from '../store/schemas.js';
+import type { KeyManager } from '../manager/key-manager.js';
+import type { StoreContext } from '../records/context.js';
+import { idLikeSchema } from '../records/schemas.js';
 import {
   createPublicKeyCache,
   fetchGitHubPublicKeys,

@@ -22,7 +22,7 @@ export {
   type AuditExportOptions,
   csvField,
   csvRecord,
-} from './audit-export.js';
+} from '../store/audit-export.js';
 export {
   GITHUB_SECRET_SCANNING_KEYS_URL,
   type GitHubPublicKey,

@@ -6,14 +6,14 @@
  * @module
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import { checkApiToken } from '../crypto/tokens.js';
 import { isKeywardenError } from '../errors.js';
-import { checkApiToken } from '../generator/tokens.js';
 import { constantTimeEqualString, toHex, utf8Encode } from '../internal/bytes.js';
+import type { KeyManager } from '../manager/key-manager.js';
 import type { JsonObject } from '../ports/json.js';
 import type { StoredVersion } from '../ports/storage.js';
-import type { StoreContext } from '../store/context.js';
-import type { KeyManager } from '../store/manager.js';
-import { eventBase, loadRecord } from '../store/records.js';
+import type { StoreContext } from '../records/context.js';
+import { eventBase, loadRecord } from '../records/record.js';
 
 /**
  * A proxy-token revoker: resolves true when `token` is a real proxy token of this store (its session

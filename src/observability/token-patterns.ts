@@ -6,8 +6,9 @@
  * and hold no nested quantifier (linear time in RE2, Hyperscan and JavaScript).
  * @module
  */
+
+import { isApiTokenPrefix } from '../crypto/tokens.js';
 import { validationError } from '../errors.js';
-import { isApiTokenPrefix } from '../generator/tokens.js';
 
 const TAIL = '_[0-9A-Za-z]{12}_[0-9A-Za-z]{38}';
 

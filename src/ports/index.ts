@@ -6,3 +6,4 @@ export type * from './kms.js';
 export type * from './notifier.js';
 export type * from './rate-limiter.js';
 export type * from './storage.js';
+export type * from './usage.js';

@@ -4,7 +4,12 @@ import type { RecordKind } from './storage.js';
 export interface KeyEventBase {
   /** Epoch milliseconds. */
   at: number;
-  /** The record id. */
+  /**
+   * The record id (an API key, a secret, a key...). Always set by keywarden; optional in the type
+   * only so events built by hand before it existed stay valid, until `keyId` is removed.
+   */
+  recordId?: string;
+  /** The record id. @deprecated Use `recordId`; `keyId` is removed in the next minor version. */
   keyId: string;
   kind: RecordKind;
   name: string;

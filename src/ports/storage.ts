@@ -1,11 +1,9 @@
 import type { JsonObject } from './json.js';
 import type { WrappedKey } from './kms.js';
+import type { AUDIT_EVENT_TYPES, RECORD_KINDS } from './names.js';
 
-/**
- * What a record holds: an API key we issued, a secret we hold, a cryptographic key, or an agent
- * access record (`keywarden/access`: a registered tool, an access request, a proxy-token session).
- */
-export type RecordKind = 'api_key' | 'secret' | 'key' | 'access_tool' | 'access_request' | 'access_session';
+/** What a record holds: an API key we issued, a secret we hold, or a cryptographic key. */
+export type RecordKind = (typeof RECORD_KINDS)[number];
 
 /** Record-level status. `expired` is set by the rotator once `expiresAt` passes. */
 export type RecordStatus = 'active' | 'disabled' | 'revoked' | 'expired';
@@ -122,48 +120,8 @@ export interface Page<T> {
   cursor?: string;
 }
 
-/** Audit event types. Stable names. */
-export type AuditEventType =
-  | 'store.initialized'
-  | 'key.created'
-  | 'key.updated'
-  | 'key.verified'
-  | 'key.verify_failed'
-  | 'key.revoked'
-  | 'key.deleted'
-  | 'key.rotated'
-  | 'key.rolled_back'
-  | 'key.expired'
-  | 'key.exported'
-  | 'key.used'
-  | 'version.promoted'
-  | 'version.retired'
-  | 'version.destroyed'
-  | 'secret.set'
-  | 'secret.read'
-  | 'secret.rolled_back'
-  | 'secret.deleted'
-  | 'rotation.started'
-  | 'rotation.step'
-  | 'rotation.failed'
-  | 'rotation.policy_set'
-  | 'kms.rewrapped'
-  | 'backup.exported'
-  | 'backup.imported'
-  | 'audit.keyed'
-  | 'access.tool_registered'
-  | 'access.tool_removed'
-  | 'access.requested'
-  | 'access.approved'
-  | 'access.denied'
-  | 'access.cancelled'
-  | 'access.expired'
-  | 'access.session_opened'
-  | 'access.session_ended'
-  | 'access.request_ended'
-  | 'access.call'
-  | 'access.violation'
-  | 'security.token_leaked';
+/** Audit event types (listed in `AUDIT_EVENT_TYPES`). Stable names. */
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
 /**
  * An audit event as the manager hands it to {@link StorageAdapter.appendAudit}.

@@ -3,5 +3,5 @@
  * and, re-exported, the per-process `memoryRateLimiter`. See docs/request-path.md.
  * @module
  */
-export { type MemoryRateLimiterOptions, memoryRateLimiter } from '../store/rate-limit-memory.js';
+export { type MemoryRateLimiterOptions, memoryRateLimiter } from './memory.js';
 export { gcra, type StorageRateLimiterOptions, storageRateLimiter } from './storage-limiter.js';

@@ -15,7 +15,9 @@
  * they never race each other; only instances race. Portable: no node:*.
  * @module
  */
+
 import { isKeywardenError, KeywardenError } from '../errors.js';
+import { casBackoff, MAX_CAS_ATTEMPTS } from '../internal/cas-retry.js';
 import type { RateLimiter, RateLimitResult, RateLimitRule } from '../ports/rate-limiter.js';
 import type { MetaStore } from '../ports/storage.js';
 
@@ -94,11 +96,6 @@ function parseTat(raw: string | null): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-function backoff(attempt: number): Promise<void> {
-  const ms = Math.min(50, 2 ** Math.min(attempt, 6)) * Math.random();
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /**
  * A rate limiter shared by every instance that uses the same store. Pass it as the manager's
  * `rateLimiter` (per-key `rateLimit` of API keys) or call `limit(key, rule, cost, now)` directly
@@ -131,7 +128,7 @@ export function storageRateLimiter(meta: MetaStore, options: StorageRateLimiterO
   const prefix = options.prefix ?? 'ratelimit:';
   if (typeof prefix !== 'string' || prefix.length > 64)
     throw invalid('prefix', 'must be a string of 0-64 characters');
-  const maxAttempts = options.maxAttempts ?? 50;
+  const maxAttempts = options.maxAttempts ?? MAX_CAS_ATTEMPTS;
   if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1)
     throw invalid('maxAttempts', 'must be a positive integer');
   let closed = false;
@@ -154,7 +151,7 @@ export function storageRateLimiter(meta: MetaStore, options: StorageRateLimiterO
         return step.result;
       } catch (error) {
         if (!isKeywardenError(error, 'ERR_CONFLICT') || i >= maxAttempts) throw error;
-        await backoff(i);
+        await casBackoff(i);
       }
     }
   };
@@ -171,7 +168,7 @@ export function storageRateLimiter(meta: MetaStore, options: StorageRateLimiterO
         return;
       } catch (error) {
         if (!isKeywardenError(error, 'ERR_CONFLICT') || i >= maxAttempts) throw error;
-        await backoff(i);
+        await casBackoff(i);
       }
     }
   };

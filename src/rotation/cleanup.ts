@@ -8,10 +8,10 @@
 import { z } from 'zod';
 import { parseInput } from '../internal/validate.js';
 import type { ListQuery, StoredRecord, StoredVersion } from '../ports/storage.js';
-import type { StoreContext } from '../store/context.js';
-import { updateRecord } from '../store/records.js';
-import { durationSchema } from '../store/schemas.js';
-import type { CleanupReport } from './types.js';
+import type { StoreContext } from '../records/context.js';
+import type { CleanupReport } from '../records/rotation-types.js';
+import { durationSchema } from '../records/schemas.js';
+import { mutateRecord } from '../records/write.js';
 
 const cleanupSchema = z.strictObject({
   retiredOlderThan: durationSchema,
@@ -64,47 +64,35 @@ async function cleanRecord(
   now: number,
   report: CleanupReport,
 ): Promise<void> {
-  let destroyed: number[] = [];
-  let original: StoredRecord = record;
-  const { record: written, changed } = await updateRecord(
+  const {
+    record: written,
+    changed,
+    result: destroyed,
+  } = await mutateRecord(
     ctx,
     record.id,
     record.kind,
     (cur) => {
-      original = cur;
-      destroyed = [];
+      const gone: number[] = [];
       const versions = cur.versions.map((v) => {
         if (!destroyable(v, before)) return v;
-        destroyed.push(v.version);
+        gone.push(v.version);
         return { ...v, sealed: null, hash: null, destroyedAt: now };
       });
-      return destroyed.length === 0 ? null : { ...cur, versions };
+      return { next: gone.length === 0 ? null : { ...cur, versions }, result: gone };
     },
-    { record },
+    {
+      record,
+      audit: ({ after, result }) =>
+        result.map((version) => ({
+          type: 'version.destroyed' as const,
+          recordId: after.id,
+          kind: after.kind,
+          version,
+          tenantId: after.tenantId,
+        })),
+    },
   );
   if (!changed) return;
-  try {
-    await ctx.audit(
-      destroyed.map((version) => ({
-        type: 'version.destroyed' as const,
-        keyId: written.id,
-        kind: written.kind,
-        version,
-        tenantId: written.tenantId,
-      })),
-    );
-  } catch (error) {
-    await updateRecord(
-      ctx,
-      written.id,
-      written.kind,
-      (cur) => (cur.revision === written.revision ? { ...original } : null),
-      {
-        record: written,
-        maxAttempts: 1,
-      },
-    ).catch(() => undefined);
-    throw error;
-  }
   for (const version of destroyed) report.destroyed.push({ id: written.id, version });
 }

@@ -4,21 +4,24 @@
  * expired, send the `key.expiring` notice once, rotate when the schedule says so, and claim a
  * provider rotation (the hooks then run outside the write, see providers.ts).
  *
- * The mutation re-plans on the fresh record each time `updateRecord` retries, so a runner that
+ * The mutation re-plans on the fresh record each time `mutateRecord` retries, so a runner that
  * lost the race to another one finds nothing left to do and writes nothing.
  * @internal
  * @module
  */
-import { generateId } from '../generator/ids.js';
+
+import { generateId } from '../crypto/ids.js';
 import type { StoredRecord, StoredVersion } from '../ports/storage.js';
-import type { StoreContext, StoreState } from '../store/context.js';
-import { noticeTarget } from '../store/due.js';
-import { nextVersionNumber, updateRecord } from '../store/records.js';
-import { type ChangeSet, changeSet } from './events.js';
+import type { StoreContext, StoreState } from '../records/context.js';
+import { noticeTarget } from '../records/due.js';
+import { kindDescriptor } from '../records/kinds.js';
+import { DEFAULT_OVERLAP_MS, readPolicy, type StoredPolicy, withPolicy } from '../records/policy.js';
+import { nextVersionNumber } from '../records/record.js';
+import { nextOccurrence } from '../records/schedule.js';
+import { mutateRecord, type RecordChange } from '../records/write.js';
+import { type ChangeSet, changeDrafts, changeSet } from './events.js';
 import { addPendingVersion } from './material.js';
 import { idleAtFor, providerWork, rotationDue, usesProvider } from './plan.js';
-import { DEFAULT_OVERLAP_MS, readPolicy, type StoredPolicy, withPolicy } from './policy.js';
-import { nextOccurrence } from './schedule.js';
 import { diffVersions, promoteVersion, pruneVersions, retireDue, rotateVersions } from './strategies.js';
 
 /** How long a provider rotation's lease lasts: after it, another runner may resume the rotation. */
@@ -54,17 +57,17 @@ export async function applyDueWork(
   record: StoredRecord,
   now: number,
 ): Promise<DueWorkResult> {
-  let change: ChangeSet | null = null;
-  let token: string | undefined;
-  let claim: DueWorkResult['claim'] = null;
-  await updateRecord(
+  const {
+    record: written,
+    changed,
+    result,
+  } = await mutateRecord(
     ctx,
     record.id,
     record.kind,
-    async (cur) => {
-      change = null;
-      token = undefined;
-      claim = null;
+    async (cur): Promise<RecordChange<DueWorkResult>> => {
+      let token: string | undefined;
+      let claim: DueWorkResult['claim'] = null;
       const policy = readPolicy(cur);
       let work: StoredRecord = cur;
       const c = changeSet(cur, cur);
@@ -109,7 +112,9 @@ export async function applyDueWork(
         );
         work = {
           ...added.record,
-          versions: work.kind === 'secret' ? rv.versions : pruneVersions(rv.versions, now),
+          versions: kindDescriptor(work.kind).keepsRetiredVersions
+            ? rv.versions
+            : pruneVersions(rv.versions, now),
         };
         token = added.token;
         policy.lastRotatedAt = now;
@@ -166,17 +171,19 @@ export async function applyDueWork(
         claim !== null ||
         diff.promoted.length > 0 ||
         diff.retired.length > 0;
-      if (!changed) return null;
+      if (!changed) return { next: null, result: { change: null, claim: null } };
       const next = policy ? withPolicy(work, policy) : work;
       c.after = next;
-      change = c;
-      return next;
+      const out: DueWorkResult = { change: c, claim };
+      if (token !== undefined) out.token = token;
+      return { next, result: out };
     },
-    { record },
-  ).then(({ record: written, changed }) => {
-    if (changed && change) change.after = written;
-  });
-  const out: DueWorkResult = { change, claim };
-  if (token !== undefined) out.token = token;
-  return out;
+    {
+      record,
+      // the audit events of the change, written right after it (the change is undone if they fail)
+      audit: ({ after, result }) => (result.change ? changeDrafts({ ...result.change, after }) : null),
+    },
+  );
+  if (changed && result.change) result.change.after = written;
+  return result;
 }

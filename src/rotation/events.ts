@@ -1,17 +1,17 @@
 /**
- * After a successful CAS write: the audit events (written first; the change is reverted and the
- * call fails with `ERR_AUDIT` when they cannot be written) and then the notifications. Only the
- * runner whose write succeeded gets here, so each event is emitted once.
+ * What a rotation write changed, as audit events (written by the one write path right after the
+ * change, which is undone when they cannot be written) and then as notifications. Only the runner
+ * whose write succeeded gets here, so each event is emitted once.
  * @internal
  * @module
  */
 import type { JsonObject } from '../ports/json.js';
 import type { KeyEvent } from '../ports/notifier.js';
 import type { StoredRecord } from '../ports/storage.js';
-import type { AuditDraft, StoreContext } from '../store/context.js';
-import type { NoticeTarget } from '../store/due.js';
-import { eventBase, updateRecord } from '../store/records.js';
-import type { RotationStrategy } from './types.js';
+import type { AuditDraft, StoreContext } from '../records/context.js';
+import type { NoticeTarget } from '../records/due.js';
+import { eventBase } from '../records/record.js';
+import type { RotationStrategy } from '../records/rotation-types.js';
 
 /** What one write changed, for audit and notification. */
 export interface ChangeSet {
@@ -59,11 +59,19 @@ export function changeSet(before: StoredRecord, after: StoredRecord, actor: stri
   };
 }
 
-function drafts(c: ChangeSet): AuditDraft[] {
+/**
+ * The audit events of a change set, in order (what the write path writes after the change).
+ * @example
+ * ```ts
+ * await mutateRecord(ctx, id, kind, apply, { audit: ({ after, result }) => changeDrafts({ ...result, after }) });
+ * ```
+ * @throws never
+ */
+export function changeDrafts(c: ChangeSet): AuditDraft[] {
   const r = c.after;
   const base = (type: AuditDraft['type'], version: number | null, data: JsonObject = {}): AuditDraft => ({
     type,
-    keyId: r.id,
+    recordId: r.id,
     kind: r.kind,
     version,
     tenantId: r.tenantId,
@@ -137,46 +145,14 @@ export function notifications(c: ChangeSet, at: number): KeyEvent[] {
 }
 
 /**
- * Writes the audit events of `c`, then notifies. If the audit write fails, tries to put the record
- * back as it was (only if nobody changed it since) and rethrows `ERR_AUDIT`: nothing unaudited
- * stays in effect, and no notification is sent.
+ * Sends the notifications of a change set whose write and audit succeeded (fire-and-forget).
  *
  * @example
  * ```ts
- * await publish(ctx, change, now);
+ * notifyChange(ctx, { ...change, after: written }, now);
  * ```
- * @throws KeywardenError `ERR_AUDIT`.
+ * @throws never
  */
-export async function publish(ctx: StoreContext, c: ChangeSet, at: number): Promise<void> {
-  const list = drafts(c);
-  try {
-    await ctx.audit(list);
-  } catch (error) {
-    await revert(ctx, c);
-    throw error;
-  }
+export function notifyChange(ctx: StoreContext, c: ChangeSet, at: number): void {
   for (const e of notifications(c, at)) ctx.notify(e);
-}
-
-/**
- * Best-effort undo of a write whose audit failed: writes `c.before` back, only if the record is
- * still at the revision written.
- * @example
- * ```ts
- * await revert(ctx, c);
- * ```
- * @throws never (a failed revert is swallowed; the caller reports ERR_AUDIT)
- */
-export async function revert(ctx: StoreContext, c: ChangeSet): Promise<void> {
-  try {
-    await updateRecord(
-      ctx,
-      c.after.id,
-      c.after.kind,
-      (cur) => (cur.revision === c.after.revision ? { ...c.before } : null),
-      { record: c.after, maxAttempts: 1 },
-    );
-  } catch {
-    // the record stays as written; the caller still gets ERR_AUDIT
-  }
 }

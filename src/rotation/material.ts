@@ -5,13 +5,16 @@
  * @internal
  * @module
  */
-import { generateApiToken } from '../generator/tokens.js';
+
+import { generateApiToken } from '../crypto/tokens.js';
+import { KeywardenError } from '../errors.js';
 import { randomBytes, toBase64Url, utf8Encode, zeroize } from '../internal/bytes.js';
 import type { JsonObject } from '../ports/json.js';
 import type { StoredRecord } from '../ports/storage.js';
-import type { StoreContext, StoreState } from '../store/context.js';
+import type { StoreContext, StoreState } from '../records/context.js';
+import { kindDescriptor } from '../records/kinds.js';
+import { makeVersion, nextVersionNumber } from '../records/record.js';
 import { createKeyVersionMaterial } from '../store/keys/material.js';
-import { makeVersion, nextVersionNumber } from '../store/records.js';
 import { appendSecretVersion } from '../store/secrets/versions.js';
 
 /** Bytes of a generated secret value (base64url encoded: 43 characters). */
@@ -35,7 +38,8 @@ export interface AddedVersion {
  * ```ts
  * const { record: next, version, token } = await addPendingVersion(ctx, state, record, now);
  * ```
- * @throws KeywardenError `ERR_KMS` (wrapping), `ERR_UNSUPPORTED` (RSA without WebCrypto).
+ * @throws KeywardenError `ERR_KMS` (wrapping), `ERR_UNSUPPORTED` (RSA without WebCrypto),
+ *   `ERR_INVALID_STATE` (field `kind`) for an unknown kind or a kind without versioned material.
  */
 export async function addPendingVersion(
   ctx: Pick<StoreContext, 'kms' | 'clock'>,
@@ -46,7 +50,8 @@ export async function addPendingVersion(
 ): Promise<AddedVersion> {
   const version = nextVersionNumber(record);
   const data: JsonObject = { ...(options.data ?? {}) };
-  if (record.kind === 'api_key') {
+  const { material } = kindDescriptor(record.kind);
+  if (material === 'token-hash') {
     const prefix = typeof record.data['prefix'] === 'string' ? record.data['prefix'] : prefixOf(record);
     const { token } = generateApiToken({ prefix, id: record.id });
     const added = makeVersion({
@@ -58,7 +63,7 @@ export async function addPendingVersion(
     });
     return { record: { ...record, versions: [...record.versions, added] }, version, token };
   }
-  if (record.kind === 'secret') {
+  if (material === 'sealed-value') {
     let bytes = options.value;
     let generated: Uint8Array | null = null;
     if (bytes === undefined) {
@@ -74,9 +79,14 @@ export async function addPendingVersion(
       zeroize(generated);
     }
   }
-  const material = await createKeyVersionMaterial(ctx, state, record, version);
-  const added = makeVersion({ version, state: 'pending', createdAt: now, ...material, data });
-  return { record: { ...record, versions: [...record.versions, added] }, version };
+  if (material === 'key-material') {
+    const keyMaterial = await createKeyVersionMaterial(ctx, state, record, version);
+    const added = makeVersion({ version, state: 'pending', createdAt: now, ...keyMaterial, data });
+    return { record: { ...record, versions: [...record.versions, added] }, version };
+  }
+  throw new KeywardenError('ERR_INVALID_STATE', `a record of kind ${record.kind} has no versions to rotate`, {
+    field: 'kind',
+  });
 }
 
 /** The token prefix stored in `start` (`prefix_id`) when `prefix` itself is missing. */

@@ -5,9 +5,9 @@
  * @module
  */
 import type { StoredRecord, StoredVersion } from '../ports/storage.js';
-import { idleRetireAt, noticeTarget } from '../store/due.js';
-import { readPolicy, type StoredPolicy } from './policy.js';
-import type { DueAction, DueItem } from './types.js';
+import { idleRetireAt, noticeTarget } from '../records/due.js';
+import { readPolicy, type StoredPolicy } from '../records/policy.js';
+import type { DueAction, DueItem } from '../records/rotation-types.js';
 
 /**
  * True when a secret's rotations go through provider hooks.

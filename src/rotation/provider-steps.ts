@@ -7,12 +7,13 @@
  */
 import { utf8Encode, zeroize } from '../internal/bytes.js';
 import type { StoredRecord, StoredVersion } from '../ports/storage.js';
-import type { StoreContext, StoreState } from '../store/context.js';
-import { eventBase, updateRecord } from '../store/records.js';
+import type { StoreContext, StoreState } from '../records/context.js';
+import { readPolicy, type StoredPolicy, withPolicy } from '../records/policy.js';
+import { eventBase } from '../records/record.js';
+import { mutateRecord } from '../records/write.js';
 import { appendSecretVersion } from '../store/secrets/versions.js';
 import { PROVIDER_LEASE_MS } from './due-work.js';
-import { changeSet, publish } from './events.js';
-import { readPolicy, type StoredPolicy, withPolicy } from './policy.js';
+import { changeDrafts, changeSet, notifyChange } from './events.js';
 import { diffVersions, rotateVersions } from './strategies.js';
 
 /** First retry delay after a failure. */
@@ -94,9 +95,9 @@ export async function writeCreated(
   o: ProviderRunOptions,
 ): Promise<void> {
   const bytes = utf8Encode(value);
-  let version = 0;
+  let version: number;
   try {
-    await updateRecord(ctx, id, 'secret', async (cur) => {
+    ({ result: version } = await mutateRecord(ctx, id, 'secret', async (cur) => {
       const policy = owned(cur, owner);
       const now = o.now();
       const next = await appendSecretVersion(ctx, state, cur, bytes, {
@@ -104,11 +105,11 @@ export async function writeCreated(
         now,
         data: { step: 'set', provider },
       });
-      version = (next.versions[next.versions.length - 1] as StoredVersion).version;
-      (policy.run as NonNullable<StoredPolicy['run']>).version = version;
+      const added = (next.versions[next.versions.length - 1] as StoredVersion).version;
+      (policy.run as NonNullable<StoredPolicy['run']>).version = added;
       renew(policy, now);
-      return withPolicy(next, policy);
-    });
+      return { next: withPolicy(next, policy), result: added };
+    }));
   } finally {
     zeroize(bytes);
   }
@@ -132,14 +133,14 @@ export async function writeStep(
   next: string,
   o: ProviderRunOptions,
 ): Promise<void> {
-  await updateRecord(ctx, id, 'secret', (cur) => {
+  await mutateRecord(ctx, id, 'secret', (cur) => {
     const policy = owned(cur, owner);
     const now = o.now();
     renew(policy, now);
     const versions = cur.versions.map((v) =>
       v.version === version ? { ...v, data: { ...v.data, step: next } } : v,
     );
-    return withPolicy({ ...cur, versions }, policy);
+    return { next: withPolicy({ ...cur, versions }, policy), result: null };
   });
   await stepAudit(ctx, id, version, done, o);
 }
@@ -162,7 +163,7 @@ export async function stepAudit(
   const record = await ctx.storage.get(id);
   await ctx.audit({
     type: 'rotation.step',
-    keyId: id,
+    recordId: id,
     kind: 'secret',
     version,
     tenantId: record?.tenantId ?? null,
@@ -186,43 +187,44 @@ export async function writeFinished(
   version: number,
   o: ProviderRunOptions,
 ): Promise<ProviderRunResult> {
-  let result: ProviderRunResult = { status: 'lost' };
-  let before: StoredRecord | null = null;
-  const { record } = await updateRecord(ctx, id, 'secret', (cur) => {
-    const policy = owned(cur, owner);
-    const run = policy.run as NonNullable<StoredPolicy['run']>;
-    const now = o.now();
-    const marked = cur.versions.map((v) =>
-      v.version === version ? { ...v, data: { ...v.data, step: 'done' } } : v,
-    );
-    const rv = rotateVersions(
-      marked,
-      version,
-      { strategy: run.strategy, overlap: run.overlap, promoteAfter: policy.promoteAfter },
-      now,
-    );
-    policy.run = null;
-    policy.retryAt = null;
-    policy.attempts = 0;
-    policy.lastError = null;
-    policy.lastRotatedAt = now;
-    result = { status: 'rotated', version, previousVersion: rv.previousVersion, state: rv.state };
-    before = cur;
-    return withPolicy({ ...cur, versions: rv.versions }, policy);
-  });
-  const r = result as ProviderRunResult;
-  if (r.status === 'rotated' && before) {
-    const c = changeSet(before, record, o.actor);
-    c.retired = diffVersions((before as StoredRecord).versions, record.versions).retired;
-    c.rotated = {
-      version,
-      previousVersion: r.previousVersion,
-      strategy: readPolicy(before)?.run?.strategy ?? 'overlap',
-      manual: false,
-    };
-    await publish(ctx, c, o.now());
-  }
-  return r;
+  const { record, result } = await mutateRecord(
+    ctx,
+    id,
+    'secret',
+    (cur) => {
+      const policy = owned(cur, owner);
+      const run = policy.run as NonNullable<StoredPolicy['run']>;
+      const now = o.now();
+      const marked = cur.versions.map((v) =>
+        v.version === version ? { ...v, data: { ...v.data, step: 'done' } } : v,
+      );
+      const rv = rotateVersions(
+        marked,
+        version,
+        { strategy: run.strategy, overlap: run.overlap, promoteAfter: policy.promoteAfter },
+        now,
+      );
+      policy.run = null;
+      policy.retryAt = null;
+      policy.attempts = 0;
+      policy.lastError = null;
+      policy.lastRotatedAt = now;
+      const next = withPolicy({ ...cur, versions: rv.versions }, policy);
+      const c = changeSet(cur, next, o.actor);
+      c.retired = diffVersions(cur.versions, next.versions).retired;
+      c.rotated = { version, previousVersion: rv.previousVersion, strategy: run.strategy, manual: false };
+      const done: ProviderRunResult = {
+        status: 'rotated',
+        version,
+        previousVersion: rv.previousVersion,
+        state: rv.state,
+      };
+      return { next, result: { change: c, done } };
+    },
+    { audit: ({ after, result }) => changeDrafts({ ...result.change, after }) },
+  );
+  notifyChange(ctx, { ...result.change, after: record }, o.now());
+  return result.done;
 }
 
 /**
@@ -241,15 +243,15 @@ export async function writeFailure(
   error: { code: string; message: string },
   o: ProviderRunOptions,
 ): Promise<ProviderRunResult> {
-  let result: ProviderRunResult = { status: 'lost' };
-  let pendingVersion: number | null = null;
-  let written: StoredRecord | null = null;
+  let out: {
+    record: StoredRecord;
+    result: { failed: Extract<ProviderRunResult, { status: 'failed' }>; pendingVersion: number };
+  };
   try {
-    const out = await updateRecord(ctx, id, 'secret', (cur) => {
+    out = await mutateRecord(ctx, id, 'secret', (cur) => {
       const policy = owned(cur, owner);
       const now = o.now();
       const version = (policy.run as NonNullable<StoredPolicy['run']>).version;
-      pendingVersion = version;
       const versions = cur.versions.map(
         (v): StoredVersion =>
           v.version === version && v.state === 'pending'
@@ -267,20 +269,24 @@ export async function writeFailure(
       policy.attempts += 1;
       policy.retryAt = now + retryDelay(policy.attempts);
       policy.lastError = { ...error };
-      result = { status: 'failed', ...error, attempt: policy.attempts, nextAttemptAt: policy.retryAt };
-      return withPolicy({ ...cur, versions }, policy);
+      const failed = {
+        status: 'failed' as const,
+        ...error,
+        attempt: policy.attempts,
+        nextAttemptAt: policy.retryAt,
+      };
+      return { next: withPolicy({ ...cur, versions }, policy), result: { failed, pendingVersion: version } };
     });
-    written = out.record;
   } catch (e) {
     if (e instanceof LostLease) return { status: 'lost' };
     throw e;
   }
-  const r = result as ProviderRunResult;
-  if (r.status !== 'failed' || !written) return r;
-  const rec = written as StoredRecord;
+  const { record: rec, result } = out;
+  const r = result.failed;
+  const pendingVersion = result.pendingVersion;
   await ctx.audit({
     type: 'rotation.failed',
-    keyId: id,
+    recordId: id,
     kind: 'secret',
     version: pendingVersion,
     tenantId: rec.tenantId,
@@ -288,7 +294,7 @@ export async function writeFailure(
     data: { step, code: r.code, message: r.message, attempt: r.attempt, nextAttemptAt: r.nextAttemptAt },
   });
   ctx.notify({
-    ...eventBase(rec, o.now(), pendingVersion ?? undefined),
+    ...eventBase(rec, o.now(), pendingVersion),
     type: 'rotation.failed',
     step,
     error: { code: r.code, message: r.message },

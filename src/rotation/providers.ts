@@ -10,9 +10,10 @@
  */
 import { isKeywardenError, KeywardenError } from '../errors.js';
 import type { StoredRecord } from '../ports/storage.js';
-import type { StoreContext, StoreState } from '../store/context.js';
+import type { StoreContext, StoreState } from '../records/context.js';
+import type { StoredPolicy } from '../records/policy.js';
+import type { ProviderContext, RotationProvider } from '../records/rotation-types.js';
 import { openSecretVersion } from '../store/secrets/versions.js';
-import type { StoredPolicy } from './policy.js';
 import {
   LostLease,
   owned,
@@ -23,7 +24,6 @@ import {
   writeFinished,
   writeStep,
 } from './provider-steps.js';
-import type { ProviderContext, RotationProvider } from './types.js';
 
 export { type ProviderRunOptions, type ProviderRunResult, retryDelay } from './provider-steps.js';
 /** Longest value a provider may return (characters). */

@@ -4,18 +4,14 @@
  * @internal
  * @module
  */
+
 import { z } from 'zod';
+import { generateId } from '../crypto/ids.js';
 import { KeywardenError } from '../errors.js';
-import { generateId } from '../generator/ids.js';
 import { parseInput } from '../internal/validate.js';
 import type { StoredRecord } from '../ports/storage.js';
-import type { AuditDraft, StoreContext } from '../store/context.js';
-import { nextVersionNumber, updateRecord } from '../store/records.js';
-import { durationSchema, idLikeSchema } from '../store/schemas.js';
-import { PROVIDER_LEASE_MS } from './due-work.js';
-import { type ChangeSet, changeSet, publish, revert } from './events.js';
-import { addPendingVersion } from './material.js';
-import { usesProvider } from './plan.js';
+import type { StoreContext } from '../records/context.js';
+import { kindDescriptor } from '../records/kinds.js';
 import {
   DEFAULT_OVERLAP_MS,
   DEFAULT_PROMOTE_AFTER_MS,
@@ -25,11 +21,23 @@ import {
   policySetDraft,
   readPolicy,
   withPolicy,
-} from './policy.js';
+} from '../records/policy.js';
+import { nextVersionNumber } from '../records/record.js';
+import type {
+  RotateResult,
+  RotationPolicyInfo,
+  RotationProvider,
+  RotationRollbackResult,
+} from '../records/rotation-types.js';
+import { nextOccurrence } from '../records/schedule.js';
+import { durationSchema, idLikeSchema } from '../records/schemas.js';
+import { mutateRecord, type RecordChange } from '../records/write.js';
+import { PROVIDER_LEASE_MS } from './due-work.js';
+import { type ChangeSet, changeDrafts, changeSet, notifyChange } from './events.js';
+import { addPendingVersion } from './material.js';
+import { usesProvider } from './plan.js';
 import { runProvider } from './providers.js';
-import { nextOccurrence } from './schedule.js';
 import { diffVersions, pruneVersions, rollbackVersions, rotateVersions } from './strategies.js';
-import type { RollbackResult, RotateResult, RotationPolicyInfo, RotationProvider } from './types.js';
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
@@ -94,15 +102,17 @@ export async function rotateNow(
   const record = await load(ctx, id);
   const state = await ctx.ready();
   const actor = o.actor ?? null;
-  let token: string | undefined;
-  let change: ChangeSet | null = null;
-  let result: RotateResult | null = null;
-  let owner: string | null = null;
-  const { record: written } = await updateRecord(
+  interface Rotated {
+    change: ChangeSet;
+    token?: string | undefined;
+    result?: RotateResult;
+    owner?: string;
+  }
+  const { record: written, result: rotated } = await mutateRecord(
     ctx,
     record.id,
     record.kind,
-    async (cur) => {
+    async (cur): Promise<RecordChange<Rotated>> => {
       if (cur.status !== 'active')
         throw new KeywardenError('ERR_INVALID_STATE', `the record is ${cur.status}`);
       const policy = readPolicy(cur);
@@ -125,15 +135,14 @@ export async function rotateNow(
       if (usesProvider(cur)) {
         // a manual-only policy is stored if there was none: it holds the lease of this rotation
         const p = policy ?? normalizePolicy({ strategy }, now, null);
-        owner = generateId(16);
+        const owner = generateId(16);
         const version = nextVersionNumber(cur);
         p.run = { owner, version, leaseUntil: now + PROVIDER_LEASE_MS, strategy, overlap };
         p.retryAt = now + PROVIDER_LEASE_MS;
         const next = withPolicy(cur, p);
         const c = changeSet(cur, next, actor);
         c.started = { version, provider: cur.provider ?? '', resumed: false };
-        change = c;
-        return next;
+        return { next, result: { change: c, owner } };
       }
       const added = await addPendingVersion(ctx, state, cur, now);
       const rv = rotateVersions(
@@ -142,25 +151,23 @@ export async function rotateNow(
         { strategy, overlap, promoteAfter },
         now,
       );
-      token = added.token;
       if (policy) policy.lastRotatedAt = now;
-      const versions = cur.kind === 'secret' ? rv.versions : pruneVersions(rv.versions, now);
+      const versions = kindDescriptor(cur.kind).keepsRetiredVersions
+        ? rv.versions
+        : pruneVersions(rv.versions, now);
       const base = { ...added.record, versions };
       const next = policy ? withPolicy(base, policy) : base;
       const c = changeSet(cur, next, actor);
       c.rotated = { version: added.version, previousVersion: rv.previousVersion, strategy, manual: true };
       c.retired = diffVersions(cur.versions, rv.versions).retired;
-      change = c;
-      result = { version: added.version, state: rv.state, previousVersion: rv.previousVersion };
-      return next;
+      const result = { version: added.version, state: rv.state, previousVersion: rv.previousVersion };
+      return { next, result: { change: c, token: added.token, result } };
     },
-    { record },
+    { record, audit: ({ after, result }) => changeDrafts({ ...result.change, after }) },
   );
-  const c = change as ChangeSet | null;
-  if (!c) throw new KeywardenError('ERR_INVALID_STATE', 'nothing was rotated');
-  c.after = written;
-  await publish(ctx, c, ctx.clock.now());
-  if (owner !== null) {
+  notifyChange(ctx, { ...rotated.change, after: written }, ctx.clock.now());
+  const { owner } = rotated;
+  if (owner !== undefined) {
     const r = await runProvider(ctx, state, providers, written.id, owner, {
       now: () => ctx.clock.now(),
       signal,
@@ -171,7 +178,8 @@ export async function rotateNow(
     if (r.status === 'failed') throw new KeywardenError('ERR_ROTATION', `rotation failed: ${r.message}`);
     throw new KeywardenError('ERR_ROTATION', 'rotation was interrupted; a later runDue resumes it');
   }
-  return withToken(result as unknown as RotateResult, token);
+  if (rotated.result === undefined) throw new KeywardenError('ERR_INVALID_STATE', 'nothing was rotated');
+  return withToken(rotated.result, rotated.token);
 }
 
 /**
@@ -184,12 +192,14 @@ export async function rotateNow(
  * @throws KeywardenError `ERR_VALIDATION`, `ERR_NOT_FOUND`, `ERR_INVALID_STATE` (nothing to roll back
  *   to, a provider rotation in progress), `ERR_AUDIT`, `ERR_STORAGE`.
  */
-export async function rollbackNow(ctx: StoreContext, id: unknown, options: unknown): Promise<RollbackResult> {
+export async function rollbackNow(
+  ctx: StoreContext,
+  id: unknown,
+  options: unknown,
+): Promise<RotationRollbackResult> {
   const o = parseInput(actorOptionsSchema, options ?? {}, 'options');
   const record = await load(ctx, id);
-  let change: ChangeSet | null = null;
-  let result: RollbackResult | null = null;
-  const { record: written } = await updateRecord(
+  const { record: written, result } = await mutateRecord(
     ctx,
     record.id,
     record.kind,
@@ -208,18 +218,13 @@ export async function rollbackNow(ctx: StoreContext, id: unknown, options: unkno
       const c = changeSet(cur, next, o.actor ?? null);
       c.rolledBack = { version: rb.version, fromVersion: rb.fromVersion };
       c.retired = diffVersions(cur.versions, rb.versions).retired;
-      change = c;
-      result = { version: rb.version, fromVersion: rb.fromVersion };
-      return next;
+      const rolledBack: RotationRollbackResult = { version: rb.version, fromVersion: rb.fromVersion };
+      return { next, result: { change: c, rolledBack } };
     },
-    { record },
+    { record, audit: ({ after, result }) => changeDrafts({ ...result.change, after }) },
   );
-  const c = change as ChangeSet | null;
-  if (c) {
-    c.after = written;
-    await publish(ctx, c, ctx.clock.now());
-  }
-  return result as unknown as RollbackResult;
+  notifyChange(ctx, { ...result.change, after: written }, ctx.clock.now());
+  return result.rolledBack;
 }
 
 /**
@@ -242,31 +247,22 @@ export async function setPolicyNow(
   const parsed = input === null ? null : parsePolicyInput(input, 'policy');
   const o = parseInput(actorOptionsSchema, options ?? {}, 'options');
   const record = await load(ctx, id);
-  let before: StoredRecord = record;
-  const { record: written } = await updateRecord(
+  const { record: written } = await mutateRecord(
     ctx,
     record.id,
     record.kind,
     (cur) => {
-      before = cur;
       const previous = readPolicy(cur);
       if (parsed === null) {
         if (previous?.run)
           throw new KeywardenError('ERR_INVALID_STATE', 'a provider rotation is in progress');
-        return withPolicy(cur, null);
+        return { next: withPolicy(cur, null), result: null };
       }
-      return withPolicy(cur, normalizePolicy(parsed, ctx.clock.now(), previous));
+      return { next: withPolicy(cur, normalizePolicy(parsed, ctx.clock.now(), previous)), result: null };
     },
-    { record },
+    // setPolicy always audits, also when it cleared no policy: the call itself is the event.
+    { record, audit: ({ after }) => policySetDraft(after, o.actor ?? null, true) },
   );
   const stored = readPolicy(written);
-  const c = changeSet(before, written, o.actor ?? null);
-  try {
-    // setPolicy always audits, also when it cleared no policy: the call itself is the event.
-    await ctx.audit(policySetDraft(written, o.actor ?? null, true) as AuditDraft);
-  } catch (error) {
-    await revert(ctx, c);
-    throw error;
-  }
   return stored ? policyInfo(stored) : null;
 }

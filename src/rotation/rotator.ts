@@ -4,15 +4,15 @@
  */
 import { validationError } from '../errors.js';
 import { parseInput } from '../internal/validate.js';
-import type { StoreContext } from '../store/context.js';
+import type { StoreContext } from '../records/context.js';
+import { policyInfo, readPolicy } from '../records/policy.js';
+import type { KeyRotator, RotationProvider } from '../records/rotation-types.js';
 import { cleanupRetired } from './cleanup.js';
-import { policyInfo, readPolicy } from './policy.js';
 import { idSchema, rollbackNow, rotateNow, setPolicyNow } from './rotate.js';
 import { listDue, runDueOnce } from './run-due.js';
 import { createScheduler } from './scheduler.js';
-import type { KeyRotator, RotationProvider } from './types.js';
 
-export type * from './types.js';
+export type * from '../records/rotation-types.js';
 
 const PROVIDER_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 

@@ -1,6 +1,6 @@
 /**
  * `runDue` and `due`: find the records whose `dueAt` passed (an indexed storage query), apply the
- * due work to each with one CAS write, publish its audit events and notifications, and drive the
+ * due work to each with one CAS write, audit it (undone if the audit fails) and send its notifications, and drive the
  * provider rotations this runner claimed.
  * @internal
  * @module
@@ -8,14 +8,14 @@
 import { z } from 'zod';
 import { isKeywardenError } from '../errors.js';
 import { parseInput } from '../internal/validate.js';
-import type { StoreContext } from '../store/context.js';
-import { durationSchema, timestampSchema } from '../store/schemas.js';
+import type { StoreContext } from '../records/context.js';
+import type { DueItem, RotatedItem, RotationProvider, RunDueReport } from '../records/rotation-types.js';
+import { durationSchema, timestampSchema } from '../records/schemas.js';
 import { applyDueWork } from './due-work.js';
-import { publish } from './events.js';
+import { notifyChange } from './events.js';
 import { dueItem } from './plan.js';
 import { runProvider } from './providers.js';
 import { withToken } from './rotate.js';
-import type { DueItem, RotatedItem, RotationProvider, RunDueReport } from './types.js';
 
 const runDueSchema = z.strictObject({
   dryRun: z.boolean().optional(),
@@ -89,7 +89,7 @@ export async function runDueOnce(
         report.skipped.push({ id: record.id, reason: 'nothing due (done by another runner?)' });
         continue;
       }
-      await publish(ctx, c, now);
+      notifyChange(ctx, c, now);
       for (const version of c.promoted) report.promoted.push({ id: record.id, version });
       for (const version of c.retired) report.retired.push({ id: record.id, version });
       if (c.expired) report.expired.push({ id: record.id });

@@ -8,8 +8,8 @@
 import { z } from 'zod';
 import { isKeywardenError, KeywardenError } from '../errors.js';
 import { parseInput } from '../internal/validate.js';
-import { durationSchema } from '../store/schemas.js';
-import type { RunDueReport, StartOptions } from './types.js';
+import type { RunDueReport, StartOptions } from '../records/rotation-types.js';
+import { durationSchema } from '../records/schemas.js';
 
 const startSchema = z.strictObject({
   interval: durationSchema.refine((ms) => ms >= 1000, 'must be at least 1 second').optional(),

@@ -9,7 +9,7 @@
  */
 import { KeywardenError } from '../errors.js';
 import type { StoredVersion } from '../ports/storage.js';
-import type { RotationStrategy } from './types.js';
+import type { RotationStrategy } from '../records/rotation-types.js';
 
 /** Parameters of a rotation. */
 export interface RotationParams {

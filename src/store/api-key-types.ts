@@ -3,10 +3,10 @@
  * @module
  */
 import type { Duration } from '../duration.js';
-import type { AuditExportOptions } from '../observability/audit-export.js';
 import type { JsonObject } from '../ports/json.js';
 import type { AuditEvent, AuditEventType, Page, RecordStatus } from '../ports/storage.js';
-import type { RotationPolicyInput } from '../rotation/types.js';
+import type { RotationPolicyInput } from '../records/rotation-types.js';
+import type { AuditExportOptions } from './audit-export.js';
 
 /** Credits refill: every `every` ms, `remaining` is topped up to `amount`. */
 export interface ApiKeyRefill {
@@ -203,6 +203,9 @@ export interface ApiKeysView {
 
 /** Filters of `km.audit.list`. */
 export interface AuditListQuery {
+  /** Events about this record. */
+  recordId?: string;
+  /** @deprecated Use `recordId`; removed in the next minor version. */
   keyId?: string;
   type?: AuditEventType;
   /** Inclusive lower bound (epoch ms or Date). */
@@ -235,7 +238,8 @@ export type { AuditExportOptions };
 
 /** `km.audit`: read, verify and export the hash-chained audit log. */
 export interface AuditView {
-  list(query?: AuditListQuery): Promise<Page<AuditEvent>>;
+  /** Events in ascending `seq`; each also answers `recordId` (an alias of its stored `keyId`). */
+  list(query?: AuditListQuery): Promise<Page<AuditEvent & { readonly recordId: string | null }>>;
   verify(): Promise<AuditVerifyResult>;
   /** Streams the log as CSV or JSON Lines chunks, page by page (constant memory); see docs/observability.md. */
   export(options: AuditExportOptions): AsyncIterable<string>;

@@ -3,11 +3,12 @@
  * manage their lifecycle. See docs/api-keys.md.
  * @module
  */
+
+import type { StoreContext } from '../records/context.js';
 import type { ApiKeysView } from './api-key-types.js';
 import { createApiKey, createManyApiKeys } from './api-keys/create.js';
 import { deleteApiKey, getApiKey, listApiKeys, revokeApiKey, updateApiKey } from './api-keys/manage.js';
 import { createVerifier } from './api-keys/verify.js';
-import type { StoreContext } from './context.js';
 
 /**
  * Builds the API-key view over a store context.

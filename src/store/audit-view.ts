@@ -3,15 +3,17 @@
  * @module
  */
 import { z } from 'zod';
-import { type AuditExportOptions, exportAudit } from '../observability/audit-export.js';
+import { KeywardenError } from '../errors.js';
+import { parseObject } from '../internal/parse-object.js';
 import type { AuditEvent, AuditEventType, Page } from '../ports/storage.js';
+import type { StoreContext } from '../records/context.js';
+import { idLikeSchema, timestampSchema } from '../records/schemas.js';
 import type { AuditListQuery, AuditVerifyResult, AuditView } from './api-key-types.js';
-import { parseObject } from './api-keys/validate.js';
+import { type AuditExportOptions, exportAudit } from './audit-export.js';
 import { verifyAuditChain } from './audit-verify.js';
-import type { StoreContext } from './context.js';
-import { idLikeSchema, timestampSchema } from './schemas.js';
 
 const listSchema = z.strictObject({
+  recordId: idLikeSchema.optional(),
   keyId: idLikeSchema.optional(),
   type: z
     .string()
@@ -25,17 +27,28 @@ const listSchema = z.strictObject({
 const LIST_KEYS: ReadonlySet<string> = new Set(Object.keys(listSchema.shape));
 
 /**
+ * Adds `recordId` to a stored event as a read-only alias of its `keyId` field. Not enumerable: the
+ * event's JSON, its digest input and equality stay those of the stored event.
+ */
+function withRecordId(event: AuditEvent): AuditEvent & { readonly recordId: string | null } {
+  return Object.defineProperty({ ...event }, 'recordId', {
+    get: () => event.keyId,
+    enumerable: false,
+  }) as AuditEvent & { readonly recordId: string | null };
+}
+
+/**
  * Builds the audit view.
  *
- * - `list({ keyId?, type?, since?, until?, limit? (1–1000, default 100), cursor? })`: events in
- *   ascending `seq`.
+ * - `list({ recordId?, type?, since?, until?, limit? (1–1000, default 100), cursor? })`: events in
+ *   ascending `seq` (`keyId` is the former name of `recordId`, in the query and on each event).
  * - `verify()`: reads the whole chain, page by page, recomputing every keyed digest (HMAC under a
  *   key derived from the store pepper) and chain hash from the genesis hash; returns
  *   `{ ok: true, count, headHash }` or the first break `{ ok: false, count, brokenAt, reason }`
  *   (`count` = events that checked out before it; a malformed row is `malformed_event` at its seq).
  *   Keep `headHash` somewhere else to detect a truncated tail later (see docs/threat-model.md).
  * - `export({ format: 'csv' | 'jsonl', from?, to?, keyId?, type? })`: the log as streamed text
- *   chunks (`src/observability/audit-export.ts`).
+ *   chunks (`src/store/audit-export.ts`).
  *
  * @example
  * ```ts
@@ -48,17 +61,24 @@ const LIST_KEYS: ReadonlySet<string> = new Set(Object.keys(listSchema.shape));
  */
 export function createAuditView(ctx: StoreContext): AuditView {
   return Object.freeze({
-    async list(query: AuditListQuery = {}): Promise<Page<AuditEvent>> {
+    async list(query: AuditListQuery = {}): Promise<Page<AuditEvent & { readonly recordId: string | null }>> {
       await ctx.ready();
       const q = parseObject(listSchema, LIST_KEYS, query, 'query');
-      return ctx.storage.listAudit({
+      if (q.recordId !== undefined && q.keyId !== undefined && q.recordId !== q.keyId) {
+        throw new KeywardenError('ERR_VALIDATION', 'query.recordId and query.keyId (its old name) disagree', {
+          field: 'query.recordId',
+        });
+      }
+      const recordId = q.recordId ?? q.keyId;
+      const page = await ctx.storage.listAudit({
         limit: q.limit ?? 100,
-        ...(q.keyId !== undefined && { keyId: q.keyId }),
+        ...(recordId !== undefined && { keyId: recordId }),
         ...(q.type !== undefined && { type: q.type as AuditEventType }),
         ...(q.since !== undefined && { since: q.since }),
         ...(q.until !== undefined && { until: q.until }),
         ...(q.cursor !== undefined && { cursor: q.cursor }),
       });
+      return { ...page, items: page.items.map(withRecordId) };
     },
 
     export: (options: AuditExportOptions): AsyncIterable<string> => exportAudit(ctx, options),

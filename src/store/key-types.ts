@@ -2,11 +2,12 @@
  * Public types of `km.keys`.
  * @module
  */
+
+import type { Jwk, PublicJwk } from '../crypto/jwk-types.js';
 import type { Duration } from '../duration.js';
-import type { Jwk, PublicJwk } from '../generator/jwk-types.js';
 import type { JsonObject } from '../ports/json.js';
 import type { RecordStatus, VersionState } from '../ports/storage.js';
-import type { RotationPolicyInput } from '../rotation/types.js';
+import type { RotationPolicyInput } from '../records/rotation-types.js';
 
 /** The kinds of cryptographic key `km.keys` manages. */
 export type KeyType = 'hmac' | 'aes' | 'ed25519' | 'ecdsa' | 'rsa';

@@ -5,9 +5,13 @@
  * @module
  */
 import { parseInput } from '../internal/validate.js';
-import { applyInitialPolicy, policySetDraft } from '../rotation/policy.js';
-import type { AuditDraft, StoreContext } from './context.js';
-import { computeDueAt } from './due.js';
+import type { AuditDraft, StoreContext } from '../records/context.js';
+import { computeDueAt } from '../records/due.js';
+import { deleteNamed, listNamed, loadNamed, newNamedRecord } from '../records/named.js';
+import { applyInitialPolicy, policySetDraft } from '../records/policy.js';
+import { eventBase } from '../records/record.js';
+import { resolveScope } from '../records/scope.js';
+import { createRecords } from '../records/write.js';
 import type { CreateKeyOptions, KeyInfo, KeyList, KeysView, ListKeysOptions } from './key-types.js';
 import { toKeyInfo } from './keys/info.js';
 import { newKeyVersion } from './keys/material.js';
@@ -20,10 +24,6 @@ import {
   verifyWithKey,
 } from './keys/ops.js';
 import { createOptionsSchema, listKeysSchema, resolveKeySpec } from './keys/schemas.js';
-import { deleteNamed, listNamed, loadNamed, newNamedRecord } from './named.js';
-import { eventBase } from './records.js';
-import { auditMutation } from './secrets/audited.js';
-import { resolveScope } from './secrets/scope.js';
 
 export type * from './key-types.js';
 export {
@@ -75,17 +75,16 @@ export function createKeysView(ctx: StoreContext): KeysView {
       );
       const record = applyInitialPolicy(base, o.rotation, now);
       record.dueAt = computeDueAt(record);
-      await ctx.storage.create(record);
       const created: AuditDraft = {
         type: 'key.created',
-        keyId: id,
+        recordId: id,
         kind: 'key',
         version: 1,
         tenantId,
         data: { type: spec.type, algorithm: spec.alg },
       };
       const policy = policySetDraft(record);
-      await auditMutation(ctx, null, record, policy ? [created, policy] : created);
+      await createRecords(ctx, [record], { audit: policy ? [created, policy] : created });
       ctx.notify({ ...eventBase(record, now, 1), type: 'key.created' });
       return toKeyInfo(record);
     },

@@ -4,7 +4,7 @@
  */
 import type { JsonObject } from '../ports/json.js';
 import type { RecordStatus, VersionState } from '../ports/storage.js';
-import type { RotationPolicyInput } from '../rotation/types.js';
+import type { RotationPolicyInput } from '../records/rotation-types.js';
 
 /** Where a secret lives: its environment (default `'default'`) and tenant (default none). */
 export interface SecretScope {
@@ -105,13 +105,16 @@ export interface SecretList {
 }
 
 /** What `rollback` did. */
-export interface RollbackResult {
+export interface SecretRollbackResult {
   secret: SecretInfo;
   /** The version that is current now. */
   version: number;
   /** The version that was current before. */
   fromVersion: number | null;
 }
+
+/** @deprecated Use {@link SecretRollbackResult}; removed in the next minor version. */
+export type RollbackResult = SecretRollbackResult;
 
 /**
  * `km.secrets`: third-party credentials you hold, encrypted, versioned and retrievable.
@@ -130,7 +133,7 @@ export interface SecretsView {
   info(name: string, options?: SecretScope): Promise<SecretInfo>;
   list(options?: ListSecretsOptions): Promise<SecretList>;
   versions(name: string, options?: SecretScope): Promise<SecretVersionInfo[]>;
-  rollback(name: string, options?: RollbackSecretOptions): Promise<RollbackResult>;
+  rollback(name: string, options?: RollbackSecretOptions): Promise<SecretRollbackResult>;
   /** True if it existed. */
   delete(name: string, options?: SecretScope): Promise<boolean>;
   /** Current values of every active secret of the environment, keyed by env var. Audited per secret. */

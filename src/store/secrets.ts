@@ -5,19 +5,22 @@
  */
 import { isKeywardenError, KeywardenError, validationError } from '../errors.js';
 import { zeroize } from '../internal/bytes.js';
+import { MAX_CAS_ATTEMPTS } from '../internal/cas-retry.js';
 import { parseInput } from '../internal/validate.js';
 import type { StoredRecord } from '../ports/storage.js';
+import type { AuditDraft, StoreContext, StoreState } from '../records/context.js';
+import { computeDueAt } from '../records/due.js';
+import { deleteNamed, listNamed, loadNamed, loadNamedRecord, newNamedRecord } from '../records/named.js';
 import {
   applyInitialPolicy,
   normalizePolicy,
   policySetDraft,
   readPolicy,
   withPolicy,
-} from '../rotation/policy.js';
-import type { AuditDraft, StoreContext, StoreState } from './context.js';
-import { computeDueAt } from './due.js';
-import { deleteNamed, listNamed, loadNamed, loadNamedRecord, newNamedRecord } from './named.js';
-import { eventBase, updateLoadedRecord } from './records.js';
+} from '../records/policy.js';
+import { currentVersion, eventBase } from '../records/record.js';
+import { assertUsable, resolveScope } from '../records/scope.js';
+import { createRecords, mutateRecord } from '../records/write.js';
 import type {
   GetSecretOptions,
   ListSecretsOptions,
@@ -28,7 +31,6 @@ import type {
   SecretVersionInfo,
   SetSecretOptions,
 } from './secret-types.js';
-import { auditMutation } from './secrets/audited.js';
 import { toSecretInfo, toSecretVersionInfo } from './secrets/info.js';
 import { rollbackSecret } from './secrets/rollback.js';
 import {
@@ -38,7 +40,6 @@ import {
   secretNameSchema,
   setOptionsSchema,
 } from './secrets/schemas.js';
-import { assertUsable, resolveScope } from './secrets/scope.js';
 import { secretsToEnv } from './secrets/to-env.js';
 import { appendSecretVersion, openSecretVersion, readableVersion } from './secrets/versions.js';
 
@@ -86,23 +87,55 @@ function overlapOf(record: StoredRecord): number | null {
   return readPolicy(record)?.overlap ?? null;
 }
 
+/** The audit events of a `set` that turned `before` (null: created) into `record`. */
+function setDrafts(record: StoredRecord, before: StoredRecord | null, o: SetOptions): AuditDraft[] {
+  const version = currentVersion(record)?.version ?? null;
+  // `rotation` given: audited as rotation.policy_set (a clear only when there was a policy)
+  const cleared = o.rotation === null && before !== null && before.rotation !== null;
+  const policyDraft =
+    (o.rotation !== undefined && o.rotation !== null) || cleared
+      ? policySetDraft(record, null, cleared)
+      : null;
+  const setDraft: AuditDraft = {
+    type: 'secret.set',
+    recordId: record.id,
+    kind: 'secret',
+    version,
+    tenantId: record.tenantId,
+    data: { created: before === null },
+  };
+  return policyDraft ? [setDraft, policyDraft] : [setDraft];
+}
+
+/** Appends a version to the secret `name`, or creates it; audited (undone if the audit fails). */
 async function createOrAppend(
   ctx: StoreContext,
   state: StoreState,
   name: string,
   o: SetOptions,
   bytes: Uint8Array,
-): Promise<{ record: StoredRecord; before: StoredRecord | null }> {
+): Promise<{ record: StoredRecord; created: boolean }> {
   const { environment, tenantId } = resolveScope(o);
   for (let attempt = 1; ; attempt++) {
     try {
       const existing = await ctx.storage.findByName(name, { kind: 'secret', environment, tenantId });
       if (existing) {
-        return await updateLoadedRecord(ctx, existing, (cur) => {
-          const now = ctx.clock.now();
-          const patched = patchPolicy(patchRecord(cur, o, now), o, now);
-          return appendSecretVersion(ctx, state, patched, bytes, { now, overlap: overlapOf(patched) });
-        });
+        const { record } = await mutateRecord(
+          ctx,
+          existing.id,
+          'secret',
+          async (cur) => {
+            const now = ctx.clock.now();
+            const patched = patchPolicy(patchRecord(cur, o, now), o, now);
+            const next = await appendSecretVersion(ctx, state, patched, bytes, {
+              now,
+              overlap: overlapOf(patched),
+            });
+            return { next, result: null };
+          },
+          { record: existing, audit: ({ before, after }) => setDrafts(after, before, o) },
+        );
+        return { record, created: false };
       }
       const now = ctx.clock.now();
       const base = newNamedRecord(
@@ -119,12 +152,12 @@ async function createOrAppend(
       const withRotation = applyInitialPolicy(patchRecord(base, o, now), o.rotation, now);
       const record = await appendSecretVersion(ctx, state, withRotation, bytes, { now });
       record.dueAt = computeDueAt(record);
-      await ctx.storage.create(record);
-      return { record, before: null };
+      await createRecords(ctx, [record], { audit: setDrafts(record, null, o) });
+      return { record, created: true };
     } catch (error) {
       // a concurrent create (name clash) or delete: look again
       const raced = isKeywardenError(error, 'ERR_ALREADY_EXISTS') || isKeywardenError(error, 'ERR_NOT_FOUND');
-      if (!raced || attempt >= 5) throw error;
+      if (!raced || attempt >= MAX_CAS_ATTEMPTS) throw error;
     }
   }
 }
@@ -152,27 +185,9 @@ export function createSecretsView(ctx: StoreContext): SecretsView {
       const bytes = encodeSecretValue(value);
       try {
         const state = await ctx.ready();
-        const { record, before } = await createOrAppend(ctx, state, n, o, bytes);
-        const created = before === null;
-        const current = record.versions.find((v) => v.state === 'current');
-        const version = current?.version ?? null;
-        // `rotation` given: audited as rotation.policy_set (a clear only when there was a policy)
-        const cleared = o.rotation === null && before !== null && before.rotation !== null;
-        const policyDraft =
-          (o.rotation !== undefined && o.rotation !== null) || cleared
-            ? policySetDraft(record, null, cleared)
-            : null;
-        const setDraft: AuditDraft = {
-          type: 'secret.set',
-          keyId: record.id,
-          kind: 'secret',
-          version,
-          tenantId: record.tenantId,
-          data: { created },
-        };
-        await auditMutation(ctx, before, record, policyDraft ? [setDraft, policyDraft] : setDraft);
-        if (created)
-          ctx.notify({ ...eventBase(record, record.updatedAt, version ?? undefined), type: 'key.created' });
+        const { record, created } = await createOrAppend(ctx, state, n, o, bytes);
+        const version = currentVersion(record)?.version;
+        if (created) ctx.notify({ ...eventBase(record, record.updatedAt, version), type: 'key.created' });
         return toSecretInfo(record);
       } finally {
         zeroize(bytes);
@@ -190,7 +205,7 @@ export function createSecretsView(ctx: StoreContext): SecretsView {
       // fail closed: if the audit write fails, the value is not returned
       await ctx.audit({
         type: 'secret.read',
-        keyId: record.id,
+        recordId: record.id,
         kind: 'secret',
         version: v.version,
         tenantId: record.tenantId,

@@ -3,7 +3,7 @@
  * @internal
  * @module
  */
-import { RECORD_KINDS } from '../internal/record-kinds.js';
+import { RECORD_KINDS } from '../ports/names.js';
 import type { StoredRecord } from '../ports/storage.js';
 import { makeComplexRecord, makeRecord } from './fixtures.js';
 import { type ContractContext, jsonCopy } from './storage-contract-harness.js';

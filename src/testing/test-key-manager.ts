@@ -5,8 +5,8 @@
  */
 import { memoryStorage } from '../adapters/memory.js';
 import { generateMasterKey, localKms } from '../kms/index.js';
+import { createKeyManager, type KeyManager, type KeyManagerOptions } from '../manager/key-manager.js';
 import type { StorageAdapter } from '../ports/storage.js';
-import { createKeyManager, type KeyManager, type KeyManagerOptions } from '../store/manager.js';
 import { type FakeClock, type FakeClockOptions, fakeClock } from './fake-clock.js';
 
 /** Options of {@link createTestKeyManager}: any manager option (all optional here) plus `now`. */

@@ -12,12 +12,17 @@
  * not). A record deleted meanwhile is dropped. Portable: no node:*.
  * @module
  */
+
 import { type Duration, parseDuration } from '../duration.js';
 import { isKeywardenError, KeywardenError } from '../errors.js';
+import { casBackoff, MAX_CAS_ATTEMPTS } from '../internal/cas-retry.js';
 import type { Clock } from '../ports/clock.js';
 import type { JsonObject } from '../ports/json.js';
 import type { StorageAdapter, StoredRecord } from '../ports/storage.js';
-import { computeDueAt } from '../store/due.js';
+import type { UsageFlushReport, UsageTracker } from '../ports/usage.js';
+import { computeDueAt } from '../records/due.js';
+
+export type { UsageFlushReport, UsageTracker } from '../ports/usage.js';
 
 /** Options of {@link createUsageTracker}. */
 export interface UsageTrackerOptions {
@@ -27,33 +32,10 @@ export interface UsageTrackerOptions {
   clock?: Clock;
   /** Records buffered before a flush starts early (default 10,000). */
   maxIds?: number;
-  /** Compare-and-swap attempts per record and flush (default 20); past it the counts wait for the next flush. */
+  /** Compare-and-swap attempts per record and flush (default 50, the one CAS retry policy); past it the counts wait for the next flush. */
   maxAttempts?: number;
   /** Told about failures of background flushes (interval or `maxIds`); the counts are kept. */
   onError?: (error: unknown) => void;
-}
-
-/** What one flush did. */
-export interface UsageFlushReport {
-  /** Records updated. */
-  written: number;
-  /** Records whose usage was dropped because they no longer exist. */
-  dropped: number;
-}
-
-/** A usage buffer. */
-export interface UsageTracker {
-  /**
-   * Counts one use of `version` of record `id` at `at` (default: now). O(1), no I/O.
-   * @throws KeywardenError `ERR_CLOSED` after `close()`, `ERR_VALIDATION` for a bad argument.
-   */
-  record(id: string, version: number, at?: number): void;
-  /** Writes everything buffered now. Rejects with the first write error (those counts are kept). */
-  flush(): Promise<UsageFlushReport>;
-  /** Stops the timer and flushes; rejects (keeping the counts, so `close()` may be retried) if that fails. */
-  close(): Promise<void>;
-  /** Records with buffered usage. */
-  readonly pending: number;
 }
 
 /** Buffered usage of one record. */
@@ -113,11 +95,6 @@ function applyUsage(record: StoredRecord, p: Pending): StoredRecord {
   return next;
 }
 
-function backoff(attempt: number): Promise<void> {
-  const ms = Math.min(50, 2 ** Math.min(attempt, 6)) * Math.random();
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /**
  * Creates a usage tracker writing to `target`: a StorageAdapter, or a store context
  * (`{ storage, clock }`, whose clock becomes the default).
@@ -149,7 +126,7 @@ export function createUsageTracker(
   const interval = parseDuration(options.flushInterval ?? '10s', 'flushInterval');
   const maxIds = options.maxIds ?? 10_000;
   if (!Number.isSafeInteger(maxIds) || maxIds < 1) throw invalid('maxIds', 'must be a positive integer');
-  const maxAttempts = options.maxAttempts ?? 20;
+  const maxAttempts = options.maxAttempts ?? MAX_CAS_ATTEMPTS;
   if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1)
     throw invalid('maxAttempts', 'must be a positive integer');
   const onError = options.onError;
@@ -179,7 +156,7 @@ export function createUsageTracker(
       } catch (error) {
         if (isKeywardenError(error, 'ERR_NOT_FOUND')) return false;
         if (!isKeywardenError(error, 'ERR_CONFLICT') || attempt >= maxAttempts) throw error;
-        await backoff(attempt);
+        await casBackoff(attempt);
       }
     }
   };

@@ -4,10 +4,10 @@
  */
 import { agentAccess } from '../../src/access/index.js';
 import type { AgentAccess, AgentAccessOptions, RegisterToolInput } from '../../src/access/types.js';
+import type { KeyManager } from '../../src/manager/key-manager.js';
 import { callbackNotifier } from '../../src/notifiers/index.js';
 import type { KeyEvent } from '../../src/ports/notifier.js';
 import type { StorageAdapter } from '../../src/ports/storage.js';
-import type { KeyManager } from '../../src/store/manager.js';
 import type { FakeClock } from '../../src/testing/fake-clock.js';
 import { createTestKeyManager } from '../../src/testing/test-key-manager.js';
 

@@ -5,7 +5,7 @@
  */
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { checkApiToken } from '../../src/generator/tokens.js';
+import { checkApiToken } from '../../src/crypto/tokens.js';
 import { snapshot } from '../support/store-context.js';
 import { accessHarness, CHARGES, SECRET_VALUE } from './helpers.js';
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentAccess } from '../../src/access/index.js';
 import { postgresStorage } from '../../src/adapters/postgres.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
-import { createKeyManager } from '../../src/store/manager.js';
+import { createKeyManager } from '../../src/manager/key-manager.js';
 import { createTestKeyManager } from '../../src/testing/test-key-manager.js';
 import { TSX } from '../cli/harness.js';
 import { type PgHarness, startPostgres } from '../support/pg-harness.js';

@@ -4,8 +4,8 @@
  */
 import { expect } from 'vitest';
 import { agentAccess } from '../../src/access/index.js';
+import type { KeyManager } from '../../src/manager/key-manager.js';
 import type { StorageAdapter } from '../../src/ports/storage.js';
-import type { KeyManager } from '../../src/store/manager.js';
 import type { FakeClock } from '../../src/testing/fake-clock.js';
 
 export const SCENARIO_SECRET = 'sk_live_scenario_0123456789abcdefghij';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentAccess } from '../../src/access/index.js';
 import { migrationSql, supabaseStorage } from '../../src/adapters/supabase.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
-import { createKeyManager } from '../../src/store/manager.js';
+import { createKeyManager } from '../../src/manager/key-manager.js';
 import { fakeClock } from '../../src/testing/fake-clock.js';
 import { type PgHarness, startPostgres } from '../support/pg-harness.js';
 import { createSupabaseRoles, type PostgrestHarness, startPostgrest } from '../support/postgrest-harness.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresStorage } from '../../src/adapters/postgres.js';
 import { isKeywardenError } from '../../src/errors.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
-import { createKeyManager } from '../../src/store/manager.js';
+import { createKeyManager } from '../../src/manager/key-manager.js';
 import { makeRecord } from '../../src/testing/fixtures.js';
 import { freePort, type PgHarness, startPostgres } from '../support/pg-harness.js';
 

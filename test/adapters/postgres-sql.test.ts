@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { SQL_FUNCTIONS, sqlError } from '../../src/adapters/postgres/functions.js';
+import { MIGRATIONS } from '../../src/adapters/postgres/migrations.js';
 import { migrationSql as postgresMigrationSql } from '../../src/adapters/postgres.js';
-import { SQL_FUNCTIONS, sqlError } from '../../src/adapters/sql/functions.js';
-import { MIGRATIONS } from '../../src/adapters/sql/migrations.js';
 import { migrationSql } from '../../src/adapters/supabase.js';
 import { KeywardenError } from '../../src/errors.js';
 import { readMigrationFiles } from '../support/gen-sql.js';

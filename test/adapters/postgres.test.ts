@@ -1,7 +1,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../src/adapters/postgres/migrations.js';
 import { postgresStorage } from '../../src/adapters/postgres.js';
-import { MIGRATIONS } from '../../src/adapters/sql/migrations.js';
 import { isKeywardenError } from '../../src/errors.js';
 import type { StorageAdapter } from '../../src/ports/storage.js';
 import { makeAuditEvent, makeRecord } from '../../src/testing/fixtures.js';

@@ -7,7 +7,7 @@ import {
   encodeCursor,
   nameKey,
   upperBound,
-} from '../../src/adapters/shared/query.js';
+} from '../../src/adapters/in-memory/query.js';
 import { isKeywardenError } from '../../src/errors.js';
 
 const expectCursorError = (fn: () => unknown) => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationSql, supabaseStorage } from '../../src/adapters/supabase.js';
 import { isKeywardenError } from '../../src/errors.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
-import { createKeyManager } from '../../src/store/manager.js';
+import { createKeyManager } from '../../src/manager/key-manager.js';
 import { makeAuditEvent, makeRecord } from '../../src/testing/fixtures.js';
 import { testStorageAdapter } from '../../src/testing/storage-contract.js';
 import { type PgHarness, startPostgres } from '../support/pg-harness.js';

@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { fileStorage } from '../../src/adapters/file.js';
 import { type BackupView, createBackupView } from '../../src/backup/index.js';
 import { localKms } from '../../src/kms/index.js';
+import { createKeyManager, type KeyManager } from '../../src/manager/key-manager.js';
+import { createStoreContext } from '../../src/manager/store-context.js';
 import type { KmsAdapter } from '../../src/ports/kms.js';
 import type { StorageAdapter, StoredRecord } from '../../src/ports/storage.js';
-import { createKeyManager, type KeyManager } from '../../src/store/manager.js';
-import { createStoreContext } from '../../src/store/manager-context.js';
-import { memoryRateLimiter } from '../../src/store/rate-limit-memory.js';
+import { memoryRateLimiter } from '../../src/rate-limit/memory.js';
 
 /** A manager and a backup view over one storage. */
 export interface Opened {

@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../src/adapters/memory.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
+import { createKeyManager } from '../../src/manager/key-manager.js';
 import type { StorageAdapter } from '../../src/ports/storage.js';
-import { createKeyManager } from '../../src/store/manager.js';
 
 function manager(storage: StorageAdapter, masterKey: string) {
   return createKeyManager({ storage, kms: localKms({ masterKey }), defaults: { expiresIn: null } });

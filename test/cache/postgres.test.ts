@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresStorage } from '../../src/adapters/postgres.js';
 import { cachedStorage } from '../../src/cache/cached-storage.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
+import { createKeyManager, type KeyManager } from '../../src/manager/key-manager.js';
 import type { StorageAdapter } from '../../src/ports/storage.js';
 import { storageRateLimiter } from '../../src/rate-limit/storage-limiter.js';
-import { createKeyManager, type KeyManager } from '../../src/store/manager.js';
 import { type FakeClock, fakeClock } from '../../src/testing/fake-clock.js';
 import { type PgHarness, startPostgres } from '../support/pg-harness.js';
 

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../src/adapters/memory.js';
 import { cachedStorage } from '../../src/cache/cached-storage.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
+import { createKeyManager } from '../../src/manager/key-manager.js';
 import type { StorageAdapter } from '../../src/ports/storage.js';
-import { createKeyManager } from '../../src/store/manager.js';
 import { type FakeClock, fakeClock } from '../../src/testing/fake-clock.js';
 
 /** One shared memory store whose `get` calls are counted. */

@@ -1,7 +1,6 @@
 import { crc32 as nodeCrc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isKeywardenError } from '../../src/errors.js';
 import {
   BASE62_ALPHABET,
   crc32Ascii,
@@ -9,7 +8,8 @@ import {
   isBase62,
   MAX_BASE62_LENGTH,
   randomBase62,
-} from '../../src/generator/index.js';
+} from '../../src/crypto/index.js';
+import { isKeywardenError } from '../../src/errors.js';
 
 function expectValidation(fn: () => unknown, field: string): void {
   try {

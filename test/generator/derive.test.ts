@@ -1,7 +1,7 @@
 import { hkdfSync, pbkdf2Sync, scryptSync } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type DeriveKeyParams, deriveKey } from '../../src/generator/index.js';
+import { type DeriveKeyParams, deriveKey } from '../../src/crypto/index.js';
 import { validationFieldAsync } from './helpers.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');

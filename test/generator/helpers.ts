@@ -1,13 +1,13 @@
 /** Shared setup of the generator tests: error-field probes and cached signing keys. */
 import { expect } from 'vitest';
-import { isKeywardenError } from '../../src/errors.js';
 import {
   type GeneratedKeyPair,
   generateKeyPair,
   type Jwk,
   type SigningAlgorithm,
   symmetricJwk,
-} from '../../src/generator/index.js';
+} from '../../src/crypto/index.js';
+import { isKeywardenError } from '../../src/errors.js';
 
 /** The `field` of the `ERR_VALIDATION` that `fn` throws (fails the test on anything else). */
 export function validationField(fn: () => unknown): string | undefined {

@@ -6,7 +6,7 @@ import {
   generateSymmetricKey,
   isBase62,
   keyGenerator,
-} from '../../src/generator/index.js';
+} from '../../src/crypto/index.js';
 import { validationField } from './helpers.js';
 
 describe('ids', () => {

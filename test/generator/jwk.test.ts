@@ -7,7 +7,7 @@ import {
   symmetricJwk,
   toPublicJwk,
   validateJwk,
-} from '../../src/generator/index.js';
+} from '../../src/crypto/index.js';
 import { toBase64Url } from '../../src/internal/bytes.js';
 import { validationField } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { createPrivateKey, type JsonWebKey as NodeJwk } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { generateKeyPair, jwkThumbprint, type KeyPairSpec, validateJwk } from '../../src/generator/index.js';
+import { generateKeyPair, jwkThumbprint, type KeyPairSpec, validateJwk } from '../../src/crypto/index.js';
 import { fromBase64Url } from '../../src/internal/bytes.js';
 import { validationFieldAsync } from './helpers.js';
 

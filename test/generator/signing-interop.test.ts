@@ -15,14 +15,14 @@ import {
   signWithJwk,
   symmetricJwk,
   verifyWithJwk,
-} from '../../src/generator/index.js';
+} from '../../src/crypto/index.js';
 import {
   ecdsaSignNoble,
   ecdsaVerifyNoble,
   ed25519SignNoble,
   ed25519VerifyNoble,
   toLowS,
-} from '../../src/generator/signing-noble.js';
+} from '../../src/crypto/signing-noble.js';
 import { data, keyFor, ORDER, pair, toBig } from './helpers.js';
 
 const fromBig = (v: bigint, size: number) =>

@@ -8,8 +8,8 @@ import {
   signWithJwk,
   symmetricJwk,
   verifyWithJwk,
-} from '../../src/generator/index.js';
-import { cryptoKeyCacheSize } from '../../src/generator/signing-webcrypto.js';
+} from '../../src/crypto/index.js';
+import { cryptoKeyCacheSize } from '../../src/crypto/signing-webcrypto.js';
 import { data, keyFor, ORDER, pair, toBig, validationFieldAsync } from './helpers.js';
 
 describe('sign/verify round trips', () => {

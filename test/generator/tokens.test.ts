@@ -14,7 +14,7 @@ import {
   generateApiTokens,
   isApiTokenPrefix,
   parseApiToken,
-} from '../../src/generator/index.js';
+} from '../../src/crypto/index.js';
 import { validationField } from './helpers.js';
 
 const PRINTABLE = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i));

@@ -10,8 +10,8 @@ import {
 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildMcpApp } from '../../examples/mcp-server.js';
+import type { KeyManager } from '../../src/manager/key-manager.js';
 import { hasScopes, mcpAuth, toMcpAuthInfo } from '../../src/middleware/mcp.js';
-import type { KeyManager } from '../../src/store/manager.js';
 import { createTestKeyManager } from '../../src/testing/test-key-manager.js';
 import { listen } from './harness.js';
 

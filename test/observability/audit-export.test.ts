@@ -10,7 +10,7 @@ import { memoryStorage } from '../../src/adapters/memory.js';
 import { capabilityContext } from '../../src/extension/index.js';
 import { AUDIT_CSV_COLUMNS, csvField } from '../../src/observability/index.js';
 import type { AuditEvent, AuditQuery, Page, StorageAdapter } from '../../src/ports/storage.js';
-import type { AuditDraft } from '../../src/store/context.js';
+import type { AuditDraft } from '../../src/records/context.js';
 import { createTestKeyManager } from '../../src/testing/index.js';
 
 /** Incremental RFC 4180 parser: feed chunks, get complete records (CRLF or LF line ends). */

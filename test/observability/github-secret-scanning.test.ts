@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import { p256 } from '@noble/curves/nist.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateApiToken } from '../../src/generator/tokens.js';
+import { generateApiToken } from '../../src/crypto/tokens.js';
 import {
   type GitHubPublicKey,
   githubSecretScanning,

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresStorage } from '../../src/adapters/postgres.js';
 import { capabilityContext } from '../../src/extension/index.js';
 import { AUDIT_CSV_COLUMNS, githubSecretScanning } from '../../src/observability/index.js';
-import type { AuditDraft } from '../../src/store/context.js';
+import type { AuditDraft } from '../../src/records/context.js';
 import { createTestKeyManager } from '../../src/testing/index.js';
 import { type PgHarness, startPostgres } from '../support/pg-harness.js';
 

@@ -3,7 +3,7 @@
  * surrounding text) and nothing that merely looks like them.
  */
 import { describe, expect, it } from 'vitest';
-import { generateApiToken } from '../../src/generator/tokens.js';
+import { generateApiToken } from '../../src/crypto/tokens.js';
 import { apiKeyTokenPattern, KEYWARDEN_TOKEN_PATTERNS } from '../../src/observability/index.js';
 
 const find = (pattern: string, text: string) => text.match(new RegExp(pattern, 'g')) ?? [];

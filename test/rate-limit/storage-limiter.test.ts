@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../src/adapters/memory.js';
 import { isKeywardenError } from '../../src/errors.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
+import { createKeyManager } from '../../src/manager/key-manager.js';
 import type { MetaStore } from '../../src/ports/storage.js';
+import { memoryRateLimiter } from '../../src/rate-limit/memory.js';
 import { gcra, storageRateLimiter } from '../../src/rate-limit/storage-limiter.js';
-import { createKeyManager } from '../../src/store/manager.js';
-import { memoryRateLimiter } from '../../src/store/rate-limit-memory.js';
 import { fakeClock } from '../../src/testing/fake-clock.js';
 
 const T0 = Date.UTC(2030, 0, 1);

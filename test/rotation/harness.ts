@@ -4,14 +4,14 @@
  */
 import { memoryStorage } from '../../src/adapters/memory.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
+import { createStoreContext } from '../../src/manager/store-context.js';
 import { callbackNotifier } from '../../src/notifiers/callback.js';
 import type { KeyEvent } from '../../src/ports/notifier.js';
 import type { StorageAdapter } from '../../src/ports/storage.js';
+import { memoryRateLimiter } from '../../src/rate-limit/memory.js';
 import { createRotator } from '../../src/rotation/rotator.js';
 import { createApiKeysView } from '../../src/store/api-keys.js';
 import { createKeysView } from '../../src/store/keys.js';
-import { createStoreContext } from '../../src/store/manager-context.js';
-import { memoryRateLimiter } from '../../src/store/rate-limit-memory.js';
 import { createSecretsView } from '../../src/store/secrets.js';
 import { type FakeClock, fakeClock } from '../../src/testing/fake-clock.js';
 

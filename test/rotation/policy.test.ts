@@ -11,8 +11,8 @@ import {
   parsePolicyInput,
   readPolicy,
   rotationPolicySchema,
-} from '../../src/rotation/policy.js';
-import { addMonthsUtc, nextOccurrence } from '../../src/rotation/schedule.js';
+} from '../../src/records/policy.js';
+import { addMonthsUtc, nextOccurrence } from '../../src/records/schedule.js';
 import { makeRecord } from '../../src/testing/fixtures.js';
 import { DAY, harness } from './harness.js';
 

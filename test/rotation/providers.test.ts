@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../src/adapters/memory.js';
 import { isKeywardenError } from '../../src/errors.js';
 import { generateMasterKey } from '../../src/kms/index.js';
-import type { ProviderContext, RotationProvider } from '../../src/rotation/types.js';
+import type { ProviderContext, RotationProvider } from '../../src/records/rotation-types.js';
 import { fakeClock } from '../../src/testing/fake-clock.js';
 import { harness } from './harness.js';
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isKeywardenError } from '../../src/errors.js';
-import type { RotationStrategy } from '../../src/rotation/types.js';
+import type { RotationStrategy } from '../../src/records/rotation-types.js';
 import { type Harness, harness } from './harness.js';
 
 const OVERLAP_DAYS = 2;

@@ -6,10 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../src/adapters/memory.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
+import { createKeyManager } from '../../src/manager/key-manager.js';
 import type { StorageAdapter } from '../../src/ports/storage.js';
 import { storageRateLimiter } from '../../src/rate-limit/index.js';
-import type { RotationProvider } from '../../src/rotation/types.js';
-import { createKeyManager } from '../../src/store/manager.js';
+import type { RotationProvider } from '../../src/records/rotation-types.js';
 import { createTestKeyManager } from '../../src/testing/test-key-manager.js';
 import { harness } from '../rotation/harness.js';
 import { allAudit, expectKw, wrapStorage } from '../store/api-keys-helpers.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import * as g from '../../src/generator/index.js';
+import * as g from '../../src/crypto/index.js';
 import { onlyKeywardenErrors } from './fuzz-helpers.js';
 
 const anything = fc.anything({

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../src/adapters/memory.js';
 import { isKeywardenError, type KeywardenError } from '../../src/errors.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
-import { createKeyManager } from '../../src/store/manager.js';
+import { createKeyManager } from '../../src/manager/key-manager.js';
 import { createTestKeyManager } from '../../src/testing/test-key-manager.js';
 import { onlyKeywardenErrors } from './fuzz-helpers.js';
 

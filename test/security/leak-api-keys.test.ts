@@ -5,8 +5,8 @@
  */
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { checkApiToken, generateApiToken } from '../../src/crypto/index.js';
 import { KeywardenError } from '../../src/errors.js';
-import { checkApiToken, generateApiToken } from '../../src/generator/index.js';
 import { createTestKeyManager } from '../../src/testing/test-key-manager.js';
 import { allAudit, snapshot } from '../store/api-keys-helpers.js';
 

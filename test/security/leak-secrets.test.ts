@@ -7,8 +7,8 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../src/adapters/memory.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
+import { createKeyManager } from '../../src/manager/key-manager.js';
 import type { KeyEvent } from '../../src/ports/notifier.js';
-import { createKeyManager } from '../../src/store/manager.js';
 import { allAudit, allRecords } from '../support/store-context.js';
 
 const SECRETS = ['sk-live-LEAKCANARY-0001', 'pässwörd-LEAKCANARY-✓-0002', 'LEAKCANARY-0003'];

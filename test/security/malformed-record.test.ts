@@ -11,8 +11,8 @@ import { fileStorage } from '../../src/adapters/file.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { isKeywardenError } from '../../src/errors.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
+import { createKeyManager, type KeyManager } from '../../src/manager/key-manager.js';
 import type { StoredRecord } from '../../src/ports/storage.js';
-import { createKeyManager, type KeyManager } from '../../src/store/manager.js';
 import { kw, tempDir } from '../cli/harness.js';
 
 const T = 120_000;

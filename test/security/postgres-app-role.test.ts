@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../src/adapters/postgres/migrations.js';
 import { postgresStorage } from '../../src/adapters/postgres.js';
-import { MIGRATIONS } from '../../src/adapters/sql/migrations.js';
 import { isKeywardenError } from '../../src/errors.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
-import { createKeyManager } from '../../src/store/manager.js';
+import { createKeyManager } from '../../src/manager/key-manager.js';
 import { makeAuditEvent } from '../../src/testing/fixtures.js';
 import { asRole } from '../support/attack-http.js';
 import { seedLegacyStore } from '../support/legacy-store.js';

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../src/adapters/postgres/migrations.js';
 import { postgresStorage } from '../../src/adapters/postgres.js';
-import { MIGRATIONS } from '../../src/adapters/sql/migrations.js';
 import { migrationSql, supabaseStorage } from '../../src/adapters/supabase.js';
 import { auditDigest } from '../../src/internal/audit-chain.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
+import { createKeyManager, type KeyManager } from '../../src/manager/key-manager.js';
 import type { StoredRecord } from '../../src/ports/storage.js';
-import { createKeyManager, type KeyManager } from '../../src/store/manager.js';
 import { makeAuditEvent, makeRecord } from '../../src/testing/fixtures.js';
 import { asRole, type RestOutcome, rest } from '../support/attack-http.js';
 import { seedLegacyStore } from '../support/legacy-store.js';

@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../src/adapters/memory.js';
 import { isKeywardenError } from '../../src/errors.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
+import { createKeyManager } from '../../src/manager/key-manager.js';
 import type { SealedValue, StoredRecord } from '../../src/ports/storage.js';
-import { createKeyManager } from '../../src/store/manager.js';
 import { copyRecord, type Harness, makeHarness, storedByName } from '../support/store-context.js';
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isWellFormedString } from '../../src/internal/validate.js';
-import type { KeyManager } from '../../src/store/manager.js';
+import type { KeyManager } from '../../src/manager/key-manager.js';
 import { createTestKeyManager } from '../../src/testing/test-key-manager.js';
 import { expectValidationWithoutWrites, untyped, type ValidationCase } from '../support/store-context.js';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { memoryRateLimiter } from '../../src/store/rate-limit-memory.js';
+import { memoryRateLimiter } from '../../src/rate-limit/memory.js';
 import { expectKw } from './api-keys-helpers.js';
 
 const rule = { limit: 10, window: 1000 };

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { generateApiToken } from '../../src/generator/index.js';
+import { generateApiToken } from '../../src/crypto/index.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
+import { makeVersion } from '../../src/records/record.js';
 import { scopesGranted } from '../../src/store/api-keys/scopes.js';
-import { makeVersion } from '../../src/store/records.js';
 import { createTestKeyManager } from '../../src/testing/test-key-manager.js';
 import { allAudit } from './api-keys-helpers.js';
 

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { checkApiToken } from '../../src/generator/index.js';
+import { checkApiToken } from '../../src/crypto/index.js';
 import { createTestKeyManager } from '../../src/testing/test-key-manager.js';
 import { allAudit, expectKw, snapshot } from './api-keys-helpers.js';
 

@@ -5,7 +5,7 @@ import { utf8Decode, utf8Encode } from '../../src/internal/bytes.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
 import type { KmsAdapter } from '../../src/ports/kms.js';
 import type { SealedValue } from '../../src/ports/storage.js';
-import { openValue, rewrapSealed, sealAssociatedData, sealValue } from '../../src/store/envelope.js';
+import { openValue, rewrapSealed, sealAssociatedData, sealValue } from '../../src/records/envelope.js';
 import { outcomeCode as code } from '../support/store-context.js';
 
 const kms = localKms({ masterKey: generateMasterKey() });

@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import type { KeyManager } from '../../src/store/manager.js';
+import type { KeyManager } from '../../src/manager/key-manager.js';
 import { expectValidationWithoutWrites, untyped, type ValidationCase } from '../support/store-context.js';
 
 type Call = ValidationCase;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Jwk } from '../../src/generator/jwk-types.js';
-import { signWithJwk } from '../../src/generator/signing.js';
+import type { Jwk } from '../../src/crypto/jwk-types.js';
+import { signWithJwk } from '../../src/crypto/signing.js';
 import { utf8Encode } from '../../src/internal/bytes.js';
 import type { StoredRecord, StoredVersion } from '../../src/ports/storage.js';
 import { newKeyVersion, openKeyJwk } from '../../src/store/keys.js';
@@ -59,7 +59,7 @@ describe('km.keys: versions', () => {
     const { keys } = await fourVersions(h, 'k');
     const data = utf8Encode('msg');
     const sig = await h.km.keys.sign('k', data);
-    const { verifyWithJwk } = await import('../../src/generator/signing.js');
+    const { verifyWithJwk } = await import('../../src/crypto/signing.js');
     expect(await verifyWithJwk(keys.get(3) as Jwk, 'ES256', data, sig)).toBe(true);
     expect(await verifyWithJwk(keys.get(2) as Jwk, 'ES256', data, sig)).toBe(false);
     for (const [v, ok] of [

@@ -1,9 +1,9 @@
 import { createHmac, createPublicKey, constants as nodeCrypto, verify as nodeVerify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { jwkThumbprint } from '../../src/crypto/jwk.js';
+import type { Jwk } from '../../src/crypto/jwk-types.js';
+import { signWithJwk } from '../../src/crypto/signing.js';
 import { isKeywardenError } from '../../src/errors.js';
-import { jwkThumbprint } from '../../src/generator/jwk.js';
-import type { Jwk } from '../../src/generator/jwk-types.js';
-import { signWithJwk } from '../../src/generator/signing.js';
 import { fromBase64Url, utf8Encode } from '../../src/internal/bytes.js';
 import type { CreateKeyOptions, KeyAlgorithm } from '../../src/store/key-types.js';
 import { allAudit, makeHarness } from '../support/store-context.js';

@@ -4,15 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../src/adapters/memory.js';
 import { toBase64Url, utf8Encode } from '../../src/internal/bytes.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
-import type { WrappedKey } from '../../src/ports/kms.js';
-import type { StorageAdapter } from '../../src/ports/storage.js';
 import {
   createStoreContext,
   META_PEPPER,
   META_STORE_ID,
   pepperContext,
-} from '../../src/store/manager-context.js';
-import { memoryRateLimiter } from '../../src/store/rate-limit-memory.js';
+} from '../../src/manager/store-context.js';
+import type { WrappedKey } from '../../src/ports/kms.js';
+import type { StorageAdapter } from '../../src/ports/storage.js';
+import { memoryRateLimiter } from '../../src/rate-limit/memory.js';
 import { fakeClock } from '../../src/testing/fake-clock.js';
 import { allAudit, expectKw, wrapStorage } from './api-keys-helpers.js';
 

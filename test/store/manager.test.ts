@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../src/adapters/memory.js';
-import { keyGenerator } from '../../src/generator/index.js';
+import { keyGenerator } from '../../src/crypto/index.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
+import { createKeyManager, type KeyManagerOptions } from '../../src/manager/key-manager.js';
 import type { RateLimiter } from '../../src/ports/rate-limiter.js';
-import { createKeyManager, type KeyManagerOptions } from '../../src/store/manager.js';
-import { memoryRateLimiter } from '../../src/store/rate-limit-memory.js';
+import { memoryRateLimiter } from '../../src/rate-limit/memory.js';
 import { createTestKeyManager } from '../../src/testing/test-key-manager.js';
 import { allAudit, expectKw, wrapStorage } from './api-keys-helpers.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../src/adapters/memory.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
+import { createKeyManager } from '../../src/manager/key-manager.js';
 import type { StoredRecord } from '../../src/ports/storage.js';
-import { createKeyManager } from '../../src/store/manager.js';
 import {
   allAudit,
   allRecords,

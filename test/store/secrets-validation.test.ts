@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isKeywardenError } from '../../src/errors.js';
-import type { KeyManager } from '../../src/store/manager.js';
+import type { KeyManager } from '../../src/manager/key-manager.js';
 import {
   expectValidationWithoutWrites,
   makeHarness,

@@ -261,7 +261,7 @@ describe('km.secrets: notifications', () => {
   it('notifies key.created on the first set and key.rolled_back on rollback, never with a value', async () => {
     const { memoryStorage } = await import('../../src/adapters/memory.js');
     const { generateMasterKey, localKms } = await import('../../src/kms/index.js');
-    const { createKeyManager } = await import('../../src/store/manager.js');
+    const { createKeyManager } = await import('../../src/manager/key-manager.js');
     const events: { type: string; version?: number; fromVersion?: number }[] = [];
     const km = createKeyManager({
       storage: memoryStorage(),
@@ -282,7 +282,7 @@ describe('km.secrets: infrastructure failures', () => {
   it('a KMS failure while sealing writes nothing; an audit failure on set is ERR_AUDIT', async () => {
     const { memoryStorage } = await import('../../src/adapters/memory.js');
     const { generateMasterKey, localKms } = await import('../../src/kms/index.js');
-    const { createKeyManager } = await import('../../src/store/manager.js');
+    const { createKeyManager } = await import('../../src/manager/key-manager.js');
     const { wrapStorage } = await import('../support/store-context.js');
     const real = localKms({ masterKey: generateMasterKey() });
     let failWrap = false;

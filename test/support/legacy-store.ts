@@ -5,10 +5,10 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { generateId } from '../../src/generator/ids.js';
+import { generateId } from '../../src/crypto/ids.js';
+import { META_PEPPER, META_STORE_ID, pepperContext } from '../../src/manager/store-context.js';
 import type { KmsAdapter } from '../../src/ports/kms.js';
 import type { AuditEventInput, StorageAdapter } from '../../src/ports/storage.js';
-import { META_PEPPER, META_STORE_ID, pepperContext } from '../../src/store/manager-context.js';
 import { makeAuditEvent } from '../../src/testing/fixtures.js';
 
 /** What {@link seedLegacyStore} wrote. */

@@ -6,8 +6,8 @@ import { expect } from 'vitest';
 import { memoryStorage } from '../../src/adapters/memory.js';
 import { isKeywardenError } from '../../src/errors.js';
 import { generateMasterKey, type LocalKms, localKms } from '../../src/kms/index.js';
+import { createKeyManager, type KeyManager } from '../../src/manager/key-manager.js';
 import type { AuditEvent, StorageAdapter, StoredRecord } from '../../src/ports/storage.js';
-import { createKeyManager, type KeyManager } from '../../src/store/manager.js';
 import { type FakeClock, fakeClock } from '../../src/testing/fake-clock.js';
 
 /** Hooks of a {@link wrapStorage} storage. */

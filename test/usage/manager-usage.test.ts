@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../src/adapters/memory.js';
 import { isKeywardenError } from '../../src/errors.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
+import { createKeyManager, type KeyManagerOptions } from '../../src/manager/key-manager.js';
 import type { StorageAdapter, StoredRecord } from '../../src/ports/storage.js';
-import { createKeyManager, type KeyManagerOptions } from '../../src/store/manager.js';
 import { fakeClock } from '../../src/testing/fake-clock.js';
 
 const T0 = Date.UTC(2030, 0, 1);

@@ -4,8 +4,9 @@
  * @internal
  * @module
  */
+
 import { validationError } from '../../errors.js';
-import { isRecordKind, RECORD_KINDS } from '../../internal/record-kinds.js';
+import { RECORD_KINDS } from '../../ports/names.js';
 import type {
   AuditEvent,
   AuditEventInput,
@@ -23,7 +24,7 @@ import {
   matchesAuditQuery,
   matchesListQuery,
   upperBound,
-} from '../shared/query.js';
+} from '../in-memory/query.js';
 import { deepFreeze, type Slot, type StoreState } from './state.js';
 
 /** One page of records in `(createdAt, id)` order; the cursor is the last `(createdAt, id)`. */
@@ -79,6 +80,7 @@ export function listAuditEvents(state: StoreState, query: AuditQuery): Page<Audi
   return { items };
 }
 
+const KINDS: ReadonlySet<unknown> = new Set<unknown>(RECORD_KINDS);
 const STATUSES = new Set(['active', 'disabled', 'revoked', 'expired']);
 
 type FieldType = 'string' | 'string?' | 'int' | 'int?' | 'bool' | 'object' | 'object?' | 'array';
@@ -163,7 +165,7 @@ export function checkRecord(input: unknown): StoredRecord {
   if (typeof input !== 'object' || input === null) throw validationError('record', 'must be an object');
   const o = input as Record<string, unknown>;
   checkFields(o, 'record', RECORD_FIELDS);
-  if (!isRecordKind(o['kind']))
+  if (!KINDS.has(o['kind']))
     throw validationError('record.kind', `must be one of ${RECORD_KINDS.join(', ')}`);
   if (!STATUSES.has(o['status'] as string)) throw validationError('record.status', 'must be a record status');
   if (o['id'] === '') throw validationError('record.id', 'must be non-empty');

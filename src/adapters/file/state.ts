@@ -5,7 +5,7 @@
  * @module
  */
 import type { AuditEvent, RecordKind, RecordStatus, StoredRecord } from '../../ports/storage.js';
-import { compareKey, nameKey, upperBound } from '../shared/query.js';
+import { compareKey, nameKey, upperBound } from '../in-memory/query.js';
 import { corruptError, type LogEntry } from './format.js';
 
 /** Freezes a parsed JSON value in place, deeply. */

@@ -4,9 +4,9 @@
  * @internal
  * @module
  */
-import type { SqlArgType, SqlFunctionSpec } from '../sql/functions.js';
-import { MIGRATIONS } from '../sql/migrations.js';
-import type { SqlCaller } from '../sql/storage.js';
+import type { SqlArgType, SqlFunctionSpec } from './functions.js';
+import { MIGRATIONS } from './migrations.js';
+import type { SqlCaller } from './storage.js';
 
 /** A pending query of the driver: awaitable, and switchable to the simple protocol. */
 export interface PostgresQuery extends PromiseLike<readonly Record<string, unknown>[]> {

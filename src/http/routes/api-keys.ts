@@ -4,8 +4,9 @@
  * scopes can only be managed by a `keywarden:admin` operator. Portable: no node:*.
  * @module
  */
+
+import type { KeyManager } from '../../manager/key-manager.js';
 import type { CreateApiKeyInput, UpdateApiKeyPatch } from '../../store/api-key-types.js';
-import type { KeyManager } from '../../store/manager.js';
 import { assertMayManage } from '../auth.js';
 import { assertIfMatch, revisionEtag } from '../etag.js';
 import { defineRoute, type Operator, type Route } from '../route.js';

@@ -6,8 +6,8 @@
  * @module
  */
 import { isKeywardenError } from '../../errors.js';
-import type { RotationPolicyInput, RunDueReport } from '../../rotation/types.js';
-import type { KeyManager } from '../../store/manager.js';
+import type { KeyManager } from '../../manager/key-manager.js';
+import type { RotationPolicyInput, RunDueReport } from '../../records/rotation-types.js';
 import { assertMayManage } from '../auth.js';
 import { defineRoute, type Operator, type Route } from '../route.js';
 import {

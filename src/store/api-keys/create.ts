@@ -4,18 +4,20 @@
  * @internal
  * @module
  */
-import { isKeywardenError, validationError } from '../../errors.js';
-import { generateApiToken } from '../../generator/tokens.js';
+
+import { generateApiToken } from '../../crypto/tokens.js';
+import { validationError } from '../../errors.js';
+import { parseObject } from '../../internal/parse-object.js';
 import type { StoredRecord } from '../../ports/storage.js';
-import { applyInitialPolicy, policySetDraft } from '../../rotation/policy.js';
+import type { AuditDraft, StoreContext, StoreState } from '../../records/context.js';
+import { computeDueAt } from '../../records/due.js';
+import { applyInitialPolicy, policySetDraft } from '../../records/policy.js';
+import { eventBase, makeVersion } from '../../records/record.js';
+import { createRecords } from '../../records/write.js';
 import type { CreatedApiKey } from '../api-key-types.js';
-import type { AuditDraft, StoreContext, StoreState } from '../context.js';
-import { computeDueAt } from '../due.js';
-import { eventBase, makeVersion } from '../records.js';
 import { createdApiKey } from '../redact.js';
 import { readApiKeyData, toApiKeyInfo, writeApiKeyData } from './record.js';
 import { CREATE_KEYS, type CreateInput, createInputSchema } from './schemas.js';
-import { parseObject } from './validate.js';
 
 /**
  * Most keys one `createMany` call creates.
@@ -104,7 +106,7 @@ function prepare(ctx: StoreContext, state: StoreState, input: CreateInput, now: 
   const data = readApiKeyData(record);
   const draft: AuditDraft = {
     type: 'key.created',
-    keyId: id,
+    recordId: id,
     kind: 'api_key',
     version: 1,
     tenantId: record.tenantId,
@@ -122,29 +124,12 @@ function prepare(ctx: StoreContext, state: StoreState, input: CreateInput, now: 
   return { record, token, drafts: policy ? [draft, policy] : [draft] };
 }
 
-/** Best-effort removal of records created by a call that then failed. */
-async function undoCreates(ctx: StoreContext, records: StoredRecord[]): Promise<void> {
-  for (const r of records) {
-    try {
-      await ctx.storage.delete(r.id, { expectedRevision: r.revision });
-    } catch (error) {
-      if (!isKeywardenError(error, 'ERR_CONFLICT')) continue;
-    }
-  }
-}
-
 async function commit(ctx: StoreContext, prepared: Prepared[], now: number): Promise<CreatedApiKey[]> {
-  const written: StoredRecord[] = [];
-  try {
-    for (const p of prepared) {
-      await ctx.storage.create(p.record);
-      written.push(p.record);
-    }
-    await ctx.audit(prepared.flatMap((p) => p.drafts));
-  } catch (error) {
-    await undoCreates(ctx, written);
-    throw error;
-  }
+  await createRecords(
+    ctx,
+    prepared.map((p) => p.record),
+    { audit: prepared.flatMap((p) => p.drafts) },
+  );
   return prepared.map((p) => {
     ctx.notify({ ...eventBase(p.record, now, 1), type: 'key.created' });
     return createdApiKey(p.token, toApiKeyInfo(p.record, now));

@@ -4,12 +4,14 @@
  * @internal
  * @module
  */
-import { isKeywardenError, KeywardenError } from '../../errors.js';
+import { KeywardenError } from '../../errors.js';
+import { parseObject } from '../../internal/parse-object.js';
 import { parseInput } from '../../internal/validate.js';
 import type { Page, StoredRecord } from '../../ports/storage.js';
+import type { AuditDraft, StoreContext } from '../../records/context.js';
+import { eventBase, loadRecord } from '../../records/record.js';
+import { deleteRecord, mutateRecord } from '../../records/write.js';
 import type { ApiKeyInfo } from '../api-key-types.js';
-import type { AuditDraft, StoreContext } from '../context.js';
-import { eventBase, loadRecord, updateRecord } from '../records.js';
 import { readApiKeyData, toApiKeyInfo, writeApiKeyData } from './record.js';
 import {
   actorOptionsSchema,
@@ -20,7 +22,6 @@ import {
   type UpdatePatch,
   updatePatchSchema,
 } from './schemas.js';
-import { parseObject } from './validate.js';
 
 const ACTOR_KEYS: ReadonlySet<string> = new Set(['actor']);
 const REVOKE_KEYS: ReadonlySet<string> = new Set(['reason', 'actor']);
@@ -45,36 +46,18 @@ function parseActor(options: unknown): string | null {
 }
 
 /**
- * Writes `mutate`'s result with CAS, then the audit event from `draft`. If the audit write fails,
- * the record is put back as it was (CAS against the revision just written) and the error rethrown.
+ * One audited update of an API key: `mutate` (null: no change), then the audit event from
+ * `draft`, the update undone if that audit write fails.
  */
-async function auditedUpdate(
+function auditedUpdate(
   ctx: StoreContext,
   id: string,
   mutate: (current: StoredRecord) => StoredRecord | null,
-  draft: (before: StoredRecord, after: StoredRecord) => AuditDraft,
+  draft: (after: StoredRecord) => AuditDraft,
 ): Promise<{ record: StoredRecord; changed: boolean }> {
-  let before: StoredRecord | null = null;
-  const result = await updateRecord(ctx, id, 'api_key', (current) => {
-    before = current;
-    return mutate(current);
+  return mutateRecord(ctx, id, 'api_key', (current) => ({ next: mutate(current), result: null }), {
+    audit: ({ after }) => draft(after),
   });
-  if (!result.changed || before === null) return result;
-  const previous: StoredRecord = before;
-  try {
-    await ctx.audit(draft(previous, result.record));
-  } catch (error) {
-    try {
-      await ctx.storage.update(
-        { ...previous, revision: result.record.revision + 1, updatedAt: ctx.clock.now() },
-        { expectedRevision: result.record.revision },
-      );
-    } catch {
-      // a concurrent writer moved on; nothing more can be undone safely
-    }
-    throw error;
-  }
-  return result;
 }
 
 /**
@@ -183,9 +166,9 @@ export async function updateApiKey(
     ctx,
     keyId,
     (current) => applyPatch(current, p, now),
-    (_before, after) => ({
+    (after) => ({
       type: 'key.updated',
-      keyId,
+      recordId: keyId,
       kind: 'api_key',
       tenantId: after.tenantId,
       actor,
@@ -220,9 +203,9 @@ export async function revokeApiKey(ctx: StoreContext, id: unknown, options?: unk
       data.revokeReason = reason;
       return { ...current, status: 'revoked', data: writeApiKeyData(data) };
     },
-    (_before, after) => ({
+    (after) => ({
       type: 'key.revoked',
-      keyId,
+      recordId: keyId,
       kind: 'api_key',
       tenantId: after.tenantId,
       actor: o.actor ?? null,
@@ -246,33 +229,15 @@ export async function deleteApiKey(ctx: StoreContext, id: unknown, options?: unk
   await ctx.ready();
   const keyId = parseId(id);
   const actor = parseActor(options);
-  for (let attempt = 1; ; attempt++) {
-    const record = await loadRecord(ctx, keyId, 'api_key');
-    try {
-      const existed = await ctx.storage.delete(keyId, { expectedRevision: record.revision });
-      if (!existed) throw new KeywardenError('ERR_NOT_FOUND', 'API key not found', { field: 'id' });
-    } catch (error) {
-      if (isKeywardenError(error, 'ERR_CONFLICT') && attempt < 20) continue;
-      throw error;
-    }
-    const data = readApiKeyData(record);
-    try {
-      await ctx.audit({
-        type: 'key.deleted',
-        keyId,
-        kind: 'api_key',
-        tenantId: record.tenantId,
-        actor,
-        data: { name: record.name, start: data.start },
-      });
-    } catch (error) {
-      try {
-        await ctx.storage.create(record);
-      } catch {
-        // restoring failed too; the audit failure is the error to report
-      }
-      throw error;
-    }
-    return;
-  }
+  const deleted = await deleteRecord(ctx, () => loadRecord(ctx, keyId, 'api_key'), {
+    audit: (record) => ({
+      type: 'key.deleted',
+      recordId: keyId,
+      kind: 'api_key',
+      tenantId: record.tenantId,
+      actor,
+      data: { name: record.name, start: readApiKeyData(record).start },
+    }),
+  });
+  if (deleted === null) throw new KeywardenError('ERR_NOT_FOUND', 'API key not found', { field: 'id' });
 }

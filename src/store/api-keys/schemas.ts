@@ -5,8 +5,8 @@
  * @module
  */
 import { z } from 'zod';
-import { API_TOKEN_PREFIX_PATTERN } from '../../generator/tokens.js';
-import { rotationPolicySchema } from '../../rotation/policy-schema.js';
+import { API_TOKEN_PREFIX_PATTERN } from '../../crypto/tokens.js';
+import { rotationPolicySchema } from '../../records/policy-schema.js';
 import {
   countSchema,
   durationSchema,
@@ -19,7 +19,7 @@ import {
   tagsSchema,
   timestampSchema,
   wellFormedString,
-} from '../schemas.js';
+} from '../../records/schemas.js';
 
 /**
  * A token prefix: 1–32 of `[a-z0-9_]`, no leading or trailing `_`.

@@ -5,10 +5,10 @@
  * @module
  */
 import { validationError } from '../../errors.js';
+import { isPlainObject } from '../../internal/parse-object.js';
 import { isQuotableKey, isWellFormedString, NOT_WELL_FORMED } from '../../internal/validate.js';
 import type { JsonObject } from '../../ports/json.js';
 import { SCOPE_PATTERN } from './scopes.js';
-import { isPlainObject } from './validate.js';
 
 /** Parsed verify options. */
 export interface VerifyOptions {

@@ -6,20 +6,22 @@
  * @internal
  * @module
  */
+
+import { checkApiToken } from '../../crypto/tokens.js';
 import { isKeywardenError } from '../../errors.js';
-import { checkApiToken } from '../../generator/tokens.js';
 import { constantTimeEqualString } from '../../internal/bytes.js';
 import type { JsonObject } from '../../ports/json.js';
 import type { RateLimitResult } from '../../ports/rate-limiter.js';
 import type { StoredRecord, StoredVersion } from '../../ports/storage.js';
+import type { StoreContext } from '../../records/context.js';
+import { acceptedVersions } from '../../records/record.js';
+import { mutateRecord, type RecordChange } from '../../records/write.js';
 import type {
   ApiKeyVerifyCode,
   ApiKeyVerifyFailure,
   ApiKeyVerifyResult,
   RateLimitState,
 } from '../api-key-types.js';
-import type { StoreContext } from '../context.js';
-import { acceptedVersions, updateRecord } from '../records.js';
 import { applyRefill } from './credits.js';
 import { type ApiKeyData, readApiKeyData, toApiKeyInfo, writeApiKeyData } from './record.js';
 import { scopesGranted } from './scopes.js';
@@ -69,7 +71,7 @@ export function createVerifier(ctx: StoreContext): Verify {
     try {
       await ctx.audit({
         type: 'key.verify_failed',
-        keyId: record.id,
+        recordId: record.id,
         kind: 'api_key',
         version,
         tenantId: record.tenantId,
@@ -83,32 +85,29 @@ export function createVerifier(ctx: StoreContext): Verify {
 
   const spend = (id: string, cost: number): Promise<Spend> =>
     lock.run(id, async () => {
-      let outcome: Spend | null = null;
       try {
-        const { record } = await updateRecord(
-          ctx,
-          id,
-          'api_key',
-          (current) => {
-            const data = readApiKeyData(current);
-            const credits = applyRefill({ remaining: data.remaining, refill: data.refill }, ctx.clock.now());
-            if (credits.remaining === null) {
-              outcome = { ok: true, record: current, remaining: null };
-              return null;
-            }
-            if (credits.remaining < cost) {
-              outcome = { ok: false, code: 'USAGE_EXCEEDED', record: current, remaining: credits.remaining };
-              return null;
-            }
-            const next: ApiKeyData = { ...data, remaining: credits.remaining - cost, refill: credits.refill };
-            outcome = { ok: true, record: current, remaining: next.remaining };
-            return { ...current, data: writeApiKeyData(next) };
-          },
-          { maxAttempts: 100 },
-        );
-        const o = outcome as Spend | null;
-        if (o?.ok) return { ...o, record };
-        return o ?? { ok: false, code: 'NOT_FOUND' };
+        const { record, result } = await mutateRecord(ctx, id, 'api_key', (current): RecordChange<Spend> => {
+          const data = readApiKeyData(current);
+          const credits = applyRefill({ remaining: data.remaining, refill: data.refill }, ctx.clock.now());
+          if (credits.remaining === null) {
+            return { next: null, result: { ok: true, record: current, remaining: null } };
+          }
+          if (credits.remaining < cost) {
+            const denied: Spend = {
+              ok: false,
+              code: 'USAGE_EXCEEDED',
+              record: current,
+              remaining: credits.remaining,
+            };
+            return { next: null, result: denied };
+          }
+          const next: ApiKeyData = { ...data, remaining: credits.remaining - cost, refill: credits.refill };
+          return {
+            next: { ...current, data: writeApiKeyData(next) },
+            result: { ok: true, record: current, remaining: next.remaining },
+          };
+        });
+        return result.ok ? { ...result, record } : result;
       } catch (error) {
         if (isKeywardenError(error, 'ERR_NOT_FOUND')) return { ok: false, code: 'NOT_FOUND' };
         throw error;
@@ -123,17 +122,14 @@ export function createVerifier(ctx: StoreContext): Verify {
     if (!spent) return;
     await lock
       .run(id, () =>
-        updateRecord(
-          ctx,
-          id,
-          'api_key',
-          (current) => {
-            const d = readApiKeyData(current);
-            if (d.remaining === null) return null;
-            return { ...current, data: writeApiKeyData({ ...d, remaining: d.remaining + cost }) };
-          },
-          { maxAttempts: 100 },
-        ),
+        mutateRecord(ctx, id, 'api_key', (current) => {
+          const d = readApiKeyData(current);
+          if (d.remaining === null) return { next: null, result: undefined };
+          return {
+            next: { ...current, data: writeApiKeyData({ ...d, remaining: d.remaining + cost }) },
+            result: undefined,
+          };
+        }),
       )
       .catch(() => undefined); // the store failed too: the ERR_AUDIT stands either way
   };
@@ -230,7 +226,7 @@ export function createVerifier(ctx: StoreContext): Verify {
       try {
         await ctx.audit({
           type: 'key.verified',
-          keyId: record.id,
+          recordId: record.id,
           kind: 'api_key',
           version: matched.version,
           tenantId: record.tenantId,

@@ -3,7 +3,7 @@
  * @internal
  * @module
  */
-import type { PublicJwk } from '../../generator/jwk-types.js';
+import type { PublicJwk } from '../../crypto/jwk-types.js';
 import type { JsonObject } from '../../ports/json.js';
 import type { StoredRecord, StoredVersion } from '../../ports/storage.js';
 import type { JwksKey, KeyInfo, KeyVersionInfo } from '../key-types.js';

@@ -4,19 +4,20 @@
  * @internal
  * @module
  */
+
+import { generateId } from '../../crypto/ids.js';
+import { symmetricJwk } from '../../crypto/jwk.js';
+import type { Jwk, PublicJwk } from '../../crypto/jwk-types.js';
+import { validateJwk } from '../../crypto/jwk-validate.js';
+import { generateKeyPair } from '../../crypto/keypairs.js';
+import { generateHmacKey, generateSymmetricKey } from '../../crypto/symmetric.js';
 import { KeywardenError } from '../../errors.js';
-import { generateId } from '../../generator/ids.js';
-import { symmetricJwk } from '../../generator/jwk.js';
-import type { Jwk, PublicJwk } from '../../generator/jwk-types.js';
-import { validateJwk } from '../../generator/jwk-validate.js';
-import { generateKeyPair } from '../../generator/keypairs.js';
-import { generateHmacKey, generateSymmetricKey } from '../../generator/symmetric.js';
 import { utf8Decode, utf8Encode, zeroize } from '../../internal/bytes.js';
 import type { JsonObject } from '../../ports/json.js';
 import type { StoredRecord, StoredVersion } from '../../ports/storage.js';
-import type { StoreContext, StoreState } from '../context.js';
-import { openValue, sealValue } from '../envelope.js';
-import { makeVersion } from '../records.js';
+import type { StoreContext, StoreState } from '../../records/context.js';
+import { openValue, sealValue } from '../../records/envelope.js';
+import { makeVersion } from '../../records/record.js';
 import { type KeySpec, specOf } from './schemas.js';
 
 /** The parts of a version that hold key material. */

@@ -5,17 +5,18 @@
  * @internal
  * @module
  */
+
+import type { Jwk } from '../../crypto/jwk-types.js';
+import { signWithJwk, verifyWithJwk } from '../../crypto/signing.js';
 import { KeywardenError } from '../../errors.js';
-import type { Jwk } from '../../generator/jwk-types.js';
-import { signWithJwk, verifyWithJwk } from '../../generator/signing.js';
 import { utf8Encode } from '../../internal/bytes.js';
 import { parseInput } from '../../internal/validate.js';
 import type { StoredRecord, StoredVersion } from '../../ports/storage.js';
-import type { StoreContext } from '../context.js';
+import type { StoreContext } from '../../records/context.js';
+import { loadNamedRecord, type NamedScope } from '../../records/named.js';
+import { acceptedVersions } from '../../records/record.js';
+import { assertUsable, isUsable } from '../../records/scope.js';
 import type { Jwks, JwksKey } from '../key-types.js';
-import { loadNamedRecord, type NamedScope } from '../named.js';
-import { acceptedVersions } from '../records.js';
-import { assertUsable, isUsable } from '../secrets/scope.js';
 import { aesCiphertextKid, aesDecrypt, aesEncrypt } from './aes.js';
 import { toJwksKey } from './info.js';
 import { openKeyJwk } from './material.js';
@@ -171,7 +172,7 @@ export async function exportKey(ctx: StoreContext, name: unknown, options: unkno
   }
   await ctx.audit({
     type: 'key.exported',
-    keyId: record.id,
+    recordId: record.id,
     kind: 'key',
     version: version.version,
     tenantId: record.tenantId,

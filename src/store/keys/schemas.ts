@@ -4,11 +4,10 @@
  * @module
  */
 import { z } from 'zod';
+import { SIGNING_ALGORITHMS } from '../../crypto/signing.js';
 import { validationError } from '../../errors.js';
-import { SIGNING_ALGORITHMS } from '../../generator/signing.js';
 import { fromBase64Url, utf8Encode } from '../../internal/bytes.js';
-import { rotationPolicySchema } from '../../rotation/policy-schema.js';
-import type { KeyAlgorithm, KeyCurve, KeyType, RsaModulusLength } from '../key-types.js';
+import { rotationPolicySchema } from '../../records/policy-schema.js';
 import {
   durationSchema,
   metaSchema,
@@ -18,7 +17,8 @@ import {
   nameSchema,
   tagSchema,
   tagsSchema,
-} from '../schemas.js';
+} from '../../records/schemas.js';
+import type { KeyAlgorithm, KeyCurve, KeyType, RsaModulusLength } from '../key-types.js';
 
 /**
  * Largest message `sign`, `verify`, `encrypt` accept: 16 MiB.

@@ -10,11 +10,11 @@
 import { KeywardenError } from '../../errors.js';
 import { parseInput } from '../../internal/validate.js';
 import type { StoredRecord, StoredVersion } from '../../ports/storage.js';
-import type { StoreContext } from '../context.js';
-import { loadNamedRecord } from '../named.js';
-import { eventBase, updateLoadedRecord } from '../records.js';
-import type { RollbackResult, RollbackSecretOptions } from '../secret-types.js';
-import { auditMutation } from './audited.js';
+import type { StoreContext } from '../../records/context.js';
+import { loadNamedRecord } from '../../records/named.js';
+import { eventBase } from '../../records/record.js';
+import { mutateRecord } from '../../records/write.js';
+import type { RollbackSecretOptions, SecretRollbackResult } from '../secret-types.js';
 import { toSecretInfo } from './info.js';
 import { rollbackOptionsSchema, secretNameSchema } from './schemas.js';
 
@@ -53,44 +53,49 @@ export async function rollbackSecret(
   ctx: StoreContext,
   name: unknown,
   options: RollbackSecretOptions | undefined,
-): Promise<RollbackResult> {
+): Promise<SecretRollbackResult> {
   const n = parseInput(secretNameSchema, name, 'name');
   const o = parseInput(rollbackOptionsSchema, options ?? {}, 'options');
   const existing = await loadNamedRecord(ctx, 'secret', n, o);
-  let fromVersion: number | null = null;
-  let toVersion = 0;
-  const { record, before } = await updateLoadedRecord(ctx, existing, (cur) => {
-    const now = ctx.clock.now();
-    const target = pickTarget(cur, o.to);
-    const current = cur.versions.find((v) => v.state === 'current');
-    fromVersion = current ? current.version : null;
-    toVersion = target.version;
-    const versions = cur.versions.map((v): StoredVersion => {
-      if (v === target) {
-        return {
-          ...v,
-          state: 'current',
-          activatedAt: now,
-          retireAt: null,
-          retiredAt: null,
-          promoteAt: null,
-        };
-      }
-      if (v === current) return { ...v, state: 'previous', retireAt: null };
-      if (v.state === 'previous') return { ...v, state: 'retired', retiredAt: now, retireAt: null };
-      return v;
-    });
-    return { ...cur, versions };
-  });
-  const data = fromVersion === null ? {} : { fromVersion };
-  await auditMutation(ctx, before, record, {
-    type: 'secret.rolled_back',
-    keyId: record.id,
-    kind: 'secret',
-    version: toVersion,
-    tenantId: record.tenantId,
-    data,
-  });
+  const { record, result } = await mutateRecord(
+    ctx,
+    existing.id,
+    'secret',
+    (cur) => {
+      const now = ctx.clock.now();
+      const target = pickTarget(cur, o.to);
+      const current = cur.versions.find((v) => v.state === 'current');
+      const versions = cur.versions.map((v): StoredVersion => {
+        if (v === target) {
+          return {
+            ...v,
+            state: 'current',
+            activatedAt: now,
+            retireAt: null,
+            retiredAt: null,
+            promoteAt: null,
+          };
+        }
+        if (v === current) return { ...v, state: 'previous', retireAt: null };
+        if (v.state === 'previous') return { ...v, state: 'retired', retiredAt: now, retireAt: null };
+        return v;
+      });
+      const fromVersion = current ? current.version : null;
+      return { next: { ...cur, versions }, result: { fromVersion, toVersion: target.version } };
+    },
+    {
+      record: existing,
+      audit: ({ after, result }) => ({
+        type: 'secret.rolled_back',
+        recordId: after.id,
+        kind: 'secret',
+        version: result.toVersion,
+        tenantId: after.tenantId,
+        data: result.fromVersion === null ? {} : { fromVersion: result.fromVersion },
+      }),
+    },
+  );
+  const { fromVersion, toVersion } = result;
   if (fromVersion !== null) {
     ctx.notify({ ...eventBase(record, record.updatedAt, toVersion), type: 'key.rolled_back', fromVersion });
   }

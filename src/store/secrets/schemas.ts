@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { validationError } from '../../errors.js';
 import { utf8Decode, utf8Encode } from '../../internal/bytes.js';
-import { rotationPolicySchema } from '../../rotation/policy-schema.js';
+import { rotationPolicySchema } from '../../records/policy-schema.js';
 import {
   metaSchema,
   namedPageShape,
@@ -17,7 +17,7 @@ import {
   tagsSchema,
   timestampSchema,
   wellFormedString,
-} from '../schemas.js';
+} from '../../records/schemas.js';
 
 /**
  * Largest secret value: 64 KiB of UTF-8.

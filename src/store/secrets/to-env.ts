@@ -8,11 +8,11 @@
 import { KeywardenError } from '../../errors.js';
 import { parseInput } from '../../internal/validate.js';
 import type { ListQuery, StoredRecord, StoredVersion } from '../../ports/storage.js';
-import type { AuditDraft, StoreContext } from '../context.js';
+import type { AuditDraft, StoreContext } from '../../records/context.js';
+import { isUsable, resolveScope } from '../../records/scope.js';
 import type { ToEnvOptions } from '../secret-types.js';
 import { secretEnvVar } from './info.js';
 import { toEnvOptionsSchema } from './schemas.js';
-import { isUsable, resolveScope } from './scope.js';
 import { openSecretVersion } from './versions.js';
 
 /**
@@ -80,7 +80,7 @@ export async function secretsToEnv(
   if (chosen.length > 0) {
     const drafts: AuditDraft[] = chosen.map(({ record, version }) => ({
       type: 'secret.read',
-      keyId: record.id,
+      recordId: record.id,
       kind: 'secret',
       version: version.version,
       tenantId: record.tenantId,

@@ -15,9 +15,9 @@
 import { KeywardenError } from '../../errors.js';
 import { utf8Decode, zeroize } from '../../internal/bytes.js';
 import type { StoredRecord, StoredVersion } from '../../ports/storage.js';
-import type { StoreContext, StoreState } from '../context.js';
-import { openValue, sealValue } from '../envelope.js';
-import { acceptedVersions, makeVersion, nextVersionNumber } from '../records.js';
+import type { StoreContext, StoreState } from '../../records/context.js';
+import { openValue, sealValue } from '../../records/envelope.js';
+import { acceptedVersions, makeVersion, nextVersionNumber } from '../../records/record.js';
 
 /**
  * How many versions keep their sealed value (like Vault KV v2's default of 10).
@@ -55,12 +55,12 @@ export interface AppendSecretVersionOptions {
 
 /**
  * Builds the record with a new sealed version of `value` appended (it does not write it: call it
- * inside `updateRecord`'s mutation so a retry re-seals under the right version number).
+ * inside `mutateRecord`'s mutation so a retry re-seals under the right version number).
  * `value` is not modified; the caller zeroes it.
  *
  * @example
  * ```ts
- * await updateRecord(ctx, record.id, 'secret', (cur) => appendSecretVersion(ctx, state, cur, bytes));
+ * await mutateRecord(ctx, record.id, 'secret', async (cur) => ({ next: await appendSecretVersion(ctx, state, cur, bytes), result: null }));
  * ```
  * @throws KeywardenError `ERR_KMS` when the data key cannot be wrapped.
  */

@@ -8,7 +8,7 @@ import { createGateway } from '../../../src/access/gateway/index.js';
 import { agentAccess } from '../../../src/access/index.js';
 import { postgresStorage } from '../../../src/adapters/postgres.js';
 import { localKms } from '../../../src/kms/index.js';
-import { createKeyManager } from '../../../src/store/manager.js';
+import { createKeyManager } from '../../../src/manager/key-manager.js';
 
 const url = process.env['KW_PG_URL'] as string;
 const schema = process.env['KW_PG_SCHEMA'] as string;

@@ -13,12 +13,14 @@
  * @internal
  * @module
  */
+
 import { gcm } from '@noble/ciphers/aes.js';
 import { isKeywardenError, KeywardenError } from '../errors.js';
 import { fromBase64Url, randomBytes, toBase64Url, utf8Encode, zeroize } from '../internal/bytes.js';
 import type { KmsAdapter, KmsContext, WrappedKey } from '../ports/kms.js';
 import type { RecordKind, SealedValue } from '../ports/storage.js';
 import type { StoreContext, StoreState } from './context.js';
+import { isRecordKind } from './kinds.js';
 
 /**
  * The only sealing algorithm of format 1.
@@ -102,7 +104,7 @@ function checkBinding(
     binding.recordId.length === 0 ||
     !Number.isSafeInteger(binding.version) ||
     binding.version < 1 ||
-    (binding.kind !== 'secret' && binding.kind !== 'key' && binding.kind !== 'api_key')
+    !isRecordKind(binding.kind)
   ) {
     throw new KeywardenError(code, 'envelope binding must name a record, a version and a kind');
   }

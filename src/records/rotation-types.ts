@@ -83,7 +83,7 @@ export interface RotateResult {
 }
 
 /** What `rollback` returns. */
-export interface RollbackResult {
+export interface RotationRollbackResult {
   /** The version that is current now. */
   version: number;
   /** The version that was undone (the former current, or a discarded pending one). */
@@ -237,7 +237,7 @@ export interface KeyRotator {
   /** Rotates now. API keys: returns the new token (show once). */
   rotate(id: string, options?: RotateOptions): Promise<RotateResult>;
   /** Makes the newest live previous version current again (or discards a pending one). */
-  rollback(id: string, options?: { actor?: string }): Promise<RollbackResult>;
+  rollback(id: string, options?: { actor?: string }): Promise<RotationRollbackResult>;
   /** Sets (or with null clears) the policy; the next rotation is computed from now. */
   setPolicy(
     id: string,

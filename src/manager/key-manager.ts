@@ -5,29 +5,31 @@
  */
 import { z } from 'zod';
 import { type BackupView, createBackupView } from '../backup/index.js';
+import { type KeyGenerator, keyGenerator } from '../crypto/index.js';
+import { API_TOKEN_PREFIX_PATTERN } from '../crypto/tokens.js';
 import type { Duration } from '../duration.js';
 import { registerCapabilityContext } from '../extension/index.js';
-import { type KeyGenerator, keyGenerator } from '../generator/index.js';
-import { API_TOKEN_PREFIX_PATTERN } from '../generator/tokens.js';
+import { parseObject } from '../internal/parse-object.js';
 import type { Clock } from '../ports/clock.js';
 import type { KmsAdapter } from '../ports/kms.js';
+import { STORAGE_ADAPTER_METHODS } from '../ports/names.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { StorageAdapter } from '../ports/storage.js';
+import { memoryRateLimiter } from '../rate-limit/memory.js';
+import type { ResolvedOptions } from '../records/context.js';
+import { durationSchema } from '../records/schemas.js';
+import { type RewrapReport, rewrapAll } from '../rotation/rewrap.js';
 import { createRotator, type KeyRotator } from '../rotation/rotator.js';
-import type { ApiKeysView, AuditView } from './api-key-types.js';
-import { parseObject } from './api-keys/validate.js';
-import { createApiKeysView } from './api-keys.js';
-import { createAuditView } from './audit-view.js';
-import type { ResolvedOptions } from './context.js';
-import type { KeysView } from './key-types.js';
-import { createKeysView } from './keys.js';
-import { createStoreContext } from './manager-context.js';
-import { memoryRateLimiter } from './rate-limit-memory.js';
-import { type RewrapReport, rewrapAll } from './rewrap.js';
-import { durationSchema } from './schemas.js';
-import type { SecretsView } from './secret-types.js';
-import { createSecretsView } from './secrets.js';
+import type { ApiKeysView, AuditView } from '../store/api-key-types.js';
+import { createApiKeysView } from '../store/api-keys.js';
+import { createAuditView } from '../store/audit-view.js';
+import type { KeysView } from '../store/key-types.js';
+import { createKeysView } from '../store/keys.js';
+import type { SecretsView } from '../store/secret-types.js';
+import { createSecretsView } from '../store/secrets.js';
+import { checkStore, type StoreCheckReport } from './check.js';
+import { createStoreContext } from './store-context.js';
 
 /** Options of {@link createKeyManager}. */
 export interface KeyManagerOptions {
@@ -86,28 +88,20 @@ export interface KeyManager extends KeyStore {
   readonly backup: BackupView;
   /** Rewraps every data key (and the pepper) made by an older master key. */
   rewrap(): Promise<RewrapReport>;
+  /**
+   * Reads every record and reports those that do not parse or whose sealed values do not open
+   * under this manager's KMS (what `keywarden doctor` runs). Writes nothing.
+   * @throws KeywardenError `ERR_MASTER_KEY_MISMATCH`, `ERR_STORAGE`, `ERR_CLOSED`.
+   */
+  check(): Promise<StoreCheckReport>;
 }
 
 const fn = (v: unknown, name: string) => typeof (v as Record<string, unknown>)[name] === 'function';
-const hasMethods = (names: string[]) => (v: unknown) =>
+const hasMethods = (names: readonly string[]) => (v: unknown) =>
   typeof v === 'object' && v !== null && names.every((n) => fn(v, n));
 
-const STORAGE_METHODS = [
-  'get',
-  'findByName',
-  'list',
-  'create',
-  'update',
-  'delete',
-  'dueForRotation',
-  'appendAudit',
-  'listAudit',
-  'getMeta',
-  'setMeta',
-];
-
 const optionsSchema = z.strictObject({
-  storage: z.custom<StorageAdapter>(hasMethods(STORAGE_METHODS), 'must be a StorageAdapter'),
+  storage: z.custom<StorageAdapter>(hasMethods(STORAGE_ADAPTER_METHODS), 'must be a StorageAdapter'),
   kms: z.custom<KmsAdapter>(
     (v) => hasMethods(['wrapKey', 'unwrapKey'])(v) && typeof (v as KmsAdapter).id === 'string',
     'must be a KmsAdapter (id, wrapKey, unwrapKey)',
@@ -193,6 +187,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       await ctx.ready();
       return rewrapAll(ctx);
     },
+    check: () => checkStore(ctx),
   });
   registerCapabilityContext(manager, ctx);
   return manager;

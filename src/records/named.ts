@@ -4,14 +4,13 @@
  * @internal
  * @module
  */
-import { isKeywardenError } from '../errors.js';
 import { parseInput } from '../internal/validate.js';
 import type { AuditEventType, ListQuery, StoredRecord } from '../ports/storage.js';
 import type { StoreContext } from './context.js';
-import { loadByName } from './records.js';
+import { loadByName } from './record.js';
 import { namedScopeSchema, nameSchema } from './schemas.js';
-import { auditMutation } from './secrets/audited.js';
-import { resolveScope } from './secrets/scope.js';
+import { resolveScope } from './scope.js';
+import { deleteRecord } from './write.js';
 
 /** The kinds of record that have a unique name. */
 export type NamedKind = 'secret' | 'key';
@@ -101,15 +100,15 @@ export async function listNamed<T>(
 
 /**
  * Deletes the record of a public `name` in `options`' scope (compare-and-swap, retried on a
- * concurrent change up to 10 times) and audits it as `auditType`; if that audit write fails the
+ * concurrent change with the one retry policy) and audits it as `auditType`; if that audit write fails the
  * record is put back. Returns false when there was nothing to delete.
  *
  * @example
  * ```ts
  * await deleteNamed(ctx, 'secret', 'OPENAI_API_KEY', { environment: 'production' }, 'secret.deleted');
  * ```
- * @throws KeywardenError `ERR_VALIDATION` (field `name` or `options…`), `ERR_CONFLICT` (after 10
- *   attempts), `ERR_AUDIT`, `ERR_STORAGE`, `ERR_CLOSED`.
+ * @throws KeywardenError `ERR_VALIDATION` (field `name` or `options…`), `ERR_CONFLICT` (after the
+ *   retries), `ERR_AUDIT`, `ERR_STORAGE`, `ERR_CLOSED`.
  */
 export async function deleteNamed(
   ctx: StoreContext,
@@ -122,23 +121,10 @@ export async function deleteNamed(
   const o = parseInput(namedScopeSchema, options ?? {}, 'options');
   const { environment, tenantId } = resolveScope(o);
   await ctx.ready();
-  for (let attempt = 1; ; attempt++) {
-    const record = await ctx.storage.findByName(n, { kind, environment, tenantId });
-    if (!record) return false;
-    try {
-      if (!(await ctx.storage.delete(record.id, { expectedRevision: record.revision }))) return false;
-    } catch (error) {
-      if (isKeywardenError(error, 'ERR_CONFLICT') && attempt < 10) continue;
-      throw error;
-    }
-    await auditMutation(ctx, record, null, {
-      type: auditType,
-      keyId: record.id,
-      kind,
-      tenantId: record.tenantId,
-    });
-    return true;
-  }
+  const deleted = await deleteRecord(ctx, () => ctx.storage.findByName(n, { kind, environment, tenantId }), {
+    audit: (record) => ({ type: auditType, recordId: record.id, kind, tenantId: record.tenantId }),
+  });
+  return deleted !== null;
 }
 
 /** The fields of a new named record that differ between secrets and keys. */

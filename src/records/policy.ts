@@ -6,11 +6,11 @@
 import { type Duration, parseDuration } from '../duration.js';
 import type { JsonObject, JsonValue } from '../ports/json.js';
 import type { StoredRecord } from '../ports/storage.js';
-import type { AuditDraft } from '../store/context.js';
-import { computeDueAt, noticeTarget } from '../store/due.js';
+import type { AuditDraft } from './context.js';
+import { computeDueAt, noticeTarget } from './due.js';
 import { type ParsedPolicy, parsePolicyInput } from './policy-schema.js';
+import type { NamedSchedule, RotationPolicyInfo, RotationStrategy } from './rotation-types.js';
 import { NAMED_SCHEDULES, nextOccurrence } from './schedule.js';
-import type { NamedSchedule, RotationPolicyInfo, RotationStrategy } from './types.js';
 
 export { MIN_EVERY_MS, type ParsedPolicy, parsePolicyInput, rotationPolicySchema } from './policy-schema.js';
 
@@ -233,7 +233,7 @@ export function policySetDraft(
   if (stored === null && !cleared) return null;
   return {
     type: 'rotation.policy_set',
-    keyId: record.id,
+    recordId: record.id,
     kind: record.kind,
     tenantId: record.tenantId,
     actor,

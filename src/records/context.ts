@@ -12,7 +12,7 @@ import type { KmsAdapter } from '../ports/kms.js';
 import type { KeyEvent } from '../ports/notifier.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { AuditEventType, RecordKind, StorageAdapter } from '../ports/storage.js';
-import type { UsageTracker } from '../usage/usage-tracker.js';
+import type { UsageTracker } from '../ports/usage.js';
 
 /** Options after defaults are applied. */
 export interface ResolvedOptions {
@@ -35,10 +35,16 @@ export interface StoreState {
   readonly auditSigner: AuditSigner;
 }
 
-/** An audit event as a view describes it; the context fills id, at, digest. */
+/**
+ * An audit event as a view describes it; the context fills id, at, digest. The record it is about
+ * is `recordId` (stored as the event's `keyId` field); `keyId` is the former name.
+ */
 export interface AuditDraft {
   type: AuditEventType;
-  keyId: string | null;
+  /** The record the event is about, or null (store-level events). */
+  recordId?: string | null;
+  /** @deprecated Use `recordId`; removed in the next minor version. */
+  keyId?: string | null;
   kind: RecordKind | null;
   version?: number | null;
   tenantId?: string | null;

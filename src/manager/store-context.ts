@@ -4,9 +4,10 @@
  * @internal
  * @module
  */
+
+import { generateId } from '../crypto/ids.js';
 import { type Duration, parseDuration } from '../duration.js';
 import { isKeywardenError, KeywardenError, toStorageError } from '../errors.js';
-import { generateId } from '../generator/ids.js';
 import { type AuditSigner, createAuditSigner } from '../internal/audit-chain.js';
 import { randomBytes, zeroize } from '../internal/bytes.js';
 import { AUDIT_DIGEST_LABEL, deriveStoreSubkey } from '../internal/store-keys.js';
@@ -16,39 +17,20 @@ import type { KmsAdapter, WrappedKey } from '../ports/kms.js';
 import type { KeyEvent, Notifier } from '../ports/notifier.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { AuditEventInput, Page, StorageAdapter, StoredRecord } from '../ports/storage.js';
+import type { AuditDraft, ResolvedOptions, StoreContext, StoreState } from '../records/context.js';
+import { META_PEPPER, META_STORE_ID, pepperContext } from '../records/store-meta.js';
+import { createTokenHasher, type TokenHasher } from '../store/api-keys/token-hash.js';
+import {
+  META_AUDIT_KEYED,
+  openMarker,
+  scanChain,
+  sealMarker,
+  verifyAuditChain,
+} from '../store/audit-verify.js';
+import { checkStoredRecord } from '../store/record-shape.js';
 import { createUsageTracker, type UsageTracker } from '../usage/usage-tracker.js';
-import { createTokenHasher, type TokenHasher } from './api-keys/token-hash.js';
-import { META_AUDIT_KEYED, openMarker, scanChain, sealMarker, verifyAuditChain } from './audit-verify.js';
-import type { AuditDraft, ResolvedOptions, StoreContext, StoreState } from './context.js';
-import { checkStoredRecord } from './record-shape.js';
 
-/**
- * Meta key of the store id.
- *
- * @example
- * ```ts
- * META_STORE_ID; // 'store.id'
- * ```
- */
-export const META_STORE_ID = 'store.id';
-/**
- * Meta key of the wrapped pepper (JSON of a WrappedKey).
- *
- * @example
- * ```ts
- * META_PEPPER; // 'store.pepper'
- * ```
- */
-export const META_PEPPER = 'store.pepper';
-/**
- * KMS context the pepper is wrapped with.
- *
- * @example
- * ```ts
- * const pepper = await kms.unwrapKey(wrapped, pepperContext(storeId));
- * ```
- */
-export const pepperContext = (storeId: string) => ({ store: storeId, purpose: 'pepper' }) as const;
+export { META_PEPPER, META_STORE_ID, pepperContext } from '../records/store-meta.js';
 
 /** What {@link createStoreContext} needs. */
 export interface StoreContextInit {
@@ -146,7 +128,7 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
         id: generateId(16),
         at,
         type: d.type,
-        keyId: d.keyId,
+        keyId: d.recordId !== undefined ? d.recordId : (d.keyId ?? null),
         kind: d.kind,
         version: d.version ?? null,
         tenantId: d.tenantId ?? null,

@@ -1,23 +1,13 @@
 /**
- * Record plumbing shared by the views: typed loads, compare-and-swap updates with retry,
- * version builders, and the base of notifier events.
+ * Record plumbing shared by the views: typed loads, version builders, and the base of notifier events.
  * @internal
  * @module
  */
-import { isKeywardenError, KeywardenError } from '../errors.js';
+import { KeywardenError } from '../errors.js';
 import type { KeyEventBase } from '../ports/notifier.js';
 import type { RecordKind, StoredRecord, StoredVersion } from '../ports/storage.js';
 import type { StoreContext } from './context.js';
-import { computeDueAt } from './due.js';
-
-const KIND_LABEL: Record<RecordKind, string> = {
-  api_key: 'API key',
-  secret: 'secret',
-  key: 'key',
-  access_tool: 'tool',
-  access_request: 'access request',
-  access_session: 'session',
-};
+import { kindDescriptor } from './kinds.js';
 
 /**
  * Loads a record of `kind` by id.
@@ -30,7 +20,7 @@ const KIND_LABEL: Record<RecordKind, string> = {
 export async function loadRecord(ctx: StoreContext, id: string, kind: RecordKind): Promise<StoredRecord> {
   const record = await ctx.storage.get(id);
   if (!record || record.kind !== kind) {
-    throw new KeywardenError('ERR_NOT_FOUND', `${KIND_LABEL[kind]} not found`, { field: 'id' });
+    throw new KeywardenError('ERR_NOT_FOUND', `${kindDescriptor(kind).label} not found`, { field: 'id' });
   }
   return record;
 }
@@ -51,85 +41,9 @@ export async function loadByName(
   tenantId: string | null,
 ): Promise<StoredRecord> {
   const record = await ctx.storage.findByName(name, { kind, environment, tenantId });
-  if (!record) throw new KeywardenError('ERR_NOT_FOUND', `${KIND_LABEL[kind]} not found`, { field: 'name' });
+  if (!record)
+    throw new KeywardenError('ERR_NOT_FOUND', `${kindDescriptor(kind).label} not found`, { field: 'name' });
   return record;
-}
-
-/** What a mutation callback returns: the new record body, or `null` to leave the record as is. */
-export type Mutation = (current: StoredRecord) => StoredRecord | null | Promise<StoredRecord | null>;
-
-/**
- * Reads a record, applies `mutate`, and writes it with compare-and-swap, retrying on
- * `ERR_CONFLICT` with jittered backoff. Sets `revision`, `updatedAt` and `dueAt`.
- * Returns the stored record (or the unchanged one when `mutate` returned null).
- * @throws KeywardenError `ERR_NOT_FOUND`, `ERR_CONFLICT` after `maxAttempts`, `ERR_STORAGE`.
- * @example
- * ```ts
- * const { record, changed } = await updateRecord(ctx, id, 'key', (cur) => ({ ...cur, tags: ['jwt'] }));
- * ```
- */
-export async function updateRecord(
-  ctx: StoreContext,
-  id: string,
-  kind: RecordKind,
-  mutate: Mutation,
-  options: { maxAttempts?: number; record?: StoredRecord } = {},
-): Promise<{ record: StoredRecord; changed: boolean }> {
-  const maxAttempts = options.maxAttempts ?? 50;
-  let current = options.record ?? (await loadRecord(ctx, id, kind));
-  for (let attempt = 1; ; attempt++) {
-    const next = await mutate(current);
-    if (next === null) return { record: current, changed: false };
-    const written: StoredRecord = {
-      ...next,
-      revision: current.revision + 1,
-      updatedAt: ctx.clock.now(),
-    };
-    written.dueAt = computeDueAt(written);
-    try {
-      await ctx.storage.update(written, { expectedRevision: current.revision });
-      return { record: written, changed: true };
-    } catch (error) {
-      if (!isKeywardenError(error, 'ERR_CONFLICT') || attempt >= maxAttempts) throw error;
-      await backoff(attempt);
-      current = await loadRecord(ctx, id, kind);
-    }
-  }
-}
-
-/**
- * {@link updateRecord} of a record already loaded, also returning `before`: the stored version the
- * winning attempt of `mutate` was applied to (what an audit failure must restore).
- *
- * @example
- * ```ts
- * const { record, before } = await updateLoadedRecord(ctx, existing, (cur) => ({ ...cur, tags: ['x'] }));
- * await auditMutation(ctx, before, record, draft);
- * ```
- * @throws KeywardenError as {@link updateRecord}, and whatever `mutate` throws.
- */
-export async function updateLoadedRecord(
-  ctx: StoreContext,
-  existing: StoredRecord,
-  mutate: Mutation,
-): Promise<{ record: StoredRecord; before: StoredRecord }> {
-  let before = existing;
-  const { record } = await updateRecord(
-    ctx,
-    existing.id,
-    existing.kind,
-    (cur) => {
-      before = cur;
-      return mutate(cur);
-    },
-    { record: existing },
-  );
-  return { record, before };
-}
-
-function backoff(attempt: number): Promise<void> {
-  const ms = Math.min(50, 2 ** Math.min(attempt, 6)) * Math.random();
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
@@ -217,6 +131,7 @@ export function acceptedVersions(record: StoredRecord, now: number): StoredVersi
 export function eventBase(record: StoredRecord, at: number, version?: number): KeyEventBase {
   const base: KeyEventBase = {
     at,
+    recordId: record.id,
     keyId: record.id,
     kind: record.kind,
     name: record.name,

@@ -5,7 +5,7 @@
  * @module
  */
 import { Cron } from 'croner';
-import type { NamedSchedule } from './types.js';
+import type { NamedSchedule } from './rotation-types.js';
 
 /** Days in ms. */
 export const DAY_MS = 86_400_000;

@@ -12,10 +12,10 @@
  */
 import { z } from 'zod';
 import { validationError } from '../errors.js';
+import { parseObject } from '../internal/parse-object.js';
 import type { AuditEvent, AuditEventType, AuditQuery } from '../ports/storage.js';
-import { parseObject } from '../store/api-keys/validate.js';
-import type { StoreContext } from '../store/context.js';
-import { idLikeSchema, timestampSchema } from '../store/schemas.js';
+import type { StoreContext } from '../records/context.js';
+import { idLikeSchema, timestampSchema } from '../records/schemas.js';
 
 /** Options of `km.audit.export`. */
 export interface AuditExportOptions {

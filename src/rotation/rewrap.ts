@@ -10,11 +10,10 @@ import { isKeywardenError, KeywardenError, type KeywardenErrorCode } from '../er
 import { zeroize } from '../internal/bytes.js';
 import type { WrappedKey } from '../ports/kms.js';
 import type { StoredRecord, StoredVersion } from '../ports/storage.js';
-import type { StoreContext, StoreState } from './context.js';
-import { rewrapSealed, unwrapDek } from './envelope.js';
-import { META_PEPPER, pepperContext } from './manager-context.js';
-import { updateRecord } from './records.js';
-import { auditMutation } from './secrets/audited.js';
+import type { StoreContext, StoreState } from '../records/context.js';
+import { rewrapSealed, unwrapDek } from '../records/envelope.js';
+import { META_PEPPER, pepperContext } from '../records/store-meta.js';
+import { mutateRecord } from '../records/write.js';
 
 /** What {@link rewrapAll} did. */
 export interface RewrapReport {
@@ -45,17 +44,13 @@ async function rewrapRecord(
   record: StoredRecord,
   report: RewrapReport,
 ): Promise<void> {
-  let done: number[] = [];
-  let failed: RewrapReport['failed'] = [];
-  let before: StoredRecord = record;
-  const { changed, record: written } = await updateRecord(
+  const outcome = await mutateRecord(
     ctx,
     record.id,
     record.kind,
     async (cur) => {
-      before = cur;
-      done = [];
-      failed = [];
+      const done: number[] = [];
+      const failed: RewrapReport['failed'] = [];
       const versions: StoredVersion[] = [];
       for (const v of cur.versions) {
         if (!needsRewrap(ctx, v) || v.sealed === null) {
@@ -72,31 +67,29 @@ async function rewrapRecord(
           versions.push(v);
         }
       }
-      return done.length === 0 ? null : { ...cur, versions };
+      return { next: done.length === 0 ? null : { ...cur, versions }, result: { done, failed } };
     },
-    { record },
+    {
+      record,
+      // fail closed: each rewrapped record is audited, or its rewrap is undone and ERR_AUDIT thrown
+      audit: ({ after, result }) => ({
+        type: 'kms.rewrapped',
+        recordId: after.id,
+        kind: after.kind,
+        tenantId: after.tenantId,
+        data: { versions: [...result.done], kms: ctx.kms.id },
+      }),
+    },
   ).catch((error: unknown) => {
     // deleted meanwhile: nothing to rewrap, nothing failed
-    if (isKeywardenError(error, 'ERR_NOT_FOUND')) {
-      failed = [];
-      return { changed: false, record };
-    }
+    if (isKeywardenError(error, 'ERR_NOT_FOUND')) return null;
     throw error;
   });
-  if (changed) {
-    // fail closed: each rewrapped record is audited, or its rewrap is undone and ERR_AUDIT thrown
-    await auditMutation(ctx, before, written, {
-      type: 'kms.rewrapped',
-      keyId: written.id,
-      kind: written.kind,
-      tenantId: written.tenantId,
-      data: { versions: [...done], kms: ctx.kms.id },
-    });
-  }
-  report.failed.push(...failed);
-  if (changed) {
+  if (outcome === null) return;
+  report.failed.push(...outcome.result.failed);
+  if (outcome.changed) {
     report.records += 1;
-    report.versions += done.length;
+    report.versions += outcome.result.done.length;
   }
 }
 

@@ -3,8 +3,8 @@
  * @internal
  * @module
  */
-import { KeywardenError } from '../../errors.js';
-import type { StoredRecord } from '../../ports/storage.js';
+import { KeywardenError } from '../errors.js';
+import type { StoredRecord } from '../ports/storage.js';
 
 /**
  * The environment a secret or key lives in when none is given.

@@ -6,8 +6,8 @@
  * @module
  */
 import type { z } from 'zod';
-import { KeywardenError, validationError } from '../../errors.js';
-import { isQuotableKey, parseInput } from '../../internal/validate.js';
+import { KeywardenError, validationError } from '../errors.js';
+import { isQuotableKey, parseInput } from './validate.js';
 
 /**
  * True for `{}`-like objects (no class instances, no arrays).

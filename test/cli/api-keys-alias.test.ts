@@ -1,0 +1,37 @@
+/**
+ * `keywarden api-keys` is the command for API keys; `keys` stays as a deprecated alias of it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateMasterKey } from '../../src/kms/index.js';
+import { kw, tempDir } from './harness.js';
+
+const T = 180_000;
+let dir: string;
+let cleanup: () => Promise<void>;
+const env = { KEYWARDEN_MASTER_KEY: generateMasterKey() };
+const run = (args: string[]) => kw(args, { cwd: dir, env });
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir());
+  const r = await run(['init']);
+  if (r.code !== 0) throw new Error(r.stderr);
+}, T);
+afterAll(() => cleanup());
+
+describe('api-keys command', () => {
+  it('api-keys and its alias keys act on the same API keys', { timeout: T }, async () => {
+    const created = await run(['--json', 'api-keys', 'create', '--name', 'svc']);
+    expect(created.code).toBe(0);
+    const { token, key } = JSON.parse(created.stdout) as { token: string; key: { id: string } };
+    const listed = await run(['--json', 'keys', 'list']);
+    expect(listed.code).toBe(0);
+    expect(JSON.stringify(JSON.parse(listed.stdout))).toContain(key.id);
+    expect((await run(['api-keys', 'verify', token])).code).toBe(0);
+    expect((await run(['keys', 'revoke', key.id])).code).toBe(0);
+    const after = await run(['api-keys', 'verify', token]);
+    expect(after.code).toBe(1);
+    expect(after.stdout).toContain('REVOKED');
+    const help = await run(['--help']);
+    expect(help.stdout).toMatch(/api-keys\|keys/);
+  });
+});
