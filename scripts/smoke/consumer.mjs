@@ -35,6 +35,8 @@ const expected = {
     'kindDescriptor',
   ],
   'keywarden/observability': ['githubSecretScanning', 'rotationReport', 'apiKeyTokenPattern', 'csvField'],
+  'keywarden/access': ['agentAccess'],
+  'keywarden/access/gateway': ['createGateway'],
   'keywarden/http': ['managementApi', 'openApiDocument'],
   'keywarden/http/node': ['nodeHandler'],
 };

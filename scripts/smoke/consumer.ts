@@ -6,6 +6,8 @@ import {
   type KeyManager,
   parseDuration,
 } from 'keywarden';
+import { type AgentAccess, agentAccess } from 'keywarden/access';
+import { createGateway } from 'keywarden/access/gateway';
 import { fileStorage } from 'keywarden/adapters/file';
 import { memoryStorage } from 'keywarden/adapters/memory';
 import { postgresStorage } from 'keywarden/adapters/postgres';
@@ -56,7 +58,10 @@ async function report(): Promise<RotationReport> {
   return rotationReport(km, { since: '7d' });
 }
 const api: ManagementApi = managementApi(km, { basePath: '/admin' });
+const access: AgentAccess = agentAccess(km);
 void [
+  access,
+  createGateway,
   api,
   nodeHandler(api),
   onLeak,
