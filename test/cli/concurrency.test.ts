@@ -28,7 +28,7 @@ it('CLI and library writers on one store lose nothing', { timeout: 240_000 }, as
     script,
     `import { fileStorage } from '${mod('src/adapters/file.ts')}';
 import { localKms } from '${mod('src/kms/index.ts')}';
-import { createKeyManager } from '${mod('src/store/manager.ts')}';
+import { createKeyManager } from '${mod('src/manager/key-manager.ts')}';
 const km = createKeyManager({ storage: fileStorage({ dir: '.keywarden' }), kms: localKms({ masterKey: process.env.KEYWARDEN_MASTER_KEY }) });
 for (let i = 0; i < ${LIB_WRITES}; i++) {
   await km.secrets.set('LIB_' + i, 'lib-' + i);

@@ -27,7 +27,7 @@ beforeAll(async () => {
     script,
     `import { fileStorage } from '${mod('src/adapters/file.ts')}';
 import { localKms } from '${mod('src/kms/index.ts')}';
-import { createKeyManager } from '${mod('src/store/manager.ts')}';
+import { createKeyManager } from '${mod('src/manager/key-manager.ts')}';
 const past = Date.now() - 2 * 86_400_000;
 const km = createKeyManager({ storage: fileStorage({ dir: '.keywarden' }), kms: localKms({ masterKey: process.env.KEYWARDEN_MASTER_KEY }), clock: { now: () => past } });
 const { key } = await km.apiKeys.create({ name: 'stale', expiresIn: null });
