@@ -3,14 +3,16 @@
  * Bottom to top: foundation (errors, duration, ports, internal, crypto) → records → views
  * (store/) and the extension point → engines (rotation, usage, backup, rate-limit) → the
  * composition root (manager/, index.ts). Edges (adapters, kms, notifiers, middleware, cli, cache,
- * testing) may import the core; the core never imports them. Imports only go down, never up.
+ * testing, capabilities such as access/) may import the core; the core never imports them. Imports only go down, never up.
  */
 const FOUNDATION = '^src/(errors\\.ts|duration\\.ts|ports/|internal/|crypto/)';
 const RECORDS = '^src/records/';
 const VIEWS = '^src/(store|extension)/';
 const ENGINES = '^src/(rotation|usage|backup|rate-limit)/';
 const ROOT = '^src/(manager/|index\\.ts$)';
-const EDGES = '^src/(adapters|kms|notifiers|middleware|cli|cache|testing)(/|\\.ts$)';
+// capabilities in their own subpath (src/access/, a management API...) are edges too: they reach a
+// manager through keywarden/extension, and the core never imports them
+const EDGES = '^src/(adapters|kms|notifiers|middleware|cli|cache|testing|access)(/|\\.ts$)';
 const above = (...layers) => layers.join('|');
 
 /** @type {import('dependency-cruiser').IConfiguration} */
