@@ -3,7 +3,7 @@
  * Bottom to top: foundation (errors, duration, ports, internal, crypto) → records → views
  * (store/) and the extension point → engines (rotation, usage, backup, rate-limit) → the
  * composition root (manager/, index.ts). Edges (adapters, kms, notifiers, middleware, cli, cache,
- * testing) may import the core; the core never imports them. Imports only go down, never up.
+ * testing, capabilities such as access/) may import the core; the core never imports them. Imports only go down, never up.
  */
 const FOUNDATION = '^src/(errors\\.ts|duration\\.ts|ports/|internal/|crypto/)';
 const RECORDS = '^src/records/';

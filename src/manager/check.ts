@@ -10,7 +10,7 @@ import type { StoredRecord } from '../ports/storage.js';
 import type { StoreContext } from '../records/context.js';
 import { openValue } from '../records/envelope.js';
 
-/** One problem {@link checkStore} found. Never holds a value, only where and which error code. */
+/** One problem `km.check()` found. Never holds a value, only where and which error code. */
 export interface StoreCheckProblem {
   recordId: string;
   /** The version whose sealed value does not open; null when the record itself does not parse. */
