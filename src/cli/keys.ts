@@ -199,7 +199,7 @@ export function registerKeys(program: Command, context: Ctx): void {
 async function tokenFromStdin(): Promise<string> {
   if (process.stdin.isTTY)
     throw new CliError('ERR_USAGE', 'give the token as an argument or on stdin', EXIT.USAGE);
-  return (await readStdin()).trim();
+  return (await readStdin(process.stdin, { maxBytes: 4096, what: 'the token' })).trim();
 }
 
 function printVerify(out: Output, r: Awaited<ReturnType<CliManager['apiKeys']['verify']>>): void {

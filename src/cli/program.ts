@@ -41,6 +41,23 @@ const contextOf = (cmd: Command): Promise<CliContext> =>
   createCliContext(cmd.optsWithGlobals<GlobalOptions>());
 
 /**
+ * Removes values from commander's usage errors: a mistyped option may carry a secret
+ * (`--vaule=SECRET`, `-xSECRET`), and a rejected argument is one. Option names stay.
+ *
+ * @example
+ * ```ts
+ * redactUsageError("unknown option '--vaule=hunter2'"); // "unknown option '--vaule=…'"
+ * ```
+ * @throws never
+ */
+export function redactUsageError(text: string): string {
+  return text
+    .replace(/(unknown option ')(--[^=']*)=[^']*'/g, "$1$2=…'")
+    .replace(/(unknown option ')(-[^-'])[^']+'/g, "$1$2…'")
+    .replace(/ argument '[^']*' is invalid/g, ' argument is invalid');
+}
+
+/**
  * Builds the command tree. Commander's own exits are turned into exceptions (`exitOverride`) so
  * {@link runCli} decides the exit code.
  *
@@ -64,10 +81,12 @@ export function buildProgram(): Command {
       writeOut: (s) => process.stdout.write(s),
       writeErr: (s) => process.stderr.write(s),
       outputError: (message, write) => {
-        const text = message
-          .replace(/^error:\s*/i, '')
-          .replace(/\s*\n\s*/g, ' ')
-          .trim();
+        const text = redactUsageError(
+          message
+            .replace(/^error:\s*/i, '')
+            .replace(/\s*\n\s*/g, ' ')
+            .trim(),
+        );
         write(`keywarden: ${text} (ERR_USAGE)\n`);
       },
     })

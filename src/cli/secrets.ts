@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import type { SetSecretOptions } from '../store/secret-types.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
-import { table, when } from './io.js';
+import { CliError, table, when } from './io.js';
 import { allPages } from './pages.js';
 import { int, jsonObject, list } from './parse.js';
 import { readSecretValue } from './prompt.js';
@@ -37,9 +37,17 @@ export function registerSecrets(program: Command, context: Ctx): void {
     .option('--description <text>', 'description')
     .option('--tags <list>', 'comma-separated tags', list)
     .option('--meta <json>', 'metadata (JSON object)')
+    .option(
+      '--encoding <encoding>',
+      'utf8 (default: stdin must be valid UTF-8) or base64 (store the bytes of stdin as base64)',
+    )
     .action(async (name: string, o: Record<string, unknown>, cmd: Command) => {
       const ctx = await context(cmd);
-      const value = await readSecretValue(o.value as string | undefined, name, ctx.out.warn);
+      const encoding = o.encoding ?? 'utf8';
+      if (encoding !== 'utf8' && encoding !== 'base64') {
+        throw new CliError('ERR_VALIDATION', '--encoding must be utf8 or base64', EXIT.USAGE);
+      }
+      const value = await readSecretValue(o.value as string | undefined, name, ctx.out.warn, encoding);
       const options: SetSecretOptions = { ...scope(ctx) };
       if (o.envVar !== undefined) options.envVar = o.envVar as string;
       if (o.provider !== undefined) options.provider = o.provider as string;
