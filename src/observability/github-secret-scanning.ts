@@ -55,7 +55,10 @@ export interface GitHubSecretScanningOptions {
   refetchCooldown?: number;
   /** The actor of the revocations and audit events (default `'github-secret-scanning'`). */
   actor?: string;
-  /** Called when the store or the key source fails (the answer is 503 without details). Never receives a token. */
+  /**
+   * Called when the store, `access` or the key source fails (the answer is 503 without details).
+   * keywarden's own errors never hold a token.
+   */
   onError?: (error: unknown) => void;
 }
 

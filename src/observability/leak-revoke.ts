@@ -146,12 +146,13 @@ async function handleApiKey(
   report: LeakReport,
 ): Promise<LeakOutcome> {
   const { ctx, km, actor } = deps;
+  const { hashToken } = await ctx.ready();
   const record: StoredRecord | null = await ctx.storage.get(id);
-  if (record === null || record.kind !== 'api_key') return FALSE_POSITIVE;
-  const hash = (await ctx.ready()).hashToken(token);
+  if (record === null || record.kind !== 'api_key' || !Array.isArray(record.versions)) return FALSE_POSITIVE;
+  const hash = hashToken(token);
   let matched: StoredVersion | null = null;
   for (const v of record.versions) {
-    if (v.hash === null) continue;
+    if (typeof v?.hash !== 'string') continue;
     if (constantTimeEqualString(v.hash, hash) && matched === null) matched = v;
   }
   if (matched === null) return FALSE_POSITIVE;
