@@ -13,11 +13,9 @@
  * @module
  */
 import { KeywardenError } from '../errors.js';
-import { capabilityContext } from '../extension/index.js';
+import { type CapabilityContext, capabilityContext } from '../extension/index.js';
+import type { KeyManager } from '../index.js';
 import { utf8Decode } from '../internal/bytes.js';
-import type { KeyManager } from '../manager/key-manager.js';
-import type { StoreContext } from '../records/context.js';
-import { idLikeSchema } from '../records/schemas.js';
 import {
   createPublicKeyCache,
   fetchGitHubPublicKeys,
@@ -57,7 +55,10 @@ export interface GitHubSecretScanningOptions {
   refetchCooldown?: number;
   /** The actor of the revocations and audit events (default `'github-secret-scanning'`). */
   actor?: string;
-  /** Called when the store or the key source fails (the answer is 503 without details). Never receives a token. */
+  /**
+   * Called when the store, `access` or the key source fails (the answer is 503 without details).
+   * keywarden's own errors never hold a token.
+   */
   onError?: (error: unknown) => void;
 }
 
@@ -74,6 +75,8 @@ const MAX_MAX_BODY = 16 << 20;
 const MAX_TOKEN = 4096;
 const MAX_FIELD = 4096;
 const CONCURRENCY = 8;
+/** An actor id as the store takes it: 1-128 characters, no control characters. */
+const ACTOR_PATTERN = /^[^\p{Cc}]{1,128}$/u;
 const KNOWN = new Set([
   'access',
   'publicKeys',
@@ -123,7 +126,7 @@ function resolveOptions(options: unknown): Resolved {
   if (o.onError !== undefined && typeof o.onError !== 'function') {
     throw invalid('options.onError', 'must be a function');
   }
-  if (o.actor !== undefined && !idLikeSchema.safeParse(o.actor).success) {
+  if (o.actor !== undefined && (typeof o.actor !== 'string' || !ACTOR_PATTERN.test(o.actor))) {
     throw invalid('options.actor', 'must be 1-128 characters without control characters');
   }
   return {
@@ -235,7 +238,7 @@ export function githubSecretScanning(
   km: KeyManager,
   options?: GitHubSecretScanningOptions,
 ): (request: Request) => Promise<Response> {
-  const ctx: StoreContext = capabilityContext(km);
+  const ctx: CapabilityContext = capabilityContext(km);
   const o = resolveOptions(options);
   const cache = createPublicKeyCache({
     source: o.publicKeys,

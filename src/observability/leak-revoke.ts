@@ -7,13 +7,11 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { checkApiToken } from '../crypto/tokens.js';
-import { isKeywardenError } from '../errors.js';
+import type { CapabilityContext as StoreContext } from '../extension/index.js';
+import type { KeyManager } from '../index.js';
 import { constantTimeEqualString, toHex, utf8Encode } from '../internal/bytes.js';
-import type { KeyManager } from '../manager/key-manager.js';
 import type { JsonObject } from '../ports/json.js';
-import type { StoredVersion } from '../ports/storage.js';
-import type { StoreContext } from '../records/context.js';
-import { eventBase, loadRecord } from '../records/record.js';
+import type { StoredRecord, StoredVersion } from '../ports/storage.js';
 
 /**
  * A proxy-token revoker: resolves true when `token` is a real proxy token of this store (its session
@@ -148,17 +146,13 @@ async function handleApiKey(
   report: LeakReport,
 ): Promise<LeakOutcome> {
   const { ctx, km, actor } = deps;
-  let record: Awaited<ReturnType<typeof loadRecord>>;
-  try {
-    record = await loadRecord(ctx, id, 'api_key');
-  } catch (error) {
-    if (isKeywardenError(error, 'ERR_NOT_FOUND')) return FALSE_POSITIVE;
-    throw error;
-  }
-  const hash = (await ctx.ready()).hashToken(token);
+  const { hashToken } = await ctx.ready();
+  const record: StoredRecord | null = await ctx.storage.get(id);
+  if (record === null || record.kind !== 'api_key' || !Array.isArray(record.versions)) return FALSE_POSITIVE;
+  const hash = hashToken(token);
   let matched: StoredVersion | null = null;
   for (const v of record.versions) {
-    if (v.hash === null) continue;
+    if (typeof v?.hash !== 'string') continue;
     if (constantTimeEqualString(v.hash, hash) && matched === null) matched = v;
   }
   if (matched === null) return FALSE_POSITIVE;
@@ -187,7 +181,13 @@ async function handleApiKey(
     }),
   });
   ctx.notify({
-    ...eventBase(record, now, matched.version),
+    at: now,
+    keyId: record.id,
+    kind: 'api_key',
+    name: record.name,
+    tenantId: record.tenantId,
+    environment: record.environment,
+    version: matched.version,
     type: 'security.token_leaked',
     source: report.source,
     url: report.url,

@@ -8,10 +8,9 @@ import type { Duration } from '../duration.js';
 import { parseDuration } from '../duration.js';
 import { validationError } from '../errors.js';
 import { capabilityContext } from '../extension/index.js';
-import type { KeyManager } from '../manager/key-manager.js';
+import type { DueItem, KeyManager } from '../index.js';
 import type { JsonObject, JsonValue } from '../ports/json.js';
 import type { AuditEvent, AuditEventType, RecordKind } from '../ports/storage.js';
-import type { DueItem } from '../records/rotation-types.js';
 
 /** Options of {@link rotationReport}. */
 export interface RotationReportOptions {

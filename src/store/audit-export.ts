@@ -12,10 +12,9 @@
  */
 import { z } from 'zod';
 import { validationError } from '../errors.js';
-import { parseObject } from '../internal/parse-object.js';
+import { isQuotableKey, parseInput } from '../internal/validate.js';
 import type { AuditEvent, AuditEventType, AuditQuery } from '../ports/storage.js';
 import type { StoreContext } from '../records/context.js';
-import { idLikeSchema, timestampSchema } from '../records/schemas.js';
 
 /** Options of `km.audit.export`. */
 export interface AuditExportOptions {
@@ -57,11 +56,21 @@ export const AUDIT_CSV_COLUMNS = Object.freeze([
 ] as const);
 
 const PAGE = 1000;
-const exportSchema = z.strictObject({
+/** Epoch ms or a Date, as `km.audit.list` takes them. */
+const timestampSchema = z
+  .union([z.number().int().min(0).max(8.64e15), z.date()])
+  .transform((v) => (typeof v === 'number' ? v : v.getTime()))
+  .refine((v) => Number.isFinite(v), 'must be a valid date');
+const exportSchema = z.object({
   format: z.enum(['csv', 'jsonl']),
   from: timestampSchema.optional(),
   to: timestampSchema.optional(),
-  keyId: idLikeSchema.optional(),
+  keyId: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[^\p{Cc}]*$/u)
+    .optional(),
   type: z
     .string()
     .regex(/^[a-z_]+\.[a-z_]+$/)
@@ -159,8 +168,17 @@ function jsonLine(e: AuditEvent): string {
  *   `ERR_STORAGE` or `ERR_CLOSED`.
  */
 export function exportAudit(ctx: StoreContext, options: AuditExportOptions): AsyncIterable<string> {
-  if (options === undefined) throw validationError('options', 'must be a plain object');
-  const o = parseObject(exportSchema, EXPORT_KEYS, options, 'options', 'options');
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw validationError('options', 'must be a plain object');
+  }
+  for (const key of Object.keys(options)) {
+    if (!EXPORT_KEYS.has(key)) {
+      throw isQuotableKey(key)
+        ? validationError(`options.${key}`, 'is not a known option')
+        : validationError('options', 'has an unknown option');
+    }
+  }
+  const o = parseInput(exportSchema, options, 'options');
   if (o.from !== undefined && o.to !== undefined && o.to < o.from) {
     throw validationError('options.to', 'must not be before options.from');
   }

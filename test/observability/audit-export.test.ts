@@ -208,7 +208,7 @@ describe('km.audit.export', () => {
   });
 
   it('streams 100 000 events lazily (one page per pulled chunk) with bounded heap', {
-    timeout: 120_000,
+    timeout: 300_000,
   }, async () => {
     const inner = memoryStorage();
     let pages = 0;
