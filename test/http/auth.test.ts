@@ -118,7 +118,11 @@ describe('management API: requests and problems', () => {
       ['POST', '/api-keys', { name: 'x', remaining: -1 }, 'body.remaining'],
       ['POST', '/api-keys', { name: 'x', sneaky: true }, 'body.sneaky'],
       ['POST', '/api-keys', { name: 'x', rateLimit: { limit: 1 } }, 'body.rateLimit.window'],
-      ['POST', '/api-keys', { name: 'x', expiresIn: 'forever' }, 'expiresIn'],
+      ['POST', '/api-keys', { name: 'x', expiresIn: 'forever' }, 'body.expiresIn'],
+      ['POST', '/api-keys', { name: 'x', prefix: 'Bad Prefix' }, 'body.prefix'],
+      ['GET', '/secrets/X?environment=-bad-', undefined, 'query.environment'],
+      ['GET', `/secrets/${encodeURIComponent('bad\u0001name')}`, undefined, 'params.name'],
+      ['POST', '/signing-keys', { name: 'k', type: 'ecdsa', algorithm: 'ES999' }, 'body.algorithm'],
       ['GET', '/api-keys?limit=0', undefined, 'query.limit'],
       ['GET', '/api-keys?limit=ten', undefined, 'query.limit'],
       ['GET', '/api-keys?status=gone', undefined, 'query.status'],
@@ -131,7 +135,7 @@ describe('management API: requests and problems', () => {
     for (const [method, path, body, field] of cases) {
       const r = await call(api, method, path, { token: tokens.admin, body });
       expect([method, path, r.status, r.json.code]).toEqual([method, path, 400, 'ERR_VALIDATION']);
-      expect(r.json.field === field || r.json.field?.endsWith(field)).toBe(true);
+      expect([method, path, r.json.field]).toEqual([method, path, field]);
       expect(r.json.detail).toContain(r.json.field);
     }
     const notJson = await call(api, 'POST', '/api-keys', { token: tokens.admin, body: '{"name":' });
