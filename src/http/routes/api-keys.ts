@@ -4,10 +4,10 @@
  * scopes can only be managed by a `keywarden:admin` operator. Portable: no node:*.
  * @module
  */
-import type { CreateApiKeyInput, UpdateApiKeyPatch } from '../../store/api-key-types.js';
+import type { ApiKeyInfo, CreateApiKeyInput, UpdateApiKeyPatch } from '../../store/api-key-types.js';
 import type { KeyManager } from '../../store/manager.js';
 import { assertMayManage } from '../auth.js';
-import { assertIfMatch, revisionEtag } from '../etag.js';
+import { assertIfMatch, recordEtag } from '../etag.js';
 import { defineRoute, type Operator, type Route } from '../route.js';
 import {
   apiKeyInfo,
@@ -25,10 +25,15 @@ import {
 } from '../schemas.js';
 import { compact } from './util.js';
 
+/** The strong ETag of an API key's representation. */
+function keyEtag(key: ApiKeyInfo): string {
+  return recordEtag(key.revision, JSON.stringify(key));
+}
+
 /** Loads a key, checks `If-Match` against its revision and the operator's right to touch it. */
 async function loadForChange(km: KeyManager, id: string, operator: Operator, ifMatch: string | null) {
   const key = await km.apiKeys.get(id);
-  assertIfMatch(ifMatch, revisionEtag(key.revision));
+  assertIfMatch(ifMatch, keyEtag(key));
   assertMayManage(operator, key.scopes);
   return key;
 }
@@ -63,7 +68,7 @@ export const apiKeyRoutes: Route[] = [
       assertMayManage(operator, body.scopes);
       const input = { ...compact(body), actor: operator.id } as CreateApiKeyInput;
       const { token, key } = await km.apiKeys.create(input);
-      return { status: 201, body: { token, key }, etag: revisionEtag(key.revision) };
+      return { status: 201, body: { token, key }, etag: keyEtag(key) };
     },
   }),
   defineRoute({
@@ -93,7 +98,7 @@ export const apiKeyRoutes: Route[] = [
     response: apiKeyInfo,
     handler: async ({ km }, { params }) => {
       const key = await km.apiKeys.get(params.id);
-      return { status: 200, body: key, etag: revisionEtag(key.revision) };
+      return { status: 200, body: key, etag: keyEtag(key) };
     },
   }),
   defineRoute({
@@ -116,7 +121,7 @@ export const apiKeyRoutes: Route[] = [
       const key = await km.apiKeys.update(params.id, compact(body) as UpdateApiKeyPatch, {
         actor: operator.id,
       });
-      return { status: 200, body: key, etag: revisionEtag(key.revision) };
+      return { status: 200, body: key, etag: keyEtag(key) };
     },
   }),
   defineRoute({
@@ -150,7 +155,7 @@ export const apiKeyRoutes: Route[] = [
     handler: async ({ km }, { params, body, operator, ifMatch }) => {
       await loadForChange(km, params.id, operator, ifMatch);
       const key = await km.apiKeys.revoke(params.id, { ...compact(body), actor: operator.id });
-      return { status: 200, body: key, etag: revisionEtag(key.revision) };
+      return { status: 200, body: key, etag: keyEtag(key) };
     },
   }),
   defineRoute({
