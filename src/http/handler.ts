@@ -50,6 +50,8 @@ export interface ManagementApi {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
 function fail(field: string, message: string, status = 400): HttpProblem {
   return new HttpProblem(status, 'ERR_VALIDATION', `${field}: ${message}`, { field });
@@ -241,6 +243,15 @@ export function managementApi(km: KeyManager, options: ManagementApiOptions = {}
   };
   const routeCtx = { km, access: options.access };
 
+  function clientIpOf(request: Request): string | undefined {
+    try {
+      const ip = options.clientIp?.(request);
+      return typeof ip === 'string' ? ip.replace(CONTROL, '') || undefined : undefined;
+    } catch {
+      return undefined; // an unknown address is not a reason to refuse the request
+    }
+  }
+
   function report(error: unknown, request: Request): void {
     try {
       options.onError?.(error, request);
@@ -261,7 +272,7 @@ export function managementApi(km: KeyManager, options: ManagementApiOptions = {}
       h.get('authorization'),
       route.scope,
       {
-        ip: options.clientIp?.(request),
+        ip: clientIpOf(request),
         userAgent: h.get('user-agent') ?? undefined,
         requestId: h.get('x-request-id') ?? undefined,
       },

@@ -188,6 +188,31 @@ describe('management API: requests and problems', () => {
     expect(seen).toHaveLength(1);
   });
 
+  it('records the client address from clientIp in the operator verification, and survives a throwing clientIp', async () => {
+    const { managementApi } = await import('../../src/http/index.js');
+    const { createTestKeyManager } = await import('../../src/testing/index.js');
+    const { km } = createTestKeyManager({ audit: { verifications: 'all' } });
+    const { key, token } = await km.apiKeys.create({ name: 'ops', scopes: ['keywarden:read'] });
+    const api = managementApi(km, { clientIp: (r) => r.headers.get('cf-connecting-ip') ?? undefined });
+    const r = await call(api, 'GET', '/secrets', {
+      token,
+      headers: { 'cf-connecting-ip': '203.0.113.9', 'user-agent': 'ops-cli/1', 'x-request-id': 'req-42' },
+    });
+    expect(r.status).toBe(200);
+    const verified = (await km.audit.list({ keyId: key.id, type: 'key.verified' })).items.at(-1);
+    expect(verified?.context).toMatchObject({
+      ip: '203.0.113.9',
+      userAgent: 'ops-cli/1',
+      requestId: 'req-42',
+    });
+    const throwing = managementApi(km, {
+      clientIp: () => {
+        throw new Error('no address');
+      },
+    });
+    expect((await call(throwing, 'GET', '/secrets', { token })).status).toBe(200);
+  });
+
   it('refuses to build over something that is not a key manager, or with a bad basePath', async () => {
     const { managementApi } = await import('../../src/http/index.js');
     const { km } = await fixture();
