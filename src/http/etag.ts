@@ -1,5 +1,5 @@
 /**
- * ETags of management answers: strong ones from a record's revision (`"r<revision>"`), weak ones
+ * ETags of management answers: strong ones from a record's revision and representation, weak ones
  * from a hash of a JSON body, and the `If-Match` / `If-None-Match` comparisons (RFC 9110 §13).
  * Portable: no node:*.
  * @module
@@ -9,16 +9,18 @@ import { toBase64Url, utf8Encode } from '../internal/bytes.js';
 import { HttpProblem } from './problem.js';
 
 /**
- * The strong ETag of a record revision.
+ * The strong ETag of a record: its revision plus a digest of its JSON representation
+ * (`"r<revision>-<digest>"`), so fields computed at read time (credits refilled, expiry passed)
+ * also change it. `If-Match` compares the whole tag.
  *
  * @example
  * ```ts
- * revisionEtag(3); // '"r3"'
+ * recordEtag(key.revision, JSON.stringify(key)); // '"r3-Xk2..."'
  * ```
  * @throws never
  */
-export function revisionEtag(revision: number): string {
-  return `"r${revision}"`;
+export function recordEtag(revision: number, json: string): string {
+  return `"r${revision}-${toBase64Url(sha256(utf8Encode(json)).subarray(0, 9))}"`;
 }
 
 /**

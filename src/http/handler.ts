@@ -5,9 +5,10 @@
  * `Cache-Control: no-store`. Portable: no node:*.
  * @module
  */
-import type { z } from 'zod';
+import { ZodObject, type z } from 'zod';
 import { KeywardenError } from '../errors.js';
 import { capabilityContext } from '../extension/index.js';
+import { isQuotableKey } from '../internal/validate.js';
 import type { KeyManager } from '../manager/key-manager.js';
 import type { AccessLike } from './access-types.js';
 import { authenticate } from './auth.js';
@@ -19,7 +20,7 @@ import {
   type StoredAnswer,
 } from './idempotency.js';
 import { openApiDocument } from './openapi.js';
-import { HttpProblem, problemResponse, toProblem } from './problem.js';
+import { HttpProblem, problemResponse, safeClientError, toProblem } from './problem.js';
 import type { Operator, Route } from './route.js';
 import { compilePath, matchPath, ROUTES } from './table.js';
 
@@ -49,9 +50,32 @@ export interface ManagementApi {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
 function fail(field: string, message: string, status = 400): HttpProblem {
   return new HttpProblem(status, 'ERR_VALIDATION', `${field}: ${message}`, { field });
+}
+
+/**
+ * A key that may be named in a field or message: an identifier of at most 32 characters (every
+ * keywarden token is longer). Any other key is input that may be a pasted secret.
+ */
+function quotable(key: string): boolean {
+  return key.length <= 32 && isQuotableKey(key);
+}
+
+/**
+ * The path segments that may be named in a field: array indexes and short identifiers. A key of
+ * any other text is input (it may be a pasted token), so the path stops at its parent.
+ */
+function quotablePath(path: readonly PropertyKey[]): string[] {
+  const out: string[] = [];
+  for (const p of path) {
+    if (typeof p === 'number' || (typeof p === 'string' && quotable(p))) out.push(String(p));
+    else break;
+  }
+  return out;
 }
 
 /** Validates one input part with its schema; the first issue becomes a 400 naming the field. */
@@ -60,11 +84,49 @@ function parse(schema: z.ZodType | undefined, value: unknown, part: 'params' | '
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
-  const path = issue ? [...issue.path] : [];
-  if (issue?.code === 'unrecognized_keys' && issue.keys[0] !== undefined) path.push(issue.keys[0]);
-  const field = [part, ...path.map(String)].join('.');
-  const message = issue?.code === 'unrecognized_keys' ? 'unknown field' : (issue?.message ?? 'invalid');
+  const raw: PropertyKey[] = issue ? [...issue.path] : [];
+  if (issue?.code === 'unrecognized_keys' && issue.keys[0] !== undefined) raw.push(issue.keys[0]);
+  const path = quotablePath(raw);
+  const field = [part, ...path].join('.');
+  const unknownKey = issue?.code === 'unrecognized_keys';
+  const message = unknownKey
+    ? path.length === raw.length
+      ? 'unknown field'
+      : 'has an unknown field'
+    : path.length === raw.length
+      ? (issue?.message ?? 'invalid')
+      : 'is invalid';
   return failWith(field, message);
+}
+
+const LIBRARY_ROOTS = new Set(['options', 'input', 'patch', 'query']);
+
+/**
+ * Names a library validation error's field after the request part it came from
+ * (`options.environment` → `query.environment`, `name` → `params.name` or `body.name`).
+ */
+function locateField(error: unknown, route: Route): unknown {
+  if (!(error instanceof KeywardenError) || error.code !== 'ERR_VALIDATION' || error.field === undefined) {
+    return error;
+  }
+  const parts = error.field.split('.');
+  const rest = parts.length > 1 && LIBRARY_ROOTS.has(parts[0] as string) ? parts.slice(1) : parts;
+  const head = rest[0] as string;
+  for (const [part, schema] of [
+    ['params', route.params],
+    ['body', route.body],
+    ['query', route.query],
+  ] as const) {
+    if (schema instanceof ZodObject && Object.hasOwn(schema.shape, head)) {
+      const field = [part, ...rest].join('.');
+      const message = error.message.startsWith(error.field)
+        ? `${field}${error.message.slice(error.field.length)}`
+        : error.message;
+      const safe = safeClientError(field, message);
+      return new HttpProblem(400, 'ERR_VALIDATION', safe.detail, { field: safe.field });
+    }
+  }
+  return error;
 }
 
 function failWith(field: string, message: string): never {
@@ -78,7 +140,11 @@ function queryObject(url: URL): Record<string, string> {
     if (Object.hasOwn(out, k)) repeated ??= k;
     else out[k] = v;
   });
-  if (repeated !== undefined) throw fail(`query.${repeated}`, 'given more than once');
+  if (repeated !== undefined) {
+    throw quotable(repeated)
+      ? fail(`query.${repeated}`, 'given more than once')
+      : fail('query', 'repeats a parameter');
+  }
   return out;
 }
 
@@ -177,6 +243,15 @@ export function managementApi(km: KeyManager, options: ManagementApiOptions = {}
   };
   const routeCtx = { km, access: options.access };
 
+  function clientIpOf(request: Request): string | undefined {
+    try {
+      const ip = options.clientIp?.(request);
+      return typeof ip === 'string' ? ip.replace(CONTROL, '') || undefined : undefined;
+    } catch {
+      return undefined; // an unknown address is not a reason to refuse the request
+    }
+  }
+
   function report(error: unknown, request: Request): void {
     try {
       options.onError?.(error, request);
@@ -197,7 +272,7 @@ export function managementApi(km: KeyManager, options: ManagementApiOptions = {}
       h.get('authorization'),
       route.scope,
       {
-        ip: options.clientIp?.(request),
+        ip: clientIpOf(request),
         userAgent: h.get('user-agent') ?? undefined,
         requestId: h.get('x-request-id') ?? undefined,
       },
@@ -256,7 +331,7 @@ export function managementApi(km: KeyManager, options: ManagementApiOptions = {}
       return answer(stored);
     } catch (error) {
       if (started?.kind === 'run') started.finish(null); // a failed create may be retried with the same key
-      throw error;
+      throw locateField(error, route);
     }
   }
 

@@ -115,6 +115,37 @@ const CLIENT_CODES = new Set<string>([
   'ERR_FORBIDDEN',
 ]);
 
+/** A run of token-like characters longer than any identifier a message names on purpose. */
+const TOKEN_LIKE = /[A-Za-z0-9_$-]{33,}/;
+
+/**
+ * The field and detail of a library client error, made safe to answer: a field segment or a
+ * message that holds a long token-like run (an input key that may be a pasted token) is replaced
+ * by its parent and a fixed detail.
+ *
+ * @example
+ * ```ts
+ * safeClientError('options.kw_abc…', 'kw_abc…: is not a known option'); // { field: 'options', detail: 'options: is invalid' }
+ * ```
+ * @throws never
+ */
+export function safeClientError(
+  field: string | undefined,
+  message: string,
+): { field: string | undefined; detail: string } {
+  let safeField = field;
+  if (field !== undefined && TOKEN_LIKE.test(field)) {
+    const kept: string[] = [];
+    for (const part of field.split('.')) {
+      if (TOKEN_LIKE.test(part)) break;
+      kept.push(part);
+    }
+    safeField = kept.length > 0 ? kept.join('.') : 'input';
+  }
+  if (safeField === field && !TOKEN_LIKE.test(message)) return { field, detail: message };
+  return { field: safeField, detail: `${safeField ?? 'input'}: is invalid` };
+}
+
 /**
  * Turns any thrown value into a problem: an {@link HttpProblem} as is, a `KeywardenError` by its
  * code (its message only for client errors), anything else as a 500 `ERR_INTERNAL`.
@@ -129,8 +160,11 @@ export function toProblem(error: unknown): HttpProblem {
   if (error instanceof HttpProblem) return error;
   if (isKeywardenError(error)) {
     const status = STATUS_BY_ERROR_CODE[error.code] ?? 500;
-    const detail = CLIENT_CODES.has(error.code) ? error.message : `The operation failed (${error.code})`;
-    return new HttpProblem(status, error.code, detail, { field: error.field });
+    if (!CLIENT_CODES.has(error.code)) {
+      return new HttpProblem(status, error.code, `The operation failed (${error.code})`);
+    }
+    const safe = safeClientError(error.field, error.message);
+    return new HttpProblem(status, error.code, safe.detail, { field: safe.field });
   }
   return new HttpProblem(500, 'ERR_INTERNAL', 'Internal server error');
 }

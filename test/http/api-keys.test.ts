@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { recordEtag } from '../../src/http/etag.js';
 import { call, fixture } from './harness.js';
+
+const etagOf = (key: { revision: number }) => recordEtag(key.revision, JSON.stringify(key));
 
 describe('management API: API keys', () => {
   it('creates a key (token once, no-store), gets it with a revision ETag and lists it', async () => {
@@ -17,7 +20,7 @@ describe('management API: API keys', () => {
     const id = created.json.key.id as string;
     const got = await call(api, 'GET', `/api-keys/${id}`, { token: tokens.read });
     expect(got.status).toBe(200);
-    expect(got.headers.get('etag')).toBe(`"r${got.json.revision}"`);
+    expect(got.headers.get('etag')).toBe(etagOf(got.json));
     expect(got.text).not.toContain(created.json.token);
     const again = await call(api, 'GET', `/api-keys/${id}`, {
       token: tokens.read,
@@ -51,7 +54,10 @@ describe('management API: API keys', () => {
   it('updates with If-Match: the current ETag passes, a stale one is 412 and changes nothing', async () => {
     const { api, tokens, km } = await fixture();
     const { key } = await km.apiKeys.create({ name: 'app', scopes: ['a:read'] });
-    const etag = `"r${key.revision}"`;
+    const etag = (await call(api, 'GET', `/api-keys/${key.id}`, { token: tokens.read })).headers.get(
+      'etag',
+    ) as string;
+    expect(etag).toMatch(/^"r\d+-[A-Za-z0-9_-]{12}"$/);
     const ok = await call(api, 'PATCH', `/api-keys/${key.id}`, {
       token: tokens.write,
       headers: { 'if-match': etag },
@@ -59,7 +65,7 @@ describe('management API: API keys', () => {
     });
     expect(ok.status).toBe(200);
     expect(ok.json).toMatchObject({ name: 'renamed', tags: ['t1'] });
-    expect(ok.headers.get('etag')).toBe(`"r${ok.json.revision}"`);
+    expect(ok.headers.get('etag')).toBe(etagOf(ok.json));
     const stale = await call(api, 'PATCH', `/api-keys/${key.id}`, {
       token: tokens.write,
       headers: { 'if-match': etag },
@@ -71,7 +77,7 @@ describe('management API: API keys', () => {
     expect((await km.apiKeys.get(key.id)).name).toBe('renamed');
     const weak = await call(api, 'PATCH', `/api-keys/${key.id}`, {
       token: tokens.write,
-      headers: { 'if-match': `W/"r${ok.json.revision}"` },
+      headers: { 'if-match': `W/${etagOf(ok.json)}` },
       body: { name: 'weak' },
     });
     expect(weak.status).toBe(412); // weak tags never match If-Match

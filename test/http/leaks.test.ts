@@ -43,6 +43,12 @@ describe('management API: no token or secret value leaks', () => {
     await go('PUT', '/secrets/NEW2', { value: SECRET, expiresAt: 'tomorrow' });
     await go('PUT', '/secrets/NEW3', { value: [SECRET] });
     await go('GET', '/audit?limit=1000');
+    // a token as an object key or a query parameter name is never named as the field
+    await go('POST', '/api-keys', { name: 'k', [app.token]: 1 });
+    await go('POST', '/api-keys', { name: 'k', meta: { [app.token]: 1 }, rateLimit: { [app.token]: 1 } });
+    await go('PUT', '/secrets/NEW4', { value: 'v', [SECRET]: true });
+    await go('GET', `/api-keys?${encodeURIComponent(app.token)}=1`);
+    await go('GET', `/api-keys?${encodeURIComponent(app.token)}=1&${encodeURIComponent(app.token)}=2`);
 
     expect(answers.length).toBeGreaterThan(ROUTES.length * 3);
     for (const { what, a } of answers) {

@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import express from 'express';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
+import { recordEtag } from '../../src/http/etag.js';
 import { managementApi } from '../../src/http/index.js';
 import { nodeHandler } from '../../src/http/node.js';
 import { listen } from '../middleware/harness.js';
@@ -38,7 +39,7 @@ async function conversation(base: string, tokens: { admin: string; read: string 
   const got = await read(await fetch(`${base}/api-keys/${id}`, { headers: auth(tokens.read) }));
   expect(got.status).toBe(200);
   const etag = got.headers.get('etag') as string;
-  expect(etag).toBe(`"r${got.json.revision}"`);
+  expect(etag).toBe(recordEtag(got.json.revision, got.text));
   const notModified = await fetch(`${base}/api-keys/${id}`, {
     headers: { ...auth(tokens.read), 'if-none-match': etag },
   });

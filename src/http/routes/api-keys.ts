@@ -6,9 +6,9 @@
  */
 
 import type { KeyManager } from '../../manager/key-manager.js';
-import type { CreateApiKeyInput, UpdateApiKeyPatch } from '../../store/api-key-types.js';
+import type { ApiKeyInfo, CreateApiKeyInput, UpdateApiKeyPatch } from '../../store/api-key-types.js';
 import { assertMayManage } from '../auth.js';
-import { assertIfMatch, revisionEtag } from '../etag.js';
+import { assertIfMatch, recordEtag } from '../etag.js';
 import { defineRoute, type Operator, type Route } from '../route.js';
 import {
   apiKeyInfo,
@@ -26,10 +26,15 @@ import {
 } from '../schemas.js';
 import { compact } from './util.js';
 
+/** The strong ETag of an API key's representation. */
+function keyEtag(key: ApiKeyInfo): string {
+  return recordEtag(key.revision, JSON.stringify(key));
+}
+
 /** Loads a key, checks `If-Match` against its revision and the operator's right to touch it. */
 async function loadForChange(km: KeyManager, id: string, operator: Operator, ifMatch: string | null) {
   const key = await km.apiKeys.get(id);
-  assertIfMatch(ifMatch, revisionEtag(key.revision));
+  assertIfMatch(ifMatch, keyEtag(key));
   assertMayManage(operator, key.scopes);
   return key;
 }
@@ -64,7 +69,7 @@ export const apiKeyRoutes: Route[] = [
       assertMayManage(operator, body.scopes);
       const input = { ...compact(body), actor: operator.id } as CreateApiKeyInput;
       const { token, key } = await km.apiKeys.create(input);
-      return { status: 201, body: { token, key }, etag: revisionEtag(key.revision) };
+      return { status: 201, body: { token, key }, etag: keyEtag(key) };
     },
   }),
   defineRoute({
@@ -94,7 +99,7 @@ export const apiKeyRoutes: Route[] = [
     response: apiKeyInfo,
     handler: async ({ km }, { params }) => {
       const key = await km.apiKeys.get(params.id);
-      return { status: 200, body: key, etag: revisionEtag(key.revision) };
+      return { status: 200, body: key, etag: keyEtag(key) };
     },
   }),
   defineRoute({
@@ -117,7 +122,7 @@ export const apiKeyRoutes: Route[] = [
       const key = await km.apiKeys.update(params.id, compact(body) as UpdateApiKeyPatch, {
         actor: operator.id,
       });
-      return { status: 200, body: key, etag: revisionEtag(key.revision) };
+      return { status: 200, body: key, etag: keyEtag(key) };
     },
   }),
   defineRoute({
@@ -151,7 +156,7 @@ export const apiKeyRoutes: Route[] = [
     handler: async ({ km }, { params, body, operator, ifMatch }) => {
       await loadForChange(km, params.id, operator, ifMatch);
       const key = await km.apiKeys.revoke(params.id, { ...compact(body), actor: operator.id });
-      return { status: 200, body: key, etag: revisionEtag(key.revision) };
+      return { status: 200, body: key, etag: keyEtag(key) };
     },
   }),
   defineRoute({
