@@ -62,8 +62,12 @@ export function isWellFormedString(value: string): boolean {
  */
 export const NOT_WELL_FORMED = 'must be well-formed Unicode (no lone surrogate)';
 
-/** An object key that may be quoted in a message: a short identifier (no spaces, no control characters). */
-const SAFE_KEY = /^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/;
+/**
+ * An object key that may be quoted in a message: a short identifier (no spaces, no control
+ * characters) of at most 32 characters, so an API token (53 characters or more) passed by mistake
+ * as a key is never echoed.
+ */
+const SAFE_KEY = /^[A-Za-z_$][A-Za-z0-9_$]{0,31}$/;
 
 /**
  * Whether an input object's key may be quoted in an error message or field path: only a short
