@@ -6,9 +6,10 @@
 import { isStoredRecord } from '../backup/schema.js';
 import { isKeywardenError } from '../errors.js';
 import { zeroize } from '../internal/bytes.js';
-import type { StoredRecord } from '../ports/storage.js';
+import type { StorageAdapter, StoredRecord } from '../ports/storage.js';
 import type { StoreContext } from '../records/context.js';
 import { openValue } from '../records/envelope.js';
+import { checkStoredRecord } from '../store/record-shape.js';
 
 /** One problem `km.check()` found. Never holds a value, only where and which error code. */
 export interface StoreCheckProblem {
@@ -17,7 +18,7 @@ export interface StoreCheckProblem {
   version: number | null;
   /** `unparsable`: the record is not a well-formed record of a known kind; `sealed`: a value does not open. */
   reason: 'unparsable' | 'sealed';
-  /** The error code (`ERR_DECRYPT`, `ERR_KMS`, `ERR_INVALID_STATE`...). */
+  /** The error code (`ERR_INTEGRITY` for a record that does not parse, `ERR_DECRYPT`, `ERR_KMS`...). */
   code: string;
 }
 
@@ -37,29 +38,29 @@ export interface StoreCheckReport {
  *
  * @example
  * ```ts
- * const report = await checkStore(ctx);
+ * const report = await checkStore(ctx, rawStorage);
  * if (!report.ok) console.error(report.problems);
  * ```
+ * `raw` is the adapter as the user passed it: the context's storage refuses a malformed record
+ * with `ERR_INTEGRITY` (and with it the whole page), while a check must name every one of them.
  * @throws KeywardenError as `ready()` (`ERR_MASTER_KEY_MISMATCH`, `ERR_STORAGE`, `ERR_CLOSED`) and
  *   `ERR_STORAGE` when the records cannot be listed.
  */
-export async function checkStore(ctx: StoreContext): Promise<StoreCheckReport> {
+export async function checkStore(
+  ctx: StoreContext,
+  raw: StorageAdapter = ctx.storage,
+): Promise<StoreCheckReport> {
   const state = await ctx.ready();
   const report: StoreCheckReport = { ok: true, records: 0, sealed: 0, problems: [] };
   let cursor: string | undefined;
   do {
-    const page = await ctx.storage.list(cursor === undefined ? { limit: 500 } : { limit: 500, cursor });
+    const page = await raw.list(cursor === undefined ? { limit: 500 } : { limit: 500, cursor });
     for (const item of page.items) {
       report.records += 1;
       const record: unknown = item;
-      if (!isStoredRecord(record)) {
+      if (!isStoredRecord(record) || !hasStoredShape(record)) {
         const id = typeof item?.id === 'string' ? item.id : '?';
-        report.problems.push({
-          recordId: id,
-          version: null,
-          reason: 'unparsable',
-          code: 'ERR_INVALID_STATE',
-        });
+        report.problems.push({ recordId: id, version: null, reason: 'unparsable', code: 'ERR_INTEGRITY' });
         continue;
       }
       await checkSealed(ctx, state, record, report);
@@ -68,6 +69,16 @@ export async function checkStore(ctx: StoreContext): Promise<StoreCheckReport> {
   } while (cursor !== undefined);
   report.ok = report.problems.length === 0;
   return report;
+}
+
+function hasStoredShape(record: StoredRecord): boolean {
+  try {
+    checkStoredRecord(record);
+    return true;
+  } catch (error) {
+    if (isKeywardenError(error, 'ERR_INTEGRITY')) return false;
+    throw error;
+  }
 }
 
 async function checkSealed(

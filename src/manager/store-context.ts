@@ -113,12 +113,12 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
 
   const writeAudit = async (drafts: AuditDraft | AuditDraft[]): Promise<void> => {
     if (closed) throw closedError();
+    // a capability may write before anything else opened the store: open it first (lazily, like
+    // every other call); init itself only writes once the signer is set, so this never waits on itself
+    if (signer === null) await (readyPromise ?? startInit()).catch(() => undefined);
     const keyed = signer;
     if (keyed === null) {
-      throw new KeywardenError(
-        'ERR_AUDIT',
-        'the audit key is not loaded (call ready() first); operation refused',
-      );
+      throw new KeywardenError('ERR_AUDIT', 'the audit key could not be loaded; operation refused');
     }
     const list = Array.isArray(drafts) ? drafts : [drafts];
     if (list.length === 0) return;

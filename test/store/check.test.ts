@@ -63,7 +63,7 @@ describe('km.check()', () => {
     const report = await km.check();
     expect(report.records).toBe(2);
     expect(report.problems).toEqual([
-      { recordId: 'AAAAAAAAAAAA', version: null, reason: 'unparsable', code: 'ERR_INVALID_STATE' },
+      { recordId: 'AAAAAAAAAAAA', version: null, reason: 'unparsable', code: 'ERR_INTEGRITY' },
     ]);
     await km.close();
   });
