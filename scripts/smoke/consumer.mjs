@@ -37,6 +37,7 @@ const expected = {
   'keywarden/observability': ['githubSecretScanning', 'rotationReport', 'apiKeyTokenPattern', 'csvField'],
   'keywarden/http': ['managementApi', 'openApiDocument'],
   'keywarden/http/node': ['nodeHandler'],
+  'keywarden/access/mcp': ['accessMcpServer'],
 };
 
 for (const [specifier, names] of Object.entries(expected)) {

@@ -6,6 +6,7 @@ import {
   type KeyManager,
   parseDuration,
 } from 'keywarden';
+import { type AccessMcpServerOptions, accessMcpServer } from 'keywarden/access/mcp';
 import { fileStorage } from 'keywarden/adapters/file';
 import { memoryStorage } from 'keywarden/adapters/memory';
 import { postgresStorage } from 'keywarden/adapters/postgres';
@@ -56,8 +57,11 @@ async function report(): Promise<RotationReport> {
   return rotationReport(km, { since: '7d' });
 }
 const api: ManagementApi = managementApi(km, { basePath: '/admin' });
+const mcpOptions: AccessMcpServerOptions = { agentId: 'agent-7', gatewayUrl: 'http://127.0.0.1:8787' };
 void [
   api,
+  accessMcpServer,
+  mcpOptions,
   nodeHandler(api),
   onLeak,
   report,
