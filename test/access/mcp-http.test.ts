@@ -36,10 +36,13 @@ let mcpBase: string;
 const rawResponses: string[] = [];
 const clients: Client[] = [];
 
-/** One MCP endpoint per agent (`/mcp/<agentId>`): in a real deployment the identity comes from auth. */
+/**
+ * One MCP endpoint per agent (`/mcp/<agentId>[/<onBehalfOf>]`): in a real deployment the identity
+ * comes from the caller's authentication.
+ */
 function serveMcp(): Server {
   return createServer(async (req, res) => {
-    const agentId = (req.url ?? '').split('/')[2] ?? '';
+    const [, , agentId = '', onBehalfOf] = (req.url ?? '').split('/');
     const chunks: string[] = [];
     const text = (c: unknown): string =>
       c instanceof Uint8Array ? Buffer.from(c).toString('utf8') : typeof c === 'string' ? c : '';
@@ -54,7 +57,11 @@ function serveMcp(): Server {
       rawResponses.push(chunks.join(''));
       return end(chunk, ...rest);
     }) as typeof res.end;
-    const server = accessMcpServer(access, { agentId, gatewayUrl: `${gatewayUrl}/` });
+    const server = accessMcpServer(access, {
+      agentId,
+      gatewayUrl: `${gatewayUrl}/`,
+      ...(onBehalfOf !== undefined && { onBehalfOf }),
+    });
     const transport = new StreamableHTTPServerTransport({}); // stateless;
     res.on('close', () => {
       void transport.close();
@@ -229,6 +236,23 @@ describe('accessMcpServer over streamable HTTP', () => {
     expect(end.body).toEqual({ error: 'ERR_NOT_FOUND', field: 'sessionId', message: 'session not found' });
     expect((await access.sessions.get(sessionId)).status).toBe('active');
     expect((await callTool(owner, 'end_session', { sessionId })).body).toMatchObject({ status: 'revoked' });
+  });
+
+  it('onBehalfOf is carried on requests, and the pair decides whose request it is', async () => {
+    const forUser = await agent('agent-7/user_1');
+    const plain = await agent('agent-7');
+    const id = (await callTool(forUser, 'request_access', { toolId: 'local', justification: 'for user_1' }))
+      .body.id as string;
+    expect(await access.requests.get(id)).toMatchObject({ agentId: 'agent-7', onBehalfOf: 'user_1' });
+    await expect(access.requests.approve(id, { approver: 'user_1' })).rejects.toMatchObject({
+      code: 'ERR_FORBIDDEN',
+    });
+    expect((await callTool(plain, 'get_request', { requestId: id })).body).toMatchObject({
+      error: 'ERR_NOT_FOUND',
+    });
+    expect((await callTool(forUser, 'get_request', { requestId: id })).body).toMatchObject({
+      status: 'pending',
+    });
   });
 
   it('a denied request cannot open a session; the agent sees the reason', async () => {
