@@ -18,7 +18,7 @@ const pkg = JSON.parse(read('package.json')) as {
 };
 
 /** Subpaths that use Node built-ins (node:fs, node:http types): outside the portable core. */
-const NODE_ONLY = new Set(['./adapters/file', './middleware']);
+const NODE_ONLY = new Set(['./adapters/file', './middleware', './access/gateway', './http/node']);
 
 /** `./adapters/memory` → `adapters/memory` (its tsup entry name) and its source file. */
 const subpaths = Object.entries(pkg.exports)

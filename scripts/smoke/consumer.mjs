@@ -37,6 +37,8 @@ const expected = {
   'keywarden/observability': ['githubSecretScanning', 'rotationReport', 'apiKeyTokenPattern', 'csvField'],
   'keywarden/http': ['managementApi', 'openApiDocument'],
   'keywarden/http/node': ['nodeHandler'],
+  'keywarden/access': ['agentAccess', 'credentialHeader', 'methodAllowed', 'pathAllowed'],
+  'keywarden/access/gateway': ['createGateway'],
   'keywarden/access/mcp': ['accessMcpServer'],
 };
 

@@ -6,6 +6,8 @@ import {
   type KeyManager,
   parseDuration,
 } from 'keywarden';
+import { type AgentAccess, agentAccess } from 'keywarden/access';
+import { createGateway } from 'keywarden/access/gateway';
 import { type AccessMcpServerOptions, accessMcpServer } from 'keywarden/access/mcp';
 import { fileStorage } from 'keywarden/adapters/file';
 import { memoryStorage } from 'keywarden/adapters/memory';
@@ -57,10 +59,12 @@ async function report(): Promise<RotationReport> {
   return rotationReport(km, { since: '7d' });
 }
 const api: ManagementApi = managementApi(km, { basePath: '/admin' });
+const access: AgentAccess = agentAccess(km, { pendingTtl: '1h' });
 const mcpOptions: AccessMcpServerOptions = { agentId: 'agent-7', gatewayUrl: 'http://127.0.0.1:8787' };
 void [
   api,
-  accessMcpServer,
+  accessMcpServer(access, { agentId: 'agent-7' }),
+  createGateway(access),
   mcpOptions,
   nodeHandler(api),
   onLeak,
