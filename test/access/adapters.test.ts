@@ -32,7 +32,7 @@ describe('agent access scenario', () => {
     dirs.push(dir);
     const masterKey = generateMasterKey();
     const { km, clock, storage } = createTestKeyManager({
-      storage: fileStorage({ dir }),
+      storage: fileStorage({ dir, create: true }),
       kms: localKms({ masterKey }),
     });
     await runAccessScenario(km, clock, storage);

@@ -48,7 +48,7 @@ for (const adapter of ['memory', 'file'] as const) {
 
     beforeAll(async () => {
       if (adapter === 'file') dir = await mkdtemp(join(tmpdir(), 'kw-gateway-'));
-      env = setupAccess(dir === null ? undefined : fileStorage({ dir }));
+      env = setupAccess(dir === null ? undefined : fileStorage({ dir, create: true }));
       upstream = await startUpstream();
       const origin = upstream.origin;
       const { km, access } = env;
