@@ -17,6 +17,7 @@ export default defineConfig({
     'usage/index': 'src/usage/index.ts',
     'extension/index': 'src/extension/index.ts',
     'access/index': 'src/access/index.ts',
+    'access/mcp/index': 'src/access/mcp/index.ts',
     'access/gateway/index': 'src/access/gateway/index.ts',
     'observability/index': 'src/observability/index.ts',
     'http/index': 'src/http/index.ts',

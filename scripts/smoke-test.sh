@@ -11,7 +11,8 @@ cat > package.json <<'JSON'
 { "name": "keywarden-smoke", "version": "0.0.0", "private": true, "type": "module" }
 JSON
 tsv="$(node -p "require('$here/../package.json').devDependencies.typescript")"
-npm install --no-audit --no-fund --silent "$tarball" "typescript@$tsv" "@types/node@^20"
+mcpv="$(node -p "require('$here/../package.json').peerDependencies['@modelcontextprotocol/sdk']")"
+npm install --no-audit --no-fund --silent "$tarball" "typescript@$tsv" "@types/node@^20" "@modelcontextprotocol/sdk@$mcpv"
 cp "$here/smoke/consumer.mjs" "$here/smoke/consumer.ts" "$here/smoke/tsconfig.json" .
 node consumer.mjs
 npx tsc -p tsconfig.json

@@ -39,6 +39,9 @@ const expected = {
   'keywarden/access/gateway': ['createGateway'],
   'keywarden/http': ['managementApi', 'openApiDocument'],
   'keywarden/http/node': ['nodeHandler'],
+  'keywarden/access': ['agentAccess', 'credentialHeader', 'methodAllowed', 'pathAllowed'],
+  'keywarden/access/gateway': ['createGateway'],
+  'keywarden/access/mcp': ['accessMcpServer'],
 };
 
 for (const [specifier, names] of Object.entries(expected)) {

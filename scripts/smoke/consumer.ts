@@ -8,6 +8,7 @@ import {
 } from 'keywarden';
 import { type AgentAccess, agentAccess } from 'keywarden/access';
 import { createGateway } from 'keywarden/access/gateway';
+import { type AccessMcpServerOptions, accessMcpServer } from 'keywarden/access/mcp';
 import { fileStorage } from 'keywarden/adapters/file';
 import { memoryStorage } from 'keywarden/adapters/memory';
 import { postgresStorage } from 'keywarden/adapters/postgres';
@@ -58,11 +59,15 @@ async function report(): Promise<RotationReport> {
   return rotationReport(km, { since: '7d' });
 }
 const api: ManagementApi = managementApi(km, { basePath: '/admin' });
-const access: AgentAccess = agentAccess(km);
+const access: AgentAccess = agentAccess(km, { pendingTtl: '1h' });
+const mcpOptions: AccessMcpServerOptions = { agentId: 'agent-7', gatewayUrl: 'http://127.0.0.1:8787' };
 void [
   access,
   createGateway,
   api,
+  accessMcpServer(access, { agentId: 'agent-7' }),
+  createGateway(access),
+  mcpOptions,
   nodeHandler(api),
   onLeak,
   report,

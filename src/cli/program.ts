@@ -17,6 +17,7 @@ import { registerInit } from './init.js';
 import { describeError, formatError } from './io.js';
 import { registerJwks } from './jwks.js';
 import { registerKeys } from './keys.js';
+import { registerMcp } from './mcp.js';
 import { registerRewrap } from './rewrap.js';
 import { registerRotate } from './rotate.js';
 import { registerSecrets } from './secrets.js';
@@ -107,6 +108,7 @@ export function buildProgram(): Command {
   registerDoctor(program, contextOf);
   registerRewrap(program, contextOf);
   registerAccess(program, contextOf);
+  registerMcp(program, contextOf);
   registerSql(program);
   return program;
 }
