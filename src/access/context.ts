@@ -9,7 +9,8 @@ import { KeywardenError } from '../errors.js';
 import type { CapabilityContext } from '../extension/index.js';
 import type { StoredRecord } from '../ports/storage.js';
 import type { KeyedLock } from '../store/api-keys/throttle.js';
-import { ACCESS_ENVIRONMENT } from './records.js';
+import { ACCESS_ENVIRONMENT, type SessionData } from './records.js';
+import type { SecretCache } from './secret-cache.js';
 
 /** The part of a key manager access uses: reading a secret's current value. */
 export interface SecretReader {
@@ -24,6 +25,8 @@ export interface ResolvedAccessOptions {
   maxSessionDuration: number;
   tenantId: string | null;
   auditCalls: boolean;
+  /** How long an opened tool secret is kept (ms); 0: never. */
+  secretCacheTtl: number;
 }
 
 /** Shared services of one access object. */
@@ -33,6 +36,13 @@ export interface AccessContext {
   readonly options: ResolvedAccessOptions;
   /** Serializes spends of one session within this process (CAS still makes it exact across processes). */
   readonly lock: KeyedLock;
+  /** Opened tool secrets, per (record id, version, revision), for `secretCacheTtl` (./secret-cache.ts). */
+  readonly secretCache: SecretCache;
+  /**
+   * Per session being spent in this process: how many spends are queued on the lock, and the
+   * record the last one wrote, so a queued spend starts from it instead of reading the store again.
+   */
+  readonly spending: Map<string, { queued: number; last: StoredRecord | null; lastData: SessionData | null }>;
 }
 
 const LABEL = { access_tool: 'tool', access_request: 'access request', access_session: 'session' } as const;
