@@ -25,7 +25,9 @@ import {
   readSessionData,
   readToolData,
   type SessionData,
+  sessionInfoOf,
   sessionRecordStatus,
+  toolInfoOf,
   toSessionInfo,
   toToolInfo,
 } from './records.js';
@@ -137,7 +139,7 @@ export async function verifyProxyToken(
   return { valid: true, session: toSessionInfo(c.session, now), tool: toToolInfo(c.tool) };
 }
 
-type Spent = { ok: true; record: StoredRecord } | { ok: false; code: ProxyVerifyCode };
+type Spent = { ok: true; record: StoredRecord; data: SessionData } | { ok: false; code: ProxyVerifyCode };
 
 interface Call {
   method: string;
@@ -259,7 +261,7 @@ async function spend(
         }
         if (refusal !== null) return { ok: false, code: refusal };
         if (exhausted) await endRequestOf(a, c.data.requestId, a.ctx.clock.now());
-        return { ok: true, record };
+        return { ok: true, record, data: written ?? readSessionData(record) };
       } catch (error) {
         if (isKeywardenError(error, 'ERR_NOT_FOUND')) return { ok: false, code: 'NOT_FOUND' };
         throw error;
@@ -315,15 +317,18 @@ async function authorizeOnce(
   const toolData = readToolData(c.tool);
   const secret = await readToolSecret(a, { name: toolData.secret, environment: toolData.secretEnvironment });
   let session = c.session;
+  let sessionData = c.data;
   if (c.data.maxCalls !== null || a.options.auditCalls) {
     const s = await spend(a, c, { method, path, context }, secret);
     if (!s.ok) return { ok: false, code: s.code, status: statusOf(s.code) };
     session = s.record;
+    sessionData = s.data;
   } else {
     // nothing to spend and no access.call row: the read is audited on its own (fail closed)
     await a.ctx.audit(secretReadDraft(sessionSubject(c.session, c.data), secret, context));
   }
-  return granted(toSessionInfo(session, a.ctx.clock.now()), toToolInfo(c.tool), secret.value);
+  const now = a.ctx.clock.now();
+  return granted(sessionInfoOf(session, now, sessionData), toolInfoOf(c.tool, toolData), secret.value);
 }
 
 /** The symbol Node's `util.inspect` looks up; read through `Symbol.for`, so no node import. */
