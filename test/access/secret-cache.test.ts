@@ -10,10 +10,12 @@ import { describe, expect, it } from 'vitest';
 import { agentAccess } from '../../src/access/index.js';
 import { createSecretCache } from '../../src/access/secret-cache.js';
 import type { AgentAccessOptions } from '../../src/access/types.js';
+import { memoryStorage } from '../../src/adapters/memory.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
 import type { KmsAdapter } from '../../src/ports/kms.js';
 import { createTestKeyManager } from '../../src/testing/test-key-manager.js';
-import { CHARGES, SECRET_VALUE, stripeTool } from './helpers.js';
+import { delegateStorage } from '../support/store-context.js';
+import { accessHarness, CHARGES, openSession, SECRET_VALUE, stripeTool } from './helpers.js';
 
 const ROTATED = 'sk_test_rotated_value_0000000000';
 
@@ -188,5 +190,45 @@ describe('authorize: one audit row per call, the secret opened once per version'
     const rows = (await h.km.audit.list({ limit: 1000 })).items.slice(seqBefore);
     expect(rows.filter((e) => e.type === 'access.call')).toHaveLength(20);
     expect(rows.filter((e) => e.type === 'secret.read')).toHaveLength(0);
+  });
+
+  it('one call: one read and one conditional write of the session, one audit append; a lost CAS reads again', async () => {
+    const inner = memoryStorage();
+    const log: string[] = [];
+    let sessionId = '';
+    let raceOnce = false;
+    const storage = delegateStorage(inner, {
+      get: async (id) => {
+        if (id === sessionId) log.push('get');
+        return inner.get(id);
+      },
+      update: async (r, o) => {
+        if (r.id === sessionId) {
+          log.push('update');
+          if (raceOnce) {
+            raceOnce = false; // another process spends first: this CAS must lose and re-read
+            const cur = await inner.get(r.id);
+            if (cur !== null)
+              await inner.update({ ...cur, revision: cur.revision + 1 }, { expectedRevision: cur.revision });
+          }
+        }
+        return inner.update(r, o);
+      },
+      appendAudit: async (e) => {
+        log.push(`audit:${e.length}`);
+        return inner.appendAudit(e);
+      },
+    });
+    const h = await accessHarness({ storage });
+    const opened = await openSession(h, { maxCalls: 5 });
+    sessionId = opened.sessionId;
+    log.length = 0;
+    expect((await h.access.authorize(opened.token, CHARGES)).ok).toBe(true);
+    expect(log).toEqual(['get', 'update', 'audit:1']);
+    log.length = 0;
+    raceOnce = true;
+    const r = await h.access.authorize(opened.token, CHARGES);
+    expect(r.ok && r.session.callsUsed).toBe(2);
+    expect(log).toEqual(['get', 'update', 'get', 'update', 'audit:1']);
   });
 });
