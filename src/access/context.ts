@@ -1,6 +1,6 @@
 /**
  * What every part of one `agentAccess` object shares: the manager's capability context, the
- * manager itself (to read secrets through its public API), the resolved options, and typed
+ * resolved options, the per-session spend lock, the cache of opened tool secrets, and typed
  * record loading scoped to the access object's tenant.
  * @internal
  * @module
@@ -12,7 +12,7 @@ import type { KeyedLock } from '../store/api-keys/throttle.js';
 import { ACCESS_ENVIRONMENT, type SessionData } from './records.js';
 import type { SecretCache } from './secret-cache.js';
 
-/** The part of a key manager access uses: reading a secret's current value. */
+/** What `agentAccess` is given: a key manager (only its capability context is used). */
 export interface SecretReader {
   secrets: {
     get(name: string, options?: { environment?: string; tenantId?: string | null }): Promise<string>;
@@ -32,7 +32,6 @@ export interface ResolvedAccessOptions {
 /** Shared services of one access object. */
 export interface AccessContext {
   readonly ctx: CapabilityContext;
-  readonly km: SecretReader;
   readonly options: ResolvedAccessOptions;
   /** Serializes spends of one session within this process (CAS still makes it exact across processes). */
   readonly lock: KeyedLock;

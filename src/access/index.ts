@@ -58,7 +58,6 @@ export function agentAccess(km: SecretReader, options: AgentAccessOptions = {}):
   const secretCacheTtl = o.secretCacheTtl ?? DEFAULT_SECRET_CACHE_TTL;
   const a: AccessContext = Object.freeze({
     ctx,
-    km,
     options: Object.freeze({
       pendingTtl: o.pendingTtl ?? 24 * HOUR,
       maxSessionDuration: o.maxSessionDuration ?? HOUR,
