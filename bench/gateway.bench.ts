@@ -11,9 +11,11 @@
  * - Latency per request (mitata, one request at a time), for reference.
  *
  * The gateway does per call what the bare proxy does not: token check and atomic call spend
- * (`access.authorize`, memory adapter), the secret read (decrypt + `secret.read` audit), the
- * `access.call` audit event, header filtering and injection, and echo scrubbing of the answer.
- * A second gateway row runs with `auditCalls: false` to show the share of the per-call audit, and
+ * (`access.authorize`, memory adapter), the secret read (its record on every call; the decryption
+ * cached for `secretCacheTtl`, default 5 s), the call's one audit row (`access.call`, which records
+ * the secret read), header filtering and injection, and echo scrubbing of the answer.
+ * A second gateway row runs with `auditCalls: false` (no spend on an uncapped session; the one audit
+ * row is then `secret.read`), and
  * a third reuses one `authorize` result for every call, which leaves the gateway's own work
  * (routing, header filtering and injection, streaming with the body tripwire and echo scrubbing).
  */

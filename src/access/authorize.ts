@@ -3,7 +3,8 @@
  * compare-and-swap on the session record, and reads the CURRENT value of the tool's secret).
  * Order: token format and checksum (no storage read) → session lookup by the token's id (other
  * kind or tenant: `NOT_FOUND`) → constant-time comparison of the keyed hash → state and expiry →
- * tool, method and path (`FORBIDDEN`, recorded as a violation) → calls left → spend → secret.
+ * tool, method and path (`FORBIDDEN`, recorded as a violation) → calls left → secret (record read,
+ * value opened or taken from the cache) → spend, with the call's one audit row.
  * Never throws for a bad token; nothing here logs or returns the token.
  * @internal
  * @module
@@ -11,10 +12,11 @@
 
 import { checkApiToken } from '../crypto/tokens.js';
 import { isKeywardenError } from '../errors.js';
+import type { AuditDraft } from '../extension/index.js';
 import { constantTimeEqualString } from '../internal/bytes.js';
 import type { StoredRecord } from '../ports/storage.js';
 import { type AccessContext, findToolRecord } from './context.js';
-import { draftOf, eventBaseOf } from './events.js';
+import { type AccessSubject, draftOf, eventBaseOf } from './events.js';
 import { methodAllowed, pathAllowed } from './paths.js';
 import {
   asJson,
@@ -23,10 +25,13 @@ import {
   readSessionData,
   readToolData,
   type SessionData,
+  sessionInfoOf,
   sessionRecordStatus,
+  toolInfoOf,
   toSessionInfo,
   toToolInfo,
 } from './records.js';
+import { readToolSecret, type ToolSecret } from './secret-read.js';
 import { endRequestOf, sessionSubject } from './session-ops.js';
 import { transition } from './transition.js';
 import type {
@@ -134,81 +139,146 @@ export async function verifyProxyToken(
   return { valid: true, session: toSessionInfo(c.session, now), tool: toToolInfo(c.tool) };
 }
 
-type Spent = { ok: true; record: StoredRecord } | { ok: false; code: ProxyVerifyCode };
+type Spent = { ok: true; record: StoredRecord; data: SessionData } | { ok: false; code: ProxyVerifyCode };
 
-/** Spends one call of a capped session with CAS; exact across processes sharing the store. */
-async function spend(
-  a: AccessContext,
-  c: Extract<Check, { ok: true }>,
-  call: { method: string; path: string; context: { ip?: string; userAgent?: string } },
-): Promise<Spent> {
-  return a.lock.run(c.session.id, async () => {
-    let refusal: ProxyVerifyCode | null = null;
-    let exhausted = false;
-    try {
-      // re-read inside the lock: calls queued behind this one would otherwise start from a stale revision
-      const fresh = await a.ctx.storage.get(c.session.id);
-      if (fresh === null || fresh.kind !== 'access_session') return { ok: false, code: 'NOT_FOUND' };
-      const { record } = await transition(a, fresh, (cur) => {
-        const d = readSessionData(cur);
-        const now = a.ctx.clock.now();
-        const status = effectiveSessionState(d, now);
-        refusal =
-          status === 'revoked'
-            ? 'REVOKED'
-            : status === 'expired'
-              ? 'EXPIRED'
-              : status === 'exhausted' || (d.maxCalls !== null && d.callsUsed >= d.maxCalls)
-                ? 'USAGE_EXCEEDED'
-                : null;
-        if (refusal !== null) return null;
-        const callsUsed = d.callsUsed + 1;
-        exhausted = d.maxCalls !== null && callsUsed >= d.maxCalls;
-        const nd: SessionData = exhausted
-          ? { ...d, callsUsed, state: 'exhausted', endedAt: now, endReason: 'exhausted' }
-          : { ...d, callsUsed };
-        const next: StoredRecord = {
-          ...cur,
-          status: sessionRecordStatus(nd.state),
-          data: asJson(nd),
-        };
-        const subject = sessionSubject(next, nd);
-        const remaining = nd.maxCalls === null ? null : nd.maxCalls - callsUsed;
-        const drafts = a.options.auditCalls
-          ? [
-              draftOf(
-                subject,
-                'access.call',
-                d.agentId,
-                { method: call.method, path: call.path, remaining },
-                call.context,
-              ),
-            ]
-          : [];
-        if (exhausted)
-          drafts.push(draftOf(subject, 'access.session_ended', null, { reason: 'exhausted', callsUsed }));
-        return {
-          next,
-          drafts,
-          events: exhausted
-            ? [{ ...eventBaseOf(subject, now), type: 'access.session_ended', reason: 'exhausted' }]
-            : [],
-        };
-      });
-      if (refusal !== null) return { ok: false, code: refusal };
-      if (exhausted) await endRequestOf(a, c.data.requestId, a.ctx.clock.now());
-      return { ok: true, record };
-    } catch (error) {
-      if (isKeywardenError(error, 'ERR_NOT_FOUND')) return { ok: false, code: 'NOT_FOUND' };
-      throw error;
-    }
-  });
+interface Call {
+  method: string;
+  path: string;
+  context: { ip?: string; userAgent?: string };
 }
 
 /**
- * `access.authorize`: checks the token for the call, spends one call atomically, and returns the
- * session, the tool and the CURRENT value of the tool's secret (read through `km.secrets.get` at
- * call time, so a rotated secret is used by open sessions at once).
+ * The `secret.read` row of a call (as `km.secrets.get` writes it, plus the tool and session):
+ * written only with `auditCalls: false`, where there is no `access.call` row to record the read.
+ */
+function secretReadDraft(subject: AccessSubject, secret: ToolSecret, context: Call['context']): AuditDraft {
+  return {
+    type: 'secret.read',
+    recordId: secret.record.id,
+    kind: secret.record.kind,
+    version: secret.version.version,
+    tenantId: secret.record.tenantId,
+    context,
+    data: { toolId: subject.toolId, sessionId: subject.sessionId },
+  };
+}
+
+/**
+ * Spends one call with CAS (exact across processes sharing the store) and writes the call's one
+ * audit row in the same transition: `access.call`, which also records the read of the tool's secret
+ * (record id, name, version), or with `auditCalls: false` a `secret.read` row. If that row cannot
+ * be written the spend is undone and `ERR_AUDIT` thrown (fail closed, the unit given back).
+ *
+ * Reads: none of its own when uncontended (it starts from the record `check` read; a write from
+ * elsewhere since then fails the CAS and the write path reads the record again). Spends of one
+ * session in this process queue on `a.lock`; each starts from the record the previous one wrote.
+ */
+async function spend(
+  a: AccessContext,
+  c: Extract<Check, { ok: true }>,
+  call: Call,
+  secret: ToolSecret,
+): Promise<Spent> {
+  const id = c.session.id;
+  let slot = a.spending.get(id);
+  if (slot === undefined) {
+    slot = { queued: 0, last: null, lastData: null };
+    a.spending.set(id, slot);
+  }
+  const mine = slot;
+  mine.queued++;
+  try {
+    return await a.lock.run(id, async () => {
+      let refusal: ProxyVerifyCode | null = null;
+      let exhausted = false;
+      let written: SessionData | null = null;
+      try {
+        const start = mine.last !== null && mine.last.revision > c.session.revision ? mine.last : c.session;
+        const { record, changed } = await transition(a, start, (cur) => {
+          // the data of a record read or written here was already parsed; one re-read after a lost CAS is parsed again
+          const d =
+            cur === c.session
+              ? c.data
+              : cur === mine.last && mine.lastData !== null
+                ? mine.lastData
+                : readSessionData(cur);
+          written = null;
+          const now = a.ctx.clock.now();
+          const status = effectiveSessionState(d, now);
+          refusal =
+            status === 'revoked'
+              ? 'REVOKED'
+              : status === 'expired'
+                ? 'EXPIRED'
+                : status === 'exhausted' || (d.maxCalls !== null && d.callsUsed >= d.maxCalls)
+                  ? 'USAGE_EXCEEDED'
+                  : null;
+          if (refusal !== null) return null;
+          const callsUsed = d.callsUsed + 1;
+          exhausted = d.maxCalls !== null && callsUsed >= d.maxCalls;
+          const nd: SessionData = exhausted
+            ? { ...d, callsUsed, state: 'exhausted', endedAt: now, endReason: 'exhausted' }
+            : { ...d, callsUsed };
+          written = nd;
+          const next: StoredRecord = {
+            ...cur,
+            status: sessionRecordStatus(nd.state),
+            data: asJson(nd),
+          };
+          const subject = sessionSubject(next, nd);
+          const remaining = nd.maxCalls === null ? null : nd.maxCalls - callsUsed;
+          const drafts = [
+            a.options.auditCalls
+              ? draftOf(
+                  subject,
+                  'access.call',
+                  d.agentId,
+                  {
+                    method: call.method,
+                    path: call.path,
+                    remaining,
+                    secretId: secret.record.id,
+                    secret: secret.record.name,
+                    secretVersion: secret.version.version,
+                  },
+                  call.context,
+                )
+              : secretReadDraft(subject, secret, call.context),
+          ];
+          if (exhausted)
+            drafts.push(draftOf(subject, 'access.session_ended', null, { reason: 'exhausted', callsUsed }));
+          return {
+            next,
+            drafts,
+            events: exhausted
+              ? [{ ...eventBaseOf(subject, now), type: 'access.session_ended', reason: 'exhausted' }]
+              : [],
+          };
+        });
+        if (changed) {
+          mine.last = record;
+          mine.lastData = written;
+        }
+        if (refusal !== null) return { ok: false, code: refusal };
+        if (exhausted) await endRequestOf(a, c.data.requestId, a.ctx.clock.now());
+        return { ok: true, record, data: written ?? readSessionData(record) };
+      } catch (error) {
+        if (isKeywardenError(error, 'ERR_NOT_FOUND')) return { ok: false, code: 'NOT_FOUND' };
+        throw error;
+      }
+    });
+  } finally {
+    mine.queued--;
+    if (mine.queued === 0 && a.spending.get(id) === mine) a.spending.delete(id);
+  }
+}
+
+/**
+ * `access.authorize`: checks the token for the call, reads the tool's secret (its record on every
+ * call, so a rotated, disabled or deleted secret applies at once; the decryption is cached for
+ * `secretCacheTtl`), then spends one call atomically together with the call's one audit row, and
+ * returns the session, the tool and the secret's current value. Nothing is spent when the secret
+ * cannot be read.
  *
  * @example
  * ```ts
@@ -216,9 +286,23 @@ async function spend(
  * if (r.ok) headers.set('authorization', `Bearer ${r.secret}`);
  * ```
  * @throws KeywardenError `ERR_STORAGE`, `ERR_AUDIT` (the call is refused, the unit given back),
- *   `ERR_NOT_FOUND` (the tool's secret is not set), `ERR_DECRYPT`, `ERR_CLOSED`. Never for a bad token.
+ *   `ERR_NOT_FOUND` (the tool's secret is not set), `ERR_INVALID_STATE` (it is disabled or expired),
+ *   `ERR_DECRYPT`, `ERR_CLOSED` (the cache is dropped too). Never for a bad token.
  */
 export async function authorizeCall(
+  a: AccessContext,
+  token: unknown,
+  call: { toolId: string; method: string; path: string; context?: { ip?: string; userAgent?: string } },
+): Promise<AuthorizeResult> {
+  try {
+    return await authorizeOnce(a, token, call);
+  } catch (error) {
+    if (isKeywardenError(error, 'ERR_CLOSED')) a.secretCache.clear(); // the manager was closed
+    throw error;
+  }
+}
+
+async function authorizeOnce(
   a: AccessContext,
   token: unknown,
   call: { toolId: string; method: string; path: string; context?: { ip?: string; userAgent?: string } },
@@ -230,18 +314,21 @@ export async function authorizeCall(
   const c = await check(a, token, { toolId, method, path, context });
   if (!c.ok) return { ok: false, code: c.code, status: statusOf(c.code) };
 
+  const toolData = readToolData(c.tool);
+  const secret = await readToolSecret(a, { name: toolData.secret, environment: toolData.secretEnvironment });
   let session = c.session;
+  let sessionData = c.data;
   if (c.data.maxCalls !== null || a.options.auditCalls) {
-    const s = await spend(a, c, { method, path, context });
+    const s = await spend(a, c, { method, path, context }, secret);
     if (!s.ok) return { ok: false, code: s.code, status: statusOf(s.code) };
     session = s.record;
+    sessionData = s.data;
+  } else {
+    // nothing to spend and no access.call row: the read is audited on its own (fail closed)
+    await a.ctx.audit(secretReadDraft(sessionSubject(c.session, c.data), secret, context));
   }
-  const toolData = readToolData(c.tool);
-  const secret = await a.km.secrets.get(toolData.secret, {
-    environment: toolData.secretEnvironment,
-    tenantId: a.options.tenantId,
-  });
-  return granted(toSessionInfo(session, a.ctx.clock.now()), toToolInfo(c.tool), secret);
+  const now = a.ctx.clock.now();
+  return granted(sessionInfoOf(session, now, sessionData), toolInfoOf(c.tool, toolData), secret.value);
 }
 
 /** The symbol Node's `util.inspect` looks up; read through `Symbol.for`, so no node import. */

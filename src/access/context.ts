@@ -1,6 +1,6 @@
 /**
  * What every part of one `agentAccess` object shares: the manager's capability context, the
- * manager itself (to read secrets through its public API), the resolved options, and typed
+ * resolved options, the per-session spend lock, the cache of opened tool secrets, and typed
  * record loading scoped to the access object's tenant.
  * @internal
  * @module
@@ -9,9 +9,10 @@ import { KeywardenError } from '../errors.js';
 import type { CapabilityContext } from '../extension/index.js';
 import type { StoredRecord } from '../ports/storage.js';
 import type { KeyedLock } from '../store/api-keys/throttle.js';
-import { ACCESS_ENVIRONMENT } from './records.js';
+import { ACCESS_ENVIRONMENT, type SessionData } from './records.js';
+import type { SecretCache } from './secret-cache.js';
 
-/** The part of a key manager access uses: reading a secret's current value. */
+/** What `agentAccess` is given: a key manager (only its capability context is used). */
 export interface SecretReader {
   secrets: {
     get(name: string, options?: { environment?: string; tenantId?: string | null }): Promise<string>;
@@ -24,15 +25,23 @@ export interface ResolvedAccessOptions {
   maxSessionDuration: number;
   tenantId: string | null;
   auditCalls: boolean;
+  /** How long an opened tool secret is kept (ms); 0: never. */
+  secretCacheTtl: number;
 }
 
 /** Shared services of one access object. */
 export interface AccessContext {
   readonly ctx: CapabilityContext;
-  readonly km: SecretReader;
   readonly options: ResolvedAccessOptions;
   /** Serializes spends of one session within this process (CAS still makes it exact across processes). */
   readonly lock: KeyedLock;
+  /** Opened tool secrets, per (record id, version, revision), for `secretCacheTtl` (./secret-cache.ts). */
+  readonly secretCache: SecretCache;
+  /**
+   * Per session being spent in this process: how many spends are queued on the lock, and the
+   * record the last one wrote, so a queued spend starts from it instead of reading the store again.
+   */
+  readonly spending: Map<string, { queued: number; last: StoredRecord | null; lastData: SessionData | null }>;
 }
 
 const LABEL = { access_tool: 'tool', access_request: 'access request', access_session: 'session' } as const;

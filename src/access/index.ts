@@ -27,6 +27,7 @@ import type { AccessContext, SecretReader } from './context.js';
 import { accessFetch } from './fetch.js';
 import { createRequestsView } from './requests.js';
 import { accessOptionsSchema, sweepSchema, verifyOptionsSchema } from './schemas.js';
+import { createSecretCache, DEFAULT_SECRET_CACHE_TTL } from './secret-cache.js';
 import { createSessionsView } from './sessions.js';
 import { sweepAccess } from './sweep.js';
 import { createToolsView } from './tools.js';
@@ -54,16 +55,19 @@ const HOUR = 3_600_000;
 export function agentAccess(km: SecretReader, options: AgentAccessOptions = {}): AgentAccess {
   const ctx = capabilityContext(km);
   const o = parseFields(accessOptionsSchema, options, 'options', true);
+  const secretCacheTtl = o.secretCacheTtl ?? DEFAULT_SECRET_CACHE_TTL;
   const a: AccessContext = Object.freeze({
     ctx,
-    km,
     options: Object.freeze({
       pendingTtl: o.pendingTtl ?? 24 * HOUR,
       maxSessionDuration: o.maxSessionDuration ?? HOUR,
       tenantId: o.tenantId ?? null,
       auditCalls: o.auditCalls ?? true,
+      secretCacheTtl,
     }),
     lock: new KeyedLock(),
+    secretCache: createSecretCache(secretCacheTtl),
+    spending: new Map(),
   });
   return Object.freeze({
     tools: createToolsView(a),
@@ -81,5 +85,6 @@ export function agentAccess(km: SecretReader, options: AgentAccessOptions = {}):
       const q = parseFields(sweepSchema, raw, 'options', true);
       return sweepAccess(a, q.limit !== undefined ? { limit: q.limit } : {});
     },
+    close: () => a.secretCache.clear(),
   });
 }

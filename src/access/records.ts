@@ -259,7 +259,18 @@ export function effectiveSessionState(data: SessionData, now: number): AccessSes
  * @throws KeywardenError `ERR_INTEGRITY` when malformed.
  */
 export function toToolInfo(record: StoredRecord): ToolInfo {
-  const d = readToolData(record);
+  return toolInfoOf(record, readToolData(record));
+}
+
+/**
+ * {@link toToolInfo} with the record's data already read (by {@link readToolData}).
+ * @example
+ * ```ts
+ * const info = toolInfoOf(record, readToolData(record));
+ * ```
+ * @throws never
+ */
+export function toolInfoOf(record: StoredRecord, d: ToolData): ToolInfo {
   return {
     id: record.name,
     name: d.displayName,
@@ -332,7 +343,18 @@ export function toRequestInfo(record: StoredRecord, now: number): AccessRequestI
  * @throws KeywardenError `ERR_INTEGRITY` when malformed.
  */
 export function toSessionInfo(record: StoredRecord, now: number): SessionInfo {
-  const d = readSessionData(record);
+  return sessionInfoOf(record, now, readSessionData(record));
+}
+
+/**
+ * {@link toSessionInfo} with the record's data already read (by {@link readSessionData}).
+ * @example
+ * ```ts
+ * const info = sessionInfoOf(record, clock.now(), readSessionData(record));
+ * ```
+ * @throws never
+ */
+export function sessionInfoOf(record: StoredRecord, now: number, d: SessionData): SessionInfo {
   const status = effectiveSessionState(d, now);
   return {
     id: record.id,

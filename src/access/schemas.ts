@@ -13,6 +13,7 @@ import {
   nameSchema,
 } from '../records/schemas.js';
 import { METHOD_PATTERN, patternProblem } from './paths.js';
+import { MAX_SECRET_CACHE_TTL } from './secret-cache.js';
 
 const NO_CONTROL = /^[^\p{Cc}]*$/u;
 
@@ -332,6 +333,9 @@ export const accessOptionsSchema = z.strictObject({
   maxSessionDuration: positiveDuration.optional(),
   tenantId: idLikeSchema.nullable().optional(),
   auditCalls: z.boolean().optional(),
+  secretCacheTtl: durationSchema
+    .refine((ms) => ms <= MAX_SECRET_CACHE_TTL, 'must be at most 1 minute (0 turns the cache off)')
+    .optional(),
 });
 
 /**

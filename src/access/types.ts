@@ -315,6 +315,12 @@ export interface AgentAccessOptions {
   tenantId?: string | null;
   /** Audit every authorized call (`access.call`); default true. */
   auditCalls?: boolean;
+  /**
+   * How long `authorize` keeps a tool secret's decrypted value, per secret version and record
+   * revision (the secret record is still read on every call, so a rotation or a disable applies to
+   * the very next call); default `'5s'`, at most `'1m'`, `0` turns it off. Dropped by `close()`.
+   */
+  secretCacheTtl?: Duration;
 }
 
 /** The object `agentAccess(km, options)` returns. */
@@ -338,4 +344,9 @@ export interface AgentAccess {
   reportViolation(v: ViolationReport): Promise<void>;
   /** Persists expiry: pending requests past `pendingTtl`, sessions past `expiresAt`. */
   sweep(options?: { limit?: number }): Promise<SweepReport>;
+  /**
+   * Drops every cached secret value and caches none again (the object keeps working, opening the
+   * secret on every call). Also done on the first call after the key manager was closed.
+   */
+  close(): void;
 }

@@ -61,6 +61,21 @@ describe('access transitions fail closed on an audit failure', () => {
     expect((await h.access.sessions.get(sessionId)).callsUsed).toBe(1);
   });
 
+  it('a call whose secret read cannot be audited is refused, with or without a cap (auditCalls: false)', async () => {
+    for (const tool of [{ maxCalls: null }, {}]) {
+      const { storage, state } = flakyAudit();
+      const h = await accessHarness({ storage, access: { auditCalls: false }, tool });
+      const { token, sessionId } = await openSession(h);
+      expect((await h.access.authorize(token, CHARGES)).ok).toBe(true); // the value is now cached
+      state.fail = true;
+      await expect(h.access.authorize(token, CHARGES)).rejects.toMatchObject({ code: 'ERR_AUDIT' });
+      state.fail = false;
+      const info = await h.access.sessions.get(sessionId);
+      expect(info.maxCalls).toBe('maxCalls' in tool ? null : 100);
+      expect(info.callsUsed).toBe(info.maxCalls === null ? 0 : 1); // uncapped: nothing to spend; capped: the unit given back
+    }
+  });
+
   it('a tool whose registration cannot be audited is not registered', async () => {
     const { storage, state } = flakyAudit();
     const h = await accessHarness({ storage, tool: null });

@@ -1,0 +1,82 @@
+/**
+ * Access's own read of a tool's secret: the same checks and decryption as `km.secrets.get` (the
+ * current version of a usable secret, opened under the store's envelope), but WITHOUT the
+ * `secret.read` audit event. Only `authorize` uses it, and it writes the read into the call's one
+ * audit row (`access.call`, with the secret's name and version) before the value leaves — or, with
+ * `auditCalls: false`, a `secret.read` row of its own. Not exported from any public subpath.
+ *
+ * Every call reads the secret record (one storage read): disabling, deleting, expiring or rotating
+ * a secret reaches open sessions on the very next call. Only the decryption is cached
+ * (see ./secret-cache.ts), keyed by what was read.
+ * @internal
+ * @module
+ */
+import { KeywardenError } from '../errors.js';
+import { utf8Decode, zeroize } from '../internal/bytes.js';
+import type { StoredRecord, StoredVersion } from '../ports/storage.js';
+import { openValue } from '../records/envelope.js';
+import { loadNamedRecord } from '../records/named.js';
+import { acceptedVersions } from '../records/record.js';
+import { assertUsable } from '../records/scope.js';
+import type { AccessContext } from './context.js';
+
+/** The secret a call will inject: its record, the version opened, and the value. */
+export interface ToolSecret {
+  record: StoredRecord;
+  version: StoredVersion;
+  value: string;
+}
+
+/**
+ * Reads the record of the tool's secret and opens its current version (from the access object's
+ * cache when the same record revision and version were opened less than `secretCacheTtl` ago).
+ * Writes no audit event: the caller must, before it hands the value out.
+ *
+ * @example
+ * ```ts
+ * const s = await readToolSecret(a, { name: 'STRIPE_KEY', environment: 'production' });
+ * await a.ctx.audit({ type: 'secret.read', recordId: s.record.id, kind: 'secret', version: s.version.version });
+ * ```
+ * @throws KeywardenError `ERR_NOT_FOUND` (the secret is not set, or has no current version),
+ *   `ERR_INVALID_STATE` (disabled, expired, the value destroyed), `ERR_DECRYPT`, `ERR_KMS`,
+ *   `ERR_STORAGE`, `ERR_CLOSED`.
+ */
+export async function readToolSecret(
+  a: AccessContext,
+  secret: { name: string; environment: string },
+): Promise<ToolSecret> {
+  const record = await loadNamedRecord(a.ctx, 'secret', secret.name, {
+    environment: secret.environment,
+    tenantId: a.options.tenantId,
+  });
+  const now = a.ctx.clock.now();
+  assertUsable(record, now, 'secret');
+  const version = record.versions.find((v) => v.state === 'current');
+  if (version === undefined) {
+    throw new KeywardenError('ERR_NOT_FOUND', 'secret has no current version', { field: 'version' });
+  }
+  if (version.sealed === null || !acceptedVersions(record, now).includes(version)) {
+    throw new KeywardenError('ERR_INVALID_STATE', `secret version ${version.version} was destroyed`, {
+      field: 'version',
+    });
+  }
+  const key = { recordId: record.id, version: version.version, revision: record.revision };
+  const cached = a.secretCache.get(key, now);
+  if (cached !== undefined) return { record, version, value: cached };
+  const state = await a.ctx.ready();
+  const bytes = await openValue(a.ctx, state, version.sealed, {
+    recordId: record.id,
+    version: version.version,
+    kind: record.kind,
+  });
+  let value: string;
+  try {
+    value = utf8Decode(bytes);
+  } catch {
+    throw new KeywardenError('ERR_DECRYPT', 'cannot open sealed value: it is not UTF-8');
+  } finally {
+    zeroize(bytes);
+  }
+  a.secretCache.set(key, value, a.ctx.clock.now());
+  return { record, version, value };
+}
