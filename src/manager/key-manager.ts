@@ -187,7 +187,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       await ctx.ready();
       return rewrapAll(ctx);
     },
-    check: () => checkStore(ctx),
+    check: () => checkStore(ctx, ctx.integrity),
   });
   registerCapabilityContext(manager, ctx);
   return manager;

@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { KeywardenError } from '../errors.js';
+import { RECORD_KINDS } from '../ports/names.js';
 import type { StoredRecord } from '../ports/storage.js';
 
 const time = z.number().finite();
@@ -36,7 +37,7 @@ const storedVersion = z.looseObject({
 /** The shape every stored record must have to be used. */
 export const storedRecordSchema = z.looseObject({
   id: z.string().min(1).max(128),
-  kind: z.enum(['api_key', 'secret', 'key']),
+  kind: z.enum(RECORD_KINDS),
   name: z.string(),
   uniqueName: z.boolean(),
   tenantId: z.string().nullable(),
@@ -54,6 +55,7 @@ export const storedRecordSchema = z.looseObject({
   meta: plainObject,
   rotation: plainObject.nullable(),
   versions: z.array(storedVersion),
+  mac: z.string().optional(),
 });
 
 /** An id safe to print (a stored id is attacker-writable: anything else is not echoed). */
