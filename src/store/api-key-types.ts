@@ -189,6 +189,15 @@ export interface ActorOptions {
   actor?: string;
 }
 
+/**
+ * Options of update-like methods. `expectedRevision`: the `revision` you read; when the record
+ * changed since (another process wrote it), the update fails with `ERR_CONFLICT` and is not retried:
+ * read again, re-apply, write again.
+ */
+export interface UpdateOptions extends ActorOptions {
+  expectedRevision?: number;
+}
+
 /** `km.apiKeys`: issue, verify and manage API keys. */
 export interface ApiKeysView {
   create(input: CreateApiKeyInput): Promise<CreatedApiKey>;
@@ -196,7 +205,11 @@ export interface ApiKeysView {
   verify(token: unknown, options?: VerifyApiKeyOptions): Promise<ApiKeyVerifyResult>;
   get(id: string): Promise<ApiKeyInfo>;
   list(query?: ListApiKeysQuery): Promise<Page<ApiKeyInfo>>;
-  update(id: string, patch: UpdateApiKeyPatch, options?: ActorOptions): Promise<ApiKeyInfo>;
+  /**
+   * Updates the given fields. With `{ expectedRevision }` the update lands only on that revision
+   * (else `ERR_CONFLICT`, never retried): a read-modify-write across processes loses nothing.
+   */
+  update(id: string, patch: UpdateApiKeyPatch, options?: UpdateOptions): Promise<ApiKeyInfo>;
   revoke(id: string, options?: { reason?: string; actor?: string }): Promise<ApiKeyInfo>;
   delete(id: string, options?: ActorOptions): Promise<void>;
 }
