@@ -19,6 +19,7 @@ import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { AuditEventInput, Page, StorageAdapter, StoredRecord } from '../ports/storage.js';
 import type { AuditDraft, ResolvedOptions, StoreContext, StoreState } from '../records/context.js';
 import {
+  AUDIT_CHECKPOINT_LABEL,
   createRecordMac,
   META_STORE_FORMAT,
   printableId,
@@ -117,6 +118,7 @@ function closedError(): KeywardenError {
  */
 export function createStoreContext(init: StoreContextInit): ManagedStoreContext {
   let recordMac: RecordMac | null = null;
+  let checkpointMac: RecordMac | null = null;
   let format: StoreFormat = '0.2';
   let formatStoreId = '';
   /** The loaded record MAC (awaiting `ready()` when a record is read or written before it). */
@@ -319,6 +321,9 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
       signer = createAuditSigner(auditKey);
       macKey = deriveStoreSubkey(bytes, RECORD_MAC_LABEL);
       recordMac = createRecordMac(macKey, closedError);
+      zeroize(macKey);
+      macKey = deriveStoreSubkey(bytes, AUDIT_CHECKPOINT_LABEL);
+      checkpointMac = createRecordMac(macKey, closedError);
     } finally {
       zeroize(bytes);
       zeroize(auditKey);
@@ -332,7 +337,18 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
       await writeAudit({ type: 'store.initialized', keyId: null, kind: null, data });
     }
     const mac = recordMac;
-    return Object.freeze({ storeId, hashToken, auditSigner: signer, recordMac: mac, storeFormat: markerOf });
+    const checkpointTag = (text: string): string => {
+      if (closed || checkpointMac === null) throw closedError();
+      return checkpointMac.tag(text);
+    };
+    return Object.freeze({
+      storeId,
+      hashToken,
+      auditSigner: signer,
+      recordMac: mac,
+      checkpointTag,
+      storeFormat: markerOf,
+    });
   };
 
   /**
@@ -539,6 +555,8 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     hasher = null;
     recordMac?.destroy();
     recordMac = null;
+    checkpointMac?.destroy();
+    checkpointMac = null;
     signer?.destroy();
     signer = null;
   }

@@ -39,6 +39,8 @@ export interface StoreState {
    * storage guard seals every written record and checks every read one with it. @internal
    */
   readonly recordMac: RecordMac;
+  /** HMAC (base64url) of `text` under the audit checkpoint key (`keywarden/audit-checkpoint/v1`). @internal */
+  checkpointTag(text: string): string;
   /** The store format now: `0.1-pending` until `km.upgrade()` ran on a 0.1 store. @internal */
   storeFormat(): StoreFormat;
 }

@@ -40,6 +40,16 @@ import type { StoredRecord } from '../ports/storage.js';
 export const RECORD_MAC_LABEL = 'keywarden/record-mac/v1';
 
 /**
+ * HKDF label of the audit checkpoint key.
+ *
+ * @example
+ * ```ts
+ * const key = deriveStoreSubkey(pepper, AUDIT_CHECKPOINT_LABEL);
+ * ```
+ */
+export const AUDIT_CHECKPOINT_LABEL = 'keywarden/audit-checkpoint/v1';
+
+/**
  * Meta key of the store format marker.
  *
  * @example
@@ -65,6 +75,8 @@ interface HmacState {
 
 /** Computes and checks record MACs under one store's key. */
 export interface RecordMac {
+  /** The MAC (base64url) of any text under this key. */
+  tag(text: string): string;
   /** The MAC of `record` (its `mac` field is ignored). Throws `ERR_INTEGRITY` for a non-JSON record. */
   compute(record: StoredRecord): string;
   /** `record` with a fresh `mac`. */
@@ -171,6 +183,7 @@ export function createRecordMac(key: Uint8Array, closedError: () => Error): Reco
     return result;
   };
   const mac: RecordMac = {
+    tag,
     compute: (record) => tag(recordText(record)),
     seal: (record) => ({ ...record, mac: tag(recordText(record)) }),
     valid(record) {

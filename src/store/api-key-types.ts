@@ -245,7 +245,26 @@ export type AuditBreakReason =
   | 'prev_hash_mismatch'
   | 'digest_mismatch'
   | 'hash_mismatch'
-  | 'malformed_event';
+  | 'malformed_event'
+  /** The log no longer reaches the seq of the checkpoint given to `verify({ checkpoint })`. */
+  | 'truncated'
+  /** The row at the checkpoint's seq no longer has the checkpoint's hash. */
+  | 'checkpoint_mismatch';
+
+/**
+ * A signed head of the audit chain (`km.audit.checkpoint()`), to keep outside the store: then
+ * `km.audit.verify({ checkpoint })` reports a log cut or rewritten below it.
+ */
+export interface AuditCheckpoint {
+  /** The seq of the last event (0 for an empty log). */
+  seq: number;
+  /** Its chain hash (hex). */
+  hash: string;
+  /** When the checkpoint was taken (ms). */
+  at: number;
+  /** base64url HMAC-SHA256 under a key derived from the pepper over { storeId, seq, hash, at }. */
+  signature: string;
+}
 
 export type { AuditExportOptions };
 
@@ -253,7 +272,17 @@ export type { AuditExportOptions };
 export interface AuditView {
   /** Events in ascending `seq`; each also answers `recordId` (an alias of its stored `keyId`). */
   list(query?: AuditListQuery): Promise<Page<AuditEvent & { readonly recordId: string | null }>>;
-  verify(): Promise<AuditVerifyResult>;
+  /**
+   * Verifies the whole chain; with `{ checkpoint }` also that it still reaches the checkpoint's seq
+   * with its hash (`reason: 'truncated' | 'checkpoint_mismatch'`).
+   * @throws KeywardenError `ERR_INTEGRITY` when the checkpoint's signature fails, `ERR_VALIDATION`.
+   */
+  verify(options?: { checkpoint?: AuditCheckpoint }): Promise<AuditVerifyResult>;
+  /**
+   * Verifies the chain and returns its signed head, to keep outside the store.
+   * @throws KeywardenError `ERR_AUDIT_CHAIN` when the chain does not verify.
+   */
+  checkpoint(): Promise<AuditCheckpoint>;
   /** Streams the log as CSV or JSON Lines chunks, page by page (constant memory); see docs/observability.md. */
   export(options: AuditExportOptions): AsyncIterable<string>;
 }
