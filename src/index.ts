@@ -35,6 +35,7 @@ export {
   type KeyManagerOptions,
   type KeyStore,
 } from './manager/key-manager.js';
+export type { UpgradeOptions, UpgradeReport } from './manager/upgrade.js';
 export type * from './ports/index.js';
 export { AUDIT_EVENT_TYPES, RECORD_KINDS, STORAGE_ADAPTER_METHODS } from './ports/names.js';
 export { type MemoryRateLimiterOptions, memoryRateLimiter } from './rate-limit/memory.js';

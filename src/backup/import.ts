@@ -97,6 +97,9 @@ export async function importBackup(
     );
   }
   for (const m of plan.meta) await ctx.storage.setMeta(m.key, m.value, { expected: m.expected });
+  // the records are written (and MAC'd) under the adopted identity's keys: reload first
+  const reloaded = (plan.adoptedIdentity || plan.adoptedPepper) && typeof ctx.reload === 'function';
+  if (reloaded) await ctx.reload?.();
   const report: BackupImportReport = {
     created: 0,
     overwritten: 0,
@@ -140,10 +143,7 @@ export async function importBackup(
       adoptedPepper: report.adoptedPepper,
     },
   });
-  if (plan.adoptedIdentity || plan.adoptedPepper) {
-    if (typeof ctx.reload === 'function') await ctx.reload();
-    else report.reopenRequired = true;
-  }
+  if ((plan.adoptedIdentity || plan.adoptedPepper) && !reloaded) report.reopenRequired = true;
   return report;
 }
 

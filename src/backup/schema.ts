@@ -111,6 +111,8 @@ const recordSchema = z.strictObject({
   meta: jsonObject,
   rotation: jsonObject.nullable(),
   versions: z.array(versionSchema),
+  // the record MAC of the exported store; recomputed on import (a bundle is trusted input)
+  mac: z.string().max(64).optional(),
 });
 
 const auditSchema = z.strictObject({

@@ -1,11 +1,14 @@
 /**
- * `keywarden audit list|verify|export`: read the hash-chained audit log, check it end to end, and
+ * `keywarden audit list|verify|checkpoint|export`: read the hash-chained audit log, check it end to
+ * end (against a signed checkpoint kept outside the store, `--checkpoint`), and
  * export it (`./audit-export.ts`).
  * @module
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { KeywardenError } from '../errors.js';
 import type { AuditEvent } from '../ports/storage.js';
-import type { AuditListQuery } from '../store/api-key-types.js';
+import type { AuditCheckpoint, AuditListQuery } from '../store/api-key-types.js';
 import { registerAuditExport } from './audit-export.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
@@ -74,11 +77,43 @@ export function registerAudit(program: Command, context: Ctx): void {
     });
 
   audit
+    .command('checkpoint')
+    .description('verify the chain and print its signed head; keep it outside the store')
+    .option('--out <file>', 'write the checkpoint (JSON) to this file instead of stdout')
+    .action(async (o: { out?: string }, cmd: Command) => {
+      const ctx = await context(cmd);
+      const c = await ctx.withManager((km) => km.audit.checkpoint());
+      if (o.out !== undefined) {
+        await writeFile(o.out, `${JSON.stringify(c)}\n`, { mode: 0o600 });
+        ctx.out.result(c, () => `checkpoint at event ${c.seq} written to ${o.out}`);
+      } else {
+        ctx.out.result(c, () => JSON.stringify(c));
+      }
+    });
+
+  audit
     .command('verify')
     .description('check the hash chain; exit 1 when it is broken')
-    .action(async (_o: unknown, cmd: Command) => {
+    .option(
+      '--checkpoint <file>',
+      'also check the log still reaches this checkpoint (from `audit checkpoint`)',
+    )
+    .action(async (o: { checkpoint?: string }, cmd: Command) => {
       const ctx = await context(cmd);
-      const r = await ctx.withManager((km) => km.audit.verify());
+      let checkpoint: AuditCheckpoint | undefined;
+      if (o.checkpoint !== undefined) {
+        try {
+          checkpoint = JSON.parse(await readFile(o.checkpoint, 'utf8')) as AuditCheckpoint;
+        } catch (cause) {
+          throw new KeywardenError('ERR_VALIDATION', 'checkpoint: the file cannot be read as JSON', {
+            field: 'checkpoint',
+            cause,
+          });
+        }
+      }
+      const r = await ctx.withManager((km) =>
+        checkpoint === undefined ? km.audit.verify() : km.audit.verify({ checkpoint }),
+      );
       ctx.out.result(r, () =>
         r.ok
           ? `${ctx.out.style.ok('ok')}: ${r.count} events, head ${r.headHash}`

@@ -196,6 +196,22 @@ async function checkRecords(km: CliManager): Promise<Check> {
       exitCode: EXIT.MASTER_KEY,
     };
   }
+  const tampered = report.problems.filter((p) => p.reason === 'integrity' || p.reason === 'rolled-back');
+  if (tampered.length > 0) {
+    const list = tampered
+      .slice(0, 5)
+      .map(
+        (p) =>
+          `${p.recordId} (${p.reason === 'integrity' ? 'MAC fails' : 'active again after its revocation'})`,
+      );
+    return {
+      name: 'store integrity',
+      ok: false,
+      detail: `${tampered.length} record(s) altered in the store: ${list.join(', ')}`,
+      code: 'ERR_INTEGRITY',
+      exitCode: EXIT.FAILED,
+    };
+  }
   if (report.problems.length > 0) {
     const list = report.problems.slice(0, 5).map((p) => p.recordId);
     return {
@@ -206,9 +222,20 @@ async function checkRecords(km: CliManager): Promise<Check> {
       exitCode: EXIT.STORAGE,
     };
   }
+  if (report.format === 'missing' || report.format === 'invalid') {
+    return {
+      name: 'store integrity',
+      ok: false,
+      detail: `the store format marker is ${report.format} (deleted or altered in the store)`,
+      code: 'ERR_INTEGRITY',
+      exitCode: EXIT.FAILED,
+    };
+  }
+  const pending =
+    report.format === '0.1-pending' ? '; written by keywarden 0.1: run `keywarden upgrade`' : '';
   return {
     name: 'store integrity',
     ok: true,
-    detail: `${report.records} records, ${report.sealed} sealed values open`,
+    detail: `${report.records} records pass their MAC, ${report.sealed} sealed values open${pending}; keep an audit checkpoint outside the store (\`keywarden audit checkpoint --out FILE\`): without one a cut of the last audit events is not detected`,
   };
 }

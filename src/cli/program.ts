@@ -23,6 +23,7 @@ import { registerRotate } from './rotate.js';
 import { registerSecrets } from './secrets.js';
 import { registerSql } from './sql.js';
 import { registerTransfer } from './transfer.js';
+import { registerUpgrade } from './upgrade.js';
 
 function packageVersion(): string {
   // src/cli/program.ts and dist/cli/main.js sit two folders below package.json; a bundled chunk may sit one
@@ -107,6 +108,7 @@ export function buildProgram(): Command {
   registerJwks(program, contextOf);
   registerDoctor(program, contextOf);
   registerRewrap(program, contextOf);
+  registerUpgrade(program, contextOf);
   registerAccess(program, contextOf);
   registerMcp(program, contextOf);
   registerSql(program);

@@ -30,6 +30,7 @@ import type { SecretsView } from '../store/secret-types.js';
 import { createSecretsView } from '../store/secrets.js';
 import { checkStore, type StoreCheckReport } from './check.js';
 import { createStoreContext } from './store-context.js';
+import { type UpgradeOptions, type UpgradeReport, upgradeStore } from './upgrade.js';
 
 /** Options of {@link createKeyManager}. */
 export interface KeyManagerOptions {
@@ -94,6 +95,14 @@ export interface KeyManager extends KeyStore {
    * @throws KeywardenError `ERR_MASTER_KEY_MISMATCH`, `ERR_STORAGE`, `ERR_CLOSED`.
    */
   check(): Promise<StoreCheckReport>;
+  /**
+   * Upgrades a store written by keywarden 0.1: seals every record with its MAC (resumable, one
+   * `store.upgraded` audit event), then marks the store `0.2`, after which a record without a MAC
+   * is refused. On a 0.2 store it only reports. See docs/threat-model.md.
+   * @throws KeywardenError `ERR_INTEGRITY` (format marker missing or altered), `ERR_AUDIT`,
+   *   `ERR_STORAGE`, `ERR_CLOSED`.
+   */
+  upgrade(options?: UpgradeOptions): Promise<UpgradeReport>;
 }
 
 const fn = (v: unknown, name: string) => typeof (v as Record<string, unknown>)[name] === 'function';
@@ -187,7 +196,8 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       await ctx.ready();
       return rewrapAll(ctx);
     },
-    check: () => checkStore(ctx, o.storage),
+    check: () => checkStore(ctx, ctx.integrity),
+    upgrade: (options?: UpgradeOptions) => upgradeStore(ctx, ctx.integrity, options),
   });
   registerCapabilityContext(manager, ctx);
   return manager;

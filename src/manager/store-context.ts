@@ -18,6 +18,15 @@ import type { KeyEvent, Notifier } from '../ports/notifier.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { AuditEventInput, Page, StorageAdapter, StoredRecord } from '../ports/storage.js';
 import type { AuditDraft, ResolvedOptions, StoreContext, StoreState } from '../records/context.js';
+import {
+  AUDIT_CHECKPOINT_LABEL,
+  createRecordMac,
+  META_STORE_FORMAT,
+  printableId,
+  RECORD_MAC_LABEL,
+  type RecordMac,
+  type StoreFormat,
+} from '../records/record-mac.js';
 import { META_PEPPER, META_STORE_ID, pepperContext } from '../records/store-meta.js';
 import { createTokenHasher, type TokenHasher } from '../store/api-keys/token-hash.js';
 import {
@@ -70,6 +79,20 @@ export interface ManagedStoreContext extends StoreContext {
    *   `ERR_STORAGE`, `ERR_KMS`) when the new state cannot be loaded.
    */
   reload(): Promise<StoreState>;
+  /** Record integrity for `km.check()` and `km.upgrade()`: the unguarded adapter and the checks. @internal */
+  readonly integrity: StoreIntegrity;
+}
+
+/** What `km.check()` and `km.upgrade()` need beyond the guarded storage. @internal */
+export interface StoreIntegrity {
+  /** The adapter without the guard: reads that do not throw on a bad record. */
+  readonly raw: StorageAdapter;
+  /** Resolves when `record` passes its MAC (or is a 0.1 record while the upgrade is pending), else ERR_INTEGRITY. */
+  check(record: StoredRecord): Promise<StoredRecord>;
+  /** The format marker now: `missing` when absent, `invalid` when it does not open. */
+  marker(): Promise<StoreFormat | 'missing' | 'invalid'>;
+  /** Seals the format marker `0.2` over `expected` (the current raw value); ERR_CONFLICT when it changed. */
+  finishUpgrade(): Promise<void>;
 }
 
 function closedError(): KeywardenError {
@@ -94,7 +117,84 @@ function closedError(): KeywardenError {
  *   `ERR_AUDIT` or `ERR_CLOSED`.
  */
 export function createStoreContext(init: StoreContextInit): ManagedStoreContext {
-  const storage = guardStorage(init.storage);
+  let recordMac: RecordMac | null = null;
+  let checkpointMac: RecordMac | null = null;
+  let format: StoreFormat = '0.2';
+  let formatStoreId = '';
+  /** The loaded record MAC (awaiting `ready()` when a record is read or written before it). */
+  const macNow = async (): Promise<RecordMac> => {
+    if (recordMac === null) await ctx.ready();
+    if (recordMac === null) throw closedError();
+    return recordMac;
+  };
+  /**
+   * A record without a MAC is accepted only while the authenticated format marker says the store
+   * is a 0.1 store pending its upgrade; the marker is read again each time, so an upgrade by
+   * another instance takes effect at once.
+   */
+  const legacyAccepted = async (): Promise<boolean> => {
+    if (format !== '0.1-pending' || recordMac === null) return false;
+    const raw = await storage.getMeta(META_STORE_FORMAT);
+    const now = raw === null ? null : recordMac.openFormat(formatStoreId, raw);
+    if (now !== '0.1-pending') format = '0.2';
+    return now === '0.1-pending';
+  };
+  /**
+   * Frozen record objects whose MAC held under the current key. An adapter that returns deeply
+   * frozen shared objects (the memory adapter) returns the same object until the record is written
+   * again, and a frozen object cannot change: it needs no second HMAC. Reset with the key.
+   */
+  let verified = new WeakSet<StoredRecord>();
+  const integrity: RecordIntegrity = {
+    async check(record) {
+      const mac = await macNow();
+      if (verified.has(record)) return record;
+      if (typeof record.mac === 'string') {
+        if (mac.valid(record)) {
+          if (Object.isFrozen(record) && Object.isFrozen(record.data) && Object.isFrozen(record.versions)) {
+            verified.add(record);
+          }
+          return record;
+        }
+      } else if (await legacyAccepted()) {
+        return record;
+      }
+      throw new KeywardenError(
+        'ERR_INTEGRITY',
+        `stored record ${printableId(record.id)} failed its integrity check (${typeof record.mac === 'string' ? 'MAC mismatch' : 'no MAC'}); it was not used`,
+        { field: 'record' },
+      );
+    },
+    async seal(record) {
+      return (await macNow()).seal(record);
+    },
+  };
+  const storage = guardStorage(init.storage, integrity);
+  const storeIntegrity: StoreIntegrity = {
+    raw: init.storage,
+    check: (record) => integrity.check(record),
+    async marker() {
+      const mac = await macNow();
+      const raw = await storage.getMeta(META_STORE_FORMAT);
+      if (raw === null) return 'missing';
+      return mac.openFormat(formatStoreId, raw) ?? 'invalid';
+    },
+    async finishUpgrade() {
+      const mac = await macNow();
+      const raw = await storage.getMeta(META_STORE_FORMAT);
+      if (raw === null || mac.openFormat(formatStoreId, raw) === null) {
+        throw new KeywardenError(
+          'ERR_INTEGRITY',
+          'the store format marker is missing or altered; upgrade refused',
+          {
+            field: 'store.format',
+          },
+        );
+      }
+      await storage.setMeta(META_STORE_FORMAT, mac.sealFormat(formatStoreId, '0.2'), { expected: raw });
+      format = '0.2';
+    },
+  };
   const { kms, clock, options, rateLimiter, notifier } = init;
   const usageOptions = init.usage === false ? null : { flushInterval: init.usage?.flushInterval ?? '10s' };
   // validated now, created on first use (its flush timer only runs once something was verified)
@@ -105,6 +205,7 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
   let readyPromise: Promise<StoreState> | null = null;
   let hasher: TokenHasher | null = null;
   let signer: AuditSigner | null = null;
+  const markerOf = (): StoreFormat => format;
 
   const hashToken = (token: string): string => {
     if (closed || hasher === null) throw closedError();
@@ -225,20 +326,74 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
       throw closedError();
     }
     let auditKey: Uint8Array | null = null;
+    let macKey: Uint8Array | null = null;
     try {
       hasher = createTokenHasher(bytes, closedError);
       auditKey = deriveStoreSubkey(bytes, AUDIT_DIGEST_LABEL);
       signer = createAuditSigner(auditKey);
+      macKey = deriveStoreSubkey(bytes, RECORD_MAC_LABEL);
+      recordMac = createRecordMac(macKey, closedError);
+      zeroize(macKey);
+      macKey = deriveStoreSubkey(bytes, AUDIT_CHECKPOINT_LABEL);
+      checkpointMac = createRecordMac(macKey, closedError);
     } finally {
       zeroize(bytes);
       zeroize(auditKey);
+      zeroize(macKey);
     }
-    await ensureAuditMarker(storeId, signer, !id.created);
+    const openedBefore = await ensureAuditMarker(storeId, signer, !id.created);
+    format = await ensureFormatMarker(storeId, recordMac, id.created, openedBefore);
+    formatStoreId = storeId;
     if (id.created) {
       const data: JsonObject = { storage: init.storage.name, kms: kms.id };
       await writeAudit({ type: 'store.initialized', keyId: null, kind: null, data });
     }
-    return Object.freeze({ storeId, hashToken, auditSigner: signer });
+    const mac = recordMac;
+    const checkpointTag = (text: string): string => {
+      if (closed || checkpointMac === null) throw closedError();
+      return checkpointMac.tag(text);
+    };
+    return Object.freeze({
+      storeId,
+      hashToken,
+      auditSigner: signer,
+      recordMac: mac,
+      checkpointTag,
+      storeFormat: markerOf,
+    });
+  };
+
+  /**
+   * Reads the store format marker, writing it when the store has none: `0.2` on a new store,
+   * `0.1-pending` on a store of keywarden 0.1 (no audit marker before this start and no keyed
+   * audit row). A store that was already opened by this version (audit marker or keyed rows) but
+   * has no valid format marker lost it: it is not re-created, the store is treated as `0.2` (a
+   * record without MAC is refused) and `km.check()` reports the missing marker.
+   */
+  const ensureFormatMarker = async (
+    storeId: string,
+    mac: RecordMac,
+    created: boolean,
+    openedBefore: boolean,
+  ): Promise<StoreFormat> => {
+    let raw: string | null;
+    try {
+      raw = await storage.getMeta(META_STORE_FORMAT);
+    } catch {
+      // a role that may not read it (a tenant-scoped PostgreSQL role): the strict format, fail closed
+      return '0.2';
+    }
+    if (raw !== null) return mac.openFormat(storeId, raw) ?? '0.2';
+    if (!created && openedBefore) return '0.2'; // the marker was removed: never a downgrade
+    const wanted: StoreFormat = created ? '0.2' : '0.1-pending';
+    try {
+      await storage.setMeta(META_STORE_FORMAT, mac.sealFormat(storeId, wanted), { expected: null });
+      return wanted;
+    } catch (error) {
+      if (!isKeywardenError(error, 'ERR_CONFLICT')) throw error;
+      const winner = await storage.getMeta(META_STORE_FORMAT);
+      return winner === null ? '0.2' : (mac.openFormat(storeId, winner) ?? '0.2');
+    }
   };
 
   /**
@@ -246,17 +401,18 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
    * store of keywarden 0.1 whose rows are all unkeyed (keyed from the next seq, pinned to the
    * current head, followed at once by a keyed `audit.keyed` event). A store that already holds a
    * keyed row but no marker lost it (deleted or replaced): it is not re-created over rows an
-   * attacker may have added, and `audit.verify()` reports the first unkeyed row.
+   * attacker may have added, and `audit.verify()` reports the first unkeyed row. Returns whether
+   * the store had been opened by this version before (a marker or a keyed row).
    */
-  const ensureAuditMarker = async (storeId: string, keyed: AuditSigner, pin: boolean): Promise<void> => {
-    if ((await storage.getMeta(META_AUDIT_KEYED)) !== null) return;
+  const ensureAuditMarker = async (storeId: string, keyed: AuditSigner, pin: boolean): Promise<boolean> => {
+    if ((await storage.getMeta(META_AUDIT_KEYED)) !== null) return true;
     const { last, keyedSeen } = await scanChain(storage, keyed);
-    if (keyedSeen) return;
+    if (keyedSeen) return true;
     const value = sealMarker(keyed, storeId, { fromSeq: last.seq + 1, prevHash: last.hash, foreign: false });
     try {
       await storage.setMeta(META_AUDIT_KEYED, value, { expected: null });
     } catch (error) {
-      if (isKeywardenError(error, 'ERR_CONFLICT')) return; // another instance wrote it
+      if (isKeywardenError(error, 'ERR_CONFLICT')) return false; // another instance wrote it
       throw new KeywardenError(
         'ERR_STORAGE',
         'the audit key marker is missing and could not be written: open the store once with a trusted role (not a tenant-scoped one)',
@@ -265,6 +421,7 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     }
     if (pin)
       await writeAudit({ type: 'audit.keyed', keyId: null, kind: null, data: { fromSeq: last.seq + 1 } });
+    return false;
   };
 
   /**
@@ -285,6 +442,25 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     await storage.setMeta(META_AUDIT_KEYED, sealMarker(state.auditSigner, state.storeId, marker), {
       expected: raw,
     });
+  };
+
+  /**
+   * After the store identity changed under the context: the format marker written under the old
+   * record MAC key is sealed again under the new one (only when it opened under the old key).
+   */
+  const rekeyFormat = async (
+    old: { mac: RecordMac; storeId: string } | null,
+    state: StoreState,
+  ): Promise<void> => {
+    if (old === null) return;
+    const raw = await storage.getMeta(META_STORE_FORMAT);
+    if (raw === null || state.recordMac.openFormat(state.storeId, raw) !== null) return;
+    const was = old.mac.openFormat(old.storeId, raw);
+    if (was === null) return;
+    await storage.setMeta(META_STORE_FORMAT, state.recordMac.sealFormat(state.storeId, was), {
+      expected: raw,
+    });
+    format = was;
   };
 
   const startInit = (): Promise<StoreState> => {
@@ -314,6 +490,7 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     get closed() {
       return closed;
     },
+    integrity: storeIntegrity,
     ready() {
       if (closed) return Promise.reject(closedError());
       return readyPromise ?? startInit();
@@ -324,15 +501,21 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
       await readyPromise?.catch(() => undefined);
       if (closed) throw closedError();
       const previous = readyPromise === null ? null : await readyPromise.catch(() => null);
-      const old = previous !== null && signer !== null ? { signer, storeId: previous.storeId } : null;
-      signer = null; // kept for rekeyAudit, destroyed below
+      const old =
+        previous !== null && signer !== null && recordMac !== null
+          ? { signer, mac: recordMac, storeId: previous.storeId }
+          : null;
+      signer = null; // kept for rekeyAudit and rekeyFormat, destroyed below
+      recordMac = null;
       dropPepper();
       try {
         const state = await startInit();
         await rekeyAudit(old, state);
+        await rekeyFormat(old, state);
         return state;
       } finally {
         old?.signer.destroy();
+        old?.mac.destroy();
       }
     },
     audit: writeAudit,
@@ -355,11 +538,11 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     close() {
       if (closing) return closing;
       closed = true;
-      dropPepper();
       closing = (async () => {
         const errors: unknown[] = [];
         const steps = [
           () => usage?.close(), // first: flushes buffered usage while storage is still open
+          () => dropPepper(), // after the flush: its writes are MAC'd
           () => rateLimiter.close?.(),
           () => kms.close?.(),
           () => storage.close?.(),
@@ -382,6 +565,11 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
   function dropPepper(): void {
     hasher?.destroy();
     hasher = null;
+    recordMac?.destroy();
+    recordMac = null;
+    verified = new WeakSet<StoredRecord>();
+    checkpointMac?.destroy();
+    checkpointMac = null;
     signer?.destroy();
     signer = null;
   }
@@ -393,15 +581,24 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
  * Wraps an adapter so any non-keywarden failure (a driver error, a TypeError) surfaces as
  * `ERR_STORAGE` with the original as `cause`. KeywardenErrors (`ERR_CONFLICT`...) pass through.
  */
-const checkOrNull = (r: StoredRecord | null, id?: string): StoredRecord | null =>
-  r === null ? null : checkStoredRecord(r, id);
-
-function checkPage(page: Page<StoredRecord>): Page<StoredRecord> {
-  for (const r of page.items) checkStoredRecord(r);
-  return page;
+interface RecordIntegrity {
+  /** The record when its MAC holds (or it is a 0.1 record while the upgrade is pending), else ERR_INTEGRITY. */
+  check(record: StoredRecord): Promise<StoredRecord>;
+  /** The record with a fresh MAC. */
+  seal(record: StoredRecord): Promise<StoredRecord>;
 }
 
-function guardStorage(s: StorageAdapter): StorageAdapter {
+function guardStorage(s: StorageAdapter, integrity: RecordIntegrity): StorageAdapter {
+  const checkOrNull = async (r: StoredRecord | null, id?: string): Promise<StoredRecord | null> =>
+    r === null ? null : integrity.check(checkStoredRecord(r, id));
+  const checkAll = async (records: StoredRecord[]): Promise<StoredRecord[]> => {
+    for (const r of records) await integrity.check(checkStoredRecord(r));
+    return records;
+  };
+  const checkPage = async (page: Page<StoredRecord>): Promise<Page<StoredRecord>> => {
+    await checkAll(page.items);
+    return page;
+  };
   const call = <T>(op: string, run: () => Promise<T>): Promise<T> => {
     try {
       return run().then(undefined, (error: unknown) => {
@@ -413,17 +610,16 @@ function guardStorage(s: StorageAdapter): StorageAdapter {
   };
   const guarded: StorageAdapter = {
     name: s.name,
-    // every record read passes its shape check here, once (ERR_INTEGRITY naming the record)
+    // every record read passes its shape check and its MAC check here, once (ERR_INTEGRITY
+    // naming the record); every record written gets a fresh MAC here, whoever writes it
     get: (id) => call('get', async () => checkOrNull(await s.get(id), id)),
     findByName: (name, where) => call('findByName', async () => checkOrNull(await s.findByName(name, where))),
     list: (query) => call('list', async () => checkPage(await s.list(query))),
-    create: (record) => call('create', () => s.create(record)),
-    update: (record, o) => call('update', () => s.update(record, o)),
+    create: (record) => call('create', async () => s.create(await integrity.seal(record))),
+    update: (record, o) => call('update', async () => s.update(await integrity.seal(record), o)),
     delete: (id, o) => call('delete', () => s.delete(id, o)),
     dueForRotation: (before, limit) =>
-      call('dueForRotation', async () =>
-        (await s.dueForRotation(before, limit)).map((r) => checkStoredRecord(r)),
-      ),
+      call('dueForRotation', async () => checkAll(await s.dueForRotation(before, limit))),
     appendAudit: (events) => call('appendAudit', () => s.appendAudit(events)),
     listAudit: (query) => call('listAudit', () => s.listAudit(query)),
     getMeta: (key) => call('getMeta', () => s.getMeta(key)),

@@ -63,6 +63,7 @@ export const AUDIT_EVENT_TYPES = Object.freeze([
   'backup.exported',
   'backup.imported',
   'audit.keyed',
+  'store.upgraded',
   'access.tool_registered',
   'access.tool_removed',
   'access.requested',

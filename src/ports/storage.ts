@@ -94,6 +94,12 @@ export interface StoredRecord {
   rotation: JsonObject | null;
   /** Oldest first. */
   versions: StoredVersion[];
+  /**
+   * HMAC-SHA256 (base64url) of every other field under a key derived from the store pepper, set
+   * by keywarden on every write; a record whose MAC fails is refused with `ERR_INTEGRITY`.
+   * Adapters store and return it like any other field. Absent on records written by 0.1.
+   */
+  mac?: string;
 }
 
 /** Filters for {@link StorageAdapter.list}. Every given filter must match (AND). */

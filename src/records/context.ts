@@ -13,6 +13,7 @@ import type { KeyEvent } from '../ports/notifier.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { AuditEventType, RecordKind, StorageAdapter } from '../ports/storage.js';
 import type { UsageTracker } from '../ports/usage.js';
+import type { RecordMac, StoreFormat } from './record-mac.js';
 
 /** Options after defaults are applied. */
 export interface ResolvedOptions {
@@ -33,6 +34,15 @@ export interface StoreState {
    * `keywarden/audit-digest/v1`); `km.audit.verify()` checks the chain with it. @internal
    */
   readonly auditSigner: AuditSigner;
+  /**
+   * The record MAC (key derived from the pepper with HKDF, label `keywarden/record-mac/v1`). The
+   * storage guard seals every written record and checks every read one with it. @internal
+   */
+  readonly recordMac: RecordMac;
+  /** HMAC (base64url) of `text` under the audit checkpoint key (`keywarden/audit-checkpoint/v1`). @internal */
+  checkpointTag(text: string): string;
+  /** The store format now: `0.1-pending` until `km.upgrade()` ran on a 0.1 store. @internal */
+  storeFormat(): StoreFormat;
 }
 
 /**

@@ -238,11 +238,14 @@ export interface KeyRotator {
   rotate(id: string, options?: RotateOptions): Promise<RotateResult>;
   /** Makes the newest live previous version current again (or discards a pending one). */
   rollback(id: string, options?: { actor?: string }): Promise<RotationRollbackResult>;
-  /** Sets (or with null clears) the policy; the next rotation is computed from now. */
+  /**
+   * Sets (or with null clears) the policy; the next rotation is computed from now. With
+   * `expectedRevision` (the record's revision you read) a stale one fails with `ERR_CONFLICT`.
+   */
   setPolicy(
     id: string,
     policy: RotationPolicyInput | null,
-    options?: { actor?: string },
+    options?: { actor?: string; expectedRevision?: number },
   ): Promise<RotationPolicyInfo | null>;
   /** The stored policy, or null. */
   getPolicy(id: string): Promise<RotationPolicyInfo | null>;

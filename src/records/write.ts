@@ -12,7 +12,7 @@
  * Capabilities in their own subpath reach these through `capabilityContext(km)`.
  * @module
  */
-import { isKeywardenError } from '../errors.js';
+import { isKeywardenError, KeywardenError } from '../errors.js';
 import { casBackoff, MAX_CAS_ATTEMPTS } from '../internal/cas-retry.js';
 import type { RecordKind, StoredRecord } from '../ports/storage.js';
 import type { AuditDraft, StoreContext } from './context.js';
@@ -51,6 +51,21 @@ export interface MutateRecordOptions<R> {
   audit?: (change: { before: StoredRecord; after: StoredRecord; result: R }) => AuditDrafts;
   /** Attempts before `ERR_CONFLICT` (default: the one CAS policy). Internal: undo uses 1. */
   maxAttempts?: number;
+  /**
+   * The revision the caller read (read-modify-write across processes): the write happens only on
+   * that revision; any other (before or during the write) is `ERR_CONFLICT`, never retried.
+   */
+  expectedRevision?: number | undefined;
+}
+
+function staleRevision(): KeywardenError {
+  return new KeywardenError(
+    'ERR_CONFLICT',
+    'the record changed since it was read (expectedRevision is stale)',
+    {
+      field: 'expectedRevision',
+    },
+  );
 }
 
 function draftList(drafts: AuditDrafts): AuditDraft[] {
@@ -72,7 +87,7 @@ function draftList(drafts: AuditDrafts): AuditDraft[] {
  * }), { audit: ({ after }) => ({ type: 'key.updated', recordId: after.id, kind: after.kind }) });
  * ```
  * @throws KeywardenError `ERR_NOT_FOUND` (absent or of another kind), `ERR_CONFLICT` (still losing
- *   after the retries), `ERR_AUDIT` (after the undo), `ERR_STORAGE`, and whatever `mutate` throws.
+ *   after the retries, or at once when `options.expectedRevision` is not the stored revision), `ERR_AUDIT` (after the undo), `ERR_STORAGE`, and whatever `mutate` throws.
  */
 export async function mutateRecord<R>(
   ctx: StoreContext,
@@ -82,8 +97,13 @@ export async function mutateRecord<R>(
   options: MutateRecordOptions<R> = {},
 ): Promise<MutatedRecord<R>> {
   const maxAttempts = options.maxAttempts ?? MAX_CAS_ATTEMPTS;
+  const expected = options.expectedRevision;
   let current = options.record ?? (await loadRecord(ctx, id, kind));
+  if (expected !== undefined && options.record !== undefined && current.revision !== expected) {
+    current = await loadRecord(ctx, id, kind);
+  }
   for (let attempt = 1; ; attempt++) {
+    if (expected !== undefined && current.revision !== expected) throw staleRevision();
     const { next, result } = await mutate(current);
     if (next === null) return { record: current, before: current, changed: false, result };
     const written: StoredRecord = { ...next, revision: current.revision + 1, updatedAt: ctx.clock.now() };
@@ -91,7 +111,9 @@ export async function mutateRecord<R>(
     try {
       await ctx.storage.update(written, { expectedRevision: current.revision });
     } catch (error) {
-      if (!isKeywardenError(error, 'ERR_CONFLICT') || attempt >= maxAttempts) throw error;
+      if (!isKeywardenError(error, 'ERR_CONFLICT')) throw error;
+      if (expected !== undefined) throw staleRevision();
+      if (attempt >= maxAttempts) throw error;
       await casBackoff(attempt);
       current = await loadRecord(ctx, id, kind);
       continue;

@@ -51,6 +51,10 @@ const rotateOptionsSchema = z.strictObject({
 });
 
 const actorOptionsSchema = z.strictObject({ actor: idLikeSchema.optional() });
+const policyOptionsSchema = z.strictObject({
+  actor: idLikeSchema.optional(),
+  expectedRevision: z.number().int().min(1).optional(),
+});
 
 async function load(ctx: StoreContext, id: unknown): Promise<StoredRecord> {
   const rid = parseInput(idSchema, id, 'id');
@@ -245,7 +249,7 @@ export async function setPolicyNow(
   options: unknown,
 ): Promise<RotationPolicyInfo | null> {
   const parsed = input === null ? null : parsePolicyInput(input, 'policy');
-  const o = parseInput(actorOptionsSchema, options ?? {}, 'options');
+  const o = parseInput(policyOptionsSchema, options ?? {}, 'options');
   const record = await load(ctx, id);
   const { record: written } = await mutateRecord(
     ctx,
@@ -261,7 +265,11 @@ export async function setPolicyNow(
       return { next: withPolicy(cur, normalizePolicy(parsed, ctx.clock.now(), previous)), result: null };
     },
     // setPolicy always audits, also when it cleared no policy: the call itself is the event.
-    { record, audit: ({ after }) => policySetDraft(after, o.actor ?? null, true) },
+    {
+      record,
+      audit: ({ after }) => policySetDraft(after, o.actor ?? null, true),
+      expectedRevision: o.expectedRevision,
+    },
   );
   const stored = readPolicy(written);
   return stored ? policyInfo(stored) : null;

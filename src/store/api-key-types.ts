@@ -189,6 +189,15 @@ export interface ActorOptions {
   actor?: string;
 }
 
+/**
+ * Options of update-like methods. `expectedRevision`: the `revision` you read; when the record
+ * changed since (another process wrote it), the update fails with `ERR_CONFLICT` and is not retried:
+ * read again, re-apply, write again.
+ */
+export interface UpdateOptions extends ActorOptions {
+  expectedRevision?: number;
+}
+
 /** `km.apiKeys`: issue, verify and manage API keys. */
 export interface ApiKeysView {
   create(input: CreateApiKeyInput): Promise<CreatedApiKey>;
@@ -196,7 +205,11 @@ export interface ApiKeysView {
   verify(token: unknown, options?: VerifyApiKeyOptions): Promise<ApiKeyVerifyResult>;
   get(id: string): Promise<ApiKeyInfo>;
   list(query?: ListApiKeysQuery): Promise<Page<ApiKeyInfo>>;
-  update(id: string, patch: UpdateApiKeyPatch, options?: ActorOptions): Promise<ApiKeyInfo>;
+  /**
+   * Updates the given fields. With `{ expectedRevision }` the update lands only on that revision
+   * (else `ERR_CONFLICT`, never retried): a read-modify-write across processes loses nothing.
+   */
+  update(id: string, patch: UpdateApiKeyPatch, options?: UpdateOptions): Promise<ApiKeyInfo>;
   revoke(id: string, options?: { reason?: string; actor?: string }): Promise<ApiKeyInfo>;
   delete(id: string, options?: ActorOptions): Promise<void>;
 }
@@ -232,7 +245,26 @@ export type AuditBreakReason =
   | 'prev_hash_mismatch'
   | 'digest_mismatch'
   | 'hash_mismatch'
-  | 'malformed_event';
+  | 'malformed_event'
+  /** The log no longer reaches the seq of the checkpoint given to `verify({ checkpoint })`. */
+  | 'truncated'
+  /** The row at the checkpoint's seq no longer has the checkpoint's hash. */
+  | 'checkpoint_mismatch';
+
+/**
+ * A signed head of the audit chain (`km.audit.checkpoint()`), to keep outside the store: then
+ * `km.audit.verify({ checkpoint })` reports a log cut or rewritten below it.
+ */
+export interface AuditCheckpoint {
+  /** The seq of the last event (0 for an empty log). */
+  seq: number;
+  /** Its chain hash (hex). */
+  hash: string;
+  /** When the checkpoint was taken (ms). */
+  at: number;
+  /** base64url HMAC-SHA256 under a key derived from the pepper over { storeId, seq, hash, at }. */
+  signature: string;
+}
 
 export type { AuditExportOptions };
 
@@ -240,7 +272,17 @@ export type { AuditExportOptions };
 export interface AuditView {
   /** Events in ascending `seq`; each also answers `recordId` (an alias of its stored `keyId`). */
   list(query?: AuditListQuery): Promise<Page<AuditEvent & { readonly recordId: string | null }>>;
-  verify(): Promise<AuditVerifyResult>;
+  /**
+   * Verifies the whole chain; with `{ checkpoint }` also that it still reaches the checkpoint's seq
+   * with its hash (`reason: 'truncated' | 'checkpoint_mismatch'`).
+   * @throws KeywardenError `ERR_INTEGRITY` when the checkpoint's signature fails, `ERR_VALIDATION`.
+   */
+  verify(options?: { checkpoint?: AuditCheckpoint }): Promise<AuditVerifyResult>;
+  /**
+   * Verifies the chain and returns its signed head, to keep outside the store.
+   * @throws KeywardenError `ERR_AUDIT_CHAIN` when the chain does not verify.
+   */
+  checkpoint(): Promise<AuditCheckpoint>;
   /** Streams the log as CSV or JSON Lines chunks, page by page (constant memory); see docs/observability.md. */
   export(options: AuditExportOptions): AsyncIterable<string>;
 }

@@ -8,7 +8,8 @@ import { parseObject } from '../internal/parse-object.js';
 import type { AuditEvent, AuditEventType, Page } from '../ports/storage.js';
 import type { StoreContext } from '../records/context.js';
 import { idLikeSchema, timestampSchema } from '../records/schemas.js';
-import type { AuditListQuery, AuditVerifyResult, AuditView } from './api-key-types.js';
+import type { AuditCheckpoint, AuditListQuery, AuditVerifyResult, AuditView } from './api-key-types.js';
+import { checkAgainstCheckpoint, checkpointText, parseCheckpoint } from './audit-checkpoint.js';
 import { type AuditExportOptions, exportAudit } from './audit-export.js';
 import { verifyAuditChain } from './audit-verify.js';
 
@@ -83,9 +84,26 @@ export function createAuditView(ctx: StoreContext): AuditView {
 
     export: (options: AuditExportOptions): AsyncIterable<string> => exportAudit(ctx, options),
 
-    async verify(): Promise<AuditVerifyResult> {
+    async verify(options?: { checkpoint?: AuditCheckpoint }): Promise<AuditVerifyResult> {
       const state = await ctx.ready();
-      return verifyAuditChain(ctx.storage, state.auditSigner, state.storeId);
+      const given = options?.checkpoint === undefined ? null : parseCheckpoint(options.checkpoint);
+      const chain = await verifyAuditChain(ctx.storage, state.auditSigner, state.storeId);
+      if (given === null) return chain;
+      const expected = state.checkpointTag(checkpointText(state.storeId, given));
+      return checkAgainstCheckpoint(ctx.storage, chain, given, expected);
+    },
+
+    async checkpoint(): Promise<AuditCheckpoint> {
+      const state = await ctx.ready();
+      const chain = await verifyAuditChain(ctx.storage, state.auditSigner, state.storeId);
+      if (!chain.ok) {
+        throw new KeywardenError(
+          'ERR_AUDIT_CHAIN',
+          `the audit chain is broken at seq ${chain.brokenAt} (${chain.reason}): no checkpoint taken`,
+        );
+      }
+      const body = { seq: chain.count, hash: chain.headHash, at: ctx.clock.now() };
+      return { ...body, signature: state.checkpointTag(checkpointText(state.storeId, body)) };
     },
   } satisfies AuditView);
 }

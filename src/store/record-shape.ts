@@ -55,6 +55,7 @@ export const storedRecordSchema = z.looseObject({
   meta: plainObject,
   rotation: plainObject.nullable(),
   versions: z.array(storedVersion),
+  mac: z.string().optional(),
 });
 
 /** An id safe to print (a stored id is attacker-writable: anything else is not echoed). */

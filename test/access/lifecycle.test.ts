@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApproveOptions } from '../../src/access/types.js';
 import { isKeywardenError, KeywardenError } from '../../src/errors.js';
+import { trustedStorage } from '../support/trusted-storage.js';
 import { accessHarness, CHARGES, openSession, SECRET_VALUE } from './helpers.js';
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
@@ -366,7 +367,8 @@ describe('sweep', () => {
     const fine = await h.access.requests.create({ toolId: 'stripe', agentId: 'b', justification: 'y' });
     const record = await h.storage.get(broken.id);
     if (!record) throw new Error('missing');
-    await h.storage.update(
+    // written with a valid MAC (a record keywarden wrote, malformed for the access layer)
+    await trustedStorage(h.km).update(
       { ...record, revision: record.revision + 1, data: { ...record.data, deadline: 'never' } },
       { expectedRevision: record.revision },
     );

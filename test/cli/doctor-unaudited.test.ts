@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileStorage } from '../../src/adapters/file.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { generateMasterKey } from '../../src/kms/index.js';
+import { createKeyManager } from '../../src/index.js';
+import { generateMasterKey, localKms } from '../../src/kms/index.js';
+import { trustedStorage } from '../support/trusted-storage.js';
 import { kw, tempDir } from './harness.js';
 
 const T = 120_000;
@@ -23,11 +25,16 @@ describe('doctor: an API key whose key.created event never committed', () => {
     expect((await run(['doctor'])).stdout).toMatch(/ok +audited API keys/);
 
     // what a process killed between the record write and the audit write leaves behind
-    const storage = fileStorage({ dir: join(dir, '.keywarden') });
+    // (a record keywarden wrote: through a manager's guarded storage, so it carries its MAC)
+    const km = createKeyManager({
+      storage: fileStorage({ dir: join(dir, '.keywarden') }),
+      kms: localKms({ masterKey: env.KEYWARDEN_MASTER_KEY }),
+    });
+    const storage = trustedStorage(km);
     const [existing] = (await storage.list({ limit: 10, kind: 'api_key' })).items;
     const orphanId = 'orphan000001';
     await storage.create({ ...existing!, id: orphanId, name: 'orphan' });
-    await storage.close?.();
+    await km.close();
 
     const report = await run(['doctor']);
     expect(report.code).toBe(EXIT.FAILED);

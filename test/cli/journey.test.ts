@@ -190,7 +190,7 @@ describe('keywarden journey', () => {
     expect(events.map((e) => e.keyId)).toEqual([keyId]);
     const doctor = await run(['doctor']);
     expect(doctor.code).toBe(0);
-    expect(doctor.stdout).toMatch(/ok {3}store integrity: \d+ records, 3 sealed values open/);
+    expect(doctor.stdout).toMatch(/ok {3}store integrity: \d+ records pass their MAC, 3 sealed values open/);
     expect(doctor.stdout).toContain('audit chain');
     const sql = await run(['sql']);
     expect(sql.code).toBe(0);

@@ -9,7 +9,12 @@ import { fakeClock } from '../../src/testing/index.js';
 /** A real memory store whose audit appends can be made to fail, and whose updates can lose races. */
 function flakyStore() {
   const inner = memoryStorage();
-  const state = { failAudit: false, conflicts: 0 };
+  // `writer`: a second manager on the same store, the concurrent keywarden writer (its writes are MAC'd)
+  const state: { failAudit: boolean; conflicts: number; writer: StorageAdapter | null } = {
+    failAudit: false,
+    conflicts: 0,
+    writer: null,
+  };
   const storage: StorageAdapter = {
     ...inner,
     name: 'flaky',
@@ -19,8 +24,9 @@ function flakyStore() {
       if (state.conflicts > 0) {
         state.conflicts--;
         // a concurrent writer wins the race: bump the stored record first
-        const cur = (await inner.get(record.id))!;
-        await inner.update(
+        const writer = state.writer ?? inner;
+        const cur = (await writer.get(record.id))!;
+        await writer.update(
           { ...cur, revision: cur.revision + 1, tags: [...cur.tags, 'other'] },
           {
             expectedRevision: cur.revision,
@@ -42,6 +48,11 @@ async function setup() {
   });
   const ctx = capabilityContext(km);
   await ctx.ready();
+  const other = createKeyManager({
+    storage: inner,
+    kms: localKms({ masterKey: new Uint8Array(32).fill(7) }),
+  });
+  state.writer = capabilityContext(other).storage;
   const { key } = await km.apiKeys.create({ name: 'k' });
   const record = (await inner.get(key.id)) as StoredRecord;
   return { km, ctx, inner, state, record };

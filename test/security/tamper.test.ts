@@ -1,7 +1,9 @@
 /**
  * Tampering with a sealed secret: changing any single character of any stored field of `sealed`
  * either leaves `get` returning the right value or makes it throw ERR_DECRYPT; never another value,
- * never an untyped error. Exhaustive over positions and a substitution alphabet.
+ * never an untyped error. Exhaustive over positions and a substitution alphabet. These tests play
+ * a store writer who could forge record MACs (`bypassRecordMac`), to test the AEAD behind them;
+ * without that, every change here is `ERR_INTEGRITY` first (test/security/integrity-attacks.test.ts).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +12,13 @@ import { isKeywardenError } from '../../src/errors.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
 import { createKeyManager } from '../../src/manager/key-manager.js';
 import type { SealedValue, StoredRecord } from '../../src/ports/storage.js';
-import { copyRecord, type Harness, makeHarness, storedByName } from '../support/store-context.js';
+import {
+  bypassRecordMac,
+  copyRecord,
+  type Harness,
+  makeHarness,
+  storedByName,
+} from '../support/store-context.js';
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const EXTRA = ['=', '+', '/', ' ', '.', '\u0000', 'é', '€', '\u{1F600}'];
@@ -52,6 +60,7 @@ async function outcome(p: Promise<string>, expected: string): Promise<'same' | '
 
 async function setup(): Promise<{ h: Harness; record: StoredRecord }> {
   const h = makeHarness();
+  await bypassRecordMac(h);
   await h.km.secrets.set('target', 'the-right-value');
   await h.km.secrets.set('other', 'another-value');
   const record = await storedByName(h.inner, 'secret', 'target');
@@ -144,6 +153,7 @@ describe('tamper: sealed secrets', () => {
     const masterKey = generateMasterKey();
     const a = makeHarness({ masterKey });
     const b = makeHarness({ masterKey });
+    await bypassRecordMac(b);
     await a.km.secrets.set('s', 'from-a');
     await b.km.secrets.set('s', 'from-b');
     const ra = await storedByName(a.inner, 'secret', 's');
@@ -155,6 +165,7 @@ describe('tamper: sealed secrets', () => {
 
   it('a tampered private key does not sign (ERR_DECRYPT)', async () => {
     const h = makeHarness();
+    await bypassRecordMac(h);
     await h.km.keys.create({ name: 'k', type: 'ed25519' });
     const record = await storedByName(h.inner, 'key', 'k');
     const data = record.versions[0]?.sealed?.ct as string;

@@ -5,6 +5,7 @@ import { generateMasterKey, localKms } from '../../src/kms/index.js';
 import { makeVersion } from '../../src/records/record.js';
 import { scopesGranted } from '../../src/store/api-keys/scopes.js';
 import { createTestKeyManager } from '../../src/testing/test-key-manager.js';
+import { trustedStorage } from '../support/trusted-storage.js';
 import { allAudit } from './api-keys-helpers.js';
 
 describe('apiKeys.verify', () => {
@@ -78,7 +79,8 @@ describe('apiKeys.verify', () => {
   });
 
   it('a token of a retired version is EXPIRED; pending and previous versions are accepted', async () => {
-    const { km, storage, clock } = createTestKeyManager();
+    const { km, clock } = createTestKeyManager();
+    const storage = trustedStorage(km); // keywarden's own writes (MAC'd), not an attacker's
     const { token: oldToken, key } = await km.apiKeys.create({ name: 'rot' });
     const rec = (await storage.get(key.id))!;
     // a token with the right id and checksum but no matching hash in any version

@@ -4,6 +4,7 @@ import { createKeyManager } from '../../src/index.js';
 import { localKms } from '../../src/kms/index.js';
 import type { StorageAdapter, StoredRecord } from '../../src/ports/storage.js';
 import { fakeClock } from '../../src/testing/index.js';
+import { trustedStorage } from '../support/trusted-storage.js';
 
 const masterKey = new Uint8Array(32).fill(3);
 
@@ -19,7 +20,7 @@ describe('km.check()', () => {
     await km.secrets.set('A', 'two');
     await km.keys.create({ name: 'sig', type: 'ed25519' });
     const report = await km.check();
-    expect(report).toEqual({ ok: true, records: 3, sealed: 3, problems: [] });
+    expect(report).toEqual({ ok: true, records: 3, sealed: 3, format: '0.2', problems: [] });
     await km.close();
   });
 
@@ -31,7 +32,8 @@ describe('km.check()', () => {
     const v = record.versions[0]!;
     const ct = v.sealed!.ct;
     const flipped = (ct[0] === 'A' ? 'B' : 'A') + ct.slice(1);
-    await storage.update(
+    // written by keywarden itself (MAC'd): a value damaged before it was sealed, not by a store writer
+    await trustedStorage(km).update(
       {
         ...record,
         revision: record.revision + 1,

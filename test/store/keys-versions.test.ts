@@ -31,7 +31,7 @@ async function fourVersions(
   const v3 = await newKeyVersion({ kms: h.kms }, state, rec, { version: 3, state: 'current', now });
   const v4 = await newKeyVersion({ kms: h.kms }, state, rec, { version: 4, state: 'pending', now });
   const next: StoredRecord = { ...rec, versions: [v1, v2, v3, v4], revision: rec.revision + 1 };
-  await h.inner.update(next, { expectedRevision: rec.revision });
+  await h.trusted.update(next, { expectedRevision: rec.revision });
   const keys = new Map<number, Jwk>();
   for (const v of next.versions) keys.set(v.version, await openKeyJwk({ kms: h.kms }, state, next, v));
   return { record: next, keys };
@@ -106,7 +106,7 @@ describe('km.keys: versions', () => {
           ? { ...v, state: 'current' }
           : v,
     );
-    await h.inner.update({ ...rec, revision: rec.revision + 1 }, { expectedRevision: rec.revision });
+    await h.trusted.update({ ...rec, revision: rec.revision + 1 }, { expectedRevision: rec.revision });
     expect(new TextDecoder().decode(await h.km.keys.decrypt('aes', v3ct))).toBe('from v3');
     const v4ct = await h.km.keys.encrypt('aes', 'from v4');
     expect(new TextDecoder().decode(await h.km.keys.decrypt('aes', v4ct))).toBe('from v4');
@@ -120,7 +120,7 @@ describe('km.keys: versions', () => {
     expect(pub.kid).toBe(record.versions[1]?.kid);
     const rec = copyRecord(record);
     rec.versions[1] = { ...(rec.versions[1] as StoredVersion), sealed: null, destroyedAt: h.clock.now() };
-    await h.inner.update({ ...rec, revision: rec.revision + 1 }, { expectedRevision: rec.revision });
+    await h.trusted.update({ ...rec, revision: rec.revision + 1 }, { expectedRevision: rec.revision });
     expect(await code(h.km.keys.export('k', { version: 2, includePrivate: true }))).toBe('ERR_INVALID_STATE');
     expect((await h.km.keys.export('k', { version: 2 })).kid).toBe(record.versions[1]?.kid);
   });

@@ -97,7 +97,7 @@ describe('km.rewrap', () => {
     const bad = copyRecord(await storedByName(h.inner, 'secret', 'bad'));
     const dek = bad.versions[0]?.sealed?.dek as { data: string };
     dek.data = (dek.data[0] === 'A' ? 'B' : 'A') + dek.data.slice(1);
-    await h.inner.update({ ...bad, revision: bad.revision + 1 }, { expectedRevision: bad.revision });
+    await h.trusted.update({ ...bad, revision: bad.revision + 1 }, { expectedRevision: bad.revision });
     const ring = makeHarness({ masterKey: b, previousKeys: [a], inner: h.inner });
     const report = await ring.km.rewrap();
     expect(report.records).toBe(1);

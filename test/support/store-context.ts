@@ -2,13 +2,17 @@
  * Test harness for the secrets/keys/rewrap tests: a key manager over a memory store wrapped so a
  * test can inject audit failures, rewrite records on their way out (tampering), and count writes.
  */
+
 import { expect } from 'vitest';
 import { memoryStorage } from '../../src/adapters/memory.js';
 import { isKeywardenError } from '../../src/errors.js';
+import { capabilityContext } from '../../src/extension/index.js';
 import { generateMasterKey, type LocalKms, localKms } from '../../src/kms/index.js';
 import { createKeyManager, type KeyManager } from '../../src/manager/key-manager.js';
 import type { AuditEvent, StorageAdapter, StoredRecord } from '../../src/ports/storage.js';
+import type { StoreState } from '../../src/records/context.js';
 import { type FakeClock, fakeClock } from '../../src/testing/fake-clock.js';
+import { trustedStorage } from './trusted-storage.js';
 
 /** Hooks of a {@link wrapStorage} storage. */
 export interface StorageHooks {
@@ -16,6 +20,11 @@ export interface StorageHooks {
   failAudit: boolean;
   /** Rewrites every record read (get, findByName, list). Return a new object. */
   transform: ((record: StoredRecord) => StoredRecord) | null;
+  /**
+   * When set, a record `transform` changed is sealed with it (the store's record MAC): the test
+   * then plays a store writer who could forge MACs, to reach the layer behind them (the AEAD).
+   */
+  remac: ((record: StoredRecord) => StoredRecord) | null;
   /** Number of writes (create, update, delete, appendAudit, setMeta) that reached the store. */
   writes: number;
 }
@@ -44,9 +53,12 @@ export function delegateStorage(
 
 /** A storage adapter that delegates to `inner` with {@link StorageHooks}. */
 export function wrapStorage(inner: StorageAdapter): { storage: StorageAdapter; hooks: StorageHooks } {
-  const hooks: StorageHooks = { failAudit: false, transform: null, writes: 0 };
-  const out = (r: StoredRecord | null): StoredRecord | null =>
-    r && hooks.transform ? hooks.transform(r) : r;
+  const hooks: StorageHooks = { failAudit: false, transform: null, remac: null, writes: 0 };
+  const out = (r: StoredRecord | null): StoredRecord | null => {
+    if (!r || !hooks.transform) return r;
+    const t = hooks.transform(r);
+    return t !== r && hooks.remac ? hooks.remac(t) : t;
+  };
   const counted =
     <A extends unknown[], R>(write: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
@@ -78,11 +90,22 @@ export function wrapStorage(inner: StorageAdapter): { storage: StorageAdapter; h
 export interface Harness {
   km: KeyManager;
   clock: FakeClock;
-  /** The unwrapped memory store. */
+  /** The unwrapped memory store (writes here are an attacker's: no record MAC). */
   inner: StorageAdapter;
+  /** The manager's guarded storage: keywarden's own writes, MAC'd (see trusted-storage.ts). */
+  trusted: StorageAdapter;
   hooks: StorageHooks;
   masterKey: string;
   kms: LocalKms;
+}
+
+/**
+ * Makes `h.hooks.transform` seal what it changes with the store's record MAC (see
+ * {@link StorageHooks.remac}), so a test reaches the checks behind the MAC.
+ */
+export async function bypassRecordMac(h: Harness): Promise<void> {
+  const state = (await capabilityContext(h.km).ready()) as StoreState;
+  h.hooks.remac = (r) => state.recordMac.seal(r);
 }
 
 /** A manager over a wrapped memory store with a random (or given) master key and a fake clock. */
@@ -97,7 +120,7 @@ export function makeHarness(
     options.previousKeys ? { masterKey, previousKeys: options.previousKeys } : { masterKey },
   );
   const km = createKeyManager({ storage, kms, clock });
-  return { km, clock, inner, hooks, masterKey, kms };
+  return { km, clock, inner, trusted: trustedStorage(km), hooks, masterKey, kms };
 }
 
 /** Every item of a paged listing, following cursors. */

@@ -20,10 +20,12 @@ import {
   revokeOptionsSchema,
   UPDATE_KEYS,
   type UpdatePatch,
+  updateOptionsSchema,
   updatePatchSchema,
 } from './schemas.js';
 
 const ACTOR_KEYS: ReadonlySet<string> = new Set(['actor']);
+const UPDATE_OPTION_KEYS: ReadonlySet<string> = new Set(['actor', 'expectedRevision']);
 const REVOKE_KEYS: ReadonlySet<string> = new Set(['reason', 'actor']);
 const LIST_KEYS: ReadonlySet<string> = new Set(Object.keys(listQuerySchema.shape));
 
@@ -54,9 +56,11 @@ function auditedUpdate(
   id: string,
   mutate: (current: StoredRecord) => StoredRecord | null,
   draft: (after: StoredRecord) => AuditDraft,
+  expectedRevision?: number,
 ): Promise<{ record: StoredRecord; changed: boolean }> {
   return mutateRecord(ctx, id, 'api_key', (current) => ({ next: mutate(current), result: null }), {
     audit: ({ after }) => draft(after),
+    expectedRevision,
   });
 }
 
@@ -160,7 +164,11 @@ export async function updateApiKey(
   await ctx.ready();
   const keyId = parseId(id);
   const p = parseObject(updatePatchSchema, UPDATE_KEYS, patch, 'patch');
-  const actor = parseActor(options);
+  const o =
+    options === undefined
+      ? {}
+      : parseObject(updateOptionsSchema, UPDATE_OPTION_KEYS, options, 'options', 'options');
+  const actor = o.actor ?? null;
   const now = ctx.clock.now();
   const { record } = await auditedUpdate(
     ctx,
@@ -174,6 +182,7 @@ export async function updateApiKey(
       actor,
       data: { fields: Object.keys(p).sort(), status: after.status },
     }),
+    o.expectedRevision,
   );
   return toApiKeyInfo(record, ctx.clock.now());
 }

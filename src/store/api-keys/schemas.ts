@@ -163,6 +163,19 @@ export const recordIdSchema = z.string().regex(/^[0-9A-Za-z]{12}$/);
 export const actorOptionsSchema = z.strictObject({ actor: idLikeSchema.optional() });
 
 /**
+ * Options of update-like methods: the actor and `expectedRevision` (the revision the caller read).
+ *
+ * @example
+ * ```ts
+ * const o = parseInput(updateOptionsSchema, { expectedRevision: 3 }, 'options');
+ * ```
+ */
+export const updateOptionsSchema = z.strictObject({
+  actor: idLikeSchema.optional(),
+  expectedRevision: z.number().int().min(1).optional(),
+});
+
+/**
  * Options of `revoke`.
  *
  * @example
