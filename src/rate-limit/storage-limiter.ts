@@ -173,45 +173,36 @@ export function storageRateLimiter(meta: MetaStore, options: StorageRateLimiterO
     }
   };
 
+  /** Checks the call, then runs `step` after the key's previous call (one at a time per key here). */
+  const enqueue = <T>(
+    key: string,
+    rule: RateLimitRule,
+    cost: number,
+    now: number,
+    step: (key: string, rule: RateLimitRule, cost: number, now: number) => Promise<T>,
+  ): Promise<T> => {
+    try {
+      if (closed) throw new KeywardenError('ERR_CLOSED', 'rate limiter used after close()');
+      checkArgs(key, rule, cost, now);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const previous = queues.get(key) ?? Promise.resolve();
+    const run = previous.then(
+      () => step(key, rule, cost, now),
+      () => step(key, rule, cost, now),
+    );
+    queues.set(key, run);
+    const cleanup = (): void => {
+      if (queues.get(key) === run) queues.delete(key);
+    };
+    run.then(cleanup, cleanup);
+    return run;
+  };
+
   return {
-    refund(key, rule, cost, now) {
-      try {
-        if (closed) throw new KeywardenError('ERR_CLOSED', 'rate limiter used after close()');
-        checkArgs(key, rule, cost, now);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      const previous = queues.get(key) ?? Promise.resolve();
-      const run = previous.then(
-        () => giveBack(key, rule, cost, now),
-        () => giveBack(key, rule, cost, now),
-      );
-      queues.set(key, run);
-      const cleanup = (): void => {
-        if (queues.get(key) === run) queues.delete(key);
-      };
-      run.then(cleanup, cleanup);
-      return run;
-    },
-    limit(key, rule, cost, now) {
-      try {
-        if (closed) throw new KeywardenError('ERR_CLOSED', 'rate limiter used after close()');
-        checkArgs(key, rule, cost, now);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      const previous = queues.get(key) ?? Promise.resolve();
-      const run = previous.then(
-        () => attempt(key, rule, cost, now),
-        () => attempt(key, rule, cost, now),
-      );
-      queues.set(key, run);
-      const cleanup = (): void => {
-        if (queues.get(key) === run) queues.delete(key);
-      };
-      run.then(cleanup, cleanup);
-      return run;
-    },
+    refund: (key, rule, cost, now) => enqueue(key, rule, cost, now, giveBack),
+    limit: (key, rule, cost, now) => enqueue(key, rule, cost, now, attempt),
     async close() {
       closed = true;
       await Promise.allSettled([...queues.values()]);
