@@ -102,6 +102,21 @@ function sessionRows(items: SessionInfo[]): string[] {
   ]);
 }
 
+/** The `--status`, `--tool` and `--agent` options of a list command, as query fields. */
+function listFilter<S extends string>(
+  o: Record<string, string | undefined>,
+): {
+  status?: S;
+  toolId?: string;
+  agentId?: string;
+} {
+  const q: { status?: S; toolId?: string; agentId?: string } = {};
+  if (o['status'] !== undefined) q.status = o['status'] as S;
+  if (o['tool'] !== undefined) q.toolId = o['tool'];
+  if (o['agent'] !== undefined) q.agentId = o['agent'];
+  return q;
+}
+
 /**
  * Registers `access` (and its subcommands) and `gateway`.
  *
@@ -245,9 +260,7 @@ export function registerAccess(program: Command, context: Ctx): void {
           a.requests.list({
             limit: 1000,
             ...(cursor !== undefined && { cursor }),
-            ...(o.status !== undefined && { status: o.status as AccessRequestStatus }),
-            ...(o.tool !== undefined && { toolId: o.tool }),
-            ...(o.agent !== undefined && { agentId: o.agent }),
+            ...listFilter<AccessRequestStatus>(o),
           }),
         ),
       );
@@ -328,9 +341,7 @@ export function registerAccess(program: Command, context: Ctx): void {
           a.sessions.list({
             limit: 1000,
             ...(cursor !== undefined && { cursor }),
-            ...(o.status !== undefined && { status: o.status as AccessSessionStatus }),
-            ...(o.tool !== undefined && { toolId: o.tool }),
-            ...(o.agent !== undefined && { agentId: o.agent }),
+            ...listFilter<AccessSessionStatus>(o),
           }),
         ),
       );
