@@ -7,7 +7,7 @@
  */
 import { KeywardenError } from '../errors.js';
 import type { CapabilityContext } from '../extension/index.js';
-import type { StoredRecord } from '../ports/storage.js';
+import type { RecordStatus, StoredRecord } from '../ports/storage.js';
 import type { KeyedLock } from '../store/api-keys/throttle.js';
 import { ACCESS_ENVIRONMENT, type SessionData } from './records.js';
 import type { SecretCache } from './secret-cache.js';
@@ -83,4 +83,45 @@ export async function findToolRecord(a: AccessContext, toolId: string): Promise<
   return record !== null && record.kind === 'access_tool' && record.tenantId === a.options.tenantId
     ? record
     : null;
+}
+
+/**
+ * One page of access requests or sessions: the store filters by kind, tenant, tool (`name`), agent
+ * (`ownerId`) and the stored status; `status` itself is the effective one (expiry is computed on
+ * read), so it is filtered again after `toInfo`.
+ *
+ * @example
+ * ```ts
+ * await listAccessPage(a, 'access_session', q, sessionRecordStatus(q.status), toSessionInfo);
+ * ```
+ * @throws KeywardenError as `ready()` and the storage (`ERR_STORAGE`, `ERR_INTEGRITY`).
+ */
+export async function listAccessPage<S extends string, I extends { status: S }>(
+  a: AccessContext,
+  kind: 'access_request' | 'access_session',
+  q: {
+    status?: S | undefined;
+    toolId?: string | undefined;
+    agentId?: string | undefined;
+    limit?: number | undefined;
+    cursor?: string | undefined;
+  },
+  recordStatus: RecordStatus | undefined,
+  toInfo: (record: StoredRecord, now: number) => I,
+): Promise<{ items: I[]; cursor?: string }> {
+  await a.ctx.ready();
+  const page = await a.ctx.storage.list({
+    kind,
+    tenantId: a.options.tenantId,
+    limit: q.limit ?? 100,
+    ...(recordStatus !== undefined && { status: recordStatus }),
+    ...(q.toolId !== undefined && { name: q.toolId }),
+    ...(q.agentId !== undefined && { ownerId: q.agentId }),
+    ...(q.cursor !== undefined && { cursor: q.cursor }),
+  });
+  const now = a.ctx.clock.now();
+  const items = page.items
+    .map((r) => toInfo(r, now))
+    .filter((i) => q.status === undefined || i.status === q.status);
+  return { items, ...(page.cursor !== undefined && { cursor: page.cursor }) };
 }

@@ -9,7 +9,7 @@
 import { KeywardenError } from '../errors.js';
 import type { JsonObject } from '../ports/json.js';
 import type { StoredRecord } from '../ports/storage.js';
-import { type AccessContext, findToolRecord, loadAccessRecord } from './context.js';
+import { type AccessContext, findToolRecord, listAccessPage, loadAccessRecord } from './context.js';
 import { type AccessSubject, draftOf, eventBaseOf } from './events.js';
 import {
   asJson,
@@ -328,25 +328,11 @@ export function createRequestsView(a: AccessContext): RequestsView {
     },
     async list(rawQuery?: unknown) {
       const q = parseFields(requestListSchema, rawQuery, 'query', true);
-      await ctx.ready();
       const recordStatus =
         q.status === undefined || q.status === 'expired' || q.status === 'ended'
           ? undefined
           : requestRecordStatus(q.status);
-      const page = await ctx.storage.list({
-        kind: 'access_request',
-        tenantId: a.options.tenantId,
-        limit: q.limit ?? 100,
-        ...(recordStatus !== undefined && { status: recordStatus }),
-        ...(q.toolId !== undefined && { name: q.toolId }),
-        ...(q.agentId !== undefined && { ownerId: q.agentId }),
-        ...(q.cursor !== undefined && { cursor: q.cursor }),
-      });
-      const now = ctx.clock.now();
-      const items = page.items
-        .map((r) => toRequestInfo(r, now))
-        .filter((r) => q.status === undefined || r.status === q.status);
-      return { items, ...(page.cursor !== undefined && { cursor: page.cursor }) };
+      return listAccessPage(a, 'access_request', q, recordStatus, toRequestInfo);
     },
     approve: approve as RequestsView['approve'],
     deny: deny as RequestsView['deny'],

@@ -10,7 +10,7 @@ import { generateApiToken } from '../crypto/tokens.js';
 import { KeywardenError } from '../errors.js';
 import type { StoredRecord } from '../ports/storage.js';
 import { makeVersion } from '../records/record.js';
-import { type AccessContext, findToolRecord, loadAccessRecord } from './context.js';
+import { type AccessContext, findToolRecord, listAccessPage, loadAccessRecord } from './context.js';
 import { draftOf, eventBaseOf } from './events.js';
 import {
   asJson,
@@ -194,23 +194,9 @@ export function createSessionsView(a: AccessContext): SessionsView {
     },
     async list(rawQuery?: unknown) {
       const q = parseFields(sessionListSchema, rawQuery, 'query', true);
-      await ctx.ready();
       const recordStatus =
         q.status === undefined || q.status === 'expired' ? undefined : sessionRecordStatus(q.status);
-      const page = await ctx.storage.list({
-        kind: 'access_session',
-        tenantId: a.options.tenantId,
-        limit: q.limit ?? 100,
-        ...(recordStatus !== undefined && { status: recordStatus }),
-        ...(q.toolId !== undefined && { name: q.toolId }),
-        ...(q.agentId !== undefined && { ownerId: q.agentId }),
-        ...(q.cursor !== undefined && { cursor: q.cursor }),
-      });
-      const now = ctx.clock.now();
-      const items = page.items
-        .map((r) => toSessionInfo(r, now))
-        .filter((s) => q.status === undefined || s.status === q.status);
-      return { items, ...(page.cursor !== undefined && { cursor: page.cursor }) };
+      return listAccessPage(a, 'access_session', q, recordStatus, toSessionInfo);
     },
     revoke: revoke as SessionsView['revoke'],
   });
