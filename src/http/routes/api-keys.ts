@@ -5,10 +5,12 @@
  * @module
  */
 
+import { isKeywardenError } from '../../errors.js';
 import type { KeyManager } from '../../manager/key-manager.js';
 import type { ApiKeyInfo, CreateApiKeyInput, UpdateApiKeyPatch } from '../../store/api-key-types.js';
 import { assertMayManage } from '../auth.js';
 import { assertIfMatch, recordEtag } from '../etag.js';
+import { HttpProblem } from '../problem.js';
 import { defineRoute, type Operator, type Route } from '../route.js';
 import {
   apiKeyInfo,
@@ -115,13 +117,25 @@ export const apiKeyRoutes: Route[] = [
     response: apiKeyInfo,
     ifMatch: true,
     handler: async ({ km }, { params, body, operator, ifMatch }) => {
-      await loadForChange(km, params.id, operator, ifMatch);
+      const loaded = await loadForChange(km, params.id, operator, ifMatch);
       assertMayManage(operator, body.scopes);
-      // The revision check above is a read-then-write precondition; it becomes an atomic
-      // compare-and-swap once `update` takes `expectedRevision` (integrity of records, 0.2).
-      const key = await km.apiKeys.update(params.id, compact(body) as UpdateApiKeyPatch, {
-        actor: operator.id,
-      });
+      // With If-Match the update is a compare-and-swap on the revision the ETag was checked
+      // against: a change landing in between is 412, never overwritten.
+      const key = await km.apiKeys
+        .update(params.id, compact(body) as UpdateApiKeyPatch, {
+          actor: operator.id,
+          ...(ifMatch !== null && { expectedRevision: loaded.revision }),
+        })
+        .catch((error: unknown) => {
+          if (ifMatch !== null && isKeywardenError(error, 'ERR_CONFLICT')) {
+            throw new HttpProblem(
+              412,
+              'ERR_PRECONDITION_FAILED',
+              'the API key changed since If-Match was checked',
+            );
+          }
+          throw error;
+        });
       return { status: 200, body: key, etag: keyEtag(key) };
     },
   }),
