@@ -30,17 +30,23 @@ const PROVIDER_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
  */
 export function createRotator(ctx: StoreContext): KeyRotator {
   const providers = new Map<string, RotationProvider>();
-  let controller = new AbortController();
-  const runDue: KeyRotator['runDue'] = (options) => runDueOnce(ctx, providers, options, controller.signal);
+  // Made on first use, not at construction: Workers forbid `new AbortController()` in global
+  // scope, where a manager is usually built.
+  let controller: AbortController | null = null;
+  const signal = (): AbortSignal => {
+    controller ??= new AbortController();
+    return controller.signal;
+  };
+  const runDue: KeyRotator['runDue'] = (options) => runDueOnce(ctx, providers, options, signal());
   const scheduler = createScheduler(
     (limit) => runDue({ limit }),
     () => {
-      controller.abort();
-      controller = new AbortController();
+      controller?.abort();
+      controller = null;
     },
   );
   return Object.freeze({
-    rotate: (id, options) => rotateNow(ctx, providers, id, options, controller.signal),
+    rotate: (id, options) => rotateNow(ctx, providers, id, options, signal()),
     rollback: (id, options) => rollbackNow(ctx, id, options),
     setPolicy: (id, policy, options) => setPolicyNow(ctx, id, policy, options),
     async getPolicy(id) {
