@@ -19,7 +19,6 @@
  * a third reuses one `authorize` result for every call, which leaves the gateway's own work
  * (routing, header filtering and injection, streaming with the body tripwire and echo scrubbing).
  */
-import { spawn } from 'node:child_process';
 import {
   Agent,
   createServer,
@@ -29,13 +28,13 @@ import {
   request as upstreamRequest,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { bench, run, summary } from 'mitata';
 import { createGateway } from '../src/access/gateway/index.js';
 import { agentAccess } from '../src/access/index.js';
 import { memoryStorage } from '../src/adapters/memory.js';
 import { generateMasterKey, localKms } from '../src/kms/index.js';
 import { createKeyManager } from '../src/manager/key-manager.js';
+import { startServerProcess } from './server-process.js';
 import { averages } from './stats.js';
 
 const BATCH = 4000;
@@ -159,26 +158,8 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const upstreamPort = (upstream.address() as AddressInfo).port;
 
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), 'serve', String(upstreamPort)],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
-  let buf = '';
-  const waiting: ((line: string) => void)[] = [];
-  child.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    for (let nl = buf.indexOf('\n'); nl !== -1 && waiting.length > 0; nl = buf.indexOf('\n')) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      waiting.shift()?.(line);
-    }
-  });
-  const nextLine = () => new Promise<string>((resolve) => waiting.push(resolve));
-  const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`server process exited with ${code}`))),
-  );
-  const info = JSON.parse(await Promise.race([nextLine(), exited])) as {
+  const server = await startServerProcess(import.meta.url, [String(upstreamPort)]);
+  const info = JSON.parse(server.ready) as {
     bare: number;
     gateway: number;
     gatewayNoAudit: number;
@@ -187,11 +168,7 @@ async function main(): Promise<void> {
     gatewayOwn: number;
     tokenOwn: string;
   };
-  const cpu = async (): Promise<number> => {
-    const reply = nextLine();
-    child.stdin.write('cpu\n');
-    return Number(await reply);
-  };
+  const cpu = (): Promise<number> => server.cpu();
 
   const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
   const post = (port: number, path: string, token: string): Promise<void> =>
@@ -266,8 +243,7 @@ async function main(): Promise<void> {
     console.log(`${name} / bare proxy: latency per sequential request ${latRatio.toFixed(2)}x`);
   }
   console.log('(shared, noisy machine: compare ratios from the same run only)');
-  child.stdin.end();
-  child.kill();
+  server.stop();
   agent.destroy();
   upstream.close();
   upstream.closeAllConnections();

@@ -9,14 +9,13 @@
  * `process.cpuUsage()` in the server process), which stays meaningful when the load generator is
  * the bottleneck. Goal: protected ≤ 1.25× the bare handler per request.
  */
-import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { memoryStorage } from '../src/adapters/memory.js';
 import { generateMasterKey, localKms } from '../src/kms/index.js';
 import { createKeyManager } from '../src/manager/key-manager.js';
 import { nodeMiddleware } from '../src/middleware/node.js';
+import { startServerProcess } from './server-process.js';
 
 const DURATION_S = 5;
 const CONNECTIONS = 20;
@@ -74,29 +73,9 @@ async function load(url: string, headers: Record<string, string>, duration: numb
 }
 
 async function main(): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'serve'], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  let buf = '';
-  const waiting: ((line: string) => void)[] = [];
-  child.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    for (let nl = buf.indexOf('\n'); nl !== -1 && waiting.length > 0; nl = buf.indexOf('\n')) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      waiting.shift()?.(line);
-    }
-  });
-  const nextLine = () => new Promise<string>((resolve) => waiting.push(resolve));
-  const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`server process exited with ${code}`))),
-  );
-  const line = await Promise.race([nextLine(), exited]);
-  const cpu = async (): Promise<number> => {
-    const reply = nextLine();
-    child.stdin.write('cpu\n');
-    return Number(await reply);
-  };
+  const server = await startServerProcess(import.meta.url);
+  const line = server.ready;
+  const cpu = (): Promise<number> => server.cpu();
   const info = JSON.parse(line) as { bare: number; protected: number; token: string };
   const headers = { authorization: `Bearer ${info.token}` };
   const sides = [
@@ -117,8 +96,7 @@ async function main(): Promise<void> {
         `server CPU ${cpuPerRequest.toFixed(1)} µs/request   (${r.requests.total} requests)`,
     );
   }
-  child.stdin.end();
-  child.kill();
+  server.stop();
   const bare = results['bare handler'] as CannonResult & { cpuPerRequest: number };
   const guarded = results.nodeMiddleware as CannonResult & { cpuPerRequest: number };
   const ratio = bare.requests.average / guarded.requests.average;
