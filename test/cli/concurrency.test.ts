@@ -1,12 +1,9 @@
 /**
  * The CLI and a script using the library write to one file store at the same time: nothing is lost.
  */
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateMasterKey } from '../../src/kms/index.js';
-import { kw, ROOT, runNode, tempDir } from './harness.js';
+import { kw, runNode, tempDir, writeLibraryScript } from './harness.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -22,15 +19,10 @@ beforeAll(async () => {
 afterAll(() => cleanup());
 
 it('CLI and library writers on one store lose nothing', { timeout: 240_000 }, async () => {
-  const mod = (p: string) => pathToFileURL(join(ROOT, p)).href;
-  const script = join(dir, 'writer.mts');
-  await writeFile(
-    script,
-    `import { fileStorage } from '${mod('src/adapters/file.ts')}';
-import { localKms } from '${mod('src/kms/index.ts')}';
-import { createKeyManager } from '${mod('src/manager/key-manager.ts')}';
-const km = createKeyManager({ storage: fileStorage({ dir: '.keywarden' }), kms: localKms({ masterKey: process.env.KEYWARDEN_MASTER_KEY }) });
-for (let i = 0; i < ${LIB_WRITES}; i++) {
+  const script = await writeLibraryScript(
+    dir,
+    'writer.mts',
+    `for (let i = 0; i < ${LIB_WRITES}; i++) {
   await km.secrets.set('LIB_' + i, 'lib-' + i);
   if (i % 10 === 0) await km.apiKeys.create({ name: 'lib-key-' + i });
 }

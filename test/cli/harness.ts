@@ -3,7 +3,7 @@
  * environment, and captures stdout, stderr and the exit code.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -56,6 +56,33 @@ export function runNode(script: string, args: string[], options: RunOptions): Pr
 /** Runs `keywarden ...args`. */
 export function kw(args: string[], options: RunOptions): Promise<RunResult> {
   return runNode(MAIN, args, options);
+}
+
+/**
+ * Writes `dir/name`: a script that opens the CLI's file store (`.keywarden` in its cwd, master key
+ * from `KEYWARDEN_MASTER_KEY`) as `km` through the library's own source, then runs `body`. The one
+ * place that knows where the library's modules live. `prelude` runs before the manager is built
+ * (e.g. `const past = ...`), `clock` is the expression of its clock option.
+ */
+export async function writeLibraryScript(
+  dir: string,
+  name: string,
+  body: string,
+  options: { prelude?: string; clock?: string } = {},
+): Promise<string> {
+  const mod = (p: string) => pathToFileURL(join(ROOT, p)).href;
+  const clock = options.clock === undefined ? '' : `, clock: ${options.clock}`;
+  const script = join(dir, name);
+  await writeFile(
+    script,
+    `import { fileStorage } from '${mod('src/adapters/file.ts')}';
+import { localKms } from '${mod('src/kms/index.ts')}';
+import { createKeyManager } from '${mod('src/manager/key-manager.ts')}';
+${options.prelude ?? ''}
+const km = createKeyManager({ storage: fileStorage({ dir: '.keywarden' }), kms: localKms({ masterKey: process.env.KEYWARDEN_MASTER_KEY })${clock} });
+${body}`,
+  );
+  return script;
 }
 
 /** A fresh temp folder and its cleanup. */

@@ -3,15 +3,14 @@
  * rotation, a failed provider rotation, a key whose schedule is due) is made by a library script
  * whose clock is two days behind, never by waiting.
  */
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { generateMasterKey } from '../../src/kms/index.js';
 import { AUDIT_CSV_COLUMNS, type RotationReport } from '../../src/observability/index.js';
 import type { AuditEvent } from '../../src/ports/storage.js';
-import { kw, oneLineError, ROOT, runNode, tempDir } from './harness.js';
+import { kw, oneLineError, runNode, tempDir, writeLibraryScript } from './harness.js';
 
 const T = 180_000;
 let dir: string;
@@ -24,16 +23,10 @@ beforeAll(async () => {
   ({ dir, cleanup } = await tempDir());
   const r = await run(['init']);
   if (r.code !== 0) throw new Error(r.stderr);
-  const mod = (p: string) => pathToFileURL(join(ROOT, p)).href;
-  const script = join(dir, 'seed.mts');
-  await writeFile(
-    script,
-    `import { fileStorage } from '${mod('src/adapters/file.ts')}';
-import { localKms } from '${mod('src/kms/index.ts')}';
-import { createKeyManager } from '${mod('src/manager/key-manager.ts')}';
-const past = Date.now() - 2 * 86_400_000;
-const km = createKeyManager({ storage: fileStorage({ dir: '.keywarden' }), kms: localKms({ masterKey: process.env.KEYWARDEN_MASTER_KEY }), clock: { now: () => past } });
-const { key } = await km.apiKeys.create({ name: 'stale, "quoted"', expiresIn: null });
+  const script = await writeLibraryScript(
+    dir,
+    'seed.mts',
+    `const { key } = await km.apiKeys.create({ name: 'stale, "quoted"', expiresIn: null });
 await km.rotator.setPolicy(key.id, { every: '1d' });
 const signer = await km.keys.create({ name: 'signer', type: 'ed25519' });
 await km.rotator.rotate(signer.id, { strategy: 'immediate' });
@@ -43,6 +36,7 @@ await km.rotator.rotate(down.id).catch(() => undefined);
 await km.close();
 console.log(JSON.stringify({ stale: key.id, signer: signer.id, down: down.id }));
 `,
+    { prelude: 'const past = Date.now() - 2 * 86_400_000;', clock: '{ now: () => past }' },
   );
   const seeded = await runNode(script, [], { cwd: dir, env });
   if (seeded.code !== 0) throw new Error(seeded.stderr);

@@ -2,13 +2,10 @@
  * keys rotate / rollback, rotate --due, check-expiry and jwks through the real CLI. Time-dependent
  * state is made by a library script whose clock is two days behind, never by waiting.
  */
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { generateMasterKey } from '../../src/kms/index.js';
-import { kw, ROOT, runNode, tempDir } from './harness.js';
+import { kw, runNode, tempDir, writeLibraryScript } from './harness.js';
 
 const T = 180_000;
 let dir: string;
@@ -21,21 +18,16 @@ beforeAll(async () => {
   ({ dir, cleanup } = await tempDir());
   const r = await run(['init']);
   if (r.code !== 0) throw new Error(r.stderr);
-  const mod = (p: string) => pathToFileURL(join(ROOT, p)).href;
-  const script = join(dir, 'seed.mts');
-  await writeFile(
-    script,
-    `import { fileStorage } from '${mod('src/adapters/file.ts')}';
-import { localKms } from '${mod('src/kms/index.ts')}';
-import { createKeyManager } from '${mod('src/manager/key-manager.ts')}';
-const past = Date.now() - 2 * 86_400_000;
-const km = createKeyManager({ storage: fileStorage({ dir: '.keywarden' }), kms: localKms({ masterKey: process.env.KEYWARDEN_MASTER_KEY }), clock: { now: () => past } });
-const { key } = await km.apiKeys.create({ name: 'stale', expiresIn: null });
+  const script = await writeLibraryScript(
+    dir,
+    'seed.mts',
+    `const { key } = await km.apiKeys.create({ name: 'stale', expiresIn: null });
 await km.rotator.setPolicy(key.id, { every: '1d' });
 await km.keys.create({ name: 'signer', type: 'ed25519' });
 await km.close();
 console.log(key.id);
 `,
+    { prelude: 'const past = Date.now() - 2 * 86_400_000;', clock: '{ now: () => past }' },
   );
   const seeded = await runNode(script, [], { cwd: dir, env });
   if (seeded.code !== 0) throw new Error(seeded.stderr);
