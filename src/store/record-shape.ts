@@ -81,6 +81,33 @@ function describeId(value: unknown, fallback: string | undefined): string {
  * @throws KeywardenError `ERR_INTEGRITY` when the record is malformed (or is not the one asked for).
  */
 export function checkStoredRecord(value: unknown, expectedId?: string): StoredRecord {
+  if (!(typeof value === 'object' && value !== null && wellFormed.has(value))) parseShape(value, expectedId);
+  if (expectedId !== undefined && (value as StoredRecord).id !== expectedId) {
+    throw new KeywardenError(
+      'ERR_INTEGRITY',
+      `stored record ${describeId(undefined, expectedId)} came back under another id; it was not used`,
+    );
+  }
+  return value as StoredRecord;
+}
+
+/**
+ * Deeply frozen record objects that passed the shape check. An adapter that hands out frozen shared
+ * objects (the memory adapter) returns the same object until the record is written again, and a
+ * frozen object cannot change: the hot path (`verify`) parses it once, not on every read.
+ */
+const wellFormed = new WeakSet<object>();
+
+function deeplyFrozen(r: StoredRecord): boolean {
+  return (
+    Object.isFrozen(r) &&
+    Object.isFrozen(r.data) &&
+    Object.isFrozen(r.versions) &&
+    r.versions.every((v) => Object.isFrozen(v) && Object.isFrozen(v.data))
+  );
+}
+
+function parseShape(value: unknown, expectedId: string | undefined): void {
   const parsed = storedRecordSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -90,11 +117,5 @@ export function checkStoredRecord(value: unknown, expectedId?: string): StoredRe
       `stored record ${describeId(value, expectedId)} is malformed at ${path} (${issue?.code ?? 'invalid'}); it was not used`,
     );
   }
-  if (expectedId !== undefined && (value as StoredRecord).id !== expectedId) {
-    throw new KeywardenError(
-      'ERR_INTEGRITY',
-      `stored record ${describeId(undefined, expectedId)} came back under another id; it was not used`,
-    );
-  }
-  return value as StoredRecord;
+  if (deeplyFrozen(value as StoredRecord)) wellFormed.add(value as object);
 }
