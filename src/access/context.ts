@@ -11,6 +11,7 @@ import type { RecordStatus, StoredRecord } from '../ports/storage.js';
 import type { KeyedLock } from '../store/api-keys/throttle.js';
 import { ACCESS_ENVIRONMENT, type SessionData } from './records.js';
 import type { SecretCache } from './secret-cache.js';
+import type { ViolationThrottle } from './violation-throttle.js';
 
 /** What `agentAccess` is given: a key manager (only its capability context is used). */
 export interface SecretReader {
@@ -37,6 +38,8 @@ export interface AccessContext {
   readonly lock: KeyedLock;
   /** Opened tool secrets, per (record id, version, revision), for `secretCacheTtl` (./secret-cache.ts). */
   readonly secretCache: SecretCache;
+  /** Bounds how many `access.violation` rows a flood of refused calls can write (./violation-throttle.ts). */
+  readonly violations: ViolationThrottle;
   /**
    * Per session being spent in this process: how many spends are queued on the lock, and the
    * record the last one wrote, so a queued spend starts from it instead of reading the store again.

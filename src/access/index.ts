@@ -33,13 +33,17 @@ import { sweepAccess } from './sweep.js';
 import { createToolsView } from './tools.js';
 import type { AgentAccess, AgentAccessOptions } from './types.js';
 import { parseFields } from './validate.js';
+import { createViolationThrottle } from './violation-throttle.js';
 import { reportViolation } from './violations.js';
 
 export { credentialHeader, credentialHeaders } from './inject.js';
 export { methodAllowed, pathAllowed } from './paths.js';
 export type * from './types.js';
 
-const HOUR = 3_600_000;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+/** Default per-window budget of `access.violation` rows without a session. */
+const DEFAULT_MAX_UNATTRIBUTED = 100;
 
 /**
  * Builds the agent access capability of a key manager. Options are validated now.
@@ -67,6 +71,14 @@ export function agentAccess(km: SecretReader, options: AgentAccessOptions = {}):
     }),
     lock: new KeyedLock(),
     secretCache: createSecretCache(secretCacheTtl),
+    violations: createViolationThrottle(
+      o.violationThrottle === false
+        ? false
+        : {
+            windowMs: o.violationThrottle?.window ?? MINUTE,
+            maxUnattributed: o.violationThrottle?.maxUnattributed ?? DEFAULT_MAX_UNATTRIBUTED,
+          },
+    ),
     spending: new Map(),
   });
   return Object.freeze({

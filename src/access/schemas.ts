@@ -336,6 +336,15 @@ export const accessOptionsSchema = z.strictObject({
   secretCacheTtl: durationSchema
     .refine((ms) => ms <= MAX_SECRET_CACHE_TTL, 'must be at most 1 minute (0 turns the cache off)')
     .optional(),
+  violationThrottle: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        window: positiveDuration.optional(),
+        maxUnattributed: z.number().int().min(1).max(1_000_000).optional(),
+      }),
+    ])
+    .optional(),
 });
 
 /**

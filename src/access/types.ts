@@ -321,6 +321,15 @@ export interface AgentAccessOptions {
    * the very next call); default `'5s'`, at most `'1m'`, `0` turns it off. Dropped by `close()`.
    */
   secretCacheTtl?: Duration;
+  /**
+   * How many `access.violation` audit rows (and notifier events) a flood of refused calls can
+   * write. Within one `window` (default `'1m'`) the same violation (same reason) of one session,
+   * or of one client address when no session is known, is written once; the ones in between are
+   * counted and reported as `suppressed` on the next row written. At most `maxUnattributed`
+   * (default 100) rows per window are written for violations without a session, whatever their
+   * address. `false` writes every violation (a flood then writes a row per refused call).
+   */
+  violationThrottle?: { window?: Duration; maxUnattributed?: number } | false;
 }
 
 /** The object `agentAccess(km, options)` returns. */

@@ -38,7 +38,9 @@ export interface ViolationInput {
 }
 
 /**
- * Writes the audit event and sends the notifier event of a violation. An audit failure is
+ * Writes the audit event and sends the notifier event of a violation, unless the access object's
+ * violation throttle counts it instead (./violation-throttle.ts); a written row carries
+ * `suppressed` / `dropped` counts of the ones not written before it. An audit failure is
  * swallowed: the call is refused either way.
  * @example
  * ```ts
@@ -50,10 +52,19 @@ export async function recordViolation(a: AccessContext, v: ViolationInput): Prom
   const reason = scrubTokens(v.reason);
   const now = a.ctx.clock.now();
   const context = { ...v.context };
+  const sessionId = v.session !== undefined ? v.session.record.id : v.sessionId;
+  const tally = a.violations.take({ sessionId, ip: context.ip, reason }, now);
+  if (tally === null) return;
+  const counts = {
+    ...(tally.suppressed > 0 && { suppressed: tally.suppressed }),
+    ...(tally.dropped > 0 && { dropped: tally.dropped }),
+  };
   try {
     if (v.session !== undefined) {
       const subject = sessionSubject(v.session.record, v.session.data);
-      await a.ctx.audit(draftOf(subject, 'access.violation', v.session.data.agentId, { reason }, context));
+      await a.ctx.audit(
+        draftOf(subject, 'access.violation', v.session.data.agentId, { reason, ...counts }, context),
+      );
       a.ctx.notify({ ...eventBaseOf(subject, now), type: 'access.violation', reason });
       return;
     }
@@ -64,7 +75,7 @@ export async function recordViolation(a: AccessContext, v: ViolationInput): Prom
       tenantId: a.options.tenantId,
       actor: null,
       context,
-      data: { toolId: v.toolId, sessionId: v.sessionId, reason },
+      data: { toolId: v.toolId, sessionId: v.sessionId, reason, ...counts },
     });
     a.ctx.notify({
       at: now,

@@ -48,7 +48,11 @@ for (const adapter of ['memory', 'file'] as const) {
 
     beforeAll(async () => {
       if (adapter === 'file') dir = await mkdtemp(join(tmpdir(), 'kw-gateway-'));
-      env = setupAccess(dir === null ? undefined : fileStorage({ dir, create: true }));
+      // every echo must leave its own row here, so the violation throttle is off (its own tests:
+      // test/access/violation-throttle.test.ts)
+      env = setupAccess(dir === null ? undefined : fileStorage({ dir, create: true }), {
+        violationThrottle: false,
+      });
       upstream = await startUpstream();
       const origin = upstream.origin;
       const { km, access } = env;

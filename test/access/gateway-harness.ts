@@ -8,7 +8,7 @@ import { createServer, type IncomingHttpHeaders, request, type Server } from 'no
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { agentAccess } from '../../src/access/index.js';
-import type { AgentAccess, RegisterToolInput } from '../../src/access/types.js';
+import type { AgentAccess, AgentAccessOptions, RegisterToolInput } from '../../src/access/types.js';
 import type { StorageAdapter } from '../../src/ports/storage.js';
 import { createTestKeyManager } from '../../src/testing/index.js';
 
@@ -249,12 +249,15 @@ export async function startUpstream(): Promise<Upstream> {
 }
 
 /** A real key manager with agent access; memory storage unless one is given. */
-export function setupAccess(storage?: StorageAdapter): {
+export function setupAccess(
+  storage?: StorageAdapter,
+  options?: AgentAccessOptions,
+): {
   km: ReturnType<typeof createTestKeyManager>['km'];
   access: AgentAccess;
 } {
   const { km } = createTestKeyManager(storage === undefined ? {} : { storage });
-  return { km, access: agentAccess(km) };
+  return { km, access: agentAccess(km, options) };
 }
 
 /** Registers a tool (auto approval) whose secret is `secretValue`. */

@@ -345,9 +345,35 @@ describe('sessions and proxy tokens', () => {
     expect(await h.access.authorize(token, { ...CHARGES, path: '/v1/charges/ch_1' })).toMatchObject({
       ok: true,
     });
+    // 7 violations, 3 distinct (tool, method, path) for one session: 3 rows and 3 events; the 4
+    // repeated path violations are counted and reported on the session's next path row
     const violations = (await h.km.audit.list({ type: 'access.violation', limit: 100 })).items;
-    expect(violations.length).toBe(7);
-    expect(h.events.filter((e) => e.type === 'access.violation')).toHaveLength(7);
+    expect(violations.map((v) => v.data['reason'])).toEqual([
+      'tool not granted',
+      'method not allowed',
+      'path not allowed',
+    ]);
+    expect(h.events.filter((e) => e.type === 'access.violation')).toHaveLength(3);
+    h.clock.advance('1m');
+    expect(await h.access.authorize(token, { ...CHARGES, path: '/v1/refunds' })).toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    const after = (await h.km.audit.list({ type: 'access.violation', limit: 100 })).items;
+    expect(after).toHaveLength(4);
+    expect(after[3]?.data).toMatchObject({ reason: 'path not allowed', suppressed: 4 });
+    expect(h.events.filter((e) => e.type === 'access.violation')).toHaveLength(4);
+  });
+
+  it('writes every violation when the throttle is off', async () => {
+    const h = await accessHarness({ access: { violationThrottle: false } });
+    const { token } = await openSession(h);
+    for (const path of ['/v1/refunds', '/v1/refunds', '/v1/charges/a/b']) {
+      expect(await h.access.authorize(token, { ...CHARGES, path })).toMatchObject({ code: 'FORBIDDEN' });
+    }
+    const violations = (await h.km.audit.list({ type: 'access.violation', limit: 100 })).items;
+    expect(violations).toHaveLength(3);
+    for (const v of violations) expect(v.data['suppressed']).toBeUndefined();
+    expect(h.events.filter((e) => e.type === 'access.violation')).toHaveLength(3);
   });
 
   it('a removed tool revokes its sessions', async () => {
