@@ -29,6 +29,7 @@ import {
   rotationReport,
 } from 'keywarden/observability';
 import { storageRateLimiter } from 'keywarden/rate-limit';
+import { apiKeyCreateSchema } from 'keywarden/schemas';
 import { createTestKeyManager, fakeClock, testStorageAdapter } from 'keywarden/testing';
 import { createUsageTracker } from 'keywarden/usage';
 
@@ -41,6 +42,7 @@ const ms: number = parseDuration('90d');
 const generated: GeneratedApiToken = generateApiToken({ prefix: 'sk_test' });
 const generator: KeyGenerator = keyGenerator;
 const tokenOk: boolean = generator.checkApiToken(generated.token).ok;
+const checked = apiKeyCreateSchema['~standard'].validate({ name: 'smoke' });
 const capability: CapabilityContext = capabilityContext(km);
 const code: KeywardenErrorCode = 'ERR_VALIDATION';
 const err = new KeywardenError(code, 'x');
@@ -83,6 +85,7 @@ void [
   use,
   ms,
   tokenOk,
+  checked,
   ok,
   fileStorage,
   postgresStorage,
