@@ -1,34 +1,45 @@
 import { defineConfig } from 'tsup';
 
+const entry = {
+  index: 'src/index.ts',
+  errors: 'src/errors.ts',
+  'crypto/index': 'src/crypto/index.ts',
+  schemas: 'src/schemas.ts',
+  'adapters/memory': 'src/adapters/memory.ts',
+  'adapters/file': 'src/adapters/file.ts',
+  'adapters/postgres': 'src/adapters/postgres.ts',
+  'adapters/supabase': 'src/adapters/supabase.ts',
+  'kms/index': 'src/kms/index.ts',
+  'notifiers/index': 'src/notifiers/index.ts',
+  'testing/index': 'src/testing/index.ts',
+  'middleware/index': 'src/middleware/index.ts',
+  'cache/index': 'src/cache/index.ts',
+  'rate-limit/index': 'src/rate-limit/index.ts',
+  'usage/index': 'src/usage/index.ts',
+  'extension/index': 'src/extension/index.ts',
+  'access/index': 'src/access/index.ts',
+  'access/mcp/index': 'src/access/mcp/index.ts',
+  'access/gateway/index': 'src/access/gateway/index.ts',
+  'observability/index': 'src/observability/index.ts',
+  'http/index': 'src/http/index.ts',
+  'http/node': 'src/http/node.ts',
+  'cli/main': 'src/cli/main.ts',
+};
+
+/** Declarations for the library entries only: the CLI is a bin, nothing imports its types. */
+const dtsEntry = Object.fromEntries(Object.entries(entry).filter(([name]) => name !== 'cli/main'));
+
 export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-    errors: 'src/errors.ts',
-    'adapters/memory': 'src/adapters/memory.ts',
-    'adapters/file': 'src/adapters/file.ts',
-    'adapters/postgres': 'src/adapters/postgres.ts',
-    'adapters/supabase': 'src/adapters/supabase.ts',
-    'kms/index': 'src/kms/index.ts',
-    'notifiers/index': 'src/notifiers/index.ts',
-    'testing/index': 'src/testing/index.ts',
-    'middleware/index': 'src/middleware/index.ts',
-    'cache/index': 'src/cache/index.ts',
-    'rate-limit/index': 'src/rate-limit/index.ts',
-    'usage/index': 'src/usage/index.ts',
-    'extension/index': 'src/extension/index.ts',
-    'access/index': 'src/access/index.ts',
-    'access/mcp/index': 'src/access/mcp/index.ts',
-    'access/gateway/index': 'src/access/gateway/index.ts',
-    'observability/index': 'src/observability/index.ts',
-    'http/index': 'src/http/index.ts',
-    'http/node': 'src/http/node.ts',
-    'cli/main': 'src/cli/main.ts',
-  },
+  entry,
   format: ['esm'],
   target: 'node20',
   platform: 'neutral',
-  dts: true,
+  dts: { entry: dtsEntry },
+  // maps point into src/ without embedding it: the tarball ships no second copy of the source
   sourcemap: true,
+  esbuildOptions(options) {
+    options.sourcesContent = false;
+  },
   clean: true,
   splitting: true,
   treeshake: true,

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 const expected = {
   keywarden: ['createKeyManager', 'parseDuration', 'generateApiToken', 'checkApiToken', 'generateKeyPair'],
   'keywarden/errors': ['KeywardenError', 'isKeywardenError'],
+  'keywarden/schemas': ['apiKeyCreateSchema', 'secretSetSchema', 'keyCreateSchema', 'rotationPolicySchema'],
+  'keywarden/crypto': ['keyGenerator', 'generateApiToken', 'checkApiToken', 'generateId', 'generateKeyPair'],
   'keywarden/adapters/memory': ['memoryStorage'],
   'keywarden/adapters/file': ['fileStorage'],
   'keywarden/adapters/postgres': ['postgresStorage'],

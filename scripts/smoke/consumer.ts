@@ -14,6 +14,7 @@ import { memoryStorage } from 'keywarden/adapters/memory';
 import { postgresStorage } from 'keywarden/adapters/postgres';
 import { supabaseStorage } from 'keywarden/adapters/supabase';
 import { cachedStorage } from 'keywarden/cache';
+import { type GeneratedApiToken, generateApiToken, type KeyGenerator, keyGenerator } from 'keywarden/crypto';
 import { isKeywardenError, KeywardenError, type KeywardenErrorCode } from 'keywarden/errors';
 import { type CapabilityContext, capabilityContext, mutateRecord } from 'keywarden/extension';
 import { type ManagementApi, managementApi } from 'keywarden/http';
@@ -28,6 +29,7 @@ import {
   rotationReport,
 } from 'keywarden/observability';
 import { storageRateLimiter } from 'keywarden/rate-limit';
+import { apiKeyCreateSchema } from 'keywarden/schemas';
 import { createTestKeyManager, fakeClock, testStorageAdapter } from 'keywarden/testing';
 import { createUsageTracker } from 'keywarden/usage';
 
@@ -37,6 +39,10 @@ const km: KeyManager = createKeyManager({
   notifier: callbackNotifier(() => {}),
 });
 const ms: number = parseDuration('90d');
+const generated: GeneratedApiToken = generateApiToken({ prefix: 'sk_test' });
+const generator: KeyGenerator = keyGenerator;
+const tokenOk: boolean = generator.checkApiToken(generated.token).ok;
+const checked = apiKeyCreateSchema['~standard'].validate({ name: 'smoke' });
 const capability: CapabilityContext = capabilityContext(km);
 const code: KeywardenErrorCode = 'ERR_VALIDATION';
 const err = new KeywardenError(code, 'x');
@@ -78,6 +84,8 @@ void [
   createUsageTracker,
   use,
   ms,
+  tokenOk,
+  checked,
   ok,
   fileStorage,
   postgresStorage,

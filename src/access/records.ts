@@ -6,7 +6,7 @@
  * @internal
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { KeywardenError } from '../errors.js';
 import type { JsonObject } from '../ports/json.js';
 import type { RecordStatus, StoredRecord } from '../ports/storage.js';
@@ -51,13 +51,13 @@ export function malformed(id: string): KeywardenError {
   return new KeywardenError('ERR_INTEGRITY', `access record ${id} is malformed`, { field: 'id' });
 }
 
-const int = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const str = z.string().max(4096);
-const strArray = z.array(str).max(64);
+const int = z.number().check(z.int(), z.gte(0), z.lte(Number.MAX_SAFE_INTEGER));
+const str = z.string().check(z.maxLength(4096));
+const strArray = z.array(str).check(z.maxLength(64));
 
 const toolDataSchema = z.strictObject({
   displayName: str,
-  description: str.nullable(),
+  description: z.nullable(str),
   secret: str,
   secretEnvironment: str,
   upstream: z.strictObject({
@@ -73,16 +73,16 @@ const toolDataSchema = z.strictObject({
   paths: strArray,
   risk: z.enum(['low', 'medium', 'high']),
   approval: z.enum(['required', 'auto']),
-  approvals: z.number().int().min(1).max(10),
+  approvals: z.number().check(z.int(), z.gte(1), z.lte(10)),
   maxDuration: int,
-  maxCalls: int.nullable(),
+  maxCalls: z.nullable(int),
 });
 /** `record.data` of an `access_tool` record. */
 export type ToolData = z.output<typeof toolDataSchema>;
 
 const grantSchema = z.strictObject({
   duration: int,
-  maxCalls: int.nullable(),
+  maxCalls: z.nullable(int),
   methods: strArray,
   paths: strArray,
 });
@@ -93,21 +93,21 @@ export type StoredRequestState = AccessRequestStatus;
 const requestDataSchema = z.strictObject({
   toolId: str,
   agentId: str,
-  onBehalfOf: str.nullable(),
+  onBehalfOf: z.nullable(str),
   justification: str,
   context: z.record(z.string(), z.unknown()),
   state: z.enum(['pending', 'approved', 'active', 'ended', 'denied', 'expired', 'cancelled']),
-  requested: z.strictObject({ duration: int, maxCalls: int.nullable() }),
+  requested: z.strictObject({ duration: int, maxCalls: z.nullable(int) }),
   grant: grantSchema,
-  approvalsRequired: z.number().int().min(1).max(10),
+  approvalsRequired: z.number().check(z.int(), z.gte(1), z.lte(10)),
   approvals: z
-    .array(z.strictObject({ approver: str, at: int, duration: int, maxCalls: int.nullable() }))
-    .max(10),
-  decision: z.strictObject({ by: str.nullable(), at: int, reason: str.nullable() }).nullable(),
+    .array(z.strictObject({ approver: str, at: int, duration: int, maxCalls: z.nullable(int) }))
+    .check(z.maxLength(10)),
+  decision: z.nullable(z.strictObject({ by: z.nullable(str), at: int, reason: z.nullable(str) })),
   /** Pending: decision deadline; approved: deadline to open the session. */
-  deadline: int.nullable(),
-  sessionId: str.nullable(),
-  sessionExpiresAt: int.nullable(),
+  deadline: z.nullable(int),
+  sessionId: z.nullable(str),
+  sessionExpiresAt: z.nullable(int),
 });
 /** `record.data` of an `access_request` record. */
 export type RequestData = z.output<typeof requestDataSchema>;
@@ -116,20 +116,20 @@ const sessionDataSchema = z.strictObject({
   requestId: str,
   toolId: str,
   agentId: str,
-  onBehalfOf: str.nullable(),
+  onBehalfOf: z.nullable(str),
   state: z.enum(['active', 'expired', 'revoked', 'exhausted']),
   methods: strArray,
   paths: strArray,
   expiresAt: int,
-  maxCalls: int.nullable(),
+  maxCalls: z.nullable(int),
   callsUsed: int,
-  endedAt: int.nullable(),
-  endReason: str.nullable(),
+  endedAt: z.nullable(int),
+  endReason: z.nullable(str),
 });
 /** `record.data` of an `access_session` record. */
 export type SessionData = z.output<typeof sessionDataSchema>;
 
-function parseData<S extends z.ZodType>(
+function parseData<S extends z.ZodMiniType>(
   schema: S,
   record: StoredRecord,
   kind: StoredRecord['kind'],

@@ -4,7 +4,7 @@
  * @internal
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   durationSchema,
   environmentSchema,
@@ -27,9 +27,7 @@ const NO_CONTROL = /^[^\p{Cc}]*$/u;
  */
 export const toolIdSchema = z
   .string()
-  .min(1)
-  .max(64)
-  .regex(/^[a-z0-9][a-z0-9_-]*$/);
+  .check(z.minLength(1), z.maxLength(64), z.regex(/^[a-z0-9][a-z0-9_-]*$/));
 
 /**
  * A record id (request or session): 12 base62 characters.
@@ -39,7 +37,7 @@ export const toolIdSchema = z
  * const value = parseInput(recordIdSchema, input, 'input'); // ERR_VALIDATION naming the field
  * ```
  */
-export const recordIdSchema = z.string().regex(/^[0-9A-Za-z]{12}$/);
+export const recordIdSchema = z.string().check(z.regex(/^[0-9A-Za-z]{12}$/));
 
 /**
  * An actor, agent or approver name: 1-128 characters, no control characters.
@@ -53,14 +51,15 @@ export const actorSchema = idLikeSchema;
 
 /** An HTTP header name (RFC 9110 token), stored in lower case. */
 const headerNameSchema = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/)
-  .transform((v) => v.toLowerCase())
-  .refine(
-    (v) => !['host', 'content-length', 'transfer-encoding', 'connection', 'cookie', 'upgrade'].includes(v),
-    'must not be a hop-by-hop, framing, host or cookie header',
+  .pipe(
+    z.string().check(z.minLength(1), z.maxLength(64), z.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/)),
+    z.transform((v) => v.toLowerCase()),
+  )
+  .check(
+    z.refine(
+      (v) => !['host', 'content-length', 'transfer-encoding', 'connection', 'cookie', 'upgrade'].includes(v),
+      'must not be a hop-by-hop, framing, host or cookie header',
+    ),
   );
 
 /** `upstream.auth`. */
@@ -71,51 +70,55 @@ const authSchema = z.discriminatedUnion('type', [
 ]);
 
 /** An origin `https://host[:port]` (or `http:` with `allowPrivateNetwork`); output: `URL.origin`. */
-const originSchema = z
-  .string()
-  .min(1)
-  .max(2048)
-  .superRefine((v, ctx) => {
-    let u: URL;
-    try {
-      u = new URL(v);
-    } catch {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'must be an absolute URL origin like https://api.example.com',
-      });
-      return;
-    }
-    if (u.protocol !== 'https:' && u.protocol !== 'http:') {
-      ctx.addIssue({ code: 'custom', message: 'must use https (or http)' });
-    } else if (u.username !== '' || u.password !== '') {
-      ctx.addIssue({ code: 'custom', message: 'must not contain credentials' });
-    } else if (
-      (u.pathname !== '/' && u.pathname !== '') ||
-      u.search !== '' ||
-      u.hash !== '' ||
-      v.includes('?')
-    ) {
-      ctx.addIssue({ code: 'custom', message: 'must be an origin only (no path, query or fragment)' });
-    }
-  })
-  .transform((v) => new URL(v).origin);
+const originSchema = z.pipe(
+  z.string().check(
+    z.minLength(1),
+    z.maxLength(2048),
+    z.superRefine((v, ctx) => {
+      let u: URL;
+      try {
+        u = new URL(v);
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be an absolute URL origin like https://api.example.com',
+        });
+        return;
+      }
+      if (u.protocol !== 'https:' && u.protocol !== 'http:') {
+        ctx.addIssue({ code: 'custom', message: 'must use https (or http)' });
+      } else if (u.username !== '' || u.password !== '') {
+        ctx.addIssue({ code: 'custom', message: 'must not contain credentials' });
+      } else if (
+        (u.pathname !== '/' && u.pathname !== '') ||
+        u.search !== '' ||
+        u.hash !== '' ||
+        v.includes('?')
+      ) {
+        ctx.addIssue({ code: 'custom', message: 'must be an origin only (no path, query or fragment)' });
+      }
+    }),
+  ),
+  z.transform((v) => new URL(v).origin),
+);
 
 const upstreamSchema = z
   .strictObject({
     origin: originSchema,
     auth: authSchema,
-    allowPrivateNetwork: z.boolean().optional(),
+    allowPrivateNetwork: z.optional(z.boolean()),
   })
-  .superRefine((v, ctx) => {
-    if (v.origin.startsWith('http:') && v.allowPrivateNetwork !== true) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['origin'],
-        message: 'must use https (http only with allowPrivateNetwork: true)',
-      });
-    }
-  });
+  .check(
+    z.superRefine((v, ctx) => {
+      if (v.origin.startsWith('http:') && v.allowPrivateNetwork !== true) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['origin'],
+          message: 'must use https (http only with allowPrivateNetwork: true)',
+        });
+      }
+    }),
+  );
 
 /**
  * Methods: 1-16 upper-case HTTP tokens, no repeats.
@@ -127,14 +130,19 @@ const upstreamSchema = z
  */
 export const methodsSchema = z
   .array(
-    z
-      .string()
-      .transform((m) => m.toUpperCase())
-      .pipe(z.string().regex(METHOD_PATTERN)),
+    z.pipe(
+      z.pipe(
+        z.string(),
+        z.transform((m) => m.toUpperCase()),
+      ),
+      z.string().check(z.regex(METHOD_PATTERN)),
+    ),
   )
-  .min(1)
-  .max(16)
-  .refine((a) => new Set(a).size === a.length, 'must not repeat a method');
+  .check(
+    z.minLength(1),
+    z.maxLength(16),
+    z.refine((a) => new Set(a).size === a.length, 'must not repeat a method'),
+  );
 
 /**
  * Path patterns: 1-64, each checked by {@link patternProblem}.
@@ -146,17 +154,21 @@ export const methodsSchema = z
  */
 export const pathsSchema = z
   .array(
-    z.string().superRefine((p, ctx) => {
-      const problem = patternProblem(p);
-      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
-    }),
+    z.string().check(
+      z.superRefine((p, ctx) => {
+        const problem = patternProblem(p);
+        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    ),
   )
-  .min(1)
-  .max(64)
-  .refine((a) => new Set(a).size === a.length, 'must not repeat a path');
+  .check(
+    z.minLength(1),
+    z.maxLength(64),
+    z.refine((a) => new Set(a).size === a.length, 'must not repeat a path'),
+  );
 
-const positiveDuration = durationSchema.refine((ms) => ms >= 1000, 'must be at least 1 second');
-const callsSchema = z.number().int().min(1).max(1_000_000_000);
+const positiveDuration = durationSchema.check(z.refine((ms) => ms >= 1000, 'must be at least 1 second'));
+const callsSchema = z.number().check(z.int(), z.gte(1), z.lte(1_000_000_000));
 
 /**
  * Input of `tools.register`.
@@ -168,19 +180,19 @@ const callsSchema = z.number().int().min(1).max(1_000_000_000);
  */
 export const registerToolSchema = z.strictObject({
   id: toolIdSchema,
-  name: nameSchema.optional(),
-  description: z.string().max(1000).regex(NO_CONTROL).optional(),
+  name: z.optional(nameSchema),
+  description: z.optional(z.string().check(z.maxLength(1000), z.regex(NO_CONTROL))),
   secret: nameSchema,
-  environment: environmentSchema.optional(),
+  environment: z.optional(environmentSchema),
   upstream: upstreamSchema,
-  methods: methodsSchema.optional(),
-  paths: pathsSchema.optional(),
-  risk: z.enum(['low', 'medium', 'high']).optional(),
-  approval: z.enum(['required', 'auto']).optional(),
-  approvals: z.number().int().min(1).max(10).optional(),
-  maxDuration: positiveDuration.optional(),
-  maxCalls: callsSchema.nullable().optional(),
-  actor: actorSchema.optional(),
+  methods: z.optional(methodsSchema),
+  paths: z.optional(pathsSchema),
+  risk: z.optional(z.enum(['low', 'medium', 'high'])),
+  approval: z.optional(z.enum(['required', 'auto'])),
+  approvals: z.optional(z.number().check(z.int(), z.gte(1), z.lte(10))),
+  maxDuration: z.optional(positiveDuration),
+  maxCalls: z.optional(z.nullable(callsSchema)),
+  actor: z.optional(actorSchema),
 });
 export type RegisterToolParsed = z.output<typeof registerToolSchema>;
 
@@ -195,15 +207,11 @@ export type RegisterToolParsed = z.output<typeof registerToolSchema>;
 export const createRequestSchema = z.strictObject({
   toolId: toolIdSchema,
   agentId: actorSchema,
-  onBehalfOf: actorSchema.optional(),
-  justification: z
-    .string()
-    .min(1)
-    .max(1000)
-    .regex(/^(?:[^\p{Cc}]|[\t\n\r])*$/u),
-  context: metaSchema.optional(),
-  duration: positiveDuration.optional(),
-  maxCalls: callsSchema.optional(),
+  onBehalfOf: z.optional(actorSchema),
+  justification: z.string().check(z.minLength(1), z.maxLength(1000), z.regex(/^(?:[^\p{Cc}]|[\t\n\r])*$/u)),
+  context: z.optional(metaSchema),
+  duration: z.optional(positiveDuration),
+  maxCalls: z.optional(callsSchema),
 });
 export type CreateRequestParsed = z.output<typeof createRequestSchema>;
 
@@ -217,11 +225,11 @@ export type CreateRequestParsed = z.output<typeof createRequestSchema>;
  */
 export const approveSchema = z.strictObject({
   approver: actorSchema,
-  duration: positiveDuration.optional(),
-  maxCalls: callsSchema.optional(),
-  methods: methodsSchema.optional(),
-  paths: pathsSchema.optional(),
-  note: z.string().max(1000).regex(NO_CONTROL).optional(),
+  duration: z.optional(positiveDuration),
+  maxCalls: z.optional(callsSchema),
+  methods: z.optional(methodsSchema),
+  paths: z.optional(pathsSchema),
+  note: z.optional(z.string().check(z.maxLength(1000), z.regex(NO_CONTROL))),
 });
 export type ApproveParsed = z.output<typeof approveSchema>;
 
@@ -235,7 +243,7 @@ export type ApproveParsed = z.output<typeof approveSchema>;
  */
 export const denySchema = z.strictObject({
   approver: actorSchema,
-  reason: z.string().min(1).max(1000).regex(NO_CONTROL),
+  reason: z.string().check(z.minLength(1), z.maxLength(1000), z.regex(NO_CONTROL)),
 });
 
 /**
@@ -246,7 +254,7 @@ export const denySchema = z.strictObject({
  * const value = parseInput(actorOptionsSchema, input, 'input'); // ERR_VALIDATION naming the field
  * ```
  */
-export const actorOptionsSchema = z.strictObject({ actor: actorSchema.optional() });
+export const actorOptionsSchema = z.strictObject({ actor: z.optional(actorSchema) });
 
 /**
  * Options of `sessions.revoke`.
@@ -257,13 +265,13 @@ export const actorOptionsSchema = z.strictObject({ actor: actorSchema.optional()
  * ```
  */
 export const revokeSchema = z.strictObject({
-  reason: z.string().min(1).max(1000).regex(NO_CONTROL).optional(),
-  actor: actorSchema.optional(),
+  reason: z.optional(z.string().check(z.minLength(1), z.maxLength(1000), z.regex(NO_CONTROL))),
+  actor: z.optional(actorSchema),
 });
 
 const pageShape = {
-  limit: z.number().int().min(1).max(1000).optional(),
-  cursor: z.string().min(1).max(1024).optional(),
+  limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1000))),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
 };
 
 /**
@@ -286,9 +294,9 @@ export const toolListSchema = z.strictObject(pageShape);
  */
 export const requestListSchema = z.strictObject({
   ...pageShape,
-  status: z.enum(['pending', 'approved', 'active', 'ended', 'denied', 'expired', 'cancelled']).optional(),
-  toolId: toolIdSchema.optional(),
-  agentId: actorSchema.optional(),
+  status: z.optional(z.enum(['pending', 'approved', 'active', 'ended', 'denied', 'expired', 'cancelled'])),
+  toolId: z.optional(toolIdSchema),
+  agentId: z.optional(actorSchema),
 });
 
 /**
@@ -301,9 +309,9 @@ export const requestListSchema = z.strictObject({
  */
 export const sessionListSchema = z.strictObject({
   ...pageShape,
-  status: z.enum(['active', 'expired', 'revoked', 'exhausted']).optional(),
-  toolId: toolIdSchema.optional(),
-  agentId: actorSchema.optional(),
+  status: z.optional(z.enum(['active', 'expired', 'revoked', 'exhausted'])),
+  toolId: z.optional(toolIdSchema),
+  agentId: z.optional(actorSchema),
 });
 
 /**
@@ -315,9 +323,9 @@ export const sessionListSchema = z.strictObject({
  * ```
  */
 export const verifyOptionsSchema = z.strictObject({
-  toolId: z.string().max(64).optional(),
-  method: z.string().max(16).optional(),
-  path: z.string().max(4096).optional(),
+  toolId: z.optional(z.string().check(z.maxLength(64))),
+  method: z.optional(z.string().check(z.maxLength(16))),
+  path: z.optional(z.string().check(z.maxLength(4096))),
 });
 
 /**
@@ -329,22 +337,24 @@ export const verifyOptionsSchema = z.strictObject({
  * ```
  */
 export const accessOptionsSchema = z.strictObject({
-  pendingTtl: positiveDuration.optional(),
-  maxSessionDuration: positiveDuration.optional(),
-  tenantId: idLikeSchema.nullable().optional(),
-  auditCalls: z.boolean().optional(),
-  secretCacheTtl: durationSchema
-    .refine((ms) => ms <= MAX_SECRET_CACHE_TTL, 'must be at most 1 minute (0 turns the cache off)')
-    .optional(),
-  violationThrottle: z
-    .union([
+  pendingTtl: z.optional(positiveDuration),
+  maxSessionDuration: z.optional(positiveDuration),
+  tenantId: z.optional(z.nullable(idLikeSchema)),
+  auditCalls: z.optional(z.boolean()),
+  secretCacheTtl: z.optional(
+    durationSchema.check(
+      z.refine((ms) => ms <= MAX_SECRET_CACHE_TTL, 'must be at most 1 minute (0 turns the cache off)'),
+    ),
+  ),
+  violationThrottle: z.optional(
+    z.union([
       z.literal(false),
       z.strictObject({
-        window: positiveDuration.optional(),
-        maxUnattributed: z.number().int().min(1).max(1_000_000).optional(),
+        window: z.optional(positiveDuration),
+        maxUnattributed: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1_000_000))),
       }),
-    ])
-    .optional(),
+    ]),
+  ),
 });
 
 /**
@@ -355,7 +365,9 @@ export const accessOptionsSchema = z.strictObject({
  * const value = parseInput(sweepSchema, input, 'input'); // ERR_VALIDATION naming the field
  * ```
  */
-export const sweepSchema = z.strictObject({ limit: z.number().int().min(1).max(100_000).optional() });
+export const sweepSchema = z.strictObject({
+  limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(100_000))),
+});
 
 /**
  * Options of `access.reportViolation`.
@@ -366,13 +378,13 @@ export const sweepSchema = z.strictObject({ limit: z.number().int().min(1).max(1
  * ```
  */
 export const violationSchema = z.strictObject({
-  toolId: toolIdSchema.nullable().optional(),
-  sessionId: recordIdSchema.nullable().optional(),
-  reason: z.string().min(1).max(1000).regex(NO_CONTROL),
-  context: z
-    .strictObject({
-      ip: z.string().max(64).regex(NO_CONTROL).optional(),
-      userAgent: z.string().max(512).regex(NO_CONTROL).optional(),
-    })
-    .optional(),
+  toolId: z.optional(z.nullable(toolIdSchema)),
+  sessionId: z.optional(z.nullable(recordIdSchema)),
+  reason: z.string().check(z.minLength(1), z.maxLength(1000), z.regex(NO_CONTROL)),
+  context: z.optional(
+    z.strictObject({
+      ip: z.optional(z.string().check(z.maxLength(64), z.regex(NO_CONTROL))),
+      userAgent: z.optional(z.string().check(z.maxLength(512), z.regex(NO_CONTROL))),
+    }),
+  ),
 });

@@ -4,7 +4,7 @@
  * @internal
  * @module
  */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { validationError } from '../errors.js';
 import { parseObject } from '../internal/parse-object.js';
 import { parseInput } from '../internal/validate.js';
@@ -18,7 +18,7 @@ import { parseInput } from '../internal/validate.js';
  * ```
  * @throws KeywardenError `ERR_VALIDATION` naming the field.
  */
-export function parseFields<S extends z.ZodObject>(
+export function parseFields<S extends z.ZodMiniObject>(
   schema: S,
   raw: unknown,
   root: string,
@@ -37,7 +37,7 @@ export function parseFields<S extends z.ZodObject>(
  * ```
  * @throws KeywardenError `ERR_VALIDATION` naming `field`.
  */
-export function parseValue<S extends z.ZodType>(schema: S, raw: unknown, field: string): z.output<S> {
+export function parseValue<S extends z.ZodMiniType>(schema: S, raw: unknown, field: string): z.output<S> {
   if (raw === undefined) throw validationError(field, 'is required');
   return parseInput(schema, raw, field);
 }

@@ -5,7 +5,7 @@
  * docs/file-storage.md.
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { KeywardenError, validationError } from '../errors.js';
 import { chainEvents } from '../internal/audit-chain.js';
 import { parseInput } from '../internal/validate.js';
@@ -56,12 +56,12 @@ export interface FileStorage extends StorageAdapter {
 }
 
 const optionsSchema = z.object({
-  dir: z.string().min(1),
-  allowInsecurePermissions: z.boolean().optional(),
-  lockTimeout: z.number().int().min(0).max(3_600_000).optional(),
-  compactAfter: z.number().int().min(1).optional(),
-  fsync: z.boolean().optional(),
-  create: z.boolean().optional(),
+  dir: z.string().check(z.minLength(1)),
+  allowInsecurePermissions: z.optional(z.boolean()),
+  lockTimeout: z.optional(z.number().check(z.int(), z.gte(0), z.lte(3_600_000))),
+  compactAfter: z.optional(z.number().check(z.int(), z.gte(1))),
+  fsync: z.optional(z.boolean()),
+  create: z.optional(z.boolean()),
 });
 
 const conflict = (what: string): KeywardenError =>

@@ -2,7 +2,7 @@
  * `km.backup.export`: the whole store as a versioned bundle.
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { isKeywardenError, KeywardenError } from '../errors.js';
 import { toBase64Url, zeroize } from '../internal/bytes.js';
 import { parseInput } from '../internal/validate.js';
@@ -32,10 +32,10 @@ export interface BackupExportOptions {
 }
 
 const optionsSchema = z.strictObject({
-  plaintext: z.boolean().optional(),
-  audit: z.boolean().optional(),
-  actor: idLikeSchema.optional(),
-  onProgress: z.custom<BackupProgress>((v) => typeof v === 'function', 'must be a function').optional(),
+  plaintext: z.optional(z.boolean()),
+  audit: z.optional(z.boolean()),
+  actor: z.optional(idLikeSchema),
+  onProgress: z.optional(z.custom<BackupProgress>((v) => typeof v === 'function', 'must be a function')),
 });
 
 /**

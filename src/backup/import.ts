@@ -12,7 +12,7 @@
  *   equal the bundle's, which it adopts when the target holds no API keys, else `ERR_BACKUP`.
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { KeywardenError } from '../errors.js';
 import { parseInput } from '../internal/validate.js';
 import type { StoredRecord } from '../ports/storage.js';
@@ -57,9 +57,9 @@ export interface ReloadableContext extends StoreContext {
 }
 
 const optionsSchema = z.strictObject({
-  onConflict: z.enum(['skip', 'overwrite', 'fail']).optional(),
-  actor: idLikeSchema.optional(),
-  onProgress: z.custom<BackupProgress>((v) => typeof v === 'function', 'must be a function').optional(),
+  onConflict: z.optional(z.enum(['skip', 'overwrite', 'fail'])),
+  actor: z.optional(idLikeSchema),
+  onProgress: z.optional(z.custom<BackupProgress>((v) => typeof v === 'function', 'must be a function')),
 });
 
 /**

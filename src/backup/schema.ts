@@ -4,7 +4,7 @@
  * @module
  */
 
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { KeywardenError } from '../errors.js';
 import { parseInput } from '../internal/validate.js';
 import type { JsonObject } from '../ports/json.js';
@@ -55,17 +55,17 @@ export interface BackupBundle {
   audit?: AuditEvent[];
 }
 
-const b64 = z.string().regex(/^[A-Za-z0-9_-]*$/, 'must be base64url');
+const b64 = z.string().check(z.regex(/^[A-Za-z0-9_-]*$/, 'must be base64url'));
 const json = z.json();
-const jsonObject = z.record(z.string(), json) as unknown as z.ZodType<JsonObject>;
-const nullableTime = z.number().int().min(0).nullable();
-const time = z.number().int().min(0);
+const jsonObject = z.record(z.string(), json) as unknown as z.ZodMiniType<JsonObject>;
+const nullableTime = z.nullable(z.number().check(z.int(), z.gte(0)));
+const time = z.number().check(z.int(), z.gte(0));
 
 const wrappedKeySchema = z.strictObject({
-  kms: z.string().min(1).max(64),
-  keyId: z.string().min(1).max(256),
-  alg: z.string().min(1).max(64),
-  data: b64.min(1),
+  kms: z.string().check(z.minLength(1), z.maxLength(64)),
+  keyId: z.string().check(z.minLength(1), z.maxLength(256)),
+  alg: z.string().check(z.minLength(1), z.maxLength(64)),
+  data: b64.check(z.minLength(1)),
 });
 
 const sealedSchema = z.strictObject({
@@ -76,81 +76,87 @@ const sealedSchema = z.strictObject({
 });
 
 const versionSchema = z.strictObject({
-  version: z.number().int().min(1),
+  version: z.number().check(z.int(), z.gte(1)),
   state: z.enum(['pending', 'current', 'previous', 'retired']),
   createdAt: time,
   activatedAt: nullableTime,
   promoteAt: nullableTime,
   retireAt: nullableTime,
   retiredAt: nullableTime,
-  kid: z.string().min(1).nullable(),
-  hash: b64.min(1).nullable(),
-  sealed: sealedSchema.nullable(),
-  publicJwk: jsonObject.nullable(),
+  kid: z.nullable(z.string().check(z.minLength(1))),
+  hash: z.nullable(b64.check(z.minLength(1))),
+  sealed: z.nullable(sealedSchema),
+  publicJwk: z.nullable(jsonObject),
   destroyedAt: nullableTime,
   data: jsonObject,
 });
 
 const recordSchema = z.strictObject({
-  id: z.string().regex(/^[0-9A-Za-z]{1,64}$/, 'must be a base62 id'),
+  id: z.string().check(z.regex(/^[0-9A-Za-z]{1,64}$/, 'must be a base62 id')),
   kind: z.enum(RECORD_KINDS),
-  name: wellFormedString().min(1).max(128),
+  name: wellFormedString().check(z.minLength(1), z.maxLength(128)),
   uniqueName: z.boolean(),
-  tenantId: wellFormedString().min(1).nullable(),
-  environment: wellFormedString().min(1).max(64),
-  ownerId: wellFormedString().min(1).nullable(),
+  tenantId: z.nullable(wellFormedString().check(z.minLength(1))),
+  environment: wellFormedString().check(z.minLength(1), z.maxLength(64)),
+  ownerId: z.nullable(wellFormedString().check(z.minLength(1))),
   status: z.enum(['active', 'disabled', 'revoked', 'expired']),
-  revision: z.number().int().min(1),
+  revision: z.number().check(z.int(), z.gte(1)),
   createdAt: time,
   updatedAt: time,
   expiresAt: nullableTime,
   dueAt: nullableTime,
   tags: z.array(wellFormedString()),
-  provider: wellFormedString().min(1).nullable(),
+  provider: z.nullable(wellFormedString().check(z.minLength(1))),
   data: jsonObject,
   meta: jsonObject,
-  rotation: jsonObject.nullable(),
+  rotation: z.nullable(jsonObject),
   versions: z.array(versionSchema),
   // the record MAC of the exported store; recomputed on import (a bundle is trusted input)
-  mac: z.string().max(64).optional(),
+  mac: z.optional(z.string().check(z.maxLength(64))),
 });
 
 const auditSchema = z.strictObject({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   at: time,
-  type: z.string().regex(/^[a-z_]+\.[a-z_]+$/),
-  keyId: z.string().nullable(),
-  kind: z.enum(RECORD_KINDS).nullable(),
-  version: z.number().int().nullable(),
-  tenantId: z.string().nullable(),
-  actor: z.string().nullable(),
+  type: z.string().check(z.regex(/^[a-z_]+\.[a-z_]+$/)),
+  keyId: z.nullable(z.string()),
+  kind: z.nullable(z.enum(RECORD_KINDS)),
+  version: z.nullable(z.number().check(z.int())),
+  tenantId: z.nullable(z.string()),
+  actor: z.nullable(z.string()),
   context: jsonObject,
   data: jsonObject,
-  digest: z.string().regex(/^[0-9a-f]{64}$/),
-  seq: z.number().int().min(1),
-  prevHash: z.string().regex(/^[0-9a-f]{64}$/),
-  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  digest: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  seq: z.number().check(z.int(), z.gte(1)),
+  prevHash: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  hash: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
 });
 
 const bundleSchema = z.strictObject({
   format: z.literal(BACKUP_FORMAT),
   version: z.literal(BACKUP_VERSION),
   createdAt: time,
-  storeId: z.string().min(1).max(64),
+  storeId: z.string().check(z.minLength(1), z.maxLength(64)),
   plaintext: z.boolean(),
   meta: z.strictObject({
-    kms: z.string().min(1).max(64),
-    kmsParams: z.string().min(1).nullable(),
+    kms: z.string().check(z.minLength(1), z.maxLength(64)),
+    kmsParams: z.nullable(z.string().check(z.minLength(1))),
     pepper: z.union([
       z.strictObject({ wrapped: wrappedKeySchema }),
-      z.strictObject({ plaintext: b64.length(43) }),
+      z.strictObject({ plaintext: b64.check(z.length(43)) }),
     ]),
   }),
   records: z.array(recordSchema),
-  values: z
-    .array(z.strictObject({ recordId: z.string().min(1), version: z.number().int().min(1), value: b64 }))
-    .optional(),
-  audit: z.array(auditSchema).optional(),
+  values: z.optional(
+    z.array(
+      z.strictObject({
+        recordId: z.string().check(z.minLength(1)),
+        version: z.number().check(z.int(), z.gte(1)),
+        value: b64,
+      }),
+    ),
+  ),
+  audit: z.optional(z.array(auditSchema)),
 });
 
 /**

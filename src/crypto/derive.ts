@@ -9,7 +9,7 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { pbkdf2Async } from '@noble/hashes/pbkdf2.js';
 import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { KeywardenError, validationError } from '../errors.js';
 import { utf8Encode, zeroize } from '../internal/bytes.js';
 import { parseInput } from '../internal/validate.js';
@@ -90,16 +90,16 @@ export const DERIVE_LIMITS = Object.freeze({
 const HASHES = { 'SHA-256': sha256, 'SHA-384': sha384, 'SHA-512': sha512 } as const;
 const L = DERIVE_LIMITS;
 const material = z.union([z.string(), z.instanceof(Uint8Array)]);
-const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const int = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max));
 const length = int(L.length[0], L.length[1]);
-const hash = z.enum(['SHA-256', 'SHA-384', 'SHA-512']).optional();
+const hash = z.optional(z.enum(['SHA-256', 'SHA-384', 'SHA-512']));
 
 const schema = z.discriminatedUnion('method', [
   z.strictObject({
     method: z.literal('hkdf'),
     ikm: material,
-    salt: material.optional(),
-    info: material.optional(),
+    salt: z.optional(material),
+    info: z.optional(material),
     length,
     hash,
   }),
@@ -115,9 +115,8 @@ const schema = z.discriminatedUnion('method', [
     method: z.literal('scrypt'),
     password: material,
     salt: material,
-    N: int(2 ** L.scryptLog2N[0], 2 ** L.scryptLog2N[1]).refine(
-      (n) => (n & (n - 1)) === 0,
-      'must be a power of two',
+    N: int(2 ** L.scryptLog2N[0], 2 ** L.scryptLog2N[1]).check(
+      z.refine((n) => (n & (n - 1)) === 0, 'must be a power of two'),
     ),
     r: int(L.scryptR[0], L.scryptR[1]),
     p: int(L.scryptP[0], L.scryptP[1]),
@@ -131,8 +130,8 @@ const schema = z.discriminatedUnion('method', [
     m: int(L.argon2M[0], L.argon2M[1]),
     p: int(L.argon2P[0], L.argon2P[1]),
     length,
-    secret: material.optional(),
-    associatedData: material.optional(),
+    secret: z.optional(material),
+    associatedData: z.optional(material),
   }),
 ]);
 

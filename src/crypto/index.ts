@@ -87,7 +87,7 @@ export {
  * const { privateJwk, publicJwk, kid } = await keyGenerator.generateKeyPair({ type: 'ed25519' });
  * ```
  */
-export const keyGenerator = Object.freeze({
+export const keyGenerator = /* @__PURE__ */ Object.freeze({
   generateApiToken,
   generateApiTokens,
   checkApiToken,

@@ -3,7 +3,7 @@
  * RSA through WebCrypto. `kid` is the RFC 7638 thumbprint of the public key.
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { KeywardenError } from '../errors.js';
 import { toBase64Url, zeroize } from '../internal/bytes.js';
 import { parseInput } from '../internal/validate.js';
@@ -39,7 +39,7 @@ const specSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('rsa'),
     modulusLength: z.union([z.literal(2048), z.literal(3072), z.literal(4096)]),
-    hash: z.enum(['SHA-256', 'SHA-384', 'SHA-512']).optional(),
+    hash: z.optional(z.enum(['SHA-256', 'SHA-384', 'SHA-512'])),
   }),
 ]);
 

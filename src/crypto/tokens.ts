@@ -10,7 +10,7 @@
  * verifier drop typos and look-alikes without a storage read; it is not a security boundary.
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { validationError } from '../errors.js';
 import { parseInput } from '../internal/validate.js';
 import { BASE62_DIGIT, decodeBase62Range, encodeBase62Uint32, randomBase62 } from './base62.js';
@@ -159,11 +159,13 @@ export function isApiTokenPrefix(prefix: unknown): prefix is string {
 
 const prefixSchema = z
   .string()
-  .max(API_TOKEN_PREFIX_MAX_LENGTH)
-  .regex(API_TOKEN_PREFIX_PATTERN, 'must be 1-32 of [a-z0-9_], not starting or ending with _');
+  .check(
+    z.maxLength(API_TOKEN_PREFIX_MAX_LENGTH),
+    z.regex(API_TOKEN_PREFIX_PATTERN, 'must be 1-32 of [a-z0-9_], not starting or ending with _'),
+  );
 const optionsSchema = z.strictObject({
   prefix: prefixSchema,
-  id: z.string().regex(ID_PATTERN, 'must be 12 base62 characters').optional(),
+  id: z.optional(z.string().check(z.regex(ID_PATTERN, 'must be 12 base62 characters'))),
 });
 
 /** Options of {@link generateApiToken}. */

@@ -5,7 +5,7 @@
  * `Cache-Control: no-store`. Portable: no node:*.
  * @module
  */
-import { ZodObject, type z } from 'zod';
+import * as z from 'zod/mini';
 import { KeywardenError } from '../errors.js';
 import { capabilityContext } from '../extension/index.js';
 import { isQuotableKey } from '../internal/validate.js';
@@ -79,7 +79,11 @@ function quotablePath(path: readonly PropertyKey[]): string[] {
 }
 
 /** Validates one input part with its schema; the first issue becomes a 400 naming the field. */
-function parse(schema: z.ZodType | undefined, value: unknown, part: 'params' | 'query' | 'body'): unknown {
+function parse(
+  schema: z.ZodMiniType | undefined,
+  value: unknown,
+  part: 'params' | 'query' | 'body',
+): unknown {
   if (schema === undefined) return undefined;
   const r = schema.safeParse(value);
   if (r.success) return r.data;
@@ -117,7 +121,7 @@ function locateField(error: unknown, route: Route): unknown {
     ['body', route.body],
     ['query', route.query],
   ] as const) {
-    if (schema instanceof ZodObject && Object.hasOwn(schema.shape, head)) {
+    if (schema instanceof z.ZodMiniObject && Object.hasOwn(schema.shape, head)) {
       const field = [part, ...rest].join('.');
       const message = error.message.startsWith(error.field)
         ? `${field}${error.message.slice(error.field.length)}`

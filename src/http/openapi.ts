@@ -3,31 +3,32 @@
  * (`z.toJSONSchema`), never written by hand. Portable: no node:*.
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Route } from './route.js';
 import { problemSchema } from './schemas.js';
 
 type JsonSchema = Record<string, unknown>;
 
-function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+function schemaOf(schema: z.ZodMiniType, io: 'input' | 'output'): JsonSchema {
   const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
   return rest;
 }
 
-function isOptional(schema: z.ZodType): boolean {
+function isOptional(schema: z.ZodMiniType): boolean {
   return schema.safeParse(undefined).success;
 }
 
-function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): JsonSchema[] {
-  if (!(schema instanceof z.ZodObject)) return [];
-  return Object.entries(schema.shape as Record<string, z.ZodType>).map(([name, prop]) => {
+function parameters(schema: z.ZodMiniType | undefined, where: 'path' | 'query'): JsonSchema[] {
+  if (!(schema instanceof z.ZodMiniObject)) return [];
+  return Object.entries(schema.shape as Record<string, z.ZodMiniType>).map(([name, prop]) => {
     const p: JsonSchema = {
       name,
       in: where,
       required: where === 'path' ? true : !isOptional(prop),
       schema: schemaOf(prop, 'input'),
     };
-    if (prop.description) p.description = prop.description;
+    const description = z.globalRegistry.get(prop)?.description;
+    if (description) p.description = description;
     return p;
   });
 }

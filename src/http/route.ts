@@ -4,7 +4,7 @@
  * document), its response schema and its handler. Portable: no node:*.
  * @module
  */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { KeyManager } from '../manager/key-manager.js';
 import type { AccessLike } from './access-types.js';
 
@@ -58,13 +58,13 @@ export interface RouteResult {
   etag?: string;
 }
 
-type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+type Out<S> = S extends z.ZodMiniType ? z.output<S> : undefined;
 
 /** A route definition (see {@link defineRoute}). */
 export interface RouteSpec<
-  P extends z.ZodType | undefined,
-  Q extends z.ZodType | undefined,
-  B extends z.ZodType | undefined,
+  P extends z.ZodMiniType | undefined,
+  Q extends z.ZodMiniType | undefined,
+  B extends z.ZodMiniType | undefined,
 > {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** OpenAPI-style path template, e.g. `/api-keys/{id}`. */
@@ -80,7 +80,7 @@ export interface RouteSpec<
   /** Status of a successful answer. */
   status: number;
   /** Schema of the successful answer's body (absent for 204). */
-  response?: z.ZodType;
+  response?: z.ZodMiniType;
   /** Accepts `Idempotency-Key` (creates). */
   idempotent?: boolean;
   /** Honours `If-Match` (compared with the resource's current ETag). */
@@ -108,9 +108,9 @@ export type Route = RouteSpec<any, any, any>;
  * @throws never
  */
 export function defineRoute<
-  P extends z.ZodType | undefined = undefined,
-  Q extends z.ZodType | undefined = undefined,
-  B extends z.ZodType | undefined = undefined,
+  P extends z.ZodMiniType | undefined = undefined,
+  Q extends z.ZodMiniType | undefined = undefined,
+  B extends z.ZodMiniType | undefined = undefined,
 >(spec: RouteSpec<P, Q, B>): Route {
   return spec as Route;
 }

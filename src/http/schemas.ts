@@ -4,110 +4,121 @@
  * are the only source of the OpenAPI document. Portable: no node:*.
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 // ---- shared pieces ----------------------------------------------------------------------------
 
 /** A duration: milliseconds or a string such as `'90d'`, `'12h'`, `'15m'`. */
-export const durationSchema = z.union([z.string().min(1).max(32), z.number().int().nonnegative()]);
-const epochMs = z.number().int().describe('epoch milliseconds');
+export const durationSchema = z.union([
+  z.string().check(z.minLength(1), z.maxLength(32)),
+  z.number().check(z.int(), z.nonnegative()),
+]);
+const epochMs = z.number().check(z.int(), z.describe('epoch milliseconds'));
 const jsonObject = z.record(z.string(), z.unknown());
 const status = z.enum(['active', 'disabled', 'revoked', 'expired']);
 const versionState = z.enum(['pending', 'current', 'previous', 'retired']);
 const strategy = z.enum(['immediate', 'overlap', 'gradual', 'blue-green']);
-const idParam = z.string().min(1).max(256);
+const idParam = z.string().check(z.minLength(1), z.maxLength(256));
 
 /** `limit` and `cursor` of every list. */
 const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(1000).optional().describe('1-1000, default 100'),
-  cursor: z.string().min(1).max(2048).optional().describe('opaque cursor from the previous page'),
+  limit: z
+    .optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(1000)))
+    .check(z.describe('1-1000, default 100')),
+  cursor: z
+    .optional(z.string().check(z.minLength(1), z.maxLength(2048)))
+    .check(z.describe('opaque cursor from the previous page')),
 };
 /** `environment` and `tenantId` of named records. */
 const scopeQuery = {
-  environment: z.string().min(1).max(64).optional().describe("default 'default'"),
-  tenantId: z.string().min(1).max(128).optional(),
+  environment: z
+    .optional(z.string().check(z.minLength(1), z.maxLength(64)))
+    .check(z.describe("default 'default'")),
+  tenantId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
 };
 
 /** Path `{id}`. */
 export const idParams = z.strictObject({ id: idParam });
 /** Path `{name}`. */
-export const nameParams = z.strictObject({ name: z.string().min(1).max(128) });
+export const nameParams = z.strictObject({ name: z.string().check(z.minLength(1), z.maxLength(128)) });
 /** Query of routes on one named record. */
 export const scopeQuerySchema = z.strictObject(scopeQuery);
 
 /** A rotation policy (as `km.rotator.setPolicy` takes it). */
 export const rotationPolicySchema = z.strictObject({
-  every: durationSchema.optional(),
-  cron: z.string().min(1).max(256).optional(),
-  strategy: strategy.optional(),
-  overlap: durationSchema.optional(),
-  promoteAfter: durationSchema.optional(),
-  notifyBefore: durationSchema.optional(),
-  idleRetireAfter: durationSchema.optional(),
+  every: z.optional(durationSchema),
+  cron: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+  strategy: z.optional(strategy),
+  overlap: z.optional(durationSchema),
+  promoteAfter: z.optional(durationSchema),
+  notifyBefore: z.optional(durationSchema),
+  idleRetireAfter: z.optional(durationSchema),
 });
 
-const refill = z.strictObject({ amount: z.number().int().positive(), every: durationSchema });
-const rateLimit = z.strictObject({ limit: z.number().int().positive(), window: durationSchema });
+const refill = z.strictObject({ amount: z.number().check(z.int(), z.positive()), every: durationSchema });
+const rateLimit = z.strictObject({ limit: z.number().check(z.int(), z.positive()), window: durationSchema });
 
 // ---- API keys ---------------------------------------------------------------------------------
 
 /** Query of `GET /api-keys`. */
 export const listApiKeysQuery = z.strictObject({
-  ownerId: z.string().min(1).max(128).optional(),
-  tenantId: z.string().min(1).max(128).optional(),
-  environment: z.string().min(1).max(64).optional(),
-  status: status.optional(),
-  tag: z.string().min(1).max(64).optional(),
+  ownerId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  tenantId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  environment: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  status: z.optional(status),
+  tag: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
   ...pageQuery,
 });
 
 /** Body of `POST /api-keys`. */
 export const createApiKeyBody = z.strictObject({
-  name: z.string().min(1).max(128),
-  prefix: z.string().min(1).max(32).optional(),
-  ownerId: z.string().min(1).max(128).nullable().optional(),
-  tenantId: z.string().min(1).max(128).nullable().optional(),
-  environment: z.string().min(1).max(64).optional(),
-  scopes: z.array(z.string()).max(64).optional(),
-  tags: z.array(z.string()).max(32).optional(),
-  meta: jsonObject.optional(),
-  expiresIn: durationSchema.nullable().optional(),
-  expiresAt: epochMs.nullable().optional(),
-  remaining: z.number().int().nonnegative().nullable().optional(),
-  refill: refill.nullable().optional(),
-  rateLimit: rateLimit.nullable().optional(),
-  rotation: rotationPolicySchema.nullable().optional(),
+  name: z.string().check(z.minLength(1), z.maxLength(128)),
+  prefix: z.optional(z.string().check(z.minLength(1), z.maxLength(32))),
+  ownerId: z.optional(z.nullable(z.string().check(z.minLength(1), z.maxLength(128)))),
+  tenantId: z.optional(z.nullable(z.string().check(z.minLength(1), z.maxLength(128)))),
+  environment: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  scopes: z.optional(z.array(z.string()).check(z.maxLength(64))),
+  tags: z.optional(z.array(z.string()).check(z.maxLength(32))),
+  meta: z.optional(jsonObject),
+  expiresIn: z.optional(z.nullable(durationSchema)),
+  expiresAt: z.optional(z.nullable(epochMs)),
+  remaining: z.optional(z.nullable(z.number().check(z.int(), z.nonnegative()))),
+  refill: z.optional(z.nullable(refill)),
+  rateLimit: z.optional(z.nullable(rateLimit)),
+  rotation: z.optional(z.nullable(rotationPolicySchema)),
 });
 
 /** Body of `PATCH /api-keys/{id}`. */
 export const updateApiKeyBody = z.strictObject({
-  name: z.string().min(1).max(128).optional(),
-  scopes: z.array(z.string()).max(64).optional(),
-  tags: z.array(z.string()).max(32).optional(),
-  meta: jsonObject.optional(),
-  ownerId: z.string().min(1).max(128).nullable().optional(),
-  expiresAt: epochMs.nullable().optional(),
-  remaining: z.number().int().nonnegative().nullable().optional(),
-  refill: refill.nullable().optional(),
-  rateLimit: rateLimit.nullable().optional(),
-  status: z.enum(['active', 'disabled']).optional(),
+  name: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  scopes: z.optional(z.array(z.string()).check(z.maxLength(64))),
+  tags: z.optional(z.array(z.string()).check(z.maxLength(32))),
+  meta: z.optional(jsonObject),
+  ownerId: z.optional(z.nullable(z.string().check(z.minLength(1), z.maxLength(128)))),
+  expiresAt: z.optional(z.nullable(epochMs)),
+  remaining: z.optional(z.nullable(z.number().check(z.int(), z.nonnegative()))),
+  refill: z.optional(z.nullable(refill)),
+  rateLimit: z.optional(z.nullable(rateLimit)),
+  status: z.optional(z.enum(['active', 'disabled'])),
 });
 
 /** Body of `POST /api-keys/{id}/revoke`. */
-export const revokeBody = z.strictObject({ reason: z.string().min(1).max(512).optional() });
+export const revokeBody = z.strictObject({
+  reason: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
+});
 
 /** Body of rotate routes. */
 export const rotateBody = z.strictObject({
-  strategy: strategy.optional(),
-  overlap: durationSchema.optional(),
+  strategy: z.optional(strategy),
+  overlap: z.optional(durationSchema),
 });
 
 /** Body of `POST /api-keys/verify`. */
 export const verifyApiKeyBody = z.strictObject({
-  token: z.string().min(1).max(4096),
-  scopes: z.array(z.string()).max(64).optional(),
-  cost: z.number().int().nonnegative().optional(),
-  tenantId: z.string().min(1).max(128).optional(),
+  token: z.string().check(z.minLength(1), z.maxLength(4096)),
+  scopes: z.optional(z.array(z.string()).check(z.maxLength(64))),
+  cost: z.optional(z.number().check(z.int(), z.nonnegative())),
+  tenantId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
 });
 
 /** `ApiKeyInfo`: never the token or its hash. */
@@ -116,8 +127,8 @@ export const apiKeyInfo = z.object({
   name: z.string(),
   prefix: z.string(),
   start: z.string(),
-  ownerId: z.string().nullable(),
-  tenantId: z.string().nullable(),
+  ownerId: z.nullable(z.string()),
+  tenantId: z.nullable(z.string()),
   environment: z.string(),
   status,
   scopes: z.array(z.string()),
@@ -125,32 +136,32 @@ export const apiKeyInfo = z.object({
   meta: jsonObject,
   createdAt: epochMs,
   updatedAt: epochMs,
-  expiresAt: epochMs.nullable(),
-  revokedAt: epochMs.nullable(),
-  revokeReason: z.string().nullable(),
-  lastUsedAt: epochMs.nullable(),
-  remaining: z.number().nullable(),
-  refill: z.object({ amount: z.number(), every: z.number(), lastRefillAt: epochMs }).nullable(),
-  rateLimit: z.object({ limit: z.number(), window: z.number() }).nullable(),
-  version: z.number().int(),
-  revision: z.number().int(),
+  expiresAt: z.nullable(epochMs),
+  revokedAt: z.nullable(epochMs),
+  revokeReason: z.nullable(z.string()),
+  lastUsedAt: z.nullable(epochMs),
+  remaining: z.nullable(z.number()),
+  refill: z.nullable(z.object({ amount: z.number(), every: z.number(), lastRefillAt: epochMs })),
+  rateLimit: z.nullable(z.object({ limit: z.number(), window: z.number() })),
+  version: z.number().check(z.int()),
+  revision: z.number().check(z.int()),
 });
 
 /** A page of API keys. */
-export const apiKeyPage = z.object({ items: z.array(apiKeyInfo), cursor: z.string().optional() });
+export const apiKeyPage = z.object({ items: z.array(apiKeyInfo), cursor: z.optional(z.string()) });
 
 /** Answer of `POST /api-keys`: the token, shown once. */
 export const createdApiKey = z.object({
-  token: z.string().describe('the full token; shown once, never again'),
+  token: z.string().check(z.describe('the full token; shown once, never again')),
   key: apiKeyInfo,
 });
 
 /** Answer of `POST /api-keys/{id}/rotate`. */
 export const rotatedApiKey = z.object({
-  version: z.number().int(),
+  version: z.number().check(z.int()),
   state: z.enum(['current', 'pending']),
-  previousVersion: z.number().int().nullable(),
-  token: z.string().describe('the new token; shown once, never again'),
+  previousVersion: z.nullable(z.number().check(z.int())),
+  token: z.string().check(z.describe('the new token; shown once, never again')),
 });
 
 const rateLimitState = z.object({ limit: z.number(), remaining: z.number(), reset: epochMs });
@@ -158,8 +169,8 @@ const rateLimitState = z.object({ limit: z.number(), remaining: z.number(), rese
 /** Answer of `POST /api-keys/verify` (never the token). */
 export const verifyResult = z.object({
   valid: z.boolean(),
-  code: z
-    .enum([
+  code: z.optional(
+    z.enum([
       'MALFORMED',
       'NOT_FOUND',
       'REVOKED',
@@ -168,12 +179,12 @@ export const verifyResult = z.object({
       'INSUFFICIENT_SCOPE',
       'RATE_LIMITED',
       'USAGE_EXCEEDED',
-    ])
-    .optional(),
-  key: apiKeyInfo.optional(),
-  version: z.number().int().optional(),
-  remaining: z.number().optional(),
-  rateLimit: rateLimitState.optional(),
+    ]),
+  ),
+  key: z.optional(apiKeyInfo),
+  version: z.optional(z.number().check(z.int())),
+  remaining: z.optional(z.number()),
+  rateLimit: z.optional(rateLimitState),
 });
 
 // ---- secrets ----------------------------------------------------------------------------------
@@ -181,62 +192,70 @@ export const verifyResult = z.object({
 /** Query of `GET /secrets`. */
 export const listSecretsQuery = z.strictObject({
   ...scopeQuery,
-  tag: z.string().min(1).max(64).optional(),
-  provider: z.string().min(1).max(128).optional(),
+  tag: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  provider: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
   ...pageQuery,
 });
 
 /** Body of `PUT /secrets/{name}`. */
 export const setSecretBody = z.strictObject({
-  value: z.string().min(1).max(65_536).describe('the secret value; never returned except by reveal'),
-  provider: z.string().min(1).max(128).nullable().optional(),
-  envVar: z.string().min(1).max(128).nullable().optional(),
-  tags: z.array(z.string()).max(32).optional(),
-  meta: jsonObject.optional(),
-  expiresAt: epochMs.nullable().optional(),
-  description: z.string().max(1024).nullable().optional(),
-  rotation: rotationPolicySchema.nullable().optional(),
+  value: z
+    .string()
+    .check(
+      z.minLength(1),
+      z.maxLength(65_536),
+      z.describe('the secret value; never returned except by reveal'),
+    ),
+  provider: z.optional(z.nullable(z.string().check(z.minLength(1), z.maxLength(128)))),
+  envVar: z.optional(z.nullable(z.string().check(z.minLength(1), z.maxLength(128)))),
+  tags: z.optional(z.array(z.string()).check(z.maxLength(32))),
+  meta: z.optional(jsonObject),
+  expiresAt: z.optional(z.nullable(epochMs)),
+  description: z.optional(z.nullable(z.string().check(z.maxLength(1024)))),
+  rotation: z.optional(z.nullable(rotationPolicySchema)),
 });
 
 /** Body of `POST /secrets/{name}/rollback`. */
-export const rollbackSecretBody = z.strictObject({ to: z.number().int().positive().optional() });
+export const rollbackSecretBody = z.strictObject({ to: z.optional(z.number().check(z.int(), z.positive())) });
 
 /** Body of `POST /secrets/{name}/reveal`. */
-export const revealSecretBody = z.strictObject({ version: z.number().int().positive().optional() });
+export const revealSecretBody = z.strictObject({
+  version: z.optional(z.number().check(z.int(), z.positive())),
+});
 
 /** `SecretInfo`: never the value. */
 export const secretInfo = z.object({
   id: z.string(),
   name: z.string(),
   environment: z.string(),
-  tenantId: z.string().nullable(),
+  tenantId: z.nullable(z.string()),
   status,
-  provider: z.string().nullable(),
+  provider: z.nullable(z.string()),
   envVar: z.string(),
-  description: z.string().nullable(),
+  description: z.nullable(z.string()),
   tags: z.array(z.string()),
   meta: jsonObject,
   createdAt: epochMs,
   updatedAt: epochMs,
-  expiresAt: epochMs.nullable(),
-  version: z.number().int().nullable(),
-  versionCount: z.number().int(),
+  expiresAt: z.nullable(epochMs),
+  version: z.nullable(z.number().check(z.int())),
+  versionCount: z.number().check(z.int()),
 });
 
 /** A page of secrets. */
-export const secretPage = z.object({ items: z.array(secretInfo), cursor: z.string().optional() });
+export const secretPage = z.object({ items: z.array(secretInfo), cursor: z.optional(z.string()) });
 
 /** The versions of a secret (no values). */
 export const secretVersions = z.object({
   items: z.array(
     z.object({
-      version: z.number().int(),
+      version: z.number().check(z.int()),
       state: versionState,
       createdAt: epochMs,
-      activatedAt: epochMs.nullable(),
-      retiredAt: epochMs.nullable(),
+      activatedAt: z.nullable(epochMs),
+      retiredAt: z.nullable(epochMs),
       hasValue: z.boolean(),
-      destroyedAt: epochMs.nullable(),
+      destroyedAt: z.nullable(epochMs),
     }),
   ),
 });
@@ -244,15 +263,15 @@ export const secretVersions = z.object({
 /** Answer of `POST /secrets/{name}/rollback`. */
 export const secretRollback = z.object({
   secret: secretInfo,
-  version: z.number().int(),
-  fromVersion: z.number().int().nullable(),
+  version: z.number().check(z.int()),
+  fromVersion: z.nullable(z.number().check(z.int())),
 });
 
 /** Answer of `POST /secrets/{name}/reveal`: the only answer that holds a secret value. */
 export const revealedSecret = z.object({
   name: z.string(),
   environment: z.string(),
-  version: z.number().int().nullable(),
+  version: z.nullable(z.number().check(z.int())),
   value: z.string(),
 });
 
@@ -261,22 +280,22 @@ export const revealedSecret = z.object({
 /** Query of `GET /signing-keys`. */
 export const listKeysQuery = z.strictObject({
   ...scopeQuery,
-  tag: z.string().min(1).max(64).optional(),
+  tag: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
   ...pageQuery,
 });
 
 /** Body of `POST /signing-keys`. */
 export const createKeyBody = z.strictObject({
-  name: z.string().min(1).max(128),
+  name: z.string().check(z.minLength(1), z.maxLength(128)),
   type: z.enum(['hmac', 'aes', 'ed25519', 'ecdsa', 'rsa']),
-  algorithm: z.string().min(1).max(16).optional(),
-  modulusLength: z.union([z.literal(2048), z.literal(3072), z.literal(4096)]).optional(),
-  environment: z.string().min(1).max(64).optional(),
-  tenantId: z.string().min(1).max(128).nullable().optional(),
-  tags: z.array(z.string()).max(32).optional(),
-  meta: jsonObject.optional(),
-  expiresIn: durationSchema.nullable().optional(),
-  rotation: rotationPolicySchema.nullable().optional(),
+  algorithm: z.optional(z.string().check(z.minLength(1), z.maxLength(16))),
+  modulusLength: z.optional(z.union([z.literal(2048), z.literal(3072), z.literal(4096)])),
+  environment: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  tenantId: z.optional(z.nullable(z.string().check(z.minLength(1), z.maxLength(128)))),
+  tags: z.optional(z.array(z.string()).check(z.maxLength(32))),
+  meta: z.optional(jsonObject),
+  expiresIn: z.optional(z.nullable(durationSchema)),
+  rotation: z.optional(z.nullable(rotationPolicySchema)),
 });
 
 /** `KeyInfo`: versions and kids, never key material. */
@@ -285,33 +304,33 @@ export const keyInfo = z.object({
   name: z.string(),
   type: z.enum(['hmac', 'aes', 'ed25519', 'ecdsa', 'rsa']),
   algorithm: z.string(),
-  curve: z.string().nullable(),
-  modulusLength: z.number().int().nullable(),
+  curve: z.nullable(z.string()),
+  modulusLength: z.nullable(z.number().check(z.int())),
   environment: z.string(),
-  tenantId: z.string().nullable(),
+  tenantId: z.nullable(z.string()),
   status,
   tags: z.array(z.string()),
   meta: jsonObject,
   createdAt: epochMs,
   updatedAt: epochMs,
-  expiresAt: epochMs.nullable(),
-  version: z.number().int().nullable(),
-  kid: z.string().nullable(),
+  expiresAt: z.nullable(epochMs),
+  version: z.nullable(z.number().check(z.int())),
+  kid: z.nullable(z.string()),
   versions: z.array(
     z.object({
-      version: z.number().int(),
+      version: z.number().check(z.int()),
       state: versionState,
       kid: z.string(),
       createdAt: epochMs,
-      activatedAt: epochMs.nullable(),
-      retireAt: epochMs.nullable(),
-      retiredAt: epochMs.nullable(),
+      activatedAt: z.nullable(epochMs),
+      retireAt: z.nullable(epochMs),
+      retiredAt: z.nullable(epochMs),
     }),
   ),
 });
 
 /** A page of signing keys. */
-export const keyPage = z.object({ items: z.array(keyInfo), cursor: z.string().optional() });
+export const keyPage = z.object({ items: z.array(keyInfo), cursor: z.optional(z.string()) });
 
 /** A public JWKS (RFC 7517). */
 export const jwks = z.object({
@@ -320,16 +339,18 @@ export const jwks = z.object({
 
 /** Answer of rotate routes without a token. */
 export const rotated = z.object({
-  version: z.number().int(),
+  version: z.number().check(z.int()),
   state: z.enum(['current', 'pending']),
-  previousVersion: z.number().int().nullable(),
+  previousVersion: z.nullable(z.number().check(z.int())),
 });
 
 // ---- rotation ---------------------------------------------------------------------------------
 
 /** Query of `GET /rotation/due`. */
 export const dueQuery = z.strictObject({
-  within: z.string().min(1).max(32).optional().describe("look-ahead duration, e.g. '7d'"),
+  within: z
+    .optional(z.string().check(z.minLength(1), z.maxLength(32)))
+    .check(z.describe("look-ahead duration, e.g. '7d'")),
   limit: pageQuery.limit,
 });
 
@@ -338,8 +359,8 @@ const dueItem = z.object({
   kind: z.enum(['api_key', 'secret', 'key']),
   name: z.string(),
   environment: z.string(),
-  tenantId: z.string().nullable(),
-  dueAt: epochMs.nullable(),
+  tenantId: z.nullable(z.string()),
+  dueAt: z.nullable(epochMs),
   actions: z.array(z.looseObject({ type: z.string(), at: epochMs })),
 });
 
@@ -348,11 +369,11 @@ export const dueList = z.object({ items: z.array(dueItem) });
 
 /** Body of `POST /rotation/run`. */
 export const runDueBody = z.strictObject({
-  dryRun: z.boolean().optional(),
-  limit: z.number().int().min(1).max(10_000).optional(),
+  dryRun: z.optional(z.boolean()),
+  limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(10_000))),
 });
 
-const idVersion = z.object({ id: z.string(), version: z.number().int() });
+const idVersion = z.object({ id: z.string(), version: z.number().check(z.int()) });
 
 /** Answer of `POST /rotation/run` (new API-key tokens are never in it). */
 export const runDueReport = z.object({
@@ -360,15 +381,15 @@ export const runDueReport = z.object({
     z.object({
       id: z.string(),
       kind: z.enum(['api_key', 'secret', 'key']),
-      version: z.number().int(),
-      previousVersion: z.number().int().nullable(),
+      version: z.number().check(z.int()),
+      previousVersion: z.nullable(z.number().check(z.int())),
       strategy,
     }),
   ),
   promoted: z.array(idVersion),
   retired: z.array(idVersion),
   expired: z.array(z.object({ id: z.string() })),
-  notified: z.array(z.object({ id: z.string(), version: z.number().int(), reason: z.string() })),
+  notified: z.array(z.object({ id: z.string(), version: z.number().check(z.int()), reason: z.string() })),
   failed: z.array(z.object({ id: z.string(), code: z.string(), message: z.string() })),
   skipped: z.array(z.object({ id: z.string(), reason: z.string() })),
   planned: z.array(dueItem),
@@ -376,58 +397,58 @@ export const runDueReport = z.object({
 
 /** A stored policy. */
 export const policyInfo = z.object({
-  every: z.number().nullable(),
-  schedule: z.string().nullable(),
-  cron: z.string().nullable(),
+  every: z.nullable(z.number()),
+  schedule: z.nullable(z.string()),
+  cron: z.nullable(z.string()),
   strategy,
   overlap: z.number(),
   promoteAfter: z.number(),
-  notifyBefore: z.number().nullable(),
-  idleRetireAfter: z.number().nullable(),
-  nextRotationAt: epochMs.nullable(),
-  nextNoticeAt: epochMs.nullable(),
-  lastRotatedAt: epochMs.nullable(),
-  retryAt: epochMs.nullable(),
-  attempts: z.number().int(),
+  notifyBefore: z.nullable(z.number()),
+  idleRetireAfter: z.nullable(z.number()),
+  nextRotationAt: z.nullable(epochMs),
+  nextNoticeAt: z.nullable(epochMs),
+  lastRotatedAt: z.nullable(epochMs),
+  retryAt: z.nullable(epochMs),
+  attempts: z.number().check(z.int()),
 });
 
 // ---- audit ------------------------------------------------------------------------------------
 
 /** Query of `GET /audit`. */
 export const auditQuery = z.strictObject({
-  keyId: z.string().min(1).max(128).optional(),
-  type: z.string().min(1).max(64).optional(),
-  since: z.coerce.number().int().optional().describe('inclusive, epoch ms'),
-  until: z.coerce.number().int().optional().describe('exclusive, epoch ms'),
+  keyId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  type: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  since: z.optional(z.coerce.number().check(z.int())).check(z.describe('inclusive, epoch ms')),
+  until: z.optional(z.coerce.number().check(z.int())).check(z.describe('exclusive, epoch ms')),
   ...pageQuery,
 });
 
 /** One audit event (never a secret). */
 export const auditEvent = z.looseObject({
-  seq: z.number().int(),
+  seq: z.number().check(z.int()),
   type: z.string(),
   at: epochMs,
-  keyId: z.string().nullable().optional(),
-  actor: z.string().nullable().optional(),
+  keyId: z.optional(z.nullable(z.string())),
+  actor: z.optional(z.nullable(z.string())),
   prevHash: z.string(),
   hash: z.string(),
 });
 
 /** A page of audit events. */
-export const auditPage = z.object({ items: z.array(auditEvent), cursor: z.string().optional() });
+export const auditPage = z.object({ items: z.array(auditEvent), cursor: z.optional(z.string()) });
 
 /** Answer of `GET /audit/verify`. */
 export const auditVerify = z.looseObject({
   ok: z.boolean(),
-  count: z.number().int(),
-  headHash: z.string().optional(),
-  brokenAt: z.number().int().optional(),
-  reason: z.string().optional(),
+  count: z.number().check(z.int()),
+  headHash: z.optional(z.string()),
+  brokenAt: z.optional(z.number().check(z.int())),
+  reason: z.optional(z.string()),
 });
 
 /** Answer of `POST /audit/checkpoint`. */
 export const auditCheckpoint = z.looseObject({
-  seq: z.number().int(),
+  seq: z.number().check(z.int()),
   hash: z.string(),
   at: epochMs,
   signature: z.string(),
@@ -437,49 +458,54 @@ export const auditCheckpoint = z.looseObject({
 
 /** Body of `POST /access/tools` (checked in depth by the access service). */
 export const registerToolBody = z.looseObject({
-  id: z.string().min(1).max(128),
-  name: z.string().min(1).max(128).optional(),
-  secret: z.string().min(1).max(128),
-  environment: z.string().min(1).max(64).optional(),
-  upstream: z.looseObject({ origin: z.string().min(1).max(2048), auth: jsonObject.optional() }),
-  methods: z.array(z.string()).optional(),
-  paths: z.array(z.string()).optional(),
-  risk: z.string().optional(),
-  approval: z.enum(['required', 'auto']).optional(),
-  approvals: z.number().int().positive().optional(),
-  maxDuration: durationSchema.optional(),
-  maxCalls: z.number().int().positive().optional(),
+  id: z.string().check(z.minLength(1), z.maxLength(128)),
+  name: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  secret: z.string().check(z.minLength(1), z.maxLength(128)),
+  environment: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  upstream: z.looseObject({
+    origin: z.string().check(z.minLength(1), z.maxLength(2048)),
+    auth: z.optional(jsonObject),
+  }),
+  methods: z.optional(z.array(z.string())),
+  paths: z.optional(z.array(z.string())),
+  risk: z.optional(z.string()),
+  approval: z.optional(z.enum(['required', 'auto'])),
+  approvals: z.optional(z.number().check(z.int(), z.positive())),
+  maxDuration: z.optional(durationSchema),
+  maxCalls: z.optional(z.number().check(z.int(), z.positive())),
 });
 
 /** Query of `GET /access/requests`. */
 export const accessRequestsQuery = z.strictObject({
-  status: z.string().min(1).max(32).optional(),
-  toolId: z.string().min(1).max(128).optional(),
+  status: z.optional(z.string().check(z.minLength(1), z.maxLength(32))),
+  toolId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
   ...pageQuery,
 });
 
 /** Query of `GET /access/sessions`. */
 export const accessSessionsQuery = z.strictObject({
-  status: z.string().min(1).max(32).optional(),
+  status: z.optional(z.string().check(z.minLength(1), z.maxLength(32))),
   ...pageQuery,
 });
 
 /** Body of `POST /access/requests/{id}/approve`. */
 export const approveBody = z.strictObject({
-  duration: durationSchema.optional().describe('narrows the requested duration; never widens it'),
+  duration: z.optional(durationSchema).check(z.describe('narrows the requested duration; never widens it')),
 });
 
 /** Body of `POST /access/requests/{id}/deny`. */
-export const denyBody = z.strictObject({ reason: z.string().min(1).max(512) });
+export const denyBody = z.strictObject({ reason: z.string().check(z.minLength(1), z.maxLength(512)) });
 
 /** Body of `POST /access/sessions/{id}/revoke`. */
-export const revokeSessionBody = z.strictObject({ reason: z.string().min(1).max(512).optional() });
+export const revokeSessionBody = z.strictObject({
+  reason: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
+});
 
 /** A tool, request or session of the access service (never a secret value or token). */
 export const accessObject = z.looseObject({ id: z.string() });
 
 /** A list of access objects. */
-export const accessPage = z.object({ items: z.array(accessObject), cursor: z.string().optional() });
+export const accessPage = z.object({ items: z.array(accessObject), cursor: z.optional(z.string()) });
 
 // ---- errors -----------------------------------------------------------------------------------
 
@@ -487,8 +513,8 @@ export const accessPage = z.object({ items: z.array(accessObject), cursor: z.str
 export const problemSchema = z.object({
   type: z.string(),
   title: z.string(),
-  status: z.number().int(),
+  status: z.number().check(z.int()),
   detail: z.string(),
   code: z.string(),
-  field: z.string().optional(),
+  field: z.optional(z.string()),
 });

@@ -5,7 +5,7 @@
  * @internal
  * @module
  */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { KeywardenError, validationError } from '../errors.js';
 import { isQuotableKey, parseInput } from './validate.js';
 
@@ -34,7 +34,7 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
  * ```
  * @throws KeywardenError `ERR_VALIDATION` naming the field.
  */
-export function parseObject<S extends z.ZodType>(
+export function parseObject<S extends z.ZodMiniType>(
   schema: S,
   keys: ReadonlySet<string>,
   input: unknown,

@@ -5,7 +5,7 @@
  * @internal
  * @module
  */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { KeywardenError } from '../errors.js';
 
 /**
@@ -17,7 +17,7 @@ import { KeywardenError } from '../errors.js';
  * ```
  * @throws KeywardenError `ERR_VALIDATION` naming the first bad field (the value itself is never in the message).
  */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, root: string): z.output<S> {
+export function parseInput<S extends z.ZodMiniType>(schema: S, input: unknown, root: string): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

@@ -5,7 +5,7 @@
  * @module
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { isKeywardenError, KeywardenError, toStorageError } from '../errors.js';
 import { fromBase64Url, randomBytes, toBase64Url, toHex, utf8Encode } from '../internal/bytes.js';
 import { canonicalJson } from '../internal/canonical-json.js';
@@ -79,20 +79,20 @@ export interface StoredPassphraseParams extends ScryptParams {
 const isPow2 = (n: number): boolean => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 
 const costShape = {
-  N: z
-    .number()
-    .int()
-    .refine((n) => isPow2(n) && n >= MIN_N && n <= MAX_N, 'must be a power of two from 2^14 to 2^20'),
-  r: z.number().int().min(1).max(32),
-  p: z.number().int().min(1).max(16),
+  N: z.number().check(
+    z.int(),
+    z.refine((n) => isPow2(n) && n >= MIN_N && n <= MAX_N, 'must be a power of two from 2^14 to 2^20'),
+  ),
+  r: z.number().check(z.int(), z.gte(1), z.lte(32)),
+  p: z.number().check(z.int(), z.gte(1), z.lte(16)),
 };
 
 const fitsMemory = (s: ScryptParams): boolean => 128 * s.r * s.N <= MAX_SCRYPT_MEMORY;
 const MEMORY_MESSAGE = 'needs more than 1 GiB (128 * r * N); lower N or r';
 
-const optionsSchema = z
-  .strictObject({ N: costShape.N.optional(), r: costShape.r.optional(), p: costShape.p.optional() })
-  .optional();
+const optionsSchema = z.optional(
+  z.strictObject({ N: z.optional(costShape.N), r: z.optional(costShape.r), p: z.optional(costShape.p) }),
+);
 
 const storedSchema = z.strictObject({
   v: z.literal(1),

@@ -3,7 +3,7 @@
  * and the typed views over it.
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type BackupView, createBackupView } from '../backup/index.js';
 import { type KeyGenerator, keyGenerator } from '../crypto/index.js';
 import { API_TOKEN_PREFIX_PATTERN } from '../crypto/tokens.js';
@@ -115,27 +115,30 @@ const optionsSchema = z.strictObject({
     (v) => hasMethods(['wrapKey', 'unwrapKey'])(v) && typeof (v as KmsAdapter).id === 'string',
     'must be a KmsAdapter (id, wrapKey, unwrapKey)',
   ),
-  notifier: z.custom<Notifier>(hasMethods(['notify']), 'must be a Notifier (notify)').optional(),
-  clock: z.custom<Clock>(hasMethods(['now']), 'must be a Clock (now)').optional(),
-  defaults: z
-    .strictObject({
-      apiKeyPrefix: z.string().min(1).max(32).regex(API_TOKEN_PREFIX_PATTERN).optional(),
-      expiresIn: durationSchema
-        .refine((ms) => ms >= 1000, 'must be at least 1 second')
-        .nullable()
-        .optional(),
-    })
-    .optional(),
-  audit: z.strictObject({ verifications: z.enum(['failures', 'all', 'none']).optional() }).optional(),
-  rateLimiter: z.custom<RateLimiter>(hasMethods(['limit']), 'must be a RateLimiter (limit)').optional(),
-  usage: z
-    .union([
+  notifier: z.optional(z.custom<Notifier>(hasMethods(['notify']), 'must be a Notifier (notify)')),
+  clock: z.optional(z.custom<Clock>(hasMethods(['now']), 'must be a Clock (now)')),
+  defaults: z.optional(
+    z.strictObject({
+      apiKeyPrefix: z.optional(
+        z.string().check(z.minLength(1), z.maxLength(32), z.regex(API_TOKEN_PREFIX_PATTERN)),
+      ),
+      expiresIn: z.optional(
+        z.nullable(durationSchema.check(z.refine((ms) => ms >= 1000, 'must be at least 1 second'))),
+      ),
+    }),
+  ),
+  audit: z.optional(z.strictObject({ verifications: z.optional(z.enum(['failures', 'all', 'none'])) })),
+  rateLimiter: z.optional(z.custom<RateLimiter>(hasMethods(['limit']), 'must be a RateLimiter (limit)')),
+  usage: z.optional(
+    z.union([
       z.literal(false),
       z.strictObject({
-        flushInterval: durationSchema.refine((ms) => ms <= 86_400_000, 'must be at most 1 day').optional(),
+        flushInterval: z.optional(
+          durationSchema.check(z.refine((ms) => ms <= 86_400_000, 'must be at most 1 day')),
+        ),
       }),
-    ])
-    .optional(),
+    ]),
+  ),
 });
 
 const OPTION_KEYS: ReadonlySet<string> = new Set(Object.keys(optionsSchema.shape));

@@ -3,7 +3,7 @@
  * option accept. Failures name the field (`policy.every`, `rotation.cron`...).
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type Duration, parseDuration } from '../duration.js';
 import { validationError } from '../errors.js';
 import { parseInput } from '../internal/validate.js';
@@ -13,41 +13,44 @@ import { cronOf, NAMED_SCHEDULES } from './schedule.js';
 export const MIN_EVERY_MS = 60_000;
 
 function durationField(min: number, minLabel: string) {
-  return z
-    .union([z.number(), z.string()])
-    .superRefine((v, ctx) => {
-      let ms: number;
-      try {
-        ms = parseDuration(v as Duration);
-      } catch {
-        ctx.addIssue({ code: 'custom', message: "must be milliseconds or a duration like '30d', '12h'" });
-        return;
-      }
-      if (ms < min) ctx.addIssue({ code: 'custom', message: `must be at least ${minLabel}` });
-    })
-    .transform((v) => parseDuration(v as Duration));
+  return z.pipe(
+    z.union([z.number(), z.string()]).check(
+      z.superRefine((v, ctx) => {
+        let ms: number;
+        try {
+          ms = parseDuration(v as Duration);
+        } catch {
+          ctx.addIssue({ code: 'custom', message: "must be milliseconds or a duration like '30d', '12h'" });
+          return;
+        }
+        if (ms < min) ctx.addIssue({ code: 'custom', message: `must be at least ${minLabel}` });
+      }),
+    ),
+    z.transform((v) => parseDuration(v as Duration)),
+  );
 }
 
-const everySchema = z.union([z.number(), z.string()]).superRefine((v, ctx) => {
-  if (typeof v === 'string' && (NAMED_SCHEDULES as readonly string[]).includes(v)) return;
-  let ms: number;
-  try {
-    ms = parseDuration(v as Duration);
-  } catch {
-    ctx.addIssue({
-      code: 'custom',
-      message: "must be a duration like '30d' or one of daily, weekly, monthly, quarterly, yearly",
-    });
-    return;
-  }
-  if (ms < MIN_EVERY_MS) ctx.addIssue({ code: 'custom', message: 'must be at least 1 minute' });
-});
+const everySchema = z.union([z.number(), z.string()]).check(
+  z.superRefine((v, ctx) => {
+    if (typeof v === 'string' && (NAMED_SCHEDULES as readonly string[]).includes(v)) return;
+    let ms: number;
+    try {
+      ms = parseDuration(v as Duration);
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message: "must be a duration like '30d' or one of daily, weekly, monthly, quarterly, yearly",
+      });
+      return;
+    }
+    if (ms < MIN_EVERY_MS) ctx.addIssue({ code: 'custom', message: 'must be at least 1 minute' });
+  }),
+);
 
-const cronSchema = z
-  .string()
-  .min(1)
-  .max(256)
-  .superRefine((v, ctx) => {
+const cronSchema = z.string().check(
+  z.minLength(1),
+  z.maxLength(256),
+  z.superRefine((v, ctx) => {
     try {
       if (cronOf(v).nextRun(new Date(0)) === null) {
         ctx.addIssue({ code: 'custom', message: 'never fires' });
@@ -55,31 +58,34 @@ const cronSchema = z
     } catch {
       ctx.addIssue({ code: 'custom', message: 'must be a valid cron expression (5 to 7 fields)' });
     }
-  });
+  }),
+);
 
 /** zod schema of `RotationPolicyInput` (see types.ts); other views may embed it as `rotation`. */
 export const rotationPolicySchema = z
   .strictObject({
-    every: everySchema.optional(),
-    cron: cronSchema.optional(),
-    strategy: z.enum(['immediate', 'overlap', 'gradual', 'blue-green']).optional(),
-    overlap: durationField(0, '0').optional(),
-    promoteAfter: durationField(0, '0').optional(),
-    notifyBefore: durationField(1000, '1 second').optional(),
-    idleRetireAfter: durationField(MIN_EVERY_MS, '1 minute').optional(),
+    every: z.optional(everySchema),
+    cron: z.optional(cronSchema),
+    strategy: z.optional(z.enum(['immediate', 'overlap', 'gradual', 'blue-green'])),
+    overlap: z.optional(durationField(0, '0')),
+    promoteAfter: z.optional(durationField(0, '0')),
+    notifyBefore: z.optional(durationField(1000, '1 second')),
+    idleRetireAfter: z.optional(durationField(MIN_EVERY_MS, '1 minute')),
   })
-  .superRefine((v, ctx) => {
-    if (v.every !== undefined && v.cron !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give every or cron, not both' });
-    }
-    if (v.idleRetireAfter !== undefined && v.strategy !== 'gradual') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['idleRetireAfter'],
-        message: "applies to strategy 'gradual' only",
-      });
-    }
-  });
+  .check(
+    z.superRefine((v, ctx) => {
+      if (v.every !== undefined && v.cron !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give every or cron, not both' });
+      }
+      if (v.idleRetireAfter !== undefined && v.strategy !== 'gradual') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['idleRetireAfter'],
+          message: "applies to strategy 'gradual' only",
+        });
+      }
+    }),
+  );
 
 /** Validated policy input. */
 export type ParsedPolicy = z.output<typeof rotationPolicySchema>;

@@ -3,7 +3,7 @@
  * @internal
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type Duration, parseDuration } from '../duration.js';
 import { canonicalJson } from '../internal/canonical-json.js';
 import { isWellFormedString, NOT_WELL_FORMED } from '../internal/validate.js';
@@ -21,7 +21,7 @@ const NO_CONTROL = /^[^\p{Cc}]*$/u;
  * const labelSchema = wellFormedString().min(1).max(64);
  * ```
  */
-export const wellFormedString = () => z.string().refine(isWellFormedString, NOT_WELL_FORMED);
+export const wellFormedString = () => z.string().check(z.refine(isWellFormedString, NOT_WELL_FORMED));
 
 /**
  * A display or unique name: 1–128 chars, no control characters.
@@ -31,7 +31,7 @@ export const wellFormedString = () => z.string().refine(isWellFormedString, NOT_
  * const value = parseInput(nameSchema, input, 'options'); // ERR_VALIDATION when it does not match
  * ```
  */
-export const nameSchema = wellFormedString().min(1).max(128).regex(NO_CONTROL);
+export const nameSchema = wellFormedString().check(z.minLength(1), z.maxLength(128), z.regex(NO_CONTROL));
 
 /**
  * An environment: `default`, `production`, `staging`...
@@ -43,9 +43,7 @@ export const nameSchema = wellFormedString().min(1).max(128).regex(NO_CONTROL);
  */
 export const environmentSchema = z
   .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/);
+  .check(z.minLength(1), z.maxLength(64), z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/));
 
 /**
  * Tenant, owner and actor ids: 1–128 chars, no control characters.
@@ -55,7 +53,7 @@ export const environmentSchema = z
  * const value = parseInput(idLikeSchema, input, 'options'); // ERR_VALIDATION when it does not match
  * ```
  */
-export const idLikeSchema = wellFormedString().min(1).max(128).regex(NO_CONTROL);
+export const idLikeSchema = wellFormedString().check(z.minLength(1), z.maxLength(128), z.regex(NO_CONTROL));
 
 /**
  * A tag: 1–64 of `[A-Za-z0-9_.:/-]`.
@@ -65,11 +63,7 @@ export const idLikeSchema = wellFormedString().min(1).max(128).regex(NO_CONTROL)
  * const value = parseInput(tagSchema, input, 'options'); // ERR_VALIDATION when it does not match
  * ```
  */
-export const tagSchema = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9_.:/-]+$/);
+export const tagSchema = z.string().check(z.minLength(1), z.maxLength(64), z.regex(/^[A-Za-z0-9_.:/-]+$/));
 
 /**
  * Up to 32 distinct tags.
@@ -79,10 +73,10 @@ export const tagSchema = z
  * const value = parseInput(tagsSchema, input, 'options'); // ERR_VALIDATION when it does not match
  * ```
  */
-export const tagsSchema = z
-  .array(tagSchema)
-  .max(32)
-  .refine((t) => new Set(t).size === t.length, 'must not repeat a tag');
+export const tagsSchema = z.array(tagSchema).check(
+  z.maxLength(32),
+  z.refine((t) => new Set(t).size === t.length, 'must not repeat a tag'),
+);
 
 /**
  * Where a uniquely named record (secret or key) lives: `environment` and `tenantId`, both optional.
@@ -93,8 +87,8 @@ export const tagsSchema = z
  * ```
  */
 export const namedScopeShape = {
-  environment: environmentSchema.optional(),
-  tenantId: idLikeSchema.nullable().optional(),
+  environment: z.optional(environmentSchema),
+  tenantId: z.optional(z.nullable(idLikeSchema)),
 };
 
 /**
@@ -116,8 +110,8 @@ export const namedScopeSchema = z.strictObject(namedScopeShape);
  * ```
  */
 export const namedPageShape = {
-  limit: z.number().int().min(1).max(1000).optional(),
-  cursor: z.string().min(1).max(1024).optional(),
+  limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1000))),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
 };
 
 /**
@@ -130,9 +124,7 @@ export const namedPageShape = {
  */
 export const scopeSchema = z
   .string()
-  .min(1)
-  .max(128)
-  .regex(/^(\*|[A-Za-z0-9_.:/-]+(:\*)?)$/);
+  .check(z.minLength(1), z.maxLength(128), z.regex(/^(\*|[A-Za-z0-9_.:/-]+(:\*)?)$/));
 
 /**
  * Up to 256 scopes.
@@ -142,7 +134,7 @@ export const scopeSchema = z
  * const value = parseInput(scopesSchema, input, 'options'); // ERR_VALIDATION when it does not match
  * ```
  */
-export const scopesSchema = z.array(scopeSchema).max(256);
+export const scopesSchema = z.array(scopeSchema).check(z.maxLength(256));
 
 /**
  * Largest accepted user metadata object, as canonical JSON.
@@ -193,19 +185,21 @@ export const metaSchema = z.custom<JsonObject>(
  * const value = parseInput(durationSchema, input, 'options'); // ERR_VALIDATION when it does not match
  * ```
  */
-export const durationSchema = z
-  .union([z.number(), z.string()])
-  .superRefine((v, ctx) => {
-    try {
-      parseDuration(v as Duration);
-    } catch {
-      ctx.addIssue({
-        code: 'custom',
-        message: "must be milliseconds or a duration like '90d', '12h', '30s'",
-      });
-    }
-  })
-  .transform((v) => parseDuration(v));
+export const durationSchema = z.pipe(
+  z.union([z.number(), z.string()]).check(
+    z.superRefine((v, ctx) => {
+      try {
+        parseDuration(v as Duration);
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          message: "must be milliseconds or a duration like '90d', '12h', '30s'",
+        });
+      }
+    }),
+  ),
+  z.transform((v) => parseDuration(v)),
+);
 
 /**
  * An absolute time: epoch ms (safe integer ≥ 0) or a valid Date; output epoch ms.
@@ -216,9 +210,11 @@ export const durationSchema = z
  * ```
  */
 export const timestampSchema = z
-  .union([z.number().int().min(0).max(8.64e15), z.date()])
-  .transform((v) => (typeof v === 'number' ? v : v.getTime()))
-  .refine((v) => Number.isFinite(v), 'must be a valid date');
+  .pipe(
+    z.union([z.number().check(z.int(), z.gte(0), z.lte(8.64e15)), z.date()]),
+    z.transform((v) => (typeof v === 'number' ? v : v.getTime())),
+  )
+  .check(z.refine((v) => Number.isFinite(v), 'must be a valid date'));
 
 /**
  * Positive safe integer (credits, costs, limits).
@@ -228,7 +224,7 @@ export const timestampSchema = z
  * const value = parseInput(countSchema, input, 'options'); // ERR_VALIDATION when it does not match
  * ```
  */
-export const countSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+export const countSchema = z.number().check(z.int(), z.gte(0), z.lte(Number.MAX_SAFE_INTEGER));
 
 /**
  * Request context recorded with audit events.
@@ -238,10 +234,8 @@ export const countSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
  * const value = parseInput(requestContextSchema, input, 'options'); // ERR_VALIDATION when it does not match
  * ```
  */
-export const requestContextSchema = z
-  .object({
-    ip: wellFormedString().max(64).regex(NO_CONTROL).optional(),
-    userAgent: wellFormedString().max(512).regex(NO_CONTROL).optional(),
-    requestId: wellFormedString().max(128).regex(NO_CONTROL).optional(),
-  })
-  .strict();
+export const requestContextSchema = z.strictObject({
+  ip: z.optional(wellFormedString().check(z.maxLength(64), z.regex(NO_CONTROL))),
+  userAgent: z.optional(wellFormedString().check(z.maxLength(512), z.regex(NO_CONTROL))),
+  requestId: z.optional(wellFormedString().check(z.maxLength(128), z.regex(NO_CONTROL))),
+});

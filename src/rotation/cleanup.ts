@@ -5,7 +5,7 @@
  * @internal
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseInput } from '../internal/validate.js';
 import type { ListQuery, StoredRecord, StoredVersion } from '../ports/storage.js';
 import type { StoreContext } from '../records/context.js';
@@ -15,7 +15,7 @@ import { mutateRecord } from '../records/write.js';
 
 const cleanupSchema = z.strictObject({
   retiredOlderThan: durationSchema,
-  limit: z.number().int().min(1).max(100_000).optional(),
+  limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(100_000))),
 });
 
 const destroyable = (v: StoredVersion, before: number): boolean =>

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { generateId } from '../crypto/ids.js';
 import { KeywardenError } from '../errors.js';
 import { parseInput } from '../internal/validate.js';
@@ -42,18 +42,18 @@ import { diffVersions, pruneVersions, rollbackVersions, rotateVersions } from '.
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 /** A record id: 12 base62 characters. */
-export const idSchema = z.string().regex(/^[0-9A-Za-z]{12}$/);
+export const idSchema = z.string().check(z.regex(/^[0-9A-Za-z]{12}$/));
 
 const rotateOptionsSchema = z.strictObject({
-  strategy: z.enum(['immediate', 'overlap', 'gradual', 'blue-green']).optional(),
-  overlap: durationSchema.optional(),
-  actor: idLikeSchema.optional(),
+  strategy: z.optional(z.enum(['immediate', 'overlap', 'gradual', 'blue-green'])),
+  overlap: z.optional(durationSchema),
+  actor: z.optional(idLikeSchema),
 });
 
-const actorOptionsSchema = z.strictObject({ actor: idLikeSchema.optional() });
+const actorOptionsSchema = z.strictObject({ actor: z.optional(idLikeSchema) });
 const policyOptionsSchema = z.strictObject({
-  actor: idLikeSchema.optional(),
-  expectedRevision: z.number().int().min(1).optional(),
+  actor: z.optional(idLikeSchema),
+  expectedRevision: z.optional(z.number().check(z.int(), z.gte(1))),
 });
 
 async function load(ctx: StoreContext, id: unknown): Promise<StoredRecord> {

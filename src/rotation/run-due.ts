@@ -5,7 +5,7 @@
  * @internal
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { isKeywardenError } from '../errors.js';
 import { parseInput } from '../internal/validate.js';
 import type { StoreContext } from '../records/context.js';
@@ -18,14 +18,14 @@ import { runProvider } from './providers.js';
 import { withToken } from './rotate.js';
 
 const runDueSchema = z.strictObject({
-  dryRun: z.boolean().optional(),
-  limit: z.number().int().min(1).max(10_000).optional(),
-  now: timestampSchema.optional(),
+  dryRun: z.optional(z.boolean()),
+  limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(10_000))),
+  now: z.optional(timestampSchema),
 });
 
 const dueSchema = z.strictObject({
-  within: durationSchema.optional(),
-  limit: z.number().int().min(1).max(1000).optional(),
+  within: z.optional(durationSchema),
+  limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1000))),
 });
 
 /**

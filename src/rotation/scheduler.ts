@@ -5,19 +5,19 @@
  * @internal
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { isKeywardenError, KeywardenError } from '../errors.js';
 import { parseInput } from '../internal/validate.js';
 import type { RunDueReport, StartOptions } from '../records/rotation-types.js';
 import { durationSchema } from '../records/schemas.js';
 
 const startSchema = z.strictObject({
-  interval: durationSchema.refine((ms) => ms >= 1000, 'must be at least 1 second').optional(),
-  limit: z.number().int().min(1).max(10_000).optional(),
-  onError: z.custom<(e: unknown) => void>((v) => typeof v === 'function', 'must be a function').optional(),
-  onReport: z
-    .custom<(r: RunDueReport) => void>((v) => typeof v === 'function', 'must be a function')
-    .optional(),
+  interval: z.optional(durationSchema.check(z.refine((ms) => ms >= 1000, 'must be at least 1 second'))),
+  limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(10_000))),
+  onError: z.optional(z.custom<(e: unknown) => void>((v) => typeof v === 'function', 'must be a function')),
+  onReport: z.optional(
+    z.custom<(r: RunDueReport) => void>((v) => typeof v === 'function', 'must be a function'),
+  ),
 });
 
 /** Default interval: one minute. */

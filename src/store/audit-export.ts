@@ -10,7 +10,7 @@
  * exactly as stored, chain fields included). Portable: no node:*.
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { validationError } from '../errors.js';
 import { isQuotableKey, parseInput } from '../internal/validate.js';
 import type { AuditEvent, AuditEventType, AuditQuery } from '../ports/storage.js';
@@ -58,23 +58,17 @@ export const AUDIT_CSV_COLUMNS = Object.freeze([
 const PAGE = 1000;
 /** Epoch ms or a Date, as `km.audit.list` takes them. */
 const timestampSchema = z
-  .union([z.number().int().min(0).max(8.64e15), z.date()])
-  .transform((v) => (typeof v === 'number' ? v : v.getTime()))
-  .refine((v) => Number.isFinite(v), 'must be a valid date');
+  .pipe(
+    z.union([z.number().check(z.int(), z.gte(0), z.lte(8.64e15)), z.date()]),
+    z.transform((v) => (typeof v === 'number' ? v : v.getTime())),
+  )
+  .check(z.refine((v) => Number.isFinite(v), 'must be a valid date'));
 const exportSchema = z.object({
   format: z.enum(['csv', 'jsonl']),
-  from: timestampSchema.optional(),
-  to: timestampSchema.optional(),
-  keyId: z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[^\p{Cc}]*$/u)
-    .optional(),
-  type: z
-    .string()
-    .regex(/^[a-z_]+\.[a-z_]+$/)
-    .optional(),
+  from: z.optional(timestampSchema),
+  to: z.optional(timestampSchema),
+  keyId: z.optional(z.string().check(z.minLength(1), z.maxLength(128), z.regex(/^[^\p{Cc}]*$/u))),
+  type: z.optional(z.string().check(z.regex(/^[a-z_]+\.[a-z_]+$/))),
 });
 const EXPORT_KEYS: ReadonlySet<string> = new Set(Object.keys(exportSchema.shape));
 const NEEDS_QUOTES = /[",\r\n]/;

@@ -2,7 +2,7 @@
  * `km.audit`: list the hash-chained audit log and verify it end to end.
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { KeywardenError } from '../errors.js';
 import { parseObject } from '../internal/parse-object.js';
 import type { AuditEvent, AuditEventType, Page } from '../ports/storage.js';
@@ -14,16 +14,13 @@ import { type AuditExportOptions, exportAudit } from './audit-export.js';
 import { verifyAuditChain } from './audit-verify.js';
 
 const listSchema = z.strictObject({
-  recordId: idLikeSchema.optional(),
-  keyId: idLikeSchema.optional(),
-  type: z
-    .string()
-    .regex(/^[a-z_]+\.[a-z_]+$/)
-    .optional(),
-  since: timestampSchema.optional(),
-  until: timestampSchema.optional(),
-  limit: z.number().int().min(1).max(1000).optional(),
-  cursor: z.string().min(1).max(2048).optional(),
+  recordId: z.optional(idLikeSchema),
+  keyId: z.optional(idLikeSchema),
+  type: z.optional(z.string().check(z.regex(/^[a-z_]+\.[a-z_]+$/))),
+  since: z.optional(timestampSchema),
+  until: z.optional(timestampSchema),
+  limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1000))),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
 });
 const LIST_KEYS: ReadonlySet<string> = new Set(Object.keys(listSchema.shape));
 

@@ -9,53 +9,53 @@
  * @internal
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { KeywardenError } from '../errors.js';
 import { RECORD_KINDS } from '../ports/names.js';
 import type { StoredRecord } from '../ports/storage.js';
 
-const time = z.number().finite();
+const time = z.number();
 const plainObject = z.record(z.string(), z.unknown());
 
 const storedVersion = z.looseObject({
-  version: z.number().int().min(1),
+  version: z.number().check(z.int(), z.gte(1)),
   state: z.enum(['pending', 'current', 'previous', 'retired']),
   createdAt: time,
-  activatedAt: time.nullable(),
-  promoteAt: time.nullable(),
-  retireAt: time.nullable(),
-  retiredAt: time.nullable(),
-  kid: z.string().nullable(),
-  hash: z.string().nullable(),
+  activatedAt: z.nullable(time),
+  promoteAt: z.nullable(time),
+  retireAt: z.nullable(time),
+  retiredAt: z.nullable(time),
+  kid: z.nullable(z.string()),
+  hash: z.nullable(z.string()),
   // the sealed value's own fields are the envelope's to check: any damage there is ERR_DECRYPT
   sealed: z.unknown(),
-  publicJwk: plainObject.nullable(),
-  destroyedAt: time.nullable(),
+  publicJwk: z.nullable(plainObject),
+  destroyedAt: z.nullable(time),
   data: plainObject,
 });
 
 /** The shape every stored record must have to be used. */
 export const storedRecordSchema = z.looseObject({
-  id: z.string().min(1).max(128),
+  id: z.string().check(z.minLength(1), z.maxLength(128)),
   kind: z.enum(RECORD_KINDS),
   name: z.string(),
   uniqueName: z.boolean(),
-  tenantId: z.string().nullable(),
+  tenantId: z.nullable(z.string()),
   environment: z.string(),
-  ownerId: z.string().nullable(),
+  ownerId: z.nullable(z.string()),
   status: z.enum(['active', 'disabled', 'revoked', 'expired']),
-  revision: z.number().int().min(0),
+  revision: z.number().check(z.int(), z.gte(0)),
   createdAt: time,
   updatedAt: time,
-  expiresAt: time.nullable(),
-  dueAt: time.nullable(),
+  expiresAt: z.nullable(time),
+  dueAt: z.nullable(time),
   tags: z.array(z.string()),
-  provider: z.string().nullable(),
+  provider: z.nullable(z.string()),
   data: plainObject,
   meta: plainObject,
-  rotation: plainObject.nullable(),
+  rotation: z.nullable(plainObject),
   versions: z.array(storedVersion),
-  mac: z.string().optional(),
+  mac: z.optional(z.string()),
 });
 
 /** An id safe to print (a stored id is attacker-writable: anything else is not echoed). */

@@ -112,7 +112,7 @@ describe('normalization and storage', () => {
   });
 
   it('applyInitialPolicy accepts the output of rotationPolicySchema embedded in a view schema', () => {
-    const view = z.strictObject({ name: z.string(), rotation: rotationPolicySchema.optional() });
+    const view = z.strictObject({ name: z.string(), rotation: z.optional(rotationPolicySchema) });
     const parsed = view.parse({ name: 'k', rotation: { every: '30d', overlap: '2h', strategy: 'gradual' } });
     const out = applyInitialPolicy(makeRecord({ rotation: null }), parsed.rotation, T0);
     expect(readPolicy(out)).toMatchObject({ every: 30 * DAY, overlap: 7_200_000, strategy: 'gradual' });

@@ -17,7 +17,7 @@
  * @module
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { validationError } from '../../errors.js';
 import type { AgentAccess } from '../types.js';
 import { agentHandlers } from './handlers.js';
@@ -39,31 +39,32 @@ export interface AccessMcpServerOptions {
   version?: string;
 }
 
-const ID = z.string().min(1).max(200);
+const ID = z.string().check(z.minLength(1), z.maxLength(200));
 const optionsSchema = z.strictObject({
   agentId: ID,
-  onBehalfOf: ID.optional(),
-  gatewayUrl: z
-    .string()
-    .max(2000)
-    .refine((u) => {
-      try {
-        const url = new URL(u);
-        return (
-          (url.protocol === 'http:' || url.protocol === 'https:') &&
-          url.username === '' &&
-          url.password === ''
-        );
-      } catch {
-        return false;
-      }
-    }, 'must be an http(s) URL without credentials')
-    .optional(),
-  name: z.string().min(1).max(100).optional(),
-  version: z.string().min(1).max(50).optional(),
+  onBehalfOf: z.optional(ID),
+  gatewayUrl: z.optional(
+    z.string().check(
+      z.maxLength(2000),
+      z.refine((u) => {
+        try {
+          const url = new URL(u);
+          return (
+            (url.protocol === 'http:' || url.protocol === 'https:') &&
+            url.username === '' &&
+            url.password === ''
+          );
+        } catch {
+          return false;
+        }
+      }, 'must be an http(s) URL without credentials'),
+    ),
+  ),
+  name: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+  version: z.optional(z.string().check(z.minLength(1), z.maxLength(50))),
 });
 
-const RECORD_ID = z.string().min(1).max(200);
+const RECORD_ID = z.string().check(z.minLength(1), z.maxLength(200));
 
 /**
  * Builds an MCP server (the SDK's `McpServer`) exposing agent access to one agent. Connect it to
@@ -113,22 +114,21 @@ export function accessMcpServer(access: AgentAccess, options: AccessMcpServerOpt
       description:
         'Asks for a session on a tool. A human approves it unless the tool is auto-approved; poll get_request, then call open_session once the status is "approved". Never put secrets in context.',
       inputSchema: {
-        toolId: z.string().min(1).max(64).describe('the tool id from list_tools'),
-        justification: z.string().min(1).max(1000).describe('why you need it, shown to the approver'),
+        toolId: z.string().check(z.minLength(1), z.maxLength(64), z.describe('the tool id from list_tools')),
+        justification: z
+          .string()
+          .check(z.minLength(1), z.maxLength(1000), z.describe('why you need it, shown to the approver')),
         context: z
-          .record(z.string(), z.unknown())
-          .optional()
-          .describe('facts for the approver, e.g. { "orderId": "123" }'),
+          .optional(z.record(z.string(), z.unknown()))
+          .check(z.describe('facts for the approver, e.g. { "orderId": "123" }')),
         duration: z
-          .union([z.string().max(20), z.number().int().positive()])
-          .optional()
-          .describe('session length asked for: "10m", "1h" or milliseconds; at most the tool\'s maximum'),
+          .optional(z.union([z.string().check(z.maxLength(20)), z.number().check(z.int(), z.positive())]))
+          .check(
+            z.describe('session length asked for: "10m", "1h" or milliseconds; at most the tool\'s maximum'),
+          ),
         maxCalls: z
-          .number()
-          .int()
-          .positive()
-          .optional()
-          .describe("calls asked for; at most the tool's maximum"),
+          .optional(z.number().check(z.int(), z.positive()))
+          .check(z.describe("calls asked for; at most the tool's maximum")),
       },
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: false },
     },
@@ -141,7 +141,7 @@ export function accessMcpServer(access: AgentAccess, options: AccessMcpServerOpt
       title: 'Get an access request',
       description:
         'Shows one of your access requests: its status (pending, approved, active, ended, denied, expired, cancelled) and grant.',
-      inputSchema: { requestId: RECORD_ID.describe('the id request_access returned') },
+      inputSchema: { requestId: RECORD_ID.check(z.describe('the id request_access returned')) },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     ({ requestId }) => run(() => h.getRequest(requestId)),
@@ -153,7 +153,7 @@ export function accessMcpServer(access: AgentAccess, options: AccessMcpServerOpt
       title: 'Open a session',
       description:
         'Opens the session of an approved request. Returns a short-lived proxy token and the gateway URL of the tool: call gatewayUrl + "/<path>" with the token where tokenPlacement says. The token is shown once.',
-      inputSchema: { requestId: RECORD_ID.describe('an approved request of yours') },
+      inputSchema: { requestId: RECORD_ID.check(z.describe('an approved request of yours')) },
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: false },
     },
     ({ requestId }) => run(() => h.openSession(requestId)),
@@ -164,7 +164,7 @@ export function accessMcpServer(access: AgentAccess, options: AccessMcpServerOpt
     {
       title: 'End a session',
       description: 'Ends one of your sessions now; its proxy token stops working.',
-      inputSchema: { sessionId: RECORD_ID.describe('the sessionId open_session returned') },
+      inputSchema: { sessionId: RECORD_ID.check(z.describe('the sessionId open_session returned')) },
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
     ({ sessionId }) => run(() => h.endSession(sessionId)),

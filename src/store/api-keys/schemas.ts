@@ -4,7 +4,7 @@
  * @internal
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { API_TOKEN_PREFIX_PATTERN } from '../../crypto/tokens.js';
 import { rotationPolicySchema } from '../../records/policy-schema.js';
 import {
@@ -29,10 +29,12 @@ import {
  * const value = parseInput(prefixSchema, input, 'options'); // ERR_VALIDATION when it does not match
  * ```
  */
-export const prefixSchema = z.string().min(1).max(32).regex(API_TOKEN_PREFIX_PATTERN);
+export const prefixSchema = z
+  .string()
+  .check(z.minLength(1), z.maxLength(32), z.regex(API_TOKEN_PREFIX_PATTERN));
 
 /** Positive duration of at least 1 ms. */
-const positiveDuration = durationSchema.refine((ms) => ms >= 1, 'must be at least 1 ms');
+const positiveDuration = durationSchema.check(z.refine((ms) => ms >= 1, 'must be at least 1 ms'));
 
 /**
  * A refill: `amount` credits every `every` (at least one second).
@@ -43,8 +45,8 @@ const positiveDuration = durationSchema.refine((ms) => ms >= 1, 'must be at leas
  * ```
  */
 export const refillSchema = z.strictObject({
-  amount: countSchema.min(1),
-  every: durationSchema.refine((ms) => ms >= 1000, 'must be at least 1 second'),
+  amount: countSchema.check(z.gte(1)),
+  every: durationSchema.check(z.refine((ms) => ms >= 1000, 'must be at least 1 second')),
 });
 
 /**
@@ -56,28 +58,28 @@ export const refillSchema = z.strictObject({
  * ```
  */
 export const rateLimitSchema = z.strictObject({
-  limit: z.number().int().min(1).max(1_000_000_000),
+  limit: z.number().check(z.int(), z.gte(1), z.lte(1_000_000_000)),
   window: positiveDuration,
 });
 
 /** Input of `create` (unknown options are rejected, naming the option). */
 const createShape = z.strictObject({
   name: nameSchema,
-  prefix: prefixSchema.optional(),
-  ownerId: idLikeSchema.nullable().optional(),
-  tenantId: idLikeSchema.nullable().optional(),
-  environment: environmentSchema.optional(),
-  scopes: scopesSchema.optional(),
-  tags: tagsSchema.optional(),
-  meta: metaSchema.optional(),
-  expiresIn: positiveDuration.nullable().optional(),
-  expiresAt: timestampSchema.nullable().optional(),
-  remaining: countSchema.nullable().optional(),
-  refill: refillSchema.nullable().optional(),
-  rateLimit: rateLimitSchema.nullable().optional(),
+  prefix: z.optional(prefixSchema),
+  ownerId: z.optional(z.nullable(idLikeSchema)),
+  tenantId: z.optional(z.nullable(idLikeSchema)),
+  environment: z.optional(environmentSchema),
+  scopes: z.optional(scopesSchema),
+  tags: z.optional(tagsSchema),
+  meta: z.optional(metaSchema),
+  expiresIn: z.optional(z.nullable(positiveDuration)),
+  expiresAt: z.optional(z.nullable(timestampSchema)),
+  remaining: z.optional(z.nullable(countSchema)),
+  refill: z.optional(z.nullable(refillSchema)),
+  rateLimit: z.optional(z.nullable(rateLimitSchema)),
   /** A rotation policy set at create time (`null` or absent: none); see docs/rotation.md. */
-  rotation: rotationPolicySchema.nullable().optional(),
-  actor: idLikeSchema.optional(),
+  rotation: z.optional(z.nullable(rotationPolicySchema)),
+  actor: z.optional(idLikeSchema),
 });
 /**
  * Keys `create` accepts.
@@ -96,26 +98,28 @@ export const CREATE_KEYS: ReadonlySet<string> = new Set(Object.keys(createShape.
  * const value = parseInput(createInputSchema, input, 'options'); // ERR_VALIDATION when it does not match
  * ```
  */
-export const createInputSchema = createShape.superRefine((v, ctx) => {
-  if (v.expiresIn !== undefined && v.expiresAt !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'give expiresIn or expiresAt, not both' });
-  }
-});
+export const createInputSchema = createShape.check(
+  z.superRefine((v, ctx) => {
+    if (v.expiresIn !== undefined && v.expiresAt !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'give expiresIn or expiresAt, not both' });
+    }
+  }),
+);
 
 /** Parsed `create` input. */
 export type CreateInput = z.output<typeof createInputSchema>;
 
 const updateShape = z.strictObject({
-  name: nameSchema.optional(),
-  scopes: scopesSchema.optional(),
-  tags: tagsSchema.optional(),
-  meta: metaSchema.optional(),
-  ownerId: idLikeSchema.nullable().optional(),
-  expiresAt: timestampSchema.nullable().optional(),
-  remaining: countSchema.nullable().optional(),
-  refill: refillSchema.nullable().optional(),
-  rateLimit: rateLimitSchema.nullable().optional(),
-  status: z.enum(['active', 'disabled']).optional(),
+  name: z.optional(nameSchema),
+  scopes: z.optional(scopesSchema),
+  tags: z.optional(tagsSchema),
+  meta: z.optional(metaSchema),
+  ownerId: z.optional(z.nullable(idLikeSchema)),
+  expiresAt: z.optional(z.nullable(timestampSchema)),
+  remaining: z.optional(z.nullable(countSchema)),
+  refill: z.optional(z.nullable(refillSchema)),
+  rateLimit: z.optional(z.nullable(rateLimitSchema)),
+  status: z.optional(z.enum(['active', 'disabled'])),
 });
 /**
  * Keys `update` accepts.
@@ -134,9 +138,8 @@ export const UPDATE_KEYS: ReadonlySet<string> = new Set(Object.keys(updateShape.
  * const value = parseInput(updatePatchSchema, input, 'options'); // ERR_VALIDATION when it does not match
  * ```
  */
-export const updatePatchSchema = updateShape.refine(
-  (v) => Object.keys(v).length > 0,
-  'must change at least one field',
+export const updatePatchSchema = updateShape.check(
+  z.refine((v) => Object.keys(v).length > 0, 'must change at least one field'),
 );
 
 /** Parsed `update` patch. */
@@ -150,7 +153,7 @@ export type UpdatePatch = z.output<typeof updatePatchSchema>;
  * const value = parseInput(recordIdSchema, input, 'options'); // ERR_VALIDATION when it does not match
  * ```
  */
-export const recordIdSchema = z.string().regex(/^[0-9A-Za-z]{12}$/);
+export const recordIdSchema = z.string().check(z.regex(/^[0-9A-Za-z]{12}$/));
 
 /**
  * Actor options of mutations.
@@ -160,7 +163,7 @@ export const recordIdSchema = z.string().regex(/^[0-9A-Za-z]{12}$/);
  * const value = parseInput(actorOptionsSchema, input, 'options'); // ERR_VALIDATION when it does not match
  * ```
  */
-export const actorOptionsSchema = z.strictObject({ actor: idLikeSchema.optional() });
+export const actorOptionsSchema = z.strictObject({ actor: z.optional(idLikeSchema) });
 
 /**
  * Options of update-like methods: the actor and `expectedRevision` (the revision the caller read).
@@ -171,8 +174,8 @@ export const actorOptionsSchema = z.strictObject({ actor: idLikeSchema.optional(
  * ```
  */
 export const updateOptionsSchema = z.strictObject({
-  actor: idLikeSchema.optional(),
-  expectedRevision: z.number().int().min(1).optional(),
+  actor: z.optional(idLikeSchema),
+  expectedRevision: z.optional(z.number().check(z.int(), z.gte(1))),
 });
 
 /**
@@ -184,12 +187,8 @@ export const updateOptionsSchema = z.strictObject({
  * ```
  */
 export const revokeOptionsSchema = z.strictObject({
-  reason: wellFormedString()
-    .min(1)
-    .max(512)
-    .regex(/^[^\p{Cc}]*$/u)
-    .optional(),
-  actor: idLikeSchema.optional(),
+  reason: z.optional(wellFormedString().check(z.minLength(1), z.maxLength(512), z.regex(/^[^\p{Cc}]*$/u))),
+  actor: z.optional(idLikeSchema),
 });
 
 /**
@@ -201,11 +200,11 @@ export const revokeOptionsSchema = z.strictObject({
  * ```
  */
 export const listQuerySchema = z.strictObject({
-  ownerId: idLikeSchema.optional(),
-  tenantId: idLikeSchema.nullable().optional(),
-  environment: environmentSchema.optional(),
-  status: z.enum(['active', 'disabled', 'revoked', 'expired']).optional(),
-  tag: tagSchema.optional(),
-  limit: z.number().int().min(1).max(1000).optional(),
-  cursor: z.string().min(1).max(2048).optional(),
+  ownerId: z.optional(idLikeSchema),
+  tenantId: z.optional(z.nullable(idLikeSchema)),
+  environment: z.optional(environmentSchema),
+  status: z.optional(z.enum(['active', 'disabled', 'revoked', 'expired'])),
+  tag: z.optional(tagSchema),
+  limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1000))),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
 });

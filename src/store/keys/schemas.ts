@@ -3,7 +3,7 @@
  * @internal
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { SIGNING_ALGORITHMS } from '../../crypto/signing.js';
 import { validationError } from '../../errors.js';
 import { fromBase64Url, utf8Encode } from '../../internal/bytes.js';
@@ -67,13 +67,13 @@ export const createOptionsSchema = z.strictObject({
   ...scopeShape,
   name: nameSchema,
   type: z.enum(['hmac', 'aes', 'ed25519', 'ecdsa', 'rsa']),
-  algorithm: z.enum(ALGORITHMS).optional(),
-  modulusLength: z.union([z.literal(2048), z.literal(3072), z.literal(4096)]).optional(),
-  tags: tagsSchema.optional(),
-  meta: metaSchema.optional(),
-  expiresIn: durationSchema.nullable().optional(),
+  algorithm: z.optional(z.enum(ALGORITHMS)),
+  modulusLength: z.optional(z.union([z.literal(2048), z.literal(3072), z.literal(4096)])),
+  tags: z.optional(tagsSchema),
+  meta: z.optional(metaSchema),
+  expiresIn: z.optional(z.nullable(durationSchema)),
   /** A rotation policy set at create time (`null` or absent: none). */
-  rotation: rotationPolicySchema.nullable().optional(),
+  rotation: z.optional(z.nullable(rotationPolicySchema)),
 });
 
 /**
@@ -86,7 +86,7 @@ export const createOptionsSchema = z.strictObject({
  */
 export const listKeysSchema = z.strictObject({
   ...scopeShape,
-  tag: tagSchema.optional(),
+  tag: z.optional(tagSchema),
   ...namedPageShape,
 });
 
@@ -100,9 +100,9 @@ export const listKeysSchema = z.strictObject({
  */
 export const exportOptionsSchema = z.strictObject({
   ...scopeShape,
-  version: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
-  format: z.literal('jwk').optional(),
-  includePrivate: z.boolean().optional(),
+  version: z.optional(z.number().check(z.int(), z.gte(1), z.lte(Number.MAX_SAFE_INTEGER))),
+  format: z.optional(z.literal('jwk')),
+  includePrivate: z.optional(z.boolean()),
 });
 
 /**
@@ -115,7 +115,7 @@ export const exportOptionsSchema = z.strictObject({
  */
 export const cipherOptionsSchema = z.strictObject({
   ...scopeShape,
-  aad: z.union([z.string().max(65_536), z.instanceof(Uint8Array)]).optional(),
+  aad: z.optional(z.union([z.string().check(z.maxLength(65_536)), z.instanceof(Uint8Array)])),
 });
 
 /** What a key record's `data` holds. */

@@ -3,7 +3,7 @@
  * @internal
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { validationError } from '../../errors.js';
 import { utf8Decode, utf8Encode } from '../../internal/bytes.js';
 import { rotationPolicySchema } from '../../records/policy-schema.js';
@@ -39,9 +39,7 @@ export const MAX_SECRET_BYTES = 65_536;
  */
 export const envVarSchema = z
   .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/);
+  .check(z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/));
 
 /**
  * A rotation provider name: 1–64 of `[A-Za-z0-9_.:-]`.
@@ -53,9 +51,7 @@ export const envVarSchema = z
  */
 export const providerSchema = z
   .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9_.:-]+$/);
+  .check(z.minLength(1), z.maxLength(64), z.regex(/^[A-Za-z0-9_.:-]+$/));
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -89,18 +85,21 @@ export const secretScopeSchema = namedScopeSchema;
  */
 export const setOptionsSchema = z.strictObject({
   ...scopeShape,
-  provider: providerSchema.nullable().optional(),
-  envVar: envVarSchema.nullable().optional(),
-  tags: tagsSchema.optional(),
-  meta: metaSchema.optional(),
-  expiresAt: timestampSchema.nullable().optional(),
-  description: wellFormedString()
-    .max(1024)
-    .refine(noControlButNewlines, 'must not hold control characters other than tab and newline')
-    .nullable()
-    .optional(),
+  provider: z.optional(z.nullable(providerSchema)),
+  envVar: z.optional(z.nullable(envVarSchema)),
+  tags: z.optional(tagsSchema),
+  meta: z.optional(metaSchema),
+  expiresAt: z.optional(z.nullable(timestampSchema)),
+  description: z.optional(
+    z.nullable(
+      wellFormedString().check(
+        z.maxLength(1024),
+        z.refine(noControlButNewlines, 'must not hold control characters other than tab and newline'),
+      ),
+    ),
+  ),
   /** Rotation policy: an object sets (replaces) it, `null` clears it, absent leaves it. */
-  rotation: rotationPolicySchema.nullable().optional(),
+  rotation: z.optional(z.nullable(rotationPolicySchema)),
 });
 
 /**
@@ -113,7 +112,7 @@ export const setOptionsSchema = z.strictObject({
  */
 export const getOptionsSchema = z.strictObject({
   ...scopeShape,
-  version: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+  version: z.optional(z.number().check(z.int(), z.gte(1), z.lte(Number.MAX_SAFE_INTEGER))),
 });
 
 /**
@@ -126,7 +125,7 @@ export const getOptionsSchema = z.strictObject({
  */
 export const rollbackOptionsSchema = z.strictObject({
   ...scopeShape,
-  to: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+  to: z.optional(z.number().check(z.int(), z.gte(1), z.lte(Number.MAX_SAFE_INTEGER))),
 });
 
 /**
@@ -139,8 +138,8 @@ export const rollbackOptionsSchema = z.strictObject({
  */
 export const listOptionsSchema = z.strictObject({
   ...scopeShape,
-  tag: tagSchema.optional(),
-  provider: providerSchema.optional(),
+  tag: z.optional(tagSchema),
+  provider: z.optional(providerSchema),
   ...namedPageShape,
 });
 
@@ -152,7 +151,7 @@ export const listOptionsSchema = z.strictObject({
  * const value = parseInput(toEnvOptionsSchema, input, 'options'); // ERR_VALIDATION when it does not match
  * ```
  */
-export const toEnvOptionsSchema = z.strictObject({ ...scopeShape, tag: tagSchema.optional() });
+export const toEnvOptionsSchema = z.strictObject({ ...scopeShape, tag: z.optional(tagSchema) });
 
 /**
  * The secret's name.
