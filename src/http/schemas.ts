@@ -221,6 +221,8 @@ export const secretInfo = z.object({
   expiresAt: epochMs.nullable(),
   version: z.number().int().nullable(),
   versionCount: z.number().int(),
+  /** Compare-and-swap revision of the record (the library's `expectedRevision`). */
+  revision: z.number().int(),
 });
 
 /** A page of secrets. */
@@ -297,6 +299,8 @@ export const keyInfo = z.object({
   expiresAt: epochMs.nullable(),
   version: z.number().int().nullable(),
   kid: z.string().nullable(),
+  /** Compare-and-swap revision of the record (the library's `expectedRevision`). */
+  revision: z.number().int(),
   versions: z.array(
     z.object({
       version: z.number().int(),

@@ -8,6 +8,7 @@ import { validationError } from '../../errors.js';
 import { utf8Decode, utf8Encode } from '../../internal/bytes.js';
 import { rotationPolicySchema } from '../../records/policy-schema.js';
 import {
+  expectedRevisionSchema,
   metaSchema,
   namedPageShape,
   namedScopeSchema,
@@ -101,6 +102,7 @@ export const setOptionsSchema = z.strictObject({
     .optional(),
   /** Rotation policy: an object sets (replaces) it, `null` clears it, absent leaves it. */
   rotation: rotationPolicySchema.nullable().optional(),
+  expectedRevision: expectedRevisionSchema.optional(),
 });
 
 /**
@@ -127,6 +129,7 @@ export const getOptionsSchema = z.strictObject({
 export const rollbackOptionsSchema = z.strictObject({
   ...scopeShape,
   to: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+  expectedRevision: expectedRevisionSchema.optional(),
 });
 
 /**
