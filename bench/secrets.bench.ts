@@ -16,7 +16,7 @@ import { randomBytes, utf8Encode } from '../src/internal/bytes.js';
 import { generateMasterKey, localKms } from '../src/kms/index.js';
 import { createKeyManager } from '../src/manager/key-manager.js';
 import type { StorageAdapter } from '../src/ports/storage.js';
-import { openValue } from '../src/records/envelope.js';
+import { bindingOf, openValue, sealAssociatedData } from '../src/records/envelope.js';
 import { averages, statsOf } from './stats.js';
 
 const VALUE = `sk-proj-${'x'.repeat(156)}`; // an OpenAI-style project key, 164 bytes
@@ -79,7 +79,7 @@ const aad1 = utf8Encode(
     kms: 'local',
   }),
 );
-const aad2 = utf8Encode(JSON.stringify({ f: 1, k: 'secret', r: record.id, s: storeId, v: 1 }));
+const aad2 = sealAssociatedData(storeId, bindingOf(record, 1));
 const wrapped = gcm(kek, n1, aad1).encrypt(dek);
 const ct = gcm(dek, n2, aad2).encrypt(utf8Encode(VALUE));
 const bare = (): Uint8Array => {
@@ -90,7 +90,7 @@ const bare = (): Uint8Array => {
 };
 if (new TextDecoder().decode(bare()) !== VALUE) throw new Error('benchmark setup: bare failed');
 
-const binding = { recordId: record.id, version: 1, kind: 'secret' as const };
+const binding = bindingOf(record, 1);
 const state = { storeId };
 const auditLike = utf8Encode('x'.repeat(260));
 

@@ -14,7 +14,7 @@
 import { KeywardenError } from '../errors.js';
 import { utf8Decode, zeroize } from '../internal/bytes.js';
 import type { StoredRecord, StoredVersion } from '../ports/storage.js';
-import { openValue } from '../records/envelope.js';
+import { bindingOf, openValue } from '../records/envelope.js';
 import { loadNamedRecord } from '../records/named.js';
 import { acceptedVersions } from '../records/record.js';
 import { assertUsable } from '../records/scope.js';
@@ -64,11 +64,7 @@ export async function readToolSecret(
   const cached = a.secretCache.get(key, now);
   if (cached !== undefined) return { record, version, value: cached };
   const state = await a.ctx.ready();
-  const bytes = await openValue(a.ctx, state, version.sealed, {
-    recordId: record.id,
-    version: version.version,
-    kind: record.kind,
-  });
+  const bytes = await openValue(a.ctx, state, version.sealed, bindingOf(record, version.version));
   let value: string;
   try {
     value = utf8Decode(bytes);

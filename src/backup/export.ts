@@ -8,7 +8,7 @@ import { toBase64Url, zeroize } from '../internal/bytes.js';
 import { parseInput } from '../internal/validate.js';
 import type { AuditEvent, StoredRecord, StoredVersion } from '../ports/storage.js';
 import type { StoreContext } from '../records/context.js';
-import { openValue } from '../records/envelope.js';
+import { bindingOf, type OpenState, openValue } from '../records/envelope.js';
 import { idLikeSchema } from '../records/schemas.js';
 import { allRecords, countRecords, openPepper, PASSPHRASE_META_KEY, readWrappedPepper } from './identity.js';
 import { BACKUP_FORMAT, BACKUP_VERSION, type BackupBundle, type BackupValue } from './schema.js';
@@ -106,7 +106,7 @@ export async function exportBackup(
 
 async function openVersion(
   ctx: StoreContext,
-  state: { storeId: string },
+  state: OpenState,
   record: StoredRecord,
   v: StoredVersion,
   values: BackupValue[],
@@ -114,11 +114,7 @@ async function openVersion(
   if (v.sealed === null) return v;
   let bytes: Uint8Array;
   try {
-    bytes = await openValue(ctx, state, v.sealed, {
-      recordId: record.id,
-      version: v.version,
-      kind: record.kind,
-    });
+    bytes = await openValue(ctx, state, v.sealed, bindingOf(record, v.version));
   } catch (error) {
     if (isKeywardenError(error) && error.code !== 'ERR_CLOSED') {
       throw new KeywardenError(

@@ -9,7 +9,7 @@ import { isKeywardenError, KeywardenError } from '../errors.js';
 import { fromBase64Url, zeroize } from '../internal/bytes.js';
 import type { StoredRecord, StoredVersion } from '../ports/storage.js';
 import type { StoreContext, StoreState } from '../records/context.js';
-import { openValue, sealValue } from '../records/envelope.js';
+import { bindingOf, openValue, sealValue } from '../records/envelope.js';
 import { kindDescriptor } from '../records/kinds.js';
 import { pepperContext } from '../records/store-meta.js';
 import {
@@ -51,6 +51,7 @@ export async function planSealed(ctx: StoreContext, state: StoreState, bundle: B
   const source = await openPepper(ctx, bundle.meta.pepper.wrapped, bundle.storeId, wrongKey('pepper'));
   if (bundle.storeId === state.storeId) {
     zeroize(source);
+    plan.records = await resealLegacy(ctx, bundle);
     return plan;
   }
   const target = await readWrappedPepper(ctx);
@@ -61,6 +62,7 @@ export async function planSealed(ctx: StoreContext, state: StoreState, bundle: B
       { key: META_STORE_ID, value: bundle.storeId, expected: state.storeId },
       { key: META_PEPPER, value: JSON.stringify(bundle.meta.pepper.wrapped), expected: target.raw },
     );
+    plan.records = await resealLegacy(ctx, bundle);
     return plan;
   }
   const mine = await openPepper(ctx, target.wrapped, state.storeId, 'the KMS cannot open this store pepper');
@@ -75,26 +77,46 @@ export async function planSealed(ctx: StoreContext, state: StoreState, bundle: B
   }
   plan.records = [];
   for (const record of bundle.records)
-    plan.records.push(await resealRecord(ctx, state, bundle.storeId, record));
+    plan.records.push(await resealRecord(ctx, state, bundle.storeId, record, false));
   return plan;
+}
+
+/**
+ * The bundle's records, with values sealed in the 0.1 envelope format (a bundle exported by 0.1)
+ * sealed again in format 2 under the same store id (kept, or adopted with the bundle's identity),
+ * so an imported store holds no value that only `km.upgrade()` could open. Others as they are.
+ */
+async function resealLegacy(ctx: StoreContext, bundle: BackupBundle): Promise<StoredRecord[]> {
+  const out: StoredRecord[] = [];
+  for (const record of bundle.records) {
+    const legacy = record.versions.some((v) => v.sealed !== null && v.sealed.f === undefined);
+    out.push(
+      legacy ? await resealRecord(ctx, { storeId: bundle.storeId }, bundle.storeId, record, true) : record,
+    );
+  }
+  return out;
 }
 
 async function resealRecord(
   ctx: StoreContext,
-  state: StoreState,
+  state: Pick<StoreState, 'storeId'>,
   sourceStoreId: string,
   record: StoredRecord,
+  onlyLegacy: boolean,
 ): Promise<StoredRecord> {
   const versions: StoredVersion[] = [];
   for (const v of record.versions) {
-    if (v.sealed === null) {
+    if (v.sealed === null || (onlyLegacy && v.sealed.f !== undefined)) {
       versions.push(v);
       continue;
     }
-    const binding = { recordId: record.id, version: v.version, kind: record.kind };
+    const binding = bindingOf(record, v.version);
     let bytes: Uint8Array;
     try {
-      bytes = await openValue(ctx, { storeId: sourceStoreId }, v.sealed, binding);
+      // a bundle exported by 0.1 holds format-1 values (no labels bound): an import is how they
+      // come back (disaster recovery), so they open here and are sealed again as format 2
+      const source = { storeId: sourceStoreId, acceptsLegacySeals: async () => true };
+      bytes = await openValue(ctx, source, v.sealed, binding);
     } catch (error) {
       if (isKeywardenError(error, 'ERR_CLOSED')) throw error;
       throw new KeywardenError('ERR_BACKUP', wrongKey(`${record.kind} ${record.id} version ${v.version}`), {
@@ -162,8 +184,7 @@ export async function planPlaintext(
       }
       const bytes = fromBase64Url(value);
       try {
-        const binding = { recordId: record.id, version: v.version, kind: record.kind };
-        versions.push({ ...v, sealed: await sealValue(ctx, state, bytes, binding) });
+        versions.push({ ...v, sealed: await sealValue(ctx, state, bytes, bindingOf(record, v.version)) });
       } finally {
         zeroize(bytes);
       }

@@ -70,6 +70,7 @@ const wrappedKeySchema = z.strictObject({
 
 const sealedSchema = z.strictObject({
   alg: z.literal('A256GCM'),
+  f: z.optional(z.literal(2)),
   nonce: b64,
   ct: b64,
   dek: wrappedKeySchema,

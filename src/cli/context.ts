@@ -37,7 +37,7 @@ export interface GlobalOptions {
 /** The parts of the rotator the CLI uses. */
 export interface CliRotator {
   rotate(id: string, options?: RotateOptions): Promise<RotateResult>;
-  rollback(id: string): Promise<RotationRollbackResult>;
+  rollback(id: string, options?: { expectedRevision?: number }): Promise<RotationRollbackResult>;
   runDue(options?: RunDueOptions): Promise<RunDueReport>;
 }
 

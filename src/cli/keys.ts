@@ -9,7 +9,7 @@ import type { CliContext, CliManager, CliRotator } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { CliError, type Output, table, when } from './io.js';
 import { allPages } from './pages.js';
-import { date, int, jsonObject, list } from './parse.js';
+import { date, ifRevision, int, jsonObject, list } from './parse.js';
 import { readStdin } from './prompt.js';
 
 type Ctx = (cmd: Command) => Promise<CliContext>;
@@ -115,6 +115,10 @@ export function registerKeys(program: Command, context: Ctx): void {
     .option('--no-expiry', 'remove the expiry')
     .option('--disable', 'disable it (verify answers DISABLED)')
     .option('--enable', 'enable it again')
+    .option(
+      '--if-revision <n>',
+      'change only the record at this revision (from show/info/list --json); else exit 6, nothing written',
+    )
     .action(async (id: string, o: Record<string, unknown>, cmd: Command) => {
       const ctx = await context(cmd);
       const patch: UpdateApiKeyPatch = {};
@@ -131,7 +135,8 @@ export function registerKeys(program: Command, context: Ctx): void {
       if (o.disable === true) patch.status = 'disabled';
       if (o.enable === true) patch.status = 'active';
       if (Object.keys(patch).length === 0) throw new CliError('ERR_USAGE', 'nothing to update', EXIT.USAGE);
-      const key = await ctx.withManager((km) => km.apiKeys.update(id, patch));
+      const condition = ifRevision(o.ifRevision as string | undefined);
+      const key = await ctx.withManager((km) => km.apiKeys.update(id, patch, condition));
       ctx.out.result(key, () => `updated API key ${key.id} (${key.name})`);
     });
 
@@ -161,25 +166,36 @@ export function registerKeys(program: Command, context: Ctx): void {
     .description('rotate an API key; prints the new token once')
     .option('--strategy <strategy>', 'immediate, overlap, gradual or blue-green')
     .option('--overlap <duration>', 'how long the old token stays valid (overlap strategy)')
-    .action(async (id: string, o: { strategy?: string; overlap?: string }, cmd: Command) => {
-      const ctx = await context(cmd);
-      const options: Parameters<CliRotator['rotate']>[1] = {};
-      if (o.strategy !== undefined) options.strategy = o.strategy as 'immediate';
-      if (o.overlap !== undefined) options.overlap = o.overlap;
-      const r = await ctx.withManager((km) => rotator(km).rotate(id, options));
-      const token = r.token ?? null;
-      ctx.out.result({ ...r, token }, () => token ?? `rotated ${id} to version ${r.version}`);
-      ctx.out.info(
-        `Rotated ${id} to version ${r.version} (${r.state}).${token ? ' The token above is shown only once.' : ''}`,
-      );
-    });
+    .option(
+      '--if-revision <n>',
+      'change only the record at this revision (from show/info/list --json); else exit 6, nothing written',
+    )
+    .action(
+      async (id: string, o: { strategy?: string; overlap?: string; ifRevision?: string }, cmd: Command) => {
+        const ctx = await context(cmd);
+        const options: Parameters<CliRotator['rotate']>[1] = { ...ifRevision(o.ifRevision) };
+        if (o.strategy !== undefined) options.strategy = o.strategy as 'immediate';
+        if (o.overlap !== undefined) options.overlap = o.overlap;
+        const r = await ctx.withManager((km) => rotator(km).rotate(id, options));
+        const token = r.token ?? null;
+        ctx.out.result({ ...r, token }, () => token ?? `rotated ${id} to version ${r.version}`);
+        ctx.out.info(
+          `Rotated ${id} to version ${r.version} (${r.state}).${token ? ' The token above is shown only once.' : ''}`,
+        );
+      },
+    );
 
   keys
     .command('rollback <id>')
     .description('make the previous version current again')
-    .action(async (id: string, _o: unknown, cmd: Command) => {
+    .option(
+      '--if-revision <n>',
+      'change only the record at this revision (from show/info/list --json); else exit 6, nothing written',
+    )
+    .action(async (id: string, o: { ifRevision?: string }, cmd: Command) => {
       const ctx = await context(cmd);
-      const r = await ctx.withManager((km) => rotator(km).rollback(id));
+      const condition = ifRevision(o.ifRevision);
+      const r = await ctx.withManager((km) => rotator(km).rollback(id, condition));
       ctx.out.result(r, () => `rolled ${id} back to version ${r.version} (from ${r.fromVersion})`);
     });
 
@@ -236,6 +252,7 @@ function describeKey(k: ApiKeyInfo): string[] {
     `scopes      ${k.scopes.join(',') || '-'}`,
     `tags        ${k.tags.join(',') || '-'}`,
     `version     ${k.version}`,
+    `revision    ${k.revision}`,
     `created     ${when(k.createdAt)}`,
     `expires     ${when(k.expiresAt)}`,
     `remaining   ${k.remaining ?? '-'}`,

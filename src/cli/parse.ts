@@ -78,3 +78,19 @@ export function int(value: string, option: string): number {
   if (!/^\d{1,15}$/.test(value)) throw usage(`${option} must be a whole number`);
   return Number(value);
 }
+
+/**
+ * `--if-revision N` as library options: `{ expectedRevision: N }`, or nothing when not given.
+ *
+ * @example
+ * ```ts
+ * km.secrets.delete(name, { ...scope, ...ifRevision(o.ifRevision) }); // ERR_CONFLICT (exit 6) when stale
+ * ```
+ * @throws CliError `ERR_VALIDATION` (exit 2) when it is not a whole number of at least 1.
+ */
+export function ifRevision(value: string | undefined): { expectedRevision?: number } {
+  if (value === undefined) return {};
+  const n = int(value, '--if-revision');
+  if (n < 1) throw usage('--if-revision must be at least 1');
+  return { expectedRevision: n };
+}

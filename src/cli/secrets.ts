@@ -9,7 +9,7 @@ import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { CliError, table, when } from './io.js';
 import { allPages } from './pages.js';
-import { int, jsonObject, list } from './parse.js';
+import { ifRevision, int, jsonObject, list } from './parse.js';
 import { readSecretValue } from './prompt.js';
 
 type Ctx = (cmd: Command) => Promise<CliContext>;
@@ -41,14 +41,19 @@ export function registerSecrets(program: Command, context: Ctx): void {
       '--encoding <encoding>',
       'utf8 (default: stdin must be valid UTF-8) or base64 (store the bytes of stdin as base64)',
     )
+    .option(
+      '--if-revision <n>',
+      'change only the record at this revision (from show/info/list --json); else exit 6, nothing written',
+    )
     .action(async (name: string, o: Record<string, unknown>, cmd: Command) => {
       const ctx = await context(cmd);
       const encoding = o.encoding ?? 'utf8';
       if (encoding !== 'utf8' && encoding !== 'base64') {
         throw new CliError('ERR_VALIDATION', '--encoding must be utf8 or base64', EXIT.USAGE);
       }
+      const condition = ifRevision(o.ifRevision as string | undefined); // checked before reading stdin
       const value = await readSecretValue(o.value as string | undefined, name, ctx.out.warn, encoding);
-      const options: SetSecretOptions = { ...scope(ctx) };
+      const options: SetSecretOptions = { ...scope(ctx), ...condition };
       if (o.envVar !== undefined) options.envVar = o.envVar as string;
       if (o.provider !== undefined) options.provider = o.provider as string;
       if (o.description !== undefined) options.description = o.description as string;
@@ -128,9 +133,17 @@ export function registerSecrets(program: Command, context: Ctx): void {
     .command('rollback <name>')
     .description('make an earlier version current again')
     .option('--to <n>', 'the version (default the previous one)')
-    .action(async (name: string, o: { to?: string }, cmd: Command) => {
+    .option(
+      '--if-revision <n>',
+      'change only the record at this revision (from show/info/list --json); else exit 6, nothing written',
+    )
+    .action(async (name: string, o: { to?: string; ifRevision?: string }, cmd: Command) => {
       const ctx = await context(cmd);
-      const options = o.to === undefined ? scope(ctx) : { ...scope(ctx), to: int(o.to, '--to') };
+      const options = {
+        ...scope(ctx),
+        ...(o.to === undefined ? {} : { to: int(o.to, '--to') }),
+        ...ifRevision(o.ifRevision),
+      };
       const r = await ctx.withManager((km) => km.secrets.rollback(name, options));
       ctx.out.result(r, () => `${name} is at version ${r.version} (was ${r.fromVersion ?? '-'})`);
     });
@@ -138,9 +151,14 @@ export function registerSecrets(program: Command, context: Ctx): void {
   secrets
     .command('rm <name>')
     .description('delete a secret and all its versions')
-    .action(async (name: string, _o: unknown, cmd: Command) => {
+    .option(
+      '--if-revision <n>',
+      'change only the record at this revision (from show/info/list --json); else exit 6, nothing written',
+    )
+    .action(async (name: string, o: { ifRevision?: string }, cmd: Command) => {
       const ctx = await context(cmd);
-      const deleted = await ctx.withManager((km) => km.secrets.delete(name, scope(ctx)));
+      const options = { ...scope(ctx), ...ifRevision(o.ifRevision) };
+      const deleted = await ctx.withManager((km) => km.secrets.delete(name, options));
       ctx.out.result({ name, deleted }, () => (deleted ? `deleted ${name}` : `${name} did not exist`));
       if (!deleted) process.exitCode = EXIT.NOT_FOUND;
     });

@@ -38,6 +38,7 @@ export function registerUpgrade(program: Command, context: (cmd: Command) => Pro
         const verb = report.dryRun ? 'would seal' : 'sealed';
         const lines = [
           `${verb} ${report.upgraded} of ${report.records} record(s); ${report.alreadySealed} already sealed`,
+          `${report.dryRun ? 'would seal again' : 'sealed again'} ${report.resealed} value(s) from the 0.1 envelope format`,
           `store format: ${report.from} -> ${report.to}`,
         ];
         for (const id of report.failed.slice(0, 20)) lines.push(`failed integrity check: ${id}`);

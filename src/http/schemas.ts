@@ -240,6 +240,8 @@ export const secretInfo = z.object({
   expiresAt: z.nullable(epochMs),
   version: z.nullable(z.number().check(z.int())),
   versionCount: z.number().check(z.int()),
+  /** Compare-and-swap revision of the record (the library's `expectedRevision`). */
+  revision: z.number().check(z.int()),
 });
 
 /** A page of secrets. */
@@ -316,6 +318,8 @@ export const keyInfo = z.object({
   expiresAt: z.nullable(epochMs),
   version: z.nullable(z.number().check(z.int())),
   kid: z.nullable(z.string()),
+  /** Compare-and-swap revision of the record (the library's `expectedRevision`). */
+  revision: z.number().check(z.int()),
   versions: z.array(
     z.object({
       version: z.number().check(z.int()),

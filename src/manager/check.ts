@@ -11,7 +11,7 @@ import { isKeywardenError } from '../errors.js';
 import { zeroize } from '../internal/bytes.js';
 import type { StoredRecord } from '../ports/storage.js';
 import type { StoreContext } from '../records/context.js';
-import { openValue } from '../records/envelope.js';
+import { bindingOf, type OpenState, openValue } from '../records/envelope.js';
 import type { StoreFormat } from '../records/record-mac.js';
 import { checkStoredRecord } from '../store/record-shape.js';
 import type { StoreIntegrity } from './store-context.js';
@@ -135,7 +135,7 @@ async function revokedInAudit(ctx: StoreContext): Promise<Set<string>> {
 
 async function checkSealed(
   ctx: StoreContext,
-  state: { storeId: string },
+  state: OpenState,
   r: StoredRecord,
   report: StoreCheckReport,
 ): Promise<void> {
@@ -143,7 +143,7 @@ async function checkSealed(
     if (v.sealed === null) continue;
     report.sealed += 1;
     try {
-      zeroize(await openValue(ctx, state, v.sealed, { recordId: r.id, version: v.version, kind: r.kind }));
+      zeroize(await openValue(ctx, state, v.sealed, bindingOf(r, v.version)));
     } catch (error) {
       if (!isKeywardenError(error)) throw error;
       report.problems.push({ recordId: r.id, version: v.version, reason: 'sealed', code: error.code });

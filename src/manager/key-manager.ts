@@ -96,9 +96,11 @@ export interface KeyManager extends KeyStore {
    */
   check(): Promise<StoreCheckReport>;
   /**
-   * Upgrades a store written by keywarden 0.1: seals every record with its MAC (resumable, one
+   * Upgrades a store written by keywarden 0.1: seals every record with its MAC and every value
+   * sealed in the 0.1 envelope format again in format 2 (labels bound; resumable, one
    * `store.upgraded` audit event), then marks the store `0.2`, after which a record without a MAC
-   * is refused. On a 0.2 store it only reports. See docs/threat-model.md.
+   * or a 0.1 envelope is refused. On a 0.2 store it only seals 0.1 envelopes again (a 0.1 backup
+   * imported). See docs/threat-model.md.
    * @throws KeywardenError `ERR_INTEGRITY` (format marker missing or altered), `ERR_AUDIT`,
    *   `ERR_STORAGE`, `ERR_CLOSED`.
    */

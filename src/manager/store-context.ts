@@ -128,9 +128,9 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     return recordMac;
   };
   /**
-   * A record without a MAC is accepted only while the authenticated format marker says the store
-   * is a 0.1 store pending its upgrade; the marker is read again each time, so an upgrade by
-   * another instance takes effect at once.
+   * A record without a MAC, or a value sealed in envelope format 1, is accepted only while the
+   * authenticated format marker says the store is a 0.1 store pending its upgrade; the marker is
+   * read again each time, so an upgrade by another instance takes effect at once.
    */
   const legacyAccepted = async (): Promise<boolean> => {
     if (format !== '0.1-pending' || recordMac === null) return false;
@@ -360,6 +360,7 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
       recordMac: mac,
       checkpointTag,
       storeFormat: markerOf,
+      acceptsLegacySeals: legacyAccepted,
     });
   };
 

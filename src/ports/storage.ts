@@ -16,8 +16,14 @@ export type VersionState = 'pending' | 'current' | 'previous' | 'retired';
 
 /** An AES-256-GCM envelope: the value sealed under a fresh data key, the data key wrapped by the KMS. */
 export interface SealedValue {
-  /** Always `'A256GCM'` in format 1. */
+  /** Always `'A256GCM'`. */
   alg: 'A256GCM';
+  /**
+   * Envelope format: `2` (the associated data binds store, record, version, kind, name, tenant and
+   * environment). Absent on values sealed by keywarden 0.1 (format 1: no labels bound), which open
+   * only while the store's upgrade is pending; `km.upgrade()` seals them again as format 2.
+   */
+  f?: 2;
   /** base64url of the 96-bit nonce. */
   nonce: string;
   /** base64url of ciphertext with the 128-bit tag appended. */

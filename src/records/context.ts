@@ -43,6 +43,12 @@ export interface StoreState {
   checkpointTag(text: string): string;
   /** The store format now: `0.1-pending` until `km.upgrade()` ran on a 0.1 store. @internal */
   storeFormat(): StoreFormat;
+  /**
+   * Whether values sealed in envelope format 1 (keywarden 0.1: the labels not bound) may still be
+   * opened: true only while the authenticated format marker says `0.1-pending` (read again each
+   * time, so an upgrade by another instance takes effect at once). @internal
+   */
+  acceptsLegacySeals(): Promise<boolean>;
 }
 
 /**

@@ -1,10 +1,17 @@
 /**
- * Envelope encryption of secret values and private keys (format 1).
+ * Envelope encryption of secret values and private keys (format 2).
  *
  * - A fresh 256-bit data key (DEK) per sealed value, from the CSPRNG.
  * - The value is sealed with AES-256-GCM under the DEK with a random 96-bit nonce.
- * - Associated data: UTF-8 canonical JSON `{"f":1,"k":kind,"r":recordId,"s":storeId,"v":version}`,
- *   so a ciphertext moved to another record, version, kind or store fails to open.
+ * - Associated data (format 2, the sealed value says `f: 2`): UTF-8 canonical JSON
+ *   `{"e":environment,"f":2,"k":kind,"n":name,"r":recordId,"s":storeId,"t":tenantId,"v":version}`,
+ *   so a ciphertext moved to another record, version, kind or store, or a record whose name, tenant
+ *   or environment was changed, fails to open.
+ * - Format 1 (keywarden 0.1, no `f` field): `{"f":1,"k":kind,"r":recordId,"s":storeId,"v":version}`,
+ *   which does not bind the labels. It is opened only when the caller's state says so
+ *   (`acceptsLegacySeals`: a 0.1 store whose upgrade is pending, or the upgrade itself); anywhere
+ *   else it is `ERR_DECRYPT`. The `f` tag is only a hint: it is itself inside the associated data, so
+ *   a format-2 value whose tag was removed (or a format-1 value given one) fails authentication.
  * - The DEK is wrapped by the KMS with context `{ store, record, version }` (the KMS authenticates it).
  * - The DEK and intermediate plaintext buffers are zeroed after use.
  *
@@ -18,12 +25,12 @@ import { gcm } from '@noble/ciphers/aes.js';
 import { isKeywardenError, KeywardenError } from '../errors.js';
 import { fromBase64Url, randomBytes, toBase64Url, utf8Encode, zeroize } from '../internal/bytes.js';
 import type { KmsAdapter, KmsContext, WrappedKey } from '../ports/kms.js';
-import type { RecordKind, SealedValue } from '../ports/storage.js';
+import type { RecordKind, SealedValue, StoredRecord } from '../ports/storage.js';
 import type { StoreContext, StoreState } from './context.js';
 import { isRecordKind } from './kinds.js';
 
 /**
- * The only sealing algorithm of format 1.
+ * The only sealing algorithm (formats 1 and 2).
  *
  * @example
  * ```ts
@@ -32,14 +39,23 @@ import { isRecordKind } from './kinds.js';
  */
 export const SEAL_ALG = 'A256GCM';
 /**
- * Envelope format number, bound into the associated data.
+ * Envelope format of every value sealed now (stored as `sealed.f`), bound into the associated data.
  *
  * @example
  * ```ts
- * ENVELOPE_FORMAT; // 1
+ * ENVELOPE_FORMAT; // 2
  * ```
  */
-export const ENVELOPE_FORMAT = 1;
+export const ENVELOPE_FORMAT = 2;
+/**
+ * Envelope format of keywarden 0.1 (no `f` field; the associated data binds no labels).
+ *
+ * @example
+ * ```ts
+ * LEGACY_ENVELOPE_FORMAT; // 1
+ * ```
+ */
+export const LEGACY_ENVELOPE_FORMAT = 1;
 const DEK_BYTES = 32;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
@@ -53,7 +69,10 @@ const TAG_BYTES = 16;
  */
 export const MAX_SEALED_PLAINTEXT = 1 << 20;
 
-/** Where a sealed value belongs: bound into the associated data and the KMS context. */
+/**
+ * Where a sealed value belongs: all of it is bound into the associated data (format 2); the store,
+ * record and version also into the KMS context.
+ */
 export interface SealBinding {
   /** The record id. */
   recordId: string;
@@ -61,24 +80,69 @@ export interface SealBinding {
   version: number;
   /** The record kind (`'secret'` or `'key'`). */
   kind: RecordKind;
+  /** The record's name. */
+  name: string;
+  /** The record's tenant, or null. */
+  tenantId: string | null;
+  /** The record's environment. */
+  environment: string;
 }
 
 /**
- * The associated data of a sealed value.
+ * The binding of version `version` of `record`: its id, kind and labels.
  *
  * @example
  * ```ts
- * sealAssociatedData('store1', { recordId: 'abc', version: 1, kind: 'secret' });
+ * const bytes = await openValue(ctx, state, v.sealed, bindingOf(record, v.version));
  * ```
  * @throws never
  */
-export function sealAssociatedData(storeId: string, binding: SealBinding): Uint8Array {
-  // canonical JSON (keys sorted: f, k, r, s, v) written out directly: this runs on every open
+export function bindingOf(
+  record: Pick<StoredRecord, 'id' | 'kind' | 'name' | 'tenantId' | 'environment'>,
+  version: number,
+): SealBinding {
+  return {
+    recordId: record.id,
+    version,
+    kind: record.kind,
+    name: record.name,
+    tenantId: record.tenantId,
+    environment: record.environment,
+  };
+}
+
+/**
+ * The associated data of a sealed value of `format` (default: the current one).
+ *
+ * @example
+ * ```ts
+ * sealAssociatedData('store1', bindingOf(record, 1)); // format 2: binds the labels too
+ * sealAssociatedData('store1', bindingOf(record, 1), LEGACY_ENVELOPE_FORMAT); // what 0.1 bound
+ * ```
+ * @throws never
+ */
+export function sealAssociatedData(
+  storeId: string,
+  binding: SealBinding,
+  format: typeof ENVELOPE_FORMAT | typeof LEGACY_ENVELOPE_FORMAT = ENVELOPE_FORMAT,
+): Uint8Array {
+  // canonical JSON (keys sorted) written out directly: this runs on every open
   const q = JSON.stringify;
+  if (format === LEGACY_ENVELOPE_FORMAT) {
+    return utf8Encode(
+      `{"f":1,"k":${q(binding.kind)},"r":${q(binding.recordId)},"s":${q(storeId)},"v":${binding.version}}`,
+    );
+  }
   return utf8Encode(
-    `{"f":${ENVELOPE_FORMAT},"k":${q(binding.kind)},"r":${q(binding.recordId)},"s":${q(storeId)},"v":${binding.version}}`,
+    `{"e":${q(binding.environment)},"f":2,"k":${q(binding.kind)},"n":${q(binding.name)},"r":${q(binding.recordId)},"s":${q(storeId)},"t":${q(binding.tenantId)},"v":${binding.version}}`,
   );
 }
+
+/**
+ * What opening a value needs of the store state: its id, and whether format-1 values (keywarden
+ * 0.1, no labels bound) may still be opened. Absent means never.
+ */
+export type OpenState = Pick<StoreState, 'storeId'> & Partial<Pick<StoreState, 'acceptsLegacySeals'>>;
 
 /**
  * The KMS context a data key is wrapped with.
@@ -104,9 +168,15 @@ function checkBinding(
     binding.recordId.length === 0 ||
     !Number.isSafeInteger(binding.version) ||
     binding.version < 1 ||
-    !isRecordKind(binding.kind)
+    !isRecordKind(binding.kind) ||
+    typeof binding.name !== 'string' ||
+    (binding.tenantId !== null && typeof binding.tenantId !== 'string') ||
+    typeof binding.environment !== 'string'
   ) {
-    throw new KeywardenError(code, 'envelope binding must name a record, a version and a kind');
+    throw new KeywardenError(
+      code,
+      'envelope binding must name a record, a version, a kind, a name, a tenant (or null) and an environment',
+    );
   }
 }
 
@@ -115,7 +185,7 @@ function checkBinding(
  *
  * @example
  * ```ts
- * const sealed = await sealValue(ctx, state, utf8Encode('sk-...'), { recordId: id, version: 1, kind: 'secret' });
+ * const sealed = await sealValue(ctx, state, utf8Encode('sk-...'), bindingOf(record, 1));
  * ```
  * @throws KeywardenError `ERR_KMS` when the KMS fails to wrap the data key (KeywardenErrors from the
  *   KMS, such as `ERR_CLOSED`, pass through), `ERR_INVALID_STATE` for a bad binding or an oversized value.
@@ -135,7 +205,13 @@ export async function sealValue(
     const nonce = randomBytes(NONCE_BYTES);
     const ct = gcm(dek, nonce, sealAssociatedData(state.storeId, binding)).encrypt(plaintext);
     const wrapped = await wrapDek(ctx.kms, dek, dekContext(state.storeId, binding));
-    return { alg: SEAL_ALG, nonce: toBase64Url(nonce), ct: toBase64Url(ct), dek: wrapped };
+    return {
+      alg: SEAL_ALG,
+      f: ENVELOPE_FORMAT,
+      nonce: toBase64Url(nonce),
+      ct: toBase64Url(ct),
+      dek: wrapped,
+    };
   } finally {
     zeroize(dek);
   }
@@ -143,28 +219,36 @@ export async function sealValue(
 
 /**
  * Opens a sealed value bound to `binding`. The caller owns (and must zero) the returned bytes.
+ * A format-1 value (keywarden 0.1) opens only when `state.acceptsLegacySeals()` resolves true.
  *
  * @example
  * ```ts
- * const bytes = await openValue(ctx, state, version.sealed, { recordId: id, version: 1, kind: 'secret' });
+ * const bytes = await openValue(ctx, state, version.sealed, bindingOf(record, version.version));
  * try { use(bytes); } finally { zeroize(bytes); }
  * ```
- * @throws KeywardenError `ERR_DECRYPT` for a malformed, tampered, moved or wrongly keyed value;
- *   `ERR_KMS` when the KMS fails for another reason; `ERR_CLOSED` when the KMS was closed.
+ * @throws KeywardenError `ERR_DECRYPT` for a malformed, tampered, moved or wrongly keyed value, a
+ *   record whose labels changed, or a format-1 value the state does not accept; `ERR_KMS` when
+ *   the KMS fails for another reason; `ERR_CLOSED` when the KMS was closed.
  */
 export async function openValue(
   ctx: Pick<StoreContext, 'kms'>,
-  state: Pick<StoreState, 'storeId'>,
+  state: OpenState,
   sealed: unknown,
   binding: SealBinding,
 ): Promise<Uint8Array> {
   // a bad binding here comes from a corrupt stored record: it cannot open
   checkBinding(binding, 'ERR_DECRYPT');
   const parsed = parseSealed(sealed);
+  if (parsed.format === LEGACY_ENVELOPE_FORMAT && (await state.acceptsLegacySeals?.()) !== true) {
+    throw decryptError(
+      'it is in the format of keywarden 0.1, which does not bind its labels; run `keywarden upgrade` (km.upgrade()) to seal it again',
+    );
+  }
+  const ad = sealAssociatedData(state.storeId, binding, parsed.format);
   return withDek(ctx.kms, parsed.dek, dekContext(state.storeId, binding), (dek) => {
     try {
       if (dek.length !== DEK_BYTES) throw decryptError('the data key has the wrong length');
-      return gcm(dek, parsed.nonce, sealAssociatedData(state.storeId, binding)).decrypt(parsed.ct);
+      return gcm(dek, parsed.nonce, ad).decrypt(parsed.ct);
     } catch (error) {
       if (isKeywardenError(error)) throw error;
       throw decryptError('the sealed value failed authentication (tampered, moved or wrong key)');
@@ -174,7 +258,7 @@ export async function openValue(
 
 /**
  * Rewraps the data key of `sealed` under the KMS's current key without opening the value: the
- * nonce and ciphertext are returned unchanged.
+ * format, nonce and ciphertext are returned unchanged.
  *
  * @example
  * ```ts
@@ -189,11 +273,14 @@ export async function rewrapSealed(
   binding: SealBinding,
 ): Promise<SealedValue> {
   checkBinding(binding);
-  parseSealed(sealed);
+  const parsed = parseSealed(sealed);
   const context = dekContext(state.storeId, binding);
   return withDek(ctx.kms, sealed.dek, context, async (dek) => {
     const wrapped = await wrapDek(ctx.kms, dek, context);
-    return { alg: SEAL_ALG, nonce: sealed.nonce, ct: sealed.ct, dek: wrapped };
+    const body = { nonce: sealed.nonce, ct: sealed.ct, dek: wrapped };
+    return parsed.format === ENVELOPE_FORMAT
+      ? { alg: SEAL_ALG, f: ENVELOPE_FORMAT, ...body }
+      : { alg: SEAL_ALG, ...body };
   });
 }
 
@@ -294,6 +381,7 @@ function decryptError(why: string): KeywardenError {
 }
 
 interface ParsedSealed {
+  format: typeof ENVELOPE_FORMAT | typeof LEGACY_ENVELOPE_FORMAT;
   nonce: Uint8Array;
   ct: Uint8Array;
   dek: WrappedKey;
@@ -306,6 +394,9 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 function parseSealed(sealed: unknown): ParsedSealed {
   if (!isObject(sealed)) throw decryptError('it is missing or not an object');
   if (sealed['alg'] !== SEAL_ALG) throw decryptError('unsupported alg');
+  // absent: format 1 (keywarden 0.1); only 2 is written now; anything else is not ours
+  const f = sealed['f'];
+  if (f !== undefined && f !== ENVELOPE_FORMAT) throw decryptError('unsupported format');
   const dek = sealed['dek'];
   if (!isObject(dek)) throw decryptError('the wrapped data key is missing');
   for (const f of ['kms', 'keyId', 'alg', 'data'] as const) {
@@ -318,6 +409,7 @@ function parseSealed(sealed: unknown): ParsedSealed {
   const ct = decode(sealed['ct'], 'ciphertext');
   if (ct.length < TAG_BYTES) throw decryptError('the ciphertext is too short');
   return {
+    format: f === undefined ? LEGACY_ENVELOPE_FORMAT : ENVELOPE_FORMAT,
     nonce,
     ct,
     dek: {

@@ -8,7 +8,7 @@ import { parseInput } from '../internal/validate.js';
 import type { AuditEventType, ListQuery, StoredRecord } from '../ports/storage.js';
 import type { StoreContext } from './context.js';
 import { loadByName } from './record.js';
-import { namedScopeSchema, nameSchema } from './schemas.js';
+import { namedDeleteSchema, namedScopeSchema, nameSchema } from './schemas.js';
 import { resolveScope } from './scope.js';
 import { deleteRecord } from './write.js';
 
@@ -118,11 +118,12 @@ export async function deleteNamed(
   auditType: Extract<AuditEventType, 'secret.deleted' | 'key.deleted'>,
 ): Promise<boolean> {
   const n = parseInput(nameSchema, name, 'name');
-  const o = parseInput(namedScopeSchema, options ?? {}, 'options');
+  const o = parseInput(namedDeleteSchema, options ?? {}, 'options');
   const { environment, tenantId } = resolveScope(o);
   await ctx.ready();
   const deleted = await deleteRecord(ctx, () => ctx.storage.findByName(n, { kind, environment, tenantId }), {
     audit: (record) => ({ type: auditType, recordId: record.id, kind, tenantId: record.tenantId }),
+    expectedRevision: o.expectedRevision,
   });
   return deleted !== null;
 }

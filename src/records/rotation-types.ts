@@ -68,6 +68,8 @@ export interface RotateOptions {
   overlap?: Duration;
   /** Who asked (recorded in the audit trail). */
   actor?: string;
+  /** Rotate only on this record `revision` (the one you read); else `ERR_CONFLICT`, nothing written. */
+  expectedRevision?: number;
 }
 
 /** What `rotate` returns. API keys: `token` is a non-enumerable, show-once property. */
@@ -237,7 +239,10 @@ export interface KeyRotator {
   /** Rotates now. API keys: returns the new token (show once). */
   rotate(id: string, options?: RotateOptions): Promise<RotateResult>;
   /** Makes the newest live previous version current again (or discards a pending one). */
-  rollback(id: string, options?: { actor?: string }): Promise<RotationRollbackResult>;
+  rollback(
+    id: string,
+    options?: { actor?: string; expectedRevision?: number },
+  ): Promise<RotationRollbackResult>;
   /**
    * Sets (or with null clears) the policy; the next rotation is computed from now. With
    * `expectedRevision` (the record's revision you read) a stale one fails with `ERR_CONFLICT`.

@@ -102,6 +102,30 @@ export const namedScopeShape = {
 export const namedScopeSchema = z.strictObject(namedScopeShape);
 
 /**
+ * `expectedRevision`: the `revision` the caller read (read-modify-write across processes); a write
+ * on any other revision is `ERR_CONFLICT` (field `expectedRevision`), never retried.
+ *
+ * @example
+ * ```ts
+ * const schema = z.strictObject({ ...namedScopeShape, expectedRevision: expectedRevisionSchema.optional() });
+ * ```
+ */
+export const expectedRevisionSchema = z.number().check(z.int(), z.gte(1), z.lte(Number.MAX_SAFE_INTEGER));
+
+/**
+ * Options of `delete` of a secret or key: the scope and `expectedRevision`.
+ *
+ * @example
+ * ```ts
+ * const o = parseInput(namedDeleteSchema, options ?? {}, 'options');
+ * ```
+ */
+export const namedDeleteSchema = z.strictObject({
+  ...namedScopeShape,
+  expectedRevision: z.optional(expectedRevisionSchema),
+});
+
+/**
  * `limit` (1–1000) and `cursor` of a page of secrets or keys.
  *
  * @example

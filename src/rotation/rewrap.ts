@@ -11,7 +11,7 @@ import { zeroize } from '../internal/bytes.js';
 import type { WrappedKey } from '../ports/kms.js';
 import type { StoredRecord, StoredVersion } from '../ports/storage.js';
 import type { StoreContext, StoreState } from '../records/context.js';
-import { rewrapSealed, unwrapDek } from '../records/envelope.js';
+import { bindingOf, rewrapSealed, unwrapDek } from '../records/envelope.js';
 import { META_PEPPER, pepperContext } from '../records/store-meta.js';
 import { mutateRecord } from '../records/write.js';
 
@@ -58,7 +58,7 @@ async function rewrapRecord(
           continue;
         }
         try {
-          const binding = { recordId: cur.id, version: v.version, kind: cur.kind };
+          const binding = bindingOf(cur, v.version);
           versions.push({ ...v, sealed: await rewrapSealed(ctx, state, v.sealed, binding) });
           done.push(v.version);
         } catch (error) {

@@ -30,7 +30,7 @@ import type {
   RotationRollbackResult,
 } from '../records/rotation-types.js';
 import { nextOccurrence } from '../records/schedule.js';
-import { durationSchema, idLikeSchema } from '../records/schemas.js';
+import { durationSchema, expectedRevisionSchema, idLikeSchema } from '../records/schemas.js';
 import { mutateRecord, type RecordChange } from '../records/write.js';
 import { PROVIDER_LEASE_MS } from './due-work.js';
 import { type ChangeSet, changeDrafts, changeSet, notifyChange } from './events.js';
@@ -48,12 +48,12 @@ const rotateOptionsSchema = z.strictObject({
   strategy: z.optional(z.enum(['immediate', 'overlap', 'gradual', 'blue-green'])),
   overlap: z.optional(durationSchema),
   actor: z.optional(idLikeSchema),
+  expectedRevision: z.optional(expectedRevisionSchema),
 });
 
-const actorOptionsSchema = z.strictObject({ actor: z.optional(idLikeSchema) });
 const policyOptionsSchema = z.strictObject({
   actor: z.optional(idLikeSchema),
-  expectedRevision: z.optional(z.number().check(z.int(), z.gte(1))),
+  expectedRevision: z.optional(expectedRevisionSchema),
 });
 
 async function load(ctx: StoreContext, id: unknown): Promise<StoredRecord> {
@@ -167,7 +167,11 @@ export async function rotateNow(
       const result = { version: added.version, state: rv.state, previousVersion: rv.previousVersion };
       return { next, result: { change: c, token: added.token, result } };
     },
-    { record, audit: ({ after, result }) => changeDrafts({ ...result.change, after }) },
+    {
+      record,
+      audit: ({ after, result }) => changeDrafts({ ...result.change, after }),
+      expectedRevision: o.expectedRevision,
+    },
   );
   notifyChange(ctx, { ...rotated.change, after: written }, ctx.clock.now());
   const { owner } = rotated;
@@ -201,7 +205,7 @@ export async function rollbackNow(
   id: unknown,
   options: unknown,
 ): Promise<RotationRollbackResult> {
-  const o = parseInput(actorOptionsSchema, options ?? {}, 'options');
+  const o = parseInput(policyOptionsSchema, options ?? {}, 'options');
   const record = await load(ctx, id);
   const { record: written, result } = await mutateRecord(
     ctx,
@@ -225,7 +229,11 @@ export async function rollbackNow(
       const rolledBack: RotationRollbackResult = { version: rb.version, fromVersion: rb.fromVersion };
       return { next, result: { change: c, rolledBack } };
     },
-    { record, audit: ({ after, result }) => changeDrafts({ ...result.change, after }) },
+    {
+      record,
+      audit: ({ after, result }) => changeDrafts({ ...result.change, after }),
+      expectedRevision: o.expectedRevision,
+    },
   );
   notifyChange(ctx, { ...result.change, after: written }, ctx.clock.now());
   return result.rolledBack;

@@ -93,7 +93,15 @@ export interface KeyInfo {
   /** The current version and its kid (null when none is current). */
   version: number | null;
   kid: string | null;
+  /** Compare-and-swap revision of the record: pass it as `expectedRevision` to a later change. */
+  revision: number;
   versions: KeyVersionInfo[];
+}
+
+/** Options of `km.keys.delete`. */
+export interface DeleteKeyOptions extends KeyScope {
+  /** Delete only on this `revision` (the one you read); else `ERR_CONFLICT`, nothing deleted. */
+  expectedRevision?: number;
 }
 
 /** A page of keys. */
@@ -168,6 +176,6 @@ export interface KeysView {
   encrypt(name: string, plaintext: Uint8Array | string, options?: KeyCipherOptions): Promise<Uint8Array>;
   /** aes keys: opens what `encrypt` made. `ERR_DECRYPT` for anything tampered or unknown. */
   decrypt(name: string, ciphertext: Uint8Array, options?: KeyCipherOptions): Promise<Uint8Array>;
-  /** True if it existed. */
-  delete(name: string, options?: KeyScope): Promise<boolean>;
+  /** True if it existed. With `expectedRevision`, a changed key is `ERR_CONFLICT`. */
+  delete(name: string, options?: DeleteKeyOptions): Promise<boolean>;
 }

@@ -57,7 +57,12 @@ export function createKeysView(ctx: StoreContext): KeysView {
       const now = ctx.clock.now();
       const id = ctx.newId();
       const data = { type: spec.type, alg: spec.alg, curve: spec.curve, modulusLength: spec.modulusLength };
-      const version = await newKeyVersion(ctx, state, { id, data }, { version: 1, state: 'current', now });
+      const version = await newKeyVersion(
+        ctx,
+        state,
+        { id, data, name: o.name, tenantId, environment },
+        { version: 1, state: 'current', now },
+      );
       const base = newNamedRecord(
         {
           id,

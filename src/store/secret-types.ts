@@ -32,6 +32,18 @@ export interface SetSecretOptions extends SecretScope {
    * readable for the policy's `overlap` (without a policy: until the next `set`).
    */
   rotation?: RotationPolicyInput | null;
+  /**
+   * The `revision` you read (`info`, `list`, a previous `set`): the new version is written only on
+   * that revision; if the secret changed meanwhile, or does not exist, `ERR_CONFLICT` (field
+   * `expectedRevision`) and nothing is written.
+   */
+  expectedRevision?: number;
+}
+
+/** Options of `km.secrets.delete`. */
+export interface DeleteSecretOptions extends SecretScope {
+  /** Delete only on this `revision` (the one you read); else `ERR_CONFLICT`, nothing deleted. */
+  expectedRevision?: number;
 }
 
 /** Options of `km.secrets.get`. */
@@ -55,6 +67,8 @@ export interface ListSecretsOptions {
 export interface RollbackSecretOptions extends SecretScope {
   /** The version to make current; default the `previous` one. */
   to?: number;
+  /** Roll back only on this `revision` (the one you read); else `ERR_CONFLICT`, nothing written. */
+  expectedRevision?: number;
 }
 
 /** Options of `km.secrets.toEnv`. */
@@ -96,6 +110,8 @@ export interface SecretInfo {
   version: number | null;
   /** Number of versions (including destroyed ones). */
   versionCount: number;
+  /** Compare-and-swap revision of the record: pass it as `expectedRevision` to a later change. */
+  revision: number;
 }
 
 /** A page of secrets. */
@@ -134,8 +150,8 @@ export interface SecretsView {
   list(options?: ListSecretsOptions): Promise<SecretList>;
   versions(name: string, options?: SecretScope): Promise<SecretVersionInfo[]>;
   rollback(name: string, options?: RollbackSecretOptions): Promise<SecretRollbackResult>;
-  /** True if it existed. */
-  delete(name: string, options?: SecretScope): Promise<boolean>;
+  /** True if it existed. With `expectedRevision`, a changed secret is `ERR_CONFLICT`. */
+  delete(name: string, options?: DeleteSecretOptions): Promise<boolean>;
   /** Current values of every active secret of the environment, keyed by env var. Audited per secret. */
   toEnv(options?: ToEnvOptions): Promise<Record<string, string>>;
 }

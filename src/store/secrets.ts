@@ -22,6 +22,7 @@ import { currentVersion, eventBase } from '../records/record.js';
 import { assertUsable, resolveScope } from '../records/scope.js';
 import { createRecords, mutateRecord } from '../records/write.js';
 import type {
+  DeleteSecretOptions,
   GetSecretOptions,
   ListSecretsOptions,
   SecretInfo,
@@ -119,6 +120,12 @@ async function createOrAppend(
   for (let attempt = 1; ; attempt++) {
     try {
       const existing = await ctx.storage.findByName(name, { kind: 'secret', environment, tenantId });
+      if (existing === null && o.expectedRevision !== undefined) {
+        // a conditional set on a secret that is gone (or never was): the precondition failed
+        throw new KeywardenError('ERR_CONFLICT', 'the secret does not exist (expectedRevision given)', {
+          field: 'expectedRevision',
+        });
+      }
       if (existing) {
         const { record } = await mutateRecord(
           ctx,
@@ -133,7 +140,11 @@ async function createOrAppend(
             });
             return { next, result: null };
           },
-          { record: existing, audit: ({ before, after }) => setDrafts(after, before, o) },
+          {
+            record: existing,
+            audit: ({ before, after }) => setDrafts(after, before, o),
+            expectedRevision: o.expectedRevision,
+          },
         );
         return { record, created: false };
       }
@@ -155,8 +166,10 @@ async function createOrAppend(
       await createRecords(ctx, [record], { audit: setDrafts(record, null, o) });
       return { record, created: true };
     } catch (error) {
-      // a concurrent create (name clash) or delete: look again
-      const raced = isKeywardenError(error, 'ERR_ALREADY_EXISTS') || isKeywardenError(error, 'ERR_NOT_FOUND');
+      // a concurrent create (name clash) or delete: look again (a conditional set fails instead)
+      const raced =
+        o.expectedRevision === undefined &&
+        (isKeywardenError(error, 'ERR_ALREADY_EXISTS') || isKeywardenError(error, 'ERR_NOT_FOUND'));
       if (!raced || attempt >= MAX_CAS_ATTEMPTS) throw error;
     }
   }
@@ -229,7 +242,7 @@ export function createSecretsView(ctx: StoreContext): SecretsView {
 
     rollback: (name, options) => rollbackSecret(ctx, name, options),
 
-    delete: (name: string, options?: SecretScope): Promise<boolean> =>
+    delete: (name: string, options?: DeleteSecretOptions): Promise<boolean> =>
       deleteNamed(ctx, 'secret', name, options, 'secret.deleted'),
 
     toEnv: (options) => secretsToEnv(ctx, options),

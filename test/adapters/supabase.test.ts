@@ -5,6 +5,7 @@ import { generateMasterKey, localKms } from '../../src/kms/index.js';
 import { createKeyManager } from '../../src/manager/key-manager.js';
 import { makeAuditEvent, makeRecord } from '../../src/testing/fixtures.js';
 import { testStorageAdapter } from '../../src/testing/storage-contract.js';
+import { seedLegacyStore, toLegacyEnvelopes } from '../support/legacy-store.js';
 import { type PgHarness, startPostgres } from '../support/pg-harness.js';
 import { createSupabaseRoles, type PostgrestHarness, startPostgrest } from '../support/postgrest-harness.js';
 
@@ -19,8 +20,9 @@ const POOL = [`${RUN}_1`, `${RUN}_2`, `${RUN}_3`];
 const TENANT_SCHEMA = `${RUN}_tenant`;
 const KM_SCHEMA = `${RUN}_km`;
 const CLAIM_SCHEMA = `${RUN}_claim`;
+const FORMAT_SCHEMA = `${RUN}_format`;
 const EMPTY_SCHEMA = `${RUN}_empty`; // exposed, never migrated
-const ALL = [...POOL, TENANT_SCHEMA, KM_SCHEMA, CLAIM_SCHEMA];
+const ALL = [...POOL, TENANT_SCHEMA, KM_SCHEMA, CLAIM_SCHEMA, FORMAT_SCHEMA];
 let next = 0;
 
 /** Applies the shipped migration text exactly as a Supabase user would (search_path = schema). */
@@ -184,6 +186,42 @@ describe('supabaseStorage', () => {
     expect(other).toMatchObject({ valid: false, code: 'NOT_FOUND' });
     expect((await tenantA.apiKeys.list({})).items.map((k) => k.id)).toStrictEqual([keyA.key.id]);
     expect((await service.apiKeys.verify(keyB.token)).valid).toBe(true);
+    await tenantA.close();
+    await service.close();
+  });
+
+  it('migration 3: a tenant JWT reads the store format marker, so its 0.1 records open until the upgrade', async () => {
+    const masterKey = generateMasterKey();
+    const kms = () => localKms({ masterKey });
+    const serviceStorage = supabaseStorage({ client: rest.client(rest.serviceKey), schema: FORMAT_SCHEMA });
+    const { storeId } = await seedLegacyStore(serviceStorage, kms(), 2); // a store of keywarden 0.1
+    const service = createKeyManager({ storage: serviceStorage, kms: kms(), usage: false });
+    await service.secrets.set('DB_URL', 'tenant-a-value', { tenantId: 'A' });
+    expect((await service.check()).format).toBe('0.1-pending');
+    await toLegacyEnvelopes(serviceStorage, kms(), storeId); // as 0.1 wrote it: no MAC, 0.1 envelope
+
+    const tenantStorage = supabaseStorage({
+      client: rest.client(rest.sign({ role: 'authenticated', tenant_id: 'A' })),
+      schema: FORMAT_SCHEMA,
+    });
+    const marker = await serviceStorage.getMeta('store.format');
+    expect(marker).not.toBeNull();
+    expect(await tenantStorage.getMeta('store.format')).toBe(marker); // refused (42501) before migration 3
+    await expect(tenantStorage.getMeta('kms.params')).rejects.toMatchObject({ code: 'ERR_STORAGE' });
+    await expect(tenantStorage.setMeta('store.format', '{}', { expected: marker })).rejects.toMatchObject({
+      code: 'ERR_STORAGE',
+    });
+    const tenantA = createKeyManager({ storage: tenantStorage, kms: kms(), usage: false });
+    // the tenant's manager knows the store is pending, so the tenant's own 0.1 record opens
+    expect(await tenantA.secrets.get('DB_URL', { tenantId: 'A' })).toBe('tenant-a-value');
+
+    expect(await service.upgrade()).toMatchObject({ to: '0.2', upgraded: 1, resealed: 1, failed: [] });
+    expect(await tenantA.secrets.get('DB_URL', { tenantId: 'A' })).toBe('tenant-a-value');
+    // and follows the flip at once: a record put back without its MAC is refused for the tenant too
+    await toLegacyEnvelopes(serviceStorage, kms(), storeId);
+    await expect(tenantA.secrets.get('DB_URL', { tenantId: 'A' })).rejects.toMatchObject({
+      code: 'ERR_INTEGRITY',
+    });
     await tenantA.close();
     await service.close();
   });

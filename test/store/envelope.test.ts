@@ -1,17 +1,31 @@
+import { gcm } from '@noble/ciphers/aes.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KeywardenError } from '../../src/errors.js';
-import { utf8Decode, utf8Encode } from '../../src/internal/bytes.js';
+import { randomBytes, toBase64Url, utf8Decode, utf8Encode } from '../../src/internal/bytes.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
 import type { KmsAdapter } from '../../src/ports/kms.js';
 import type { SealedValue } from '../../src/ports/storage.js';
-import { openValue, rewrapSealed, sealAssociatedData, sealValue } from '../../src/records/envelope.js';
+import {
+  dekContext,
+  openValue,
+  rewrapSealed,
+  sealAssociatedData,
+  sealValue,
+} from '../../src/records/envelope.js';
 import { outcomeCode as code } from '../support/store-context.js';
 
 const kms = localKms({ masterKey: generateMasterKey() });
 const ctx = { kms };
 const state = { storeId: 'store-1' };
-const binding = { recordId: 'rec1', version: 1, kind: 'secret' as const };
+const binding = {
+  recordId: 'rec1',
+  version: 1,
+  kind: 'secret' as const,
+  name: 'DB_URL',
+  tenantId: 'acme' as string | null,
+  environment: 'production',
+};
 
 describe('envelope', () => {
   it('round-trips any bytes', async () => {
@@ -28,11 +42,15 @@ describe('envelope', () => {
   it('writes the documented format', async () => {
     const sealed = await sealValue(ctx, state, utf8Encode('hello'), binding);
     expect(sealed.alg).toBe('A256GCM');
+    expect(sealed.f).toBe(2);
     expect(sealed.nonce).toMatch(/^[A-Za-z0-9_-]{16}$/);
     expect(sealed.ct).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(sealed.ct.length).toBe(Math.ceil(((5 + 16) * 4) / 3));
     expect(sealed.dek).toMatchObject({ kms: 'local', keyId: kms.keyId, alg: 'A256GCM' });
     expect(utf8Decode(sealAssociatedData('s', binding))).toBe(
+      '{"e":"production","f":2,"k":"secret","n":"DB_URL","r":"rec1","s":"s","t":"acme","v":1}',
+    );
+    expect(utf8Decode(sealAssociatedData('s', { ...binding, tenantId: null }, 1))).toBe(
       '{"f":1,"k":"secret","r":"rec1","s":"s","v":1}',
     );
   });
@@ -57,6 +75,25 @@ describe('envelope', () => {
     expect(await code(openValue(ctx, state, sealed, { ...binding, version: 2 }))).toBe('ERR_DECRYPT');
     expect(await code(openValue(ctx, state, sealed, { ...binding, kind: 'key' }))).toBe('ERR_DECRYPT');
     expect(await code(openValue(ctx, { storeId: 'store-2' }, sealed, binding))).toBe('ERR_DECRYPT');
+  });
+
+  it('fails with ERR_DECRYPT when the name, tenant or environment changed', async () => {
+    const sealed = await sealValue(ctx, state, utf8Encode('v'), binding);
+    for (const changed of [
+      { ...binding, name: 'DB_URL2' },
+      { ...binding, name: 'db_url' },
+      { ...binding, tenantId: 'other' },
+      { ...binding, tenantId: null },
+      { ...binding, environment: 'staging' },
+    ]) {
+      expect(await code(openValue(ctx, state, sealed, changed))).toBe('ERR_DECRYPT');
+    }
+    const untenanted = { ...binding, tenantId: null };
+    const sealedNull = await sealValue(ctx, state, utf8Encode('v'), untenanted);
+    expect(await code(openValue(ctx, state, sealedNull, { ...binding, tenantId: 'null' }))).toBe(
+      'ERR_DECRYPT',
+    );
+    expect(utf8Decode(await openValue(ctx, state, sealedNull, untenanted))).toBe('v');
   });
 
   it('fails with ERR_DECRYPT under another master key, and for an unknown key id', async () => {
@@ -144,6 +181,10 @@ describe('envelope', () => {
       { ...binding, version: 0 },
       { ...binding, version: 1.5 },
       { ...binding, kind: 'other' },
+      { ...binding, name: undefined },
+      { ...binding, tenantId: undefined },
+      { ...binding, tenantId: 7 },
+      { ...binding, environment: null },
     ]) {
       expect(await code(sealValue(ctx, state, utf8Encode('v'), b as never))).toBe('ERR_INVALID_STATE');
     }
@@ -172,6 +213,7 @@ describe('envelope', () => {
     const ring = localKms({ masterKey: b, previousKeys: [a] });
     expect(ring.needsRewrap(sealed.dek)).toBe(true);
     const rewrapped: SealedValue = await rewrapSealed({ kms: ring }, state, sealed, binding);
+    expect(rewrapped.f).toBe(2);
     expect(rewrapped.nonce).toBe(sealed.nonce);
     expect(rewrapped.ct).toBe(sealed.ct);
     expect(ring.needsRewrap(rewrapped.dek)).toBe(false);
@@ -189,9 +231,14 @@ describe('envelope associated data', () => {
         fc.string(),
         fc.string({ minLength: 1 }),
         fc.integer({ min: 1, max: 2 ** 40 }),
-        (s, r, v) => {
-          const expected = canonicalJson({ f: 1, s, r, v, k: 'key' });
-          expect(utf8Decode(sealAssociatedData(s, { recordId: r, version: v, kind: 'key' }))).toBe(expected);
+        fc.string(),
+        fc.option(fc.string()),
+        fc.string(),
+        (s, r, v, n, t, e) => {
+          const b = { recordId: r, version: v, kind: 'key' as const, name: n, tenantId: t, environment: e };
+          const expected = canonicalJson({ f: 2, s, r, v, k: 'key', n, t, e });
+          expect(utf8Decode(sealAssociatedData(s, b))).toBe(expected);
+          expect(utf8Decode(sealAssociatedData(s, b, 1))).toBe(canonicalJson({ f: 1, s, r, v, k: 'key' }));
         },
       ),
     );
@@ -218,8 +265,53 @@ describe('envelope binding from a corrupt record', () => {
       { ...binding, version: 1.5 },
       { ...binding, recordId: '' },
       { ...binding, kind: 'x' },
+      { ...binding, name: null },
+      { ...binding, environment: 3 },
     ]) {
       expect(await code(openValue(ctx, state, sealed, b as never))).toBe('ERR_DECRYPT');
     }
+  });
+});
+
+describe('envelope format 1 (keywarden 0.1)', () => {
+  /** Seals as 0.1 did: the format-1 associated data (no labels), no `f` field. */
+  async function sealFormat1(bytes: Uint8Array, storeId: string): Promise<SealedValue> {
+    const dek = randomBytes(32);
+    const nonce = randomBytes(12);
+    const ct = gcm(dek, nonce, sealAssociatedData(storeId, binding, 1)).encrypt(bytes);
+    const wrapped = await kms.wrapKey(dek, dekContext(storeId, binding));
+    dek.fill(0);
+    return { alg: 'A256GCM', nonce: toBase64Url(nonce), ct: toBase64Url(ct), dek: wrapped };
+  }
+  const legacyOk = { ...state, acceptsLegacySeals: async () => true };
+  const legacyNo = { ...state, acceptsLegacySeals: async () => false };
+
+  it('opens only where the state accepts it, and then does not bind the labels', async () => {
+    const old = await sealFormat1(utf8Encode('old'), state.storeId);
+    expect(utf8Decode(await openValue(ctx, legacyOk, old, binding))).toBe('old');
+    // what 0.1 could not detect: another name opens it too (the record MAC covers that since 0.2)
+    expect(utf8Decode(await openValue(ctx, legacyOk, old, { ...binding, name: 'X' }))).toBe('old');
+    expect(await code(openValue(ctx, legacyNo, old, binding))).toBe('ERR_DECRYPT');
+    expect(await code(openValue(ctx, state, old, binding))).toBe('ERR_DECRYPT'); // no answer: never
+  });
+
+  it('a format-2 value cannot be downgraded (or a format-1 value upgraded) by editing the tag', async () => {
+    const sealed = await sealValue(ctx, state, utf8Encode('new'), binding);
+    const { f: _f, ...untagged } = sealed;
+    // even where format 1 is accepted, the format-2 ciphertext does not open under the 0.1 data
+    expect(await code(openValue(ctx, legacyOk, untagged, binding))).toBe('ERR_DECRYPT');
+    expect(await code(openValue(ctx, legacyOk, untagged, { ...binding, name: 'X' }))).toBe('ERR_DECRYPT');
+    const old = await sealFormat1(utf8Encode('old'), state.storeId);
+    expect(await code(openValue(ctx, legacyOk, { ...old, f: 2 }, binding))).toBe('ERR_DECRYPT');
+    for (const f of [1, 3, '2', null, 0]) {
+      expect(await code(openValue(ctx, legacyOk, { ...sealed, f }, binding))).toBe('ERR_DECRYPT');
+    }
+  });
+
+  it('rewrap keeps a format-1 value in format 1 (opening it still needs the upgrade)', async () => {
+    const old = await sealFormat1(utf8Encode('old'), state.storeId);
+    const rewrapped = await rewrapSealed(ctx, state, old, binding);
+    expect('f' in rewrapped).toBe(false);
+    expect(utf8Decode(await openValue(ctx, legacyOk, rewrapped, binding))).toBe('old');
   });
 });

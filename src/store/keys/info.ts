@@ -57,6 +57,7 @@ export function toKeyInfo(record: StoredRecord): KeyInfo {
     expiresAt: record.expiresAt,
     version: current ? current.version : null,
     kid: current?.kid ?? null,
+    revision: record.revision,
     versions: [...record.versions].sort((a, b) => a.version - b.version).map(toKeyVersionInfo),
   };
 }

@@ -16,12 +16,15 @@ import { utf8Decode, utf8Encode, zeroize } from '../../internal/bytes.js';
 import type { JsonObject } from '../../ports/json.js';
 import type { StoredRecord, StoredVersion } from '../../ports/storage.js';
 import type { StoreContext, StoreState } from '../../records/context.js';
-import { openValue, sealValue } from '../../records/envelope.js';
+import { bindingOf, type OpenState, openValue, sealValue } from '../../records/envelope.js';
 import { makeVersion } from '../../records/record.js';
 import { type KeySpec, specOf } from './schemas.js';
 
 /** The parts of a version that hold key material. */
 export type KeyVersionMaterial = Pick<StoredVersion, 'kid' | 'sealed' | 'publicJwk'> & { kid: string };
+
+/** What sealing a key version needs of its record: id, key spec (`data`) and labels. */
+export type KeyRecordLabels = Pick<StoredRecord, 'id' | 'data' | 'name' | 'tenantId' | 'environment'>;
 
 const HMAC_HASH = { HS256: 'SHA-256', HS384: 'SHA-384', HS512: 'SHA-512' } as const;
 
@@ -68,14 +71,14 @@ async function generateJwk(
 export async function createKeyVersionMaterial(
   ctx: Pick<StoreContext, 'kms'>,
   state: Pick<StoreState, 'storeId'>,
-  record: Pick<StoredRecord, 'id' | 'data'>,
+  record: KeyRecordLabels,
   version: number,
 ): Promise<KeyVersionMaterial> {
   const spec = specOf(record.data);
   const { privateJwk, publicJwk, kid } = await generateJwk(spec);
   const plaintext = utf8Encode(JSON.stringify(privateJwk));
   try {
-    const sealed = await sealValue(ctx, state, plaintext, { recordId: record.id, version, kind: 'key' });
+    const sealed = await sealValue(ctx, state, plaintext, bindingOf({ ...record, kind: 'key' }, version));
     return { kid, sealed, publicJwk: publicJwk === null ? null : ({ ...publicJwk, kid } as JsonObject) };
   } finally {
     zeroize(plaintext);
@@ -94,7 +97,7 @@ export async function createKeyVersionMaterial(
 export async function newKeyVersion(
   ctx: Pick<StoreContext, 'kms'>,
   state: Pick<StoreState, 'storeId'>,
-  record: Pick<StoredRecord, 'id' | 'data'>,
+  record: KeyRecordLabels,
   options: { version: number; state: StoredVersion['state']; now: number },
 ): Promise<StoredVersion> {
   const material = await createKeyVersionMaterial(ctx, state, record, options.version);
@@ -113,8 +116,8 @@ export async function newKeyVersion(
  */
 export async function openKeyJwk(
   ctx: Pick<StoreContext, 'kms'>,
-  state: Pick<StoreState, 'storeId'>,
-  record: Pick<StoredRecord, 'id'>,
+  state: OpenState,
+  record: Pick<StoredRecord, 'id' | 'name' | 'tenantId' | 'environment'>,
   version: StoredVersion,
 ): Promise<Jwk> {
   if (version.sealed === null) {
@@ -123,11 +126,12 @@ export async function openKeyJwk(
       `key version ${version.version} has no material (destroyed)`,
     );
   }
-  const bytes = await openValue(ctx, state, version.sealed, {
-    recordId: record.id,
-    version: version.version,
-    kind: 'key',
-  });
+  const bytes = await openValue(
+    ctx,
+    state,
+    version.sealed,
+    bindingOf({ ...record, kind: 'key' }, version.version),
+  );
   let jwk: Jwk;
   try {
     jwk = validateJwk(JSON.parse(utf8Decode(bytes)), 'jwk');

@@ -52,6 +52,7 @@ export function toSecretInfo(record: StoredRecord): SecretInfo {
     expiresAt: record.expiresAt,
     version: current ? current.version : null,
     versionCount: record.versions.length,
+    revision: record.revision,
   };
 }
 

@@ -47,7 +47,8 @@ function pickTarget(record: StoredRecord, to: number | undefined): StoredVersion
  * await rollbackSecret(ctx, 'OPENAI_API_KEY', { environment: 'production' });
  * ```
  * @throws KeywardenError `ERR_VALIDATION`, `ERR_NOT_FOUND` (secret or `options.to`),
- *   `ERR_INVALID_STATE` (nothing to roll back to, already current, destroyed), `ERR_AUDIT`.
+ *   `ERR_INVALID_STATE` (nothing to roll back to, already current, destroyed), `ERR_CONFLICT`
+ *   (`options.expectedRevision` is stale), `ERR_AUDIT`.
  */
 export async function rollbackSecret(
   ctx: StoreContext,
@@ -85,6 +86,7 @@ export async function rollbackSecret(
     },
     {
       record: existing,
+      expectedRevision: o.expectedRevision,
       audit: ({ after, result }) => ({
         type: 'secret.rolled_back',
         recordId: after.id,

@@ -8,6 +8,7 @@ import { validationError } from '../../errors.js';
 import { utf8Decode, utf8Encode } from '../../internal/bytes.js';
 import { rotationPolicySchema } from '../../records/policy-schema.js';
 import {
+  expectedRevisionSchema,
   metaSchema,
   namedPageShape,
   namedScopeSchema,
@@ -100,6 +101,7 @@ export const setOptionsSchema = z.strictObject({
   ),
   /** Rotation policy: an object sets (replaces) it, `null` clears it, absent leaves it. */
   rotation: z.optional(z.nullable(rotationPolicySchema)),
+  expectedRevision: z.optional(expectedRevisionSchema),
 });
 
 /**
@@ -126,6 +128,7 @@ export const getOptionsSchema = z.strictObject({
 export const rollbackOptionsSchema = z.strictObject({
   ...scopeShape,
   to: z.optional(z.number().check(z.int(), z.gte(1), z.lte(Number.MAX_SAFE_INTEGER))),
+  expectedRevision: z.optional(expectedRevisionSchema),
 });
 
 /**

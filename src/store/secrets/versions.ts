@@ -16,7 +16,7 @@ import { KeywardenError } from '../../errors.js';
 import { utf8Decode, zeroize } from '../../internal/bytes.js';
 import type { StoredRecord, StoredVersion } from '../../ports/storage.js';
 import type { StoreContext, StoreState } from '../../records/context.js';
-import { openValue, sealValue } from '../../records/envelope.js';
+import { bindingOf, type OpenState, openValue, sealValue } from '../../records/envelope.js';
 import { acceptedVersions, makeVersion, nextVersionNumber } from '../../records/record.js';
 
 /**
@@ -74,7 +74,7 @@ export async function appendSecretVersion(
   const now = options.now ?? ctx.clock.now();
   const newState = options.state ?? 'current';
   const version = nextVersionNumber(record);
-  const sealed = await sealValue(ctx, state, value, { recordId: record.id, version, kind: record.kind });
+  const sealed = await sealValue(ctx, state, value, bindingOf(record, version));
   const added = makeVersion({
     version,
     state: newState,
@@ -178,15 +178,11 @@ export function readableVersion(
  */
 export async function openSecretVersion(
   ctx: Pick<StoreContext, 'kms'>,
-  state: Pick<StoreState, 'storeId'>,
+  state: OpenState,
   record: StoredRecord,
   version: StoredVersion,
 ): Promise<string> {
-  const bytes = await openValue(ctx, state, version.sealed, {
-    recordId: record.id,
-    version: version.version,
-    kind: record.kind,
-  });
+  const bytes = await openValue(ctx, state, version.sealed, bindingOf(record, version.version));
   try {
     return utf8Decode(bytes);
   } catch {
