@@ -162,8 +162,14 @@ export function consoleApp(): void {
     );
   };
 
-  const apiKeys: View = async (view, refresh) => {
-    const page = await api('GET', '/api-keys?limit=200');
+  const apiKeys: View = async (view) => {
+    // the list reloads in place, so a token shown once stays until the view changes
+    const listArea = h('div', {});
+    const loadList = async (): Promise<void> => {
+      const page = await api('GET', '/api-keys?limit=200');
+      listArea.replaceChildren(keyTable(items(page), loadList));
+    };
+    await loadList();
     view.append(h('h1', {}, 'API keys'));
     if (can('keywarden:write')) {
       const name = input('name', { required: true, maxlength: '128' });
@@ -214,42 +220,44 @@ export function consoleApp(): void {
           name.value = '';
           say(`Created ${str(key.name)}`, 'ok');
           box.focus();
+          await loadList();
         });
       });
       view.append(h('h2', {}, 'Create'), form);
     }
-    view.append(
-      h('h2', {}, 'Keys'),
-      table(
-        ['Name', 'Id', 'Start', 'Owner', 'Scopes', 'Status', 'Created', ''],
-        items(page).map((k) => [
-          str(k.name),
-          h('code', {}, str(k.id)),
-          h('code', {}, `${str(k.start)}…`),
-          str(k.ownerId),
-          (k.scopes as string[]).join(', '),
-          str(k.status),
-          when(k.createdAt),
-          can('keywarden:write') && k.status !== 'revoked'
-            ? button(
-                `Revoke ${str(k.name)}`,
-                async () => {
-                  if (!window.confirm(`Revoke the API key ${str(k.name)}? Its holders lose access at once.`))
-                    return;
-                  await api('POST', `/api-keys/${enc(String(k.id))}/revoke`, {
-                    reason: 'revoked in the console',
-                  });
-                  say(`Revoked ${str(k.name)}`, 'ok');
-                  refresh();
-                },
-                'danger',
-              )
-            : null,
-        ]),
-        'API keys',
-      ),
-    );
+    view.append(h('h2', {}, 'Keys'), listArea);
   };
+
+  function keyTable(keys: Json[], reload: () => Promise<void>): HTMLElement {
+    return table(
+      ['Name', 'Id', 'Start', 'Owner', 'Scopes', 'Status', 'Created', ''],
+      keys.map((k) => [
+        str(k.name),
+        h('code', {}, str(k.id)),
+        h('code', {}, `${str(k.start)}…`),
+        str(k.ownerId),
+        (k.scopes as string[]).join(', '),
+        str(k.status),
+        when(k.createdAt),
+        can('keywarden:write') && k.status !== 'revoked'
+          ? button(
+              `Revoke ${str(k.name)}`,
+              async () => {
+                if (!window.confirm(`Revoke the API key ${str(k.name)}? Its holders lose access at once.`))
+                  return;
+                await api('POST', `/api-keys/${enc(String(k.id))}/revoke`, {
+                  reason: 'revoked in the console',
+                });
+                say(`Revoked ${str(k.name)}`, 'ok');
+                await reload();
+              },
+              'danger',
+            )
+          : null,
+      ]),
+      'API keys',
+    );
+  }
 
   const secrets: View = async (view, refresh) => {
     const page = await api('GET', '/secrets?limit=200');
