@@ -68,6 +68,11 @@ export interface RotateOptions {
   overlap?: Duration;
   /** Who asked (recorded in the audit trail). */
   actor?: string;
+  /**
+   * The record's `revision` you read: the rotation happens only on that revision (else
+   * `ERR_CONFLICT`, never retried).
+   */
+  expectedRevision?: number;
 }
 
 /** What `rotate` returns. API keys: `token` is a non-enumerable, show-once property. */

@@ -169,20 +169,28 @@ export async function createRecords(
  *   audit: (r) => ({ type: 'key.deleted', recordId: r.id, kind: r.kind }),
  * });
  * ```
- * @throws KeywardenError `ERR_CONFLICT` (after the retries), `ERR_AUDIT`, `ERR_STORAGE`, and
- *   whatever `load` throws.
+ * With `options.expectedRevision` (the revision the caller read) the delete happens only on that
+ * revision: any other, before or during the delete, is `ERR_CONFLICT`, never retried.
+ * @throws KeywardenError `ERR_CONFLICT` (after the retries, or at once on a stale
+ *   `expectedRevision`), `ERR_AUDIT`, `ERR_STORAGE`, and whatever `load` throws.
  */
 export async function deleteRecord(
   ctx: StoreContext,
   load: () => Promise<StoredRecord | null>,
-  options: { audit: (deleted: StoredRecord) => AuditDrafts },
+  options: { audit: (deleted: StoredRecord) => AuditDrafts; expectedRevision?: number | undefined },
 ): Promise<StoredRecord | null> {
+  const expected = options.expectedRevision;
   for (let attempt = 1; ; attempt++) {
     const record = await load();
     if (record === null) return null;
+    if (expected !== undefined && record.revision !== expected) throw staleRevision();
     try {
-      if (!(await ctx.storage.delete(record.id, { expectedRevision: record.revision }))) return null;
+      if (!(await ctx.storage.delete(record.id, { expectedRevision: record.revision }))) {
+        if (expected !== undefined) throw staleRevision(); // gone since it was read
+        return null;
+      }
     } catch (error) {
+      if (isKeywardenError(error, 'ERR_CONFLICT') && expected !== undefined) throw staleRevision();
       if (!isKeywardenError(error, 'ERR_CONFLICT') || attempt >= MAX_CAS_ATTEMPTS) throw error;
       await casBackoff(attempt);
       continue;

@@ -48,6 +48,7 @@ const rotateOptionsSchema = z.strictObject({
   strategy: z.enum(['immediate', 'overlap', 'gradual', 'blue-green']).optional(),
   overlap: durationSchema.optional(),
   actor: idLikeSchema.optional(),
+  expectedRevision: z.number().int().min(1).optional(),
 });
 
 const actorOptionsSchema = z.strictObject({ actor: idLikeSchema.optional() });
@@ -91,6 +92,7 @@ export function withToken<T extends object>(result: T, token: string | undefined
  * const { version, token } = await rotateNow(ctx, providers, id, { strategy: 'immediate' }, signal);
  * ```
  * @throws KeywardenError `ERR_VALIDATION` (`id`, `options.strategy`, `options.overlap`), `ERR_NOT_FOUND`,
+ *   `ERR_CONFLICT` (`options.expectedRevision` is not the stored revision),
  *   `ERR_INVALID_STATE` (not active, a version is pending, a provider rotation is in progress),
  *   `ERR_ROTATION` (a provider hook failed), `ERR_AUDIT`, `ERR_KMS`, `ERR_STORAGE`.
  */
@@ -167,7 +169,11 @@ export async function rotateNow(
       const result = { version: added.version, state: rv.state, previousVersion: rv.previousVersion };
       return { next, result: { change: c, token: added.token, result } };
     },
-    { record, audit: ({ after, result }) => changeDrafts({ ...result.change, after }) },
+    {
+      record,
+      audit: ({ after, result }) => changeDrafts({ ...result.change, after }),
+      expectedRevision: o.expectedRevision,
+    },
   );
   notifyChange(ctx, { ...rotated.change, after: written }, ctx.clock.now());
   const { owner } = rotated;

@@ -8,6 +8,7 @@ import { validationError } from '../../errors.js';
 import { utf8Decode, utf8Encode } from '../../internal/bytes.js';
 import { rotationPolicySchema } from '../../records/policy-schema.js';
 import {
+  idLikeSchema,
   metaSchema,
   namedPageShape,
   namedScopeSchema,
@@ -114,6 +115,7 @@ export const setOptionsSchema = z.strictObject({
 export const getOptionsSchema = z.strictObject({
   ...scopeShape,
   version: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+  actor: idLikeSchema.optional(),
 });
 
 /**
