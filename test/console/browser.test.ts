@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createGateway } from '../../src/access/gateway/index.js';
 import { CONSOLE_CSP } from '../../src/cli/console/handler.js';
 import { launchChromium, screenshotPath } from '../support/chromium.js';
 import { consoleFixture } from './harness.js';
@@ -17,6 +18,7 @@ const T = 120_000;
 let browser: Browser;
 let context: BrowserContext | undefined;
 let open: Awaited<ReturnType<typeof consoleFixture>> | undefined;
+let cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
   browser = await launchChromium();
@@ -25,6 +27,8 @@ afterAll(async () => {
   await browser?.close();
 });
 afterEach(async () => {
+  for (const c of cleanups) await c();
+  cleanups = [];
   await context?.close();
   context = undefined;
   await open?.console.close();
@@ -90,7 +94,7 @@ describe('console in Chromium', { timeout: T }, () => {
     expect(problems.filter((p) => !p.includes('401'))).toEqual([]);
   });
 
-  it('creates an API key (the token shown once, gone after navigating away) and revokes it', async () => {
+  it('creates an API key and rotates it (each token shown once, gone after navigating away), then revokes it', async () => {
     const { page, console: c, km, problems } = await setUp();
     await logIn(page, c.loginLink());
     await view(page, '#/api-keys', 'API keys');
@@ -110,24 +114,52 @@ describe('console in Chromium', { timeout: T }, () => {
     await view(page, '#/api-keys', 'API keys');
     expect(await page.content()).not.toContain(token);
 
+    const id = verified.valid ? verified.key.id : '';
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Rotate billing-service' }).click();
+    await page.getByRole('heading', { name: /billing-service version 2/ }).waitFor();
+    const rotated = (await out.textContent()) ?? '';
+    expect(rotated).not.toBe(token);
+    const second = await km.apiKeys.verify(rotated);
+    expect(second.valid && [second.key.id, second.version]).toEqual([id, 2]);
+    await view(page, '#/audit', 'Audit log');
+    expect(await page.content()).not.toContain(rotated);
+    await view(page, '#/api-keys', 'API keys');
+
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Revoke billing-service' }).click();
     await page.getByText('Revoked billing-service').waitFor();
-    const id = verified.valid ? verified.key.id : '';
     expect((await km.apiKeys.get(id)).status).toBe('revoked');
     const audit = await km.audit.list({ recordId: id, type: 'key.revoked' });
     expect(audit.items.map((e) => e.actor)).toEqual(['alice']);
     expect(problems).toEqual([]);
   });
 
-  it("approves an agent's access request as the operator", async () => {
+  it("approves an agent's access request; the agent's session works through the gateway until revoked in the console", async () => {
     const { page, console: c, km, access, problems } = await setUp();
     await km.secrets.set('STRIPE_KEY', 'sk_live_console_never_shown_0001');
+    const seen: (string | undefined)[] = [];
+    const upstream = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.setHeader('content-type', 'application/json');
+      res.end('{"data":[]}');
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const gateway = createGateway(access);
+    await gateway.listen({ host: '127.0.0.1', port: 0 });
+    cleanups.push(
+      () => gateway.close(),
+      () => new Promise<void>((resolve) => upstream.close(() => resolve())),
+    );
     await access.tools.register({
       id: 'stripe',
       name: 'Payments',
       secret: 'STRIPE_KEY',
-      upstream: { origin: 'https://api.stripe.com', auth: { type: 'bearer' } },
+      upstream: {
+        origin: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+        auth: { type: 'bearer' },
+        allowPrivateNetwork: true,
+      },
       methods: ['GET'],
       paths: ['/v1/charges'],
       approval: 'required',
@@ -152,13 +184,21 @@ describe('console in Chromium', { timeout: T }, () => {
     expect(approved.grant.duration).toBe(600_000);
     expect(await page.content()).not.toContain('sk_live_console_never_shown_0001');
 
+    // the agent opens its session and calls the tool through the gateway: the secret is injected
     const session = await access.sessions.open(req.id);
+    const callTool = () =>
+      fetch(`${gateway.url}/stripe/v1/charges`, { headers: { authorization: `Bearer ${session.token}` } });
+    expect((await callTool()).status).toBe(200);
+    expect(seen).toEqual(['Bearer sk_live_console_never_shown_0001']);
     await view(page, '#/secrets', 'Secrets');
     await view(page, '#/access', 'Access');
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: `Revoke session ${session.id}` }).click();
     await page.getByText(`Revoked session ${session.start}`).waitFor();
     expect((await access.sessions.get(session.id)).status).toBe('revoked');
+    expect((await callTool()).status).toBe(401); // revoked in the console: the next call is refused
+    expect(seen).toHaveLength(1);
+    expect(await page.content()).not.toContain(session.token);
     expect(problems).toEqual([]);
   });
 
@@ -276,7 +316,7 @@ describe('console in Chromium', { timeout: T }, () => {
     await logIn(page, c.loginLink());
     await view(page, '#/api-keys', 'API keys');
     await page.getByRole('cell', { name: 'svc', exact: true }).waitFor();
-    expect(await page.getByRole('button', { name: /Create key|Revoke/ }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: /Create key|Revoke|Rotate/ }).count()).toBe(0);
     await view(page, '#/secrets', 'Secrets');
     expect(await page.getByRole('button', { name: /Set secret|Reveal/ }).count()).toBe(0);
     await view(page, '#/rotation', 'Rotation');

@@ -162,12 +162,35 @@ export function consoleApp(): void {
     );
   };
 
+  /** Shows a new token once in `area` (replacing whatever was there), with a copy button. */
+  function showOnce(area: HTMLElement, title: string, token: string): void {
+    const box = h(
+      'section',
+      { class: 'once', tabindex: '-1', 'aria-labelledby': 'once-title' },
+      h('h2', { id: 'once-title' }, `${title}: copy the token now`),
+      h('p', {}, 'It is shown only this once; keywarden keeps only its hash.'),
+      h('output', { 'aria-label': 'New API key token' }, token),
+      h(
+        'div',
+        { class: 'actions' },
+        button('Copy token', async () => {
+          await navigator.clipboard.writeText(token);
+          say('Token copied', 'ok');
+        }),
+        button('Done', () => box.remove(), 'secondary'),
+      ),
+    );
+    area.replaceChildren(box);
+    box.focus();
+  }
+
   const apiKeys: View = async (view) => {
     // the list reloads in place, so a token shown once stays until the view changes
+    const onceArea = h('div', {});
     const listArea = h('div', {});
     const loadList = async (): Promise<void> => {
       const page = await api('GET', '/api-keys?limit=200');
-      listArea.replaceChildren(keyTable(items(page), loadList));
+      listArea.replaceChildren(keyTable(items(page), onceArea, loadList));
     };
     await loadList();
     view.append(h('h1', {}, 'API keys'));
@@ -197,40 +220,22 @@ export function consoleApp(): void {
           if (list.length > 0) body.scopes = list;
           if (expires.value.trim()) body.expiresIn = expires.value.trim();
           const created = await api('POST', '/api-keys', body);
-          const token = String(created.token);
           const key = created.key as Json;
-          const out = h('output', { 'aria-label': 'New API key token' }, token);
-          const box = h(
-            'section',
-            { class: 'once', tabindex: '-1', 'aria-labelledby': 'once-title' },
-            h('h2', { id: 'once-title' }, `New key ${str(key.name)}: copy the token now`),
-            h('p', {}, 'It is shown only this once; keywarden keeps only its hash.'),
-            out,
-            h(
-              'div',
-              { class: 'actions' },
-              button('Copy token', async () => {
-                await navigator.clipboard.writeText(token);
-                say('Token copied', 'ok');
-              }),
-              button('Done', () => box.remove(), 'secondary'),
-            ),
-          );
-          form.after(box);
+          showOnce(onceArea, `New key ${str(key.name)}`, String(created.token));
           name.value = '';
           say(`Created ${str(key.name)}`, 'ok');
-          box.focus();
           await loadList();
         });
       });
       view.append(h('h2', {}, 'Create'), form);
     }
-    view.append(h('h2', {}, 'Keys'), listArea);
+    view.append(onceArea, h('h2', {}, 'Keys'), listArea);
   };
 
-  function keyTable(keys: Json[], reload: () => Promise<void>): HTMLElement {
+  function keyTable(keys: Json[], onceArea: HTMLElement, reload: () => Promise<void>): HTMLElement {
+    const writer = can('keywarden:write');
     return table(
-      ['Name', 'Id', 'Start', 'Owner', 'Scopes', 'Status', 'Created', ''],
+      ['Name', 'Id', 'Start', 'Owner', 'Scopes', 'Status', 'Version', 'Created', ''],
       keys.map((k) => [
         str(k.name),
         h('code', {}, str(k.id)),
@@ -238,20 +243,39 @@ export function consoleApp(): void {
         str(k.ownerId),
         (k.scopes as string[]).join(', '),
         str(k.status),
+        str(k.version),
         when(k.createdAt),
-        can('keywarden:write') && k.status !== 'revoked'
-          ? button(
-              `Revoke ${str(k.name)}`,
-              async () => {
-                if (!window.confirm(`Revoke the API key ${str(k.name)}? Its holders lose access at once.`))
-                  return;
-                await api('POST', `/api-keys/${enc(String(k.id))}/revoke`, {
-                  reason: 'revoked in the console',
-                });
-                say(`Revoked ${str(k.name)}`, 'ok');
-                await reload();
-              },
-              'danger',
+        writer && k.status !== 'revoked'
+          ? h(
+              'div',
+              { class: 'actions' },
+              k.status === 'active'
+                ? button(
+                    `Rotate ${str(k.name)}`,
+                    async () => {
+                      const ask = `Rotate the API key ${str(k.name)}? The old token keeps working for the overlap of its policy.`;
+                      if (!window.confirm(ask)) return;
+                      const r = await api('POST', `/api-keys/${enc(String(k.id))}/rotate`, {});
+                      showOnce(onceArea, `${str(k.name)} version ${str(r.version)}`, String(r.token));
+                      say(`Rotated ${str(k.name)}`, 'ok');
+                      await reload();
+                    },
+                    'secondary',
+                  )
+                : null,
+              button(
+                `Revoke ${str(k.name)}`,
+                async () => {
+                  if (!window.confirm(`Revoke the API key ${str(k.name)}? Its holders lose access at once.`))
+                    return;
+                  await api('POST', `/api-keys/${enc(String(k.id))}/revoke`, {
+                    reason: 'revoked in the console',
+                  });
+                  say(`Revoked ${str(k.name)}`, 'ok');
+                  await reload();
+                },
+                'danger',
+              ),
             )
           : null,
       ]),
