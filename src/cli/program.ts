@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { registerAccess } from './access.js';
 import { registerAudit } from './audit.js';
+import { registerConsole } from './console.js';
 import { type CliContext, createCliContext, type GlobalOptions } from './context.js';
 import { registerDoctor } from './doctor.js';
 import { registerDotenv } from './dotenv.js';
@@ -111,6 +112,7 @@ export function buildProgram(): Command {
   registerUpgrade(program, contextOf);
   registerAccess(program, contextOf);
   registerMcp(program, contextOf);
+  registerConsole(program, contextOf);
   registerSql(program);
   return program;
 }

@@ -185,7 +185,10 @@ export async function deleteRecord(
     if (record === null) return null;
     if (expected !== undefined && record.revision !== expected) throw staleRevision();
     try {
-      if (!(await ctx.storage.delete(record.id, { expectedRevision: record.revision }))) return null;
+      if (!(await ctx.storage.delete(record.id, { expectedRevision: record.revision }))) {
+        if (expected !== undefined) throw staleRevision(); // gone since it was read
+        return null;
+      }
     } catch (error) {
       if (isKeywardenError(error, 'ERR_CONFLICT') && expected !== undefined) throw staleRevision();
       if (!isKeywardenError(error, 'ERR_CONFLICT') || attempt >= MAX_CAS_ATTEMPTS) throw error;

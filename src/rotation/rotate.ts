@@ -91,6 +91,7 @@ export function withToken<T extends object>(result: T, token: string | undefined
  * const { version, token } = await rotateNow(ctx, providers, id, { strategy: 'immediate' }, signal);
  * ```
  * @throws KeywardenError `ERR_VALIDATION` (`id`, `options.strategy`, `options.overlap`), `ERR_NOT_FOUND`,
+ *   `ERR_CONFLICT` (`options.expectedRevision` is not the stored revision),
  *   `ERR_INVALID_STATE` (not active, a version is pending, a provider rotation is in progress),
  *   `ERR_ROTATION` (a provider hook failed), `ERR_AUDIT`, `ERR_KMS`, `ERR_STORAGE`.
  */

@@ -210,8 +210,10 @@ export interface ApiKeysView {
    * (else `ERR_CONFLICT`, never retried): a read-modify-write across processes loses nothing.
    */
   update(id: string, patch: UpdateApiKeyPatch, options?: UpdateOptions): Promise<ApiKeyInfo>;
-  revoke(id: string, options?: { reason?: string; actor?: string }): Promise<ApiKeyInfo>;
-  delete(id: string, options?: ActorOptions): Promise<void>;
+  /** Revokes the key; with `{ expectedRevision }` only on that revision (else `ERR_CONFLICT`). */
+  revoke(id: string, options?: { reason?: string } & UpdateOptions): Promise<ApiKeyInfo>;
+  /** Deletes the key; with `{ expectedRevision }` only on that revision (else `ERR_CONFLICT`). */
+  delete(id: string, options?: UpdateOptions): Promise<void>;
 }
 
 /** Filters of `km.audit.list`. */

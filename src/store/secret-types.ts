@@ -50,6 +50,8 @@ export interface DeleteSecretOptions extends SecretScope {
 export interface GetSecretOptions extends SecretScope {
   /** A specific version (current, previous or pending); default the current one. */
   version?: number;
+  /** Who reads the value, recorded as the `secret.read` audit event's actor. */
+  actor?: string;
 }
 
 /** Options of `km.secrets.list`. */

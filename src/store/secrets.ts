@@ -222,6 +222,7 @@ export function createSecretsView(ctx: StoreContext): SecretsView {
         kind: 'secret',
         version: v.version,
         tenantId: record.tenantId,
+        actor: o.actor ?? null,
       });
       return value;
     },

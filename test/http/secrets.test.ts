@@ -87,7 +87,10 @@ describe('management API: secrets', () => {
       body: { version: 1 },
     });
     expect(old.json).toMatchObject({ version: 1, value: VALUE });
-    expect((await km.audit.list({ type: 'secret.read' })).items.length).toBe(before + 2);
+    const reads = (await km.audit.list({ type: 'secret.read' })).items;
+    expect(reads.length).toBe(before + 2);
+    // each reveal's audit row names the operator who revealed it (the keys' owners rae and alice)
+    expect(reads.slice(-2).map((e) => e.actor)).toEqual(['rae', 'alice']);
     const audit = await call(api, 'GET', '/audit?type=secret.read', { token: tokens.read });
     expect(audit.text).not.toContain(VALUE);
     expect(audit.text).not.toContain(VALUE2);

@@ -41,6 +41,25 @@ async function loadForChange(km: KeyManager, id: string, operator: Operator, ifM
   return key;
 }
 
+/**
+ * With `If-Match` a change is a compare-and-swap on the revision the ETag was checked against
+ * (`expectedRevision`): a change landing in between is 412, never overwritten. Without it, no
+ * precondition.
+ */
+function expected(ifMatch: string | null, loaded: ApiKeyInfo): { expectedRevision?: number } {
+  return ifMatch === null ? {} : { expectedRevision: loaded.revision };
+}
+
+/** Turns the library's stale-revision conflict of an `If-Match` change into 412. */
+function preconditionFailed(ifMatch: string | null) {
+  return (error: unknown): never => {
+    if (ifMatch !== null && isKeywardenError(error, 'ERR_CONFLICT')) {
+      throw new HttpProblem(412, 'ERR_PRECONDITION_FAILED', 'the API key changed since If-Match was checked');
+    }
+    throw error;
+  };
+}
+
 /** The API-key routes. */
 export const apiKeyRoutes: Route[] = [
   defineRoute({
@@ -119,23 +138,12 @@ export const apiKeyRoutes: Route[] = [
     handler: async ({ km }, { params, body, operator, ifMatch }) => {
       const loaded = await loadForChange(km, params.id, operator, ifMatch);
       assertMayManage(operator, body.scopes);
-      // With If-Match the update is a compare-and-swap on the revision the ETag was checked
-      // against: a change landing in between is 412, never overwritten.
       const key = await km.apiKeys
         .update(params.id, compact(body) as UpdateApiKeyPatch, {
           actor: operator.id,
-          ...(ifMatch !== null && { expectedRevision: loaded.revision }),
+          ...expected(ifMatch, loaded),
         })
-        .catch((error: unknown) => {
-          if (ifMatch !== null && isKeywardenError(error, 'ERR_CONFLICT')) {
-            throw new HttpProblem(
-              412,
-              'ERR_PRECONDITION_FAILED',
-              'the API key changed since If-Match was checked',
-            );
-          }
-          throw error;
-        });
+        .catch(preconditionFailed(ifMatch));
       return { status: 200, body: key, etag: keyEtag(key) };
     },
   }),
@@ -150,8 +158,10 @@ export const apiKeyRoutes: Route[] = [
     status: 204,
     ifMatch: true,
     handler: async ({ km }, { params, operator, ifMatch }) => {
-      await loadForChange(km, params.id, operator, ifMatch);
-      await km.apiKeys.delete(params.id, { actor: operator.id });
+      const loaded = await loadForChange(km, params.id, operator, ifMatch);
+      await km.apiKeys
+        .delete(params.id, { actor: operator.id, ...expected(ifMatch, loaded) })
+        .catch(preconditionFailed(ifMatch));
       return { status: 204 };
     },
   }),
@@ -168,8 +178,10 @@ export const apiKeyRoutes: Route[] = [
     response: apiKeyInfo,
     ifMatch: true,
     handler: async ({ km }, { params, body, operator, ifMatch }) => {
-      await loadForChange(km, params.id, operator, ifMatch);
-      const key = await km.apiKeys.revoke(params.id, { ...compact(body), actor: operator.id });
+      const loaded = await loadForChange(km, params.id, operator, ifMatch);
+      const key = await km.apiKeys
+        .revoke(params.id, { ...compact(body), actor: operator.id, ...expected(ifMatch, loaded) })
+        .catch(preconditionFailed(ifMatch));
       return { status: 200, body: key, etag: keyEtag(key) };
     },
   }),
@@ -188,8 +200,10 @@ export const apiKeyRoutes: Route[] = [
     ifMatch: true,
     sensitive: true,
     handler: async ({ km }, { params, body, operator, ifMatch }) => {
-      await loadForChange(km, params.id, operator, ifMatch);
-      const r = await km.rotator.rotate(params.id, { ...compact(body), actor: operator.id });
+      const loaded = await loadForChange(km, params.id, operator, ifMatch);
+      const r = await km.rotator
+        .rotate(params.id, { ...compact(body), actor: operator.id, ...expected(ifMatch, loaded) })
+        .catch(preconditionFailed(ifMatch));
       return {
         status: 201,
         body: { version: r.version, state: r.state, previousVersion: r.previousVersion, token: r.token },

@@ -1,7 +1,7 @@
 /**
  * Routes for secrets: list, metadata, set (new version), versions, rollback, delete, and the
  * only route that returns a value, `POST /secrets/{name}/reveal` (scope `keywarden:reveal`,
- * audited by the library as `secret.read`). Portable: no node:*.
+ * audited by the library as `secret.read` with the operator as its actor). Portable: no node:*.
  * @module
  */
 import type { SetSecretOptions } from '../../store/secret-types.js';
@@ -137,8 +137,13 @@ export const secretRoutes: Route[] = [
     status: 200,
     response: revealedSecret,
     sensitive: true,
-    handler: async ({ km }, { params, query, body }) => {
-      const value = await km.secrets.get(params.name, { ...compact(query), ...compact(body) });
+    handler: async ({ km }, { params, query, body, operator }) => {
+      // the secret.read audit event names the operator who revealed it
+      const value = await km.secrets.get(params.name, {
+        ...compact(query),
+        ...compact(body),
+        actor: operator.id,
+      });
       return {
         status: 200,
         body: {

@@ -11,6 +11,7 @@ import {
   countSchema,
   durationSchema,
   environmentSchema,
+  expectedRevisionSchema,
   idLikeSchema,
   metaSchema,
   nameSchema,
@@ -189,6 +190,7 @@ export const updateOptionsSchema = z.strictObject({
 export const revokeOptionsSchema = z.strictObject({
   reason: z.optional(wellFormedString().check(z.minLength(1), z.maxLength(512), z.regex(/^[^\p{Cc}]*$/u))),
   actor: z.optional(idLikeSchema),
+  expectedRevision: z.optional(expectedRevisionSchema),
 });
 
 /**

@@ -9,6 +9,7 @@ import { utf8Decode, utf8Encode } from '../../internal/bytes.js';
 import { rotationPolicySchema } from '../../records/policy-schema.js';
 import {
   expectedRevisionSchema,
+  idLikeSchema,
   metaSchema,
   namedPageShape,
   namedScopeSchema,
@@ -115,6 +116,7 @@ export const setOptionsSchema = z.strictObject({
 export const getOptionsSchema = z.strictObject({
   ...scopeShape,
   version: z.optional(z.number().check(z.int(), z.gte(1), z.lte(Number.MAX_SAFE_INTEGER))),
+  actor: z.optional(idLikeSchema),
 });
 
 /**
