@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { KeywardenError } from '../errors.js';
+import { iteratePages } from '../internal/iterate.js';
 import { parseObject } from '../internal/parse-object.js';
 import type { AuditEvent, AuditEventType, Page } from '../ports/storage.js';
 import type { StoreContext } from '../records/context.js';
@@ -61,7 +62,7 @@ function withRecordId(event: AuditEvent): AuditEvent & { readonly recordId: stri
  *   `ERR_STORAGE` or `ERR_CLOSED`.
  */
 export function createAuditView(ctx: StoreContext): AuditView {
-  return Object.freeze({
+  const view: AuditView = Object.freeze({
     async list(query: AuditListQuery = {}): Promise<Page<AuditEvent & { readonly recordId: string | null }>> {
       await ctx.ready();
       const q = parseObject(listSchema, LIST_KEYS, query, 'query');
@@ -81,6 +82,8 @@ export function createAuditView(ctx: StoreContext): AuditView {
       });
       return { ...page, items: page.items.map(withRecordId) };
     },
+
+    iterate: (query) => iteratePages((q) => view.list(q), query),
 
     export: (options: AuditExportOptions): AsyncIterable<string> => exportAudit(ctx, options),
 
@@ -106,4 +109,5 @@ export function createAuditView(ctx: StoreContext): AuditView {
       return { ...body, signature: state.checkpointTag(checkpointText(state.storeId, body)) };
     },
   } satisfies AuditView);
+  return view;
 }

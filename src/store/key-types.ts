@@ -5,6 +5,7 @@
 
 import type { Jwk, PublicJwk } from '../crypto/jwk-types.js';
 import type { Duration } from '../duration.js';
+import type { IterateQuery } from '../internal/iterate.js';
 import type { JsonObject } from '../ports/json.js';
 import type { RecordStatus, VersionState } from '../ports/storage.js';
 import type { RotationPolicyInput } from '../records/rotation-types.js';
@@ -151,6 +152,18 @@ export interface KeysView {
   create(options: CreateKeyOptions): Promise<KeyInfo>;
   info(name: string, options?: KeyScope): Promise<KeyInfo>;
   list(options?: ListKeysOptions): Promise<KeyList>;
+  /**
+   * Every key matching the options, one page at a time (the filters of `list`; a `cursor` resumes; `signal` stops the
+   * walk, rejecting with `signal.reason`).
+   *
+   * @example
+   * ```ts
+   * for await (const k of km.keys.iterate({ tag: 'jwt' })) console.log(k.name, k.kid);
+   * ```
+   * @throws KeywardenError `ERR_VALIDATION` naming the query field (on the first `next()`),
+   *   `ERR_STORAGE`, `ERR_CLOSED`; `signal.reason` once aborted.
+   */
+  iterate(options?: IterateQuery<ListKeysOptions>): AsyncIterableIterator<KeyInfo>;
   /** Signs with the current version (hmac, ed25519, ecdsa, rsa). */
   sign(name: string, data: Uint8Array | string, options?: KeyScope): Promise<Uint8Array>;
   /** True when any accepted version (current, pending, previous in overlap) verifies. Never throws for a bad signature. */

@@ -33,6 +33,8 @@ export {
   openKeyJwk,
 } from './keys/material.js';
 
+import { iteratePages } from '../internal/iterate.js';
+
 /**
  * Builds `km.keys` over a store context. The manager calls it; you use `km.keys`.
  *
@@ -48,7 +50,7 @@ export {
  *   `ERR_ALREADY_EXISTS`, `ERR_NOT_FOUND`, `ERR_INVALID_STATE`, `ERR_DECRYPT`, `ERR_KMS`, `ERR_AUDIT`, `ERR_STORAGE`.
  */
 export function createKeysView(ctx: StoreContext): KeysView {
-  return {
+  const view: KeysView = {
     async create(options: CreateKeyOptions): Promise<KeyInfo> {
       const o = parseInput(createOptionsSchema, options, 'options');
       const spec = resolveKeySpec(o.type, o.algorithm, o.modulusLength);
@@ -98,6 +100,8 @@ export function createKeysView(ctx: StoreContext): KeysView {
       return listNamed(ctx, 'key', o, toKeyInfo);
     },
 
+    iterate: (options) => iteratePages((o) => view.list(o), options, 'options'),
+
     sign: (name, data, options) => signWithKey(ctx, name, data, options),
     verify: (name, data, signature, options) => verifyWithKey(ctx, name, data, signature, options),
     jwks: (name, options) => keyJwks(ctx, name, options),
@@ -106,4 +110,5 @@ export function createKeysView(ctx: StoreContext): KeysView {
     decrypt: (name, ciphertext, options) => decryptWithKey(ctx, name, ciphertext, options),
     delete: (name, options) => deleteNamed(ctx, 'key', name, options, 'key.deleted'),
   };
+  return view;
 }
