@@ -15,6 +15,9 @@ const expected = {
     'webhookNotifier',
     'multiNotifier',
     'verifyWebhookSignature',
+    'verifyStandardWebhook',
+    'signStandardWebhook',
+    'generateWebhookSecret',
   ],
   'keywarden/testing': [
     'testStorageAdapter',
