@@ -70,5 +70,6 @@ export type {
 } from './records/rotation-types.js';
 export type { RewrapOptions, RewrapReport } from './rotation/rewrap.js';
 export type * from './store/api-key-types.js';
+export type * from './store/jwt-types.js';
 export type * from './store/key-types.js';
 export type * from './store/secret-types.js';

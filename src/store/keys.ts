@@ -34,6 +34,7 @@ export {
 } from './keys/material.js';
 
 import { iteratePages } from '../internal/iterate.js';
+import { signJwt, verifyJwt } from './keys/jwt.js';
 
 /**
  * Builds `km.keys` over a store context. The manager calls it; you use `km.keys`.
@@ -104,6 +105,8 @@ export function createKeysView(ctx: StoreContext): KeysView {
 
     sign: (name, data, options) => signWithKey(ctx, name, data, options),
     verify: (name, data, signature, options) => verifyWithKey(ctx, name, data, signature, options),
+    signJwt: (name, claims, options) => signJwt(ctx, view, name, claims, options),
+    verifyJwt: (name, token, options) => verifyJwt(ctx, view, name, token, options),
     jwks: (name, options) => keyJwks(ctx, name, options),
     export: (name, options) => exportKey(ctx, name, options),
     encrypt: (name, plaintext, options) => encryptWithKey(ctx, name, plaintext, options),
