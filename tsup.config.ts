@@ -13,6 +13,8 @@ const entry = {
   'notifiers/index': 'src/notifiers/index.ts',
   'testing/index': 'src/testing/index.ts',
   'middleware/index': 'src/middleware/index.ts',
+  'middleware/node': 'src/middleware/node.ts',
+  'middleware/mcp': 'src/middleware/mcp.ts',
   'cache/index': 'src/cache/index.ts',
   'rate-limit/index': 'src/rate-limit/index.ts',
   'usage/index': 'src/usage/index.ts',

@@ -13,7 +13,7 @@ import { memoryStorage } from '../src/adapters/memory.js';
 import { cachedStorage } from '../src/cache/index.js';
 import { createKeyManager } from '../src/index.js';
 import { generateMasterKey, localKms } from '../src/kms/index.js';
-import { nodeMiddleware } from '../src/middleware/index.js';
+import { nodeMiddleware } from '../src/middleware/node.js';
 import { storageRateLimiter } from '../src/rate-limit/index.js';
 import type { ApiKeyVerifySuccess } from '../src/store/api-key-types.js';
 import { createUsageTracker } from '../src/usage/index.js';

@@ -22,7 +22,7 @@ import { z } from 'zod';
 import { memoryStorage } from '../src/adapters/memory.js';
 import { createKeyManager, type KeyManager } from '../src/index.js';
 import { generateMasterKey, localKms } from '../src/kms/index.js';
-import { hasScopes, type McpRequest, mcpAuth } from '../src/middleware/index.js';
+import { hasScopes, type McpRequest, mcpAuth } from '../src/middleware/mcp.js';
 
 const invoices = new Map([
   ['inv_1', { id: 'inv_1', amount: 1200 }],

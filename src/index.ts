@@ -28,6 +28,7 @@ export {
 } from './backup/index.js';
 export * from './crypto/index.js';
 export { type Duration, MAX_DURATION_MS, parseDuration } from './duration.js';
+export type { IterateQuery } from './internal/iterate.js';
 export type { StoreCheckProblem, StoreCheckReport } from './manager/check.js';
 export {
   createKeyManager,
@@ -67,7 +68,8 @@ export type {
   RunDueReport,
   StartOptions,
 } from './records/rotation-types.js';
-export type { RewrapReport } from './rotation/rewrap.js';
+export type { RewrapOptions, RewrapReport } from './rotation/rewrap.js';
 export type * from './store/api-key-types.js';
+export type * from './store/jwt-types.js';
 export type * from './store/key-types.js';
 export type * from './store/secret-types.js';

@@ -18,7 +18,13 @@ const pkg = JSON.parse(read('package.json')) as {
 };
 
 /** Subpaths that use Node built-ins (node:fs, node:http types): outside the portable core. */
-const NODE_ONLY = new Set(['./adapters/file', './middleware', './access/gateway', './http/node']);
+const NODE_ONLY = new Set([
+  './adapters/file',
+  './middleware/node',
+  './middleware/mcp',
+  './access/gateway',
+  './http/node',
+]);
 
 /** `./adapters/memory` → `adapters/memory` (its tsup entry name) and its source file. */
 const subpaths = Object.entries(pkg.exports)
@@ -86,5 +92,7 @@ describe('package exports', () => {
       ).toBe(true);
     }
     expect(core.has('src/middleware/hono.ts')).toBe(true);
+    // keywarden/middleware type-checks without @types/node (Workers, browsers): node:http lives in middleware/node
+    expect(core.has('src/middleware/index.ts')).toBe(true);
   });
 });

@@ -17,6 +17,9 @@ const expected = {
     'webhookNotifier',
     'multiNotifier',
     'verifyWebhookSignature',
+    'verifyStandardWebhook',
+    'signStandardWebhook',
+    'generateWebhookSecret',
   ],
   'keywarden/testing': [
     'testStorageAdapter',
@@ -25,7 +28,9 @@ const expected = {
     'fakeClock',
     'createTestKeyManager',
   ],
-  'keywarden/middleware': ['verifyRequest', 'nodeMiddleware', 'honoMiddleware', 'mcpAuth'],
+  'keywarden/middleware': ['verifyRequest', 'honoMiddleware', 'denialResponse'],
+  'keywarden/middleware/node': ['nodeMiddleware', 'writeDenial'],
+  'keywarden/middleware/mcp': ['mcpAuth', 'hasScopes', 'toMcpAuthInfo'],
   'keywarden/cache': ['cachedStorage'],
   'keywarden/rate-limit': ['storageRateLimiter', 'memoryRateLimiter'],
   'keywarden/usage': ['createUsageTracker'],
@@ -64,7 +69,10 @@ const km = createKeyManager({ storage: memoryStorage(), kms: localKms({ masterKe
 const { token } = await km.apiKeys.create({ name: 'smoke', scopes: ['read'] });
 assert.equal((await km.apiKeys.verify(token, { scopes: ['read'] })).valid, true);
 // a one-character typo (never the same character: a token may end in 'x')
-assert.equal((await km.apiKeys.verify(`${token.slice(0, -1)}${token.endsWith('x') ? 'y' : 'x'}`)).valid, false);
+assert.equal(
+  (await km.apiKeys.verify(`${token.slice(0, -1)}${token.endsWith('x') ? 'y' : 'x'}`)).valid,
+  false,
+);
 await km.secrets.set('SMOKE', 'value-1');
 assert.equal(await km.secrets.get('SMOKE'), 'value-1');
 let csv = '';

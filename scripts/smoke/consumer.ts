@@ -20,7 +20,9 @@ import { type CapabilityContext, capabilityContext, mutateRecord } from 'keyward
 import { type ManagementApi, managementApi } from 'keywarden/http';
 import { nodeHandler } from 'keywarden/http/node';
 import { generateMasterKey, localKms } from 'keywarden/kms';
-import { nodeMiddleware, verifyRequest } from 'keywarden/middleware';
+import { verifyRequest } from 'keywarden/middleware';
+import { mcpAuth } from 'keywarden/middleware/mcp';
+import { nodeMiddleware } from 'keywarden/middleware/node';
 import { callbackNotifier, verifyWebhookSignature } from 'keywarden/notifiers';
 import {
   type GitHubSecretScanningOptions,
@@ -78,6 +80,7 @@ void [
   onLeak,
   report,
   nodeMiddleware,
+  mcpAuth,
   verifyRequest,
   cachedStorage,
   storageRateLimiter,

@@ -7,6 +7,7 @@
  * @module
  */
 import { KeywardenError } from '../errors.js';
+import { iteratePages } from '../internal/iterate.js';
 import type { JsonObject } from '../ports/json.js';
 import type { StoredRecord } from '../ports/storage.js';
 import { type AccessContext, findToolRecord, listAccessPage, loadAccessRecord } from './context.js';
@@ -321,7 +322,7 @@ export function createRequestsView(a: AccessContext): RequestsView {
     return toRequestInfo(record, ctx.clock.now());
   }
 
-  return Object.freeze({
+  const view: RequestsView = Object.freeze({
     create: create as RequestsView['create'],
     async get(id: string): Promise<AccessRequestInfo> {
       return toRequestInfo(await load(id), ctx.clock.now());
@@ -334,8 +335,10 @@ export function createRequestsView(a: AccessContext): RequestsView {
           : requestRecordStatus(q.status);
       return listAccessPage(a, 'access_request', q, recordStatus, toRequestInfo);
     },
+    iterate: ((query) => iteratePages((q) => view.list(q), query)) as RequestsView['iterate'],
     approve: approve as RequestsView['approve'],
     deny: deny as RequestsView['deny'],
     cancel: cancel as RequestsView['cancel'],
   });
+  return view;
 }

@@ -8,6 +8,7 @@
 
 import { generateApiToken } from '../crypto/tokens.js';
 import { KeywardenError } from '../errors.js';
+import { iteratePages } from '../internal/iterate.js';
 import type { StoredRecord } from '../ports/storage.js';
 import { makeVersion } from '../records/record.js';
 import { type AccessContext, findToolRecord, listAccessPage, loadAccessRecord } from './context.js';
@@ -187,7 +188,7 @@ export function createSessionsView(a: AccessContext): SessionsView {
     return toSessionInfo(after, ctx.clock.now());
   }
 
-  return Object.freeze({
+  const view: SessionsView = Object.freeze({
     open: open as SessionsView['open'],
     async get(id: string): Promise<SessionInfo> {
       return toSessionInfo(await load(id), ctx.clock.now());
@@ -198,6 +199,8 @@ export function createSessionsView(a: AccessContext): SessionsView {
         q.status === undefined || q.status === 'expired' ? undefined : sessionRecordStatus(q.status);
       return listAccessPage(a, 'access_session', q, recordStatus, toSessionInfo);
     },
+    iterate: ((query) => iteratePages((q) => view.list(q), query)) as SessionsView['iterate'],
     revoke: revoke as SessionsView['revoke'],
   });
+  return view;
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import { KeywardenError } from '../errors.js';
+import { iteratePages } from '../internal/iterate.js';
 import type { StoredRecord } from '../ports/storage.js';
 import { type AccessContext, findToolRecord } from './context.js';
 import { draftOf } from './events.js';
@@ -153,7 +154,7 @@ export function createToolsView(a: AccessContext): ToolsView {
     } while (cursor !== undefined);
   }
 
-  return Object.freeze({
+  const view: ToolsView = Object.freeze({
     register: register as ToolsView['register'],
     async get(id: string): Promise<ToolInfo> {
       return toToolInfo(await load(id));
@@ -172,6 +173,8 @@ export function createToolsView(a: AccessContext): ToolsView {
         ...(page.cursor !== undefined && { cursor: page.cursor }),
       };
     },
+    iterate: ((query) => iteratePages((q) => view.list(q), query)) as ToolsView['iterate'],
     remove: remove as ToolsView['remove'],
   });
+  return view;
 }

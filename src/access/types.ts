@@ -4,6 +4,7 @@
  * @module
  */
 import type { Duration } from '../duration.js';
+import type { IterateQuery } from '../internal/iterate.js';
 import type { JsonObject } from '../ports/json.js';
 import type { Page } from '../ports/storage.js';
 
@@ -277,6 +278,18 @@ export interface ToolsView {
   /** @throws KeywardenError `ERR_NOT_FOUND`. */
   get(id: string): Promise<ToolInfo>;
   list(query?: { limit?: number; cursor?: string }): Promise<Page<ToolInfo>>;
+  /**
+   * Every registered tool, one page at a time (the filters of `list`; a `cursor` resumes; `signal` stops the
+   * walk, rejecting with `signal.reason`).
+   *
+   * @example
+   * ```ts
+   * for await (const tool of access.tools.iterate()) console.log(tool.id);
+   * ```
+   * @throws KeywardenError `ERR_VALIDATION` naming the query field (on the first `next()`),
+   *   `ERR_STORAGE`, `ERR_CLOSED`; `signal.reason` once aborted.
+   */
+  iterate(query?: IterateQuery<{ limit?: number; cursor?: string }>): AsyncIterableIterator<ToolInfo>;
   /** Removes the tool and revokes its active sessions. @throws KeywardenError `ERR_NOT_FOUND`, `ERR_AUDIT`. */
   remove(id: string, options?: { actor?: string }): Promise<void>;
 }
@@ -286,6 +299,18 @@ export interface RequestsView {
   create(input: CreateAccessRequestInput): Promise<AccessRequestInfo>;
   get(id: string): Promise<AccessRequestInfo>;
   list(query?: ListRequestsQuery): Promise<Page<AccessRequestInfo>>;
+  /**
+   * Every access request matching the query, one page at a time (the filters of `list`; a `cursor` resumes; `signal` stops the
+   * walk, rejecting with `signal.reason`).
+   *
+   * @example
+   * ```ts
+   * for await (const r of access.requests.iterate({ status: 'pending' })) console.log(r.id);
+   * ```
+   * @throws KeywardenError `ERR_VALIDATION` naming the query field (on the first `next()`),
+   *   `ERR_STORAGE`, `ERR_CLOSED`; `signal.reason` once aborted.
+   */
+  iterate(query?: IterateQuery<ListRequestsQuery>): AsyncIterableIterator<AccessRequestInfo>;
   approve(id: string, options: ApproveOptions): Promise<AccessRequestInfo>;
   deny(id: string, options: DenyOptions): Promise<AccessRequestInfo>;
   cancel(id: string, options?: { actor?: string }): Promise<AccessRequestInfo>;
@@ -296,6 +321,18 @@ export interface SessionsView {
   open(requestId: string): Promise<OpenedSession>;
   get(id: string): Promise<SessionInfo>;
   list(query?: ListSessionsQuery): Promise<Page<SessionInfo>>;
+  /**
+   * Every session matching the query, one page at a time (the filters of `list`; a `cursor` resumes; `signal` stops the
+   * walk, rejecting with `signal.reason`).
+   *
+   * @example
+   * ```ts
+   * for await (const s of access.sessions.iterate({ status: 'active' })) console.log(s.id);
+   * ```
+   * @throws KeywardenError `ERR_VALIDATION` naming the query field (on the first `next()`),
+   *   `ERR_STORAGE`, `ERR_CLOSED`; `signal.reason` once aborted.
+   */
+  iterate(query?: IterateQuery<ListSessionsQuery>): AsyncIterableIterator<SessionInfo>;
   revoke(id: string, options?: { reason?: string; actor?: string }): Promise<SessionInfo>;
 }
 

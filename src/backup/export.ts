@@ -4,6 +4,7 @@
  */
 import * as z from 'zod/mini';
 import { isKeywardenError, KeywardenError } from '../errors.js';
+import { isAbortSignal } from '../internal/abort.js';
 import { toBase64Url, zeroize } from '../internal/bytes.js';
 import { parseInput } from '../internal/validate.js';
 import type { AuditEvent, StoredRecord, StoredVersion } from '../ports/storage.js';
@@ -29,6 +30,11 @@ export interface BackupExportOptions {
   actor?: string;
   /** Called after each record. */
   onProgress?: BackupProgress;
+  /**
+   * Stops the export between records: it rejects with `signal.reason` (nothing is returned; the
+   * `backup.exported` event, written first, stays).
+   */
+  signal?: AbortSignal;
 }
 
 const optionsSchema = z.strictObject({
@@ -36,6 +42,7 @@ const optionsSchema = z.strictObject({
   audit: z.optional(z.boolean()),
   actor: z.optional(idLikeSchema),
   onProgress: z.optional(z.custom<BackupProgress>((v) => typeof v === 'function', 'must be a function')),
+  signal: z.optional(z.custom<AbortSignal>(isAbortSignal, 'must be an AbortSignal')),
 });
 
 /**
@@ -49,7 +56,7 @@ const optionsSchema = z.strictObject({
  * await writeFile('backup.json', JSON.stringify(bundle), { mode: 0o600 });
  * ```
  * @throws KeywardenError `ERR_VALIDATION` (options), `ERR_AUDIT`, `ERR_STORAGE`, `ERR_DECRYPT` /
- *   `ERR_KMS` (plaintext export of a value that cannot be opened), `ERR_CLOSED`.
+ *   `ERR_KMS` (plaintext export of a value that cannot be opened), `ERR_CLOSED`; `signal.reason` once aborted.
  */
 export async function exportBackup(
   ctx: StoreContext,
@@ -58,6 +65,7 @@ export async function exportBackup(
   const o = parseInput(optionsSchema, options, 'options');
   const state = await ctx.ready();
   const plaintext = o.plaintext === true;
+  o.signal?.throwIfAborted();
   const total = await countRecords(ctx);
   await ctx.audit({
     type: 'backup.exported',
@@ -72,6 +80,7 @@ export async function exportBackup(
   const values: BackupValue[] = [];
   let done = 0;
   for await (const record of allRecords(ctx)) {
+    o.signal?.throwIfAborted();
     const copy = structuredClone(record) as StoredRecord;
     if (plaintext) {
       copy.versions = await Promise.all(copy.versions.map((v) => openVersion(ctx, state, copy, v, values)));

@@ -14,6 +14,7 @@
  */
 import * as z from 'zod/mini';
 import { KeywardenError } from '../errors.js';
+import { isAbortSignal } from '../internal/abort.js';
 import { parseInput } from '../internal/validate.js';
 import type { StoredRecord } from '../ports/storage.js';
 import type { StoreContext } from '../records/context.js';
@@ -33,6 +34,13 @@ export interface BackupImportOptions {
   actor?: string;
   /** Called after each record written. */
   onProgress?: BackupProgress;
+  /**
+   * Before the first write, an abort rejects with `signal.reason` and nothing is written. Once
+   * writing has begun it stops between records: the report says `interrupted`, the
+   * `backup.imported` event records what was written, and importing again with
+   * `onConflict: 'skip'` finishes.
+   */
+  signal?: AbortSignal;
 }
 
 /** What an import did. */
@@ -49,6 +57,8 @@ export interface BackupImportReport {
    * state: close it and open a new manager before using the store again.
    */
   reopenRequired: boolean;
+  /** True when `options.signal` stopped the import between records (see `BackupImportOptions.signal`). */
+  interrupted: boolean;
 }
 
 /** Lets the manager drop cached store state after an identity change (see docs/backup.md). */
@@ -60,6 +70,7 @@ const optionsSchema = z.strictObject({
   onConflict: z.optional(z.enum(['skip', 'overwrite', 'fail'])),
   actor: z.optional(idLikeSchema),
   onProgress: z.optional(z.custom<BackupProgress>((v) => typeof v === 'function', 'must be a function')),
+  signal: z.optional(z.custom<AbortSignal>(isAbortSignal, 'must be an AbortSignal')),
 });
 
 /**
@@ -72,7 +83,7 @@ const optionsSchema = z.strictObject({
  * ```
  * @throws KeywardenError `ERR_BACKUP` (invalid bundle naming the path, wrong master key, pepper
  *   mismatch, conflicts with `onConflict: 'fail'`), `ERR_VALIDATION` (options), `ERR_STORAGE`,
- *   `ERR_AUDIT`, `ERR_CLOSED`.
+ *   `ERR_AUDIT`, `ERR_CLOSED`; `signal.reason` when aborted before the first write.
  */
 export async function importBackup(
   ctx: ReloadableContext,
@@ -96,6 +107,7 @@ export async function importBackup(
       { field: 'onConflict' },
     );
   }
+  o.signal?.throwIfAborted();
   for (const m of plan.meta) await ctx.storage.setMeta(m.key, m.value, { expected: m.expected });
   // the records are written (and MAC'd) under the adopted identity's keys: reload first
   const reloaded = (plan.adoptedIdentity || plan.adoptedPepper) && typeof ctx.reload === 'function';
@@ -107,9 +119,14 @@ export async function importBackup(
     adoptedIdentity: plan.adoptedIdentity,
     adoptedPepper: plan.adoptedPepper,
     reopenRequired: false,
+    interrupted: false,
   };
   let done = 0;
   for (const a of actions) {
+    if (o.signal?.aborted === true) {
+      report.interrupted = true;
+      break;
+    }
     if (a.existing === null && a.nameClash === null) {
       await ctx.storage.create(a.record);
       report.created += 1;
@@ -141,6 +158,7 @@ export async function importBackup(
       skipped: report.skipped,
       adoptedIdentity: report.adoptedIdentity,
       adoptedPepper: report.adoptedPepper,
+      ...(report.interrupted && { interrupted: true }),
     },
   });
   if ((plan.adoptedIdentity || plan.adoptedPepper) && !reloaded) report.reopenRequired = true;

@@ -22,7 +22,7 @@ import type {
 import type { CliContext, CliManager } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { CliError, table, when } from './io.js';
-import { allPages } from './pages.js';
+import { collect } from './pages.js';
 import { int, jsonObject, list } from './parse.js';
 
 type Ctx = (cmd: Command) => Promise<CliContext>;
@@ -182,9 +182,7 @@ export function registerAccess(program: Command, context: Ctx): void {
     .description('list tools')
     .action(async (_o: unknown, cmd: Command) => {
       const ctx = await context(cmd);
-      const items = await withAccess(ctx, (a) =>
-        allPages((cursor) => a.tools.list({ limit: 1000, ...(cursor !== undefined && { cursor }) })),
-      );
+      const items = await withAccess(ctx, (a) => collect(a.tools.iterate({ limit: 1000 })));
       ctx.out.result(items, () =>
         items.length === 0
           ? 'no tools'
@@ -256,13 +254,7 @@ export function registerAccess(program: Command, context: Ctx): void {
     .action(async (o: Record<string, string | undefined>, cmd: Command) => {
       const ctx = await context(cmd);
       const items = await withAccess(ctx, (a) =>
-        allPages((cursor) =>
-          a.requests.list({
-            limit: 1000,
-            ...(cursor !== undefined && { cursor }),
-            ...listFilter<AccessRequestStatus>(o),
-          }),
-        ),
+        collect(a.requests.iterate({ limit: 1000, ...listFilter<AccessRequestStatus>(o) })),
       );
       ctx.out.result(items, () => (items.length === 0 ? 'no access requests' : requestRows(items)));
     });
@@ -337,13 +329,7 @@ export function registerAccess(program: Command, context: Ctx): void {
     .action(async (o: Record<string, string | undefined>, cmd: Command) => {
       const ctx = await context(cmd);
       const items = await withAccess(ctx, (a) =>
-        allPages((cursor) =>
-          a.sessions.list({
-            limit: 1000,
-            ...(cursor !== undefined && { cursor }),
-            ...listFilter<AccessSessionStatus>(o),
-          }),
-        ),
+        collect(a.sessions.iterate({ limit: 1000, ...listFilter<AccessSessionStatus>(o) })),
       );
       ctx.out.result(items, () => (items.length === 0 ? 'no sessions' : sessionRows(items)));
     });

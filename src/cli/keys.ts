@@ -8,7 +8,7 @@ import type { ApiKeyInfo, CreateApiKeyInput, UpdateApiKeyPatch } from '../store/
 import type { CliContext, CliManager, CliRotator } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { CliError, type Output, table, when } from './io.js';
-import { allPages } from './pages.js';
+import { collect } from './pages.js';
 import { date, ifRevision, int, jsonObject, list } from './parse.js';
 import { readStdin } from './prompt.js';
 
@@ -73,16 +73,13 @@ export function registerKeys(program: Command, context: Ctx): void {
     .action(async (o: Record<string, string | undefined>, cmd: Command) => {
       const ctx = await context(cmd);
       const items = await ctx.withManager(async (km) => {
-        return allPages((cursor) => {
-          const query: Parameters<CliManager['apiKeys']['list']>[0] = { limit: 1000 };
-          if (cursor !== undefined) query.cursor = cursor;
-          if (o.owner !== undefined) query.ownerId = o.owner;
-          if (o.tenant !== undefined) query.tenantId = o.tenant;
-          if (o.tag !== undefined) query.tag = o.tag;
-          if (o.status !== undefined) query.status = o.status as ApiKeyInfo['status'];
-          if (ctx.environment !== undefined) query.environment = ctx.environment;
-          return km.apiKeys.list(query);
-        });
+        const query: Parameters<CliManager['apiKeys']['list']>[0] = { limit: 1000 };
+        if (o.owner !== undefined) query.ownerId = o.owner;
+        if (o.tenant !== undefined) query.tenantId = o.tenant;
+        if (o.tag !== undefined) query.tag = o.tag;
+        if (o.status !== undefined) query.status = o.status as ApiKeyInfo['status'];
+        if (ctx.environment !== undefined) query.environment = ctx.environment;
+        return collect(km.apiKeys.iterate(query));
       });
       ctx.out.result(items, () =>
         items.length === 0

@@ -1,27 +1,21 @@
 /**
- * Paging helper for the CLI: commands print whole lists, so they read every page.
+ * Collecting helper for the CLI: commands print whole lists, so they walk every page through the
+ * library's `iterate(query)`.
  * @internal
  * @module
  */
 
 /**
- * Calls `fetchPage` with each cursor in turn (undefined first) and returns every item, in order.
+ * Every item of `items`, in order (`Array.fromAsync`, which Node 20 lacks).
  *
  * @example
  * ```ts
- * const keys = await allPages((cursor) => km.apiKeys.list({ limit: 1000, ...(cursor ? { cursor } : {}) }));
+ * const keys = await collect(km.apiKeys.iterate({ limit: 1000 }));
  * ```
- * @throws whatever `fetchPage` throws.
+ * @throws whatever the iterator throws.
  */
-export async function allPages<T>(
-  fetchPage: (cursor: string | undefined) => Promise<{ items: T[]; cursor?: string }>,
-): Promise<T[]> {
+export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await fetchPage(cursor);
-    all.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor !== undefined);
+  for await (const item of items) all.push(item);
   return all;
 }

@@ -25,12 +25,7 @@ export function registerRewrap(program: Command, context: (cmd: Command) => Prom
     .action(async (_o: unknown, cmd: Command) => {
       const ctx = await context(cmd);
       const bar = progressBar('rewrap', !ctx.out.quiet && !ctx.out.json);
-      const report = await ctx.withManager(async (km) => {
-        bar.update(0, 1);
-        const r = await km.rewrap();
-        bar.update(1, 1);
-        return r;
-      });
+      const report = await ctx.withManager((km) => km.rewrap({ onProgress: bar.update }));
       bar.done();
       ctx.out.result(report, () => {
         const lines = [

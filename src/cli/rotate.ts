@@ -12,7 +12,6 @@ import type { CliContext, CliManager } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { CliError, table, when } from './io.js';
 import { rotator } from './keys.js';
-import { allPages } from './pages.js';
 import { int } from './parse.js';
 import { progressBar } from './progress.js';
 import { registerRotateReport } from './rotate-report.js';
@@ -127,13 +126,9 @@ async function findExpiring(
     });
   };
   const env = environment === undefined ? {} : { environment };
-  const page = (cursor: string | undefined) => ({
-    ...env,
-    limit: 1000,
-    ...(cursor === undefined ? {} : { cursor }),
-  });
-  for (const k of await allPages((c) => km.apiKeys.list(page(c)))) consider('api_key', k);
-  for (const s of await allPages((c) => km.secrets.list(page(c)))) consider('secret', s);
-  for (const k of await allPages((c) => km.keys.list(page(c)))) consider('key', k);
+  const query = { ...env, limit: 1000 };
+  for await (const k of km.apiKeys.iterate(query)) consider('api_key', k);
+  for await (const s of km.secrets.iterate(query)) consider('secret', s);
+  for await (const k of km.keys.iterate(query)) consider('key', k);
   return out.sort((a, b) => a.expiresAt - b.expiresAt);
 }

@@ -8,7 +8,7 @@ import type { SetSecretOptions } from '../store/secret-types.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { CliError, table, when } from './io.js';
-import { allPages } from './pages.js';
+import { collect } from './pages.js';
 import { ifRevision, int, jsonObject, list } from './parse.js';
 import { readSecretValue } from './prompt.js';
 
@@ -83,13 +83,12 @@ export function registerSecrets(program: Command, context: Ctx): void {
     .action(async (o: { tag?: string; provider?: string }, cmd: Command) => {
       const ctx = await context(cmd);
       const items = await ctx.withManager(async (km) => {
-        return allPages((cursor) =>
-          km.secrets.list({
+        return collect(
+          km.secrets.iterate({
             ...scope(ctx),
             limit: 1000,
             ...(o.tag === undefined ? {} : { tag: o.tag }),
             ...(o.provider === undefined ? {} : { provider: o.provider }),
-            ...(cursor === undefined ? {} : { cursor }),
           }),
         );
       });

@@ -9,6 +9,7 @@ import { type KeyGenerator, keyGenerator } from '../crypto/index.js';
 import { API_TOKEN_PREFIX_PATTERN } from '../crypto/tokens.js';
 import type { Duration } from '../duration.js';
 import { registerCapabilityContext } from '../extension/index.js';
+import { ASYNC_DISPOSE } from '../internal/dispose.js';
 import { parseObject } from '../internal/parse-object.js';
 import type { Clock } from '../ports/clock.js';
 import type { KmsAdapter } from '../ports/kms.js';
@@ -19,7 +20,7 @@ import type { StorageAdapter } from '../ports/storage.js';
 import { memoryRateLimiter } from '../rate-limit/memory.js';
 import type { ResolvedOptions } from '../records/context.js';
 import { durationSchema } from '../records/schemas.js';
-import { type RewrapReport, rewrapAll } from '../rotation/rewrap.js';
+import { type RewrapOptions, type RewrapReport, rewrapAll } from '../rotation/rewrap.js';
 import { createRotator, type KeyRotator } from '../rotation/rotator.js';
 import type { ApiKeysView, AuditView } from '../store/api-key-types.js';
 import { createApiKeysView } from '../store/api-keys.js';
@@ -79,6 +80,19 @@ export interface KeyManager extends KeyStore {
    * Idempotent; later calls: `ERR_CLOSED`.
    */
   close(): Promise<void>;
+  /**
+   * The same as {@link KeyManager.close}, so `await using km = createKeyManager(...)` closes the
+   * manager when the block exits.
+   *
+   * @example
+   * ```ts
+   * {
+   *   await using km = createKeyManager({ storage: memoryStorage(), kms: localKms({ masterKey }) });
+   *   await km.apiKeys.create({ name: 'ci' });
+   * } // km.close() ran here
+   * ```
+   */
+  [Symbol.asyncDispose](): Promise<void>;
   /** The pure key generator (tokens, ids, symmetric keys, key pairs, JWK, derivation). */
   readonly generator: KeyGenerator;
   /** The store part (`apiKeys`, `secrets`, `keys`, `audit`). */
@@ -87,8 +101,17 @@ export interface KeyManager extends KeyStore {
   readonly rotator: KeyRotator;
   /** Backup and migration bundles: `export({ plaintext? })`, `import(bundle, { onConflict })` (docs/backup.md). */
   readonly backup: BackupView;
-  /** Rewraps every data key (and the pepper) made by an older master key. */
-  rewrap(): Promise<RewrapReport>;
+  /**
+   * Rewraps every data key (and the pepper) made by an older master key. `signal` stops it between
+   * records (`report.interrupted`; run it again to finish); `onProgress(done, total)` after each record.
+   *
+   * @example
+   * ```ts
+   * const report = await km.rewrap({ onProgress: (done, total) => console.log(`${done}/${total}`) });
+   * ```
+   * @throws KeywardenError `ERR_VALIDATION` (options), `ERR_KMS`, `ERR_STORAGE`, `ERR_AUDIT`, `ERR_CLOSED`.
+   */
+  rewrap(options?: RewrapOptions): Promise<RewrapReport>;
   /**
    * Reads every record and reports those that do not parse or whose sealed values do not open
    * under this manager's KMS (what `keywarden doctor` runs). Writes nothing.
@@ -197,9 +220,10 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       await ctx.ready();
     },
     close: () => ctx.close(),
-    async rewrap() {
+    [ASYNC_DISPOSE]: () => ctx.close(),
+    async rewrap(options?: RewrapOptions) {
       await ctx.ready();
-      return rewrapAll(ctx);
+      return rewrapAll(ctx, options);
     },
     check: () => checkStore(ctx, ctx.integrity),
     upgrade: (options?: UpgradeOptions) => upgradeStore(ctx, ctx.integrity, options),

@@ -8,9 +8,23 @@ import { authorize } from './authorize.js';
 import { denialResponse } from './fetch.js';
 import { type ApiKeyVerifier, assertVerifier, type MiddlewareOptions, resolveOptions } from './options.js';
 
+// TS2664 where hono is not in the program (the portable-core check, the .d.ts build): inert there.
+// biome-ignore lint/suspicious/noTsIgnore: TS2664 only where hono is absent; @ts-expect-error would fail where it is present
+// @ts-ignore -- an augmentation of an optional peer; with hono installed it merges as below
+declare module 'hono' {
+  // Hono merges this interface into every context's variables (its own jwt middleware does the
+  // same): `c.get('keywarden')` and `c.var.keywarden` are typed without a hand-declared
+  // `Variables`. Hono infers a middleware's env only from its own `Context` type, which keywarden
+  // does not import (no dependency on hono); in a .d.ts this augmentation is inert without hono.
+  interface ContextVariableMap {
+    /** Set by keywarden's `honoMiddleware` after a successful check (never the token). */
+    keywarden: ApiKeyVerifySuccess;
+  }
+}
+
 /**
- * The part of a Hono `Context` the middleware uses. Declare the variable in your app's env to
- * read it typed: `new Hono<{ Variables: { keywarden: ApiKeyVerifySuccess } }>()`.
+ * The part of a Hono `Context` the middleware uses. `c.get('keywarden')` is typed in your
+ * handlers (a `ContextVariableMap` augmentation); nothing to declare in the app's `Variables`.
  */
 export interface HonoContextLike {
   req: { raw: Request };
@@ -53,9 +67,8 @@ function nodeSocketAddress(env: unknown): string | undefined {
  * ```ts
  * import { Hono } from 'hono';
  * import { honoMiddleware } from 'keywarden/middleware';
- * import type { ApiKeyVerifySuccess } from 'keywarden';
  *
- * const app = new Hono<{ Variables: { keywarden: ApiKeyVerifySuccess } }>();
+ * const app = new Hono();
  * app.use('/api/*', honoMiddleware(km, { scopes: ['invoices:read'] }));
  * app.get('/api/invoices', (c) => c.json({ key: c.get('keywarden').key.id }));
  * ```

@@ -1,5 +1,5 @@
 /**
- * `mcpAuth`: protects an MCP server on the streamable HTTP transport of
+ * `keywarden/middleware/mcp` — `mcpAuth`: protects an MCP server on the streamable HTTP transport of
  * `@modelcontextprotocol/sdk` with keywarden API keys and scopes, per server and per tool.
  * Typed structurally: no dependency on the SDK. Uses node:http types only.
  * @module

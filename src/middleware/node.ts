@@ -1,6 +1,8 @@
 /**
- * `nodeMiddleware`: API-key authentication for node:http, Express (4 and 5) and Connect.
- * Uses node:http types only (no runtime import).
+ * `keywarden/middleware/node`: API-key authentication for node:http, Express (4 and 5) and
+ * Connect. Uses node:http types only (no runtime import). Importing it types `req.keywarden` and
+ * `res.locals.keywarden` in Express handlers (a global `Express.Request` / `Express.Locals`
+ * augmentation).
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -8,6 +10,25 @@ import type { ApiKeyVerifySuccess } from '../store/api-key-types.js';
 import { authorize } from './authorize.js';
 import type { Denial } from './http-errors.js';
 import { type ApiKeyVerifier, assertVerifier, type MiddlewareOptions, resolveOptions } from './options.js';
+
+declare global {
+  // Express reads its request and `res.locals` types from these global interfaces: with this
+  // augmentation `req.keywarden` and `res.locals.keywarden` are typed in every Express handler,
+  // without a hand-written declaration (and without importing anything from Express here).
+  namespace Express {
+    interface Request {
+      /** Set by keywarden's `nodeMiddleware` after a successful check (never the token). */
+      keywarden?: ApiKeyVerifySuccess;
+    }
+    interface Locals {
+      /**
+       * Set by keywarden's `nodeMiddleware` after a successful check (never the token). Typed as
+       * present, like Hono's variables: read it in handlers mounted after the middleware.
+       */
+      keywarden: ApiKeyVerifySuccess;
+    }
+  }
+}
 
 /** A node request after a successful {@link nodeMiddleware} check. */
 export type RequestWithKeywarden<Req extends IncomingMessage = IncomingMessage> = Req & {

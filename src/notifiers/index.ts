@@ -27,4 +27,16 @@ export {
   verifyWebhookSignature,
   type WebhookSecret,
 } from './signature.js';
+export {
+  generateWebhookSecret,
+  type SignStandardWebhookOptions,
+  type StandardWebhookSecret,
+  signStandardWebhook,
+  type VerifyStandardWebhookOptions,
+  verifyStandardWebhook,
+  WEBHOOK_ID_HEADER,
+  WEBHOOK_SIGNATURE_HEADER,
+  WEBHOOK_TIMESTAMP_HEADER,
+  type WebhookRequestHeaders,
+} from './standard-webhooks.js';
 export { type WebhookNotifier, type WebhookNotifierOptions, webhookNotifier } from './webhook.js';

@@ -9,6 +9,13 @@ import { KeywardenError } from '../errors.js';
 import { utf8Encode } from '../internal/bytes.js';
 import { parseWebhookSecrets, type WebhookSecret } from './secret.js';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER } from './signature.js';
+import {
+  parseStandardSecrets,
+  type StandardWebhookSecret,
+  WEBHOOK_ID_HEADER,
+  WEBHOOK_SIGNATURE_HEADER,
+  WEBHOOK_TIMESTAMP_HEADER,
+} from './standard-webhooks.js';
 
 /** Options for `webhookNotifier`. */
 export interface WebhookNotifierOptions {
@@ -17,8 +24,20 @@ export interface WebhookNotifierOptions {
    * removed from the URL and sent as `Authorization: Basic` (unless `headers` sets `authorization`).
    */
   url: string | URL;
-  /** The shared signing secret (≥ 16 chars or bytes), or several while rotating (one `v1` each). */
-  secret: WebhookSecret | readonly WebhookSecret[];
+  /**
+   * The signing secret, or several while rotating (one signature each). With the default
+   * `scheme: 'standard'`: a Standard Webhooks secret, `whsec_` + base64 of 24–64 bytes (see
+   * `generateWebhookSecret()`), or those bytes. With `scheme: 'keywarden'`: any string or bytes of
+   * ≥ 16 characters.
+   */
+  secret: StandardWebhookSecret | WebhookSecret | readonly (StandardWebhookSecret | WebhookSecret)[];
+  /**
+   * How requests are signed. `'standard'` (default): Standard Webhooks (`webhook-id`,
+   * `webhook-timestamp`, `webhook-signature: v1,<base64>`), verifiable by any Standard Webhooks
+   * library or `verifyStandardWebhook`. `'keywarden'`: the 0.1 scheme (`keywarden-signature:
+   * t=…,v1=<hex>`), verified by `verifyWebhookSignature`.
+   */
+  scheme?: 'standard' | 'keywarden';
   /** Limit on each attempt (connect, send, response headers). Default `'5s'`, at most `'5m'`. */
   timeout?: Duration;
   /** Extra attempts after the first, 0–10. Default 3. */
@@ -35,6 +54,7 @@ export interface ResolvedWebhookOptions {
   url: string;
   /** scheme://host[:port] — the only part of the URL ever shown in messages. */
   origin: string;
+  scheme: 'standard' | 'keywarden';
   keys: Uint8Array[];
   timeoutMs: number;
   retries: number;
@@ -42,13 +62,16 @@ export interface ResolvedWebhookOptions {
   fetch: typeof fetch;
 }
 
-const KNOWN = new Set(['url', 'secret', 'timeout', 'retries', 'headers', 'fetch']);
+const KNOWN = new Set(['url', 'secret', 'scheme', 'timeout', 'retries', 'headers', 'fetch']);
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const BAD_VALUE = /[\r\n\0]/;
 const RESERVED = new Set([
   SIGNATURE_HEADER,
   EVENT_HEADER,
   DELIVERY_HEADER,
+  WEBHOOK_ID_HEADER,
+  WEBHOOK_TIMESTAMP_HEADER,
+  WEBHOOK_SIGNATURE_HEADER,
   'content-type',
   'content-length',
   'transfer-encoding',
@@ -128,17 +151,26 @@ function parseHeaders(value: unknown): Record<string, string> {
  * ```ts
  * const o = resolveWebhookOptions({ url: 'https://hooks.example.com/kw', secret });
  * ```
- * @throws KeywardenError `ERR_VALIDATION` naming the field (`url`, `secret`, `timeout`, `retries`,
+ * @throws KeywardenError `ERR_VALIDATION` naming the field (`url`, `secret`, `scheme`, `timeout`, `retries`,
  *   `headers.<name>`, `fetch`, or `options` for an unknown key).
  */
 export function resolveWebhookOptions(options: WebhookNotifierOptions): ResolvedWebhookOptions {
   if (typeof options !== 'object' || options === null) throw invalid('options', 'must be an object');
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key))
-      throw invalid('options', 'has an unknown key (expected url, secret, timeout, retries, headers, fetch)');
+      throw invalid(
+        'options',
+        'has an unknown key (expected url, secret, scheme, timeout, retries, headers, fetch)',
+      );
   }
   const { url, basic } = parseUrl(options.url);
-  const keys = parseWebhookSecrets(options.secret, 'secret');
+  const scheme = options.scheme === undefined ? 'standard' : options.scheme;
+  if (scheme !== 'standard' && scheme !== 'keywarden')
+    throw invalid('scheme', "must be 'standard' or 'keywarden'");
+  const keys =
+    scheme === 'standard'
+      ? parseStandardSecrets(options.secret, 'secret')
+      : parseWebhookSecrets(options.secret, 'secret');
   const timeoutMs = parseDuration(options.timeout === undefined ? '5s' : options.timeout, 'timeout');
   if (timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) throw invalid('timeout', 'must be from 1ms to 5m');
   const retries = options.retries === undefined ? 3 : options.retries;
@@ -152,5 +184,5 @@ export function resolveWebhookOptions(options: WebhookNotifierOptions): Resolved
   if (typeof fetchFn !== 'function') {
     throw invalid('fetch', 'must be a fetch function (no global fetch in this runtime)');
   }
-  return { url: url.href, origin: url.origin, keys, timeoutMs, retries, headers, fetch: fetchFn };
+  return { url: url.href, origin: url.origin, scheme, keys, timeoutMs, retries, headers, fetch: fetchFn };
 }

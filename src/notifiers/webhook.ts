@@ -8,6 +8,7 @@ import type { KeyEvent, Notifier } from '../ports/notifier.js';
 import { backoffDelay, describeNetworkError, isRetryableStatus, sleep } from './retry.js';
 import { buildSignatureHeader } from './secret.js';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER } from './signature.js';
+import { standardHeaders } from './standard-webhooks.js';
 import { resolveWebhookOptions, type WebhookNotifierOptions } from './webhook-options.js';
 
 export type { WebhookNotifierOptions } from './webhook-options.js';
@@ -15,7 +16,13 @@ export type { WebhookNotifierOptions } from './webhook-options.js';
 /** A {@link Notifier} that POSTs to a URL; its JSON and inspect forms show only the origin. */
 export interface WebhookNotifier extends Notifier {
   /** Safe description for logs: no secret, no path, no credentials. */
-  toJSON(): { notifier: 'webhook'; origin: string; timeoutMs: number; retries: number };
+  toJSON(): {
+    notifier: 'webhook';
+    origin: string;
+    scheme: 'standard' | 'keywarden';
+    timeoutMs: number;
+    retries: number;
+  };
 }
 
 const EVENT_TYPE = /^[a-z][a-z0-9_.]{0,63}$/;
@@ -26,10 +33,14 @@ type Attempt = { ok: true } | { ok: false; retryable: boolean; reason: string };
 /**
  * A notifier that POSTs each event as JSON to `url`, signed with HMAC-SHA256.
  *
- * Wire format: `POST url`, `content-type: application/json`, body = the event as JSON, and headers
- * `keywarden-signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`,
+ * Wire format: `POST url`, `content-type: application/json`, body = the event as JSON, headers
  * `keywarden-event: <type>`, `keywarden-delivery: <random id>` (the same on every retry of one
- * event). Any 2xx is success. Network errors, timeouts and 5xx are retried up to `retries` times
+ * event) and the signature. By default (`scheme: 'standard'`) that is Standard Webhooks:
+ * `webhook-id: msg_<delivery id>`, `webhook-timestamp: <unix seconds>`, `webhook-signature:
+ * v1,<base64 HMAC-SHA256(key, id + "." + timestamp + "." + body)>` with a `whsec_` secret, so any
+ * Standard Webhooks library (or `verifyStandardWebhook`) verifies it. With `scheme: 'keywarden'`:
+ * `keywarden-signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`
+ * (`verifyWebhookSignature`). Any 2xx is success. Network errors, timeouts and 5xx are retried up to `retries` times
  * with exponential backoff (200 ms base, jitter, 5 s cap); 3xx and 4xx are not. Each attempt is
  * limited by `timeout`. The secret stays in a closure: `JSON.stringify` and `util.inspect` of the
  * notifier show only the URL's origin.
@@ -38,7 +49,7 @@ type Attempt = { ok: true } | { ok: false; retryable: boolean; reason: string };
  * ```ts
  * const notifier = webhookNotifier({
  *   url: 'https://ops.example.com/hooks/keywarden',
- *   secret: process.env.KEYWARDEN_WEBHOOK_SECRET!,
+ *   secret: process.env.KEYWARDEN_WEBHOOK_SECRET!, // 'whsec_…', from generateWebhookSecret()
  *   timeout: '5s',
  *   retries: 3,
  * });
@@ -50,7 +61,16 @@ type Attempt = { ok: true } | { ok: false; retryable: boolean; reason: string };
  *   without a valid `type`.
  */
 export function webhookNotifier(options: WebhookNotifierOptions): WebhookNotifier {
-  const { url, origin, keys, timeoutMs, retries, headers, fetch: fetchFn } = resolveWebhookOptions(options);
+  const {
+    url,
+    origin,
+    scheme,
+    keys,
+    timeoutMs,
+    retries,
+    headers,
+    fetch: fetchFn,
+  } = resolveWebhookOptions(options);
   const attempts = retries + 1;
 
   async function attempt(body: Uint8Array<ArrayBuffer>, type: string, deliveryId: string): Promise<Attempt> {
@@ -58,13 +78,17 @@ export function webhookNotifier(options: WebhookNotifierOptions): WebhookNotifie
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
       const timestamp = Math.floor(Date.now() / 1000); // fresh on each attempt: retries are not stale
+      const signature =
+        scheme === 'standard'
+          ? standardHeaders(keys, `msg_${deliveryId}`, timestamp, body)
+          : { [SIGNATURE_HEADER]: buildSignatureHeader(keys, timestamp, body) };
       const res = await fetchFn(url, {
         method: 'POST',
         headers: {
           'user-agent': 'keywarden-webhook',
           ...headers,
           'content-type': 'application/json',
-          [SIGNATURE_HEADER]: buildSignatureHeader(keys, timestamp, body),
+          ...signature,
           [EVENT_HEADER]: type,
           [DELIVERY_HEADER]: deliveryId,
         },
@@ -125,7 +149,7 @@ export function webhookNotifier(options: WebhookNotifierOptions): WebhookNotifie
     );
   }
 
-  const description = { notifier: 'webhook' as const, origin, timeoutMs, retries };
+  const description = { notifier: 'webhook' as const, origin, scheme, timeoutMs, retries };
   return Object.freeze({
     notify,
     toJSON: () => ({ ...description }),

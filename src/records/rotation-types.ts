@@ -128,6 +128,13 @@ export interface RunDueOptions {
   limit?: number;
   /** The time to run at (epoch ms); default the manager's clock. */
   now?: number;
+  /**
+   * Stops the run between records (and tells provider hooks through their `signal`); the report
+   * says `interrupted`, and the next run picks up what is still due.
+   */
+  signal?: AbortSignal;
+  /** Called after each due record is handled: `done` of `total` due records. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** One rotation done by `runDue`. */
@@ -154,6 +161,8 @@ export interface RunDueReport {
   skipped: { id: string; reason: string }[];
   /** Dry runs: what would be done. */
   planned: DueItem[];
+  /** True when `options.signal` (or `stop()`/`close()`) stopped the run before the last due record. */
+  interrupted: boolean;
 }
 
 /** What a provider hook receives. Never logged. */

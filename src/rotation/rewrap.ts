@@ -6,7 +6,8 @@
  * safe to run while the store is in use and to run again (it is idempotent).
  * @module
  */
-import { isKeywardenError, KeywardenError, type KeywardenErrorCode } from '../errors.js';
+import { isKeywardenError, KeywardenError, type KeywardenErrorCode, validationError } from '../errors.js';
+import { isAbortSignal } from '../internal/abort.js';
 import { zeroize } from '../internal/bytes.js';
 import type { WrappedKey } from '../ports/kms.js';
 import type { StoredRecord, StoredVersion } from '../ports/storage.js';
@@ -25,6 +26,51 @@ export interface RewrapReport {
   pepper: boolean;
   /** Versions that could not be rewrapped (e.g. tampered: `ERR_DECRYPT`); they keep their old wrapping. */
   failed: { recordId: string; version: number; code: KeywardenErrorCode }[];
+  /** True when `options.signal` stopped the run between records; run `rewrap()` again to finish. */
+  interrupted: boolean;
+}
+
+/** Options of `km.rewrap()`. */
+export interface RewrapOptions {
+  /**
+   * Stops the run between records. Records already rewrapped stay rewrapped (and audited); the
+   * pepper is left for the next run; the report says `interrupted`.
+   */
+  signal?: AbortSignal;
+  /**
+   * Called after each record is looked at: `done` of `total` records in the store (counted first,
+   * one extra read of every page, only when `onProgress` is given).
+   */
+  onProgress?: (done: number, total: number) => void;
+}
+
+function parseRewrapOptions(options: unknown): RewrapOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw validationError('options', 'must be an object');
+  }
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (key !== 'signal' && key !== 'onProgress') throw validationError(`options.${key}`, 'unknown option');
+  }
+  if (o['signal'] !== undefined && !isAbortSignal(o['signal'])) {
+    throw validationError('options.signal', 'must be an AbortSignal');
+  }
+  if (o['onProgress'] !== undefined && typeof o['onProgress'] !== 'function') {
+    throw validationError('options.onProgress', 'must be a function');
+  }
+  return o as RewrapOptions;
+}
+
+async function countAll(ctx: StoreContext): Promise<number> {
+  let n = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.storage.list(cursor === undefined ? { limit: 1000 } : { limit: 1000, cursor });
+    n += page.items.length;
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  return n;
 }
 
 const PAGE = 200;
@@ -148,19 +194,28 @@ async function rewrapPepper(ctx: StoreContext, state: StoreState): Promise<boole
  *   be written: the record it was for is put back; records already rewrapped and audited stay so,
  *   and running `rewrap()` again finishes the rest).
  */
-export async function rewrapAll(ctx: StoreContext): Promise<RewrapReport> {
+export async function rewrapAll(ctx: StoreContext, options?: RewrapOptions): Promise<RewrapReport> {
+  const { signal, onProgress } = parseRewrapOptions(options);
   const state = await ctx.ready();
-  const report: RewrapReport = { records: 0, versions: 0, pepper: false, failed: [] };
+  const report: RewrapReport = { records: 0, versions: 0, pepper: false, failed: [], interrupted: false };
   if (typeof ctx.kms.needsRewrap === 'function') {
+    const total = onProgress === undefined ? 0 : await countAll(ctx);
+    let done = 0;
     let cursor: string | undefined;
-    do {
+    walk: do {
       const page = await ctx.storage.list(cursor === undefined ? { limit: PAGE } : { limit: PAGE, cursor });
       for (const record of page.items) {
+        if (signal?.aborted === true) {
+          report.interrupted = true;
+          break walk;
+        }
         if (record.versions.some((v) => needsRewrap(ctx, v))) await rewrapRecord(ctx, state, record, report);
+        done += 1;
+        onProgress?.(done, Math.max(total, done));
       }
       cursor = page.cursor;
     } while (cursor !== undefined);
-    report.pepper = await rewrapPepper(ctx, state);
+    if (!report.interrupted) report.pepper = await rewrapPepper(ctx, state);
   }
   await ctx.audit({
     type: 'kms.rewrapped',
@@ -171,6 +226,7 @@ export async function rewrapAll(ctx: StoreContext): Promise<RewrapReport> {
       versions: report.versions,
       pepper: report.pepper,
       failed: report.failed.length,
+      ...(report.interrupted && { interrupted: true }),
       kms: ctx.kms.id,
     },
   });

@@ -7,6 +7,7 @@
  */
 import * as z from 'zod/mini';
 import { isKeywardenError } from '../errors.js';
+import { eitherSignal, isAbortSignal } from '../internal/abort.js';
 import { parseInput } from '../internal/validate.js';
 import type { StoreContext } from '../records/context.js';
 import type { DueItem, RotatedItem, RotationProvider, RunDueReport } from '../records/rotation-types.js';
@@ -21,6 +22,10 @@ const runDueSchema = z.strictObject({
   dryRun: z.optional(z.boolean()),
   limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(10_000))),
   now: z.optional(timestampSchema),
+  signal: z.optional(z.custom<AbortSignal>(isAbortSignal, 'must be an AbortSignal')),
+  onProgress: z.optional(
+    z.custom<(done: number, total: number) => void>((v) => typeof v === 'function', 'must be a function'),
+  ),
 });
 
 const dueSchema = z.strictObject({
@@ -46,6 +51,7 @@ export function emptyReport(): RunDueReport {
     failed: [],
     skipped: [],
     planned: [],
+    interrupted: false,
   };
 }
 
@@ -68,9 +74,10 @@ export async function runDueOnce(
   ctx: StoreContext,
   providers: ReadonlyMap<string, RotationProvider>,
   options: unknown,
-  signal: AbortSignal,
+  own: AbortSignal,
 ): Promise<RunDueReport> {
   const o = parseInput(runDueSchema, options ?? {}, 'options');
+  const signal = eitherSignal(own, o.signal);
   const state = await ctx.ready();
   const now = o.now ?? ctx.clock.now();
   const records = await ctx.storage.dueForRotation(now, o.limit ?? 100);
@@ -80,8 +87,12 @@ export async function runDueOnce(
     return report;
   }
   const stepNow = o.now === undefined ? () => ctx.clock.now() : () => now;
+  let done = 0;
   for (const record of records) {
-    if (signal.aborted) break;
+    if (signal.aborted) {
+      report.interrupted = true;
+      break;
+    }
     try {
       const res = await applyDueWork(ctx, state, record, now);
       const c = res.change;
@@ -131,6 +142,9 @@ export async function runDueOnce(
       }
     } catch (error) {
       report.failed.push({ id: record.id, ...failure(error) });
+    } finally {
+      done += 1;
+      o.onProgress?.(done, records.length);
     }
   }
   return report;

@@ -3,6 +3,7 @@
  * @module
  */
 import type { Duration } from '../duration.js';
+import type { IterateQuery } from '../internal/iterate.js';
 import type { JsonObject } from '../ports/json.js';
 import type { AuditEvent, AuditEventType, Page, RecordStatus } from '../ports/storage.js';
 import type { RotationPolicyInput } from '../records/rotation-types.js';
@@ -206,6 +207,18 @@ export interface ApiKeysView {
   get(id: string): Promise<ApiKeyInfo>;
   list(query?: ListApiKeysQuery): Promise<Page<ApiKeyInfo>>;
   /**
+   * Every API key matching the query, one page at a time (the filters of `list`; a `cursor` resumes; `signal` stops the
+   * walk, rejecting with `signal.reason`).
+   *
+   * @example
+   * ```ts
+   * for await (const key of km.apiKeys.iterate({ status: 'active' })) console.log(key.id, key.name);
+   * ```
+   * @throws KeywardenError `ERR_VALIDATION` naming the query field (on the first `next()`),
+   *   `ERR_STORAGE`, `ERR_CLOSED`; `signal.reason` once aborted.
+   */
+  iterate(query?: IterateQuery<ListApiKeysQuery>): AsyncIterableIterator<ApiKeyInfo>;
+  /**
    * Updates the given fields. With `{ expectedRevision }` the update lands only on that revision
    * (else `ERR_CONFLICT`, never retried): a read-modify-write across processes loses nothing.
    */
@@ -274,6 +287,20 @@ export type { AuditExportOptions };
 export interface AuditView {
   /** Events in ascending `seq`; each also answers `recordId` (an alias of its stored `keyId`). */
   list(query?: AuditListQuery): Promise<Page<AuditEvent & { readonly recordId: string | null }>>;
+  /**
+   * Every audit event matching the query, in ascending `seq`, one page at a time (the filters of `list`; a `cursor` resumes; `signal` stops the
+   * walk, rejecting with `signal.reason`).
+   *
+   * @example
+   * ```ts
+   * for await (const e of km.audit.iterate({ type: 'secret.read', signal: AbortSignal.timeout(10_000) })) console.log(e.seq);
+   * ```
+   * @throws KeywardenError `ERR_VALIDATION` naming the query field (on the first `next()`),
+   *   `ERR_STORAGE`, `ERR_CLOSED`; `signal.reason` once aborted.
+   */
+  iterate(
+    query?: IterateQuery<AuditListQuery>,
+  ): AsyncIterableIterator<AuditEvent & { readonly recordId: string | null }>;
   /**
    * Verifies the whole chain; with `{ checkpoint }` also that it still reaches the checkpoint's seq
    * with its hash (`reason: 'truncated' | 'checkpoint_mismatch'`).

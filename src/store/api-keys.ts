@@ -4,6 +4,7 @@
  * @module
  */
 
+import { iteratePages } from '../internal/iterate.js';
 import type { StoreContext } from '../records/context.js';
 import type { ApiKeysView } from './api-key-types.js';
 import { createApiKey, createManyApiKeys } from './api-keys/create.js';
@@ -30,6 +31,7 @@ export function createApiKeysView(ctx: StoreContext): ApiKeysView {
     verify,
     get: (id) => getApiKey(ctx, id),
     list: (query) => listApiKeys(ctx, query),
+    iterate: (query) => iteratePages((q) => listApiKeys(ctx, q), query),
     update: (id, patch, options) => updateApiKey(ctx, id, patch, options),
     revoke: (id, options) => revokeApiKey(ctx, id, options),
     delete: (id, options) => deleteApiKey(ctx, id, options),

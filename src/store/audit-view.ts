@@ -4,6 +4,7 @@
  */
 import * as z from 'zod/mini';
 import { KeywardenError } from '../errors.js';
+import { iteratePages } from '../internal/iterate.js';
 import { parseObject } from '../internal/parse-object.js';
 import type { AuditEvent, AuditEventType, Page } from '../ports/storage.js';
 import type { StoreContext } from '../records/context.js';
@@ -58,7 +59,7 @@ function withRecordId(event: AuditEvent): AuditEvent & { readonly recordId: stri
  *   `ERR_STORAGE` or `ERR_CLOSED`.
  */
 export function createAuditView(ctx: StoreContext): AuditView {
-  return Object.freeze({
+  const view: AuditView = Object.freeze({
     async list(query: AuditListQuery = {}): Promise<Page<AuditEvent & { readonly recordId: string | null }>> {
       await ctx.ready();
       const q = parseObject(listSchema, LIST_KEYS, query, 'query');
@@ -78,6 +79,8 @@ export function createAuditView(ctx: StoreContext): AuditView {
       });
       return { ...page, items: page.items.map(withRecordId) };
     },
+
+    iterate: (query) => iteratePages((q) => view.list(q), query),
 
     export: (options: AuditExportOptions): AsyncIterable<string> => exportAudit(ctx, options),
 
@@ -103,4 +106,5 @@ export function createAuditView(ctx: StoreContext): AuditView {
       return { ...body, signature: state.checkpointTag(checkpointText(state.storeId, body)) };
     },
   } satisfies AuditView);
+  return view;
 }

@@ -5,9 +5,11 @@
 
 import type { Jwk, PublicJwk } from '../crypto/jwk-types.js';
 import type { Duration } from '../duration.js';
+import type { IterateQuery } from '../internal/iterate.js';
 import type { JsonObject } from '../ports/json.js';
 import type { RecordStatus, VersionState } from '../ports/storage.js';
 import type { RotationPolicyInput } from '../records/rotation-types.js';
+import type { JwtClaims, JwtVerifyResult, SignJwtOptions, VerifyJwtOptions } from './jwt-types.js';
 
 /** The kinds of cryptographic key `km.keys` manages. */
 export type KeyType = 'hmac' | 'aes' | 'ed25519' | 'ecdsa' | 'rsa';
@@ -159,6 +161,18 @@ export interface KeysView {
   create(options: CreateKeyOptions): Promise<KeyInfo>;
   info(name: string, options?: KeyScope): Promise<KeyInfo>;
   list(options?: ListKeysOptions): Promise<KeyList>;
+  /**
+   * Every key matching the options, one page at a time (the filters of `list`; a `cursor` resumes; `signal` stops the
+   * walk, rejecting with `signal.reason`).
+   *
+   * @example
+   * ```ts
+   * for await (const k of km.keys.iterate({ tag: 'jwt' })) console.log(k.name, k.kid);
+   * ```
+   * @throws KeywardenError `ERR_VALIDATION` naming the query field (on the first `next()`),
+   *   `ERR_STORAGE`, `ERR_CLOSED`; `signal.reason` once aborted.
+   */
+  iterate(options?: IterateQuery<ListKeysOptions>): AsyncIterableIterator<KeyInfo>;
   /** Signs with the current version (hmac, ed25519, ecdsa, rsa). */
   sign(name: string, data: Uint8Array | string, options?: KeyScope): Promise<Uint8Array>;
   /** True when any accepted version (current, pending, previous in overlap) verifies. Never throws for a bad signature. */
@@ -168,6 +182,36 @@ export interface KeysView {
     signature: Uint8Array | string,
     options?: KeyScope,
   ): Promise<boolean>;
+  /**
+   * Signs `claims` as a compact JWT (JWS) with the current version: header `{ alg, typ: 'JWT', kid }`,
+   * `alg` the key's own algorithm (HS*, EdDSA, ES256/384/256K, RS*, PS*), `kid` the signing
+   * version's (so `jose` and any JWKS client verify it against `jwks(name)`). `iat` is set (unless
+   * `issuedAt: false`); `expiresIn`, `notBefore`, `issuer`, `audience`, `subject`, `jwtId` set the
+   * registered claims.
+   *
+   * @example
+   * ```ts
+   * const token = await km.keys.signJwt('jwt', { sub: 'user_1', scope: 'read' }, { expiresIn: '15m', audience: 'api' });
+   * ```
+   * @throws KeywardenError `ERR_VALIDATION` (claims, options, a claim given twice), `ERR_NOT_FOUND`,
+   *   `ERR_INVALID_STATE` (aes key, inactive or expired key), `ERR_DECRYPT`, `ERR_KMS`, `ERR_STORAGE`.
+   */
+  signJwt(name: string, claims: JwtClaims, options?: SignJwtOptions): Promise<string>;
+  /**
+   * Verifies a compact JWT: `alg` must be the key's algorithm (never `none`), `kid` (when present)
+   * an accepted version's, the signature valid under an accepted version; then `exp`, `nbf`, `iat`
+   * (with `clockTolerance`, `maxTokenAge`), `iss`, `aud`, `sub`, `typ` and `requiredClaims`
+   * (default `['exp']`). Returns `{ valid: true, header, payload }` or `{ valid: false, code }`;
+   * never throws for a bad token.
+   *
+   * @example
+   * ```ts
+   * const r = await km.keys.verifyJwt('jwt', token, { audience: 'api', clockTolerance: '30s' });
+   * if (!r.valid) throw new Error(r.code); // 'EXPIRED', 'INVALID_SIGNATURE', 'INVALID_AUDIENCE'...
+   * ```
+   * @throws KeywardenError `ERR_VALIDATION` (options), `ERR_NOT_FOUND`, `ERR_INVALID_STATE` (aes key), `ERR_STORAGE`.
+   */
+  verifyJwt(name: string, token: string, options?: VerifyJwtOptions): Promise<JwtVerifyResult>;
   /** Public keys of the pending, current and previous versions (asymmetric keys only). */
   jwks(name: string, options?: KeyScope): Promise<Jwks>;
   /** A version's public JWK, or its private JWK with `includePrivate: true`. Audited as `key.exported`. */

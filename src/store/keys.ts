@@ -33,6 +33,9 @@ export {
   openKeyJwk,
 } from './keys/material.js';
 
+import { iteratePages } from '../internal/iterate.js';
+import { signJwt, verifyJwt } from './keys/jwt.js';
+
 /**
  * Builds `km.keys` over a store context. The manager calls it; you use `km.keys`.
  *
@@ -48,7 +51,7 @@ export {
  *   `ERR_ALREADY_EXISTS`, `ERR_NOT_FOUND`, `ERR_INVALID_STATE`, `ERR_DECRYPT`, `ERR_KMS`, `ERR_AUDIT`, `ERR_STORAGE`.
  */
 export function createKeysView(ctx: StoreContext): KeysView {
-  return {
+  const view: KeysView = {
     async create(options: CreateKeyOptions): Promise<KeyInfo> {
       const o = parseInput(createOptionsSchema, options, 'options');
       const spec = resolveKeySpec(o.type, o.algorithm, o.modulusLength);
@@ -103,12 +106,17 @@ export function createKeysView(ctx: StoreContext): KeysView {
       return listNamed(ctx, 'key', o, toKeyInfo);
     },
 
+    iterate: (options) => iteratePages((o) => view.list(o), options, 'options'),
+
     sign: (name, data, options) => signWithKey(ctx, name, data, options),
     verify: (name, data, signature, options) => verifyWithKey(ctx, name, data, signature, options),
+    signJwt: (name, claims, options) => signJwt(ctx, view, name, claims, options),
+    verifyJwt: (name, token, options) => verifyJwt(ctx, view, name, token, options),
     jwks: (name, options) => keyJwks(ctx, name, options),
     export: (name, options) => exportKey(ctx, name, options),
     encrypt: (name, plaintext, options) => encryptWithKey(ctx, name, plaintext, options),
     decrypt: (name, ciphertext, options) => decryptWithKey(ctx, name, ciphertext, options),
     delete: (name, options) => deleteNamed(ctx, 'key', name, options, 'key.deleted'),
   };
+  return view;
 }

@@ -2,6 +2,8 @@
  * Public types of `km.secrets`.
  * @module
  */
+
+import type { IterateQuery } from '../internal/iterate.js';
 import type { JsonObject } from '../ports/json.js';
 import type { RecordStatus, VersionState } from '../ports/storage.js';
 import type { RotationPolicyInput } from '../records/rotation-types.js';
@@ -150,6 +152,18 @@ export interface SecretsView {
   get(name: string, options?: GetSecretOptions): Promise<string>;
   info(name: string, options?: SecretScope): Promise<SecretInfo>;
   list(options?: ListSecretsOptions): Promise<SecretList>;
+  /**
+   * Every secret matching the options, one page at a time (the filters of `list`; a `cursor` resumes; `signal` stops the
+   * walk, rejecting with `signal.reason`).
+   *
+   * @example
+   * ```ts
+   * for await (const s of km.secrets.iterate({ environment: 'production' })) console.log(s.name);
+   * ```
+   * @throws KeywardenError `ERR_VALIDATION` naming the query field (on the first `next()`),
+   *   `ERR_STORAGE`, `ERR_CLOSED`; `signal.reason` once aborted.
+   */
+  iterate(options?: IterateQuery<ListSecretsOptions>): AsyncIterableIterator<SecretInfo>;
   versions(name: string, options?: SecretScope): Promise<SecretVersionInfo[]>;
   rollback(name: string, options?: RollbackSecretOptions): Promise<SecretRollbackResult>;
   /** True if it existed. With `expectedRevision`, a changed secret is `ERR_CONFLICT`. */

@@ -6,6 +6,7 @@
 import { isKeywardenError, KeywardenError, validationError } from '../errors.js';
 import { zeroize } from '../internal/bytes.js';
 import { MAX_CAS_ATTEMPTS } from '../internal/cas-retry.js';
+import { iteratePages } from '../internal/iterate.js';
 import { parseInput } from '../internal/validate.js';
 import type { StoredRecord } from '../ports/storage.js';
 import type { AuditDraft, StoreContext, StoreState } from '../records/context.js';
@@ -188,7 +189,7 @@ async function createOrAppend(
  *   write nothing, `ERR_NOT_FOUND`, `ERR_INVALID_STATE`, `ERR_DECRYPT`, `ERR_KMS`, `ERR_AUDIT`, `ERR_STORAGE`.
  */
 export function createSecretsView(ctx: StoreContext): SecretsView {
-  return {
+  const view: SecretsView = {
     async set(name: string, value: string | Uint8Array, options?: SetSecretOptions): Promise<SecretInfo> {
       const n = parseInput(secretNameSchema, name, 'name');
       const o = parseInput(setOptionsSchema, options ?? {}, 'options');
@@ -236,6 +237,8 @@ export function createSecretsView(ctx: StoreContext): SecretsView {
       return listNamed(ctx, 'secret', o, toSecretInfo);
     },
 
+    iterate: (options) => iteratePages((o) => view.list(o), options, 'options'),
+
     async versions(name: string, options?: SecretScope): Promise<SecretVersionInfo[]> {
       const record = await loadNamed(ctx, 'secret', name, options);
       return [...record.versions].sort((a, b) => a.version - b.version).map(toSecretVersionInfo);
@@ -248,4 +251,5 @@ export function createSecretsView(ctx: StoreContext): SecretsView {
 
     toEnv: (options) => secretsToEnv(ctx, options),
   };
+  return view;
 }

@@ -27,7 +27,7 @@ function validationField(options: unknown): string | undefined {
 }
 
 describe('webhookNotifier options', () => {
-  const ok = { url: 'https://hooks.example.com/kw', secret: SECRET };
+  const ok = { url: 'https://hooks.example.com/kw', secret: SECRET, scheme: 'keywarden' as const };
 
   it('accepts valid options (string or URL, string or byte secrets, durations)', () => {
     for (const o of [
@@ -129,6 +129,7 @@ describe('webhookNotifier never leaks its secret', () => {
     const n = webhookNotifier({
       url: `https://ops:${URL_PASSWORD}@hooks.example.com/services/${PATH_TOKEN}?token=${PATH_TOKEN}`,
       secret: SECRET,
+      scheme: 'keywarden',
       headers: { authorization: HEADER_TOKEN },
     });
     const views = [
@@ -143,6 +144,7 @@ describe('webhookNotifier never leaks its secret', () => {
     expect(JSON.parse(JSON.stringify(n))).toEqual({
       notifier: 'webhook',
       origin: 'https://hooks.example.com',
+      scheme: 'keywarden',
       timeoutMs: 5000,
       retries: 3,
     });
@@ -154,7 +156,7 @@ describe('webhookNotifier never leaks its secret', () => {
     const key = new TextEncoder().encode(SECRET);
     const r = await startReceiver(SECRET);
     open.push(r);
-    const n = webhookNotifier({ url: r.url, secret: key });
+    const n = webhookNotifier({ url: r.url, secret: key, scheme: 'keywarden' });
     key.fill(0);
     await n.notify(event);
     expect(r.requests[0]?.verified).toBe(true);
@@ -179,6 +181,7 @@ describe('webhookNotifier never leaks its secret', () => {
       const n = webhookNotifier({
         url,
         secret: SECRET,
+        scheme: 'keywarden',
         timeout: '200ms',
         retries: 1,
         headers: { 'x-api-key': HEADER_TOKEN },

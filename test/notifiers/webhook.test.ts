@@ -16,7 +16,7 @@ testNotifier({
   create: async () => {
     const receiver = await startReceiver(SECRET);
     return {
-      notifier: webhookNotifier({ url: receiver.url, secret: SECRET, retries: 0 }),
+      notifier: webhookNotifier({ url: receiver.url, secret: SECRET, scheme: 'keywarden', retries: 0 }),
       received: async () => {
         expect(receiver.requests.every((r) => r.verified)).toBe(true);
         return receiver.events();
@@ -50,7 +50,12 @@ describe('webhookNotifier delivery', () => {
 
   it('POSTs the event as signed JSON with the documented headers', async () => {
     const r = await start(SECRET);
-    await webhookNotifier({ url: r.url, secret: SECRET, headers: { 'X-Team': 'ops' } }).notify(event);
+    await webhookNotifier({
+      url: r.url,
+      secret: SECRET,
+      scheme: 'keywarden',
+      headers: { 'X-Team': 'ops' },
+    }).notify(event);
     expect(r.requests).toHaveLength(1);
     const req = r.requests[0] as (typeof r.requests)[0];
     expect(req.method).toBe('POST');
@@ -73,7 +78,7 @@ describe('webhookNotifier delivery', () => {
 
   it('gives each event its own delivery id', async () => {
     const r = await start(SECRET);
-    const n = webhookNotifier({ url: r.url, secret: SECRET });
+    const n = webhookNotifier({ url: r.url, secret: SECRET, scheme: 'keywarden' });
     await n.notify(event);
     await n.notify(event);
     expect(r.requests[0]?.headers['keywarden-delivery']).not.toBe(
@@ -85,15 +90,17 @@ describe('webhookNotifier delivery', () => {
     const NEW = 'whsec_new_secret_abcdefghijkl';
     const rOld = await start(SECRET);
     const rNew = await start(NEW);
-    await webhookNotifier({ url: rOld.url, secret: [NEW, SECRET] }).notify(event);
-    await webhookNotifier({ url: rNew.url, secret: [NEW, SECRET] }).notify(event);
+    await webhookNotifier({ url: rOld.url, secret: [NEW, SECRET], scheme: 'keywarden' }).notify(event);
+    await webhookNotifier({ url: rNew.url, secret: [NEW, SECRET], scheme: 'keywarden' }).notify(event);
     expect(rOld.requests[0]?.verified).toBe(true);
     expect(rNew.requests[0]?.verified).toBe(true);
   });
 
   it('retries a 500 and succeeds, with the same delivery id on both attempts', async () => {
     const r = await start(SECRET, (n) => (n === 0 ? 500 : 204));
-    await expect(webhookNotifier({ url: r.url, secret: SECRET }).notify(event)).resolves.toBe(undefined);
+    await expect(
+      webhookNotifier({ url: r.url, secret: SECRET, scheme: 'keywarden' }).notify(event),
+    ).resolves.toBe(undefined);
     expect(r.requests).toHaveLength(2);
     const [a, b] = r.requests;
     expect(a?.headers['keywarden-delivery']).toBe(b?.headers['keywarden-delivery']);
@@ -104,7 +111,9 @@ describe('webhookNotifier delivery', () => {
 
   it('gives up after retries+1 attempts of 503 with ERR_NOTIFY naming the status', async () => {
     const r = await start(SECRET, () => 503);
-    const err = await failure(webhookNotifier({ url: r.url, secret: SECRET, retries: 2 }).notify(event));
+    const err = await failure(
+      webhookNotifier({ url: r.url, secret: SECRET, scheme: 'keywarden', retries: 2 }).notify(event),
+    );
     expect(r.requests).toHaveLength(3);
     expect(err.message).toContain('status 503');
     expect(err.message).toContain('3 attempts');
@@ -113,7 +122,9 @@ describe('webhookNotifier delivery', () => {
   it('does not retry a 4xx and rejects ERR_NOTIFY', async () => {
     for (const status of [400, 404, 410, 422]) {
       const r = await start(SECRET, () => status);
-      const err = await failure(webhookNotifier({ url: r.url, secret: SECRET, retries: 3 }).notify(event));
+      const err = await failure(
+        webhookNotifier({ url: r.url, secret: SECRET, scheme: 'keywarden', retries: 3 }).notify(event),
+      );
       expect(r.requests).toHaveLength(1);
       expect(err.message).toContain(`status ${status}`);
     }
@@ -121,14 +132,18 @@ describe('webhookNotifier delivery', () => {
 
   it('rejects (401, no retry) when the receiver cannot verify the signature', async () => {
     const r = await start('the-receiver-has-another-secret');
-    const err = await failure(webhookNotifier({ url: r.url, secret: SECRET }).notify(event));
+    const err = await failure(
+      webhookNotifier({ url: r.url, secret: SECRET, scheme: 'keywarden' }).notify(event),
+    );
     expect(r.requests).toHaveLength(1);
     expect(err.message).toContain('status 401');
   });
 
   it('does not follow redirects (a 3xx fails without retry)', async () => {
     const r = await start(SECRET, () => 307);
-    const err = await failure(webhookNotifier({ url: r.url, secret: SECRET }).notify(event));
+    const err = await failure(
+      webhookNotifier({ url: r.url, secret: SECRET, scheme: 'keywarden' }).notify(event),
+    );
     expect(r.requests).toHaveLength(1);
     expect(err.message).toContain('status 307');
   });
@@ -136,7 +151,13 @@ describe('webhookNotifier delivery', () => {
   it('times out each attempt of a receiver that never answers, then rejects ERR_NOTIFY', async () => {
     const r = await start(SECRET, () => 'hang');
     const err = await failure(
-      webhookNotifier({ url: r.url, secret: SECRET, timeout: '200ms', retries: 1 }).notify(event),
+      webhookNotifier({
+        url: r.url,
+        secret: SECRET,
+        scheme: 'keywarden',
+        timeout: '200ms',
+        retries: 1,
+      }).notify(event),
     );
     expect(r.requests).toHaveLength(2); // timeout × attempts: both attempts reached it
     expect(err.message).toContain('timed out after 200 ms');
@@ -146,7 +167,12 @@ describe('webhookNotifier delivery', () => {
   it('retries a refused connection, then rejects ERR_NOTIFY naming the cause', async () => {
     const port = await closedPort();
     const err = await failure(
-      webhookNotifier({ url: `http://127.0.0.1:${port}/x`, secret: SECRET, retries: 2 }).notify(event),
+      webhookNotifier({
+        url: `http://127.0.0.1:${port}/x`,
+        secret: SECRET,
+        scheme: 'keywarden',
+        retries: 2,
+      }).notify(event),
     );
     expect(err.message).toContain('3 attempts');
     expect(err.message).toContain('ECONNREFUSED');
@@ -163,7 +189,7 @@ describe('webhookNotifier delivery', () => {
         });
       return fetch(input, init);
     };
-    await webhookNotifier({ url: r.url, secret: SECRET, fetch: flaky }).notify(event);
+    await webhookNotifier({ url: r.url, secret: SECRET, scheme: 'keywarden', fetch: flaky }).notify(event);
     expect(calls).toBe(2);
     expect(r.requests).toHaveLength(1);
     expect(r.requests[0]?.verified).toBe(true);
@@ -172,14 +198,14 @@ describe('webhookNotifier delivery', () => {
   it('sends URL credentials as Basic auth, not in the URL', async () => {
     const r = await start(SECRET);
     const url = r.url.replace('http://', 'http://hook%20user:p%40ss@');
-    await webhookNotifier({ url, secret: SECRET }).notify(event);
+    await webhookNotifier({ url, secret: SECRET, scheme: 'keywarden' }).notify(event);
     const auth = r.requests[0]?.headers.authorization as string;
     expect(Buffer.from(auth.replace(/^Basic /, ''), 'base64').toString('utf8')).toBe('hook user:p@ss');
   });
 
   it('rejects an event without a valid type with ERR_VALIDATION, sending nothing', async () => {
     const r = await start(SECRET);
-    const n = webhookNotifier({ url: r.url, secret: SECRET });
+    const n = webhookNotifier({ url: r.url, secret: SECRET, scheme: 'keywarden' });
     for (const bad of [null, {}, { ...event, type: 'Bad Type\r\nx: y' }, { ...event, type: 42 }]) {
       await expect(n.notify(bad as never)).rejects.toMatchObject({
         code: 'ERR_VALIDATION',
@@ -191,7 +217,7 @@ describe('webhookNotifier delivery', () => {
 
   it('rejects an event that is not JSON-serializable with ERR_NOTIFY, sending nothing', async () => {
     const r = await start(SECRET);
-    const n = webhookNotifier({ url: r.url, secret: SECRET });
+    const n = webhookNotifier({ url: r.url, secret: SECRET, scheme: 'keywarden' });
     await failure(n.notify({ ...event, version: 10n } as never));
     expect(r.requests).toHaveLength(0);
   });

@@ -32,7 +32,7 @@ describe('km.rewrap', () => {
     const ring = localKms({ masterKey: b, previousKeys: [a] });
     const mid = createKeyManager({ storage, kms: ring });
     const report = await mid.rewrap();
-    expect(report).toEqual({ records: 4, versions: 5, pepper: true, failed: [] });
+    expect(report).toEqual({ records: 4, versions: 5, pepper: true, failed: [], interrupted: false });
 
     const after = await allRecords(storage);
     for (const rec of after) {
@@ -65,7 +65,13 @@ describe('km.rewrap', () => {
     expect(audited.at(-1)).toBe(summary[0]);
 
     // idempotent
-    expect(await mid.rewrap()).toEqual({ records: 0, versions: 0, pepper: false, failed: [] });
+    expect(await mid.rewrap()).toEqual({
+      records: 0,
+      versions: 0,
+      pepper: false,
+      failed: [],
+      interrupted: false,
+    });
     await mid.close();
 
     const onlyB = createKeyManager({ storage, kms: localKms({ masterKey: b }) });
@@ -85,7 +91,13 @@ describe('km.rewrap', () => {
   it('does nothing when every key is current', async () => {
     const h = makeHarness();
     await h.km.secrets.set('s', 'v');
-    expect(await h.km.rewrap()).toEqual({ records: 0, versions: 0, pepper: false, failed: [] });
+    expect(await h.km.rewrap()).toEqual({
+      records: 0,
+      versions: 0,
+      pepper: false,
+      failed: [],
+      interrupted: false,
+    });
   });
 
   it('reports a version whose data key cannot be unwrapped and leaves it unchanged', async () => {
