@@ -16,6 +16,7 @@ import { isKeywardenError } from '../errors.js';
 import { localKms, passphraseKms } from '../kms/index.js';
 import { createKeyManager, type KeyManager } from '../manager/key-manager.js';
 import type { KmsAdapter } from '../ports/kms.js';
+import { storageRateLimiter } from '../rate-limit/storage-limiter.js';
 import type {
   RotateOptions,
   RotateResult,
@@ -120,7 +121,12 @@ export async function createCliContext(options: GlobalOptions, cwd = process.cwd
         target.kind === 'file'
           ? openFileStorage(target, { create })
           : await openSqlStorage(target, { create });
-      const km = createKeyManager({ storage: opened.storage, kms }) as CliManager;
+      // each run is a new process: only a limiter kept in the store counts across runs
+      const km = createKeyManager({
+        storage: opened.storage,
+        kms,
+        rateLimiter: storageRateLimiter(opened.storage),
+      }) as CliManager;
       let ok = false;
       try {
         await km.ready();

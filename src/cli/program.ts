@@ -12,6 +12,7 @@ import { type CliContext, createCliContext, type GlobalOptions } from './context
 import { registerDoctor } from './doctor.js';
 import { registerDotenv } from './dotenv.js';
 import { registerEnvRun } from './env-run.js';
+import { addExamples } from './examples.js';
 import { EXIT } from './exit-codes.js';
 import { namesOf } from './field-names.js';
 import { registerInit } from './init.js';
@@ -22,6 +23,7 @@ import { registerMcp } from './mcp.js';
 import { registerRewrap } from './rewrap.js';
 import { registerRotate } from './rotate.js';
 import { registerSecrets } from './secrets.js';
+import { registerSigningKeys } from './signing-keys.js';
 import { registerSql } from './sql.js';
 import { registerTransfer } from './transfer.js';
 import { registerUpgrade } from './upgrade.js';
@@ -49,10 +51,11 @@ function wantsJson(argv: readonly string[]): boolean {
   return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
 }
 
-/** The option or argument a commander usage message names, if any. */
+/** The option or argument a commander usage message names, if any (`--name` of `'-n, --name <name>'`). */
 function usageField(message: string): string | null {
-  const m = /(?:option|argument) '([^' =]+)/.exec(message) ?? /'(--?[\w-]+)/.exec(message);
-  return m?.[1] ?? null;
+  const quoted = /'([^']*)'/.exec(message)?.[1];
+  if (quoted === undefined) return null;
+  return /--[\w-]+/.exec(quoted)?.[0] ?? quoted.split(/[ =]/)[0] ?? null;
 }
 
 /**
@@ -130,6 +133,7 @@ export function buildProgram(options: { json?: boolean } = {}): Command {
   registerRotate(program, contextOf);
   registerAudit(program, contextOf);
   registerTransfer(program, contextOf);
+  registerSigningKeys(program, contextOf);
   registerJwks(program, contextOf);
   registerDoctor(program, contextOf);
   registerRewrap(program, contextOf);
@@ -137,6 +141,7 @@ export function buildProgram(options: { json?: boolean } = {}): Command {
   registerAccess(program, contextOf);
   registerMcp(program, contextOf);
   registerSql(program);
+  addExamples(program);
   return program;
 }
 

@@ -15,6 +15,7 @@ import { rotator } from './keys.js';
 import { allPages } from './pages.js';
 import { int } from './parse.js';
 import { progressBar } from './progress.js';
+import { registerRotatePolicy } from './rotate-policy.js';
 import { registerRotateReport } from './rotate-report.js';
 
 type Ctx = (cmd: Command) => Promise<CliContext>;
@@ -41,6 +42,7 @@ export interface Expiring {
 export function registerRotate(program: Command, context: Ctx): void {
   const rotate = program.command('rotate');
   registerRotateReport(rotate, context);
+  registerRotatePolicy(rotate, context);
   rotate
     .description('run due rotations, promotions, retirements and expiries')
     .option('--due', 'everything that is due now (required)')

@@ -32,6 +32,7 @@ export {
   STATUS_BY_CODE,
 } from './http-errors.js';
 export {
+  authRequired,
   hasScopes,
   type McpAuthInfo,
   type McpAuthOptions,
