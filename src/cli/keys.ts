@@ -266,12 +266,20 @@ export function registerKeys(program: Command, context: Ctx): void {
 
   keys
     .command('verify [token]')
-    .description('verify a token (argument, or stdin when omitted or "-"); exit 1 when invalid')
+    .description(
+      'verify a token (argument, or stdin when omitted or "-"); exit 1 when invalid; with --env, a key of another environment is WRONG_ENVIRONMENT',
+    )
     .option('--scopes <list>', 'scopes the token must grant', list)
     .action(async (arg: string | undefined, o: { scopes?: string[] }, cmd: Command) => {
       const ctx = await context(cmd);
       const token = arg === undefined || arg === '-' ? await tokenFromStdin() : arg;
-      const r = await ctx.withManager((km) => km.apiKeys.verify(token, o.scopes ? { scopes: o.scopes } : {}));
+      const r = await ctx.withManager((km) =>
+        km.apiKeys.verify(token, {
+          ...(o.scopes ? { scopes: o.scopes } : {}),
+          // --env enforces the key's environment (a staging key fails with WRONG_ENVIRONMENT)
+          ...(ctx.environment === undefined ? {} : { environment: ctx.environment }),
+        }),
+      );
       printVerify(ctx.out, r);
       if (!r.valid) process.exitCode = EXIT.FAILED;
     });

@@ -168,6 +168,7 @@ export const verifyResult = z.object({
       'INSUFFICIENT_SCOPE',
       'RATE_LIMITED',
       'USAGE_EXCEEDED',
+      'WRONG_ENVIRONMENT',
     ])
     .optional(),
   key: apiKeyInfo.optional(),

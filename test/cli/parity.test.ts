@@ -273,3 +273,15 @@ describe('secret expiry', () => {
     expect(json<{ expiresAt: number }>(date).expiresAt).toBe(Date.parse('2099-01-31'));
   });
 });
+
+describe('api-keys verify --env', () => {
+  it('enforces the key environment when --env is given', { timeout: T }, async () => {
+    const c = await run(['--json', '--env', 'staging', 'api-keys', 'create', '--name', 'stg']);
+    const { token } = json<{ token: string }>(c);
+    const prod = await run(['--env', 'production', 'api-keys', 'verify'], token);
+    expect(prod.code).toBe(1);
+    expect(prod.stdout).toMatch(/^invalid WRONG_ENVIRONMENT /);
+    expect((await run(['--env', 'staging', 'api-keys', 'verify'], token)).code).toBe(0);
+    expect((await run(['api-keys', 'verify'], token)).code).toBe(0);
+  });
+});
