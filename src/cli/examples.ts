@@ -121,6 +121,12 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   gateway: ['keywarden gateway --port 8787'],
   mcp: ['KEYWARDEN_AGENT_KEY=kw_… keywarden mcp --gateway-url http://127.0.0.1:8787'],
   sql: ['keywarden sql > supabase/migrations/20260101000000_keywarden.sql'],
+  'env list': ['keywarden env list', 'keywarden --json env list'],
+  'env copy': [
+    'keywarden env copy staging production',
+    'keywarden env copy default staging --names OPENAI_API_KEY,STRIPE_SECRET_KEY --overwrite',
+  ],
+  'env diff': ['keywarden env diff staging production'],
 };
 
 /**

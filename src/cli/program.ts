@@ -11,6 +11,7 @@ import { registerAudit } from './audit.js';
 import { type CliContext, createCliContext, type GlobalOptions } from './context.js';
 import { registerDoctor } from './doctor.js';
 import { registerDotenv } from './dotenv.js';
+import { registerEnvProfiles } from './env-profiles.js';
 import { registerEnvRun } from './env-run.js';
 import { addExamples } from './examples.js';
 import { EXIT } from './exit-codes.js';
@@ -129,6 +130,7 @@ export function buildProgram(options: { json?: boolean } = {}): Command {
   registerKeys(program, contextOf);
   registerSecrets(program, contextOf);
   registerEnvRun(program, contextOf);
+  registerEnvProfiles(program, contextOf);
   registerDotenv(program, contextOf);
   registerRotate(program, contextOf);
   registerAudit(program, contextOf);
