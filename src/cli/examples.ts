@@ -127,6 +127,11 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'keywarden env copy default staging --names OPENAI_API_KEY,STRIPE_SECRET_KEY --overwrite',
   ],
   'env diff': ['keywarden env diff staging production'],
+  setup: [
+    'keywarden setup openai                     # hidden prompt',
+    'keywarden --env production setup anthropic --verify',
+    'printf \'%s\\n%s\\n\' "$ID" "$SECRET" | keywarden setup aws',
+  ],
 };
 
 /**

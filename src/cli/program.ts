@@ -24,6 +24,7 @@ import { registerMcp } from './mcp.js';
 import { registerRewrap } from './rewrap.js';
 import { registerRotate } from './rotate.js';
 import { registerSecrets } from './secrets.js';
+import { registerSetup } from './setup.js';
 import { registerSigningKeys } from './signing-keys.js';
 import { registerSql } from './sql.js';
 import { registerTransfer } from './transfer.js';
@@ -129,6 +130,7 @@ export function buildProgram(options: { json?: boolean } = {}): Command {
   registerInit(program, contextOf);
   registerKeys(program, contextOf);
   registerSecrets(program, contextOf);
+  registerSetup(program, contextOf);
   registerEnvRun(program, contextOf);
   registerEnvProfiles(program, contextOf);
   registerDotenv(program, contextOf);
