@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ApiKeyInfo, CreateApiKeyInput, UpdateApiKeyPatch } from '../store/api-key-types.js';
+import { copyThenClear, loadClipboard } from './clipboard.js';
 import type { CliContext, CliManager, CliRotator } from './context.js';
 import { parseDotenv, readTextIfExists, updateDotenv, writePrivateFile } from './dotenv-format.js';
 import { EXIT } from './exit-codes.js';
@@ -75,7 +76,8 @@ export function registerKeys(program: Command, context: Ctx): void {
     .option('--rate-limit <limit/window>', 'at most LIMIT verifications per WINDOW, e.g. 100/1m')
     .option('--write-env <file>', 'write the token into this .env file (mode 0600) instead of printing it')
     .option('--var <name>', 'the variable --write-env sets (default API_KEY)')
-    .option('--force', 'with --write-env: replace the variable when the file already has it');
+    .option('--force', 'with --write-env: replace the variable when the file already has it')
+    .option('--copy', 'copy the token to the clipboard instead of printing it (cleared after 45 s)');
   policyOptions(create);
   fieldNames(create, LIMIT_FIELDS);
   create.action(async (o: Record<string, unknown>, cmd: Command) => {
@@ -95,6 +97,9 @@ export function registerKeys(program: Command, context: Ctx): void {
     const policy = policyFromFlags(o);
     if (policy !== null) input.rotation = policy;
     if (ctx.environment !== undefined) input.environment = ctx.environment;
+    if (o.writeEnv !== undefined && o.copy === true) {
+      throw new CliError('ERR_USAGE', '--write-env and --copy exclude each other', EXIT.USAGE, '--copy');
+    }
     if (o.writeEnv !== undefined) {
       await createIntoEnvFile(
         ctx,
@@ -113,7 +118,14 @@ export function registerKeys(program: Command, context: Ctx): void {
         o.var !== undefined ? '--var' : '--force',
       );
     }
+    // checked before the key exists, so a missing clipboard leaves no key behind
+    const clipboard = o.copy === true ? await loadClipboard(ctx.vars) : null;
     const { token, key } = await ctx.withManager((km) => km.apiKeys.create(input));
+    if (clipboard !== null) {
+      await copyThenClear(clipboard, token, `the token of ${key.id}`, (m) => process.stderr.write(`${m}\n`));
+      ctx.out.result({ key, copied: true }, () => []);
+      return;
+    }
     ctx.out.result({ token, key }, () => token);
     ctx.out.info(
       `Created API key ${key.id} (${key.name}), expires ${when(key.expiresAt)}. The token above is shown only once.`,

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../duration.js';
 import type { SetSecretOptions } from '../store/secret-types.js';
+import { copyThenClear, loadClipboard } from './clipboard.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { fieldNames } from './field-names.js';
@@ -74,11 +75,18 @@ export function registerSecrets(program: Command, context: Ctx): void {
     .command('get <name>')
     .description('print a secret value')
     .option('--version <n>', 'a specific version')
-    .action(async (name: string, o: { version?: string }, cmd: Command) => {
+    .option('--copy', 'copy it to the clipboard instead of printing it (cleared after 45 s)')
+    .action(async (name: string, o: { version?: string; copy?: boolean }, cmd: Command) => {
       const ctx = await context(cmd);
+      const clipboard = o.copy === true ? await loadClipboard(ctx.vars) : null;
       const options =
         o.version === undefined ? scope(ctx) : { ...scope(ctx), version: int(o.version, '--version') };
       const value = await ctx.withManager((km) => km.secrets.get(name, options));
+      if (clipboard !== null) {
+        await copyThenClear(clipboard, value, name, (m) => process.stderr.write(`${m}\n`));
+        ctx.out.result({ name, copied: true }, () => []);
+        return;
+      }
       ctx.out.result({ name, value }, () => value);
     });
 
