@@ -2,19 +2,21 @@
  * Resolves the global options and the environment into a store and a KMS, and opens the manager.
  *
  * Precedence, highest first: command-line flags, the process environment, a `.env` file in the
- * current directory, defaults. Variables: `KEYWARDEN_STORE`, `KEYWARDEN_MASTER_KEY` (localKms),
+ * current directory, defaults. Variables: `KEYWARDEN_STORE` (a folder or a `postgres://` URL),
+ * `KEYWARDEN_SCHEMA`, `KEYWARDEN_SUPABASE_URL` + `KEYWARDEN_SUPABASE_SERVICE_KEY` (see
+ * ./store-target.ts), `KEYWARDEN_MASTER_KEY` (localKms),
  * `KEYWARDEN_PREVIOUS_MASTER_KEYS` (comma-separated, for master key rotation),
  * `KEYWARDEN_PASSPHRASE` (passphraseKms, used when no master key is set).
  * @module
  */
 import { readdir, rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileStorage } from '../adapters/file.js';
+import { join } from 'node:path';
 import type { BackupView } from '../backup/index.js';
 import { isKeywardenError } from '../errors.js';
 import { localKms, passphraseKms } from '../kms/index.js';
 import { createKeyManager, type KeyManager } from '../manager/key-manager.js';
 import type { KmsAdapter } from '../ports/kms.js';
+import { storageRateLimiter } from '../rate-limit/storage-limiter.js';
 import type {
   RotateOptions,
   RotateResult,
@@ -25,10 +27,12 @@ import type {
 import { parseDotenv, readTextIfExists } from './dotenv-format.js';
 import { EXIT } from './exit-codes.js';
 import { CliError, createOutput, type Output } from './io.js';
+import { openFileStorage, openSqlStorage, resolveStoreTarget, type StoreTarget } from './store-target.js';
 
 /** Global options as commander gives them. */
 export interface GlobalOptions {
   store?: string;
+  schema?: string;
   env?: string;
   json?: boolean;
   quiet?: boolean;
@@ -47,7 +51,9 @@ export type CliManager = KeyManager & { rotator?: CliRotator; backup?: BackupVie
 /** Everything a command needs. */
 export interface CliContext {
   readonly out: Output;
-  /** Absolute store directory. */
+  /** Where the store is: a folder, a PostgreSQL database or a Supabase project. */
+  readonly target: StoreTarget;
+  /** The store for messages: the absolute folder, or the database with any password as `***`. */
   readonly storeDir: string;
   /** `--env`, or undefined for the library default (`default`). */
   readonly environment: string | undefined;
@@ -94,9 +100,11 @@ export async function createCliContext(options: GlobalOptions, cwd = process.cwd
   const fileVars = await readDotenvVars(cwd);
   const vars: Record<string, string | undefined> = { ...fileVars };
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && v !== '') vars[k] = v;
-  const storeDir = resolve(cwd, options.store ?? vars.KEYWARDEN_STORE ?? '.keywarden');
+  const target = resolveStoreTarget(options, vars, cwd);
+  const storeDir = target.label;
   const ctx: CliContext = {
     out,
+    target,
     storeDir,
     environment: options.env,
     vars,
@@ -104,10 +112,21 @@ export async function createCliContext(options: GlobalOptions, cwd = process.cwd
     async withManager(fn, options) {
       const create = options?.create === true;
       let existed = true;
-      if (create) existed = await requireNoStore(storeDir);
-      else await requireStore(storeDir);
+      if (target.kind === 'file') {
+        if (create) existed = await requireNoStore(target.dir);
+        else await requireStore(target.dir);
+      }
       const kms = buildKms(vars);
-      const km = createKeyManager({ storage: fileStorage({ dir: storeDir, create }), kms }) as CliManager;
+      const opened =
+        target.kind === 'file'
+          ? openFileStorage(target, { create })
+          : await openSqlStorage(target, { create });
+      // each run is a new process: only a limiter kept in the store counts across runs
+      const km = createKeyManager({
+        storage: opened.storage,
+        kms,
+        rateLimiter: storageRateLimiter(opened.storage),
+      }) as CliManager;
       let ok = false;
       try {
         await km.ready();
@@ -116,7 +135,8 @@ export async function createCliContext(options: GlobalOptions, cwd = process.cwd
         return result;
       } finally {
         await km.close().catch(() => undefined);
-        if (create && !ok) await removeNewStore(storeDir, existed);
+        await opened.close();
+        if (create && !ok && target.kind === 'file') await removeNewStore(target.dir, existed);
       }
     },
   };

@@ -58,9 +58,13 @@ function fail(name: string, error: unknown): Check {
 
 async function runChecks(ctx: CliContext, repair: boolean): Promise<Check[]> {
   const checks: Check[] = [];
-  const perms = await checkPermissions(ctx.storeDir);
-  checks.push(perms);
-  if (!perms.ok) return checks;
+  if (ctx.target.kind === 'file') {
+    const perms = await checkPermissions(ctx.target.dir);
+    checks.push(perms);
+    if (!perms.ok) return checks;
+  } else {
+    checks.push({ name: 'store', ok: true, detail: `${ctx.target.kind} ${ctx.target.label}` });
+  }
   try {
     const kms = ctx.kms();
     checks.push({ name: 'master key', ok: true, detail: `set (${kms.id} KMS)` });

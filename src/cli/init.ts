@@ -7,13 +7,13 @@
 import { appendFile, readdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
-import { fileStorage } from '../adapters/file.js';
 import { generateMasterKey } from '../kms/index.js';
 import { createKeyManager } from '../manager/key-manager.js';
 import { buildKms, type CliContext } from './context.js';
 import { parseDotenv, readTextIfExists, updateDotenv, writePrivateFile } from './dotenv-format.js';
 import { EXIT } from './exit-codes.js';
 import { CliError } from './io.js';
+import { openFileStorage, openSqlStorage } from './store-target.js';
 
 /** Options of `init`. */
 interface InitOptions {
@@ -41,8 +41,8 @@ export function registerInit(program: Command, context: (cmd: Command) => Promis
 }
 
 async function runInit(ctx: CliContext, opts: InitOptions): Promise<void> {
-  const { out, storeDir } = ctx;
-  if (await nonEmptyDir(storeDir)) {
+  const { out, storeDir, target } = ctx;
+  if (target.kind === 'file' && (await nonEmptyDir(target.dir))) {
     throw new CliError('ERR_ALREADY_EXISTS', `a store already exists at ${storeDir}`, EXIT.CONFLICT);
   }
   const vars = { ...ctx.vars };
@@ -58,18 +58,27 @@ async function runInit(ctx: CliContext, opts: InitOptions): Promise<void> {
       : resolve(opts.writeEnv === true ? '.env' : opts.writeEnv);
   if (envFile !== null && masterKey !== null) await checkEnvFile(envFile);
 
-  const km = createKeyManager({ storage: fileStorage({ dir: storeDir, create: true }), kms: buildKms(vars) });
+  const kms = buildKms(vars);
+  const opened =
+    target.kind === 'file'
+      ? openFileStorage(target, { create: true })
+      : await openSqlStorage(target, { create: true });
+  const km = createKeyManager({ storage: opened.storage, kms });
   try {
     await km.ready();
   } finally {
     await km.close().catch(() => undefined);
+    await opened.close();
   }
 
   if (envFile !== null && masterKey !== null) {
     const text = (await readTextIfExists(envFile)) ?? '';
     await writePrivateFile(envFile, updateDotenv(text, { KEYWARDEN_MASTER_KEY: masterKey }));
   }
-  const ignored = await addToGitignore(storeDir, envFile !== null && masterKey !== null ? envFile : null);
+  const ignored =
+    target.kind === 'file'
+      ? await addToGitignore(target.dir, envFile !== null && masterKey !== null ? envFile : null)
+      : [];
   const printKey = masterKey !== null && envFile === null;
   out.result(
     {

@@ -12,18 +12,21 @@ export class CliError extends Error {
   readonly code: string;
   /** The process exit code (an {@link ExitCode}, or 127 when `run` cannot start its command). */
   readonly exitCode: number;
+  /** The flag, argument or variable at fault (as the user typed it), when there is one. */
+  readonly field: string | undefined;
 
   /**
    * @example
    * ```ts
-   * throw new CliError('ERR_USAGE', 'give a value on stdin or with --value', EXIT.USAGE);
+   * throw new CliError('ERR_USAGE', 'give a value on stdin or with --value', EXIT.USAGE, '--value');
    * ```
    */
-  constructor(code: string, message: string, exitCode: number = exitCodeFor(code)) {
+  constructor(code: string, message: string, exitCode: number = exitCodeFor(code), field?: string) {
     super(message);
     this.name = 'CliError';
     this.code = code;
     this.exitCode = exitCode;
+    this.field = field;
   }
 }
 
@@ -56,7 +59,9 @@ export interface Style {
 }
 
 /**
- * True when colours may be used on `stream`: a terminal, `NO_COLOR` unset or empty, `TERM` not `dumb`.
+ * True when colours may be used on `stream`, by the usual convention (as Node's own `tty` does):
+ * `FORCE_COLOR` set to anything but `0`/`false` forces them on, `FORCE_COLOR=0` off; otherwise
+ * `NO_COLOR` set and non-empty turns them off, `TERM=dumb` too, and they are on only on a terminal.
  *
  * @example
  * ```ts
@@ -65,6 +70,11 @@ export interface Style {
  * @throws never
  */
 export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) {
+    if (force === '0' || force.toLowerCase() === 'false') return false;
+    return true;
+  }
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.TERM === 'dumb') return false;
   return stream.isTTY === true;
@@ -118,14 +128,68 @@ export function createOutput(options: OutputOptions, env: NodeJS.ProcessEnv = pr
  * ```
  * @throws never
  */
-export function describeError(error: unknown): { code: string; message: string; exitCode: number } {
+export function describeError(error: unknown): ErrorDescription {
   if (error instanceof CliError)
-    return { code: error.code, message: error.message, exitCode: error.exitCode };
+    return { code: error.code, message: error.message, exitCode: error.exitCode, field: error.field ?? null };
   if (isKeywardenError(error)) {
-    return { code: error.code, message: oneLine(error.message), exitCode: exitCodeFor(error.code) };
+    return {
+      code: error.code,
+      message: oneLine(error.message),
+      exitCode: exitCodeFor(error.code),
+      field: error.field ?? null,
+    };
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { code: 'ERR_INTERNAL', message: `unexpected error: ${oneLine(message)}`, exitCode: EXIT.INTERNAL };
+  return {
+    code: 'ERR_INTERNAL',
+    message: `unexpected error: ${oneLine(message)}`,
+    exitCode: EXIT.INTERNAL,
+    field: null,
+  };
+}
+
+/** What {@link describeError} tells of an error. */
+export interface ErrorDescription {
+  code: string;
+  message: string;
+  exitCode: number;
+  /** The flag, argument or variable at fault, or null. */
+  field: string | null;
+}
+
+/**
+ * The error as `--json` prints it on stdout: `{ "error": { "code", "message", "field" } }`.
+ *
+ * @example
+ * ```ts
+ * jsonError(new CliError('ERR_USAGE', 'missing NAME')); // '{"error":{"code":"ERR_USAGE",...}}'
+ * ```
+ * @throws never
+ */
+export function jsonError(error: unknown): string {
+  const d = describeError(error);
+  return JSON.stringify({ error: { code: d.code, message: d.message, field: d.field } }, null, 2);
+}
+
+/**
+ * Rewrites a library error so it names what the user typed: a KeywardenError whose `field` (e.g.
+ * `expiresIn`) has an entry in `names` (e.g. `--expires-in`) becomes a CliError with the same code
+ * and exit code, that name as `field`, and the library name replaced in the message.
+ *
+ * @example
+ * ```ts
+ * renameField(validationError('expiresIn', 'bad'), { expiresIn: '--expires-in' }).message; // '--expires-in: bad'
+ * ```
+ * @throws never
+ */
+export function renameField(error: unknown, names: Readonly<Record<string, string>>): unknown {
+  if (!isKeywardenError(error) || error.field === undefined) return error;
+  const field = error.field;
+  const name = names[field] ?? names[field.split('.')[0] ?? ''];
+  if (name === undefined) return error;
+  const escaped = field.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const message = oneLine(error.message).replace(new RegExp(`(?<![\\w-])${escaped}(?![\\w])`, 'g'), name);
+  return new CliError(error.code, message, exitCodeFor(error.code), name);
 }
 
 /**

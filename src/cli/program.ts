@@ -12,16 +12,21 @@ import { registerConsole } from './console.js';
 import { type CliContext, createCliContext, type GlobalOptions } from './context.js';
 import { registerDoctor } from './doctor.js';
 import { registerDotenv } from './dotenv.js';
+import { registerEnvProfiles } from './env-profiles.js';
 import { registerEnvRun } from './env-run.js';
+import { addExamples } from './examples.js';
 import { EXIT } from './exit-codes.js';
+import { namesOf } from './field-names.js';
 import { registerInit } from './init.js';
-import { describeError, formatError } from './io.js';
+import { describeError, formatError, jsonError, renameField } from './io.js';
 import { registerJwks } from './jwks.js';
 import { registerKeys } from './keys.js';
 import { registerMcp } from './mcp.js';
 import { registerRewrap } from './rewrap.js';
 import { registerRotate } from './rotate.js';
 import { registerSecrets } from './secrets.js';
+import { registerSetup } from './setup.js';
+import { registerSigningKeys } from './signing-keys.js';
 import { registerSql } from './sql.js';
 import { registerTransfer } from './transfer.js';
 import { registerUpgrade } from './upgrade.js';
@@ -42,6 +47,19 @@ function packageVersion(): string {
 
 const contextOf = (cmd: Command): Promise<CliContext> =>
   createCliContext(cmd.optsWithGlobals<GlobalOptions>());
+
+/** True when `--json` is among the options (before any `--`). */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/** The option or argument a commander usage message names, if any (`--name` of `'-n, --name <name>'`). */
+function usageField(message: string): string | null {
+  const quoted = /'([^']*)'/.exec(message)?.[1];
+  if (quoted === undefined) return null;
+  return /--[\w-]+/.exec(quoted)?.[0] ?? quoted.split(/[ =]/)[0] ?? null;
+}
 
 /**
  * Removes values from commander's usage errors: a mistyped option may carry a secret
@@ -71,11 +89,20 @@ export function redactUsageError(text: string): string {
  * ```
  * @throws never
  */
-export function buildProgram(): Command {
+export function buildProgram(options: { json?: boolean } = {}): Command {
   const program = new Command('keywarden');
   program
-    .description('Manage API keys, secrets and signing keys in a local encrypted store.')
-    .option('-s, --store <dir>', 'store directory (env KEYWARDEN_STORE, default ./.keywarden)')
+    .description(
+      'Manage API keys, secrets and signing keys in an encrypted store (a folder, PostgreSQL or Supabase).',
+    )
+    .option(
+      '-s, --store <dir|url>',
+      'store: a folder, a postgres:// URL, or "supabase" (env KEYWARDEN_STORE, default ./.keywarden)',
+    )
+    .option(
+      '--schema <name>',
+      'PostgreSQL/Supabase schema of the store (env KEYWARDEN_SCHEMA, default public)',
+    )
     .option('-e, --env <name>', 'environment of secrets and keys (default "default")')
     .option('--json', 'machine-readable output on stdout')
     .option('-q, --quiet', 'no notes on stderr')
@@ -90,7 +117,10 @@ export function buildProgram(): Command {
             .replace(/\s*\n\s*/g, ' ')
             .trim(),
         );
-        write(`keywarden: ${text} (ERR_USAGE)\n`);
+        if (options.json === true) {
+          const error = { code: 'ERR_USAGE', message: text, field: usageField(text) };
+          process.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`);
+        } else write(`keywarden: ${text} (ERR_USAGE)\n`);
       },
     })
     .showSuggestionAfterError(true)
@@ -101,11 +131,14 @@ export function buildProgram(): Command {
   registerInit(program, contextOf);
   registerKeys(program, contextOf);
   registerSecrets(program, contextOf);
+  registerSetup(program, contextOf);
   registerEnvRun(program, contextOf);
+  registerEnvProfiles(program, contextOf);
   registerDotenv(program, contextOf);
   registerRotate(program, contextOf);
   registerAudit(program, contextOf);
   registerTransfer(program, contextOf);
+  registerSigningKeys(program, contextOf);
   registerJwks(program, contextOf);
   registerDoctor(program, contextOf);
   registerRewrap(program, contextOf);
@@ -114,6 +147,7 @@ export function buildProgram(): Command {
   registerMcp(program, contextOf);
   registerConsole(program, contextOf);
   registerSql(program);
+  addExamples(program);
   return program;
 }
 
@@ -137,7 +171,12 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${packageVersion()}\n`);
     return EXIT.OK;
   }
-  const program = buildProgram();
+  const json = wantsJson(argv);
+  const program = buildProgram({ json });
+  let ran: Command | undefined;
+  program.hook('preAction', (_root, actionCommand) => {
+    ran = actionCommand;
+  });
   if (argv.length <= 2) {
     program.outputHelp();
     return EXIT.USAGE;
@@ -145,13 +184,15 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.OK;
-      if (error.code === 'commander.help') return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+  } catch (thrown) {
+    if (thrown instanceof CommanderError) {
+      if (thrown.code === 'commander.helpDisplayed' || thrown.code === 'commander.version') return EXIT.OK;
+      if (thrown.code === 'commander.help') return thrown.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
       return EXIT.USAGE; // already printed by outputError
     }
-    process.stderr.write(`${formatError(error)}\n`);
+    const error = renameField(thrown, namesOf(ran));
+    if (json) process.stdout.write(`${jsonError(error)}\n`);
+    else process.stderr.write(`${formatError(error)}\n`);
     if (process.env.KEYWARDEN_DEBUG === '1' && error instanceof Error) {
       process.stderr.write(`${error.stack ?? ''}\n`);
       if (error.cause !== undefined)

@@ -14,6 +14,7 @@ import { CliError, table, when } from './io.js';
 import { rotator } from './keys.js';
 import { int } from './parse.js';
 import { progressBar } from './progress.js';
+import { registerRotatePolicy } from './rotate-policy.js';
 import { registerRotateReport } from './rotate-report.js';
 
 type Ctx = (cmd: Command) => Promise<CliContext>;
@@ -40,6 +41,7 @@ export interface Expiring {
 export function registerRotate(program: Command, context: Ctx): void {
   const rotate = program.command('rotate');
   registerRotateReport(rotate, context);
+  registerRotatePolicy(rotate, context);
   rotate
     .description('run due rotations, promotions, retirements and expiries')
     .option('--due', 'everything that is due now (required)')

@@ -4,13 +4,17 @@
  * @module
  */
 import type { Command } from 'commander';
+import { parseDuration } from '../duration.js';
 import type { SetSecretOptions } from '../store/secret-types.js';
+import { copyThenClear, loadClipboard } from './clipboard.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
+import { fieldNames } from './field-names.js';
 import { CliError, table, when } from './io.js';
 import { collect } from './pages.js';
-import { ifRevision, int, jsonObject, list } from './parse.js';
+import { date, ifRevision, int, jsonObject, list } from './parse.js';
 import { readSecretValue } from './prompt.js';
+import { policyFromFlags, policyOptions } from './rotate-policy.js';
 
 type Ctx = (cmd: Command) => Promise<CliContext>;
 
@@ -28,7 +32,7 @@ const scope = (ctx: CliContext) => (ctx.environment === undefined ? {} : { envir
 export function registerSecrets(program: Command, context: Ctx): void {
   const secrets = program.command('secrets').description('secrets you hold (encrypted, versioned)');
 
-  secrets
+  const set = secrets
     .command('set <name>')
     .description('store a secret (value from stdin, else a hidden prompt); a new version if it exists')
     .option('--value <value>', 'the value (visible in shell history: prefer stdin)')
@@ -45,33 +49,49 @@ export function registerSecrets(program: Command, context: Ctx): void {
       '--if-revision <n>',
       'change only the record at this revision (from show/info/list --json); else exit 6, nothing written',
     )
-    .action(async (name: string, o: Record<string, unknown>, cmd: Command) => {
-      const ctx = await context(cmd);
-      const encoding = o.encoding ?? 'utf8';
-      if (encoding !== 'utf8' && encoding !== 'base64') {
-        throw new CliError('ERR_VALIDATION', '--encoding must be utf8 or base64', EXIT.USAGE);
-      }
-      const condition = ifRevision(o.ifRevision as string | undefined); // checked before reading stdin
-      const value = await readSecretValue(o.value as string | undefined, name, ctx.out.warn, encoding);
-      const options: SetSecretOptions = { ...scope(ctx), ...condition };
-      if (o.envVar !== undefined) options.envVar = o.envVar as string;
-      if (o.provider !== undefined) options.provider = o.provider as string;
-      if (o.description !== undefined) options.description = o.description as string;
-      if (o.tags !== undefined) options.tags = o.tags as string[];
-      if (o.meta !== undefined) options.meta = jsonObject(o.meta as string, '--meta');
-      const info = await ctx.withManager((km) => km.secrets.set(name, value, options));
-      ctx.out.result(info, () => `stored ${info.name} version ${info.version} (${info.environment})`);
-    });
+    .option('--expires-at <date>', 'when the secret expires (ISO date or epoch ms); check-expiry reports it')
+    .option('--expires-in <duration>', 'expires this long from now, e.g. 90d')
+    .option('--no-expiry', 'never expires (removes an expiry set before)');
+  policyOptions(set);
+  fieldNames(set, { name: 'NAME', expiresAt: '--expires-at', envVar: '--env-var' });
+  set.action(async (name: string, o: Record<string, unknown>, cmd: Command) => {
+    const ctx = await context(cmd);
+    const encoding = o.encoding ?? 'utf8';
+    if (encoding !== 'utf8' && encoding !== 'base64') {
+      throw new CliError('ERR_VALIDATION', '--encoding must be utf8 or base64', EXIT.USAGE);
+    }
+    const condition = ifRevision(o.ifRevision as string | undefined); // checked before reading stdin
+    const value = await readSecretValue(o.value as string | undefined, name, ctx.out.warn, encoding);
+    const options: SetSecretOptions = { ...scope(ctx), ...condition };
+    if (o.envVar !== undefined) options.envVar = o.envVar as string;
+    if (o.provider !== undefined) options.provider = o.provider as string;
+    if (o.description !== undefined) options.description = o.description as string;
+    if (o.tags !== undefined) options.tags = o.tags as string[];
+    if (o.meta !== undefined) options.meta = jsonObject(o.meta as string, '--meta');
+    const expiresAt = expiryOf(o);
+    if (expiresAt !== undefined) options.expiresAt = expiresAt;
+    const policy = policyFromFlags(o);
+    if (policy !== null) options.rotation = policy;
+    const info = await ctx.withManager((km) => km.secrets.set(name, value, options));
+    ctx.out.result(info, () => `stored ${info.name} version ${info.version} (${info.environment})`);
+  });
 
   secrets
     .command('get <name>')
     .description('print a secret value')
     .option('--version <n>', 'a specific version')
-    .action(async (name: string, o: { version?: string }, cmd: Command) => {
+    .option('--copy', 'copy it to the clipboard instead of printing it (cleared after 45 s)')
+    .action(async (name: string, o: { version?: string; copy?: boolean }, cmd: Command) => {
       const ctx = await context(cmd);
+      const clipboard = o.copy === true ? await loadClipboard(ctx.vars) : null;
       const options =
         o.version === undefined ? scope(ctx) : { ...scope(ctx), version: int(o.version, '--version') };
       const value = await ctx.withManager((km) => km.secrets.get(name, options));
+      if (clipboard !== null) {
+        await copyThenClear(clipboard, value, name, (m) => process.stderr.write(`${m}\n`));
+        ctx.out.result({ name, copied: true }, () => []);
+        return;
+      }
       ctx.out.result({ name, value }, () => value);
     });
 
@@ -161,4 +181,23 @@ export function registerSecrets(program: Command, context: Ctx): void {
       ctx.out.result({ name, deleted }, () => (deleted ? `deleted ${name}` : `${name} did not exist`));
       if (!deleted) process.exitCode = EXIT.NOT_FOUND;
     });
+}
+
+/** The expiry given by `--expires-at`, `--expires-in` or `--no-expiry` (undefined: none given). */
+function expiryOf(o: Record<string, unknown>): number | null | undefined {
+  const given = [o.expiresAt !== undefined, o.expiresIn !== undefined, o.expiry === false].filter(
+    Boolean,
+  ).length;
+  if (given > 1) {
+    throw new CliError(
+      'ERR_USAGE',
+      '--expires-at, --expires-in and --no-expiry exclude each other',
+      EXIT.USAGE,
+      '--expires-at',
+    );
+  }
+  if (o.expiry === false) return null;
+  if (typeof o.expiresAt === 'string') return date(o.expiresAt, '--expires-at');
+  if (typeof o.expiresIn === 'string') return Date.now() + parseDuration(o.expiresIn, '--expires-in');
+  return undefined;
 }

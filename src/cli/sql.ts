@@ -18,8 +18,12 @@ export function registerSql(program: Command): void {
   program
     .command('sql')
     .description('print the Postgres / Supabase migration SQL')
-    .action(() => {
+    .action((_o: unknown, cmd: Command) => {
       const text = migrationSql();
+      if (cmd.optsWithGlobals<{ json?: boolean }>().json === true) {
+        process.stdout.write(`${JSON.stringify({ sql: text }, null, 2)}\n`);
+        return;
+      }
       process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     });
 }

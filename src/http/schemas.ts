@@ -179,6 +179,7 @@ export const verifyResult = z.object({
       'INSUFFICIENT_SCOPE',
       'RATE_LIMITED',
       'USAGE_EXCEEDED',
+      'WRONG_ENVIRONMENT',
     ]),
   ),
   key: z.optional(apiKeyInfo),

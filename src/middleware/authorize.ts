@@ -87,6 +87,8 @@ export async function authorize<Req>(
     if (o.cost) options.cost = o.cost(req);
     const tenantId = o.tenantId?.(req);
     if (tenantId !== undefined) options.tenantId = tenantId;
+    const environment = o.environment?.(req);
+    if (environment !== undefined) options.environment = environment;
   } catch (error) {
     report(o, error, req);
     return { ok: false, denial: denial({ code: 'INTERNAL', realm: o.realm, now: now() }) };

@@ -40,6 +40,7 @@ const MESSAGES: Record<MiddlewareErrorCode, string> = {
   INSUFFICIENT_SCOPE: 'The API key lacks a required scope',
   RATE_LIMITED: 'Rate limit exceeded',
   USAGE_EXCEEDED: 'Usage limit exceeded',
+  WRONG_ENVIRONMENT: 'The API key is for another environment',
   UNAVAILABLE: 'Authentication is temporarily unavailable',
   INTERNAL: 'Internal server error',
 };
@@ -55,6 +56,7 @@ export const STATUS_BY_CODE: Readonly<Record<MiddlewareErrorCode, Denial['status
   INSUFFICIENT_SCOPE: 403,
   RATE_LIMITED: 429,
   USAGE_EXCEEDED: 429,
+  WRONG_ENVIRONMENT: 401,
   UNAVAILABLE: 503,
   INTERNAL: 500,
 });
@@ -101,7 +103,7 @@ export interface DenialInput {
  * | code | status | headers |
  * |---|---|---|
  * | MISSING | 401 | `WWW-Authenticate: Bearer realm="api"` (no error, RFC 6750 §3.1) |
- * | MALFORMED, NOT_FOUND, REVOKED, DISABLED, EXPIRED | 401 | `WWW-Authenticate: Bearer realm="api", error="invalid_token"` |
+ * | MALFORMED, NOT_FOUND, REVOKED, DISABLED, EXPIRED, WRONG_ENVIRONMENT | 401 | `WWW-Authenticate: Bearer realm="api", error="invalid_token"` |
  * | INSUFFICIENT_SCOPE | 403 | `WWW-Authenticate: Bearer realm="api", error="insufficient_scope", scope="a b"` |
  * | RATE_LIMITED | 429 | `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`, `Retry-After` |
  * | USAGE_EXCEEDED | 429 | `RateLimit-*` when the key has a rate limit; `Retry-After` when credits refill |

@@ -45,6 +45,56 @@ export interface McpAuthOptions<Req extends McpRequest = McpRequest> extends Nod
    * a POST without one is refused with 500, never let through.
    */
   toolScopes?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * `false` runs the server without authentication, for local development only: a request with no
+   * key passes with `req.auth` unset (a request that does carry a key is still verified, so a
+   * wrong key still answers 401). Default: `KEYWARDEN_AUTH_REQUIRED` (`false`/`0` turn it off),
+   * else true. Refused (`ERR_VALIDATION`, at build time) when `NODE_ENV` is `production`, and
+   * warned about on the console when it takes effect.
+   */
+  required?: boolean;
+  /** Where the "authentication is off" warning goes (default `console.warn`). */
+  warn?: (message: string) => void;
+}
+
+/**
+ * Whether {@link mcpAuth} requires a key: the `required` option, else `KEYWARDEN_AUTH_REQUIRED`,
+ * else true; `false` is refused in production.
+ *
+ * @example
+ * ```ts
+ * authRequired(undefined, { KEYWARDEN_AUTH_REQUIRED: 'false', NODE_ENV: 'development' }); // false
+ * ```
+ * @throws KeywardenError `ERR_VALIDATION` (field `options.required` or `KEYWARDEN_AUTH_REQUIRED`)
+ *   for a value that is not a boolean, or `false` while `NODE_ENV=production`.
+ */
+export function authRequired(
+  option: unknown,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): boolean {
+  let required = true;
+  let field = 'options.required';
+  if (option !== undefined) {
+    if (typeof option !== 'boolean') {
+      throw new KeywardenError('ERR_VALIDATION', 'options.required must be a boolean', { field });
+    }
+    required = option;
+  } else if (env.KEYWARDEN_AUTH_REQUIRED !== undefined && env.KEYWARDEN_AUTH_REQUIRED !== '') {
+    field = 'KEYWARDEN_AUTH_REQUIRED';
+    const v = env.KEYWARDEN_AUTH_REQUIRED.trim().toLowerCase();
+    if (v === 'false' || v === '0') required = false;
+    else if (v !== 'true' && v !== '1') {
+      throw new KeywardenError('ERR_VALIDATION', 'KEYWARDEN_AUTH_REQUIRED must be true or false', { field });
+    }
+  }
+  if (!required && env.NODE_ENV === 'production') {
+    throw new KeywardenError(
+      'ERR_VALIDATION',
+      `${field} is false while NODE_ENV=production: refusing to serve without authentication`,
+      { field },
+    );
+  }
+  return required;
 }
 
 /** The tool names of every `tools/call` in a JSON-RPC message or batch. */
@@ -120,14 +170,16 @@ export function toMcpAuthInfo(result: ApiKeyVerifySuccess): McpAuthInfo {
  *     await transport.handleRequest(req, res, req.body);
  *   });
  * ```
- * @throws KeywardenError `ERR_VALIDATION` for bad options (`options.toolScopes`...) or a `km`
- *   without `apiKeys.verify`; the handler never rejects.
+ * @throws KeywardenError `ERR_VALIDATION` for bad options (`options.toolScopes`...), a `km`
+ *   without `apiKeys.verify`, or `required: false` (or `KEYWARDEN_AUTH_REQUIRED=false`) while
+ *   `NODE_ENV=production`; the handler never rejects.
  */
 export function mcpAuth<Req extends McpRequest = McpRequest>(
   km: ApiKeyVerifier,
   options: McpAuthOptions<Req> = {},
 ): NodeAuthHandler<Req> {
-  const { toolScopes, ...shared } = options;
+  const { toolScopes, required: requiredOption, warn, ...shared } = options;
+  const required = authRequired(requiredOption);
   const base = resolveOptions<Req>(shared);
   if (toolScopes !== undefined) {
     const ok =
@@ -156,7 +208,16 @@ export function mcpAuth<Req extends McpRequest = McpRequest>(
     return [...wanted];
   };
   const inner = nodeMiddleware<Req>(km, { ...shared, scopes: scopesFor });
+  if (!required) {
+    (warn ?? console.warn)(
+      'keywarden: WARNING: mcpAuth is NOT checking API keys (required: false / KEYWARDEN_AUTH_REQUIRED=false). Anyone who can reach this server can call every tool. Development only; refused when NODE_ENV=production.',
+    );
+  }
   return async (req: Req, res: ServerResponse, next?: (error?: unknown) => void) => {
+    if (!required && req.headers[base.header] === undefined) {
+      next?.();
+      return true;
+    }
     const passed = await inner(req, res);
     if (!passed) return false;
     const result = req.keywarden;

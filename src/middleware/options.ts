@@ -35,6 +35,11 @@ export interface MiddlewareOptions<Req> {
   /** The tenant a request is for; a key of another tenant is refused as NOT_FOUND. */
   tenantId?: (req: Req) => string | undefined;
   /**
+   * The environment this server serves (`'production'`), or a function of the request: a valid
+   * key created for another environment is refused (401, code `WRONG_ENVIRONMENT`).
+   */
+  environment?: string | ((req: Req) => string | undefined);
+  /**
    * Take the client address from the first `X-Forwarded-For` entry instead of the socket.
    * Only set it behind a proxy that overwrites that header. Default false.
    */
@@ -57,6 +62,7 @@ export interface ResolvedMiddlewareOptions<Req> {
   scopes: (req: Req) => readonly string[];
   cost: ((req: Req) => number) | undefined;
   tenantId: ((req: Req) => string | undefined) | undefined;
+  environment: ((req: Req) => string | undefined) | undefined;
   trustProxy: boolean;
   realm: string;
   clock: Clock;
@@ -65,7 +71,17 @@ export interface ResolvedMiddlewareOptions<Req> {
 
 const systemClock: Clock = { now: () => Date.now() };
 const NO_SCOPES: readonly string[] = Object.freeze([]);
-const KNOWN = new Set(['header', 'scopes', 'cost', 'tenantId', 'trustProxy', 'realm', 'clock', 'onError']);
+const KNOWN = new Set([
+  'header',
+  'scopes',
+  'cost',
+  'tenantId',
+  'environment',
+  'trustProxy',
+  'realm',
+  'clock',
+  'onError',
+]);
 
 function invalid(field: string, message: string): KeywardenError {
   return new KeywardenError('ERR_VALIDATION', `${field} ${message}`, { field });
@@ -113,6 +129,12 @@ export function resolveOptions<Req>(options: MiddlewareOptions<Req> = {}): Resol
   if (options.tenantId !== undefined && typeof options.tenantId !== 'function') {
     throw invalid('options.tenantId', 'must be a function');
   }
+  const env = options.environment;
+  let environment: ((req: Req) => string | undefined) | undefined;
+  if (env === undefined) environment = undefined;
+  else if (typeof env === 'function') environment = env;
+  else if (typeof env === 'string' && env.length > 0 && env.length <= 64) environment = () => env;
+  else throw invalid('options.environment', 'must be a string of 1-64 characters or a function');
   if (options.trustProxy !== undefined && typeof options.trustProxy !== 'boolean') {
     throw invalid('options.trustProxy', 'must be a boolean');
   }
@@ -131,6 +153,7 @@ export function resolveOptions<Req>(options: MiddlewareOptions<Req> = {}): Resol
     scopes,
     cost,
     tenantId: options.tenantId,
+    environment,
     trustProxy: options.trustProxy ?? false,
     realm,
     clock: options.clock ?? systemClock,

@@ -45,7 +45,11 @@ function lineFields(event: KeyEvent): [string, Field][] {
       fields.push(['previousVersion', event.previousVersion], ['strategy', event.strategy]);
       break;
     case 'key.expiring':
-      fields.push(['expiresAt', isoTime(event.expiresAt)], ['reason', event.reason]);
+      if (event.reason === 'rotation' && event.rotatesAt !== null)
+        fields.push(['rotatesAt', isoTime(event.rotatesAt)]);
+      else fields.push(['expiresAt', isoTime(event.expiresAt)]);
+      fields.push(['reason', event.reason]);
+      if (event.late) fields.push(['late', 'true']);
       break;
     case 'key.expired':
       fields.push(['expiresAt', isoTime(event.expiresAt)]);

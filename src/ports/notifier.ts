@@ -23,7 +23,22 @@ export interface KeyEventBase {
 export type KeyEvent =
   | (KeyEventBase & { type: 'key.created' })
   | (KeyEventBase & { type: 'key.rotated'; previousVersion: number | null; strategy: string })
-  | (KeyEventBase & { type: 'key.expiring'; expiresAt: number; reason: 'expiry' | 'rotation' })
+  | (KeyEventBase & {
+      type: 'key.expiring';
+      reason: 'expiry' | 'rotation';
+      /**
+       * When the key expires (reason `expiry`). For reason `rotation` it holds the rotation time too,
+       * for 0.1 consumers only: deprecated there, read {@link rotatesAt} instead.
+       */
+      expiresAt: number;
+      /** When the scheduled rotation happens (reason `rotation`), else null. */
+      rotatesAt: number | null;
+      /**
+       * True when the moment the notice warns about had already passed when it was sent (no
+       * runner was up in time): it is sent late, once, rather than never.
+       */
+      late: boolean;
+    })
   | (KeyEventBase & { type: 'key.expired'; expiresAt: number })
   | (KeyEventBase & { type: 'key.revoked'; reason: string | null })
   | (KeyEventBase & { type: 'key.rolled_back'; fromVersion: number })

@@ -86,12 +86,13 @@ export async function applyDueWork(
         work = { ...work, status: 'expired' };
         c.expired = true;
       }
-      // 4. the expiring notice, once per version (a notice whose moment passed is marked, not sent)
+      // 4. the expiring notice, once per version; one whose moment passed while no runner was up is
+      //    sent late (marked `late`), once, rather than never
       if (policy) {
         const notice = noticeTarget(work);
         if (notice && notice.noticeAt <= now) {
           policy.noticeSentForVersion = notice.version;
-          if (notice.target > now) c.notice = notice;
+          c.notice = notice;
           touched = true;
         }
       }

@@ -138,7 +138,9 @@ export function notifications(c: ChangeSet, at: number): KeyEvent[] {
       ...eventBase(r, at, c.notice.version),
       type: 'key.expiring',
       expiresAt: c.notice.target,
+      rotatesAt: c.notice.reason === 'rotation' ? c.notice.target : null,
       reason: c.notice.reason,
+      late: c.notice.target <= at,
     });
   }
   return out;

@@ -99,7 +99,7 @@ export function planActions(record: StoredRecord, now: number): DueAction[] {
     return actions;
   }
   const notice = noticeTarget(record);
-  if (notice && notice.noticeAt <= now && notice.target > now) {
+  if (notice && notice.noticeAt <= now) {
     actions.push({ type: 'notify', version: notice.version, at: notice.noticeAt, reason: notice.reason });
   }
   if (policy && rotationDue(record, policy, now)) {

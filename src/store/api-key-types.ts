@@ -119,6 +119,11 @@ export interface VerifyApiKeyOptions {
   cost?: number;
   /** The tenant the request is for; a key of another tenant is `NOT_FOUND`. */
   tenantId?: string;
+  /**
+   * The environment the request is for (e.g. `'production'`); a valid key created for another
+   * environment fails with `WRONG_ENVIRONMENT`. Not checked when absent.
+   */
+  environment?: string;
   /** Recorded in audit events. */
   context?: { ip?: string; userAgent?: string; requestId?: string };
 }
@@ -132,7 +137,8 @@ export type ApiKeyVerifyCode =
   | 'EXPIRED'
   | 'INSUFFICIENT_SCOPE'
   | 'RATE_LIMITED'
-  | 'USAGE_EXCEEDED';
+  | 'USAGE_EXCEEDED'
+  | 'WRONG_ENVIRONMENT';
 
 /** A successful verification. */
 export interface ApiKeyVerifySuccess {

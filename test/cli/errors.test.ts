@@ -35,7 +35,7 @@ describe('usage errors (exit 2)', () => {
       [['keys', 'create'], /^keywarden: required option '-n, --name <name>' not specified \(ERR_USAGE\)$/],
       [
         ['keys', 'create', '--name', 'a', '--expires-in', '3 fortnights'],
-        /^keywarden: expiresIn .*\(ERR_VALIDATION\)$/,
+        /^keywarden: --expires-in .*\(ERR_VALIDATION\)$/,
       ],
       [['check-expiry', '--within', 'soon'], /^keywarden: --within must look like .*\(ERR_VALIDATION\)$/],
       [

@@ -43,4 +43,12 @@ describe('colours', () => {
     expect(colorEnabled({ isTTY: true }, { NO_COLOR: '' })).toBe(true);
     expect(colorEnabled({ isTTY: true }, { TERM: 'dumb' })).toBe(false);
   });
+
+  it('FORCE_COLOR forces them on (even off a terminal, over NO_COLOR) and FORCE_COLOR=0 off', () => {
+    expect(colorEnabled({ isTTY: false }, { FORCE_COLOR: '1' })).toBe(true);
+    expect(colorEnabled({ isTTY: false }, { FORCE_COLOR: '' })).toBe(true);
+    expect(colorEnabled({ isTTY: false }, { FORCE_COLOR: '1', NO_COLOR: '1' })).toBe(true);
+    expect(colorEnabled({ isTTY: true }, { FORCE_COLOR: '0' })).toBe(false);
+    expect(colorEnabled({ isTTY: true }, { FORCE_COLOR: 'false' })).toBe(false);
+  });
 });

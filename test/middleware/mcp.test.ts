@@ -11,7 +11,7 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildMcpApp } from '../../examples/mcp-server.js';
 import type { KeyManager } from '../../src/manager/key-manager.js';
-import { hasScopes, mcpAuth, toMcpAuthInfo } from '../../src/middleware/mcp.js';
+import { authRequired, hasScopes, mcpAuth, toMcpAuthInfo } from '../../src/middleware/mcp.js';
 import { createTestKeyManager } from '../../src/testing/test-key-manager.js';
 import { listen } from './harness.js';
 
@@ -140,5 +140,64 @@ describe('mcpAuth details', () => {
     expect(hasScopes(info, ['mail:read'])).toBe(false);
     expect(hasScopes(undefined, [])).toBe(false);
     expect(() => mcpAuth(km, { toolScopes: { x: 'y' } as never })).toThrow(/toolScopes/);
+  });
+});
+
+describe('mcpAuth required: false (development)', () => {
+  const serve = async (options: Parameters<typeof mcpAuth>[1]) => {
+    const auth = mcpAuth(km, options);
+    return listen(
+      createServer(async (req, res) => {
+        if (!(await auth(req, res))) return;
+        res.end(JSON.stringify({ caller: (req as { auth?: { clientId: string } }).auth?.clientId ?? null }));
+      }),
+    );
+  };
+
+  it('lets a request without a key through (req.auth unset), still verifies a key that is sent, and warns loudly', async () => {
+    const warnings: string[] = [];
+    const open = await serve({ required: false, warn: (m) => warnings.push(m) });
+    try {
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/NOT checking API keys/);
+      const anonymous = await fetch(`${open.base}/mcp`, { method: 'POST' });
+      expect(anonymous.status).toBe(200);
+      expect(await anonymous.json()).toStrictEqual({ caller: null });
+      const { token, key } = await km.apiKeys.create({ name: 'dev' });
+      const known = await fetch(`${open.base}/mcp`, { headers: { authorization: `Bearer ${token}` } });
+      expect(await known.json()).toStrictEqual({ caller: key.id });
+      const wrong = await fetch(`${open.base}/mcp`, { headers: { authorization: 'Bearer kw_nope' } });
+      expect(wrong.status).toBe(401);
+    } finally {
+      await open.close();
+    }
+  });
+
+  it('KEYWARDEN_AUTH_REQUIRED=false turns it off; true, unset and the option keep it on', () => {
+    expect(authRequired(undefined, { KEYWARDEN_AUTH_REQUIRED: 'false' })).toBe(false);
+    expect(authRequired(undefined, { KEYWARDEN_AUTH_REQUIRED: '0' })).toBe(false);
+    expect(authRequired(undefined, { KEYWARDEN_AUTH_REQUIRED: 'true' })).toBe(true);
+    expect(authRequired(undefined, {})).toBe(true);
+    expect(authRequired(true, { KEYWARDEN_AUTH_REQUIRED: 'false' })).toBe(true); // the option wins
+    expect(() => authRequired(undefined, { KEYWARDEN_AUTH_REQUIRED: 'nah' })).toThrow(
+      expect.objectContaining({ code: 'ERR_VALIDATION', field: 'KEYWARDEN_AUTH_REQUIRED' }),
+    );
+    expect(() => authRequired('no', {})).toThrow(expect.objectContaining({ field: 'options.required' }));
+  });
+
+  it('is refused at build time when NODE_ENV=production, by option or variable', async () => {
+    expect(() => authRequired(false, { NODE_ENV: 'production' })).toThrow(
+      expect.objectContaining({ code: 'ERR_VALIDATION', field: 'options.required' }),
+    );
+    expect(() =>
+      authRequired(undefined, { NODE_ENV: 'production', KEYWARDEN_AUTH_REQUIRED: 'false' }),
+    ).toThrow(expect.objectContaining({ code: 'ERR_VALIDATION', field: 'KEYWARDEN_AUTH_REQUIRED' }));
+    const before = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      expect(() => mcpAuth(km, { required: false, warn: () => {} })).toThrow(/NODE_ENV=production/);
+    } finally {
+      process.env.NODE_ENV = before;
+    }
   });
 });

@@ -92,3 +92,31 @@ describe('node:http specifics', () => {
     expect(() => nodeMiddleware({} as never)).toThrow(/km/);
   });
 });
+
+describe('node:http environment option', () => {
+  it('refuses a key of another environment with 401 WRONG_ENVIRONMENT; accepts its own', async () => {
+    const f = await fixture();
+    const { token: staging } = await f.km.apiKeys.create({ name: 'stg', environment: 'staging' });
+    const { token: production } = await f.km.apiKeys.create({ name: 'prd', environment: 'production' });
+    const auth = nodeMiddleware(f.km, { environment: 'production' });
+    const s = await listen(
+      createServer(async (req, res) => {
+        if (!(await auth(req, res))) return;
+        res.end('ok');
+      }),
+    );
+    try {
+      const wrong = await fetch(s.base, { headers: { authorization: `Bearer ${staging}` } });
+      expect(wrong.status).toBe(401);
+      expect(wrong.headers.get('www-authenticate')).toContain('error="invalid_token"');
+      expect(await wrong.json()).toStrictEqual({
+        error: { code: 'WRONG_ENVIRONMENT', message: 'The API key is for another environment' },
+      });
+      const right = await fetch(s.base, { headers: { authorization: `Bearer ${production}` } });
+      expect(right.status).toBe(200);
+    } finally {
+      await s.close();
+    }
+    expect(() => nodeMiddleware(f.km, { environment: 42 as never })).toThrow(/options.environment/);
+  });
+});

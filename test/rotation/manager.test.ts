@@ -31,7 +31,14 @@ describe('km.rotator', () => {
     await km.rotator.runDue();
     expect((await km.apiKeys.verify(token)).valid).toBe(false);
     expect((await km.apiKeys.get(key.id)).version).toBe(2);
-    expect(events.map((e) => e.type)).toEqual(['key.created', 'key.rotated', 'version.retired']);
+    // the notice (3 days before) fell inside the 31 days no runner ran: it is sent late, once
+    expect(events.map((e) => e.type)).toEqual([
+      'key.created',
+      'key.rotated',
+      'key.expiring',
+      'version.retired',
+    ]);
+    expect(events.find((e) => e.type === 'key.expiring')).toMatchObject({ reason: 'rotation', late: true });
     expect(await km.audit.verify()).toMatchObject({ ok: true });
     await km.close();
   });

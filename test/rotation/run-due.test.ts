@@ -21,7 +21,11 @@ describe('runDue', () => {
     expect(report.planned).toEqual([
       expect.objectContaining({
         id: key.id,
-        actions: [{ type: 'rotate', at: h.clock.now(), strategy: 'overlap', provider: null }],
+        actions: [
+          // the notice an hour before was missed: it is planned late, before the rotation
+          { type: 'notify', version: 1, at: h.clock.now() - 3_600_000, reason: 'rotation' },
+          { type: 'rotate', at: h.clock.now(), strategy: 'overlap', provider: null },
+        ],
       }),
     ]);
     expect(report.rotated).toEqual([]);
@@ -52,7 +56,12 @@ describe('runDue', () => {
     h.clock.advance('8d');
     const r1 = await h.rotator.runDue();
     expect(r1.notified).toEqual([{ id: key.id, version: 1, reason: 'expiry' }]);
-    expect(h.ofType('key.expiring')[0]).toMatchObject({ reason: 'expiry', expiresAt: key.expiresAt });
+    expect(h.ofType('key.expiring')[0]).toMatchObject({
+      reason: 'expiry',
+      expiresAt: key.expiresAt,
+      rotatesAt: null,
+      late: false,
+    });
     h.clock.advance('2d');
     const r2 = await h.rotator.runDue();
     expect(r2.expired).toEqual([{ id: key.id }]);
@@ -65,15 +74,23 @@ describe('runDue', () => {
     expect((await h.apiKeys.verify(token)).valid).toBe(false);
   });
 
-  it('a notice whose moment passed unnoticed is not sent late after the rotation', async () => {
+  it('a notice whose moment passed while no runner was up is sent late, once, with its own rotatesAt', async () => {
     const h = harness();
     const { key } = await h.apiKeys.create({ name: 'k' });
-    await h.rotator.setPolicy(key.id, { every: '30d', notifyBefore: '7d' });
+    const set = await h.rotator.setPolicy(key.id, { every: '30d', notifyBefore: '7d' });
     h.clock.advance('31d'); // the runner was down through the notice and the rotation
     const report = await h.rotator.runDue();
     expect(report.rotated).toHaveLength(1);
-    expect(report.notified).toEqual([]);
-    expect(h.ofType('key.expiring')).toHaveLength(0);
+    expect(report.notified).toEqual([{ id: key.id, version: 1, reason: 'rotation' }]);
+    expect(h.ofType('key.expiring')).toHaveLength(1);
+    expect(h.ofType('key.expiring')[0]).toMatchObject({
+      reason: 'rotation',
+      rotatesAt: set?.nextRotationAt,
+      expiresAt: set?.nextRotationAt, // kept for 0.1 consumers (deprecated for rotations)
+      late: true,
+    });
+    await h.rotator.runDue();
+    expect(h.ofType('key.expiring')).toHaveLength(1); // once
     expect((await h.rotator.getPolicy(key.id))?.nextRotationAt).toBe(h.clock.now() - DAY + 30 * DAY);
   });
 

@@ -45,6 +45,36 @@ describe('apiKeys.verify', () => {
     expect(await km.apiKeys.verify(noTenant, { tenantId: 'A' })).toEqual({ valid: false, code: 'NOT_FOUND' });
   });
 
+  it('environment: a genuine key of another environment is WRONG_ENVIRONMENT, audited; absent = any', async () => {
+    const { km, storage } = createTestKeyManager();
+    const { token, key } = await km.apiKeys.create({ name: 'stg', environment: 'staging' });
+    const r = await km.apiKeys.verify(token, { environment: 'production' });
+    expect(r).toMatchObject({
+      valid: false,
+      code: 'WRONG_ENVIRONMENT',
+      key: { id: key.id, environment: 'staging' },
+    });
+    expect((await km.apiKeys.verify(token, { environment: 'staging' })).valid).toBe(true);
+    expect((await km.apiKeys.verify(token)).valid).toBe(true); // not asked: not checked
+    const failed = (await allAudit(storage)).filter((e) => e.type === 'key.verify_failed');
+    expect(failed.map((e) => e.data)).toContainEqual(
+      expect.objectContaining({ code: 'WRONG_ENVIRONMENT', reason: 'environment_mismatch' }),
+    );
+    // a forged secret for that id learns nothing about its environment
+    const forged = generateApiToken({ prefix: 'kw', id: key.id }).token;
+    expect(await km.apiKeys.verify(forged, { environment: 'production' })).toEqual({
+      valid: false,
+      code: 'NOT_FOUND',
+    });
+    // a default-environment key is refused for production too
+    const { token: plain } = await km.apiKeys.create({ name: 'plain' });
+    expect((await km.apiKeys.verify(plain, { environment: 'production' })).valid).toBe(false);
+    await expect(km.apiKeys.verify(token, { environment: '' })).rejects.toMatchObject({
+      code: 'ERR_VALIDATION',
+      field: 'options.environment',
+    });
+  });
+
   it('EXPIRED once expiresAt passes (fake clock)', async () => {
     const { km, clock } = createTestKeyManager();
     const { token, key } = await km.apiKeys.create({ name: 'e', expiresIn: '1h' });

@@ -15,6 +15,7 @@ export interface VerifyOptions {
   scopes: readonly string[];
   cost: number;
   tenantId: string | undefined;
+  environment: string | undefined;
   context: JsonObject;
 }
 
@@ -22,6 +23,7 @@ const DEFAULTS: VerifyOptions = Object.freeze({
   scopes: Object.freeze([]) as readonly string[],
   cost: 1,
   tenantId: undefined,
+  environment: undefined,
   context: Object.freeze({}) as JsonObject,
 });
 
@@ -54,7 +56,7 @@ function boundedString(v: unknown, max: number, field: string): string {
  * parseVerifyOptions({ scopes: ['files:read'], cost: 2 });
  * ```
  * @throws KeywardenError `ERR_VALIDATION` naming `options`, `options.scopes.N`, `options.cost`,
- *   `options.tenantId`, `options.context.ip`...
+ *   `options.tenantId`, `options.environment`, `options.context.ip`...
  */
 export function parseVerifyOptions(options: unknown): VerifyOptions {
   if (options === undefined) return DEFAULTS;
@@ -62,6 +64,7 @@ export function parseVerifyOptions(options: unknown): VerifyOptions {
   let scopes = DEFAULTS.scopes;
   let cost = 1;
   let tenantId: string | undefined;
+  let environment: string | undefined;
   let context = DEFAULTS.context;
   for (const key of Object.keys(options)) {
     const v = options[key];
@@ -89,6 +92,9 @@ export function parseVerifyOptions(options: unknown): VerifyOptions {
       case 'tenantId':
         tenantId = boundedString(v, 128, 'options.tenantId');
         break;
+      case 'environment':
+        environment = boundedString(v, 64, 'options.environment');
+        break;
       case 'context': {
         if (!isPlainObject(v)) throw validationError('options.context', 'must be a plain object');
         const out: JsonObject = {};
@@ -111,5 +117,5 @@ export function parseVerifyOptions(options: unknown): VerifyOptions {
           : validationError('options', 'has an unknown verify option');
     }
   }
-  return { scopes, cost, tenantId, context };
+  return { scopes, cost, tenantId, environment, context };
 }

@@ -172,6 +172,10 @@ export function createVerifier(ctx: StoreContext): Verify {
       await auditFailure(r, o, code, true, (matched as StoredVersion).version, now, detail);
       return { valid: false, code, key: toApiKeyInfo(r, now), ...extra };
     };
+    // after the secret matched, so only a holder of a real token learns the key's environment
+    if (o.environment !== undefined && record.environment !== o.environment) {
+      return fail('WRONG_ENVIRONMENT', record, {}, { reason: 'environment_mismatch' });
+    }
 
     // A token of a version that is no longer accepted (retired, or previous past its overlap) is EXPIRED.
     if (!acceptedVersions(record, now).includes(matched))
