@@ -63,6 +63,7 @@ export type {
   RotationProvider,
   RotationRollbackResult,
   RotationStrategy,
+  RotationTarget,
   RunDueOptions,
   RunDueReport,
   StartOptions,

@@ -233,22 +233,31 @@ export interface CleanupReport {
  * km.rotator.start({ interval: '1m' });
  * ```
  */
+/**
+ * What a rotator method acts on: a record id (any kind; API keys have no unique name), or a secret
+ * or signing key by name, as `km.secrets` / `km.keys` take them (environment default `'default'`).
+ */
+export type RotationTarget =
+  | string
+  | { secret: string; environment?: string; tenantId?: string | null }
+  | { key: string; environment?: string; tenantId?: string | null };
+
 export interface KeyRotator {
   /** Rotates now. API keys: returns the new token (show once). */
-  rotate(id: string, options?: RotateOptions): Promise<RotateResult>;
+  rotate(target: RotationTarget, options?: RotateOptions): Promise<RotateResult>;
   /** Makes the newest live previous version current again (or discards a pending one). */
-  rollback(id: string, options?: { actor?: string }): Promise<RotationRollbackResult>;
+  rollback(target: RotationTarget, options?: { actor?: string }): Promise<RotationRollbackResult>;
   /**
    * Sets (or with null clears) the policy; the next rotation is computed from now. With
    * `expectedRevision` (the record's revision you read) a stale one fails with `ERR_CONFLICT`.
    */
   setPolicy(
-    id: string,
+    target: RotationTarget,
     policy: RotationPolicyInput | null,
     options?: { actor?: string; expectedRevision?: number },
   ): Promise<RotationPolicyInfo | null>;
   /** The stored policy, or null. */
-  getPolicy(id: string): Promise<RotationPolicyInfo | null>;
+  getPolicy(target: RotationTarget): Promise<RotationPolicyInfo | null>;
   /** Records with work due within `within` (no writes). */
   due(options?: DueOptions): Promise<DueItem[]>;
   /** Does the due work once. Safe to run from many processes at once. */
