@@ -64,6 +64,7 @@ export type {
   RotationProvider,
   RotationRollbackResult,
   RotationStrategy,
+  RotationTarget,
   RunDueOptions,
   RunDueReport,
   StartOptions,

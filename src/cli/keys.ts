@@ -71,7 +71,7 @@ export function registerKeys(program: Command, context: Ctx): void {
     .option('--meta <json>', 'metadata (JSON object)')
     .option('--expires-in <duration>', 'lifetime, e.g. 30d (default 90d)')
     .option('--no-expiry', 'never expires')
-    .option('--remaining <n>', 'usage credits (each verify costs 1 unless --cost says more)')
+    .option('--remaining <n>', 'usage credits (each verification uses one)')
     .option('--refill <amount/every>', 'top the credits up to AMOUNT every DURATION, e.g. 1000/1d')
     .option('--rate-limit <limit/window>', 'at most LIMIT verifications per WINDOW, e.g. 100/1m')
     .option('--write-env <file>', 'write the token into this .env file (mode 0600) instead of printing it')

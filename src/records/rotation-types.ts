@@ -234,6 +234,15 @@ export interface CleanupReport {
 }
 
 /**
+ * What a rotator method acts on: a record id (any kind; API keys have no unique name), or a secret
+ * or signing key by name, as `km.secrets` / `km.keys` take them (environment default `'default'`).
+ */
+export type RotationTarget =
+  | string
+  | { secret: string; environment?: string; tenantId?: string | null }
+  | { key: string; environment?: string; tenantId?: string | null };
+
+/**
  * `km.rotator`: policies, schedules, strategies, rollback, provider hooks, scheduler.
  *
  * @example
@@ -246,10 +255,10 @@ export interface CleanupReport {
  */
 export interface KeyRotator {
   /** Rotates now. API keys: returns the new token (show once). */
-  rotate(id: string, options?: RotateOptions): Promise<RotateResult>;
+  rotate(target: RotationTarget, options?: RotateOptions): Promise<RotateResult>;
   /** Makes the newest live previous version current again (or discards a pending one). */
   rollback(
-    id: string,
+    target: RotationTarget,
     options?: { actor?: string; expectedRevision?: number },
   ): Promise<RotationRollbackResult>;
   /**
@@ -257,12 +266,12 @@ export interface KeyRotator {
    * `expectedRevision` (the record's revision you read) a stale one fails with `ERR_CONFLICT`.
    */
   setPolicy(
-    id: string,
+    target: RotationTarget,
     policy: RotationPolicyInput | null,
     options?: { actor?: string; expectedRevision?: number },
   ): Promise<RotationPolicyInfo | null>;
   /** The stored policy, or null. */
-  getPolicy(id: string): Promise<RotationPolicyInfo | null>;
+  getPolicy(target: RotationTarget): Promise<RotationPolicyInfo | null>;
   /** Records with work due within `within` (no writes). */
   due(options?: DueOptions): Promise<DueItem[]>;
   /** Does the due work once. Safe to run from many processes at once. */

@@ -2,11 +2,12 @@
  * `createRotator(ctx)`: the `km.rotator` part. See docs/rotation.md.
  * @module
  */
-import { validationError } from '../errors.js';
+import { KeywardenError, validationError } from '../errors.js';
+import { isPlainObject } from '../internal/parse-object.js';
 import { parseInput } from '../internal/validate.js';
 import type { StoreContext } from '../records/context.js';
 import { policyInfo, readPolicy } from '../records/policy.js';
-import type { KeyRotator, RotationProvider } from '../records/rotation-types.js';
+import type { KeyRotator, RotationProvider, RotationTarget } from '../records/rotation-types.js';
 import { cleanupRetired } from './cleanup.js';
 import { idSchema, rollbackNow, rotateNow, setPolicyNow } from './rotate.js';
 import { listDue, runDueOnce } from './run-due.js';
@@ -15,6 +16,48 @@ import { createScheduler } from './scheduler.js';
 export type * from '../records/rotation-types.js';
 
 const PROVIDER_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/**
+ * The record id of a {@link RotationTarget}: an id as given, or the id of the secret or signing key
+ * with that name (read through the storage guard, so its integrity is checked).
+ */
+async function targetId(ctx: StoreContext, target: RotationTarget): Promise<string> {
+  if (typeof target === 'string') return target;
+  if (!isPlainObject(target)) {
+    throw validationError('target', 'must be an id or { secret: name } / { key: name }');
+  }
+  const t = target as Record<string, unknown>;
+  const hasSecret = typeof t.secret === 'string';
+  const hasKey = typeof t.key === 'string';
+  if (hasSecret === hasKey) throw validationError('target', 'must name exactly one of secret or key');
+  const name = (hasSecret ? t.secret : t.key) as string;
+  const environment = t.environment ?? 'default';
+  const tenantId = t.tenantId ?? null;
+  if (typeof environment !== 'string' || environment === '') {
+    throw validationError('target.environment', 'must be a non-empty string');
+  }
+  if (tenantId !== null && typeof tenantId !== 'string') {
+    throw validationError('target.tenantId', 'must be a string or null');
+  }
+  if (name === '' || name.length > 256)
+    throw validationError(hasSecret ? 'target.secret' : 'target.key', 'must be a name');
+  await ctx.ready();
+  const record = await ctx.storage.findByName(name, {
+    kind: hasSecret ? 'secret' : 'key',
+    environment,
+    tenantId,
+  });
+  if (record === null) {
+    throw new KeywardenError(
+      'ERR_NOT_FOUND',
+      `${hasSecret ? 'secret' : 'key'} not found in environment ${environment}`,
+      {
+        field: hasSecret ? 'target.secret' : 'target.key',
+      },
+    );
+  }
+  return record.id;
+}
 
 /**
  * Builds the rotator over a store context (the manager does this; you use `km.rotator`).
@@ -46,11 +89,13 @@ export function createRotator(ctx: StoreContext): KeyRotator {
     },
   );
   return Object.freeze({
-    rotate: (id, options) => rotateNow(ctx, providers, id, options, signal()),
-    rollback: (id, options) => rollbackNow(ctx, id, options),
-    setPolicy: (id, policy, options) => setPolicyNow(ctx, id, policy, options),
-    async getPolicy(id) {
-      const rid = parseInput(idSchema, id, 'id');
+    rotate: async (target, options) =>
+      rotateNow(ctx, providers, await targetId(ctx, target), options, signal()),
+    rollback: async (target, options) => rollbackNow(ctx, await targetId(ctx, target), options),
+    setPolicy: async (target, policy, options) =>
+      setPolicyNow(ctx, await targetId(ctx, target), policy, options),
+    async getPolicy(target) {
+      const rid = parseInput(idSchema, await targetId(ctx, target), 'id');
       await ctx.ready();
       const record = await ctx.storage.get(rid);
       const policy = record ? readPolicy(record) : null;

@@ -43,3 +43,33 @@ describe('km.rotator', () => {
     await km.close();
   });
 });
+
+describe('km.rotator by name', () => {
+  it('takes { secret } and { key } names with an environment where the views do', async () => {
+    const { km } = createTestKeyManager();
+    await km.secrets.set('OPENAI_API_KEY', 'sk-1', { environment: 'production' });
+    await km.keys.create({ name: 'session', type: 'ed25519' });
+    const policy = await km.rotator.setPolicy(
+      { secret: 'OPENAI_API_KEY', environment: 'production' },
+      { every: '30d' },
+    );
+    expect(policy?.every).toBe(30 * 86_400_000);
+    const info = await km.secrets.info('OPENAI_API_KEY', { environment: 'production' });
+    expect((await km.rotator.getPolicy(info.id))?.every).toBe(30 * 86_400_000); // same record as by id
+    const rotated = await km.rotator.rotate({ key: 'session' });
+    expect(rotated.version).toBe(2);
+    expect((await km.keys.info('session')).version).toBe(2);
+    await expect(km.rotator.rotate({ secret: 'OPENAI_API_KEY' })).rejects.toMatchObject({
+      code: 'ERR_NOT_FOUND', // not in the default environment
+      field: 'target.secret',
+    });
+    await expect(km.rotator.rotate({ secret: 'A', key: 'B' } as never)).rejects.toMatchObject({
+      code: 'ERR_VALIDATION',
+      field: 'target',
+    });
+    await expect(km.rotator.getPolicy({ key: 'session', environment: '' })).rejects.toMatchObject({
+      field: 'target.environment',
+    });
+    await km.close();
+  });
+});
