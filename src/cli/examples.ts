@@ -119,6 +119,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'access revoke': ['keywarden access revoke SESSION_ID --reason "done"'],
   'access sweep': ['keywarden access sweep'],
   gateway: ['keywarden gateway --port 8787'],
+  console: ['KEYWARDEN_OPERATOR_KEY=kw_… keywarden console', 'keywarden console --port 7801'],
   mcp: ['KEYWARDEN_AGENT_KEY=kw_… keywarden mcp --gateway-url http://127.0.0.1:8787'],
   sql: ['keywarden sql > supabase/migrations/20260101000000_keywarden.sql'],
   'env list': ['keywarden env list', 'keywarden --json env list'],
