@@ -210,8 +210,13 @@ export interface ApiKeysView {
    * (else `ERR_CONFLICT`, never retried): a read-modify-write across processes loses nothing.
    */
   update(id: string, patch: UpdateApiKeyPatch, options?: UpdateOptions): Promise<ApiKeyInfo>;
-  revoke(id: string, options?: { reason?: string; actor?: string }): Promise<ApiKeyInfo>;
-  delete(id: string, options?: ActorOptions): Promise<void>;
+  /** Revokes (permanent). With `expectedRevision`, a record changed since is `ERR_CONFLICT`. */
+  revoke(
+    id: string,
+    options?: { reason?: string; actor?: string; expectedRevision?: number },
+  ): Promise<ApiKeyInfo>;
+  /** Deletes the record. With `expectedRevision`, a record changed since is `ERR_CONFLICT` and stays. */
+  delete(id: string, options?: UpdateOptions): Promise<void>;
 }
 
 /** Filters of `km.audit.list`. */

@@ -14,7 +14,6 @@ import { deleteRecord, mutateRecord } from '../../records/write.js';
 import type { ApiKeyInfo } from '../api-key-types.js';
 import { readApiKeyData, toApiKeyInfo, writeApiKeyData } from './record.js';
 import {
-  actorOptionsSchema,
   listQuerySchema,
   recordIdSchema,
   revokeOptionsSchema,
@@ -24,9 +23,8 @@ import {
   updatePatchSchema,
 } from './schemas.js';
 
-const ACTOR_KEYS: ReadonlySet<string> = new Set(['actor']);
 const UPDATE_OPTION_KEYS: ReadonlySet<string> = new Set(['actor', 'expectedRevision']);
-const REVOKE_KEYS: ReadonlySet<string> = new Set(['reason', 'actor']);
+const REVOKE_KEYS: ReadonlySet<string> = new Set(['reason', 'actor', 'expectedRevision']);
 const LIST_KEYS: ReadonlySet<string> = new Set(Object.keys(listQuerySchema.shape));
 
 /**
@@ -40,11 +38,6 @@ const LIST_KEYS: ReadonlySet<string> = new Set(Object.keys(listQuerySchema.shape
  */
 export function parseId(id: unknown): string {
   return parseInput(recordIdSchema, id, 'id');
-}
-
-function parseActor(options: unknown): string | null {
-  if (options === undefined) return null;
-  return parseObject(actorOptionsSchema, ACTOR_KEYS, options, 'options', 'options').actor ?? null;
 }
 
 /**
@@ -220,15 +213,17 @@ export async function revokeApiKey(ctx: StoreContext, id: unknown, options?: unk
       actor: o.actor ?? null,
       data: { reason },
     }),
+    o.expectedRevision,
   );
   if (changed) ctx.notify({ ...eventBase(record, now), type: 'key.revoked', reason });
   return toApiKeyInfo(record, ctx.clock.now());
 }
 
 /**
- * `delete(id, { actor? })`: removes the record (its audit events stay). If the audit write fails
- * the record is restored and `ERR_AUDIT` thrown.
- * @throws KeywardenError `ERR_VALIDATION`, `ERR_NOT_FOUND`, `ERR_AUDIT`, `ERR_STORAGE`.
+ * `delete(id, { actor?, expectedRevision? })`: removes the record (its audit events stay). If the
+ * audit write fails the record is restored and `ERR_AUDIT` thrown. With `expectedRevision`, a
+ * record at another revision is `ERR_CONFLICT` and stays.
+ * @throws KeywardenError `ERR_VALIDATION`, `ERR_NOT_FOUND`, `ERR_CONFLICT`, `ERR_AUDIT`, `ERR_STORAGE`.
  * @example
  * ```ts
  * await deleteApiKey(ctx, key.id);
@@ -237,8 +232,13 @@ export async function revokeApiKey(ctx: StoreContext, id: unknown, options?: unk
 export async function deleteApiKey(ctx: StoreContext, id: unknown, options?: unknown): Promise<void> {
   await ctx.ready();
   const keyId = parseId(id);
-  const actor = parseActor(options);
+  const o =
+    options === undefined
+      ? {}
+      : parseObject(updateOptionsSchema, UPDATE_OPTION_KEYS, options, 'options', 'options');
+  const actor = o.actor ?? null;
   const deleted = await deleteRecord(ctx, () => loadRecord(ctx, keyId, 'api_key'), {
+    expectedRevision: o.expectedRevision,
     audit: (record) => ({
       type: 'key.deleted',
       recordId: keyId,

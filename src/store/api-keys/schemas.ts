@@ -190,6 +190,7 @@ export const revokeOptionsSchema = z.strictObject({
     .regex(/^[^\p{Cc}]*$/u)
     .optional(),
   actor: idLikeSchema.optional(),
+  expectedRevision: z.number().int().min(1).optional(),
 });
 
 /**
