@@ -189,6 +189,17 @@ async function checkRecords(km: CliManager): Promise<Check> {
   } catch (error) {
     return fail('store integrity', error);
   }
+  const legacy = report.problems.filter((p) => p.reason === 'legacy-envelope');
+  if (legacy.length > 0) {
+    const list = legacy.slice(0, 5).map((p) => `${p.recordId} v${p.version}`);
+    return {
+      name: 'store integrity',
+      ok: false,
+      detail: `${legacy.length} value(s) still in the 0.1 envelope format (no labels bound): ${list.join(', ')}; run \`keywarden upgrade\``,
+      code: 'ERR_DECRYPT',
+      exitCode: EXIT.FAILED,
+    };
+  }
   const sealed = report.problems.filter((p) => p.reason === 'sealed');
   if (sealed.length > 0) {
     const list = sealed.slice(0, 5).map((p) => `${p.recordId} v${p.version} (${p.code})`);

@@ -234,20 +234,31 @@ export function registerKeys(program: Command, context: Ctx): void {
     .command('revoke <id>')
     .description('revoke an API key (verify answers REVOKED)')
     .option('--reason <text>', 'recorded in the audit log')
-    .action(async (id: string, o: { reason?: string }, cmd: Command) => {
+    .option(
+      '--if-revision <n>',
+      'change only the record at this revision (from show/info/list --json); else exit 6, nothing written',
+    )
+    .action(async (id: string, o: { reason?: string; ifRevision?: string }, cmd: Command) => {
       const ctx = await context(cmd);
-      const key = await ctx.withManager((km) =>
-        km.apiKeys.revoke(id, o.reason === undefined ? {} : { reason: o.reason }),
-      );
+      const options = {
+        ...(o.reason === undefined ? {} : { reason: o.reason }),
+        ...ifRevision(o.ifRevision),
+      };
+      const key = await ctx.withManager((km) => km.apiKeys.revoke(id, options));
       ctx.out.result(key, () => `revoked API key ${key.id} (${key.name})`);
     });
 
   keys
     .command('delete <id>')
     .description('delete an API key record (revoke keeps it for the audit trail)')
-    .action(async (id: string, _o: unknown, cmd: Command) => {
+    .option(
+      '--if-revision <n>',
+      'change only the record at this revision (from show/info/list --json); else exit 6, nothing written',
+    )
+    .action(async (id: string, o: { ifRevision?: string }, cmd: Command) => {
       const ctx = await context(cmd);
-      await ctx.withManager((km) => km.apiKeys.delete(id));
+      const condition = ifRevision(o.ifRevision);
+      await ctx.withManager((km) => km.apiKeys.delete(id, condition));
       ctx.out.result({ id, deleted: true }, () => `deleted API key ${id}`);
     });
 

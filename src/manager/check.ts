@@ -23,10 +23,12 @@ export interface StoreCheckProblem {
   version: number | null;
   /**
    * `unparsable`: the record is not a well-formed record of a known kind; `integrity`: its MAC
-   * fails (or it has none on an upgraded store); `sealed`: a value does not open; `rolled-back`:
-   * the record is active but the audit log holds its revocation.
+   * fails (or it has none on an upgraded store); `sealed`: a value does not open;
+   * `legacy-envelope`: a value sealed in the 0.1 envelope format on a store that is not pending its
+   * upgrade (it does not open until `km.upgrade()` seals it again); `rolled-back`: the record is
+   * active but the audit log holds its revocation.
    */
-  reason: 'unparsable' | 'integrity' | 'sealed' | 'rolled-back';
+  reason: 'unparsable' | 'integrity' | 'sealed' | 'legacy-envelope' | 'rolled-back';
   /** The error code (`ERR_INTEGRITY`, `ERR_DECRYPT`, `ERR_KMS`, `ERR_INVALID_STATE`...). */
   code: string;
 }
@@ -142,6 +144,16 @@ async function checkSealed(
   for (const v of r.versions) {
     if (v.sealed === null) continue;
     report.sealed += 1;
+    const legacy = typeof v.sealed === 'object' && !('f' in v.sealed);
+    if (legacy && (await state.acceptsLegacySeals?.()) !== true) {
+      report.problems.push({
+        recordId: r.id,
+        version: v.version,
+        reason: 'legacy-envelope',
+        code: 'ERR_DECRYPT',
+      });
+      continue;
+    }
     try {
       zeroize(await openValue(ctx, state, v.sealed, bindingOf(r, v.version)));
     } catch (error) {

@@ -95,6 +95,35 @@ export interface StoreIntegrity {
   finishUpgrade(): Promise<void>;
 }
 
+/**
+ * Most records whose verified JSON text a manager keeps (about 1–3 KB each: a few MB at most).
+ *
+ * @example
+ * ```ts
+ * VERIFIED_TEXTS; // 1000
+ * ```
+ */
+export const VERIFIED_TEXTS = 1000;
+
+/** `JSON.stringify(value)`, or undefined when it throws (a cycle, a BigInt: the checks refuse it). */
+function jsonText(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `record` passes the shape check (a record this manager is about to write). */
+function isWellFormed(record: StoredRecord): boolean {
+  try {
+    checkStoredRecord(record);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function closedError(): KeywardenError {
   return new KeywardenError('ERR_CLOSED', 'the key manager is closed');
 }
@@ -145,7 +174,46 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
    * again, and a frozen object cannot change: it needs no second HMAC. Reset with the key.
    */
   let verified = new WeakSet<StoredRecord>();
+  /**
+   * For adapters that answer a fresh copy on every read (PostgreSQL, Supabase): the exact JSON
+   * text of the last version of each record that passed the shape and MAC checks under the current
+   * key (or that this manager sealed itself), by record id, at most {@link VERIFIED_TEXTS} (least
+   * recently used dropped). A read whose `JSON.stringify` is that same text is the same content
+   * (equal JSON text parses to equal values), so it needs neither check again; any change, even to
+   * a field the MAC leaves out, is a miss and runs both. Reset with the key.
+   */
+  let verifiedText = new Map<string, string>();
+  let copiesSeen = false;
+  const rememberText = (cache: Map<string, string>, id: string, text: string): void => {
+    if (cache !== verifiedText) return; // the key changed meanwhile: that cache is gone
+    cache.delete(id);
+    cache.set(id, text);
+    if (cache.size > VERIFIED_TEXTS) {
+      const oldest = cache.keys().next();
+      if (oldest.done !== true) cache.delete(oldest.value);
+    }
+  };
   const integrity: RecordIntegrity = {
+    async read(value, expectedId) {
+      let text: string | undefined;
+      const cache = verifiedText;
+      if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+        copiesSeen = true;
+        const id = (value as { id?: unknown }).id;
+        text = jsonText(value);
+        if (typeof id === 'string' && text !== undefined && recordMac !== null) {
+          const known = cache.get(id);
+          if (known === text && (expectedId === undefined || id === expectedId)) {
+            cache.delete(id); // most recently used last
+            cache.set(id, text);
+            return value as StoredRecord;
+          }
+        }
+      }
+      const record = await integrity.check(checkStoredRecord(value, expectedId));
+      if (text !== undefined && typeof record.mac === 'string') rememberText(cache, record.id, text);
+      return record;
+    },
     async check(record) {
       const mac = await macNow();
       if (verified.has(record)) return record;
@@ -166,7 +234,14 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
       );
     },
     async seal(record) {
-      return (await macNow()).seal(record);
+      const cache = verifiedText;
+      const sealed = (await macNow()).seal(record);
+      if (copiesSeen) {
+        // the next read of what this manager writes (a copy from the database) is then a hit
+        const text = jsonText(sealed);
+        if (text !== undefined && isWellFormed(sealed)) rememberText(cache, sealed.id, text);
+      }
+      return sealed;
     },
   };
   const storage = guardStorage(init.storage, integrity);
@@ -569,6 +644,7 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     recordMac?.destroy();
     recordMac = null;
     verified = new WeakSet<StoredRecord>();
+    verifiedText = new Map<string, string>();
     checkpointMac?.destroy();
     checkpointMac = null;
     signer?.destroy();
@@ -583,6 +659,11 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
  * `ERR_STORAGE` with the original as `cause`. KeywardenErrors (`ERR_CONFLICT`...) pass through.
  */
 interface RecordIntegrity {
+  /**
+   * A record read from the adapter, after its shape check and its MAC check (skipped for content
+   * that passed both before); `expectedId`: the id asked for. ERR_INTEGRITY otherwise.
+   */
+  read(value: unknown, expectedId?: string): Promise<StoredRecord>;
   /** The record when its MAC holds (or it is a 0.1 record while the upgrade is pending), else ERR_INTEGRITY. */
   check(record: StoredRecord): Promise<StoredRecord>;
   /** The record with a fresh MAC. */
@@ -591,9 +672,9 @@ interface RecordIntegrity {
 
 function guardStorage(s: StorageAdapter, integrity: RecordIntegrity): StorageAdapter {
   const checkOrNull = async (r: StoredRecord | null, id?: string): Promise<StoredRecord | null> =>
-    r === null ? null : integrity.check(checkStoredRecord(r, id));
+    r === null ? null : integrity.read(r, id);
   const checkAll = async (records: StoredRecord[]): Promise<StoredRecord[]> => {
-    for (const r of records) await integrity.check(checkStoredRecord(r));
+    for (const r of records) await integrity.read(r);
     return records;
   };
   const checkPage = async (page: Page<StoredRecord>): Promise<Page<StoredRecord>> => {

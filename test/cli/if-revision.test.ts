@@ -1,5 +1,5 @@
 /**
- * `--if-revision N` (issue 10): `secrets set|rollback|rm` and `api-keys update|rotate|rollback`
+ * `--if-revision N` (issue 10): `secrets set|rollback|rm` and `api-keys update|revoke|delete|rotate|rollback`
  * change only the record at that revision; a stale one exits 6 (ERR_CONFLICT) and writes nothing;
  * a bad one exits 2 before anything is read or written.
  */
@@ -81,5 +81,15 @@ describe('--if-revision', () => {
     const now = JSON.parse((await run(['--json', 'keys', 'show', key.id])).stdout) as { revision: number };
     expect((await run(['keys', 'rollback', key.id, '--if-revision', '2'])).code).toBe(EXIT.CONFLICT);
     expect((await run(['keys', 'rollback', key.id, '--if-revision', String(now.revision)])).code).toBe(0);
+    const cur = JSON.parse((await run(['--json', 'keys', 'show', key.id])).stdout) as { revision: number };
+    expect((await run(['keys', 'revoke', key.id, '--if-revision', String(cur.revision - 1)])).code).toBe(
+      EXIT.CONFLICT,
+    );
+    expect((await run(['keys', 'revoke', key.id, '--if-revision', String(cur.revision)])).code).toBe(0);
+    expect((await run(['keys', 'delete', key.id, '--if-revision', String(cur.revision)])).code).toBe(
+      EXIT.CONFLICT,
+    );
+    expect((await run(['keys', 'delete', key.id, '--if-revision', String(cur.revision + 1)])).code).toBe(0);
+    expect((await run(['keys', 'show', key.id])).code).toBe(EXIT.NOT_FOUND);
   });
 });

@@ -153,3 +153,26 @@ describe('expectedRevision on signing keys and rotation', () => {
     await km.close();
   });
 });
+
+describe('expectedRevision on API key revoke and delete', () => {
+  it('a stale one is ERR_CONFLICT and changes nothing', async () => {
+    const { km } = manager();
+    const { token, key } = await km.apiKeys.create({ name: 'k' });
+    const updated = await km.apiKeys.update(key.id, { name: 'k2' });
+    await expect(km.apiKeys.revoke(key.id, { expectedRevision: key.revision })).rejects.toMatchObject(stale);
+    expect((await km.apiKeys.verify(token)).valid).toBe(true);
+    const revoked = await km.apiKeys.revoke(key.id, { reason: 'leaked', expectedRevision: updated.revision });
+    expect(revoked.status).toBe('revoked');
+    expect((await km.apiKeys.verify(token)).valid).toBe(false);
+    await expect(km.apiKeys.delete(key.id, { expectedRevision: updated.revision })).rejects.toMatchObject(
+      stale,
+    );
+    expect((await km.apiKeys.get(key.id)).status).toBe('revoked');
+    await expect(km.apiKeys.delete(key.id, { expectedRevision: 'x' as never })).rejects.toMatchObject({
+      code: 'ERR_VALIDATION',
+    });
+    await km.apiKeys.delete(key.id, { expectedRevision: revoked.revision, actor: 'ops' });
+    await expect(km.apiKeys.get(key.id)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+    await km.close();
+  });
+});

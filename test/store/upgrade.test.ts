@@ -186,7 +186,8 @@ describe('km.upgrade() and the 0.1 envelope format', () => {
     await expect(km.secrets.get('A')).rejects.toMatchObject({ code: 'ERR_DECRYPT' });
     await expect(km.keys.sign('sig', 'data')).rejects.toMatchObject({ code: 'ERR_DECRYPT' });
     const check = await km.check();
-    expect(check.problems.filter((p) => p.reason === 'sealed')).toHaveLength(2);
+    expect(check.ok).toBe(false);
+    expect(check.problems.filter((p) => p.reason === 'legacy-envelope')).toHaveLength(2);
 
     const report = await km.upgrade();
     expect(report).toMatchObject({ from: '0.2', to: '0.2', upgraded: 2, resealed: 2, failed: [] });
