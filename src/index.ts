@@ -13,7 +13,7 @@
  * const { token } = await km.apiKeys.create({ name: 'billing-service', scopes: ['invoices:*'] });
  * const r = await km.apiKeys.verify(token, { scopes: ['invoices:read'] }); // r.valid === true
  * ```
- * @module
+ * @module keywarden
  */
 
 export {

@@ -53,6 +53,9 @@ describe('README API tour', () => {
     const jwks = await km.keys.jwks('jwt');
     expect(Object.keys(jwks.keys[0] ?? {}).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
     expect(Object.keys(await km.keys.export('jwt'))).not.toContain('d');
+    const jwt = await km.keys.signJwt('jwt', { sub: 'user_1' }, { expiresIn: '15m', audience: 'api' });
+    const checked = await km.keys.verifyJwt('jwt', jwt, { audience: 'api' });
+    expect(checked.valid && checked.payload['sub']).toBe('user_1');
 
     await km.rotator.setPolicy(key.id, {
       every: '30d',

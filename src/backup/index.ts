@@ -26,9 +26,29 @@ export {
 
 /** `km.backup`: export the store to a bundle, import a bundle into it. */
 export interface BackupView {
-  /** See {@link exportBackup}. */
+  /**
+   * Exports the store as a versioned bundle; sealed values stay sealed unless `plaintext` is asked
+   * for. Audited (`backup.exported`) before anything is read. See docs/backup.md.
+   *
+   * @example
+   * ```ts
+   * const bundle = await km.backup.export({ onProgress: (done, total) => console.log(done, total) });
+   * ```
+   * @throws KeywardenError `ERR_VALIDATION`, `ERR_AUDIT`, `ERR_STORAGE`, `ERR_DECRYPT`, `ERR_KMS`,
+   *   `ERR_CLOSED`; `signal.reason` once aborted.
+   */
   export(options?: BackupExportOptions): Promise<BackupBundle>;
-  /** See {@link importBackup}. */
+  /**
+   * Imports a bundle: validated and prepared in memory, conflicts found, before the first write.
+   * See docs/backup.md.
+   *
+   * @example
+   * ```ts
+   * const report = await km.backup.import(bundle, { onConflict: 'skip' });
+   * ```
+   * @throws KeywardenError `ERR_BACKUP`, `ERR_VALIDATION`, `ERR_STORAGE`, `ERR_AUDIT`, `ERR_CLOSED`;
+   *   `signal.reason` when aborted before the first write.
+   */
   import(bundle: unknown, options?: BackupImportOptions): Promise<BackupImportReport>;
 }
 

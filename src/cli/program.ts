@@ -126,7 +126,7 @@ export function buildProgram(options: { json?: boolean } = {}): Command {
     .showSuggestionAfterError(true)
     .addHelpText(
       'after',
-      '\nVersion: keywarden --version (or -V, before any command).\nMaster key: KEYWARDEN_MASTER_KEY (or KEYWARDEN_PASSPHRASE), from the environment or ./.env.\nExit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 master key, 5 storage, 6 conflict, 10 internal.\nDocs: docs/cli.md',
+      '\nVersion: keywarden --version (or -V, before any command).\nMaster key: KEYWARDEN_MASTER_KEY (or KEYWARDEN_PASSPHRASE), from the environment or ./.env.\nExit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 master key, 5 storage, 6 conflict, 10 internal.\nDocs: https://github.com/keywarden/keywarden/blob/main/docs/cli.md',
     );
   registerInit(program, contextOf);
   registerKeys(program, contextOf);

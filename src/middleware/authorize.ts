@@ -11,7 +11,7 @@ import { type Denial, denial, rateLimitHeaders } from './http-errors.js';
 import type { ApiKeyVerifier, ResolvedMiddlewareOptions } from './options.js';
 import { firstForwarded, readToken } from './token.js';
 
-/** What a framework adapter reads from its request for {@link authorize}. */
+/** What a framework adapter reads from its request for the shared authorization step. */
 export interface RequestFacts {
   /** Value of the configured token header (null/undefined when absent). */
   header: string | null | undefined;
@@ -24,7 +24,7 @@ export interface RequestFacts {
   requestId?: string | null | undefined;
 }
 
-/** The outcome of {@link authorize}. */
+/** The outcome of the shared authorization step (`verify`, scopes, headers or a denial). */
 export type AuthorizeOutcome =
   | {
       ok: true;

@@ -187,6 +187,7 @@ export interface AuditQuery {
 
 /** Key-value metadata with compare-and-swap: store id, wrapped pepper, KMS canary, KMS params. */
 export interface MetaStore {
+  /** The value under `key`, or null when none was set. */
   getMeta(key: string): Promise<string | null>;
   /**
    * Sets `key`. With `expected` given, writes only if the current value equals it
@@ -211,8 +212,11 @@ export interface MetaStore {
 export interface StorageAdapter extends MetaStore {
   /** Stable adapter name for diagnostics, e.g. `'memory'`, `'file'`, `'postgres'`. */
   readonly name: string;
+  /** Creates tables, folders or schema; called once by the manager before first use. Idempotent. */
   init?(): Promise<void>;
+  /** Releases connections and handles; called by `km.close()`. */
   close?(): Promise<void>;
+  /** The record with this id, or null. Never a record of another store. */
   get(id: string): Promise<StoredRecord | null>;
   /** The record with `uniqueName: true` and this kind, name, tenant and environment. */
   findByName(
@@ -235,5 +239,6 @@ export interface StorageAdapter extends MetaStore {
   dueForRotation(before: number, limit: number): Promise<StoredRecord[]>;
   /** Appends in order, assigning `seq`, `prevHash`, `hash` atomically (one chain across writers). */
   appendAudit(events: AuditEventInput[]): Promise<void>;
+  /** Audit events in ascending `seq`, filtered by `query`, one page at a time. */
   listAudit(query: AuditQuery): Promise<Page<AuditEvent>>;
 }

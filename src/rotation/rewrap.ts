@@ -16,7 +16,7 @@ import { bindingOf, rewrapSealed, unwrapDek } from '../records/envelope.js';
 import { META_PEPPER, pepperContext } from '../records/store-meta.js';
 import { mutateRecord } from '../records/write.js';
 
-/** What {@link rewrapAll} did. */
+/** What `km.rewrap()` did. */
 export interface RewrapReport {
   /** Records updated. */
   records: number;

@@ -207,10 +207,59 @@ export interface UpdateOptions extends ActorOptions {
 
 /** `km.apiKeys`: issue, verify and manage API keys. */
 export interface ApiKeysView {
+  /**
+   * Issues a key. The token is in the result only: it is stored as a peppered HMAC and cannot be
+   * shown again.
+   *
+   * @example
+   * ```ts
+   * const { token, key } = await km.apiKeys.create({ name: 'ci', scopes: ['deploy:*'], expiresIn: '30d' });
+   * ```
+   * @throws KeywardenError `ERR_VALIDATION` naming the field (nothing written), `ERR_AUDIT`,
+   *   `ERR_STORAGE`, `ERR_CLOSED`.
+   */
   create(input: CreateApiKeyInput): Promise<CreatedApiKey>;
+  /**
+   * Issues several keys; every input is validated before the first write.
+   *
+   * @example
+   * ```ts
+   * const created = await km.apiKeys.createMany([{ name: 'a' }, { name: 'b' }]);
+   * ```
+   * @throws KeywardenError `ERR_VALIDATION` naming `inputs.N.<field>`, `ERR_AUDIT`, `ERR_STORAGE`.
+   */
   createMany(inputs: CreateApiKeyInput[]): Promise<CreatedApiKey[]>;
+  /**
+   * Checks a token: checksum (no storage read for a typo), keyed hash in constant time, status,
+   * expiry, scopes, tenant, credits and rate limit. Never throws for a bad token.
+   *
+   * @example
+   * ```ts
+   * const r = await km.apiKeys.verify(token, { scopes: ['invoices:read'] });
+   * if (!r.valid) console.log(r.code); // 'NOT_FOUND', 'EXPIRED', 'INSUFFICIENT_SCOPE'...
+   * ```
+   * @throws KeywardenError `ERR_VALIDATION` (options), `ERR_STORAGE` (infrastructure), `ERR_CLOSED`.
+   */
   verify(token: unknown, options?: VerifyApiKeyOptions): Promise<ApiKeyVerifyResult>;
+  /**
+   * The key's info (never the token or its hash).
+   *
+   * @example
+   * ```ts
+   * const key = await km.apiKeys.get(id);
+   * ```
+   * @throws KeywardenError `ERR_NOT_FOUND` (unknown id or another kind), `ERR_STORAGE`.
+   */
   get(id: string): Promise<ApiKeyInfo>;
+  /**
+   * One page of keys, ordered by creation time then id; follow `cursor` (or use `iterate`).
+   *
+   * @example
+   * ```ts
+   * const { items, cursor } = await km.apiKeys.list({ ownerId: 'user_1', limit: 50 });
+   * ```
+   * @throws KeywardenError `ERR_VALIDATION` naming the query field, `ERR_STORAGE`.
+   */
   list(query?: ListApiKeysQuery): Promise<Page<ApiKeyInfo>>;
   /**
    * Every API key matching the query, one page at a time (the filters of `list`; a `cursor` resumes; `signal` stops the
@@ -229,9 +278,27 @@ export interface ApiKeysView {
    * (else `ERR_CONFLICT`, never retried): a read-modify-write across processes loses nothing.
    */
   update(id: string, patch: UpdateApiKeyPatch, options?: UpdateOptions): Promise<ApiKeyInfo>;
-  /** Revokes the key; with `{ expectedRevision }` only on that revision (else `ERR_CONFLICT`). */
+  /**
+   * Revokes the key for good: `verify` answers `REVOKED` from then on. Audited. With
+   * `{ expectedRevision }` it happens only on that revision (else `ERR_CONFLICT`, nothing written).
+   *
+   * @example
+   * ```ts
+   * await km.apiKeys.revoke(id, { reason: 'leaked in a CI log' });
+   * ```
+   * @throws KeywardenError `ERR_NOT_FOUND`, `ERR_CONFLICT`, `ERR_AUDIT`, `ERR_STORAGE`.
+   */
   revoke(id: string, options?: { reason?: string } & UpdateOptions): Promise<ApiKeyInfo>;
-  /** Deletes the key; with `{ expectedRevision }` only on that revision (else `ERR_CONFLICT`). */
+  /**
+   * Deletes the record (its audit events stay). Audited. With `{ expectedRevision }` it happens
+   * only on that revision (else `ERR_CONFLICT`, the record stays).
+   *
+   * @example
+   * ```ts
+   * await km.apiKeys.delete(id, { actor: 'admin@example.com' });
+   * ```
+   * @throws KeywardenError `ERR_NOT_FOUND`, `ERR_CONFLICT`, `ERR_AUDIT`, `ERR_STORAGE`.
+   */
   delete(id: string, options?: UpdateOptions): Promise<void>;
 }
 

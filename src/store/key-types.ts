@@ -158,8 +158,36 @@ export interface KeyCipherOptions extends KeyScope {
  * ```
  */
 export interface KeysView {
+  /**
+   * Creates a key (version 1, current) with fresh material, sealed under the KMS.
+   *
+   * @example
+   * ```ts
+   * await km.keys.create({ name: 'jwt', type: 'ecdsa', algorithm: 'ES256' });
+   * ```
+   * @throws KeywardenError `ERR_VALIDATION` naming the field, `ERR_ALREADY_EXISTS`, `ERR_KMS`,
+   *   `ERR_AUDIT`, `ERR_STORAGE`.
+   */
   create(options: CreateKeyOptions): Promise<KeyInfo>;
+  /**
+   * The key's info: type, algorithm, versions and their kids (never key material).
+   *
+   * @example
+   * ```ts
+   * const { kid, versions } = await km.keys.info('jwt');
+   * ```
+   * @throws KeywardenError `ERR_NOT_FOUND`, `ERR_STORAGE`.
+   */
   info(name: string, options?: KeyScope): Promise<KeyInfo>;
+  /**
+   * One page of keys; follow `cursor` (or use `iterate`).
+   *
+   * @example
+   * ```ts
+   * const { items } = await km.keys.list({ environment: 'production' });
+   * ```
+   * @throws KeywardenError `ERR_VALIDATION` naming the option, `ERR_STORAGE`.
+   */
   list(options?: ListKeysOptions): Promise<KeyList>;
   /**
    * Every key matching the options, one page at a time (the filters of `list`; a `cursor` resumes; `signal` stops the

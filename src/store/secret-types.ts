@@ -150,7 +150,25 @@ export interface SecretsView {
   set(name: string, value: string | Uint8Array, options?: SetSecretOptions): Promise<SecretInfo>;
   /** The value (current version by default). Audited as `secret.read`; fails closed. */
   get(name: string, options?: GetSecretOptions): Promise<string>;
+  /**
+   * The secret's info: versions, provider, expiry (never the value; not audited as a read).
+   *
+   * @example
+   * ```ts
+   * const { version, versionCount } = await km.secrets.info('OPENAI_API_KEY');
+   * ```
+   * @throws KeywardenError `ERR_NOT_FOUND`, `ERR_STORAGE`.
+   */
   info(name: string, options?: SecretScope): Promise<SecretInfo>;
+  /**
+   * One page of secrets (never their values); follow `cursor` (or use `iterate`).
+   *
+   * @example
+   * ```ts
+   * const { items } = await km.secrets.list({ environment: 'production', provider: 'openai' });
+   * ```
+   * @throws KeywardenError `ERR_VALIDATION` naming the option, `ERR_STORAGE`.
+   */
   list(options?: ListSecretsOptions): Promise<SecretList>;
   /**
    * Every secret matching the options, one page at a time (the filters of `list`; a `cursor` resumes; `signal` stops the
@@ -164,7 +182,26 @@ export interface SecretsView {
    *   `ERR_STORAGE`, `ERR_CLOSED`; `signal.reason` once aborted.
    */
   iterate(options?: IterateQuery<ListSecretsOptions>): AsyncIterableIterator<SecretInfo>;
+  /**
+   * Every version, oldest first, with its state (never the values).
+   *
+   * @example
+   * ```ts
+   * const versions = await km.secrets.versions('OPENAI_API_KEY');
+   * ```
+   * @throws KeywardenError `ERR_NOT_FOUND`, `ERR_STORAGE`.
+   */
   versions(name: string, options?: SecretScope): Promise<SecretVersionInfo[]>;
+  /**
+   * Makes an older version current again (the previous one by default, or `to`). Audited.
+   *
+   * @example
+   * ```ts
+   * const { version, fromVersion } = await km.secrets.rollback('OPENAI_API_KEY');
+   * ```
+   * @throws KeywardenError `ERR_NOT_FOUND`, `ERR_INVALID_STATE` (no such live version), `ERR_AUDIT`,
+   *   `ERR_STORAGE`.
+   */
   rollback(name: string, options?: RollbackSecretOptions): Promise<SecretRollbackResult>;
   /** True if it existed. With `expectedRevision`, a changed secret is `ERR_CONFLICT`. */
   delete(name: string, options?: DeleteSecretOptions): Promise<boolean>;
