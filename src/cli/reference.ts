@@ -33,7 +33,11 @@ function commandsOf(root: Command): Command[] {
 function helpOf(cmd: Command): string {
   cmd.configureHelp({ helpWidth: HELP_WIDTH });
   // plain text whatever the terminal, FORCE_COLOR or NO_COLOR of the run
-  cmd.configureOutput({ ...cmd.configureOutput(), getOutHasColors: () => false, getErrHasColors: () => false });
+  cmd.configureOutput({
+    ...cmd.configureOutput(),
+    getOutHasColors: () => false,
+    getErrHasColors: () => false,
+  });
   return cmd.helpInformation().trimEnd();
 }
 
