@@ -28,7 +28,7 @@ export type KeyEvent =
       reason: 'expiry' | 'rotation';
       /**
        * When the key expires (reason `expiry`). For reason `rotation` it holds the rotation time too,
-       * for 0.1 consumers only: deprecated there, read {@link rotatesAt} instead.
+       * for 0.1 consumers only: deprecated there, read `rotatesAt` instead.
        */
       expiresAt: number;
       /** When the scheduled rotation happens (reason `rotation`), else null. */
