@@ -60,6 +60,14 @@ export interface KeyManagerOptions {
    * `lastUsedAt` and per-version use counts. `close()` flushes first. `false` turns it off.
    */
   usage?: { flushInterval?: Duration } | false;
+  /**
+   * Opened signing and HMAC keys kept in memory so `keys.sign` and HMAC `keys.verify` do not
+   * unwrap and decrypt the sealed key on every call: at most `max` keys (default 64), each for at
+   * most `ttl` after it was opened (default `'1m'`), dropped at once when the key is rotated,
+   * revoked, changed or deleted, and by `close()`. `false` opens the key on every call (the
+   * trade-off is in docs/threat-model.md).
+   */
+  keyCache?: { ttl?: Duration; max?: number } | false;
 }
 
 /** The store part: the typed views over one store, usable without the rest of the manager. */
@@ -136,6 +144,15 @@ const optionsSchema = z.strictObject({
       }),
     ])
     .optional(),
+  keyCache: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        ttl: durationSchema.refine((ms) => ms <= 86_400_000, 'must be at most 1 day').optional(),
+        max: z.number().int().min(0).max(100_000).optional(),
+      }),
+    ])
+    .optional(),
 });
 
 const OPTION_KEYS: ReadonlySet<string> = new Set(Object.keys(optionsSchema.shape));
@@ -175,6 +192,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     rateLimiter: o.rateLimiter ?? memoryRateLimiter(),
     notifier: o.notifier,
     usage: o.usage,
+    keyCache: o.keyCache,
   });
   const store: KeyStore = Object.freeze({
     apiKeys: createApiKeysView(ctx),

@@ -10,6 +10,7 @@ import { type Duration, parseDuration } from '../duration.js';
 import { isKeywardenError, KeywardenError, toStorageError } from '../errors.js';
 import { type AuditSigner, createAuditSigner } from '../internal/audit-chain.js';
 import { randomBytes, zeroize } from '../internal/bytes.js';
+import { createOpenedKeyCache } from '../internal/opened-cache.js';
 import { AUDIT_DIGEST_LABEL, deriveStoreSubkey } from '../internal/store-keys.js';
 import type { Clock } from '../ports/clock.js';
 import type { JsonObject } from '../ports/json.js';
@@ -54,6 +55,11 @@ export interface StoreContextInit {
    * batches every `flushInterval` (default `'10s'`). `false` turns it off. Default: on.
    */
   usage?: { flushInterval?: Duration | undefined } | false | undefined;
+  /**
+   * Opened key material kept for reuse by `keys.sign`/`keys.verify`: at most `max` entries
+   * (default 64), each at most `ttl` from when it was opened (default `'1m'`). `false` keeps none.
+   */
+  keyCache?: { ttl?: Duration | undefined; max?: number | undefined } | false | undefined;
 }
 
 /** A {@link StoreContext} the manager can close. */
@@ -475,7 +481,15 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     return run;
   };
 
+  const openedKeys =
+    init.keyCache === false
+      ? undefined
+      : createOpenedKeyCache({
+          ttlMs: parseDuration(init.keyCache?.ttl ?? '1m', 'keyCache.ttl'),
+          max: init.keyCache?.max ?? 64,
+        });
   const ctx: ManagedStoreContext = {
+    openedKeys,
     storage,
     kms,
     clock,
@@ -563,6 +577,7 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
   };
 
   function dropPepper(): void {
+    openedKeys?.clear();
     hasher?.destroy();
     hasher = null;
     recordMac?.destroy();
