@@ -86,6 +86,7 @@ export function createAuditSigner(key: Uint8Array): AuditSigner {
   if (!(key instanceof Uint8Array) || key.length === 0) throw new TypeError('key must be non-empty bytes');
   const keyed = cryptoBackend().keyedSha256(key, () => new TypeError('the audit signer was destroyed'));
   const run = (text: string): string => {
+    if (keyed.macText !== undefined) return keyed.macText(text, 'hex');
     const out = keyed.mac(utf8Encode(text));
     const hex = toHex(out);
     out.fill(0);

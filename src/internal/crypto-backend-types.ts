@@ -14,6 +14,11 @@ export type BackendHash = 'SHA-256' | 'SHA-384' | 'SHA-512';
 export interface KeyedMac {
   /** The MAC of `data` (a new buffer the caller owns). Throws after `destroy()`. */
   mac(data: Uint8Array): Uint8Array;
+  /**
+   * The MAC of the UTF-8 bytes of `text`, encoded, in one native call (no intermediate buffers);
+   * only the native backend has it (callers fall back to `mac` and their own encoding).
+   */
+  macText?(text: string, encoding: 'base64url' | 'hex'): string;
   /** Wipes the key copy or keyed state; later `mac` calls throw. Idempotent. */
   destroy(): void;
 }

@@ -9,8 +9,9 @@
 import type { BackendHash, CryptoBackend, KeyedMac } from './crypto-backend-types.js';
 
 interface NativeHash {
-  update(data: Uint8Array): NativeHash;
+  update(data: Uint8Array | string): NativeHash;
   digest(): Uint8Array;
+  digest(encoding: 'base64url' | 'hex'): string;
 }
 interface NativeCipher {
   setAAD(aad: Uint8Array): unknown;
@@ -23,7 +24,8 @@ interface NativeCipher {
 /** The slice of the runtime's crypto module keywarden uses (typed here: the core has no @types/node). */
 export interface NativeCrypto {
   createHash(algorithm: string): NativeHash;
-  createHmac(algorithm: string, key: Uint8Array): NativeHash;
+  createHmac(algorithm: string, key: Uint8Array | NativeKeyObject): NativeHash;
+  createSecretKey(key: Uint8Array): NativeKeyObject;
   createCipheriv(algorithm: string, key: Uint8Array, iv: Uint8Array, options: object): NativeCipher;
   createDecipheriv(algorithm: string, key: Uint8Array, iv: Uint8Array, options: object): NativeCipher;
   randomFillSync(buffer: Uint8Array): Uint8Array;
@@ -66,6 +68,7 @@ export function nativeCrypto(): NativeCrypto | null {
     const needed = [
       'createHash',
       'createHmac',
+      'createSecretKey',
       'createCipheriv',
       'createDecipheriv',
       'randomFillSync',
@@ -84,15 +87,20 @@ export function nativeCrypto(): NativeCrypto | null {
 }
 
 function keyedSha256(c: NativeCrypto, key: Uint8Array, closed: () => Error): KeyedMac {
-  let copy: Uint8Array | null = key.slice();
+  // a secret key object: the runtime holds the bytes (freed when dropped; not zeroable from JS),
+  // and createHmac takes it without copying the key on every call
+  let secret: NativeKeyObject | null = c.createSecretKey(key); // copied by the runtime
   return {
     mac(data) {
-      if (copy === null) throw closed();
-      return view(c.createHmac('sha256', copy).update(data).digest());
+      if (secret === null) throw closed();
+      return view(c.createHmac('sha256', secret).update(data).digest());
+    },
+    macText(text, encoding) {
+      if (secret === null) throw closed();
+      return c.createHmac('sha256', secret).update(text).digest(encoding);
     },
     destroy() {
-      copy?.fill(0);
-      copy = null;
+      secret = null;
     },
   };
 }

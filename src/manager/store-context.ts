@@ -152,6 +152,7 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
    */
   let verified = new WeakSet<StoredRecord>();
   const integrity: RecordIntegrity = {
+    known: (record) => recordMac !== null && verified.has(record),
     async check(record) {
       const mac = await macNow();
       if (verified.has(record)) return record;
@@ -597,6 +598,8 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
  * `ERR_STORAGE` with the original as `cause`. KeywardenErrors (`ERR_CONFLICT`...) pass through.
  */
 interface RecordIntegrity {
+  /** True when this very (frozen) object passed both checks under the current key: no work to redo. */
+  known(record: StoredRecord): boolean;
   /** The record when its MAC holds (or it is a 0.1 record while the upgrade is pending), else ERR_INTEGRITY. */
   check(record: StoredRecord): Promise<StoredRecord>;
   /** The record with a fresh MAC. */
@@ -604,8 +607,9 @@ interface RecordIntegrity {
 }
 
 function guardStorage(s: StorageAdapter, integrity: RecordIntegrity): StorageAdapter {
-  const checkOrNull = async (r: StoredRecord | null, id?: string): Promise<StoredRecord | null> =>
-    r === null ? null : integrity.check(checkStoredRecord(r, id));
+  // a record object already checked (a memory adapter's frozen object) costs no extra promise hop
+  const checkOrNull = (r: StoredRecord | null, id?: string): StoredRecord | null | Promise<StoredRecord> =>
+    r === null || integrity.known(r) ? r : integrity.check(checkStoredRecord(r, id));
   const checkAll = async (records: StoredRecord[]): Promise<StoredRecord[]> => {
     for (const r of records) await integrity.check(checkStoredRecord(r));
     return records;
@@ -627,8 +631,9 @@ function guardStorage(s: StorageAdapter, integrity: RecordIntegrity): StorageAda
     name: s.name,
     // every record read passes its shape check and its MAC check here, once (ERR_INTEGRITY
     // naming the record); every record written gets a fresh MAC here, whoever writes it
-    get: (id) => call('get', async () => checkOrNull(await s.get(id), id)),
-    findByName: (name, where) => call('findByName', async () => checkOrNull(await s.findByName(name, where))),
+    get: (id) => call('get', () => s.get(id).then((r) => checkOrNull(r, id))),
+    findByName: (name, where) =>
+      call('findByName', () => s.findByName(name, where).then((r) => checkOrNull(r))),
     list: (query) => call('list', async () => checkPage(await s.list(query))),
     create: (record) => call('create', async () => s.create(await integrity.seal(record))),
     update: (record, o) => call('update', async () => s.update(await integrity.seal(record), o)),

@@ -164,6 +164,7 @@ export function createRecordMac(key: Uint8Array, closedError: () => Error): Reco
   if (!(key instanceof Uint8Array) || key.length === 0) throw new TypeError('key must be non-empty bytes');
   const keyed = cryptoBackend().keyedSha256(key, closedError);
   const tag = (text: string): string => {
+    if (keyed.macText !== undefined) return keyed.macText(text, 'base64url');
     const out = keyed.mac(utf8Encode(text));
     const result = toBase64Url(out);
     out.fill(0);

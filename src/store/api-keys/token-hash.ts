@@ -35,6 +35,7 @@ export function createTokenHasher(pepper: Uint8Array, closedError: () => Error):
   const ascii = new Uint8Array(256);
   return {
     hash(token: string): string {
+      if (keyed.macText !== undefined) return keyed.macText(token, 'base64url');
       const n = token.length;
       let bytes: Uint8Array | null = n <= ascii.length ? ascii.subarray(0, n) : null;
       if (bytes) {

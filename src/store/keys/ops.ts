@@ -102,9 +102,9 @@ export async function signWithKey(
   return signer.sign(bytes);
 }
 
-/** What identifies the sealed value a cache entry was opened from (unique per seal: random nonce). */
+/** What identifies the sealed value a cache entry was opened from (unique per seal: random data key and nonce). */
 function sealedFingerprint(version: StoredVersion): string {
-  return version.sealed === null ? '' : `${version.sealed.nonce}.${version.sealed.ct}`;
+  return version.sealed === null ? '' : version.sealed.ct; // the same string object on a memory store
 }
 
 /**
@@ -125,9 +125,7 @@ async function verifyVersion(
   const symmetric = type === 'hmac';
   const slot = `verify:${v.version}:${v.kid}:${alg}`;
   const pub = v.publicJwk as Record<string, unknown> | null;
-  const fingerprint = symmetric
-    ? sealedFingerprint(v)
-    : `${String(pub?.['x'] ?? pub?.['n'])}.${String(pub?.['y'] ?? '')}`;
+  const fingerprint = symmetric ? sealedFingerprint(v) : String(pub?.['x'] ?? pub?.['n']); // the public key (MAC'd with the record)
   const hit = ctx.openedKeys?.get<PreparedVerifier>(record.id, slot, fingerprint, now);
   if (hit !== undefined) return hit.verify(bytes, sig);
   let jwk: Jwk | JwksKey | null;
