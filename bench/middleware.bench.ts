@@ -86,14 +86,16 @@ async function main(): Promise<void> {
   // interleaved rounds (bare, middleware, bare, ...): on a shared machine the load drifts, and
   // alternating short runs see the same load; the ratio is the median of the per-round ratios
   const perRound: Record<string, Array<CannonResult & { cpuPerRequest: number }>> = {};
-  for (const [name, url] of sides) await load(url, headers, 1); // warm-up (JIT, connections)
+  for (const [, url] of sides) await load(url, headers, 1); // warm-up (JIT, connections)
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, url] of sides) {
       const before = await cpu();
       const r = await load(url, headers, DURATION_S);
       const cpuPerRequest = ((await cpu()) - before) / r.requests.total;
       if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-      (perRound[name] ??= []).push({ ...r, cpuPerRequest });
+      const list = perRound[name] ?? [];
+      list.push({ ...r, cpuPerRequest });
+      perRound[name] = list;
       console.log(
         `${name.padEnd(16)} ${r.requests.average.toFixed(0).padStart(7)} req/s   ` +
           `latency avg ${r.latency.average.toFixed(2)} ms, p99 ${r.latency.p99} ms   ` +
