@@ -6,7 +6,11 @@
  * of the same sizes and associated-data lengths, i.e. what any envelope-encrypted read must do at
  * minimum. Goal: get ≤ 2× the bare primitive. Also measured, to explain the gap: the envelope open
  * alone (no storage, no audit), and `info` (the storage lookup alone).
+ *
+ * Issue 16's goal row, from interleaved rounds (bench/interleave.ts, CPU time): `secrets.get`
+ * (audit on) ≤ 2× the node:crypto floor (Map.get + unwrap + open with createDecipheriv).
  */
+import * as nodeCrypto from 'node:crypto';
 import { gcm } from '@noble/ciphers/aes.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bench, do_not_optimize, run, summary } from 'mitata';
@@ -17,6 +21,7 @@ import { generateMasterKey, localKms } from '../src/kms/index.js';
 import { createKeyManager } from '../src/manager/key-manager.js';
 import type { StorageAdapter } from '../src/ports/storage.js';
 import { bindingOf, openValue, sealAssociatedData } from '../src/records/envelope.js';
+import { goal, interleave, us as usCpu } from './interleave.js';
 import { averages, statsOf } from './stats.js';
 
 const VALUE = `sk-proj-${'x'.repeat(156)}`; // an OpenAI-style project key, 164 bytes
@@ -171,5 +176,38 @@ console.log(
 console.log(
   `interleaved (${ROUNDS} rounds × ${BATCH}): bare ${(median(bares) * 1000).toFixed(2)} µs, get ${(median(gets) * 1000).toFixed(2)} µs, median ratio ${median(ratios).toFixed(2)}x (goal <= 2x)`,
 );
+
+// the node:crypto floor: Map.get + unwrap the data key + open the value, same sizes and AAD lengths
+const nodeKek = nodeCrypto.randomBytes(32);
+const seal = (key: Uint8Array, plain: Uint8Array, aad: Uint8Array) => {
+  const iv = nodeCrypto.randomBytes(12);
+  const c = nodeCrypto.createCipheriv('aes-256-gcm', key, iv).setAAD(aad);
+  return { iv, ct: Buffer.concat([c.update(plain), c.final()]), tag: c.getAuthTag() };
+};
+const gcmOpen = (key: Uint8Array, x: ReturnType<typeof seal>, aad: Uint8Array): Buffer => {
+  const d = nodeCrypto.createDecipheriv('aes-256-gcm', key, x.iv).setAAD(aad).setAuthTag(x.tag);
+  return Buffer.concat([d.update(x.ct), d.final()]);
+};
+const nodeTable = new Map<string, { dek: ReturnType<typeof seal>; value: ReturnType<typeof seal> }>();
+for (let k = 0; k < NAMES; k++) {
+  const d = nodeCrypto.randomBytes(32);
+  nodeTable.set(`secret-${k}`, { dek: seal(nodeKek, d, aad1), value: seal(d, utf8Encode(VALUE), aad2) });
+}
+const nodeFloor = (name: string): string => {
+  const e = nodeTable.get(name) as { dek: ReturnType<typeof seal>; value: ReturnType<typeof seal> };
+  const d = gcmOpen(nodeKek, e.dek, aad1);
+  const v = gcmOpen(d, e.value, aad2).toString();
+  d.fill(0);
+  return v;
+};
+if (nodeFloor('secret-0') !== VALUE) throw new Error('benchmark setup: node floor failed');
+const cpu = await interleave({
+  floor: (k) => nodeFloor(`secret-${k % NAMES}`),
+  get: (k) => km.secrets.get(`secret-${k % NAMES}`),
+});
+console.log(
+  `\nnode:crypto floor ${usCpu(cpu.ns['floor'] as number)}, secrets.get ${usCpu(cpu.ns['get'] as number)} (CPU, interleaved)`,
+);
+goal('secrets.get (audit on) / node:crypto floor', cpu.ratio('get', 'floor'), 2);
 await km.close();
 await km2.close();

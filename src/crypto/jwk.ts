@@ -2,9 +2,9 @@
  * JWK helpers: RFC 7638 thumbprints, public projections, symmetric JWKs.
  * @module
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { validationError } from '../errors.js';
 import { toBase64Url, utf8Encode } from '../internal/bytes.js';
+import { cryptoBackend } from '../internal/crypto-backend.js';
 import type { Jwk, OctJwk, PublicJwk } from './jwk-types.js';
 import { validateJwk } from './jwk-validate.js';
 
@@ -36,7 +36,7 @@ export function jwkThumbprint(jwk: Jwk | PublicJwk): string {
   const valid = validateJwk(jwk, 'jwk');
   const record = valid as unknown as Record<string, string>;
   const parts = THUMBPRINT_MEMBERS[valid.kty].map((m) => `${JSON.stringify(m)}:${JSON.stringify(record[m])}`);
-  return toBase64Url(sha256(utf8Encode(`{${parts.join(',')}}`)));
+  return toBase64Url(cryptoBackend().sha256(utf8Encode(`{${parts.join(',')}}`)));
 }
 
 /**

@@ -6,9 +6,9 @@
  * @internal
  * @module
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { validationError } from '../errors.js';
 import { toBase64Url, utf8Encode } from '../internal/bytes.js';
+import { cryptoBackend } from '../internal/crypto-backend.js';
 import type { EcJwk, OkpJwk, RsaJwk } from './jwk-types.js';
 import { bufferSource, subtleCrypto } from './webcrypto.js';
 
@@ -88,7 +88,7 @@ function importKey(jwk: SupportedJwk, alg: WebCryptoAlgorithm, usage: 'sign' | '
     (clean as Record<string, string>)[m] = value;
     material += `\n${value}`;
   }
-  const cacheKey = toBase64Url(sha256(utf8Encode(material)));
+  const cacheKey = toBase64Url(cryptoBackend().sha256(utf8Encode(material)));
   const cached = cache.get(cacheKey);
   if (cached) {
     cache.delete(cacheKey); // refresh recency

@@ -1,17 +1,28 @@
 /**
- * Sign and verify with JWKs: HS256/384/512 (HMAC, noble), EdDSA (Ed25519), ES256/ES384/ES256K
- * (ECDSA; JOSE raw `r || s` signatures), RS256/384/512 and PS256/384/512 (WebCrypto).
- * EdDSA/ES256/ES384 use WebCrypto when the runtime supports it and noble otherwise; ES256K always
- * uses noble. Verification accepts high-S ECDSA signatures made by other libraries.
+ * Sign and verify with JWKs: HS256/384/512 (HMAC), EdDSA (Ed25519), ES256/ES384/ES256K
+ * (ECDSA; JOSE raw `r || s` signatures), RS256/384/512 and PS256/384/512.
+ * On the native crypto backend (src/internal/crypto-backend.ts) everything but ES256K runs on the
+ * runtime's crypto module; otherwise EdDSA/ES256/ES384 use WebCrypto when the runtime supports it
+ * and noble elsewhere, RSA needs WebCrypto, and HMAC runs on noble. ES256K always uses noble.
+ * Verification accepts high-S ECDSA signatures made by other libraries.
  * @module
  */
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { KeywardenError, validationError } from '../errors.js';
 import { constantTimeEqual, fromBase64Url, zeroize } from '../internal/bytes.js';
+import { type BackendHash, cryptoBackend } from '../internal/crypto-backend.js';
+import type { NativeKeyObject } from '../internal/crypto-native.js';
 import { EC_CURVES } from './curves.js';
 import type { Jwk, OctJwk, PublicJwk } from './jwk-types.js';
 import { validateJwk } from './jwk-validate.js';
+import {
+  cachedNativeKey,
+  clearNativeKeyCache,
+  importNativeKey,
+  type NativeAlgorithm,
+  nativeSigning,
+  signNative,
+  verifyNative,
+} from './signing-native.js';
 import {
   ecdsaSignNoble,
   ecdsaVerifyNoble,
@@ -19,9 +30,27 @@ import {
   ed25519VerifyNoble,
   toLowS,
 } from './signing-noble.js';
-import { type WebCryptoAlgorithm, webCryptoSign, webCryptoVerify } from './signing-webcrypto.js';
+import {
+  clearCryptoKeyCache as clearWebCryptoKeyCache,
+  type WebCryptoAlgorithm,
+  webCryptoSign,
+  webCryptoVerify,
+} from './signing-webcrypto.js';
 
-export { clearCryptoKeyCache } from './signing-webcrypto.js';
+/**
+ * Empties the imported-key caches (WebCrypto CryptoKeys and native key objects), e.g. after
+ * revoking keys, or in tests.
+ *
+ * @example
+ * ```ts
+ * clearCryptoKeyCache();
+ * ```
+ * @throws never
+ */
+export function clearCryptoKeyCache(): void {
+  clearWebCryptoKeyCache();
+  clearNativeKeyCache();
+}
 
 /**
  * Every JOSE signing algorithm keywarden implements.
@@ -50,7 +79,11 @@ export const SIGNING_ALGORITHMS = Object.freeze([
 /** A JOSE signing algorithm. */
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
-const HMAC_HASHES = { HS256: sha256, HS384: sha384, HS512: sha512 } as const;
+const HMAC_HASHES = {
+  HS256: { hash: 'SHA-256', outputLen: 32 },
+  HS384: { hash: 'SHA-384', outputLen: 48 },
+  HS512: { hash: 'SHA-512', outputLen: 64 },
+} as const satisfies Record<string, { hash: BackendHash; outputLen: number }>;
 type HmacAlgorithm = keyof typeof HMAC_HASHES;
 const EC_ALG_CURVE = { ES256: 'P-256', ES384: 'P-384', ES256K: 'secp256k1' } as const;
 type EcAlgorithm = keyof typeof EC_ALG_CURVE;
@@ -146,13 +179,18 @@ export async function signWithJwk(
   if (jwk.kty === 'oct') {
     const key = fromBase64Url(jwk.k);
     try {
-      return hmac(HMAC_HASHES[alg as HmacAlgorithm], key, data);
+      return cryptoBackend().hmac(HMAC_HASHES[alg as HmacAlgorithm].hash, key, data);
     } finally {
       zeroize(key);
     }
   }
   if (jwk.d === undefined) throw validationError(`${field}.d`, 'is required to sign (this is a public key)');
   if (jwk.kty === 'EC' && jwk.crv === 'secp256k1') return ecdsaSignNoble(jwk.crv, jwk.d, data);
+  const c = nativeSigning();
+  if (c !== null) {
+    const key = cachedNativeKey(c, jwk, alg as NativeAlgorithm, 'sign', field);
+    if (key !== null) return signNative(c, key, alg as NativeAlgorithm, data);
+  }
   const fast = await webCryptoSign(jwk, alg as WebCryptoAlgorithm, data, field);
   if (jwk.kty === 'EC') return fast ? toLowS(jwk.crv, fast) : ecdsaSignNoble(jwk.crv, jwk.d, data);
   if (jwk.kty === 'OKP') return fast ?? ed25519SignNoble(jwk.d, data);
@@ -161,10 +199,10 @@ export async function signWithJwk(
 }
 
 function verifyHmac(jwk: OctJwk, alg: HmacAlgorithm, data: Uint8Array, signature: Uint8Array): boolean {
-  const hash = HMAC_HASHES[alg];
-  if (signature.length !== hash.outputLen) return false;
+  const { hash, outputLen } = HMAC_HASHES[alg];
+  if (signature.length !== outputLen) return false;
   const key = fromBase64Url(jwk.k);
-  const expected = hmac(hash, key, data);
+  const expected = cryptoBackend().hmac(hash, key, data);
   const ok = constantTimeEqual(expected, signature);
   zeroize(key, expected);
   return ok;
@@ -191,6 +229,13 @@ export async function verifyWithJwk(
   const field = 'jwk';
   const key = prepare(jwk, alg, field, data);
   if (!(signature instanceof Uint8Array)) throw validationError('signature', 'must be a Uint8Array');
+  if (key.kty === 'OKP' && signature.length !== 64) return false;
+  if (key.kty === 'EC' && signature.length !== 2 * EC_CURVES[key.crv].size) return false;
+  const c = key.kty === 'oct' || (key.kty === 'EC' && key.crv === 'secp256k1') ? null : nativeSigning();
+  if (c !== null) {
+    const imported = cachedNativeKey(c, key as NativeJwkOf, alg as NativeAlgorithm, 'verify', field);
+    if (imported !== null) return verifyNative(c, imported, alg as NativeAlgorithm, data, signature);
+  }
   switch (key.kty) {
     case 'oct':
       return verifyHmac(key, alg as HmacAlgorithm, data, signature);
@@ -211,4 +256,153 @@ export async function verifyWithJwk(
       return result;
     }
   }
+}
+
+type NativeJwkOf = Exclude<Jwk, OctJwk>;
+
+/** A signing key made ready once: {@link prepareSigner}. */
+export interface PreparedSigner {
+  /** The algorithm it signs with. */
+  readonly alg: SigningAlgorithm;
+  /** Signs `data` (same bytes as {@link signWithJwk}). Throws `ERR_INVALID_STATE` after `destroy()`. */
+  sign(data: Uint8Array): Promise<Uint8Array>;
+  /** Zeroes the key bytes it holds (HMAC, noble) and drops its key object. Idempotent. */
+  destroy(): void;
+}
+
+/** A verification key made ready once: {@link prepareVerifier}. */
+export interface PreparedVerifier {
+  /** As {@link verifyWithJwk}: false for a wrong or malformed signature. */
+  verify(data: Uint8Array, signature: Uint8Array): Promise<boolean>;
+  /** Zeroes the key bytes it holds (HMAC keys) and drops its key object. Idempotent. */
+  destroy(): void;
+}
+
+function destroyedError(): Error {
+  return new KeywardenError('ERR_INVALID_STATE', 'this prepared key was destroyed');
+}
+
+/**
+ * Prepares a private (or `oct`) JWK for repeated signing: an HMAC key is decoded once (and zeroed
+ * by `destroy`), a key the native backend can run is imported once as a native key object;
+ * anything else signs through {@link signWithJwk} on each call.
+ *
+ * @example
+ * ```ts
+ * const signer = prepareSigner(privateJwk, 'ES256');
+ * const sig = await signer.sign(data);
+ * signer.destroy();
+ * ```
+ * @throws KeywardenError `ERR_VALIDATION` naming `privateJwk…` or `alg`, as {@link signWithJwk}.
+ */
+export function prepareSigner(privateJwk: Jwk, alg: SigningAlgorithm): PreparedSigner {
+  const field = 'privateJwk';
+  const jwk = prepare(privateJwk, alg, field, new Uint8Array(0));
+  if (jwk.kty === 'oct') {
+    let key: Uint8Array | null = fromBase64Url(jwk.k);
+    const { hash } = HMAC_HASHES[alg as HmacAlgorithm];
+    return {
+      alg,
+      sign: async (data) => {
+        if (key === null) throw destroyedError();
+        if (!(data instanceof Uint8Array)) throw validationError('data', 'must be a Uint8Array');
+        return cryptoBackend().hmac(hash, key, data);
+      },
+      destroy() {
+        key?.fill(0);
+        key = null;
+      },
+    };
+  }
+  if (jwk.d === undefined) throw validationError(`${field}.d`, 'is required to sign (this is a public key)');
+  const c = jwk.kty === 'EC' && jwk.crv === 'secp256k1' ? null : nativeSigning();
+  let native: NativeKeyObject | null = c === null ? null : importNativeKey(c, jwk, 'sign', field);
+  if (c !== null && native !== null) {
+    return {
+      alg,
+      sign: async (data) => {
+        if (native === null) throw destroyedError();
+        if (!(data instanceof Uint8Array)) throw validationError('data', 'must be a Uint8Array');
+        return signNative(c, native, alg as NativeAlgorithm, data);
+      },
+      destroy() {
+        native = null;
+      },
+    };
+  }
+  let held: Jwk | null = jwk;
+  return {
+    alg,
+    sign: async (data) => {
+      if (held === null) throw destroyedError();
+      return signWithJwk(held, alg, data);
+    },
+    destroy() {
+      held = null;
+    },
+  };
+}
+
+/**
+ * Prepares a JWK for repeated verification (see {@link prepareSigner}).
+ *
+ * @example
+ * ```ts
+ * const verifier = prepareVerifier(publicJwk, 'EdDSA');
+ * await verifier.verify(data, sig); // boolean
+ * ```
+ * @throws KeywardenError `ERR_VALIDATION` naming `jwk…` or `alg`, as {@link verifyWithJwk}.
+ */
+export function prepareVerifier(input: Jwk | PublicJwk, alg: SigningAlgorithm): PreparedVerifier {
+  const field = 'jwk';
+  const jwk = prepare(input, alg, field, new Uint8Array(0));
+  const check = (data: unknown, signature: unknown): void => {
+    if (!(data instanceof Uint8Array)) throw validationError('data', 'must be a Uint8Array');
+    if (!(signature instanceof Uint8Array)) throw validationError('signature', 'must be a Uint8Array');
+  };
+  if (jwk.kty === 'oct') {
+    let key: Uint8Array | null = fromBase64Url(jwk.k);
+    const { hash, outputLen } = HMAC_HASHES[alg as HmacAlgorithm];
+    return {
+      verify: async (data, signature) => {
+        if (key === null) throw destroyedError();
+        check(data, signature);
+        if (signature.length !== outputLen) return false;
+        const expected = cryptoBackend().hmac(hash, key, data);
+        const ok = constantTimeEqual(expected, signature);
+        zeroize(expected);
+        return ok;
+      },
+      destroy() {
+        key?.fill(0);
+        key = null;
+      },
+    };
+  }
+  const c = jwk.kty === 'EC' && jwk.crv === 'secp256k1' ? null : nativeSigning();
+  let native: NativeKeyObject | null = c === null ? null : importNativeKey(c, jwk, 'verify', field);
+  const size = jwk.kty === 'OKP' ? 64 : jwk.kty === 'EC' ? 2 * EC_CURVES[jwk.crv].size : 0;
+  if (c !== null && native !== null) {
+    return {
+      verify: async (data, signature) => {
+        if (native === null) throw destroyedError();
+        check(data, signature);
+        if (size !== 0 && signature.length !== size) return false;
+        return verifyNative(c, native, alg as NativeAlgorithm, data, signature);
+      },
+      destroy() {
+        native = null;
+      },
+    };
+  }
+  let held: Jwk | null = jwk;
+  return {
+    verify: async (data, signature) => {
+      if (held === null) throw destroyedError();
+      return verifyWithJwk(held, alg, data, signature);
+    },
+    destroy() {
+      held = null;
+    },
+  };
 }

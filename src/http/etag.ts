@@ -4,8 +4,8 @@
  * Portable: no node:*.
  * @module
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { toBase64Url, utf8Encode } from '../internal/bytes.js';
+import { cryptoBackend } from '../internal/crypto-backend.js';
 import { HttpProblem } from './problem.js';
 
 /**
@@ -20,7 +20,7 @@ import { HttpProblem } from './problem.js';
  * @throws never
  */
 export function recordEtag(revision: number, json: string): string {
-  return `"r${revision}-${toBase64Url(sha256(utf8Encode(json)).subarray(0, 9))}"`;
+  return `"r${revision}-${toBase64Url(cryptoBackend().sha256(utf8Encode(json)).subarray(0, 9))}"`;
 }
 
 /**
@@ -33,7 +33,7 @@ export function recordEtag(revision: number, json: string): string {
  * @throws never
  */
 export function bodyEtag(json: string): string {
-  return `W/"${toBase64Url(sha256(utf8Encode(json)).subarray(0, 16))}"`;
+  return `W/"${toBase64Url(cryptoBackend().sha256(utf8Encode(json)).subarray(0, 16))}"`;
 }
 
 function entityTags(header: string): string[] {

@@ -6,8 +6,8 @@
  * another operator. Portable: no node:*.
  * @module
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { constantTimeEqualString, toBase64Url, utf8Encode } from '../internal/bytes.js';
+import { cryptoBackend } from '../internal/crypto-backend.js';
 import { HttpProblem } from './problem.js';
 
 /** Options of the idempotency store. */
@@ -48,7 +48,7 @@ export interface IdempotencyStore {
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 function hash(text: string): string {
-  return toBase64Url(sha256(utf8Encode(text)));
+  return toBase64Url(cryptoBackend().sha256(utf8Encode(text)));
 }
 
 /**

@@ -12,12 +12,12 @@
  * @internal
  * @module
  */
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+
 import type { JsonObject } from '../ports/json.js';
 import type { AuditEvent, AuditEventInput } from '../ports/storage.js';
 import { toHex, utf8Encode } from './bytes.js';
 import { canonicalJson } from './canonical-json.js';
+import { cryptoBackend } from './crypto-backend.js';
 
 /**
  * prevHash of the first event.
@@ -58,7 +58,7 @@ function auditBody(event: Omit<AuditEventInput, 'digest'>): string {
  * @throws TypeError from canonicalJson for a non-JSON field (callers pass JSON).
  */
 export function auditDigest(event: Omit<AuditEventInput, 'digest'>): string {
-  return toHex(sha256(utf8Encode(auditBody(event))));
+  return toHex(cryptoBackend().sha256(utf8Encode(auditBody(event))));
 }
 
 /** Keyed digests of one store (see {@link createAuditSigner}). */
@@ -84,23 +84,19 @@ export interface AuditSigner {
  */
 export function createAuditSigner(key: Uint8Array): AuditSigner {
   if (!(key instanceof Uint8Array) || key.length === 0) throw new TypeError('key must be non-empty bytes');
-  let keyed: ReturnType<typeof hmac.create> | null = hmac.create(sha256, key);
+  const keyed = cryptoBackend().keyedSha256(key, () => new TypeError('the audit signer was destroyed'));
   const run = (text: string): string => {
-    if (keyed === null) throw new TypeError('the audit signer was destroyed');
-    const h = keyed.clone();
-    h.update(utf8Encode(text));
-    const out = h.digest();
+    if (keyed.macText !== undefined) return keyed.macText(text, 'hex');
+    const out = keyed.mac(utf8Encode(text));
     const hex = toHex(out);
     out.fill(0);
-    h.destroy();
     return hex;
   };
   return {
     digest: (event) => run(auditBody(event)),
     mac: (text) => run(text),
     destroy() {
-      keyed?.destroy();
-      keyed = null;
+      keyed.destroy();
     },
   };
 }
@@ -115,7 +111,7 @@ export function createAuditSigner(key: Uint8Array): AuditSigner {
  * @throws never
  */
 export function chainHash(prevHash: string, seq: number, digest: string): string {
-  return toHex(sha256(utf8Encode(`${prevHash}\n${seq}\n${digest}`)));
+  return toHex(cryptoBackend().sha256(utf8Encode(`${prevHash}\n${seq}\n${digest}`)));
 }
 
 /**

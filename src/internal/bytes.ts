@@ -4,7 +4,8 @@
  * @internal
  * @module
  */
-import { bytesToHex, hexToBytes, randomBytes as nobleRandomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { cryptoBackend } from './crypto-backend.js';
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const B64_DECODE = new Int16Array(128).fill(-1);
@@ -20,7 +21,7 @@ let pool: Uint8Array | null = null;
 let poolOffset = POOL_SIZE;
 
 /**
- * Cryptographically secure random bytes from WebCrypto `getRandomValues`. Small requests are cut
+ * Cryptographically secure random bytes from the crypto backend's CSPRNG (native `randomFillSync`, or WebCrypto `getRandomValues` under noble). Small requests are cut
  * from a pooled 4 KiB buffer refilled from the CSPRNG (as Node's `randomUUID` does); handed-out
  * bytes are zeroed in the pool so they exist only in the caller's copy.
  * @example
@@ -30,9 +31,9 @@ let poolOffset = POOL_SIZE;
  * @throws Error from WebCrypto when `length` is negative or not an integer (callers pass constants).
  */
 export function randomBytes(length: number): Uint8Array {
-  if (length > POOL_MAX_REQUEST) return nobleRandomBytes(length);
+  if (length > POOL_MAX_REQUEST) return cryptoBackend().randomBytes(length);
   if (pool === null || poolOffset + length > POOL_SIZE) {
-    pool = nobleRandomBytes(POOL_SIZE);
+    pool = cryptoBackend().randomBytes(POOL_SIZE);
     poolOffset = 0;
   }
   const out = pool.slice(poolOffset, poolOffset + length);

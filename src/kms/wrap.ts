@@ -14,9 +14,7 @@
  * @internal
  * @module
  */
-import { gcm } from '@noble/ciphers/aes.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
-import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { KeywardenError, validationError } from '../errors.js';
 import {
@@ -29,6 +27,7 @@ import {
   zeroize,
 } from '../internal/bytes.js';
 import { canonicalJson } from '../internal/canonical-json.js';
+import { cryptoBackend } from '../internal/crypto-backend.js';
 import type { WrappedKey } from '../ports/kms.js';
 
 /**
@@ -83,7 +82,7 @@ export interface WrapKey {
  * @throws never for a Uint8Array input.
  */
 export function masterKeyId(master: Uint8Array): string {
-  const mac = hmac(sha256, master, KEY_ID_LABEL);
+  const mac = cryptoBackend().hmac('SHA-256', master, KEY_ID_LABEL);
   const id = toHex(mac.subarray(0, 8));
   zeroize(mac);
   return id;
@@ -236,7 +235,7 @@ export function createKeyring(options: KeyringOptions): Keyring {
       try {
         const nonce = randomBytes(NONCE_BYTES);
         const aad = associatedData(kmsId, currentKeyId, WRAP_ALG, ctx);
-        const sealed = gcm(kek, nonce, aad).encrypt(key);
+        const sealed = cryptoBackend().aesGcmEncrypt(kek, nonce, key, aad);
         return {
           kms: kmsId,
           keyId: currentKeyId,
@@ -270,7 +269,12 @@ export function createKeyring(options: KeyringOptions): Keyring {
       }
       const aad = associatedData(w.kms, w.keyId, w.alg, ctx);
       try {
-        return gcm(kek, raw.subarray(0, NONCE_BYTES), aad).decrypt(raw.subarray(NONCE_BYTES));
+        return cryptoBackend().aesGcmDecrypt(
+          kek,
+          raw.subarray(0, NONCE_BYTES),
+          raw.subarray(NONCE_BYTES),
+          aad,
+        );
       } catch {
         throw new KeywardenError(
           'ERR_DECRYPT',

@@ -61,6 +61,14 @@ export interface KeyManagerOptions {
    * `lastUsedAt` and per-version use counts. `close()` flushes first. `false` turns it off.
    */
   usage?: { flushInterval?: Duration } | false;
+  /**
+   * Opened signing and HMAC keys kept in memory so `keys.sign` and HMAC `keys.verify` do not
+   * unwrap and decrypt the sealed key on every call: at most `max` keys (default 64), each for at
+   * most `ttl` after it was opened (default `'1m'`), dropped at once when the key is rotated,
+   * revoked, changed or deleted, and by `close()`. `false` opens the key on every call (the
+   * trade-off is in docs/threat-model.md).
+   */
+  keyCache?: { ttl?: Duration; max?: number } | false;
 }
 
 /** The store part: the typed views over one store, usable without the rest of the manager. */
@@ -164,6 +172,15 @@ const optionsSchema = z.strictObject({
       }),
     ]),
   ),
+  keyCache: z.optional(
+    z.union([
+      z.literal(false),
+      z.strictObject({
+        ttl: z.optional(durationSchema.check(z.refine((ms) => ms <= 86_400_000, 'must be at most 1 day'))),
+        max: z.optional(z.number().check(z.int(), z.gte(0), z.lte(100_000))),
+      }),
+    ]),
+  ),
 });
 
 const OPTION_KEYS: ReadonlySet<string> = new Set(Object.keys(optionsSchema.shape));
@@ -203,6 +220,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     rateLimiter: o.rateLimiter ?? memoryRateLimiter(),
     notifier: o.notifier,
     usage: o.usage,
+    keyCache: o.keyCache,
   });
   const store: KeyStore = Object.freeze({
     apiKeys: createApiKeysView(ctx),

@@ -10,6 +10,7 @@ import { type Duration, parseDuration } from '../duration.js';
 import { isKeywardenError, KeywardenError, toStorageError } from '../errors.js';
 import { type AuditSigner, createAuditSigner } from '../internal/audit-chain.js';
 import { randomBytes, zeroize } from '../internal/bytes.js';
+import { createOpenedKeyCache } from '../internal/opened-cache.js';
 import { AUDIT_DIGEST_LABEL, deriveStoreSubkey } from '../internal/store-keys.js';
 import type { Clock } from '../ports/clock.js';
 import type { JsonObject } from '../ports/json.js';
@@ -54,6 +55,11 @@ export interface StoreContextInit {
    * batches every `flushInterval` (default `'10s'`). `false` turns it off. Default: on.
    */
   usage?: { flushInterval?: Duration | undefined } | false | undefined;
+  /**
+   * Opened key material kept for reuse by `keys.sign`/`keys.verify`: at most `max` entries
+   * (default 64), each at most `ttl` from when it was opened (default `'1m'`). `false` keeps none.
+   */
+  keyCache?: { ttl?: Duration | undefined; max?: number | undefined } | false | undefined;
 }
 
 /** A {@link StoreContext} the manager can close. */
@@ -194,6 +200,7 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     }
   };
   const integrity: RecordIntegrity = {
+    known: (record) => recordMac !== null && verified.has(record),
     async read(value, expectedId) {
       let text: string | undefined;
       const cache = verifiedText;
@@ -551,7 +558,15 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     return run;
   };
 
+  const openedKeys =
+    init.keyCache === false
+      ? undefined
+      : createOpenedKeyCache({
+          ttlMs: parseDuration(init.keyCache?.ttl ?? '1m', 'keyCache.ttl'),
+          max: init.keyCache?.max ?? 64,
+        });
   const ctx: ManagedStoreContext = {
+    openedKeys,
     storage,
     kms,
     clock,
@@ -639,6 +654,7 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
   };
 
   function dropPepper(): void {
+    openedKeys?.clear();
     hasher?.destroy();
     hasher = null;
     recordMac?.destroy();
@@ -664,6 +680,8 @@ interface RecordIntegrity {
    * that passed both before); `expectedId`: the id asked for. ERR_INTEGRITY otherwise.
    */
   read(value: unknown, expectedId?: string): Promise<StoredRecord>;
+  /** True when this very (frozen) object passed both checks under the current key: no work to redo. */
+  known(record: StoredRecord): boolean;
   /** The record when its MAC holds (or it is a 0.1 record while the upgrade is pending), else ERR_INTEGRITY. */
   check(record: StoredRecord): Promise<StoredRecord>;
   /** The record with a fresh MAC. */
@@ -671,8 +689,9 @@ interface RecordIntegrity {
 }
 
 function guardStorage(s: StorageAdapter, integrity: RecordIntegrity): StorageAdapter {
-  const checkOrNull = async (r: StoredRecord | null, id?: string): Promise<StoredRecord | null> =>
-    r === null ? null : integrity.read(r, id);
+  // a record object already checked (a memory adapter's frozen object) costs no extra promise hop
+  const checkOrNull = (r: StoredRecord | null, id?: string): StoredRecord | null | Promise<StoredRecord> =>
+    r === null || integrity.known(r) ? r : integrity.read(r, id);
   const checkAll = async (records: StoredRecord[]): Promise<StoredRecord[]> => {
     for (const r of records) await integrity.read(r);
     return records;
@@ -694,8 +713,9 @@ function guardStorage(s: StorageAdapter, integrity: RecordIntegrity): StorageAda
     name: s.name,
     // every record read passes its shape check and its MAC check here, once (ERR_INTEGRITY
     // naming the record); every record written gets a fresh MAC here, whoever writes it
-    get: (id) => call('get', async () => checkOrNull(await s.get(id), id)),
-    findByName: (name, where) => call('findByName', async () => checkOrNull(await s.findByName(name, where))),
+    get: (id) => call('get', () => s.get(id).then((r) => checkOrNull(r, id))),
+    findByName: (name, where) =>
+      call('findByName', () => s.findByName(name, where).then((r) => checkOrNull(r))),
     list: (query) => call('list', async () => checkPage(await s.list(query))),
     create: (record) => call('create', async () => s.create(await integrity.seal(record))),
     update: (record, o) => call('update', async () => s.update(await integrity.seal(record), o)),

@@ -6,6 +6,7 @@
  */
 import type { Duration } from '../duration.js';
 import type { AuditSigner } from '../internal/audit-chain.js';
+import type { OpenedKeyCache } from '../internal/opened-cache.js';
 import type { Clock } from '../ports/clock.js';
 import type { JsonObject } from '../ports/json.js';
 import type { KmsAdapter } from '../ports/kms.js';
@@ -91,4 +92,9 @@ export interface StoreContext {
   newId(): string;
   /** Converts a Duration, naming `field` on error. */
   duration(value: Duration, field: string): number;
+  /**
+   * Opened signing and HMAC keys kept for reuse (see src/internal/opened-cache.ts); absent when
+   * the manager was built with `keyCache: false`. Emptied (and zeroed) by `close()`.
+   */
+  readonly openedKeys?: OpenedKeyCache | undefined;
 }

@@ -21,9 +21,9 @@
  * @module
  */
 
-import { gcm } from '@noble/ciphers/aes.js';
 import { isKeywardenError, KeywardenError } from '../errors.js';
 import { fromBase64Url, randomBytes, toBase64Url, utf8Encode, zeroize } from '../internal/bytes.js';
+import { cryptoBackend } from '../internal/crypto-backend.js';
 import type { KmsAdapter, KmsContext, WrappedKey } from '../ports/kms.js';
 import type { RecordKind, SealedValue, StoredRecord } from '../ports/storage.js';
 import type { StoreContext, StoreState } from './context.js';
@@ -203,7 +203,12 @@ export async function sealValue(
   const dek = randomBytes(DEK_BYTES);
   try {
     const nonce = randomBytes(NONCE_BYTES);
-    const ct = gcm(dek, nonce, sealAssociatedData(state.storeId, binding)).encrypt(plaintext);
+    const ct = cryptoBackend().aesGcmEncrypt(
+      dek,
+      nonce,
+      plaintext,
+      sealAssociatedData(state.storeId, binding),
+    );
     const wrapped = await wrapDek(ctx.kms, dek, dekContext(state.storeId, binding));
     return {
       alg: SEAL_ALG,
@@ -248,7 +253,7 @@ export async function openValue(
   return withDek(ctx.kms, parsed.dek, dekContext(state.storeId, binding), (dek) => {
     try {
       if (dek.length !== DEK_BYTES) throw decryptError('the data key has the wrong length');
-      return gcm(dek, parsed.nonce, ad).decrypt(parsed.ct);
+      return cryptoBackend().aesGcmDecrypt(dek, parsed.nonce, parsed.ct, ad);
     } catch (error) {
       if (isKeywardenError(error)) throw error;
       throw decryptError('the sealed value failed authentication (tampered, moved or wrong key)');

@@ -21,11 +21,10 @@
  * @internal
  * @module
  */
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { KeywardenError } from '../errors.js';
 import { constantTimeEqualString, toBase64Url, utf8Encode } from '../internal/bytes.js';
 import { canonicalJson } from '../internal/canonical-json.js';
+import { cryptoBackend } from '../internal/crypto-backend.js';
 import type { JsonValue } from '../ports/json.js';
 import type { StoredRecord } from '../ports/storage.js';
 
@@ -64,14 +63,6 @@ export const META_STORE_FORMAT = 'store.format';
  * accepted and get one on their next write), `0.2` (every record must carry a valid MAC).
  */
 export type StoreFormat = '0.1-pending' | '0.2';
-
-interface HmacState {
-  _cloneInto(to?: HmacState): HmacState;
-  clone(): HmacState;
-  update(data: Uint8Array): unknown;
-  digestInto(out: Uint8Array): void;
-  destroy(): void;
-}
 
 /** Computes and checks record MACs under one store's key. */
 export interface RecordMac {
@@ -167,17 +158,14 @@ function formatText(storeId: string, format: StoreFormat): string {
  * const sealed = mac.seal(record);
  * mac.valid(sealed); // true
  * ```
- * @throws Error from noble for an empty key; the methods throw `closedError()` after `destroy()`.
+ * @throws TypeError for an empty key; the methods throw `closedError()` after `destroy()`.
  */
 export function createRecordMac(key: Uint8Array, closedError: () => Error): RecordMac {
-  let keyed: HmacState | null = hmac.create(sha256, key) as unknown as HmacState;
-  let scratch: HmacState | null = keyed.clone();
-  const out = new Uint8Array(32);
+  if (!(key instanceof Uint8Array) || key.length === 0) throw new TypeError('key must be non-empty bytes');
+  const keyed = cryptoBackend().keyedSha256(key, closedError);
   const tag = (text: string): string => {
-    if (keyed === null || scratch === null) throw closedError();
-    keyed._cloneInto(scratch);
-    scratch.update(utf8Encode(text));
-    scratch.digestInto(out);
+    if (keyed.macText !== undefined) return keyed.macText(text, 'base64url');
+    const out = keyed.mac(utf8Encode(text));
     const result = toBase64Url(out);
     out.fill(0);
     return result;
@@ -204,10 +192,7 @@ export function createRecordMac(key: Uint8Array, closedError: () => Error): Reco
       return constantTimeEqualString(m, tag(formatText(storeId, format))) ? format : null;
     },
     destroy() {
-      keyed?.destroy();
-      scratch?.destroy();
-      keyed = null;
-      scratch = null;
+      keyed.destroy();
     },
   };
   return mac;

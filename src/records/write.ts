@@ -119,6 +119,7 @@ export async function mutateRecord<R>(
       continue;
     }
     const before = current;
+    if (kind === 'key') ctx.openedKeys?.drop(id); // rotated, revoked or changed: reopen on next use
     if (options.audit) {
       await auditOrUndo(ctx, draftList(options.audit({ before, after: written, result })), () =>
         undoUpdate(ctx, before, written),
@@ -189,6 +190,7 @@ export async function deleteRecord(
         if (expected !== undefined) throw staleRevision(); // gone since it was read
         return null;
       }
+      ctx.openedKeys?.drop(record.id);
     } catch (error) {
       if (isKeywardenError(error, 'ERR_CONFLICT') && expected !== undefined) throw staleRevision();
       if (!isKeywardenError(error, 'ERR_CONFLICT') || attempt >= MAX_CAS_ATTEMPTS) throw error;

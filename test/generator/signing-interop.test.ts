@@ -8,7 +8,7 @@ import {
   sign as nodeSign,
   verify as nodeVerify,
 } from 'node:crypto';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import {
   type Jwk,
   type SigningAlgorithm,
@@ -23,6 +23,7 @@ import {
   ed25519VerifyNoble,
   toLowS,
 } from '../../src/crypto/signing-noble.js';
+import { useCryptoBackend } from '../../src/internal/crypto-backend.js';
 import { data, keyFor, ORDER, pair, toBig } from './helpers.js';
 
 const fromBig = (v: bigint, size: number) =>
@@ -163,7 +164,12 @@ describe('noble paths (used without WebCrypto, and for ES256K)', () => {
       ES384: await keyFor('ES384'),
     };
     const rsa = await keyFor('RS256');
-    // a runtime with getRandomValues but no crypto.subtle (e.g. an insecure browser context)
+    // a runtime with getRandomValues but no crypto.subtle (e.g. an insecure browser context), and
+    // so no process.getBuiltinModule either: the noble backend
+    useCryptoBackend('noble');
+    onTestFinished(() => {
+      useCryptoBackend('auto');
+    });
     const real = globalThis.crypto;
     vi.stubGlobal('crypto', { getRandomValues: real.getRandomValues.bind(real) });
     expect(globalThis.crypto.subtle).toBeUndefined();

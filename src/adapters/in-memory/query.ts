@@ -15,7 +15,7 @@ import type { AuditEvent, AuditQuery, ListQuery, RecordKind, StoredRecord } from
  *
  * @example
  * ```ts
- * nameKey({ kind: 'secret', tenantId: null, environment: 'default', name: 'X' }); // '["secret",null,"default","X"]'
+ * nameKey({ kind: 'secret', tenantId: null, environment: 'default', name: 'X' }); // 'secret||7:default|X'
  * ```
  * @throws never
  */
@@ -25,7 +25,10 @@ export function nameKey(r: {
   environment: string;
   name: string;
 }): string {
-  return JSON.stringify([r.kind, r.tenantId, r.environment, r.name]);
+  // length-prefixed, so no tenant or environment content can make two keys collide; the name is
+  // last and takes the rest (a plain concatenation: this runs on every findByName)
+  const t = r.tenantId;
+  return `${r.kind}|${t === null ? '' : `${t.length}:${t}`}|${r.environment.length}:${r.environment}|${r.name}`;
 }
 
 /**

@@ -70,10 +70,18 @@ export class FailureThrottle {
     }
     const suppressed = entry ? entry.suppressed : 0;
     this.entries.delete(k);
-    if (this.entries.size >= this.maxEntries) {
-      for (const [key, e] of this.entries) if (e.until <= now) this.entries.delete(key);
+    // Entries are (re)inserted at the end with the same window, so the map is in `until` order
+    // (up to a clock that went back): expired entries sit at the front. Drop those, then the
+    // oldest while full. O(1) amortised however large the table, where a full scan per failure
+    // made a flood of distinct failing keys cost O(table) each.
+    for (const [key, e] of this.entries) {
+      if (e.until > now) break;
+      this.entries.delete(key);
+    }
+    while (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next();
-      if (this.entries.size >= this.maxEntries && !oldest.done) this.entries.delete(oldest.value);
+      if (oldest.done) break;
+      this.entries.delete(oldest.value);
     }
     this.entries.set(k, { until: now + this.windowMs, suppressed: 0 });
     return suppressed;

@@ -1,22 +1,12 @@
 /**
- * The keyed token hash, `base64url(HMAC-SHA256(pepper, token))`, made fast: the HMAC key schedule
- * (inner and outer padded-key blocks) is computed once, and every call clones that state into one
- * reusable scratch state, so hashing an API token costs three SHA-256 blocks and no key setup.
+ * The keyed token hash, `base64url(HMAC-SHA256(pepper, token))`, on the crypto backend in use
+ * (native HMAC where the runtime has it; noble with a precomputed key schedule elsewhere).
  * @internal
  * @module
  */
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { toBase64Url, utf8Encode } from '../../internal/bytes.js';
 
-/** The slice of noble's HMAC state used here. */
-interface HmacState {
-  _cloneInto(to?: HmacState): HmacState;
-  clone(): HmacState;
-  update(data: Uint8Array): unknown;
-  digestInto(out: Uint8Array): void;
-  destroy(): void;
-}
+import { toBase64Url, utf8Encode } from '../../internal/bytes.js';
+import { cryptoBackend } from '../../internal/crypto-backend.js';
 
 /** A token hasher bound to one pepper. */
 export interface TokenHasher {
@@ -36,17 +26,16 @@ export interface TokenHasher {
  * const h = hasher.hash('kw_...'); // 43 base64url characters
  * hasher.destroy();
  * ```
- * @throws Error from noble for an empty key; `hash` throws `closedError()` after `destroy()`.
+ * @throws TypeError for an empty pepper; `hash` throws `closedError()` after `destroy()`.
  */
 export function createTokenHasher(pepper: Uint8Array, closedError: () => Error): TokenHasher {
-  let keyed: HmacState | null = hmac.create(sha256, pepper) as unknown as HmacState;
-  let scratch: HmacState | null = keyed.clone();
-  const out = new Uint8Array(32);
+  if (!(pepper instanceof Uint8Array) || pepper.length === 0)
+    throw new TypeError('pepper must be non-empty bytes');
+  const keyed = cryptoBackend().keyedSha256(pepper, closedError);
   const ascii = new Uint8Array(256);
   return {
     hash(token: string): string {
-      if (keyed === null || scratch === null) throw closedError();
-      keyed._cloneInto(scratch);
+      if (keyed.macText !== undefined) return keyed.macText(token, 'base64url');
       const n = token.length;
       let bytes: Uint8Array | null = n <= ascii.length ? ascii.subarray(0, n) : null;
       if (bytes) {
@@ -59,18 +48,18 @@ export function createTokenHasher(pepper: Uint8Array, closedError: () => Error):
           ascii[i] = c;
         }
       }
-      scratch.update(bytes ?? utf8Encode(token));
-      scratch.digestInto(out);
-      ascii.fill(0, 0, Math.min(n, ascii.length));
+      let out: Uint8Array;
+      try {
+        out = keyed.mac(bytes ?? utf8Encode(token));
+      } finally {
+        ascii.fill(0, 0, Math.min(n, ascii.length));
+      }
       const result = toBase64Url(out);
       out.fill(0);
       return result;
     },
     destroy(): void {
-      keyed?.destroy();
-      scratch?.destroy();
-      keyed = null;
-      scratch = null;
+      keyed.destroy();
     },
   };
 }

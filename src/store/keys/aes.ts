@@ -10,9 +10,9 @@
  * @internal
  * @module
  */
-import { gcm } from '@noble/ciphers/aes.js';
 import { KeywardenError } from '../../errors.js';
 import { concatBytes, fromBase64Url, randomBytes, zeroize } from '../../internal/bytes.js';
+import { cryptoBackend } from '../../internal/crypto-backend.js';
 
 const MAGIC = [0x4b, 0x57, 0x01] as const;
 const NONCE_BYTES = 12;
@@ -43,7 +43,7 @@ export function aesEncrypt(k: string, kid: string, plaintext: Uint8Array, aad: U
     if (key.length !== 32) throw new KeywardenError('ERR_INVALID_STATE', 'aes key is not 256 bits');
     const head = header(kid);
     const nonce = randomBytes(NONCE_BYTES);
-    const ct = gcm(key, nonce, concatBytes(head, aad)).encrypt(plaintext);
+    const ct = cryptoBackend().aesGcmEncrypt(key, nonce, plaintext, concatBytes(head, aad));
     return concatBytes(head, nonce, ct);
   } finally {
     zeroize(key);
@@ -86,8 +86,11 @@ export function aesDecrypt(k: string, ciphertext: Uint8Array, aad: Uint8Array): 
   const key = fromBase64Url(k);
   try {
     const nonce = ciphertext.subarray(headLength, headLength + NONCE_BYTES);
-    return gcm(key, nonce, concatBytes(ciphertext.subarray(0, headLength), aad)).decrypt(
+    return cryptoBackend().aesGcmDecrypt(
+      key,
+      nonce,
       ciphertext.subarray(headLength + NONCE_BYTES),
+      concatBytes(ciphertext.subarray(0, headLength), aad),
     );
   } catch {
     throw bad();

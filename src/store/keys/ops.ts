@@ -1,13 +1,21 @@
 /**
  * What you do with a key: sign, verify, publish a JWKS, export, encrypt and decrypt.
- * Signing and export open the sealed key for the one call; verification of asymmetric keys only
- * reads the public JWK.
+ * Signing (and HMAC verification) opens the sealed key once and keeps the prepared key in the
+ * manager's opened-key cache (src/internal/opened-cache.ts), looked up only after the record was
+ * loaded and checked, so rotation, revocation and expiry apply to the next call; export opens it
+ * for the one call; verification of asymmetric keys only reads the public JWK.
  * @internal
  * @module
  */
 
 import type { Jwk } from '../../crypto/jwk-types.js';
-import { signWithJwk, verifyWithJwk } from '../../crypto/signing.js';
+import {
+  type PreparedSigner,
+  type PreparedVerifier,
+  prepareSigner,
+  prepareVerifier,
+  type SigningAlgorithm,
+} from '../../crypto/signing.js';
 import { KeywardenError } from '../../errors.js';
 import { utf8Encode } from '../../internal/bytes.js';
 import { parseInput } from '../../internal/validate.js';
@@ -68,11 +76,72 @@ export async function signWithKey(
   const spec = specOf(record.data);
   if (spec.type === 'aes')
     throw new KeywardenError('ERR_INVALID_STATE', 'an aes key cannot sign; use encrypt');
-  assertUsable(record, ctx.clock.now(), 'key');
+  const now = ctx.clock.now();
+  try {
+    assertUsable(record, now, 'key');
+  } catch (error) {
+    ctx.openedKeys?.drop(record.id);
+    throw error;
+  }
   const version = currentOf(record);
+  const alg = spec.alg as SigningAlgorithm;
+  const slot = `sign:${version.version}:${version.kid}:${alg}`;
+  const fingerprint = sealedFingerprint(version);
+  let signer = ctx.openedKeys?.get<PreparedSigner>(record.id, slot, fingerprint, now);
+  if (signer !== undefined) return signer.sign(bytes);
   const state = await ctx.ready();
-  const jwk = await openKeyJwk(ctx, state, record, version);
-  return signWithJwk(jwk, spec.alg as Parameters<typeof signWithJwk>[1], bytes);
+  signer = prepareSigner(await openKeyJwk(ctx, state, record, version), alg);
+  if (ctx.openedKeys === undefined) {
+    try {
+      return await signer.sign(bytes);
+    } finally {
+      signer.destroy();
+    }
+  }
+  ctx.openedKeys.set(record.id, slot, fingerprint, signer, ctx.clock.now());
+  return signer.sign(bytes);
+}
+
+/** What identifies the sealed value a cache entry was opened from (unique per seal: random data key and nonce). */
+function sealedFingerprint(version: StoredVersion): string {
+  return version.sealed === null ? '' : version.sealed.ct; // the same string object on a memory store
+}
+
+/**
+ * Verifies with one accepted version: through its cached verifier, or one prepared now (HMAC keys
+ * opened from their sealed value) and cached. The verifier is used in the same synchronous step
+ * it was taken from the cache in, so no other call can evict (and destroy) it in between.
+ */
+async function verifyVersion(
+  ctx: StoreContext,
+  record: StoredRecord,
+  v: StoredVersion,
+  type: string,
+  alg: SigningAlgorithm,
+  now: number,
+  bytes: Uint8Array,
+  sig: Uint8Array,
+): Promise<boolean> {
+  const symmetric = type === 'hmac';
+  const slot = `verify:${v.version}:${v.kid}:${alg}`;
+  const pub = v.publicJwk as Record<string, unknown> | null;
+  const fingerprint = symmetric ? sealedFingerprint(v) : String(pub?.['x'] ?? pub?.['n']); // the public key (MAC'd with the record)
+  const hit = ctx.openedKeys?.get<PreparedVerifier>(record.id, slot, fingerprint, now);
+  if (hit !== undefined) return hit.verify(bytes, sig);
+  let jwk: Jwk | JwksKey | null;
+  if (symmetric) jwk = v.sealed === null ? null : await openKeyJwk(ctx, await ctx.ready(), record, v);
+  else jwk = toJwksKey(record, v);
+  if (jwk === null) return false;
+  const verifier = prepareVerifier(jwk, alg);
+  if (ctx.openedKeys === undefined) {
+    try {
+      return await verifier.verify(bytes, sig);
+    } finally {
+      verifier.destroy();
+    }
+  }
+  ctx.openedKeys.set(record.id, slot, fingerprint, verifier, ctx.clock.now());
+  return verifier.verify(bytes, sig);
 }
 
 /**
@@ -99,13 +168,9 @@ export async function verifyWithKey(
     throw new KeywardenError('ERR_INVALID_STATE', 'an aes key does not sign or verify');
   const now = ctx.clock.now();
   if (sig === null || !isUsable(record, now)) return false;
-  const alg = spec.alg as Parameters<typeof verifyWithJwk>[1];
-  const state = await ctx.ready();
+  const alg = spec.alg as SigningAlgorithm;
   for (const v of accepted(record, now)) {
-    let jwk: Jwk | JwksKey | null;
-    if (spec.type === 'hmac') jwk = v.sealed === null ? null : await openKeyJwk(ctx, state, record, v);
-    else jwk = toJwksKey(record, v);
-    if (jwk !== null && (await verifyWithJwk(jwk, alg, bytes, sig))) return true;
+    if (await verifyVersion(ctx, record, v, spec.type, alg, now, bytes, sig)) return true;
   }
   return false;
 }

@@ -1,0 +1,48 @@
+/**
+ * The primitives every hot path needs (random bytes, SHA-256, HMAC, AES-256-GCM), as one interface
+ * with two implementations: the runtime's native crypto (`node:crypto` reached through
+ * `process.getBuiltinModule`, never a static import) and pure-JS noble. Both produce the same bytes
+ * for the same inputs; `test/internal/crypto-backend.test.ts` cross-checks every operation.
+ * @internal
+ * @module
+ */
+
+/** The hashes HMAC runs with. */
+export type BackendHash = 'SHA-256' | 'SHA-384' | 'SHA-512';
+
+/** An HMAC bound to one key: the key is set up once, `destroy()` wipes what can be wiped. */
+export interface KeyedMac {
+  /** The MAC of `data` (a new buffer the caller owns). Throws after `destroy()`. */
+  mac(data: Uint8Array): Uint8Array;
+  /**
+   * The MAC of the UTF-8 bytes of `text`, encoded, in one native call (no intermediate buffers);
+   * only the native backend has it (callers fall back to `mac` and their own encoding).
+   */
+  macText?(text: string, encoding: 'base64url' | 'hex'): string;
+  /** Wipes the key copy or keyed state; later `mac` calls throw. Idempotent. */
+  destroy(): void;
+}
+
+/** One implementation of the symmetric primitives. */
+export interface CryptoBackend {
+  /** `'native'` (the runtime's crypto module) or `'noble'` (pure JS). */
+  readonly name: 'native' | 'noble';
+  /** `length` bytes from the CSPRNG. */
+  randomBytes(length: number): Uint8Array;
+  /** SHA-256 of `data` (32 bytes). */
+  sha256(data: Uint8Array): Uint8Array;
+  /** HMAC of `data` under `key`. */
+  hmac(hash: BackendHash, key: Uint8Array, data: Uint8Array): Uint8Array;
+  /**
+   * HMAC-SHA256 under a key set up once (`key` is copied; the caller may zero it). `closed` makes
+   * the error thrown after `destroy()`.
+   */
+  keyedSha256(key: Uint8Array, closed: () => Error): KeyedMac;
+  /** AES-256-GCM with a 12-byte nonce: `ciphertext || tag(16)`. */
+  aesGcmEncrypt(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+  /**
+   * Opens `ciphertext || tag(16)`. Throws a plain Error on failed authentication (callers map it
+   * to their own error); never returns unauthenticated bytes.
+   */
+  aesGcmDecrypt(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array;
+}

@@ -1,0 +1,85 @@
+/**
+ * Which crypto backend runs: native (the runtime's crypto module) where the runtime has one,
+ * noble elsewhere. `KEYWARDEN_CRYPTO=noble` in the environment forces noble (the test suite runs
+ * both); `KEYWARDEN_CRYPTO=native` insists on native and falls back to noble only where there is
+ * none. Chosen once, on first use.
+ * @internal
+ * @module
+ */
+import type { CryptoBackend } from './crypto-backend-types.js';
+import { nativeBackend, nativeCrypto } from './crypto-native.js';
+import { nobleBackend } from './crypto-noble.js';
+
+export type { BackendHash, CryptoBackend, KeyedMac } from './crypto-backend-types.js';
+
+let chosen: CryptoBackend | null = null;
+
+/**
+ * The requested backend name from `KEYWARDEN_CRYPTO` (`'noble'`, `'native'`), else `'auto'`.
+ *
+ * @example
+ * ```ts
+ * requestedBackend(); // 'auto'
+ * ```
+ * @throws never
+ */
+export function requestedBackend(): 'noble' | 'native' | 'auto' {
+  try {
+    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+    const value = env?.['KEYWARDEN_CRYPTO'];
+    return value === 'noble' || value === 'native' ? value : 'auto';
+  } catch {
+    return 'auto';
+  }
+}
+
+/**
+ * True when signatures should also run natively: the native backend is the one chosen.
+ *
+ * @example
+ * ```ts
+ * if (nativeSignatures()) nativeSign(jwk, alg, data);
+ * ```
+ * @throws never
+ */
+export function nativeSignatures(): boolean {
+  return cryptoBackend().name === 'native';
+}
+
+/**
+ * Replaces the backend in use: `'noble'`, `'native'` (null when the runtime has none), or `'auto'`
+ * to choose again from the environment. For tests that run the same operations on both backends;
+ * key material already set up (keyed MACs of an open manager) stays on the backend it was made with.
+ *
+ * @example
+ * ```ts
+ * useCryptoBackend('noble');
+ * ```
+ * @throws never
+ */
+export function useCryptoBackend(name: 'noble' | 'native' | 'auto'): CryptoBackend | null {
+  if (name === 'auto') {
+    chosen = null;
+    return cryptoBackend();
+  }
+  const native = nativeCrypto();
+  if (name === 'native' && native === null) return null;
+  chosen = name === 'noble' || native === null ? nobleBackend : nativeBackend(native);
+  return chosen;
+}
+
+/**
+ * The backend in use (chosen on first call).
+ *
+ * @example
+ * ```ts
+ * const mac = cryptoBackend().hmac('SHA-256', key, data);
+ * ```
+ * @throws never
+ */
+export function cryptoBackend(): CryptoBackend {
+  if (chosen !== null) return chosen;
+  const native = requestedBackend() === 'noble' ? null : nativeCrypto();
+  chosen = native === null ? nobleBackend : nativeBackend(native);
+  return chosen;
+}

@@ -1,0 +1,77 @@
+/**
+ * The pure-JS crypto backend (noble): used where the runtime has no native crypto module
+ * (Workers, browsers) or when `KEYWARDEN_CRYPTO=noble` forces it.
+ * @internal
+ * @module
+ */
+import { gcm } from '@noble/ciphers/aes.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
+import { randomBytes } from '@noble/hashes/utils.js';
+import type { BackendHash, CryptoBackend, KeyedMac } from './crypto-backend-types.js';
+
+const HASHES = { 'SHA-256': sha256, 'SHA-384': sha384, 'SHA-512': sha512 } as const;
+
+/** The slice of noble's HMAC state used here. */
+interface HmacState {
+  _cloneInto(to?: HmacState): HmacState;
+  clone(): HmacState;
+  update(data: Uint8Array): unknown;
+  digestInto(out: Uint8Array): void;
+  destroy(): void;
+}
+
+/**
+ * HMAC-SHA256 with the key schedule (inner and outer padded-key blocks) computed once; every call
+ * clones that state into one scratch state, so a MAC costs the data blocks plus two, no key setup.
+ */
+function keyedSha256(key: Uint8Array, closed: () => Error): KeyedMac {
+  let keyed: HmacState | null = hmac.create(sha256, key) as unknown as HmacState;
+  let scratch: HmacState | null = keyed.clone();
+  return {
+    mac(data) {
+      if (keyed === null || scratch === null) throw closed();
+      keyed._cloneInto(scratch);
+      scratch.update(data);
+      const out = new Uint8Array(32);
+      scratch.digestInto(out);
+      return out;
+    },
+    destroy() {
+      keyed?.destroy();
+      scratch?.destroy();
+      keyed = null;
+      scratch = null;
+    },
+  };
+}
+
+// the same refusals as the native backend: AES-256 only, 96-bit nonces only
+function checkKey(key: Uint8Array): Uint8Array {
+  if (key.length !== 32) throw new Error('AES-256-GCM needs a 32-byte key');
+  return key;
+}
+function checkNonce(nonce: Uint8Array): Uint8Array {
+  if (nonce.length !== 12) throw new Error('AES-256-GCM needs a 12-byte nonce');
+  return nonce;
+}
+
+/**
+ * The noble backend.
+ *
+ * @example
+ * ```ts
+ * nobleBackend.hmac('SHA-256', key, data); // Uint8Array(32)
+ * ```
+ */
+export const nobleBackend: CryptoBackend = Object.freeze({
+  name: 'noble' as const,
+  randomBytes: (length: number) => randomBytes(length),
+  sha256: (data: Uint8Array) => sha256(data),
+  hmac: (hash: BackendHash, key: Uint8Array, data: Uint8Array) => hmac(HASHES[hash], key, data),
+  keyedSha256,
+  aesGcmEncrypt: (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array) =>
+    gcm(checkKey(key), checkNonce(nonce), aad).encrypt(plaintext),
+  aesGcmDecrypt: (key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array) =>
+    gcm(checkKey(key), checkNonce(nonce), aad).decrypt(sealed),
+});
