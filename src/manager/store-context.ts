@@ -10,7 +10,9 @@ import { type Duration, parseDuration } from '../duration.js';
 import { isKeywardenError, KeywardenError, toStorageError } from '../errors.js';
 import { type AuditSigner, createAuditSigner } from '../internal/audit-chain.js';
 import { randomBytes, zeroize } from '../internal/bytes.js';
+import { describeError, type Log, SILENT_LOG } from '../internal/log.js';
 import { AUDIT_DIGEST_LABEL, deriveStoreSubkey } from '../internal/store-keys.js';
+import { isStorageFailure, NOOP_TELEMETRY, type Telemetry } from '../internal/telemetry.js';
 import type { Clock } from '../ports/clock.js';
 import type { JsonObject } from '../ports/json.js';
 import type { KmsAdapter, WrappedKey } from '../ports/kms.js';
@@ -54,6 +56,10 @@ export interface StoreContextInit {
    * batches every `flushInterval` (default `'10s'`). `false` turns it off. Default: on.
    */
   usage?: { flushInterval?: Duration | undefined } | false | undefined;
+  /** Metrics instruments (default: none). */
+  telemetry?: Telemetry | undefined;
+  /** Where warnings go (default: nowhere). */
+  log?: Log | undefined;
 }
 
 /** A {@link StoreContext} the manager can close. */
@@ -169,7 +175,9 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
       return (await macNow()).seal(record);
     },
   };
-  const storage = guardStorage(init.storage, integrity);
+  const telemetry = init.telemetry ?? NOOP_TELEMETRY;
+  const log = init.log ?? SILENT_LOG;
+  const storage = guardStorage(init.storage, integrity, telemetry);
   const storeIntegrity: StoreIntegrity = {
     raw: init.storage,
     check: (record) => integrity.check(record),
@@ -195,7 +203,8 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
       format = '0.2';
     },
   };
-  const { kms, clock, options, rateLimiter, notifier } = init;
+  const { clock, options, rateLimiter, notifier } = init;
+  const kms = telemetry.enabled ? instrumentKms(init.kms, telemetry) : init.kms;
   const usageOptions = init.usage === false ? null : { flushInterval: init.usage?.flushInterval ?? '10s' };
   // validated now, created on first use (its flush timer only runs once something was verified)
   if (usageOptions !== null) parseDuration(usageOptions.flushInterval, 'usage.flushInterval');
@@ -241,7 +250,13 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     });
     try {
       await storage.appendAudit(events);
+      telemetry.auditWrite('ok', events.length);
     } catch (cause) {
+      telemetry.auditWrite('failed', events.length);
+      log.error('audit write failed; the operation is refused', {
+        events: events.map((e) => e.type),
+        error: describeError(cause),
+      });
       throw new KeywardenError('ERR_AUDIT', 'the audit event could not be written; operation refused', {
         cause,
       });
@@ -299,6 +314,7 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
   };
 
   const initialize = async (): Promise<StoreState> => {
+    await telemetry.loaded; // metrics: true loads the global meter provider first (never rejects)
     await storage.init?.();
     await kms.init?.(storage);
     const id = await loadOrCreateMeta(META_STORE_ID, async () => generateId(16));
@@ -483,7 +499,16 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     rateLimiter,
     get usage() {
       if (usage === undefined && usageOptions !== null && !closed) {
-        usage = createUsageTracker({ storage, clock }, usageOptions);
+        usage = createUsageTracker(
+          { storage, clock },
+          {
+            ...usageOptions,
+            onError: (error) =>
+              log.warn('usage flush failed; the counts are kept for the next flush', {
+                error: describeError(error),
+              }),
+          },
+        );
       }
       return usage;
     },
@@ -518,13 +543,23 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
         old?.mac.destroy();
       }
     },
+    telemetry,
+    log,
     audit: writeAudit,
     notify(event: KeyEvent) {
-      if (closed || !notifier) return;
+      if (closed) return;
+      if (telemetry.enabled) countEvent(telemetry, event);
+      if (!notifier) return;
+      const failed = (error: unknown): void =>
+        log.warn('notifier failed; the event was not delivered', {
+          event: event.type,
+          keyId: event.keyId,
+          error: describeError(error),
+        });
       try {
-        notifier.notify(event).catch(() => undefined);
-      } catch {
-        // a notifier never fails the operation
+        notifier.notify(event).catch(failed);
+      } catch (error) {
+        failed(error); // a notifier never fails the operation
       }
     },
     newId() {
@@ -542,6 +577,7 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
         const errors: unknown[] = [];
         const steps = [
           () => usage?.close(), // first: flushes buffered usage while storage is still open
+          () => telemetry.close(),
           () => dropPepper(), // after the flush: its writes are MAC'd
           () => rateLimiter.close?.(),
           () => kms.close?.(),
@@ -588,7 +624,7 @@ interface RecordIntegrity {
   seal(record: StoredRecord): Promise<StoredRecord>;
 }
 
-function guardStorage(s: StorageAdapter, integrity: RecordIntegrity): StorageAdapter {
+function guardStorage(s: StorageAdapter, integrity: RecordIntegrity, telemetry: Telemetry): StorageAdapter {
   const checkOrNull = async (r: StoredRecord | null, id?: string): Promise<StoredRecord | null> =>
     r === null ? null : integrity.check(checkStoredRecord(r, id));
   const checkAll = async (records: StoredRecord[]): Promise<StoredRecord[]> => {
@@ -599,13 +635,18 @@ function guardStorage(s: StorageAdapter, integrity: RecordIntegrity): StorageAda
     await checkAll(page.items);
     return page;
   };
+  const fail = (error: unknown, op: string): KeywardenError => {
+    const e = toStorageError(error, op);
+    if (isStorageFailure(e) && !isKeywardenError(e, 'ERR_INTEGRITY')) telemetry.storageError(op);
+    return e;
+  };
   const call = <T>(op: string, run: () => Promise<T>): Promise<T> => {
     try {
       return run().then(undefined, (error: unknown) => {
-        throw toStorageError(error, op);
+        throw fail(error, op);
       });
     } catch (error) {
-      return Promise.reject(toStorageError(error, op));
+      return Promise.reject(fail(error, op));
     }
   };
   const guarded: StorageAdapter = {
@@ -636,4 +677,65 @@ function safeNeedsRewrap(kms: KmsAdapter, wrapped: WrappedKey): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Counts what notifier events tell: rotations by kind and outcome, access requests by decision,
+ * sessions opened and ended. Done here so every part that notifies is counted the same way.
+ */
+function countEvent(t: Telemetry, event: KeyEvent): void {
+  switch (event.type) {
+    case 'key.rotated':
+      t.rotation(event.kind, 'success');
+      return;
+    case 'rotation.failed':
+      t.rotation(event.kind, 'failure');
+      return;
+    case 'access.requested':
+      t.accessRequest('requested');
+      return;
+    case 'access.approved':
+      t.accessRequest('approved');
+      return;
+    case 'access.denied':
+      t.accessRequest('denied');
+      return;
+    case 'access.cancelled':
+      t.accessRequest('cancelled');
+      return;
+    case 'access.expired':
+      t.accessRequest('expired');
+      return;
+    case 'access.session_opened':
+      t.sessions(1);
+      return;
+    case 'access.session_ended':
+      t.sessions(-1);
+      return;
+    default:
+      return;
+  }
+}
+
+/** The KMS with its failures counted (`keywarden.kms.errors{operation}`); everything else passes through. */
+function instrumentKms(kms: KmsAdapter, t: Telemetry): KmsAdapter {
+  const counted =
+    <A extends unknown[], R>(op: 'wrap' | 'unwrap' | 'init', f: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await f(...args);
+      } catch (error) {
+        if (!isKeywardenError(error, 'ERR_CLOSED')) t.kmsError(op);
+        throw error;
+      }
+    };
+  const out: KmsAdapter = {
+    id: kms.id,
+    wrapKey: counted('wrap', (dek, context) => kms.wrapKey(dek, context)),
+    unwrapKey: counted('unwrap', (wrapped, context) => kms.unwrapKey(wrapped, context)),
+  };
+  if (kms.init) out.init = counted('init', (meta) => kms.init!(meta));
+  if (kms.needsRewrap) out.needsRewrap = (wrapped) => kms.needsRewrap!(wrapped);
+  if (kms.close) out.close = () => kms.close!();
+  return out;
 }

@@ -6,6 +6,8 @@
  */
 import type { Duration } from '../duration.js';
 import type { AuditSigner } from '../internal/audit-chain.js';
+import type { Log } from '../internal/log.js';
+import type { Telemetry } from '../internal/telemetry.js';
 import type { Clock } from '../ports/clock.js';
 import type { JsonObject } from '../ports/json.js';
 import type { KmsAdapter } from '../ports/kms.js';
@@ -75,6 +77,13 @@ export interface StoreContext {
    * on first access, undefined with `usage: false` or after `close()`. `close()` closes it first.
    */
   readonly usage?: UsageTracker | undefined;
+  /**
+   * Metrics (OpenTelemetry instruments, ../internal/telemetry.ts); absent or `enabled: false`
+   * when the manager has none. Never throws.
+   */
+  readonly telemetry?: Telemetry | undefined;
+  /** Warnings to the manager's `logger` (absent: none). Never throws; never given a secret. */
+  readonly log?: Log | undefined;
   /** Runs init once (lazily); rejects with ERR_MASTER_KEY_MISMATCH on a wrong master key, ERR_CLOSED after close. */
   ready(): Promise<StoreState>;
   /** Writes audit events (one batch, in order). Throws `ERR_AUDIT` if the write fails: callers fail closed. */

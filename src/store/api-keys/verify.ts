@@ -67,6 +67,13 @@ export function createVerifier(ctx: StoreContext): Verify {
       const taken = throttle.take(record.id, code, now);
       if (taken === null) return;
       suppressed = taken;
+      if (suppressed > 0) {
+        ctx.log?.info('verify failures throttled in the audit log', {
+          recordId: record.id,
+          code,
+          suppressed,
+        });
+      }
     }
     try {
       await ctx.audit({
@@ -134,7 +141,7 @@ export function createVerifier(ctx: StoreContext): Verify {
       .catch(() => undefined); // the store failed too: the ERR_AUDIT stands either way
   };
 
-  return async function verify(token: unknown, options?: unknown): Promise<ApiKeyVerifyResult> {
+  const run = async (token: unknown, options?: unknown): Promise<ApiKeyVerifyResult> => {
     const o = parseVerifyOptions(options);
     const parsed = checkApiToken(token);
     if (!parsed.ok) {
@@ -246,5 +253,23 @@ export function createVerifier(ctx: StoreContext): Verify {
       // the tracker is closed (the manager is closing): this one use is not counted
     }
     return result;
+  };
+
+  const telemetry = ctx.telemetry;
+  if (telemetry === undefined) return run;
+  // with metrics: one counter add and one histogram record per call (keywarden.verify by code)
+  return function verify(token: unknown, options?: unknown): Promise<ApiKeyVerifyResult> {
+    if (!telemetry.enabled) return run(token, options);
+    const start = telemetry.now();
+    return run(token, options).then(
+      (result) => {
+        telemetry.verify(result.valid ? 'VALID' : result.code, telemetry.now() - start);
+        return result;
+      },
+      (error: unknown) => {
+        telemetry.verify('ERROR', telemetry.now() - start);
+        throw error;
+      },
+    );
   };
 }
