@@ -67,6 +67,7 @@ export type {
   RunDueReport,
   StartOptions,
 } from './records/rotation-types.js';
+export type { UsageBucket, UsageOptions, UsageReport } from './records/usage-report.js';
 export type { RewrapReport } from './rotation/rewrap.js';
 export type * from './store/api-key-types.js';
 export type * from './store/key-types.js';

@@ -10,6 +10,7 @@ import { generateApiToken } from '../crypto/tokens.js';
 import { KeywardenError } from '../errors.js';
 import type { StoredRecord } from '../ports/storage.js';
 import { makeVersion } from '../records/record.js';
+import { type UsageOptions, usageReport } from '../records/usage-report.js';
 import { type AccessContext, findToolRecord, listAccessPage, loadAccessRecord } from './context.js';
 import { draftOf, eventBaseOf } from './events.js';
 import {
@@ -191,6 +192,9 @@ export function createSessionsView(a: AccessContext): SessionsView {
     open: open as SessionsView['open'],
     async get(id: string): Promise<SessionInfo> {
       return toSessionInfo(await load(id), ctx.clock.now());
+    },
+    async usage(id: string, options?: UsageOptions) {
+      return usageReport(ctx, (await load(id)).id, options);
     },
     async list(rawQuery?: unknown) {
       const q = parseFields(sessionListSchema, rawQuery, 'query', true);

@@ -3,9 +3,11 @@
  * the {@link AgentAccess} object that `agentAccess(km, options)` returns. Types only.
  * @module
  */
+
 import type { Duration } from '../duration.js';
 import type { JsonObject } from '../ports/json.js';
 import type { Page } from '../ports/storage.js';
+import type { UsageOptions, UsageReport } from '../records/usage-report.js';
 
 /** How risky a tool is; informational (shown to approvers, carried in events). */
 export type ToolRisk = 'low' | 'medium' | 'high';
@@ -279,6 +281,12 @@ export interface ToolsView {
   list(query?: { limit?: number; cursor?: string }): Promise<Page<ToolInfo>>;
   /** Removes the tool and revokes its active sessions. @throws KeywardenError `ERR_NOT_FOUND`, `ERR_AUDIT`. */
   remove(id: string, options?: { actor?: string }): Promise<void>;
+  /**
+   * Usage analytics of the tool: authorized calls (valid) and calls refused after the tool was
+   * found (failed: session exhausted...) per hour or UTC day, zero-filled.
+   * @throws KeywardenError `ERR_NOT_FOUND`, `ERR_VALIDATION`, `ERR_UNSUPPORTED`, `ERR_STORAGE`.
+   */
+  usage(id: string, options?: UsageOptions): Promise<UsageReport>;
 }
 
 /** `access.requests`. */
@@ -297,6 +305,12 @@ export interface SessionsView {
   get(id: string): Promise<SessionInfo>;
   list(query?: ListSessionsQuery): Promise<Page<SessionInfo>>;
   revoke(id: string, options?: { reason?: string; actor?: string }): Promise<SessionInfo>;
+  /**
+   * Usage analytics of the session: authorized calls (valid) and refused uses of its token
+   * (failed: revoked, expired, exhausted, tool/method/path not granted) per hour or UTC day.
+   * @throws KeywardenError `ERR_NOT_FOUND`, `ERR_VALIDATION`, `ERR_UNSUPPORTED`, `ERR_STORAGE`.
+   */
+  usage(id: string, options?: UsageOptions): Promise<UsageReport>;
 }
 
 /** What one sweep changed. */

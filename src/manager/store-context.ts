@@ -19,6 +19,7 @@ import type { KmsAdapter, WrappedKey } from '../ports/kms.js';
 import type { KeyEvent, Notifier } from '../ports/notifier.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { AuditEventInput, Page, StorageAdapter, StoredRecord } from '../ports/storage.js';
+import type { UsageRollup } from '../ports/usage.js';
 import type { AuditDraft, ResolvedOptions, StoreContext, StoreState } from '../records/context.js';
 import {
   AUDIT_CHECKPOINT_LABEL,
@@ -39,6 +40,7 @@ import {
   verifyAuditChain,
 } from '../store/audit-verify.js';
 import { checkStoredRecord } from '../store/record-shape.js';
+import { createUsageRollup } from '../usage/usage-rollup.js';
 import { createUsageTracker, type UsageTracker } from '../usage/usage-tracker.js';
 
 export { META_PEPPER, META_STORE_ID, pepperContext } from '../records/store-meta.js';
@@ -209,6 +211,7 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
   // validated now, created on first use (its flush timer only runs once something was verified)
   if (usageOptions !== null) parseDuration(usageOptions.flushInterval, 'usage.flushInterval');
   let usage: UsageTracker | undefined;
+  let rollup: UsageRollup | undefined;
   let closed = false;
   let closing: Promise<void> | null = null;
   let readyPromise: Promise<StoreState> | null = null;
@@ -512,6 +515,23 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
       }
       return usage;
     },
+    get rollup() {
+      if (
+        rollup === undefined &&
+        usageOptions !== null &&
+        !closed &&
+        typeof storage.addUsage === 'function'
+      ) {
+        rollup = createUsageRollup(storage, {
+          flushInterval: usageOptions.flushInterval,
+          onError: (error) =>
+            log.warn('usage analytics flush failed; the counts are kept for the next flush', {
+              error: describeError(error),
+            }),
+        });
+      }
+      return rollup;
+    },
     get closed() {
       return closed;
     },
@@ -577,6 +597,7 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
         const errors: unknown[] = [];
         const steps = [
           () => usage?.close(), // first: flushes buffered usage while storage is still open
+          () => rollup?.close(),
           () => telemetry.close(),
           () => dropPepper(), // after the flush: its writes are MAC'd
           () => rateLimiter.close?.(),
@@ -666,6 +687,8 @@ function guardStorage(s: StorageAdapter, integrity: RecordIntegrity, telemetry: 
     getMeta: (key) => call('getMeta', () => s.getMeta(key)),
     setMeta: (key, value, o) => call('setMeta', () => s.setMeta(key, value, o)),
   };
+  if (s.addUsage) guarded.addUsage = (rows) => call('addUsage', () => s.addUsage!(rows));
+  if (s.listUsage) guarded.listUsage = (query) => call('listUsage', () => s.listUsage!(query));
   if (s.init) guarded.init = () => call('init', () => s.init!());
   if (s.close) guarded.close = () => call('close', () => s.close!());
   return guarded;

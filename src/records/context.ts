@@ -14,7 +14,7 @@ import type { KmsAdapter } from '../ports/kms.js';
 import type { KeyEvent } from '../ports/notifier.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { AuditEventType, RecordKind, StorageAdapter } from '../ports/storage.js';
-import type { UsageTracker } from '../ports/usage.js';
+import type { UsageRollup, UsageTracker } from '../ports/usage.js';
 import type { RecordMac, StoreFormat } from './record-mac.js';
 
 /** Options after defaults are applied. */
@@ -77,6 +77,12 @@ export interface StoreContext {
    * on first access, undefined with `usage: false` or after `close()`. `close()` closes it first.
    */
   readonly usage?: UsageTracker | undefined;
+  /**
+   * Hourly counts of valid and failed uses per record (usage analytics), written in batches
+   * through `storage.addUsage`; undefined when the adapter keeps none, with `usage: false`, or
+   * after `close()`. Never throws from `count`.
+   */
+  readonly rollup?: UsageRollup | undefined;
   /**
    * Metrics (OpenTelemetry instruments, ../internal/telemetry.ts); absent or `enabled: false`
    * when the manager has none. Never throws.

@@ -2,10 +2,12 @@
  * Public types of the API-key view (`km.apiKeys`) and the audit view (`km.audit`).
  * @module
  */
+
 import type { Duration } from '../duration.js';
 import type { JsonObject } from '../ports/json.js';
 import type { AuditEvent, AuditEventType, Page, RecordStatus } from '../ports/storage.js';
 import type { RotationPolicyInput } from '../records/rotation-types.js';
+import type { UsageOptions, UsageReport } from '../records/usage-report.js';
 import type { AuditExportOptions } from './audit-export.js';
 
 /** Credits refill: every `every` ms, `remaining` is topped up to `amount`. */
@@ -212,6 +214,13 @@ export interface ApiKeysView {
   update(id: string, patch: UpdateApiKeyPatch, options?: UpdateOptions): Promise<ApiKeyInfo>;
   revoke(id: string, options?: { reason?: string; actor?: string }): Promise<ApiKeyInfo>;
   delete(id: string, options?: ActorOptions): Promise<void>;
+  /**
+   * Usage analytics: valid and failed verifications of the key per hour or UTC day, zero-filled
+   * (counted in memory, written to the storage rollup in batches; docs/observability.md).
+   * @throws KeywardenError `ERR_NOT_FOUND`, `ERR_VALIDATION` naming the option, `ERR_UNSUPPORTED`
+   *   (the storage adapter keeps no usage analytics), `ERR_STORAGE`.
+   */
+  usage(id: string, options?: UsageOptions): Promise<UsageReport>;
 }
 
 /** Filters of `km.audit.list`. */

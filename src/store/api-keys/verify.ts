@@ -61,6 +61,7 @@ export function createVerifier(ctx: StoreContext): Verify {
     now: number,
     extra: JsonObject = {},
   ): Promise<void> => {
+    countUse(record.id, false, now);
     if (mode === 'none') return;
     let suppressed = 0;
     if (mode === 'failures' || !proven) {
@@ -87,6 +88,15 @@ export function createVerifier(ctx: StoreContext): Verify {
       });
     } catch {
       // the request is denied either way; a failed audit of a denial does not turn it into an error
+    }
+  };
+
+  /** Usage analytics: buffered in memory, added to the storage rollup in batches. */
+  const countUse = (id: string, valid: boolean, now: number): void => {
+    try {
+      ctx.rollup?.count(id, valid, now);
+    } catch {
+      // analytics never fail a verification
     }
   };
 
@@ -249,6 +259,7 @@ export function createVerifier(ctx: StoreContext): Verify {
     try {
       // buffered in memory, written in batches (no write per request); never fails a verification
       ctx.usage?.record(record.id, matched.version, now);
+      countUse(record.id, true, now);
     } catch {
       // the tracker is closed (the manager is closing): this one use is not counted
     }
