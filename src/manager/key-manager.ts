@@ -33,6 +33,7 @@ import type { SecretsView } from '../store/secret-types.js';
 import { createSecretsView } from '../store/secrets.js';
 import { checkStore, type StoreCheckReport } from './check.js';
 import { type MetricsOption, resolveMetrics } from './metrics-option.js';
+import { type MonitorOption, monitorOptionSchema, resolveMonitor } from './monitor-option.js';
 import { createStoreContext } from './store-context.js';
 import { type UpgradeOptions, type UpgradeReport, upgradeStore } from './upgrade.js';
 
@@ -76,6 +77,11 @@ export interface KeyManagerOptions {
    * (`warn(fields, message)`...). Never given a token, secret value or key material.
    */
   logger?: Logger;
+  /**
+   * The security monitor (docs/observability.md): `true` runs every rule with its defaults; an
+   * object tunes or turns off (`false`) each rule. Absent: no monitor.
+   */
+  monitor?: MonitorOption;
 }
 
 /** The store part: the typed views over one store, usable without the rest of the manager. */
@@ -173,6 +179,7 @@ const optionsSchema = z.strictObject({
       }),
     ])
     .optional(),
+  monitor: monitorOptionSchema.optional(),
   logger: z
     .custom<Logger>(
       (v) =>
@@ -207,7 +214,7 @@ const systemClock: Clock = Object.freeze({ now: () => Date.now() });
  * ```
  * @throws KeywardenError `ERR_VALIDATION` naming the bad option (`storage`, `kms`,
  *   `defaults.apiKeyPrefix`, `defaults.expiresIn`, `audit.verifications`, `usage.flushInterval`,
- *   `metrics`, `logger`, an unknown option by name...).
+ *   `metrics`, `logger`, `monitor.*`, an unknown option by name...).
  */
 export function createKeyManager(options: KeyManagerOptions): KeyManager {
   const o = parseObject(optionsSchema, OPTION_KEYS, options, 'options');
@@ -227,6 +234,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     usage: o.usage,
     telemetry,
     log: createLog(o.logger),
+    monitor: resolveMonitor(o.monitor),
   });
   const stats = (o.storage as { stats?: unknown }).stats;
   if (typeof stats === 'function') {

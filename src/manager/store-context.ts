@@ -30,6 +30,11 @@ import {
   type RecordMac,
   type StoreFormat,
 } from '../records/record-mac.js';
+import {
+  createSecurityMonitor,
+  type ResolvedMonitorOptions,
+  type SecurityMonitor,
+} from '../records/security-monitor.js';
 import { META_PEPPER, META_STORE_ID, pepperContext } from '../records/store-meta.js';
 import { createTokenHasher, type TokenHasher } from '../store/api-keys/token-hash.js';
 import {
@@ -62,6 +67,8 @@ export interface StoreContextInit {
   telemetry?: Telemetry | undefined;
   /** Where warnings go (default: nowhere). */
   log?: Log | undefined;
+  /** The security monitor's rules (default: no monitor). */
+  monitor?: ResolvedMonitorOptions | undefined;
 }
 
 /** A {@link StoreContext} the manager can close. */
@@ -569,6 +576,7 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     notify(event: KeyEvent) {
       if (closed) return;
       if (telemetry.enabled) countEvent(telemetry, event);
+      monitor?.event(event);
       if (!notifier) return;
       const failed = (error: unknown): void =>
         log.warn('notifier failed; the event was not delivered', {
@@ -618,6 +626,10 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
       return closing;
     },
   };
+
+  const monitor: SecurityMonitor | undefined =
+    init.monitor === undefined ? undefined : createSecurityMonitor(ctx, init.monitor);
+  (ctx as { monitor?: SecurityMonitor | undefined }).monitor = monitor;
 
   function dropPepper(): void {
     hasher?.destroy();

@@ -16,6 +16,7 @@ import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { AuditEventType, RecordKind, StorageAdapter } from '../ports/storage.js';
 import type { UsageRollup, UsageTracker } from '../ports/usage.js';
 import type { RecordMac, StoreFormat } from './record-mac.js';
+import type { SecurityMonitor } from './security-monitor.js';
 
 /** Options after defaults are applied. */
 export interface ResolvedOptions {
@@ -88,6 +89,8 @@ export interface StoreContext {
    * when the manager has none. Never throws.
    */
   readonly telemetry?: Telemetry | undefined;
+  /** The security monitor (`createKeyManager({ monitor })`); absent when off. Never throws. */
+  readonly monitor?: SecurityMonitor | undefined;
   /** Warnings to the manager's `logger` (absent: none). Never throws; never given a secret. */
   readonly log?: Log | undefined;
   /** Runs init once (lazily); rejects with ERR_MASTER_KEY_MISMATCH on a wrong master key, ERR_CLOSED after close. */

@@ -30,6 +30,12 @@ import { parseVerifyOptions, type VerifyOptions } from './verify-options.js';
 
 type Verify = (token: unknown, options?: unknown) => Promise<ApiKeyVerifyResult>;
 
+/** The caller's IP from the verify context, when it gave one. */
+function ipOf(o: VerifyOptions): string | undefined {
+  const ip = o.context['ip'];
+  return typeof ip === 'string' ? ip : undefined;
+}
+
 /** Outcome of a credit decrement. */
 type Spend =
   | { ok: true; record: StoredRecord; remaining: number | null }
@@ -61,7 +67,7 @@ export function createVerifier(ctx: StoreContext): Verify {
     now: number,
     extra: JsonObject = {},
   ): Promise<void> => {
-    countUse(record.id, false, now);
+    countUse(record, false, now, o);
     if (mode === 'none') return;
     let suppressed = 0;
     if (mode === 'failures' || !proven) {
@@ -91,13 +97,18 @@ export function createVerifier(ctx: StoreContext): Verify {
     }
   };
 
-  /** Usage analytics: buffered in memory, added to the storage rollup in batches. */
-  const countUse = (id: string, valid: boolean, now: number): void => {
+  /** Usage analytics (buffered, added to the storage rollup in batches) and the security monitor. */
+  const countUse = (record: StoredRecord, valid: boolean, now: number, o: VerifyOptions): void => {
     try {
-      ctx.rollup?.count(id, valid, now);
+      ctx.rollup?.count(record.id, valid, now);
     } catch {
       // analytics never fail a verification
     }
+    ctx.monitor?.verified(record, valid, ipOf(o), now);
+  };
+  /** A refusal before any record was found: only the monitor's per-network rule counts it. */
+  const refused = (o: VerifyOptions): void => {
+    if (ctx.monitor !== undefined) ctx.monitor.refused(ipOf(o), ctx.clock.now());
   };
 
   const spend = (id: string, cost: number): Promise<Spend> =>
@@ -157,13 +168,17 @@ export function createVerifier(ctx: StoreContext): Verify {
     if (!parsed.ok) {
       // no storage access (not even lazy init) for garbage; still ERR_CLOSED after close()
       if ((ctx as { closed?: boolean }).closed === true) await ctx.ready();
+      refused(o);
       return { valid: false, code: 'MALFORMED' };
     }
     const state = await ctx.ready();
     const hash = state.hashToken(token as string);
     const record = await ctx.storage.get(parsed.id);
     const now = ctx.clock.now();
-    if (record === null || record.kind !== 'api_key') return { valid: false, code: 'NOT_FOUND' };
+    if (record === null || record.kind !== 'api_key') {
+      refused(o);
+      return { valid: false, code: 'NOT_FOUND' };
+    }
     if (o.tenantId !== undefined && record.tenantId !== o.tenantId) {
       await auditFailure(record, o, 'NOT_FOUND', false, null, now, { reason: 'tenant_mismatch' });
       return { valid: false, code: 'NOT_FOUND' };
@@ -259,7 +274,7 @@ export function createVerifier(ctx: StoreContext): Verify {
     try {
       // buffered in memory, written in batches (no write per request); never fails a verification
       ctx.usage?.record(record.id, matched.version, now);
-      countUse(record.id, true, now);
+      countUse(record, true, now, o);
     } catch {
       // the tracker is closed (the manager is closing): this one use is not counted
     }

@@ -1,0 +1,116 @@
+/**
+ * The `monitor` option of `createKeyManager`: which security monitor rules run, with their
+ * thresholds (docs/observability.md). Validated by the manager's option schema, resolved here.
+ * @internal
+ * @module
+ */
+import { z } from 'zod';
+import type { Duration } from '../duration.js';
+import { durationSchema } from '../records/schemas.js';
+import type {
+  MonitorAction,
+  ResolvedCountRule,
+  ResolvedMonitorOptions,
+} from '../records/security-monitor.js';
+
+/** A counting rule: `threshold` events within `window`, then an alert (and `action`). */
+export interface CountRuleOption {
+  threshold?: number;
+  window?: Duration;
+  action?: MonitorAction;
+}
+
+/** The `monitor` option: `true` for every rule with its defaults, or per rule (`false`: off). */
+export type MonitorOption =
+  | boolean
+  | {
+      /** Refused verifications of one key (default 20 per `'1m'`, action `'none'`; `'disable'` disables the key). */
+      failedVerifies?: CountRuleOption | boolean;
+      /** Refused verifications from one /24 or /64 network (default 50 per `'1m'`). */
+      ipFailures?: Omit<CountRuleOption, 'action'> | boolean;
+      /** A key used from a network this process has not seen it used from (default on). */
+      newNetwork?: { action?: MonitorAction } | boolean;
+      /** Valid uses in one window ≥ `factor` × the key's baseline and ≥ `minimum` (default 10×, 100, `'1m'`). */
+      usageSpike?: { factor?: number; minimum?: number; window?: Duration; action?: MonitorAction } | boolean;
+      /** `access.violation` events of one proxy session (default 5 per `'1m'`). */
+      violations?: Omit<CountRuleOption, 'action'> | boolean;
+      /** Most keys, networks and sessions each rule tracks (default 10,000). */
+      maxTracked?: number;
+    };
+
+const action = z.enum(['none', 'disable']).optional();
+const window = durationSchema.refine((ms) => ms >= 1000 && ms <= 86_400_000, 'must be 1s to 1d').optional();
+const threshold = z.number().int().min(1).max(1_000_000).optional();
+const countRule = z.union([z.boolean(), z.strictObject({ threshold, window, action })]);
+const countRuleNoAction = z.union([z.boolean(), z.strictObject({ threshold, window })]);
+
+/** The zod schema of {@link MonitorOption}. */
+export const monitorOptionSchema = z.union([
+  z.boolean(),
+  z.strictObject({
+    failedVerifies: countRule.optional(),
+    ipFailures: countRuleNoAction.optional(),
+    newNetwork: z.union([z.boolean(), z.strictObject({ action })]).optional(),
+    usageSpike: z
+      .union([
+        z.boolean(),
+        z.strictObject({
+          factor: z.number().min(1.5).max(1000).optional(),
+          minimum: z.number().int().min(1).optional(),
+          window,
+          action,
+        }),
+      ])
+      .optional(),
+    violations: countRuleNoAction.optional(),
+    maxTracked: z.number().int().min(1).max(10_000_000).optional(),
+  }),
+]);
+
+type Parsed = z.output<typeof monitorOptionSchema>;
+
+function count(
+  v:
+    | boolean
+    | { threshold?: number | undefined; window?: number | undefined; action?: MonitorAction | undefined }
+    | undefined,
+  threshold: number,
+): ResolvedCountRule | null {
+  if (v === false) return null;
+  const o = v === true || v === undefined ? {} : v;
+  return { threshold: o.threshold ?? threshold, windowMs: o.window ?? 60_000, action: o.action ?? 'none' };
+}
+
+/**
+ * The monitor rules for a parsed `monitor` option, or undefined (no monitor).
+ *
+ * @example
+ * ```ts
+ * resolveMonitor(true); // every rule with its defaults
+ * ```
+ * @throws never
+ */
+export function resolveMonitor(option: Parsed | undefined): ResolvedMonitorOptions | undefined {
+  if (option === undefined || option === false) return undefined;
+  const o = option === true ? {} : option;
+  const spike =
+    o.usageSpike === false ? null : o.usageSpike === true || o.usageSpike === undefined ? {} : o.usageSpike;
+  const net =
+    o.newNetwork === false ? null : o.newNetwork === true || o.newNetwork === undefined ? {} : o.newNetwork;
+  return {
+    failedVerifies: count(o.failedVerifies, 20),
+    ipFailures: count(o.ipFailures, 50),
+    newNetwork: net === null ? null : { action: net.action ?? 'none' },
+    usageSpike:
+      spike === null
+        ? null
+        : {
+            factor: spike.factor ?? 10,
+            minimum: spike.minimum ?? 100,
+            windowMs: spike.window ?? 60_000,
+            action: spike.action ?? 'none',
+          },
+    violations: count(o.violations, 5),
+    maxTracked: o.maxTracked ?? 10_000,
+  };
+}
