@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/adapters/postgres/migrations.js';
-import { postgresStorage } from '../../src/adapters/postgres.js';
+import { postgresStorage, SCHEMA_VERSION } from '../../src/adapters/postgres.js';
 import { isKeywardenError } from '../../src/errors.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
 import { createKeyManager } from '../../src/manager/key-manager.js';
@@ -170,7 +170,7 @@ describe('init() checks the schema it is given', () => {
       await newer.close?.();
     }
     await pg.sql.unsafe(
-      `create or replace function "${schema}".keywarden_schema_version() returns integer language sql immutable as $$ select 2 $$;
+      `create or replace function "${schema}".keywarden_schema_version() returns integer language sql immutable as $$ select ${SCHEMA_VERSION} $$;
        drop function "${schema}".keywarden_list_audit;`,
     );
     const missing = postgresStorage({ url: pg.url, schema, max: 1 });
