@@ -36,6 +36,8 @@ export {
   type KeyManagerOptions,
   type KeyStore,
 } from './manager/key-manager.js';
+export type { MetricsOption } from './manager/metrics-option.js';
+export type { CountRuleOption, MonitorOption } from './manager/monitor-option.js';
 export type { UpgradeOptions, UpgradeReport } from './manager/upgrade.js';
 export type * from './ports/index.js';
 export { AUDIT_EVENT_TYPES, RECORD_KINDS, STORAGE_ADAPTER_METHODS } from './ports/names.js';
@@ -69,6 +71,7 @@ export type {
   RunDueReport,
   StartOptions,
 } from './records/rotation-types.js';
+export type { UsageBucket, UsageOptions, UsageReport } from './records/usage-report.js';
 export type { RewrapOptions, RewrapReport } from './rotation/rewrap.js';
 export type * from './store/api-key-types.js';
 export type * from './store/jwt-types.js';

@@ -60,7 +60,7 @@ export function statusOf(code: ProxyVerifyCode): ProxyVerifyStatus {
 
 type Check =
   | { ok: true; session: StoredRecord; data: SessionData; tool: StoredRecord }
-  | { ok: false; code: ProxyVerifyCode };
+  | { ok: false; code: ProxyVerifyCode; session?: StoredRecord };
 
 interface CallShape {
   toolId?: string | undefined;
@@ -94,9 +94,9 @@ async function check(a: AccessContext, token: unknown, call: CallShape): Promise
   }
   const now = a.ctx.clock.now();
   const status = effectiveSessionState(data, now);
-  if (status === 'revoked') return { ok: false, code: 'REVOKED' };
-  if (status === 'expired') return { ok: false, code: 'EXPIRED' };
-  if (status === 'exhausted') return { ok: false, code: 'USAGE_EXCEEDED' };
+  if (status === 'revoked') return { ok: false, code: 'REVOKED', session: record };
+  if (status === 'expired') return { ok: false, code: 'EXPIRED', session: record };
+  if (status === 'exhausted') return { ok: false, code: 'USAGE_EXCEEDED', session: record };
 
   const violation = async (reason: string): Promise<Check> => {
     await recordViolation(a, {
@@ -106,7 +106,7 @@ async function check(a: AccessContext, token: unknown, call: CallShape): Promise
       context: call.context ?? {},
       session: { record, data },
     });
-    return { ok: false, code: 'FORBIDDEN' };
+    return { ok: false, code: 'FORBIDDEN', session: record };
   };
   if (call.toolId !== undefined && call.toolId !== data.toolId) return violation('tool not granted');
   if (call.method !== undefined && !methodAllowed(data.methods, call.method))
@@ -114,8 +114,10 @@ async function check(a: AccessContext, token: unknown, call: CallShape): Promise
   if (call.path !== undefined && !pathAllowed(data.paths, call.path)) return violation('path not allowed');
 
   const tool = await findToolRecord(a, data.toolId);
-  if (tool === null) return { ok: false, code: 'REVOKED' }; // the tool was removed
-  if (data.maxCalls !== null && data.callsUsed >= data.maxCalls) return { ok: false, code: 'USAGE_EXCEEDED' };
+  if (tool === null) return { ok: false, code: 'REVOKED', session: record }; // the tool was removed
+  if (data.maxCalls !== null && data.callsUsed >= data.maxCalls) {
+    return { ok: false, code: 'USAGE_EXCEEDED', session: record };
+  }
   return { ok: true, session: record, data, tool };
 }
 
@@ -312,7 +314,10 @@ async function authorizeOnce(
   const toolId = typeof call?.toolId === 'string' ? call.toolId : '';
   const context = cleanContext(call?.context);
   const c = await check(a, token, { toolId, method, path, context });
-  if (!c.ok) return { ok: false, code: c.code, status: statusOf(c.code) };
+  if (!c.ok) {
+    if (c.session !== undefined) countUse(a, c.session.id, false);
+    return { ok: false, code: c.code, status: statusOf(c.code) };
+  }
 
   const toolData = readToolData(c.tool);
   const secret = await readToolSecret(a, { name: toolData.secret, environment: toolData.secretEnvironment });
@@ -320,7 +325,11 @@ async function authorizeOnce(
   let sessionData = c.data;
   if (c.data.maxCalls !== null || a.options.auditCalls) {
     const s = await spend(a, c, { method, path, context }, secret);
-    if (!s.ok) return { ok: false, code: s.code, status: statusOf(s.code) };
+    if (!s.ok) {
+      countUse(a, c.session.id, false);
+      countUse(a, c.tool.id, false);
+      return { ok: false, code: s.code, status: statusOf(s.code) };
+    }
     session = s.record;
     sessionData = s.data;
   } else {
@@ -328,7 +337,18 @@ async function authorizeOnce(
     await a.ctx.audit(secretReadDraft(sessionSubject(c.session, c.data), secret, context));
   }
   const now = a.ctx.clock.now();
+  countUse(a, session.id, true);
+  countUse(a, c.tool.id, true);
   return granted(sessionInfoOf(session, now, sessionData), toolInfoOf(c.tool, toolData), secret.value);
+}
+
+/** Usage analytics of a session or tool record: buffered, added to the storage rollup in batches. */
+function countUse(a: AccessContext, recordId: string, valid: boolean): void {
+  try {
+    a.ctx.rollup?.count(recordId, valid, a.ctx.clock.now());
+  } catch {
+    // analytics never fail a call
+  }
 }
 
 /** The symbol Node's `util.inspect` looks up; read through `Symbol.for`, so no node import. */

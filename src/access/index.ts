@@ -30,6 +30,7 @@ import { accessOptionsSchema, sweepSchema, verifyOptionsSchema } from './schemas
 import { createSecretCache, DEFAULT_SECRET_CACHE_TTL } from './secret-cache.js';
 import { createSessionsView } from './sessions.js';
 import { sweepAccess } from './sweep.js';
+import { registerAccessTelemetry } from './telemetry.js';
 import { createToolsView } from './tools.js';
 import type { AgentAccess, AgentAccessOptions } from './types.js';
 import { parseFields } from './validate.js';
@@ -81,7 +82,7 @@ export function agentAccess(km: SecretReader, options: AgentAccessOptions = {}):
     ),
     spending: new Map(),
   });
-  return Object.freeze({
+  const access: AgentAccess = Object.freeze({
     tools: createToolsView(a),
     requests: createRequestsView(a),
     sessions: createSessionsView(a),
@@ -99,4 +100,6 @@ export function agentAccess(km: SecretReader, options: AgentAccessOptions = {}):
     },
     close: () => a.secretCache.clear(),
   });
+  registerAccessTelemetry(access, ctx.telemetry);
+  return access;
 }

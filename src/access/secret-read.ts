@@ -45,6 +45,24 @@ export async function readToolSecret(
   a: AccessContext,
   secret: { name: string; environment: string },
 ): Promise<ToolSecret> {
+  const t = a.ctx.telemetry;
+  if (t === undefined || !t.enabled) return readUntimed(a, secret);
+  const start = t.now();
+  try {
+    const read = await readUntimed(a, secret);
+    t.secretRead('ok', 'access', t.now() - start);
+    return read;
+  } catch (error) {
+    t.secretRead('error', 'access', t.now() - start);
+    throw error;
+  }
+}
+
+/** {@link readToolSecret} without its metrics. */
+async function readUntimed(
+  a: AccessContext,
+  secret: { name: string; environment: string },
+): Promise<ToolSecret> {
   const record = await loadNamedRecord(a.ctx, 'secret', secret.name, {
     environment: secret.environment,
     tenantId: a.options.tenantId,

@@ -11,6 +11,7 @@ import { KeywardenError } from '../errors.js';
 import { iteratePages } from '../internal/iterate.js';
 import type { StoredRecord } from '../ports/storage.js';
 import { makeVersion } from '../records/record.js';
+import { type UsageOptions, usageReport } from '../records/usage-report.js';
 import { type AccessContext, findToolRecord, listAccessPage, loadAccessRecord } from './context.js';
 import { draftOf, eventBaseOf } from './events.js';
 import {
@@ -192,6 +193,9 @@ export function createSessionsView(a: AccessContext): SessionsView {
     open: open as SessionsView['open'],
     async get(id: string): Promise<SessionInfo> {
       return toSessionInfo(await load(id), ctx.clock.now());
+    },
+    async usage(id: string, options?: UsageOptions) {
+      return usageReport(ctx, (await load(id)).id, options);
     },
     async list(rawQuery?: unknown) {
       const q = parseFields(sessionListSchema, rawQuery, 'query', true);

@@ -5,9 +5,11 @@
  * @internal
  * @module
  */
+
 import { KeywardenError } from '../errors.js';
 import { iteratePages } from '../internal/iterate.js';
 import type { StoredRecord } from '../ports/storage.js';
+import { type UsageOptions, usageReport } from '../records/usage-report.js';
 import { type AccessContext, findToolRecord } from './context.js';
 import { draftOf } from './events.js';
 import { asJson, newAccessRecord, readSessionData, type ToolData, toToolInfo } from './records.js';
@@ -158,6 +160,9 @@ export function createToolsView(a: AccessContext): ToolsView {
     register: register as ToolsView['register'],
     async get(id: string): Promise<ToolInfo> {
       return toToolInfo(await load(id));
+    },
+    async usage(id: string, options?: UsageOptions) {
+      return usageReport(ctx, (await load(id)).id, options);
     },
     async list(rawQuery?: unknown) {
       const q = parseFields(toolListSchema, rawQuery, 'query', true);

@@ -3,10 +3,12 @@
  * the {@link AgentAccess} object that `agentAccess(km, options)` returns. Types only.
  * @module
  */
+
 import type { Duration } from '../duration.js';
 import type { IterateQuery } from '../internal/iterate.js';
 import type { JsonObject } from '../ports/json.js';
 import type { Page } from '../ports/storage.js';
+import type { UsageOptions, UsageReport } from '../records/usage-report.js';
 
 /** How risky a tool is; informational (shown to approvers, carried in events). */
 export type ToolRisk = 'low' | 'medium' | 'high';
@@ -292,6 +294,12 @@ export interface ToolsView {
   iterate(query?: IterateQuery<{ limit?: number; cursor?: string }>): AsyncIterableIterator<ToolInfo>;
   /** Removes the tool and revokes its active sessions. @throws KeywardenError `ERR_NOT_FOUND`, `ERR_AUDIT`. */
   remove(id: string, options?: { actor?: string }): Promise<void>;
+  /**
+   * Usage analytics of the tool: authorized calls (valid) and calls refused after the tool was
+   * found (failed: session exhausted...) per hour or UTC day, zero-filled.
+   * @throws KeywardenError `ERR_NOT_FOUND`, `ERR_VALIDATION`, `ERR_UNSUPPORTED`, `ERR_STORAGE`.
+   */
+  usage(id: string, options?: UsageOptions): Promise<UsageReport>;
 }
 
 /** `access.requests`. */
@@ -334,6 +342,12 @@ export interface SessionsView {
    */
   iterate(query?: IterateQuery<ListSessionsQuery>): AsyncIterableIterator<SessionInfo>;
   revoke(id: string, options?: { reason?: string; actor?: string }): Promise<SessionInfo>;
+  /**
+   * Usage analytics of the session: authorized calls (valid) and refused uses of its token
+   * (failed: revoked, expired, exhausted, tool/method/path not granted) per hour or UTC day.
+   * @throws KeywardenError `ERR_NOT_FOUND`, `ERR_VALIDATION`, `ERR_UNSUPPORTED`, `ERR_STORAGE`.
+   */
+  usage(id: string, options?: UsageOptions): Promise<UsageReport>;
 }
 
 /** What one sweep changed. */

@@ -8,6 +8,14 @@
 import * as z from 'zod/mini';
 import { KeywardenError, validationError } from '../errors.js';
 import { chainEvents } from '../internal/audit-chain.js';
+import {
+  addRows,
+  checkUsageQuery,
+  checkUsageRows,
+  parseHourly,
+  rowsOf,
+  usageMetaKey,
+} from '../internal/usage-rows.js';
 import { parseInput } from '../internal/validate.js';
 import type { AuditEvent, RecordKind, StorageAdapter } from '../ports/storage.js';
 import { FileEngine } from './file/engine.js';
@@ -169,6 +177,23 @@ export function fileStorage(options: FileStorageOptions): FileStorage {
     listAudit: (query) => engine.read((s) => listAuditEvents(s, query)),
 
     getMeta: (key) => engine.read((s) => s.meta.get(key) ?? null),
+
+    async addUsage(input) {
+      const rows = checkUsageRows(input);
+      if (rows.length === 0) return;
+      // one log entry per batch, under the write lock: atomic and additive across processes
+      await engine.write((s) => {
+        const changed = addRows(rows, (id) => parseHourly(s.meta.get(usageMetaKey(id))));
+        const m: [string, string][] = [...changed].map(([id, c]) => [usageMetaKey(id), JSON.stringify(c)]);
+        return { change: { op: 'metas', m }, result: undefined };
+      });
+    },
+
+    listUsage: (query) =>
+      engine.read((s) => {
+        const q = checkUsageQuery(query);
+        return rowsOf(parseHourly(s.meta.get(usageMetaKey(q.recordId))), q);
+      }),
 
     async setMeta(key, value, options) {
       if (typeof key !== 'string' || typeof value !== 'string') {

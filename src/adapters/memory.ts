@@ -6,6 +6,13 @@
 
 import { KeywardenError, validationError } from '../errors.js';
 import { chainEvents } from '../internal/audit-chain.js';
+import {
+  addRows,
+  checkUsageQuery,
+  checkUsageRows,
+  type HourlyCounts,
+  rowsOf,
+} from '../internal/usage-rows.js';
 import { RECORD_KINDS } from '../ports/names.js';
 import type { AuditEvent, AuditEventInput, Page, StorageAdapter, StoredRecord } from '../ports/storage.js';
 import {
@@ -180,6 +187,8 @@ export function memoryStorage(): MemoryStorage {
   const sorted: StoredRecord[] = [];
   const audit: AuditEvent[] = [];
   const meta = new Map<string, string>();
+  /** Usage rollup: record id -> hourly counts. */
+  const usage = new Map<string, HourlyCounts>();
 
   const indexOf = (r: StoredRecord): number => upperBound(sorted, r.createdAt, r.id) - 1;
 
@@ -317,6 +326,16 @@ export function memoryStorage(): MemoryStorage {
 
     async getMeta(key) {
       return meta.get(key) ?? null;
+    },
+
+    async addUsage(input) {
+      const rows = checkUsageRows(input);
+      for (const [id, counts] of addRows(rows, (rid) => usage.get(rid) ?? {})) usage.set(id, counts);
+    },
+
+    async listUsage(query) {
+      const q = checkUsageQuery(query);
+      return rowsOf(usage.get(q.recordId) ?? {}, q);
     },
 
     async setMeta(key, value, options) {

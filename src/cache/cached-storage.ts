@@ -168,6 +168,8 @@ export function cachedStorage(inner: StorageAdapter, options: CachedStorageOptio
     },
     stats: () => ({ hits, misses, size: cache.size }),
   };
+  if (inner.addUsage) wrapper.addUsage = (rows) => inner.addUsage!(rows);
+  if (inner.listUsage) wrapper.listUsage = (query) => inner.listUsage!(query);
   if (inner.init) wrapper.init = () => inner.init!();
   if (inner.close) {
     wrapper.close = async () => {

@@ -1,10 +1,11 @@
 /**
  * `keywarden keys ...`: API keys issued to your clients (create, list, show, update, revoke,
- * delete, rotate, rollback, verify). Tokens are printed only by `create` and `rotate`, once.
+ * usage, delete, rotate, rollback, verify). Tokens are printed only by `create` and `rotate`, once.
  * @module
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { UsageOptions } from '../records/usage-report.js';
 import type { ApiKeyInfo, CreateApiKeyInput, UpdateApiKeyPatch } from '../store/api-key-types.js';
 import { copyThenClear, loadClipboard } from './clipboard.js';
 import type { CliContext, CliManager, CliRotator } from './context.js';
@@ -40,6 +41,8 @@ const rateLimitOf = (value: string) => {
   const { amount, every } = amountPer(value, '--rate-limit');
   return { limit: amount, window: every };
 };
+
+import { usageChart } from './usage-chart.js';
 
 type Ctx = (cmd: Command) => Promise<CliContext>;
 
@@ -246,6 +249,24 @@ export function registerKeys(program: Command, context: Ctx): void {
       };
       const key = await ctx.withManager((km) => km.apiKeys.revoke(id, options));
       ctx.out.result(key, () => `revoked API key ${key.id} (${key.name})`);
+    });
+
+  keys
+    .command('usage <id>')
+    .description('valid and failed verifications per hour or day, as a terminal chart (--json: the report)')
+    .option('--from <date>', 'start (ISO date or epoch ms); default: 24 buckets before --to')
+    .option('--to <date>', 'end, exclusive (ISO date or epoch ms); default: now')
+    .option('--granularity <g>', 'hour or day', 'hour')
+    .action(async (id: string, o: { from?: string; to?: string; granularity: string }, cmd: Command) => {
+      const ctx = await context(cmd);
+      if (o.granularity !== 'hour' && o.granularity !== 'day') {
+        throw new CliError('ERR_USAGE', '--granularity must be hour or day', EXIT.USAGE);
+      }
+      const options: UsageOptions = { granularity: o.granularity };
+      if (o.from !== undefined) options.from = date(o.from, '--from');
+      if (o.to !== undefined) options.to = date(o.to, '--to');
+      const report = await ctx.withManager((km) => km.apiKeys.usage(id, options));
+      ctx.out.result(report, () => usageChart(report));
     });
 
   keys

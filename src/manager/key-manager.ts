@@ -10,9 +10,12 @@ import { API_TOKEN_PREFIX_PATTERN } from '../crypto/tokens.js';
 import type { Duration } from '../duration.js';
 import { registerCapabilityContext } from '../extension/index.js';
 import { ASYNC_DISPOSE } from '../internal/dispose.js';
+import { createLog } from '../internal/log.js';
 import { parseObject } from '../internal/parse-object.js';
 import type { Clock } from '../ports/clock.js';
 import type { KmsAdapter } from '../ports/kms.js';
+import type { Logger } from '../ports/logger.js';
+import type { MeterLike, MeterProviderLike } from '../ports/metrics.js';
 import { STORAGE_ADAPTER_METHODS } from '../ports/names.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
@@ -30,6 +33,8 @@ import { createKeysView } from '../store/keys.js';
 import type { SecretsView } from '../store/secret-types.js';
 import { createSecretsView } from '../store/secrets.js';
 import { checkStore, type StoreCheckReport } from './check.js';
+import { type MetricsOption, resolveMetrics } from './metrics-option.js';
+import { type MonitorOption, monitorOptionSchema, resolveMonitor } from './monitor-option.js';
 import { createStoreContext } from './store-context.js';
 import { type UpgradeOptions, type UpgradeReport, upgradeStore } from './upgrade.js';
 
@@ -69,6 +74,23 @@ export interface KeyManagerOptions {
    * trade-off is in docs/threat-model.md).
    */
   keyCache?: { ttl?: Duration; max?: number } | false;
+  /**
+   * OpenTelemetry metrics (docs/observability.md). Absent or `false`: none. `{ meterProvider }`
+   * or `{ meter }`: recorded there. `true` or `{}`: the global provider of `@opentelemetry/api`
+   * (optional peer dependency, loaded on first use; nothing recorded when it is not installed).
+   */
+  metrics?: MetricsOption;
+  /**
+   * Where warnings go (notifier failures, audit write failures, compare-and-swap retries given
+   * up, throttled verify-failure audit rows, failed usage flushes): a pino- or console-like logger
+   * (`warn(fields, message)`...). Never given a token, secret value or key material.
+   */
+  logger?: Logger;
+  /**
+   * The security monitor (docs/observability.md): `true` runs every rule with its defaults; an
+   * object tunes or turns off (`false`) each rule. Absent: no monitor.
+   */
+  monitor?: MonitorOption;
 }
 
 /** The store part: the typed views over one store, usable without the rest of the manager. */
@@ -181,6 +203,40 @@ const optionsSchema = z.strictObject({
       }),
     ]),
   ),
+  metrics: z.optional(
+    z.union([
+      z.boolean(),
+      z.strictObject({
+        meterProvider: z.optional(
+          z.custom<MeterProviderLike>(hasMethods(['getMeter']), 'must be a MeterProvider (getMeter)'),
+        ),
+        meter: z.optional(
+          z.custom<MeterLike>(
+            hasMethods([
+              'createCounter',
+              'createHistogram',
+              'createUpDownCounter',
+              'createObservableCounter',
+            ]),
+            'must be an OpenTelemetry Meter',
+          ),
+        ),
+      }),
+    ]),
+  ),
+  monitor: z.optional(monitorOptionSchema),
+  logger: z.optional(
+    z.custom<Logger>(
+      (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        ['error', 'warn', 'info', 'debug'].some((n) => fn(v, n)) &&
+        ['error', 'warn', 'info', 'debug'].every(
+          (n) => (v as Record<string, unknown>)[n] === undefined || fn(v, n),
+        ),
+      'must be a logger (error, warn, info, debug methods)',
+    ),
+  ),
 });
 
 const OPTION_KEYS: ReadonlySet<string> = new Set(Object.keys(optionsSchema.shape));
@@ -202,8 +258,8 @@ const systemClock: Clock = Object.freeze({ now: () => Date.now() });
  * await km.close();
  * ```
  * @throws KeywardenError `ERR_VALIDATION` naming the bad option (`storage`, `kms`,
- *   `defaults.apiKeyPrefix`, `defaults.expiresIn`, `audit.verifications`, `usage.flushInterval`, an
- *   unknown option by name...).
+ *   `defaults.apiKeyPrefix`, `defaults.expiresIn`, `audit.verifications`, `usage.flushInterval`,
+ *   `metrics`, `logger`, `monitor.*`, an unknown option by name...).
  */
 export function createKeyManager(options: KeyManagerOptions): KeyManager {
   const o = parseObject(optionsSchema, OPTION_KEYS, options, 'options');
@@ -212,6 +268,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     expiresIn: o.defaults?.expiresIn === undefined ? 90 * 86_400_000 : o.defaults.expiresIn,
     verifications: o.audit?.verifications ?? 'failures',
   });
+  const telemetry = resolveMetrics(o.metrics);
   const ctx = createStoreContext({
     storage: o.storage,
     kms: o.kms,
@@ -221,7 +278,15 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     notifier: o.notifier,
     usage: o.usage,
     keyCache: o.keyCache,
+    telemetry,
+    log: createLog(o.logger),
+    monitor: resolveMonitor(o.monitor),
   });
+  const stats = (o.storage as { stats?: unknown }).stats;
+  if (typeof stats === 'function') {
+    // cachedStorage(): its hit and miss counters, read at each collection
+    telemetry.observeCache(() => stats.call(o.storage) as { hits: number; misses: number });
+  }
   const store: KeyStore = Object.freeze({
     apiKeys: createApiKeysView(ctx),
     secrets: createSecretsView(ctx),

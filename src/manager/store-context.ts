@@ -10,14 +10,17 @@ import { type Duration, parseDuration } from '../duration.js';
 import { isKeywardenError, KeywardenError, toStorageError } from '../errors.js';
 import { type AuditSigner, createAuditSigner } from '../internal/audit-chain.js';
 import { randomBytes, zeroize } from '../internal/bytes.js';
+import { describeError, type Log, SILENT_LOG } from '../internal/log.js';
 import { createOpenedKeyCache } from '../internal/opened-cache.js';
 import { AUDIT_DIGEST_LABEL, deriveStoreSubkey } from '../internal/store-keys.js';
+import { isStorageFailure, NOOP_TELEMETRY, type Telemetry } from '../internal/telemetry.js';
 import type { Clock } from '../ports/clock.js';
 import type { JsonObject } from '../ports/json.js';
 import type { KmsAdapter, WrappedKey } from '../ports/kms.js';
 import type { KeyEvent, Notifier } from '../ports/notifier.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { AuditEventInput, Page, StorageAdapter, StoredRecord } from '../ports/storage.js';
+import type { UsageRollup } from '../ports/usage.js';
 import type { AuditDraft, ResolvedOptions, StoreContext, StoreState } from '../records/context.js';
 import {
   AUDIT_CHECKPOINT_LABEL,
@@ -28,6 +31,11 @@ import {
   type RecordMac,
   type StoreFormat,
 } from '../records/record-mac.js';
+import {
+  createSecurityMonitor,
+  type ResolvedMonitorOptions,
+  type SecurityMonitor,
+} from '../records/security-monitor.js';
 import { META_PEPPER, META_STORE_ID, pepperContext } from '../records/store-meta.js';
 import { createTokenHasher, type TokenHasher } from '../store/api-keys/token-hash.js';
 import {
@@ -38,6 +46,7 @@ import {
   verifyAuditChain,
 } from '../store/audit-verify.js';
 import { checkStoredRecord } from '../store/record-shape.js';
+import { createUsageRollup } from '../usage/usage-rollup.js';
 import { createUsageTracker, type UsageTracker } from '../usage/usage-tracker.js';
 
 export { META_PEPPER, META_STORE_ID, pepperContext } from '../records/store-meta.js';
@@ -60,6 +69,12 @@ export interface StoreContextInit {
    * (default 64), each at most `ttl` from when it was opened (default `'1m'`). `false` keeps none.
    */
   keyCache?: { ttl?: Duration | undefined; max?: number | undefined } | false | undefined;
+  /** Metrics instruments (default: none). */
+  telemetry?: Telemetry | undefined;
+  /** Where warnings go (default: nowhere). */
+  log?: Log | undefined;
+  /** The security monitor's rules (default: no monitor). */
+  monitor?: ResolvedMonitorOptions | undefined;
 }
 
 /** A {@link StoreContext} the manager can close. */
@@ -251,7 +266,9 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
       return sealed;
     },
   };
-  const storage = guardStorage(init.storage, integrity);
+  const telemetry = init.telemetry ?? NOOP_TELEMETRY;
+  const log = init.log ?? SILENT_LOG;
+  const storage = guardStorage(init.storage, integrity, telemetry);
   const storeIntegrity: StoreIntegrity = {
     raw: init.storage,
     check: (record) => integrity.check(record),
@@ -277,11 +294,13 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
       format = '0.2';
     },
   };
-  const { kms, clock, options, rateLimiter, notifier } = init;
+  const { clock, options, rateLimiter, notifier } = init;
+  const kms = telemetry.enabled ? instrumentKms(init.kms, telemetry) : init.kms;
   const usageOptions = init.usage === false ? null : { flushInterval: init.usage?.flushInterval ?? '10s' };
   // validated now, created on first use (its flush timer only runs once something was verified)
   if (usageOptions !== null) parseDuration(usageOptions.flushInterval, 'usage.flushInterval');
   let usage: UsageTracker | undefined;
+  let rollup: UsageRollup | undefined;
   let closed = false;
   let closing: Promise<void> | null = null;
   let readyPromise: Promise<StoreState> | null = null;
@@ -323,7 +342,13 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     });
     try {
       await storage.appendAudit(events);
+      telemetry.auditWrite('ok', events.length);
     } catch (cause) {
+      telemetry.auditWrite('failed', events.length);
+      log.error('audit write failed; the operation is refused', {
+        events: events.map((e) => e.type),
+        error: describeError(cause),
+      });
       throw new KeywardenError('ERR_AUDIT', 'the audit event could not be written; operation refused', {
         cause,
       });
@@ -381,6 +406,7 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
   };
 
   const initialize = async (): Promise<StoreState> => {
+    await telemetry.loaded; // metrics: true loads the global meter provider first (never rejects)
     await storage.init?.();
     await kms.init?.(storage);
     const id = await loadOrCreateMeta(META_STORE_ID, async () => generateId(16));
@@ -574,9 +600,35 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     rateLimiter,
     get usage() {
       if (usage === undefined && usageOptions !== null && !closed) {
-        usage = createUsageTracker({ storage, clock }, usageOptions);
+        usage = createUsageTracker(
+          { storage, clock },
+          {
+            ...usageOptions,
+            onError: (error) =>
+              log.warn('usage flush failed; the counts are kept for the next flush', {
+                error: describeError(error),
+              }),
+          },
+        );
       }
       return usage;
+    },
+    get rollup() {
+      if (
+        rollup === undefined &&
+        usageOptions !== null &&
+        !closed &&
+        typeof storage.addUsage === 'function'
+      ) {
+        rollup = createUsageRollup(storage, {
+          flushInterval: usageOptions.flushInterval,
+          onError: (error) =>
+            log.warn('usage analytics flush failed; the counts are kept for the next flush', {
+              error: describeError(error),
+            }),
+        });
+      }
+      return rollup;
     },
     get closed() {
       return closed;
@@ -609,13 +661,24 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
         old?.mac.destroy();
       }
     },
+    telemetry,
+    log,
     audit: writeAudit,
     notify(event: KeyEvent) {
-      if (closed || !notifier) return;
+      if (closed) return;
+      if (telemetry.enabled) countEvent(telemetry, event);
+      monitor?.event(event);
+      if (!notifier) return;
+      const failed = (error: unknown): void =>
+        log.warn('notifier failed; the event was not delivered', {
+          event: event.type,
+          keyId: event.keyId,
+          error: describeError(error),
+        });
       try {
-        notifier.notify(event).catch(() => undefined);
-      } catch {
-        // a notifier never fails the operation
+        notifier.notify(event).catch(failed);
+      } catch (error) {
+        failed(error); // a notifier never fails the operation
       }
     },
     newId() {
@@ -633,6 +696,8 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
         const errors: unknown[] = [];
         const steps = [
           () => usage?.close(), // first: flushes buffered usage while storage is still open
+          () => rollup?.close(),
+          () => telemetry.close(),
           () => dropPepper(), // after the flush: its writes are MAC'd
           () => rateLimiter.close?.(),
           () => kms.close?.(),
@@ -652,6 +717,10 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
       return closing;
     },
   };
+
+  const monitor: SecurityMonitor | undefined =
+    init.monitor === undefined ? undefined : createSecurityMonitor(ctx, init.monitor);
+  (ctx as { monitor?: SecurityMonitor | undefined }).monitor = monitor;
 
   function dropPepper(): void {
     openedKeys?.clear();
@@ -688,7 +757,7 @@ interface RecordIntegrity {
   seal(record: StoredRecord): Promise<StoredRecord>;
 }
 
-function guardStorage(s: StorageAdapter, integrity: RecordIntegrity): StorageAdapter {
+function guardStorage(s: StorageAdapter, integrity: RecordIntegrity, telemetry: Telemetry): StorageAdapter {
   // a record object already checked (a memory adapter's frozen object) costs no extra promise hop
   const checkOrNull = (r: StoredRecord | null, id?: string): StoredRecord | null | Promise<StoredRecord> =>
     r === null || integrity.known(r) ? r : integrity.read(r, id);
@@ -700,13 +769,18 @@ function guardStorage(s: StorageAdapter, integrity: RecordIntegrity): StorageAda
     await checkAll(page.items);
     return page;
   };
+  const fail = (error: unknown, op: string): KeywardenError => {
+    const e = toStorageError(error, op);
+    if (isStorageFailure(e) && !isKeywardenError(e, 'ERR_INTEGRITY')) telemetry.storageError(op);
+    return e;
+  };
   const call = <T>(op: string, run: () => Promise<T>): Promise<T> => {
     try {
       return run().then(undefined, (error: unknown) => {
-        throw toStorageError(error, op);
+        throw fail(error, op);
       });
     } catch (error) {
-      return Promise.reject(toStorageError(error, op));
+      return Promise.reject(fail(error, op));
     }
   };
   const guarded: StorageAdapter = {
@@ -727,6 +801,8 @@ function guardStorage(s: StorageAdapter, integrity: RecordIntegrity): StorageAda
     getMeta: (key) => call('getMeta', () => s.getMeta(key)),
     setMeta: (key, value, o) => call('setMeta', () => s.setMeta(key, value, o)),
   };
+  if (s.addUsage) guarded.addUsage = (rows) => call('addUsage', () => s.addUsage!(rows));
+  if (s.listUsage) guarded.listUsage = (query) => call('listUsage', () => s.listUsage!(query));
   if (s.init) guarded.init = () => call('init', () => s.init!());
   if (s.close) guarded.close = () => call('close', () => s.close!());
   return guarded;
@@ -738,4 +814,65 @@ function safeNeedsRewrap(kms: KmsAdapter, wrapped: WrappedKey): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Counts what notifier events tell: rotations by kind and outcome, access requests by decision,
+ * sessions opened and ended. Done here so every part that notifies is counted the same way.
+ */
+function countEvent(t: Telemetry, event: KeyEvent): void {
+  switch (event.type) {
+    case 'key.rotated':
+      t.rotation(event.kind, 'success');
+      return;
+    case 'rotation.failed':
+      t.rotation(event.kind, 'failure');
+      return;
+    case 'access.requested':
+      t.accessRequest('requested');
+      return;
+    case 'access.approved':
+      t.accessRequest('approved');
+      return;
+    case 'access.denied':
+      t.accessRequest('denied');
+      return;
+    case 'access.cancelled':
+      t.accessRequest('cancelled');
+      return;
+    case 'access.expired':
+      t.accessRequest('expired');
+      return;
+    case 'access.session_opened':
+      t.sessions(1);
+      return;
+    case 'access.session_ended':
+      t.sessions(-1);
+      return;
+    default:
+      return;
+  }
+}
+
+/** The KMS with its failures counted (`keywarden.kms.errors{operation}`); everything else passes through. */
+function instrumentKms(kms: KmsAdapter, t: Telemetry): KmsAdapter {
+  const counted =
+    <A extends unknown[], R>(op: 'wrap' | 'unwrap' | 'init', f: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await f(...args);
+      } catch (error) {
+        if (!isKeywardenError(error, 'ERR_CLOSED')) t.kmsError(op);
+        throw error;
+      }
+    };
+  const out: KmsAdapter = {
+    id: kms.id,
+    wrapKey: counted('wrap', (dek, context) => kms.wrapKey(dek, context)),
+    unwrapKey: counted('unwrap', (wrapped, context) => kms.unwrapKey(wrapped, context)),
+  };
+  if (kms.init) out.init = counted('init', (meta) => kms.init!(meta));
+  if (kms.needsRewrap) out.needsRewrap = (wrapped) => kms.needsRewrap!(wrapped);
+  if (kms.close) out.close = () => kms.close!();
+  return out;
 }

@@ -25,6 +25,11 @@ const WARN_TYPES = new Set<string>([
   'key.expiring',
   'key.expired',
   'security.token_leaked',
+  'security.verify_failures',
+  'security.ip_failures',
+  'security.new_network',
+  'security.usage_spike',
+  'security.violations',
 ]);
 
 type Field = string | number | null | undefined;
@@ -62,6 +67,18 @@ function lineFields(event: KeyEvent): [string, Field][] {
       break;
     case 'security.token_leaked':
       fields.push(['source', event.source ?? undefined], ['revoked', String(event.revoked)]);
+      break;
+    case 'security.verify_failures':
+    case 'security.ip_failures':
+    case 'security.new_network':
+    case 'security.usage_spike':
+    case 'security.violations':
+      fields.push(
+        ['count', event.count],
+        ['network', event.network ?? undefined],
+        ['sessionId', event.sessionId ?? undefined],
+        ['action', event.action],
+      );
       break;
     case 'rotation.failed':
       fields.push(
@@ -137,8 +154,9 @@ export function formatKeyEvent(event: KeyEvent, format: 'text' | 'json' = 'text'
 }
 
 /**
- * A notifier that logs one line per event: `warn` for `rotation.failed`, `key.expiring` and
- * `key.expired` (when the logger has `warn`), `info` otherwise. The line holds the event's type,
+ * A notifier that logs one line per event: `warn` for `rotation.failed`, `key.expiring`,
+ * `key.expired` and every `security.*` event (when the logger has `warn`), `info` otherwise. The
+ * line holds the event's type,
  * keyId, kind, name, version, environment, tenant and a few type-specific fields; values are
  * escaped so a name can never break the line or forge another one.
  *

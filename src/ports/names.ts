@@ -77,6 +77,11 @@ export const AUDIT_EVENT_TYPES = Object.freeze([
   'access.call',
   'access.violation',
   'security.token_leaked',
+  'security.verify_failures',
+  'security.ip_failures',
+  'security.new_network',
+  'security.usage_spike',
+  'security.violations',
 ] as const);
 
 /**

@@ -19,6 +19,23 @@ export interface KeyEventBase {
   version?: number;
 }
 
+/**
+ * What a security monitor event carries (docs/observability.md): `rule` names the rule, `count` is
+ * what it counted in `windowMs`, `action` what the monitor did (`disabled`: the key was disabled).
+ * `security.verify_failures`, `security.new_network`, `security.usage_spike`: about the key
+ * `keyId`; `security.ip_failures`: about the network `network`, `keyId` the last key tried from it
+ * ('' when none existed); `security.violations`: about the session `sessionId`, `keyId` its record.
+ */
+export interface SecurityRuleFields {
+  rule: string;
+  count: number;
+  windowMs: number;
+  /** The /24 (IPv4) or /64 (IPv6) network concerned, when the rule is about one. */
+  network: string | null;
+  sessionId: string | null;
+  action: 'none' | 'disabled';
+}
+
 /** The events a {@link Notifier} receives. `type` names are stable. */
 export type KeyEvent =
   | (KeyEventBase & { type: 'key.created' })
@@ -51,6 +68,11 @@ export type KeyEvent =
       url: string | null;
       revoked: boolean;
     })
+  | (KeyEventBase & SecurityRuleFields & { type: 'security.verify_failures' })
+  | (KeyEventBase & SecurityRuleFields & { type: 'security.ip_failures' })
+  | (KeyEventBase & SecurityRuleFields & { type: 'security.new_network' })
+  | (KeyEventBase & SecurityRuleFields & { type: 'security.usage_spike' })
+  | (KeyEventBase & SecurityRuleFields & { type: 'security.violations' })
   | (KeyEventBase & {
       type: 'rotation.failed';
       step: string;

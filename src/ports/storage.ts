@@ -1,6 +1,7 @@
 import type { JsonObject } from './json.js';
 import type { WrappedKey } from './kms.js';
 import type { AUDIT_EVENT_TYPES, RECORD_KINDS } from './names.js';
+import type { UsageIncrement, UsageRow, UsageRowQuery } from './usage.js';
 
 /** What a record holds: an API key we issued, a secret we hold, or a cryptographic key. */
 export type RecordKind = (typeof RECORD_KINDS)[number];
@@ -241,4 +242,13 @@ export interface StorageAdapter extends MetaStore {
   appendAudit(events: AuditEventInput[]): Promise<void>;
   /** Audit events in ascending `seq`, filtered by `query`, one page at a time. */
   listAudit(query: AuditQuery): Promise<Page<AuditEvent>>;
+  /**
+   * Optional (usage analytics): adds each row's counts to the stored counts of its
+   * (recordId, bucket), creating it at 0 first. Atomic per call and additive, so concurrent
+   * writers never lose a count. Rows about records of another tenant are refused where tenants
+   * are enforced (the SQL adapters under a tenant role: `ERR_NOT_FOUND`).
+   */
+  addUsage?(rows: UsageIncrement[]): Promise<void>;
+  /** Optional (usage analytics): the stored rows of one record with `from <= bucket < to`, by bucket. */
+  listUsage?(query: UsageRowQuery): Promise<UsageRow[]>;
 }

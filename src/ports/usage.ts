@@ -22,3 +22,39 @@ export interface UsageTracker {
   /** Records with buffered usage. */
   readonly pending: number;
 }
+
+/**
+ * Counted uses of one record in one hour, to add to the usage rollup (`StorageAdapter.addUsage`).
+ * `bucket` is the start of the UTC hour in epoch ms.
+ */
+export interface UsageIncrement {
+  recordId: string;
+  bucket: number;
+  valid: number;
+  failed: number;
+}
+
+/** One hour of a record's usage as stored (`StorageAdapter.listUsage`). */
+export interface UsageRow {
+  recordId: string;
+  bucket: number;
+  valid: number;
+  failed: number;
+}
+
+/** Which rows `StorageAdapter.listUsage` returns: one record, buckets in `[from, to)`, by bucket. */
+export interface UsageRowQuery {
+  recordId: string;
+  from: number;
+  to: number;
+}
+
+/** The counts buffer behind `km.apiKeys.usage()` (implemented by `createUsageRollup`). */
+export interface UsageRollup {
+  /** Counts one use of record `recordId` at `at`. O(1), no I/O; never throws. */
+  count(recordId: string, valid: boolean, at: number): void;
+  /** Adds everything buffered to the storage rollup now (one `addUsage` call). */
+  flush(): Promise<void>;
+  /** Stops the timer and flushes; rejects (keeping the counts) if that fails. */
+  close(): Promise<void>;
+}

@@ -6,15 +6,18 @@
  */
 import type { Duration } from '../duration.js';
 import type { AuditSigner } from '../internal/audit-chain.js';
+import type { Log } from '../internal/log.js';
 import type { OpenedKeyCache } from '../internal/opened-cache.js';
+import type { Telemetry } from '../internal/telemetry.js';
 import type { Clock } from '../ports/clock.js';
 import type { JsonObject } from '../ports/json.js';
 import type { KmsAdapter } from '../ports/kms.js';
 import type { KeyEvent } from '../ports/notifier.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { AuditEventType, RecordKind, StorageAdapter } from '../ports/storage.js';
-import type { UsageTracker } from '../ports/usage.js';
+import type { UsageRollup, UsageTracker } from '../ports/usage.js';
 import type { RecordMac, StoreFormat } from './record-mac.js';
+import type { SecurityMonitor } from './security-monitor.js';
 
 /** Options after defaults are applied. */
 export interface ResolvedOptions {
@@ -82,6 +85,21 @@ export interface StoreContext {
    * on first access, undefined with `usage: false` or after `close()`. `close()` closes it first.
    */
   readonly usage?: UsageTracker | undefined;
+  /**
+   * Hourly counts of valid and failed uses per record (usage analytics), written in batches
+   * through `storage.addUsage`; undefined when the adapter keeps none, with `usage: false`, or
+   * after `close()`. Never throws from `count`.
+   */
+  readonly rollup?: UsageRollup | undefined;
+  /**
+   * Metrics (OpenTelemetry instruments, ../internal/telemetry.ts); absent or `enabled: false`
+   * when the manager has none. Never throws.
+   */
+  readonly telemetry?: Telemetry | undefined;
+  /** The security monitor (`createKeyManager({ monitor })`); absent when off. Never throws. */
+  readonly monitor?: SecurityMonitor | undefined;
+  /** Warnings to the manager's `logger` (absent: none). Never throws; never given a secret. */
+  readonly log?: Log | undefined;
   /** Runs init once (lazily); rejects with ERR_MASTER_KEY_MISMATCH on a wrong master key, ERR_CLOSED after close. */
   ready(): Promise<StoreState>;
   /** Writes audit events (one batch, in order). Throws `ERR_AUDIT` if the write fails: callers fail closed. */

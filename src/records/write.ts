@@ -113,7 +113,10 @@ export async function mutateRecord<R>(
     } catch (error) {
       if (!isKeywardenError(error, 'ERR_CONFLICT')) throw error;
       if (expected !== undefined) throw staleRevision();
-      if (attempt >= maxAttempts) throw error;
+      if (attempt >= maxAttempts) {
+        ctx.log?.warn('compare-and-swap retries exhausted', { recordId: id, attempts: attempt });
+        throw error;
+      }
       await casBackoff(attempt);
       current = await loadRecord(ctx, id, kind);
       continue;
@@ -193,7 +196,11 @@ export async function deleteRecord(
       ctx.openedKeys?.drop(record.id);
     } catch (error) {
       if (isKeywardenError(error, 'ERR_CONFLICT') && expected !== undefined) throw staleRevision();
-      if (!isKeywardenError(error, 'ERR_CONFLICT') || attempt >= MAX_CAS_ATTEMPTS) throw error;
+      if (!isKeywardenError(error, 'ERR_CONFLICT')) throw error;
+      if (attempt >= MAX_CAS_ATTEMPTS) {
+        ctx.log?.warn('compare-and-swap retries exhausted', { recordId: record.id, attempts: attempt });
+        throw error;
+      }
       await casBackoff(attempt);
       continue;
     }

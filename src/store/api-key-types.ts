@@ -2,11 +2,13 @@
  * Public types of the API-key view (`km.apiKeys`) and the audit view (`km.audit`).
  * @module
  */
+
 import type { Duration } from '../duration.js';
 import type { IterateQuery } from '../internal/iterate.js';
 import type { JsonObject } from '../ports/json.js';
 import type { AuditEvent, AuditEventType, Page, RecordStatus } from '../ports/storage.js';
 import type { RotationPolicyInput } from '../records/rotation-types.js';
+import type { UsageOptions, UsageReport } from '../records/usage-report.js';
 import type { AuditExportOptions } from './audit-export.js';
 
 /** Credits refill: every `every` ms, `remaining` is topped up to `amount`. */
@@ -300,6 +302,18 @@ export interface ApiKeysView {
    * @throws KeywardenError `ERR_NOT_FOUND`, `ERR_CONFLICT`, `ERR_AUDIT`, `ERR_STORAGE`.
    */
   delete(id: string, options?: UpdateOptions): Promise<void>;
+  /**
+   * Usage analytics: valid and failed verifications of the key per hour or UTC day, zero-filled
+   * (counted in memory, written to the storage rollup in batches; docs/observability.md).
+   *
+   * @example
+   * ```ts
+   * const report = await km.apiKeys.usage(id, { from: Date.now() - 86_400_000, granularity: 'hour' });
+   * ```
+   * @throws KeywardenError `ERR_NOT_FOUND`, `ERR_VALIDATION` naming the option, `ERR_UNSUPPORTED`
+   *   (the storage adapter keeps no usage analytics), `ERR_STORAGE`.
+   */
+  usage(id: string, options?: UsageOptions): Promise<UsageReport>;
 }
 
 /** Filters of `km.audit.list`. */

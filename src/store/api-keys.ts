@@ -8,7 +8,14 @@ import { iteratePages } from '../internal/iterate.js';
 import type { StoreContext } from '../records/context.js';
 import type { ApiKeysView } from './api-key-types.js';
 import { createApiKey, createManyApiKeys } from './api-keys/create.js';
-import { deleteApiKey, getApiKey, listApiKeys, revokeApiKey, updateApiKey } from './api-keys/manage.js';
+import {
+  apiKeyUsage,
+  deleteApiKey,
+  getApiKey,
+  listApiKeys,
+  revokeApiKey,
+  updateApiKey,
+} from './api-keys/manage.js';
 import { createVerifier } from './api-keys/verify.js';
 
 /**
@@ -35,5 +42,6 @@ export function createApiKeysView(ctx: StoreContext): ApiKeysView {
     update: (id, patch, options) => updateApiKey(ctx, id, patch, options),
     revoke: (id, options) => revokeApiKey(ctx, id, options),
     delete: (id, options) => deleteApiKey(ctx, id, options),
+    usage: (id, options) => apiKeyUsage(ctx, id, options),
   } satisfies ApiKeysView);
 }

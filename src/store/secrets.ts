@@ -176,6 +176,9 @@ async function createOrAppend(
   }
 }
 
+/** Parsed options of `get`. */
+type GetOptions = ReturnType<typeof getOptionsSchema.parse>;
+
 /**
  * Builds `km.secrets` over a store context. The manager calls it; you use `km.secrets`.
  *
@@ -189,6 +192,25 @@ async function createOrAppend(
  *   write nothing, `ERR_NOT_FOUND`, `ERR_INVALID_STATE`, `ERR_DECRYPT`, `ERR_KMS`, `ERR_AUDIT`, `ERR_STORAGE`.
  */
 export function createSecretsView(ctx: StoreContext): SecretsView {
+  /** Opens and audits one secret version (fail closed: no value without its `secret.read` row). */
+  const readSecret = async (n: string, o: GetOptions): Promise<string> => {
+    const record = await loadNamedRecord(ctx, 'secret', n, o);
+    const state = await ctx.ready();
+    assertUsable(record, ctx.clock.now(), 'secret');
+    const v = readableVersion(record, o.version, ctx.clock.now());
+    const value = await openSecretVersion(ctx, state, record, v);
+    // fail closed: if the audit write fails, the value is not returned
+    await ctx.audit({
+      type: 'secret.read',
+      recordId: record.id,
+      kind: 'secret',
+      version: v.version,
+      tenantId: record.tenantId,
+      actor: o.actor ?? null,
+    });
+    return value;
+  };
+
   const view: SecretsView = {
     async set(name: string, value: string | Uint8Array, options?: SetSecretOptions): Promise<SecretInfo> {
       const n = parseInput(secretNameSchema, name, 'name');
@@ -211,23 +233,18 @@ export function createSecretsView(ctx: StoreContext): SecretsView {
     async get(name: string, options?: GetSecretOptions): Promise<string> {
       const n = parseInput(secretNameSchema, name, 'name');
       const o = parseInput(getOptionsSchema, options ?? {}, 'options');
-      const record = await loadNamedRecord(ctx, 'secret', n, o);
-      const state = await ctx.ready();
-      assertUsable(record, ctx.clock.now(), 'secret');
-      const v = readableVersion(record, o.version, ctx.clock.now());
-      const value = await openSecretVersion(ctx, state, record, v);
-      // fail closed: if the audit write fails, the value is not returned
-      await ctx.audit({
-        type: 'secret.read',
-        recordId: record.id,
-        kind: 'secret',
-        version: v.version,
-        tenantId: record.tenantId,
-        actor: o.actor ?? null,
-      });
-      return value;
+      const t = ctx.telemetry;
+      if (t === undefined || !t.enabled) return readSecret(n, o);
+      const start = t.now();
+      try {
+        const value = await readSecret(n, o);
+        t.secretRead('ok', 'secrets', t.now() - start);
+        return value;
+      } catch (error) {
+        t.secretRead('error', 'secrets', t.now() - start);
+        throw error;
+      }
     },
-
     async info(name: string, options?: SecretScope): Promise<SecretInfo> {
       return toSecretInfo(await loadNamed(ctx, 'secret', name, options));
     },

@@ -67,7 +67,7 @@ describe('consoleNotifier', () => {
     });
   });
 
-  it('uses warn for rotation.failed, key.expiring, key.expired and security.token_leaked, info otherwise', async () => {
+  it('uses warn for rotation.failed, key.expiring, key.expired and every security.* event, info otherwise', async () => {
     const { logger, lines } = recordingLogger();
     const n = consoleNotifier({ logger });
     for (const e of events) await n.notify(e);
@@ -76,7 +76,12 @@ describe('consoleNotifier', () => {
       'key.expired',
       'key.expiring',
       'rotation.failed',
+      'security.ip_failures',
+      'security.new_network',
       'security.token_leaked',
+      'security.usage_spike',
+      'security.verify_failures',
+      'security.violations',
     ]);
   });
 

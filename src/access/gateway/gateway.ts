@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import { parseDuration } from '../../duration.js';
 import { KeywardenError } from '../../errors.js';
 import { credentialHeader } from '../inject.js';
+import { accessTelemetry } from '../telemetry.js';
 import type { UpstreamAuth } from '../types.js';
 import { systemLookup } from './address.js';
 import { carriesToken, forwardedHeaders, tokenFromSlot } from './headers.js';
@@ -177,6 +178,9 @@ export function createGateway(access: GatewayAccess, options: GatewayOptions = {
     return hosts.includes(host);
   }
 
+  /** The tool of a request, once it names a registered one (metrics label; unknown ids are not labels). */
+  const known = new WeakMap<ServerResponse, string>();
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const violation = reporter(req);
     const method = (req.method ?? 'GET').toUpperCase();
@@ -197,6 +201,7 @@ export function createGateway(access: GatewayAccess, options: GatewayOptions = {
     let auth: UpstreamAuth;
     try {
       auth = await slotOf(toolId);
+      known.set(res, toolId); // a registered tool: a bounded label
     } catch (e) {
       if (e instanceof KeywardenError && e.code === 'ERR_NOT_FOUND') {
         await violation(REASONS.unknownTool, toolId, null);
@@ -246,7 +251,9 @@ export function createGateway(access: GatewayAccess, options: GatewayOptions = {
     });
   }
 
+  const telemetry = accessTelemetry(access);
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    if (telemetry?.enabled === true) countOutcome(telemetry, res, known);
     handle(req, res).catch(() => refuse(res, 502, 'UPSTREAM_ERROR'));
   };
 
@@ -309,4 +316,24 @@ export function createGateway(access: GatewayAccess, options: GatewayOptions = {
       await this.close();
     },
   };
+}
+
+/**
+ * Counts one gateway request when its response is finished (or cut):
+ * `keywarden.gateway.requests{tool, outcome}`, outcome the HTTP status class (`2xx`...) or `aborted`,
+ * tool the registered tool id or `unknown`.
+ */
+function countOutcome(
+  telemetry: NonNullable<ReturnType<typeof accessTelemetry>>,
+  res: ServerResponse,
+  known: WeakMap<ServerResponse, string>,
+): void {
+  let done = false;
+  const count = (outcome: string): void => {
+    if (done) return;
+    done = true;
+    telemetry.gatewayRequest(known.get(res) ?? 'unknown', outcome);
+  };
+  res.once('finish', () => count(`${Math.floor(res.statusCode / 100)}xx`));
+  res.once('close', () => count(res.writableFinished ? `${Math.floor(res.statusCode / 100)}xx` : 'aborted'));
 }

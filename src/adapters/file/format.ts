@@ -20,7 +20,9 @@ export type LogEntry =
   | { n: number; op: 'put'; r: StoredRecord }
   | { n: number; op: 'del'; id: string }
   | { n: number; op: 'audit'; e: AuditEvent[] }
-  | { n: number; op: 'meta'; k: string; v: string };
+  | { n: number; op: 'meta'; k: string; v: string }
+  /** Several metadata values set at once (usage analytics: one batch of counts is one entry). */
+  | { n: number; op: 'metas'; m: [string, string][] };
 
 /** The body of a log entry before it is numbered. */
 export type LogChange = LogEntry extends infer E ? (E extends { n: number } ? Omit<E, 'n'> : never) : never;
@@ -129,7 +131,13 @@ export function checkEntry(value: unknown, expectedN: number, file: string): Log
     (e.op === 'audit' && Array.isArray((e as { e?: unknown }).e)) ||
     (e.op === 'meta' &&
       typeof (e as { k?: unknown }).k === 'string' &&
-      typeof (e as { v?: unknown }).v === 'string');
+      typeof (e as { v?: unknown }).v === 'string') ||
+    (e.op === 'metas' &&
+      Array.isArray((e as { m?: unknown }).m) &&
+      (e as { m: unknown[] }).m.every(
+        (kv) =>
+          Array.isArray(kv) && kv.length === 2 && typeof kv[0] === 'string' && typeof kv[1] === 'string',
+      ));
   if (!ok) throw corruptError(file, `entry ${expectedN} has an unknown shape`);
   return e as LogEntry;
 }

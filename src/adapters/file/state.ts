@@ -268,6 +268,9 @@ export class StoreState {
       case 'meta':
         this.meta.set(entry.k, entry.v);
         return;
+      case 'metas':
+        for (const [k, v] of entry.m) this.meta.set(k, v);
+        return;
     }
   }
 }

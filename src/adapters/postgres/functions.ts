@@ -85,6 +85,14 @@ export const SQL_FUNCTIONS = {
     ['p_check', 'boolean'],
     ['p_expected', 'text'],
   ),
+  addUsage: fn('keywarden_add_usage', 'void', ['p_rows', 'json']),
+  listUsage: fn(
+    'keywarden_list_usage',
+    'json',
+    ['p_record_id', 'text'],
+    ['p_from', 'float8'],
+    ['p_to', 'float8'],
+  ),
   schemaVersion: fn('keywarden_schema_version', 'text'),
   missingFunctions: fn('keywarden_missing_functions', 'json', ['p_names', 'json']),
 } as const satisfies Record<string, SqlFunctionSpec>;

@@ -7,6 +7,7 @@
  */
 import { KeywardenError, validationError } from '../../errors.js';
 import { fromBase64Url, toBase64Url, utf8Decode, utf8Encode } from '../../internal/bytes.js';
+import { checkUsageQuery, checkUsageRows } from '../../internal/usage-rows.js';
 import { isWellFormedString, NOT_WELL_FORMED } from '../../internal/validate.js';
 import type {
   AuditEvent,
@@ -17,6 +18,7 @@ import type {
   StorageAdapter,
   StoredRecord,
 } from '../../ports/storage.js';
+import type { UsageRow } from '../../ports/usage.js';
 import { SCHEMA_VERSION, SQL_FUNCTIONS, type SqlFunctionSpec, sqlError } from './functions.js';
 
 /** Runs one SQL function with named arguments and returns its decoded result. */
@@ -325,6 +327,27 @@ export function createSqlStorage(hooks: SqlStorageHooks): StorageAdapter {
         p_check: check,
         p_expected: check ? (options?.expected ?? null) : null,
       });
+    },
+
+    async addUsage(input) {
+      const rows = checkUsageRows(input);
+      if (rows.length === 0) return;
+      await run('addUsage', F.addUsage, { p_rows: rows });
+    },
+
+    async listUsage(query) {
+      const q = checkUsageQuery(query);
+      const result = await run('listUsage', F.listUsage, {
+        p_record_id: q.recordId,
+        p_from: q.from,
+        p_to: q.to,
+      });
+      return asArray<UsageRow>(result, 'listUsage').map((r) => ({
+        recordId: String(r.recordId),
+        bucket: Number(r.bucket),
+        valid: Number(r.valid),
+        failed: Number(r.failed),
+      }));
     },
   };
   return storage;

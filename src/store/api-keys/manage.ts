@@ -4,12 +4,14 @@
  * @internal
  * @module
  */
+
 import { KeywardenError } from '../../errors.js';
 import { parseObject } from '../../internal/parse-object.js';
 import { parseInput } from '../../internal/validate.js';
 import type { Page, StoredRecord } from '../../ports/storage.js';
 import type { AuditDraft, StoreContext } from '../../records/context.js';
 import { eventBase, loadRecord } from '../../records/record.js';
+import { type UsageReport, usageReport } from '../../records/usage-report.js';
 import { deleteRecord, mutateRecord } from '../../records/write.js';
 import type { ApiKeyInfo } from '../api-key-types.js';
 import { readApiKeyData, toApiKeyInfo, writeApiKeyData } from './record.js';
@@ -69,6 +71,20 @@ export async function getApiKey(ctx: StoreContext, id: unknown): Promise<ApiKeyI
   await ctx.ready();
   const record = await loadRecord(ctx, parseId(id), 'api_key');
   return toApiKeyInfo(record, ctx.clock.now());
+}
+
+/**
+ * `usage(id, options)`: the key's usage analytics (see records/usage-report.ts).
+ * @throws KeywardenError `ERR_NOT_FOUND`, `ERR_VALIDATION`, `ERR_UNSUPPORTED`, `ERR_STORAGE`.
+ * @example
+ * ```ts
+ * const r = await apiKeyUsage(ctx, id, { granularity: 'day' });
+ * ```
+ */
+export async function apiKeyUsage(ctx: StoreContext, id: unknown, options?: unknown): Promise<UsageReport> {
+  await ctx.ready();
+  const record = await loadRecord(ctx, parseId(id), 'api_key');
+  return usageReport(ctx, record.id, options);
 }
 
 /**

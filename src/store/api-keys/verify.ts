@@ -30,6 +30,12 @@ import { parseVerifyOptions, type VerifyOptions } from './verify-options.js';
 
 type Verify = (token: unknown, options?: unknown) => Promise<ApiKeyVerifyResult>;
 
+/** The caller's IP from the verify context, when it gave one. */
+function ipOf(o: VerifyOptions): string | undefined {
+  const ip = o.context['ip'];
+  return typeof ip === 'string' ? ip : undefined;
+}
+
 /** Outcome of a credit decrement. */
 type Spend =
   | { ok: true; record: StoredRecord; remaining: number | null }
@@ -61,12 +67,20 @@ export function createVerifier(ctx: StoreContext): Verify {
     now: number,
     extra: JsonObject = {},
   ): Promise<void> => {
+    countUse(record, false, now, o);
     if (mode === 'none') return;
     let suppressed = 0;
     if (mode === 'failures' || !proven) {
       const taken = throttle.take(record.id, code, now);
       if (taken === null) return;
       suppressed = taken;
+      if (suppressed > 0) {
+        ctx.log?.info('verify failures throttled in the audit log', {
+          recordId: record.id,
+          code,
+          suppressed,
+        });
+      }
     }
     try {
       await ctx.audit({
@@ -81,6 +95,20 @@ export function createVerifier(ctx: StoreContext): Verify {
     } catch {
       // the request is denied either way; a failed audit of a denial does not turn it into an error
     }
+  };
+
+  /** Usage analytics (buffered, added to the storage rollup in batches) and the security monitor. */
+  const countUse = (record: StoredRecord, valid: boolean, now: number, o: VerifyOptions): void => {
+    try {
+      ctx.rollup?.count(record.id, valid, now);
+    } catch {
+      // analytics never fail a verification
+    }
+    ctx.monitor?.verified(record, valid, ipOf(o), now);
+  };
+  /** A refusal before any record was found: only the monitor's per-network rule counts it. */
+  const refused = (o: VerifyOptions): void => {
+    if (ctx.monitor !== undefined) ctx.monitor.refused(ipOf(o), ctx.clock.now());
   };
 
   const spend = (id: string, cost: number): Promise<Spend> =>
@@ -134,19 +162,23 @@ export function createVerifier(ctx: StoreContext): Verify {
       .catch(() => undefined); // the store failed too: the ERR_AUDIT stands either way
   };
 
-  return async function verify(token: unknown, options?: unknown): Promise<ApiKeyVerifyResult> {
+  const run = async (token: unknown, options?: unknown): Promise<ApiKeyVerifyResult> => {
     const o = parseVerifyOptions(options);
     const parsed = checkApiToken(token);
     if (!parsed.ok) {
       // no storage access (not even lazy init) for garbage; still ERR_CLOSED after close()
       if ((ctx as { closed?: boolean }).closed === true) await ctx.ready();
+      refused(o);
       return { valid: false, code: 'MALFORMED' };
     }
     const state = await ctx.ready();
     const hash = state.hashToken(token as string);
     const record = await ctx.storage.get(parsed.id);
     const now = ctx.clock.now();
-    if (record === null || record.kind !== 'api_key') return { valid: false, code: 'NOT_FOUND' };
+    if (record === null || record.kind !== 'api_key') {
+      refused(o);
+      return { valid: false, code: 'NOT_FOUND' };
+    }
     if (o.tenantId !== undefined && record.tenantId !== o.tenantId) {
       await auditFailure(record, o, 'NOT_FOUND', false, null, now, { reason: 'tenant_mismatch' });
       return { valid: false, code: 'NOT_FOUND' };
@@ -246,9 +278,28 @@ export function createVerifier(ctx: StoreContext): Verify {
     try {
       // buffered in memory, written in batches (no write per request); never fails a verification
       ctx.usage?.record(record.id, matched.version, now);
+      countUse(record, true, now, o);
     } catch {
       // the tracker is closed (the manager is closing): this one use is not counted
     }
     return result;
+  };
+
+  const telemetry = ctx.telemetry;
+  if (telemetry === undefined) return run;
+  // with metrics: one counter add and one histogram record per call (keywarden.verify by code)
+  return function verify(token: unknown, options?: unknown): Promise<ApiKeyVerifyResult> {
+    if (!telemetry.enabled) return run(token, options);
+    const start = telemetry.now();
+    return run(token, options).then(
+      (result) => {
+        telemetry.verify(result.valid ? 'VALID' : result.code, telemetry.now() - start);
+        return result;
+      },
+      (error: unknown) => {
+        telemetry.verify('ERROR', telemetry.now() - start);
+        throw error;
+      },
+    );
   };
 }

@@ -1,0 +1,118 @@
+/**
+ * The `monitor` option of `createKeyManager`: which security monitor rules run, with their
+ * thresholds (docs/observability.md). Validated by the manager's option schema, resolved here.
+ * @internal
+ * @module
+ */
+import * as z from 'zod/mini';
+import type { Duration } from '../duration.js';
+import { durationSchema } from '../records/schemas.js';
+import type {
+  MonitorAction,
+  ResolvedCountRule,
+  ResolvedMonitorOptions,
+} from '../records/security-monitor.js';
+
+/** A counting rule: `threshold` events within `window`, then an alert (and `action`). */
+export interface CountRuleOption {
+  threshold?: number;
+  window?: Duration;
+  action?: MonitorAction;
+}
+
+/** The `monitor` option: `true` for every rule with its defaults, or per rule (`false`: off). */
+export type MonitorOption =
+  | boolean
+  | {
+      /** Refused verifications of one key (default 20 per `'1m'`, action `'none'`; `'disable'` disables the key). */
+      failedVerifies?: CountRuleOption | boolean;
+      /** Refused verifications from one /24 or /64 network (default 50 per `'1m'`). */
+      ipFailures?: Omit<CountRuleOption, 'action'> | boolean;
+      /** A key used from a network this process has not seen it used from (default on). */
+      newNetwork?: { action?: MonitorAction } | boolean;
+      /** Valid uses in one window ≥ `factor` × the key's baseline and ≥ `minimum` (default 10×, 100, `'1m'`). */
+      usageSpike?: { factor?: number; minimum?: number; window?: Duration; action?: MonitorAction } | boolean;
+      /** `access.violation` events of one proxy session (default 5 per `'1m'`). */
+      violations?: Omit<CountRuleOption, 'action'> | boolean;
+      /** Most keys, networks and sessions each rule tracks (default 10,000). */
+      maxTracked?: number;
+    };
+
+const action = z.optional(z.enum(['none', 'disable']));
+const window = z.optional(
+  durationSchema.check(z.refine((ms) => ms >= 1000 && ms <= 86_400_000, 'must be 1s to 1d')),
+);
+const threshold = z.optional(z.number().check(z.int(), z.gte(1), z.lte(1_000_000)));
+const countRule = z.union([z.boolean(), z.strictObject({ threshold, window, action })]);
+const countRuleNoAction = z.union([z.boolean(), z.strictObject({ threshold, window })]);
+
+/** The zod schema of {@link MonitorOption}. */
+export const monitorOptionSchema = z.union([
+  z.boolean(),
+  z.strictObject({
+    failedVerifies: z.optional(countRule),
+    ipFailures: z.optional(countRuleNoAction),
+    newNetwork: z.optional(z.union([z.boolean(), z.strictObject({ action })])),
+    usageSpike: z.optional(
+      z.union([
+        z.boolean(),
+        z.strictObject({
+          factor: z.optional(z.number().check(z.gte(1.5), z.lte(1000))),
+          minimum: z.optional(z.number().check(z.int(), z.gte(1))),
+          window,
+          action,
+        }),
+      ]),
+    ),
+    violations: z.optional(countRuleNoAction),
+    maxTracked: z.optional(z.number().check(z.int(), z.gte(1), z.lte(10_000_000))),
+  }),
+]);
+
+type Parsed = z.output<typeof monitorOptionSchema>;
+
+function count(
+  v:
+    | boolean
+    | { threshold?: number | undefined; window?: number | undefined; action?: MonitorAction | undefined }
+    | undefined,
+  threshold: number,
+): ResolvedCountRule | null {
+  if (v === false) return null;
+  const o = v === true || v === undefined ? {} : v;
+  return { threshold: o.threshold ?? threshold, windowMs: o.window ?? 60_000, action: o.action ?? 'none' };
+}
+
+/**
+ * The monitor rules for a parsed `monitor` option, or undefined (no monitor).
+ *
+ * @example
+ * ```ts
+ * resolveMonitor(true); // every rule with its defaults
+ * ```
+ * @throws never
+ */
+export function resolveMonitor(option: Parsed | undefined): ResolvedMonitorOptions | undefined {
+  if (option === undefined || option === false) return undefined;
+  const o = option === true ? {} : option;
+  const spike =
+    o.usageSpike === false ? null : o.usageSpike === true || o.usageSpike === undefined ? {} : o.usageSpike;
+  const net =
+    o.newNetwork === false ? null : o.newNetwork === true || o.newNetwork === undefined ? {} : o.newNetwork;
+  return {
+    failedVerifies: count(o.failedVerifies, 20),
+    ipFailures: count(o.ipFailures, 50),
+    newNetwork: net === null ? null : { action: net.action ?? 'none' },
+    usageSpike:
+      spike === null
+        ? null
+        : {
+            factor: spike.factor ?? 10,
+            minimum: spike.minimum ?? 100,
+            windowMs: spike.window ?? 60_000,
+            action: spike.action ?? 'none',
+          },
+    violations: count(o.violations, 5),
+    maxTracked: o.maxTracked ?? 10_000,
+  };
+}
