@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 const expected = {
   keywarden: ['createKeyManager', 'parseDuration', 'generateApiToken', 'checkApiToken', 'generateKeyPair'],
   'keywarden/errors': ['KeywardenError', 'isKeywardenError'],
-  'keywarden/schemas': ['apiKeyCreateSchema', 'secretSetSchema', 'keyCreateSchema', 'rotationPolicySchema'],
-  'keywarden/crypto': ['keyGenerator', 'generateApiToken', 'checkApiToken', 'generateId', 'generateKeyPair'],
+  'keywarden/crypto': ['generateApiToken', 'checkApiToken', 'generateId', 'generateKeyPair'],
   'keywarden/adapters/memory': ['memoryStorage'],
   'keywarden/adapters/file': ['fileStorage'],
   'keywarden/adapters/postgres': ['postgresStorage'],
@@ -60,6 +59,14 @@ for (const [specifier, names] of Object.entries(expected)) {
 const { keyGenerator } = await import('keywarden');
 assert.ok(Object.isFrozen(keyGenerator), 'keyGenerator is frozen');
 assert.equal(typeof keyGenerator.generateApiToken, 'function');
+assert.equal((await import('keywarden/crypto')).keyGenerator, keyGenerator, 'keywarden/crypto has the same keyGenerator');
+
+// keywarden/schemas: Standard Schema v1 objects that refuse what the manager refuses.
+const schemas = await import('keywarden/schemas');
+for (const name of ['apiKeyCreateSchema', 'secretSetSchema', 'keyCreateSchema', 'rotationPolicySchema']) {
+  assert.equal(schemas[name]?.['~standard']?.version, 1, `keywarden/schemas exports ${name}`);
+}
+assert.ok((await schemas.apiKeyCreateSchema['~standard'].validate({ name: '' })).issues, 'an empty name is refused');
 
 // A real round trip through the published build: issue a key, verify it, keep a secret.
 const { createKeyManager } = await import('keywarden');
