@@ -4,8 +4,7 @@
  * @internal
  * @module
  */
-import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { cryptoBackend } from './crypto-backend.js';
+import { bytesToHex, hexToBytes, randomBytes as platformRandomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const B64_DECODE = new Int16Array(128).fill(-1);
@@ -21,7 +20,8 @@ let pool: Uint8Array | null = null;
 let poolOffset = POOL_SIZE;
 
 /**
- * Cryptographically secure random bytes from the crypto backend's CSPRNG (native `randomFillSync`, or WebCrypto `getRandomValues` under noble). Small requests are cut
+ * Cryptographically secure random bytes from the platform CSPRNG (WebCrypto `getRandomValues`,
+ * on every backend: the generator must not pull the crypto backend in). Small requests are cut
  * from a pooled 4 KiB buffer refilled from the CSPRNG (as Node's `randomUUID` does); handed-out
  * bytes are zeroed in the pool so they exist only in the caller's copy.
  * @example
@@ -31,9 +31,9 @@ let poolOffset = POOL_SIZE;
  * @throws Error from WebCrypto when `length` is negative or not an integer (callers pass constants).
  */
 export function randomBytes(length: number): Uint8Array {
-  if (length > POOL_MAX_REQUEST) return cryptoBackend().randomBytes(length);
+  if (length > POOL_MAX_REQUEST) return platformRandomBytes(length);
   if (pool === null || poolOffset + length > POOL_SIZE) {
-    pool = cryptoBackend().randomBytes(POOL_SIZE);
+    pool = platformRandomBytes(POOL_SIZE);
     poolOffset = 0;
   }
   const out = pool.slice(poolOffset, poolOffset + length);

@@ -23,12 +23,15 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 };
 
 /**
- * Budgets in minified bytes. The manager's is the size reached with zod/mini; the 200 KB of
- * issue 14 needs more (see docs/runtimes.md, "Bundle size"): this budget only stops growth.
+ * Budgets in minified bytes. The generator's is issue 14's. The manager's is a ratchet, not the
+ * goal: 291 KB after zod/mini, then raised once to 340 KB for what 0.2 added to every manager on
+ * purpose (native crypto backend and signers, JWTs, metrics, logger, security monitor, usage
+ * rollups, expectedRevision, iterate/dispose). The 200 KB of issue 14 is not met; docs/runtimes.md
+ * ("Bundle size") says what it would take. Raise it only with a line in the CHANGELOG.
  */
 const BUDGETS = {
   generator: 40 * KB,
-  manager: 300 * KB,
+  manager: 340 * KB,
 };
 
 interface Measured {
