@@ -54,7 +54,14 @@ export async function recordViolation(a: AccessContext, v: ViolationInput): Prom
   const context = { ...v.context };
   const sessionId = v.session !== undefined ? v.session.record.id : v.sessionId;
   const tally = a.violations.take({ sessionId, ip: context.ip, reason }, now);
-  if (tally === null) return;
+  if (tally === null) {
+    // not written, still counted: the security monitor sees every violation of a session
+    if (v.session !== undefined && a.ctx.monitor !== undefined) {
+      const subject = sessionSubject(v.session.record, v.session.data);
+      a.ctx.monitor.event({ ...eventBaseOf(subject, now), type: 'access.violation', reason });
+    }
+    return;
+  }
   const counts = {
     ...(tally.suppressed > 0 && { suppressed: tally.suppressed }),
     ...(tally.dropped > 0 && { dropped: tally.dropped }),

@@ -21,6 +21,10 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'keywarden --json api-keys list --status active --tag partner',
   ],
   'api-keys show': [`keywarden api-keys show ${ID}`],
+  'api-keys usage': [
+    `keywarden api-keys usage ${ID}`,
+    `keywarden api-keys usage ${ID} --granularity day --from 2026-11-01`,
+  ],
   'api-keys update': [
     `keywarden api-keys update ${ID} --scopes read --expires-at 2027-01-31`,
     `keywarden api-keys update ${ID} --remaining 500 --refill 500/30d`,

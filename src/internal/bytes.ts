@@ -4,7 +4,12 @@
  * @internal
  * @module
  */
-import { bytesToHex, hexToBytes, randomBytes as platformRandomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import {
+  bytesToHex,
+  hexToBytes,
+  randomBytes as platformRandomBytes,
+  utf8ToBytes,
+} from '@noble/hashes/utils.js';
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const B64_DECODE = new Int16Array(128).fill(-1);

@@ -4,11 +4,13 @@
  * - absent or `false`: no metrics (every instrument a no-op; nothing is imported);
  * - `{ meterProvider }`: `meterProvider.getMeter('keywarden')` (e.g. the SDK's `MeterProvider`);
  * - `{ meter }`: that meter as it is;
- * - `true` or `{}`: the global provider of `@opentelemetry/api` (an optional peer dependency),
- *   loaded with a dynamic `import()` on first use; until it loads, and when it is not installed,
- *   nothing is recorded.
+ * - `true` or `{}`: the meter provider registered globally through `@opentelemetry/api` (an
+ *   optional peer dependency), looked up once, a microtask after the manager is built, in the
+ *   global registry the API itself keeps (`globalThis[Symbol.for('opentelemetry.js.api.1')]`,
+ *   shared by every copy of API 1.x); when none is registered, nothing is recorded.
  *
- * Portable: no node:*; no static import of `@opentelemetry/api`.
+ * Portable: no node:*, no import of `@opentelemetry/api` at all — not even a dynamic `import()`,
+ * which Workers bundlers (wrangler, miniflare) refuse when its specifier is not a literal.
  * @internal
  * @module
  */
@@ -23,16 +25,18 @@ export type MetricsOption =
 /** The instrumentation scope name of keywarden's meter. */
 export const METER_NAME = 'keywarden';
 
-/** Kept in a variable so bundlers do not try to resolve the optional peer at build time. */
-const OTEL_API = '@opentelemetry/api';
+/** Where `@opentelemetry/api` 1.x keeps its globals (its `registerGlobal` / `getGlobal`). */
+const OTEL_GLOBAL = Symbol.for('opentelemetry.js.api.1');
 
-/** Loads the global meter provider of `@opentelemetry/api`, or null when it is not installed. */
+/** The meter of the globally registered meter provider, or null when none is registered. */
 async function globalMeter(): Promise<MeterLike | null> {
+  await Promise.resolve(); // registered after the manager was built, in the same tick, still counts
   try {
-    const api = (await import(/* @vite-ignore */ /* webpackIgnore: true */ OTEL_API)) as {
-      metrics?: { getMeterProvider?: () => MeterProviderLike };
-    };
-    return api.metrics?.getMeterProvider?.().getMeter(METER_NAME) ?? null;
+    const registry = (globalThis as Record<symbol, { metrics?: MeterProviderLike } | undefined>)[OTEL_GLOBAL];
+    const provider = registry?.metrics;
+    return provider !== undefined && typeof provider.getMeter === 'function'
+      ? provider.getMeter(METER_NAME)
+      : null;
   } catch {
     return null;
   }

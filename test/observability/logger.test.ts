@@ -10,7 +10,7 @@ import { memoryStorage } from '../../src/adapters/memory.js';
 import { KeywardenError } from '../../src/errors.js';
 import { createKeyManager } from '../../src/index.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
-import { callbackNotifier, webhookNotifier } from '../../src/notifiers/index.js';
+import { callbackNotifier, generateWebhookSecret, webhookNotifier } from '../../src/notifiers/index.js';
 import type { StorageAdapter } from '../../src/ports/storage.js';
 import { createTestKeyManager } from '../../src/testing/index.js';
 
@@ -55,9 +55,10 @@ describe('logger', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     cleanups.push(() => new Promise((r) => server.close(r)));
     const { port } = server.address() as AddressInfo;
+    const signingSecret = generateWebhookSecret(); // Standard Webhooks, the notifier's default scheme
     const notifier = webhookNotifier({
       url: `http://127.0.0.1:${port}/hooks/path-token-9c1e?sig=query-secret-77aa`,
-      secret: 'whsec-signing-secret-0b3d',
+      secret: signingSecret,
       retries: 0,
     });
     const { lines, logger } = recordingLogger();
@@ -75,7 +76,8 @@ describe('logger', () => {
     for (const secret of [
       token,
       'sk_live_value_1234',
-      'whsec-signing-secret-0b3d',
+      signingSecret,
+      signingSecret.slice('whsec_'.length),
       'path-token-9c1e',
       'query-secret-77aa',
       'hook-secret-5f2a',

@@ -85,7 +85,7 @@ export async function signWithKey(
   }
   const version = currentOf(record);
   const alg = spec.alg as SigningAlgorithm;
-  const slot = `sign:${version.version}:${version.kid}:${alg}`;
+  const slot = cacheSlot('sign', record, version, alg);
   const fingerprint = sealedFingerprint(version);
   let signer = ctx.openedKeys?.get<PreparedSigner>(record.id, slot, fingerprint, now);
   if (signer !== undefined) return signer.sign(bytes);
@@ -100,6 +100,24 @@ export async function signWithKey(
   }
   ctx.openedKeys.set(record.id, slot, fingerprint, signer, ctx.clock.now());
   return signer.sign(bytes);
+}
+
+/**
+ * The cache slot of opened material: the operation, the version, and every label the sealed value
+ * is bound to (name, tenant, environment). A store writer who swaps labels between two keys (MAC
+ * recomputed or not) therefore misses the cache and meets the envelope's own check (ERR_DECRYPT),
+ * instead of being served the material opened under the other labels.
+ */
+function cacheSlot(op: 'sign' | 'verify', record: StoredRecord, version: StoredVersion, alg: string): string {
+  return JSON.stringify([
+    op,
+    version.version,
+    version.kid,
+    alg,
+    record.name,
+    record.tenantId,
+    record.environment,
+  ]);
 }
 
 /** What identifies the sealed value a cache entry was opened from (unique per seal: random data key and nonce). */
@@ -123,7 +141,7 @@ async function verifyVersion(
   sig: Uint8Array,
 ): Promise<boolean> {
   const symmetric = type === 'hmac';
-  const slot = `verify:${v.version}:${v.kid}:${alg}`;
+  const slot = cacheSlot('verify', record, v, alg);
   const pub = v.publicJwk as Record<string, unknown> | null;
   const fingerprint = symmetric ? sealedFingerprint(v) : String(pub?.['x'] ?? pub?.['n']); // the public key (MAC'd with the record)
   const hit = ctx.openedKeys?.get<PreparedVerifier>(record.id, slot, fingerprint, now);
