@@ -6,6 +6,7 @@
  * @internal
  * @module
  */
+import type { KeyEvent } from '../ports/notifier.js';
 import type { StoredRecord } from '../ports/storage.js';
 import { type AccessContext, loadAccessRecord } from './context.js';
 import { draftOf, eventBaseOf } from './events.js';
@@ -53,13 +54,30 @@ export async function recordViolation(a: AccessContext, v: ViolationInput): Prom
   const now = a.ctx.clock.now();
   const context = { ...v.context };
   const sessionId = v.session !== undefined ? v.session.record.id : v.sessionId;
+  const subject = v.session !== undefined ? sessionSubject(v.session.record, v.session.data) : null;
+  const event: KeyEvent =
+    subject !== null
+      ? { ...eventBaseOf(subject, now), type: 'access.violation', reason }
+      : {
+          at: now,
+          type: 'access.violation',
+          keyId: v.sessionId ?? v.toolId ?? '',
+          kind: v.sessionId === null ? 'access_tool' : 'access_session',
+          name: v.toolId ?? '',
+          tenantId: a.options.tenantId,
+          environment: ACCESS_ENVIRONMENT,
+          toolId: v.toolId ?? '',
+          requestId: null,
+          sessionId: v.sessionId,
+          agentId: null,
+          onBehalfOf: null,
+          reason,
+        };
   const tally = a.violations.take({ sessionId, ip: context.ip, reason }, now);
   if (tally === null) {
-    // not written, still counted: the security monitor sees every violation of a session
-    if (v.session !== undefined && a.ctx.monitor !== undefined) {
-      const subject = sessionSubject(v.session.record, v.session.data);
-      a.ctx.monitor.event({ ...eventBaseOf(subject, now), type: 'access.violation', reason });
-    }
+    // not written, still counted: the security monitor sees every violation (a notified event
+    // reaches it through notify)
+    a.ctx.monitor?.event(event);
     return;
   }
   const counts = {
@@ -67,38 +85,20 @@ export async function recordViolation(a: AccessContext, v: ViolationInput): Prom
     ...(tally.dropped > 0 && { dropped: tally.dropped }),
   };
   try {
-    if (v.session !== undefined) {
-      const subject = sessionSubject(v.session.record, v.session.data);
-      await a.ctx.audit(
-        draftOf(subject, 'access.violation', v.session.data.agentId, { reason, ...counts }, context),
-      );
-      a.ctx.notify({ ...eventBaseOf(subject, now), type: 'access.violation', reason });
-      return;
-    }
-    await a.ctx.audit({
-      type: 'access.violation',
-      keyId: v.sessionId,
-      kind: v.sessionId === null ? null : 'access_session',
-      tenantId: a.options.tenantId,
-      actor: null,
-      context,
-      data: { toolId: v.toolId, sessionId: v.sessionId, reason, ...counts },
-    });
-    a.ctx.notify({
-      at: now,
-      type: 'access.violation',
-      keyId: v.sessionId ?? v.toolId ?? '',
-      kind: v.sessionId === null ? 'access_tool' : 'access_session',
-      name: v.toolId ?? '',
-      tenantId: a.options.tenantId,
-      environment: ACCESS_ENVIRONMENT,
-      toolId: v.toolId ?? '',
-      requestId: null,
-      sessionId: v.sessionId,
-      agentId: null,
-      onBehalfOf: null,
-      reason,
-    });
+    await a.ctx.audit(
+      v.session !== undefined && subject !== null
+        ? draftOf(subject, 'access.violation', v.session.data.agentId, { reason, ...counts }, context)
+        : {
+            type: 'access.violation',
+            keyId: v.sessionId,
+            kind: v.sessionId === null ? null : 'access_session',
+            tenantId: a.options.tenantId,
+            actor: null,
+            context,
+            data: { toolId: v.toolId, sessionId: v.sessionId, reason, ...counts },
+          },
+    );
+    a.ctx.notify(event);
   } catch {
     // the call is refused either way; a lost violation record must not turn into an error
   }
