@@ -2,21 +2,16 @@
  * `keywarden api-keys` is the command for API keys; `keys` stays as a deprecated alias of it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateMasterKey } from '../../src/kms/index.js';
-import { kw, tempDir } from './harness.js';
+import { type InitializedStore, initializedStore, type RunResult } from './harness.js';
 
 const T = 180_000;
-let dir: string;
-let cleanup: () => Promise<void>;
-const env = { KEYWARDEN_MASTER_KEY: generateMasterKey() };
-const run = (args: string[]) => kw(args, { cwd: dir, env });
+let store: InitializedStore;
+const run = (args: string[], input?: string): Promise<RunResult> => store.run(args, input);
 
 beforeAll(async () => {
-  ({ dir, cleanup } = await tempDir());
-  const r = await run(['init']);
-  if (r.code !== 0) throw new Error(r.stderr);
+  store = await initializedStore(); // keywarden init, checked
 }, T);
-afterAll(() => cleanup());
+afterAll(() => store.cleanup());
 
 describe('api-keys command', () => {
   it('api-keys and its alias keys act on the same API keys', { timeout: T }, async () => {

@@ -5,22 +5,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Clipboard, clipboardPossible, copyThenClear } from '../../src/cli/clipboard.js';
-import { generateMasterKey } from '../../src/kms/index.js';
-import { kw, oneLineError, type RunResult, tempDir } from './harness.js';
+import { type InitializedStore, initializedStore, oneLineError, type RunResult } from './harness.js';
 
 const T = 180_000;
-let dir: string;
-let cleanup: () => Promise<void>;
-const env = { KEYWARDEN_MASTER_KEY: generateMasterKey() };
-const run = (args: string[], input?: string): Promise<RunResult> =>
-  kw(args, { cwd: dir, env, ...(input === undefined ? {} : { input }) });
+let store: InitializedStore;
+const run = (args: string[], input?: string): Promise<RunResult> => store.run(args, input);
 
 beforeAll(async () => {
-  ({ dir, cleanup } = await tempDir());
-  expect((await run(['init'])).code).toBe(0);
+  store = await initializedStore(); // keywarden init, checked
   expect((await run(['secrets', 'set', 'OPENAI_API_KEY'], 'sk-secret-value')).code).toBe(0);
 }, T);
-afterAll(() => cleanup());
+afterAll(() => store.cleanup());
 
 describe('--copy without a clipboard (no display, as in CI)', () => {
   it('secrets get --copy fails with ERR_NO_CLIPBOARD and prints no value', { timeout: T }, async () => {

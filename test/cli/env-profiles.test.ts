@@ -3,19 +3,14 @@
  * versions, never values).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateMasterKey } from '../../src/kms/index.js';
-import { kw, oneLineError, type RunResult, tempDir } from './harness.js';
+import { type InitializedStore, initializedStore, oneLineError, type RunResult } from './harness.js';
 
 const T = 180_000;
-let dir: string;
-let cleanup: () => Promise<void>;
-const env = { KEYWARDEN_MASTER_KEY: generateMasterKey() };
-const run = (args: string[], input?: string): Promise<RunResult> =>
-  kw(args, { cwd: dir, env, ...(input === undefined ? {} : { input }) });
+let store: InitializedStore;
+const run = (args: string[], input?: string): Promise<RunResult> => store.run(args, input);
 
 beforeAll(async () => {
-  ({ dir, cleanup } = await tempDir());
-  expect((await run(['init'])).code).toBe(0);
+  store = await initializedStore(); // keywarden init, checked
   for (const [e, name, value] of [
     ['staging', 'OPENAI_API_KEY', 'sk-staging-openai'],
     ['staging', 'STRIPE_SECRET_KEY', 'sk_test_staging'],
@@ -26,7 +21,7 @@ beforeAll(async () => {
   }
   expect((await run(['--env', 'staging', 'api-keys', 'create', '--name', 'ci'])).code).toBe(0);
 }, T);
-afterAll(() => cleanup());
+afterAll(() => store.cleanup());
 
 describe('env list / copy / diff', () => {
   it('env list counts what each environment holds', { timeout: T }, async () => {

@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { generateMasterKey } from '../../src/kms/index.js';
 
 /** The repository root. */
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -89,6 +90,32 @@ ${body}`,
 export async function tempDir(prefix = 'kw-cli-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A store folder made by `keywarden init` under a fresh master key, and a runner bound to both. */
+export interface InitializedStore {
+  readonly dir: string;
+  readonly env: Record<string, string>;
+  /** Runs the CLI in `dir` with `env` (and `input` on stdin when given). */
+  run(args: string[], input?: string): Promise<RunResult>;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A fresh temp folder with a store initialized in it by the CLI itself (`keywarden init`); throws
+ * (and removes the folder) when init fails.
+ */
+export async function initializedStore(): Promise<InitializedStore> {
+  const { dir, cleanup } = await tempDir();
+  const env = { KEYWARDEN_MASTER_KEY: generateMasterKey() };
+  const run = (args: string[], input?: string): Promise<RunResult> =>
+    kw(args, { cwd: dir, env, ...(input === undefined ? {} : { input }) });
+  const init = await run(['init']);
+  if (init.code !== 0) {
+    await cleanup();
+    throw new Error(`keywarden init failed (exit ${init.code}): ${init.stderr}`);
+  }
+  return { dir, env, run, cleanup };
 }
 
 /** Asserts the one-line error format (and no stack trace). */

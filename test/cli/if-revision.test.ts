@@ -5,22 +5,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { generateMasterKey } from '../../src/kms/index.js';
-import { kw, tempDir } from './harness.js';
+import { type InitializedStore, initializedStore, type RunResult } from './harness.js';
 
 const T = 180_000;
-let dir: string;
-let cleanup: () => Promise<void>;
-const env = { KEYWARDEN_MASTER_KEY: generateMasterKey() };
-const run = (args: string[], input?: string) =>
-  kw(args, { cwd: dir, env, ...(input === undefined ? {} : { input }) });
+let store: InitializedStore;
+const run = (args: string[], input?: string): Promise<RunResult> => store.run(args, input);
 
 beforeAll(async () => {
-  ({ dir, cleanup } = await tempDir());
-  const r = await run(['init']);
-  if (r.code !== 0) throw new Error(r.stderr);
+  store = await initializedStore(); // keywarden init, checked
 }, T);
-afterAll(() => cleanup());
+afterAll(() => store.cleanup());
 
 const revisionOf = async (name: string): Promise<number> => {
   const listed = await run(['--json', 'secrets', 'list']);

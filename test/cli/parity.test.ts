@@ -3,24 +3,18 @@
  * expiry, JSON errors naming the flag typed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateMasterKey } from '../../src/kms/index.js';
-import { kw, oneLineError, type RunResult, tempDir } from './harness.js';
+import { type InitializedStore, initializedStore, oneLineError, type RunResult } from './harness.js';
 
 const T = 180_000;
-let dir: string;
-let cleanup: () => Promise<void>;
-const env = { KEYWARDEN_MASTER_KEY: generateMasterKey() };
-const run = (args: string[], input?: string): Promise<RunResult> =>
-  kw(args, { cwd: dir, env, ...(input === undefined ? {} : { input }) });
+let store: InitializedStore;
+const run = (args: string[], input?: string): Promise<RunResult> => store.run(args, input);
 const json = <T>(r: RunResult): T => JSON.parse(r.stdout) as T;
 type JsonError = { error: { code: string; message: string; field: string | null } };
 
 beforeAll(async () => {
-  ({ dir, cleanup } = await tempDir());
-  const init = await run(['init']);
-  expect(init.code).toBe(0);
+  store = await initializedStore(); // keywarden init, checked
 }, T);
-afterAll(() => cleanup());
+afterAll(() => store.cleanup());
 
 describe('signing-keys', () => {
   it('create, list, show, sign, verify, rotate and jwks', { timeout: T }, async () => {

@@ -6,23 +6,18 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROVIDERS } from '../../src/cli/providers.js';
-import { generateMasterKey } from '../../src/kms/index.js';
-import { kw, oneLineError, type RunResult, tempDir } from './harness.js';
+import { type InitializedStore, initializedStore, oneLineError, type RunResult } from './harness.js';
 
 const T = 180_000;
-let dir: string;
-let cleanup: () => Promise<void>;
-const env = { KEYWARDEN_MASTER_KEY: generateMasterKey() };
-const run = (args: string[], input?: string): Promise<RunResult> =>
-  kw(args, { cwd: dir, env, ...(input === undefined ? {} : { input }) });
+let store: InitializedStore;
+const run = (args: string[], input?: string): Promise<RunResult> => store.run(args, input);
 
 const OPENAI = `sk-proj-${'A1b2'.repeat(12)}`;
 const ANTHROPIC = `sk-ant-api03-${'x9Y_'.repeat(20)}`;
 let api: { url: string; seen: IncomingHttpHeaders[]; close: () => Promise<void> };
 
 beforeAll(async () => {
-  ({ dir, cleanup } = await tempDir());
-  expect((await run(['init'])).code).toBe(0);
+  store = await initializedStore(); // keywarden init, checked
   const seen: IncomingHttpHeaders[] = [];
   const server = createServer((req, res) => {
     seen.push(req.headers);
@@ -41,7 +36,7 @@ beforeAll(async () => {
 }, T);
 afterAll(async () => {
   await api?.close();
-  await cleanup();
+  await store?.cleanup();
 });
 
 describe('provider presets', () => {
