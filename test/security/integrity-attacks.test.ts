@@ -15,28 +15,13 @@ import { generateMasterKey, localKms } from '../../src/kms/index.js';
 import type { JsonValue } from '../../src/ports/json.js';
 import type { StorageAdapter, StoredRecord } from '../../src/ports/storage.js';
 import { MAC_EXCLUDED_FIELDS } from '../../src/records/record-mac.js';
+import { code, tamper } from '../support/store-attack.js';
 import { trustedStorage } from '../support/trusted-storage.js';
 
 function setup(): { km: KeyManager; storage: StorageAdapter } {
   const storage = memoryStorage();
   const km = createKeyManager({ storage, kms: localKms({ masterKey: generateMasterKey() }), usage: false });
   return { km, storage };
-}
-
-/** The attacker's write: straight into the store, revision bumped so the CAS accepts it. */
-async function tamper(storage: StorageAdapter, id: string, edit: (r: StoredRecord) => StoredRecord) {
-  const r = (await storage.get(id)) as StoredRecord;
-  const next = edit(JSON.parse(JSON.stringify(r)) as StoredRecord);
-  await storage.update({ ...next, revision: r.revision + 1 }, { expectedRevision: r.revision });
-}
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (e) {
-    return isKeywardenError(e) ? e.code : `untyped ${String(e)}`;
-  }
 }
 
 describe('integrity attacks through the storage adapter', () => {

@@ -7,11 +7,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../src/adapters/memory.js';
-import { isKeywardenError } from '../../src/errors.js';
 import { createKeyManager } from '../../src/index.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
 import { VERIFIED_TEXTS } from '../../src/manager/store-context.js';
 import type { StorageAdapter, StoredRecord } from '../../src/ports/storage.js';
+import { code, tamper } from '../support/store-attack.js';
 
 /** The memory adapter, answering a fresh parsed copy on every read; `swap` makes get(a) answer b. */
 function copying(inner: StorageAdapter) {
@@ -27,22 +27,6 @@ function copying(inner: StorageAdapter) {
     },
   };
   return { storage, swap };
-}
-
-/** The attacker's write, straight into the store (revision bumped so the CAS takes it). */
-async function tamper(inner: StorageAdapter, id: string, edit: (r: StoredRecord) => StoredRecord) {
-  const r = (await inner.get(id)) as StoredRecord;
-  const next = edit(JSON.parse(JSON.stringify(r)) as StoredRecord);
-  await inner.update({ ...next, revision: r.revision + 1 }, { expectedRevision: r.revision });
-}
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (e) {
-    return isKeywardenError(e) ? e.code : `untyped ${String(e)}`;
-  }
 }
 
 function setup() {
