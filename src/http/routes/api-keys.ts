@@ -5,12 +5,10 @@
  * @module
  */
 
-import { isKeywardenError } from '../../errors.js';
 import type { KeyManager } from '../../manager/key-manager.js';
 import type { ApiKeyInfo, CreateApiKeyInput, UpdateApiKeyPatch } from '../../store/api-key-types.js';
 import { assertMayManage } from '../auth.js';
 import { assertIfMatch, recordEtag } from '../etag.js';
-import { HttpProblem } from '../problem.js';
 import { defineRoute, type Operator, type Route } from '../route.js';
 import {
   apiKeyInfo,
@@ -26,7 +24,7 @@ import {
   verifyApiKeyBody,
   verifyResult,
 } from '../schemas.js';
-import { compact } from './util.js';
+import { compact, expectedUnder, preconditionFailed } from './util.js';
 
 /** The strong ETag of an API key's representation. */
 function keyEtag(key: ApiKeyInfo): string {
@@ -39,25 +37,6 @@ async function loadForChange(km: KeyManager, id: string, operator: Operator, ifM
   assertIfMatch(ifMatch, keyEtag(key));
   assertMayManage(operator, key.scopes);
   return key;
-}
-
-/**
- * With `If-Match` a change is a compare-and-swap on the revision the ETag was checked against
- * (`expectedRevision`): a change landing in between is 412, never overwritten. Without it, no
- * precondition.
- */
-function expected(ifMatch: string | null, loaded: ApiKeyInfo): { expectedRevision?: number } {
-  return ifMatch === null ? {} : { expectedRevision: loaded.revision };
-}
-
-/** Turns the library's stale-revision conflict of an `If-Match` change into 412. */
-function preconditionFailed(ifMatch: string | null) {
-  return (error: unknown): never => {
-    if (ifMatch !== null && isKeywardenError(error, 'ERR_CONFLICT')) {
-      throw new HttpProblem(412, 'ERR_PRECONDITION_FAILED', 'the API key changed since If-Match was checked');
-    }
-    throw error;
-  };
 }
 
 /** The API-key routes. */
@@ -141,9 +120,9 @@ export const apiKeyRoutes: Route[] = [
       const key = await km.apiKeys
         .update(params.id, compact(body) as UpdateApiKeyPatch, {
           actor: operator.id,
-          ...expected(ifMatch, loaded),
+          ...expectedUnder(ifMatch, loaded),
         })
-        .catch(preconditionFailed(ifMatch));
+        .catch(preconditionFailed(ifMatch, 'API key'));
       return { status: 200, body: key, etag: keyEtag(key) };
     },
   }),
@@ -160,8 +139,8 @@ export const apiKeyRoutes: Route[] = [
     handler: async ({ km }, { params, operator, ifMatch }) => {
       const loaded = await loadForChange(km, params.id, operator, ifMatch);
       await km.apiKeys
-        .delete(params.id, { actor: operator.id, ...expected(ifMatch, loaded) })
-        .catch(preconditionFailed(ifMatch));
+        .delete(params.id, { actor: operator.id, ...expectedUnder(ifMatch, loaded) })
+        .catch(preconditionFailed(ifMatch, 'API key'));
       return { status: 204 };
     },
   }),
@@ -180,8 +159,8 @@ export const apiKeyRoutes: Route[] = [
     handler: async ({ km }, { params, body, operator, ifMatch }) => {
       const loaded = await loadForChange(km, params.id, operator, ifMatch);
       const key = await km.apiKeys
-        .revoke(params.id, { ...compact(body), actor: operator.id, ...expected(ifMatch, loaded) })
-        .catch(preconditionFailed(ifMatch));
+        .revoke(params.id, { ...compact(body), actor: operator.id, ...expectedUnder(ifMatch, loaded) })
+        .catch(preconditionFailed(ifMatch, 'API key'));
       return { status: 200, body: key, etag: keyEtag(key) };
     },
   }),
@@ -202,8 +181,8 @@ export const apiKeyRoutes: Route[] = [
     handler: async ({ km }, { params, body, operator, ifMatch }) => {
       const loaded = await loadForChange(km, params.id, operator, ifMatch);
       const r = await km.rotator
-        .rotate(params.id, { ...compact(body), actor: operator.id, ...expected(ifMatch, loaded) })
-        .catch(preconditionFailed(ifMatch));
+        .rotate(params.id, { ...compact(body), actor: operator.id, ...expectedUnder(ifMatch, loaded) })
+        .catch(preconditionFailed(ifMatch, 'API key'));
       return {
         status: 201,
         body: { version: r.version, state: r.state, previousVersion: r.previousVersion, token: r.token },

@@ -1,10 +1,16 @@
 /**
  * Routes for secrets: list, metadata, set (new version), versions, rollback, delete, and the
  * only route that returns a value, `POST /secrets/{name}/reveal` (scope `keywarden:reveal`,
- * audited by the library as `secret.read` with the operator as its actor). Portable: no node:*.
+ * audited by the library as `secret.read` with the operator as its actor). `GET /secrets/{name}`
+ * answers a strong ETag from the record's revision; `PUT`, `DELETE` and rollback honour `If-Match`
+ * with it as a compare-and-swap (a change landing in between is 412, never overwritten).
+ * Portable: no node:*.
  * @module
  */
-import type { SetSecretOptions } from '../../store/secret-types.js';
+import { isKeywardenError } from '../../errors.js';
+import type { KeyManager } from '../../manager/key-manager.js';
+import type { SecretInfo, SecretScope, SetSecretOptions } from '../../store/secret-types.js';
+import { assertIfMatch, recordEtag } from '../etag.js';
 import { HttpProblem } from '../problem.js';
 import { defineRoute, type Route } from '../route.js';
 import {
@@ -20,7 +26,33 @@ import {
   secretVersions,
   setSecretBody,
 } from '../schemas.js';
-import { compact } from './util.js';
+import { compact, expectedUnder, preconditionFailed } from './util.js';
+
+/** The strong ETag of a secret's metadata. */
+function secretEtag(info: SecretInfo): string {
+  return recordEtag(info.revision, JSON.stringify(info));
+}
+
+/**
+ * Under `If-Match`, reads the secret's metadata and checks the header against its ETag (a secret
+ * that does not exist fails the precondition: 412). Without the header, no read, null.
+ */
+async function loadForChange(
+  km: KeyManager,
+  name: string,
+  scope: SecretScope,
+  ifMatch: string | null,
+): Promise<SecretInfo | null> {
+  if (ifMatch === null) return null;
+  const info = await km.secrets.info(name, scope).catch((error: unknown) => {
+    if (isKeywardenError(error, 'ERR_NOT_FOUND')) {
+      throw new HttpProblem(412, 'ERR_PRECONDITION_FAILED', 'If-Match names a secret that does not exist');
+    }
+    throw error;
+  });
+  assertIfMatch(ifMatch, secretEtag(info));
+  return info;
+}
 
 /** The secret routes. */
 export const secretRoutes: Route[] = [
@@ -47,16 +79,17 @@ export const secretRoutes: Route[] = [
     query: scopeQuerySchema,
     status: 200,
     response: secretInfo,
-    handler: async ({ km }, { params, query }) => ({
-      status: 200,
-      body: await km.secrets.info(params.name, compact(query)),
-    }),
+    handler: async ({ km }, { params, query }) => {
+      const info = await km.secrets.info(params.name, compact(query));
+      return { status: 200, body: info, etag: secretEtag(info) };
+    },
   }),
   defineRoute({
     method: 'PUT',
     path: '/secrets/{name}',
     operationId: 'setSecret',
-    summary: 'Set a secret (a new current version when it exists); answers its metadata',
+    summary:
+      'Set a secret (a new current version when it exists; If-Match with its ETag); answers its metadata',
     tag: 'secrets',
     scope: 'keywarden:write',
     params: nameParams,
@@ -65,27 +98,37 @@ export const secretRoutes: Route[] = [
     status: 200,
     response: secretInfo,
     idempotent: true,
-    handler: async ({ km }, { params, query, body }) => {
+    ifMatch: true,
+    handler: async ({ km }, { params, query, body, ifMatch }) => {
       const { value, ...options } = body;
-      const info = await km.secrets.set(params.name, value, {
-        ...compact(options),
-        ...compact(query),
-      } as SetSecretOptions);
-      return { status: 200, body: info };
+      const loaded = await loadForChange(km, params.name, compact(query), ifMatch);
+      const info = await km.secrets
+        .set(params.name, value, {
+          ...compact(options),
+          ...compact(query),
+          ...expectedUnder(ifMatch, loaded),
+        } as SetSecretOptions)
+        .catch(preconditionFailed(ifMatch, 'secret'));
+      return { status: 200, body: info, etag: secretEtag(info) };
     },
   }),
   defineRoute({
     method: 'DELETE',
     path: '/secrets/{name}',
     operationId: 'deleteSecret',
-    summary: 'Delete a secret and every version',
+    summary: 'Delete a secret and every version (If-Match with its ETag)',
     tag: 'secrets',
     scope: 'keywarden:write',
     params: nameParams,
     query: scopeQuerySchema,
     status: 204,
-    handler: async ({ km }, { params, query }) => {
-      if (!(await km.secrets.delete(params.name, compact(query)))) {
+    ifMatch: true,
+    handler: async ({ km }, { params, query, ifMatch }) => {
+      const loaded = await loadForChange(km, params.name, compact(query), ifMatch);
+      const deleted = await km.secrets
+        .delete(params.name, { ...compact(query), ...expectedUnder(ifMatch, loaded) })
+        .catch(preconditionFailed(ifMatch, 'secret'));
+      if (!deleted) {
         throw new HttpProblem(404, 'ERR_NOT_FOUND', 'secret not found', { field: 'params.name' });
       }
       return { status: 204 };
@@ -111,7 +154,7 @@ export const secretRoutes: Route[] = [
     method: 'POST',
     path: '/secrets/{name}/rollback',
     operationId: 'rollbackSecret',
-    summary: 'Make an earlier version current again',
+    summary: "Make an earlier version current again (If-Match with the secret's ETag)",
     tag: 'secrets',
     scope: 'keywarden:write',
     params: nameParams,
@@ -119,10 +162,14 @@ export const secretRoutes: Route[] = [
     body: rollbackSecretBody,
     status: 200,
     response: secretRollback,
-    handler: async ({ km }, { params, query, body }) => ({
-      status: 200,
-      body: await km.secrets.rollback(params.name, { ...compact(query), ...compact(body) }),
-    }),
+    ifMatch: true,
+    handler: async ({ km }, { params, query, body, ifMatch }) => {
+      const loaded = await loadForChange(km, params.name, compact(query), ifMatch);
+      const rolled = await km.secrets
+        .rollback(params.name, { ...compact(query), ...compact(body), ...expectedUnder(ifMatch, loaded) })
+        .catch(preconditionFailed(ifMatch, 'secret'));
+      return { status: 200, body: rolled };
+    },
   }),
   defineRoute({
     method: 'POST',

@@ -1,9 +1,11 @@
 /**
- * Routes for signing keys: list, create, get, public JWKS and rotate. No route returns key
- * material. Portable: no node:*.
+ * Routes for signing keys: list, create, get (strong ETag from the record's revision), public
+ * JWKS and rotate (`If-Match` with that ETag: a compare-and-swap). No route returns key material.
+ * Portable: no node:*.
  * @module
  */
-import type { CreateKeyOptions } from '../../store/key-types.js';
+import type { CreateKeyOptions, KeyInfo } from '../../store/key-types.js';
+import { assertIfMatch, recordEtag } from '../etag.js';
 import { defineRoute, type Route } from '../route.js';
 import {
   createKeyBody,
@@ -16,7 +18,12 @@ import {
   rotated,
   scopeQuerySchema,
 } from '../schemas.js';
-import { compact } from './util.js';
+import { compact, expectedUnder, preconditionFailed } from './util.js';
+
+/** The strong ETag of a signing key's metadata. */
+function keyEtag(key: KeyInfo): string {
+  return recordEtag(key.revision, JSON.stringify(key));
+}
 
 /** The signing-key routes. */
 export const signingKeyRoutes: Route[] = [
@@ -59,10 +66,10 @@ export const signingKeyRoutes: Route[] = [
     query: scopeQuerySchema,
     status: 200,
     response: keyInfo,
-    handler: async ({ km }, { params, query }) => ({
-      status: 200,
-      body: await km.keys.info(params.name, compact(query)),
-    }),
+    handler: async ({ km }, { params, query }) => {
+      const key = await km.keys.info(params.name, compact(query));
+      return { status: 200, body: key, etag: keyEtag(key) };
+    },
   }),
   defineRoute({
     method: 'GET',
@@ -84,7 +91,7 @@ export const signingKeyRoutes: Route[] = [
     method: 'POST',
     path: '/signing-keys/{name}/rotate',
     operationId: 'rotateSigningKey',
-    summary: 'Rotate a signing key',
+    summary: 'Rotate a signing key (If-Match with its ETag)',
     tag: 'signing-keys',
     scope: 'keywarden:write',
     params: nameParams,
@@ -93,9 +100,13 @@ export const signingKeyRoutes: Route[] = [
     status: 201,
     response: rotated,
     idempotent: true,
-    handler: async ({ km }, { params, query, body, operator }) => {
+    ifMatch: true,
+    handler: async ({ km }, { params, query, body, operator, ifMatch }) => {
       const key = await km.keys.info(params.name, compact(query));
-      const r = await km.rotator.rotate(key.id, { ...compact(body), actor: operator.id });
+      assertIfMatch(ifMatch, keyEtag(key));
+      const r = await km.rotator
+        .rotate(key.id, { ...compact(body), actor: operator.id, ...expectedUnder(ifMatch, key) })
+        .catch(preconditionFailed(ifMatch, 'signing key'));
       return {
         status: 201,
         body: { version: r.version, state: r.state, previousVersion: r.previousVersion },

@@ -3,6 +3,8 @@
  * @internal
  * @module
  */
+import { isKeywardenError } from '../../errors.js';
+import { HttpProblem } from '../problem.js';
 
 /**
  * A copy of `o` without its `undefined` properties (the library's strict options refuse them
@@ -37,4 +39,42 @@ export function asPage<T>(result: T[] | { items: T[]; cursor?: string | undefine
   return result.cursor === undefined
     ? { items: result.items }
     : { items: result.items, cursor: result.cursor };
+}
+
+/**
+ * The `expectedRevision` option of a change made under `If-Match`: the revision the ETag was
+ * checked against, so a change landing in between is refused (compare-and-swap), never
+ * overwritten. Without the header, no precondition.
+ *
+ * @example
+ * ```ts
+ * await km.apiKeys.update(id, patch, { ...expectedUnder(ifMatch, loaded) });
+ * ```
+ * @throws never
+ */
+export function expectedUnder(
+  ifMatch: string | null,
+  loaded: { revision: number } | null,
+): { expectedRevision?: number } {
+  return ifMatch === null || loaded === null ? {} : { expectedRevision: loaded.revision };
+}
+
+/**
+ * A `.catch` handler turning the library's stale-revision conflict of an `If-Match` change into
+ * 412 `ERR_PRECONDITION_FAILED` ("the <what> changed since If-Match was checked"); every other
+ * error passes through.
+ *
+ * @example
+ * ```ts
+ * await km.secrets.delete(name, { expectedRevision }).catch(preconditionFailed(ifMatch, 'secret'));
+ * ```
+ * @throws HttpProblem 412 for `ERR_CONFLICT` under `If-Match`; otherwise the error it was given.
+ */
+export function preconditionFailed(ifMatch: string | null, what: string) {
+  return (error: unknown): never => {
+    if (ifMatch !== null && isKeywardenError(error, 'ERR_CONFLICT')) {
+      throw new HttpProblem(412, 'ERR_PRECONDITION_FAILED', `the ${what} changed since If-Match was checked`);
+    }
+    throw error;
+  };
 }
