@@ -21,12 +21,27 @@ export type ToolApproval = 'required' | 'auto';
  * `Authorization: Bearer`, a named header, or `Authorization: Basic` (the secret is `user:password`,
  * or a bare value used as the user name with an empty password, as Stripe does).
  */
-export type UpstreamAuth = { type: 'bearer' } | { type: 'header'; name: string } | { type: 'basic' };
+export type UpstreamAuth =
+  | {
+      /** `Authorization: Bearer <secret>`. */
+      type: 'bearer';
+    }
+  | {
+      /** The secret is the whole value of the header `name`. */
+      type: 'header';
+      /** Header that carries the secret (and the agent's proxy token), e.g. `x-api-key`. */
+      name: string;
+    }
+  | {
+      /** `Authorization: Basic base64(secret)`, the secret being `user:password` or a bare user name. */
+      type: 'basic';
+    };
 
 /** The one origin a tool's calls go to. */
 export interface ToolUpstream {
   /** `https://host[:port]` (http only for loopback or with `allowPrivateNetwork`); no path, query or credentials. */
   origin: string;
+  /** How the secret is sent to the origin, and where the agent puts its proxy token. */
   auth: UpstreamAuth;
   /** Allow an origin on a loopback, private or link-local address (the gateway refuses them otherwise). */
   allowPrivateNetwork?: boolean;
@@ -38,11 +53,13 @@ export interface RegisterToolInput {
   id: string;
   /** Display name; default the id. */
   name?: string;
+  /** Shown to approvers and in `list_tools` (MCP); up to 1000 characters, no control characters. Default null. */
   description?: string;
   /** Name of the keywarden secret (`km.secrets`) the tool's calls use. */
   secret: string;
   /** Environment of that secret; default `'default'`. */
   environment?: string;
+  /** The one origin the tool's calls are forwarded to, and how the secret is injected. */
   upstream: ToolUpstream;
   /** Allowed HTTP methods (upper case); default `['GET']`. */
   methods?: string[];
@@ -64,23 +81,44 @@ export interface RegisterToolInput {
 
 /** A registered tool as returned by `access.tools`. Never holds the secret value. */
 export interface ToolInfo {
+  /** Tool id given to `tools.register` (the first segment of gateway routes `/{id}/...`). */
   id: string;
+  /** Display name (the id when none was given). */
   name: string;
+  /** Text shown to approvers; null when none was given. */
   description: string | null;
   /** The secret's name (not its value). */
   secret: string;
+  /** Environment of the secret the tool's calls use. */
   environment: string;
+  /** Tenant of the access object that registered it; null without tenant. */
   tenantId: string | null;
-  upstream: { origin: string; auth: UpstreamAuth; allowPrivateNetwork: boolean };
+  /** Where the tool's calls go (see {@link ToolUpstream}). */
+  upstream: {
+    /** `https://host[:port]` the calls are forwarded to. */
+    origin: string;
+    /** How the secret is injected (and where the proxy token is taken from). */
+    auth: UpstreamAuth;
+    /** Whether the origin may be a loopback, private or link-local address. */
+    allowPrivateNetwork: boolean;
+  };
+  /** HTTP methods a session may use (upper case). */
   methods: string[];
+  /** Path patterns a session may call (`*` one segment, `**` any rest). */
   paths: string[];
+  /** Risk level shown to approvers. */
   risk: ToolRisk;
+  /** Whether a human approves each request (`required`) or requests are approved on creation (`auto`). */
   approval: ToolApproval;
+  /** Distinct approvers a request needs (1-10). */
   approvals: number;
   /** Milliseconds. */
   maxDuration: number;
+  /** Most calls one session may make; null = no cap. */
   maxCalls: number | null;
+  /** When it was registered (epoch ms). */
   createdAt: number;
+  /** Last change of the record (epoch ms). */
   updatedAt: number;
 }
 
@@ -96,6 +134,7 @@ export type AccessRequestStatus =
 
 /** Input of `access.requests.create`. */
 export interface CreateAccessRequestInput {
+  /** Id of the registered tool asked for (`ERR_NOT_FOUND` when there is none). */
   toolId: string;
   /** The agent (or tool) that will use the session. */
   agentId: string;
@@ -113,10 +152,13 @@ export interface CreateAccessRequestInput {
 
 /** One approver's decision on a request. */
 export interface AccessApproval {
+  /** Who approved (`'auto'` for a tool with `approval: 'auto'`). */
   approver: string;
+  /** When (epoch ms). */
   at: number;
   /** The duration this approver granted (ms). */
   duration: number;
+  /** The call cap this approver granted; null = no cap. */
   maxCalls: number | null;
 }
 
@@ -124,40 +166,67 @@ export interface AccessApproval {
 export interface AccessGrant {
   /** Milliseconds. */
   duration: number;
+  /** Calls the session may make; null = no cap. */
   maxCalls: number | null;
+  /** HTTP methods the session may use: the tool's, or the subset an approver kept. */
   methods: string[];
+  /** Path patterns the session may call: the tool's, or the subset an approver kept. */
   paths: string[];
 }
 
 /** An access request as returned by `access.requests`. */
 export interface AccessRequestInfo {
+  /** Request id (give it to `approve`, `deny`, `cancel`, `sessions.open`). */
   id: string;
+  /** Tool asked for. */
   toolId: string;
+  /** Agent that asked and will use the session. */
   agentId: string;
+  /** User the agent acts for; null when none was given. */
   onBehalfOf: string | null;
+  /** Why, as written by the agent. */
   justification: string;
+  /** Free JSON given with the request (`{}` when none). */
   context: JsonObject;
+  /** State as of the read: a pending or approved request past `expiresAt` reads `expired`, an active one whose session time is over reads `ended`. */
   status: AccessRequestStatus;
   /** What the request asked for (duration ms, maxCalls). */
-  requested: { duration: number; maxCalls: number | null };
+  requested: {
+    /** Session length asked for (ms); the tool's `maxDuration` when none was given. */
+    duration: number;
+    /** Calls asked for; the tool's `maxCalls` when none was given (null = no cap). */
+    maxCalls: number | null;
+  };
   /** Current grant (narrowed by approvers); meaningful once approved. */
   grant: AccessGrant;
   /** Approvals needed in all. */
   approvalsRequired: number;
+  /** Approvals given so far, in order. */
   approvals: AccessApproval[];
-  /** Who denied it and why (denied requests). */
-  decision: { by: string | null; at: number; reason: string | null } | null;
+  /** Who denied or cancelled it and why; null otherwise. */
+  decision: {
+    /** The approver who denied, or the `actor` who cancelled (null when cancelled without one). */
+    by: string | null;
+    /** When (epoch ms). */
+    at: number;
+    /** The deny reason; null for a cancel. */
+    reason: string | null;
+  } | null;
   /** Pending or approved-but-unopened requests expire at this time. */
   expiresAt: number | null;
   /** The session opened from it. */
   sessionId: string | null;
+  /** When it was created (epoch ms). */
   createdAt: number;
+  /** Last transition (epoch ms). */
   updatedAt: number;
+  /** Tenant of the access object it was made through; null without tenant. */
   tenantId: string | null;
 }
 
 /** Options of `access.requests.approve`: an approver may narrow the grant, never widen it. */
 export interface ApproveOptions {
+  /** Who approves; not the request's `agentId` or `onBehalfOf` (`ERR_FORBIDDEN`), and once per request. */
   approver: string;
   /** At most what was asked. */
   duration?: Duration;
@@ -173,7 +242,9 @@ export interface ApproveOptions {
 
 /** Options of `access.requests.deny`. */
 export interface DenyOptions {
+  /** Who denies (kept in `decision.by`, the audit event and the notifier event). */
   approver: string;
+  /** Why (1-1000 characters); kept in `decision.reason`. */
   reason: string;
 }
 
@@ -182,11 +253,15 @@ export interface DenyOptions {
  * so a page may hold fewer than `limit` items: follow `cursor` to the end.
  */
 export interface ListRequestsQuery {
+  /** Only requests in this state as of now (computed expiry included). */
   status?: AccessRequestStatus;
+  /** Only requests for this tool. */
   toolId?: string;
+  /** Only requests made by this agent. */
   agentId?: string;
   /** 1..1000, default 100. */
   limit?: number;
+  /** The `cursor` of the previous page; absent for the first page. */
   cursor?: string;
 }
 
@@ -197,23 +272,37 @@ export type AccessSessionStatus = 'active' | 'expired' | 'revoked' | 'exhausted'
 export interface SessionInfo {
   /** The id part of the proxy token. */
   id: string;
+  /** The access request it was opened from. */
   requestId: string;
+  /** The tool it may call. */
   toolId: string;
+  /** The agent it was opened for. */
   agentId: string;
+  /** The user the agent acts for; null when none. */
   onBehalfOf: string | null;
+  /** State as of the read: an active session past `expiresAt` reads `expired`. */
   status: AccessSessionStatus;
   /** `kwp_<id>` — enough to recognize a token in logs, not to use it. */
   start: string;
+  /** HTTP methods granted. */
   methods: string[];
+  /** Path patterns granted. */
   paths: string[];
+  /** When it was opened (epoch ms). */
   createdAt: number;
+  /** When it stops working (epoch ms): open time + the granted duration, at most `maxSessionDuration`. */
   expiresAt: number;
+  /** Calls granted; null = no cap. */
   maxCalls: number | null;
+  /** Calls spent so far (counted when the session has a cap or the access option `auditCalls` is on). */
   callsUsed: number;
   /** Calls left; null = no cap. */
   remaining: number | null;
+  /** When it ended (epoch ms; `expiresAt` for an expired one); null while active. */
   endedAt: number | null;
+  /** Why it ended: `'expired'`, `'exhausted'`, the revoke `reason` or `'revoked'`; null while active. */
   endReason: string | null;
+  /** Tenant of the access object; null without tenant. */
   tenantId: string | null;
 }
 
@@ -225,10 +314,15 @@ export interface OpenedSession extends SessionInfo {
 
 /** Filters of `access.sessions.list` (like {@link ListRequestsQuery}, a page may be short: follow `cursor`). */
 export interface ListSessionsQuery {
+  /** Only sessions in this state as of now (computed expiry included). */
   status?: AccessSessionStatus;
+  /** Only sessions for this tool. */
   toolId?: string;
+  /** Only sessions of this agent. */
   agentId?: string;
+  /** 1..1000, default 100. */
   limit?: number;
+  /** The `cursor` of the previous page; absent for the first page. */
   cursor?: string;
 }
 
@@ -243,18 +337,39 @@ export type ProxyVerifyCode =
 
 /** Result of `access.verify`. */
 export type ProxyVerifyResult =
-  | { valid: true; session: SessionInfo; tool: ToolInfo }
-  | { valid: false; code: ProxyVerifyCode };
+  | {
+      /** The token is usable for what was asked. */
+      valid: true;
+      /** The token's session (no call spent). */
+      session: SessionInfo;
+      /** The tool the session is for. */
+      tool: ToolInfo;
+    }
+  | {
+      /** The token was refused. */
+      valid: false;
+      /** Why (see {@link ProxyVerifyCode}). */
+      code: ProxyVerifyCode;
+    };
 
 /** HTTP status of each refusal code (401 bad token, 403 not allowed, 429 calls used up). */
 export type ProxyVerifyStatus = 401 | 403 | 429;
 
 /** A call to authorize. */
 export interface AuthorizeCall {
+  /** Tool the call is for; a session for another tool gets `FORBIDDEN`. */
   toolId: string;
+  /** HTTP method of the call, checked against the session's `methods`. */
   method: string;
+  /** Upstream path of the call (without the `/{toolId}` prefix), checked against the session's `paths`. */
   path: string;
-  context?: { ip?: string; userAgent?: string };
+  /** Client details kept in the call's audit event, or in the violation if the call is refused as one. */
+  context?: {
+    /** Client address. */
+    ip?: string;
+    /** Client `User-Agent`. */
+    userAgent?: string;
+  };
 }
 
 /**
@@ -262,15 +377,40 @@ export interface AuthorizeCall {
  * (it is a non-enumerable getter, so JSON.stringify and util.inspect of the result do not show it).
  */
 export type AuthorizeResult =
-  | { ok: true; session: SessionInfo; tool: ToolInfo; secret: string }
-  | { ok: false; code: ProxyVerifyCode; status: ProxyVerifyStatus };
+  | {
+      /** The call is allowed; one call was spent (when the session has a cap or `auditCalls` is on). */
+      ok: true;
+      /** The session after the spend. */
+      session: SessionInfo;
+      /** The tool, with the upstream to forward to. */
+      tool: ToolInfo;
+      /** Current value of the tool's secret (non-enumerable); inject it, never log it. */
+      secret: string;
+    }
+  | {
+      /** The call is refused; nothing was spent. */
+      ok: false;
+      /** Why (see {@link ProxyVerifyCode}). */
+      code: ProxyVerifyCode;
+      /** HTTP status to answer with: 401, 403 or 429. */
+      status: ProxyVerifyStatus;
+    };
 
 /** A violation to record. */
 export interface ViolationReport {
+  /** Tool concerned, when known. */
   toolId?: string | null;
+  /** Session concerned, when known; an unknown id is recorded without session details. */
   sessionId?: string | null;
+  /** What happened (1-1000 characters), e.g. `'token in query string'`; never the token itself. */
   reason: string;
-  context?: { ip?: string; userAgent?: string };
+  /** Client details kept in the audit event. */
+  context?: {
+    /** Client address (up to 64 characters). */
+    ip?: string;
+    /** Client `User-Agent` (up to 512 characters). */
+    userAgent?: string;
+  };
 }
 
 /** `access.tools`. */
@@ -279,6 +419,10 @@ export interface ToolsView {
   register(input: RegisterToolInput): Promise<ToolInfo>;
   /** @throws KeywardenError `ERR_NOT_FOUND`. */
   get(id: string): Promise<ToolInfo>;
+  /**
+   * One page of registered tools (`limit` 1..1000, default 100; pass the returned `cursor` for the next).
+   * @throws KeywardenError `ERR_VALIDATION` naming the query field, `ERR_STORAGE`.
+   */
   list(query?: { limit?: number; cursor?: string }): Promise<Page<ToolInfo>>;
   /**
    * Every registered tool, one page at a time (the filters of `list`; a `cursor` resumes; `signal` stops the
@@ -304,8 +448,18 @@ export interface ToolsView {
 
 /** `access.requests`. */
 export interface RequestsView {
+  /**
+   * Asks for a tool: `pending`, or `approved` at once when the tool's approval is `auto`.
+   * @throws KeywardenError `ERR_VALIDATION` naming the field (also a duration or maxCalls above the
+   *   tool's), `ERR_NOT_FOUND` (no such tool), `ERR_AUDIT`, `ERR_STORAGE`.
+   */
   create(input: CreateAccessRequestInput): Promise<AccessRequestInfo>;
+  /** The request as of now. @throws KeywardenError `ERR_NOT_FOUND`, `ERR_VALIDATION` (bad id). */
   get(id: string): Promise<AccessRequestInfo>;
+  /**
+   * One page of requests, filters applied (a page may be short: follow `cursor`).
+   * @throws KeywardenError `ERR_VALIDATION` naming the query field, `ERR_STORAGE`.
+   */
   list(query?: ListRequestsQuery): Promise<Page<AccessRequestInfo>>;
   /**
    * Every access request matching the query, one page at a time (the filters of `list`; a `cursor` resumes; `signal` stops the
@@ -319,15 +473,40 @@ export interface RequestsView {
    *   `ERR_STORAGE`, `ERR_CLOSED`; `signal.reason` once aborted.
    */
   iterate(query?: IterateQuery<ListRequestsQuery>): AsyncIterableIterator<AccessRequestInfo>;
+  /**
+   * Adds one approval (possibly narrowing the grant); the request turns `approved` once
+   * `approvalsRequired` distinct approvers have approved.
+   * @throws KeywardenError `ERR_FORBIDDEN` (the agent or `onBehalfOf` approving, or a second approval
+   *   by the same approver), `ERR_INVALID_STATE` (not pending), `ERR_VALIDATION` (a widening),
+   *   `ERR_NOT_FOUND`, `ERR_AUDIT`.
+   */
   approve(id: string, options: ApproveOptions): Promise<AccessRequestInfo>;
+  /**
+   * Denies a pending or approved (not yet opened) request.
+   * @throws KeywardenError `ERR_INVALID_STATE`, `ERR_NOT_FOUND`, `ERR_VALIDATION`, `ERR_AUDIT`.
+   */
   deny(id: string, options: DenyOptions): Promise<AccessRequestInfo>;
+  /**
+   * Withdraws a pending or approved (not yet opened) request; `actor` defaults to the agent in the audit event.
+   * @throws KeywardenError `ERR_INVALID_STATE`, `ERR_NOT_FOUND`, `ERR_VALIDATION`, `ERR_AUDIT`.
+   */
   cancel(id: string, options?: { actor?: string }): Promise<AccessRequestInfo>;
 }
 
 /** `access.sessions`. */
 export interface SessionsView {
+  /**
+   * Opens the session of an approved request (once) and returns its proxy token, shown only here.
+   * @throws KeywardenError `ERR_INVALID_STATE` (the request is not approved, or already opened),
+   *   `ERR_NOT_FOUND` (request or tool), `ERR_VALIDATION`, `ERR_AUDIT`, `ERR_STORAGE`.
+   */
   open(requestId: string): Promise<OpenedSession>;
+  /** The session as of now. @throws KeywardenError `ERR_NOT_FOUND`, `ERR_VALIDATION` (bad id). */
   get(id: string): Promise<SessionInfo>;
+  /**
+   * One page of sessions, filters applied (a page may be short: follow `cursor`).
+   * @throws KeywardenError `ERR_VALIDATION` naming the query field, `ERR_STORAGE`.
+   */
   list(query?: ListSessionsQuery): Promise<Page<SessionInfo>>;
   /**
    * Every session matching the query, one page at a time (the filters of `list`; a `cursor` resumes; `signal` stops the
@@ -341,6 +520,11 @@ export interface SessionsView {
    *   `ERR_STORAGE`, `ERR_CLOSED`; `signal.reason` once aborted.
    */
   iterate(query?: IterateQuery<ListSessionsQuery>): AsyncIterableIterator<SessionInfo>;
+  /**
+   * Ends an active session at once (its token stops working); `reason` becomes its `endReason`.
+   * A session that has already ended is returned unchanged.
+   * @throws KeywardenError `ERR_NOT_FOUND`, `ERR_VALIDATION`, `ERR_AUDIT`, `ERR_STORAGE`.
+   */
   revoke(id: string, options?: { reason?: string; actor?: string }): Promise<SessionInfo>;
   /**
    * Usage analytics of the session: authorized calls (valid) and refused uses of its token
@@ -352,7 +536,9 @@ export interface SessionsView {
 
 /** What one sweep changed. */
 export interface SweepReport {
+  /** Requests whose expiry was written (pending or approved past their deadline). */
   requestsExpired: number;
+  /** Sessions past `expiresAt` marked `expired`. */
   sessionsEnded: number;
 }
 
@@ -380,13 +566,23 @@ export interface AgentAccessOptions {
    * (default 100) rows per window are written for violations without a session, whatever their
    * address. `false` writes every violation (a flood then writes a row per refused call).
    */
-  violationThrottle?: { window?: Duration; maxUnattributed?: number } | false;
+  violationThrottle?:
+    | {
+        /** Throttle window; default `'1m'`. */
+        window?: Duration;
+        /** Rows per window for violations without a session; default 100. */
+        maxUnattributed?: number;
+      }
+    | false;
 }
 
 /** The object `agentAccess(km, options)` returns. */
 export interface AgentAccess {
+  /** Register, list and remove tools. */
   readonly tools: ToolsView;
+  /** Create, approve, deny and cancel access requests. */
   readonly requests: RequestsView;
+  /** Open, read and revoke sessions (proxy tokens). */
   readonly sessions: SessionsView;
   /** Checks a proxy token (spends nothing). Never throws for a bad token. */
   verify(

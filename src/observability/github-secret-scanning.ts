@@ -66,7 +66,9 @@ export interface GitHubSecretScanningOptions {
 export interface GitHubLeakFeedback {
   /** Lowercase hex SHA-256 of the reported token. */
   token_hash: string;
+  /** The token type GitHub reported with the token, echoed back. */
   token_type: string;
+  /** `true_positive` when the token is a real keywarden token of this store, else `false_positive`. */
   label: LeakLabel;
 }
 

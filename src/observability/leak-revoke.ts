@@ -18,7 +18,19 @@ import type { StoredRecord, StoredVersion } from '../ports/storage.js';
  * revoked now or already), false when it is not one; rejects on a storage or audit failure.
  */
 export interface ProxyTokenRevoker {
-  revokeToken(token: string, options: { reason: string; actor: string }): Promise<boolean>;
+  /**
+   * Revokes the session of `token` with `reason` (`'leaked'`) on behalf of `actor`.
+   * @throws whatever the storage or audit throws (the leak endpoint then answers 503).
+   */
+  revokeToken(
+    token: string,
+    options: {
+      /** Why: always `'leaked'` here. */
+      reason: string;
+      /** Who: the leak handler's `actor`. */
+      actor: string;
+    },
+  ): Promise<boolean>;
 }
 
 /**
@@ -26,8 +38,29 @@ export interface ProxyTokenRevoker {
  * `verify(token)` names the session, `sessions.revoke(id, { reason })` ends it.
  */
 export interface AgentAccessLike {
-  verify(token: string): Promise<{ valid: true; session: { id: string } } | { valid: false; code: string }>;
-  sessions: { revoke(id: string, options: { reason: string }): Promise<unknown> };
+  /** Checks a proxy token without spending a call (as `access.verify`). */
+  verify(token: string): Promise<
+    | {
+        /** The token is live. */
+        valid: true;
+        /** Its session. */
+        session: {
+          /** Session id, given to `sessions.revoke`. */
+          id: string;
+        };
+      }
+    | {
+        /** The token is not live. */
+        valid: false;
+        /** Why (`EXPIRED`, `REVOKED`, `USAGE_EXCEEDED` still prove a real token). */
+        code: string;
+      }
+  >;
+  /** Session management (as `access.sessions`). */
+  sessions: {
+    /** Ends session `id` with `reason` (`'leaked'`). */
+    revoke(id: string, options: { reason: string }): Promise<unknown>;
+  };
 }
 
 /**

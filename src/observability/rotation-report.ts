@@ -24,32 +24,49 @@ export interface RotationReportOptions {
 
 /** One rotation in the window. */
 export interface ReportedRotation {
+  /** When it rotated (epoch ms, from the `key.rotated` audit event). */
   at: number;
+  /** The rotated record's id. */
   id: string;
+  /** The record's kind (`api_key`, `secret`, `key`); null when the event has none. */
   kind: RecordKind | null;
+  /** The new version; null when the event has none. */
   version: number | null;
+  /** The version current before; null when there was none (or the event does not say). */
   previousVersion: number | null;
+  /** `immediate`, `overlap`, `gradual` or `blue-green`; null when the event does not say. */
   strategy: string | null;
   /** True for `rotate()` calls, false for scheduled ones. */
   manual: boolean;
+  /** Who rotated it (the `actor` given); null for the rotator or when none was given. */
   actor: string | null;
 }
 
 /** One failed rotation attempt in the window. */
 export interface ReportedFailure {
+  /** When the attempt failed (epoch ms, from the `rotation.failed` audit event). */
   at: number;
+  /** The record's id. */
   id: string;
+  /** The record's kind; null when the event has none. */
   kind: RecordKind | null;
+  /** The provider step that failed (`create`, `set`, `test`, `finish`); null when the event does not say. */
   step: string | null;
+  /** The failure's `ERR_*` code; null when the event does not say. */
   code: string | null;
+  /** Failed attempts in a row, this one included; null when the event does not say. */
   attempt: number | null;
+  /** When the retry is due (epoch ms); null when none is scheduled. */
   nextAttemptAt: number | null;
 }
 
 /** Counts for one record kind. */
 export interface KindCounts {
+  /** Rotations in the window (exact, even when the list is cut at `limit`). */
   rotated: number;
+  /** Failed rotation attempts in the window. */
   failed: number;
+  /** Records with rotator work due by `until + within` (counted up to 1000 records). */
   due: number;
 }
 
@@ -61,9 +78,13 @@ export interface RotationReport {
   until: number;
   /** Due work is listed up to `until + within`. */
   within: number;
+  /** Counts per record kind (`api_key`, `secret`, `key`). */
   byKind: Record<RecordKind, KindCounts>;
+  /** Rotations in the window, oldest first, at most `limit`. */
   rotated: ReportedRotation[];
+  /** Failed attempts in the window, oldest first, at most `limit`. */
   failed: ReportedFailure[];
+  /** Work due by `until + within` (as `km.rotator.due`), at most `limit`. */
   due: DueItem[];
   /** True when a list was cut at `limit` (the counts are still complete, except `due` past 1000 records). */
   truncated: boolean;

@@ -39,7 +39,10 @@ export function apiKeyTokenPattern(prefix: string): string {
  * ```
  */
 export const KEYWARDEN_TOKEN_PATTERNS = Object.freeze({
+  /** API keys made with the default prefix `kw`. */
   apiKey: `\\bkw${TAIL}\\b`,
+  /** Agent access proxy tokens (`kwp_…`). */
   proxyToken: `\\bkwp${TAIL}\\b`,
+  /** Tokens of any valid prefix (1-32 of `[a-z0-9_]`): broad, more false positives. */
   anyPrefix: `\\b[a-z0-9](?:[a-z0-9_]{0,30}[a-z0-9])?${TAIL}\\b`,
 });

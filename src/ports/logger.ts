@@ -16,8 +16,12 @@ export type LogMethod = (fields: LogFields, message: string) => void;
  * fails an operation.
  */
 export interface Logger {
+  /** Failures that refuse an operation or lose an alert (an audit write failed, the security monitor failed). */
   error?: LogMethod;
+  /** Failures keywarden works around (a notifier failed, a usage flush failed and keeps its counts, CAS retries exhausted). */
   warn?: LogMethod;
+  /** Notable events that are not failures (e.g. verify failures throttled in the audit log). */
   info?: LogMethod;
+  /** Detail for debugging; keywarden writes little or nothing here. */
   debug?: LogMethod;
 }

@@ -1,5 +1,6 @@
 /** What a {@link RateLimiter} says about one request. */
 export interface RateLimitResult {
+  /** Whether the request fits in the limit (and its cost was taken). */
   allowed: boolean;
   /** The limit for the window. */
   limit: number;
@@ -11,6 +12,7 @@ export interface RateLimitResult {
 
 /** A rate limit: `limit` cost units per `window` milliseconds. */
 export interface RateLimitRule {
+  /** Cost units allowed per window. */
   limit: number;
   /** Window length in milliseconds. */
   window: number;
@@ -26,6 +28,11 @@ export interface RateLimitRule {
  * ```
  */
 export interface RateLimiter {
+  /**
+   * Takes `cost` units for `key` under `rule` at time `now` (epoch ms) when they fit, and says
+   * whether they did.
+   * @throws KeywardenError `ERR_VALIDATION` for a bad rule or cost, `ERR_CLOSED` after `close()` (the memory limiter).
+   */
   limit(key: string, rule: RateLimitRule, cost: number, now: number): Promise<RateLimitResult>;
   /**
    * Optional: gives back `cost` units that an allowed {@link limit} call took, when the operation
@@ -33,5 +40,6 @@ export interface RateLimiter {
    * limiter without it keeps those units.
    */
   refund?(key: string, rule: RateLimitRule, cost: number, now: number): Promise<void>;
+  /** Optional: releases timers, connections and state; called by `km.close()`. */
   close?(): Promise<void>;
 }

@@ -37,7 +37,9 @@ export interface SealedValue {
 export interface StoredVersion {
   /** 1-based, strictly increasing within a record, never reused. */
   version: number;
+  /** Where the version is in its life (see {@link VersionState}). */
   state: VersionState;
+  /** When the version was made (epoch ms). */
   createdAt: number;
   /** When it became `current` (null while pending or never). */
   activatedAt: number | null;
@@ -68,6 +70,7 @@ export interface StoredVersion {
 export interface StoredRecord {
   /** 12 base62 chars, random; for API keys it is also the id inside the token. */
   id: string;
+  /** What the record is (`api_key`, `secret`, a key kind, an access record...). */
   kind: RecordKind;
   /** Display name (API keys) or the unique handle (secrets and keys, see `uniqueName`). */
   name: string;
@@ -76,20 +79,28 @@ export interface StoredRecord {
    * `uniqueName: true`. Secrets and keys set it; API keys do not (many keys may share a name).
    */
   uniqueName: boolean;
+  /** The tenant the record belongs to; null for a record without tenant. */
   tenantId: string | null;
+  /** The environment it belongs to (`'default'` when none was given). */
   environment: string;
+  /** Who the record belongs to (an API key's owner, the agent of an access request or session); null when none. */
   ownerId: string | null;
+  /** Record-level status (see {@link RecordStatus}). */
   status: RecordStatus;
   /** Compare-and-swap counter. 1 on create; every update writes `expectedRevision + 1`. */
   revision: number;
+  /** When it was created (epoch ms). */
   createdAt: number;
+  /** When it was last written (epoch ms). */
   updatedAt: number;
+  /** When the record expires (epoch ms); null when it never does. */
   expiresAt: number | null;
   /**
    * The earliest time the rotator has work on this record (rotation, promotion, retirement,
    * expiry, an expiring notice); null when none. Indexed: `dueForRotation` queries it.
    */
   dueAt: number | null;
+  /** Free labels, filterable with `ListQuery.tag`. */
   tags: string[];
   /** Secrets: the registered rotation provider name. */
   provider: string | null;
@@ -111,15 +122,21 @@ export interface StoredRecord {
 
 /** Filters for {@link StorageAdapter.list}. Every given filter must match (AND). */
 export interface ListQuery {
+  /** Only records of this kind. */
   kind?: RecordKind;
   /** `undefined`: any tenant. `null`: only records without a tenant. */
   tenantId?: string | null;
+  /** Only records of this environment. */
   environment?: string;
+  /** Only records with this record-level status. */
   status?: RecordStatus;
+  /** Only records with this `ownerId`. */
   ownerId?: string;
   /** Records whose `tags` contain this tag. */
   tag?: string;
+  /** Only records with this rotation `provider`. */
   provider?: string;
+  /** Only records with exactly this `name`. */
   name?: string;
   /** 1..1000. */
   limit: number;
@@ -129,7 +146,9 @@ export interface ListQuery {
 
 /** A page of results; `cursor` is absent on the last page. */
 export interface Page<T> {
+  /** The items of this page, in the listing's order (possibly fewer than `limit`, even none). */
   items: T[];
+  /** Pass it back as `cursor` for the next page; absent on the last page. */
   cursor?: string;
 }
 
@@ -145,11 +164,17 @@ export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 export interface AuditEventInput {
   /** Random id (base62). */
   id: string;
+  /** When it happened (epoch ms). */
   at: number;
+  /** What happened, e.g. `'key.created'`, `'key.verify_failed'` (see `AUDIT_EVENT_TYPES`). */
   type: AuditEventType;
+  /** The record the event is about; null for store-level events. */
   keyId: string | null;
+  /** That record's kind; null when there is no record. */
   kind: RecordKind | null;
+  /** The version concerned; null when none is. */
   version: number | null;
+  /** The tenant of the record concerned; null without tenant. */
   tenantId: string | null;
   /** Who did it: caller-supplied actor string, or null. */
   actor: string | null;
@@ -157,6 +182,7 @@ export interface AuditEventInput {
   context: JsonObject;
   /** Event details (reason, scopes asked, failure code...). */
   data: JsonObject;
+  /** Hex HMAC-SHA256 of the other fields (see above); opaque to adapters. */
   digest: string;
 }
 
@@ -166,14 +192,19 @@ export interface AuditEventInput {
  * `hash = chainHash(prevHash, seq, digest)`. Concurrent appends must still form one chain.
  */
 export interface AuditEvent extends AuditEventInput {
+  /** Position in the chain: 1, 2, 3... with no gaps. */
   seq: number;
+  /** `hash` of the event before (64 zeros for `seq` 1). */
   prevHash: string;
+  /** `chainHash(prevHash, seq, digest)`: links this event to the chain. */
   hash: string;
 }
 
 /** Filters for {@link StorageAdapter.listAudit}; results are in ascending `seq`. */
 export interface AuditQuery {
+  /** Only events about this record. */
   keyId?: string;
+  /** Only events of this type. */
   type?: AuditEventType;
   /** Inclusive lower bound on `at`. */
   since?: number;
@@ -183,6 +214,7 @@ export interface AuditQuery {
   afterSeq?: number;
   /** 1..1000. */
   limit: number;
+  /** Opaque, from a previous page. */
   cursor?: string;
 }
 

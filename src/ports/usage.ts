@@ -28,24 +28,35 @@ export interface UsageTracker {
  * `bucket` is the start of the UTC hour in epoch ms.
  */
 export interface UsageIncrement {
+  /** The record the uses were of (an API key, a tool, a session). */
   recordId: string;
+  /** Start of the UTC hour, epoch ms. */
   bucket: number;
+  /** Successful uses (valid verifications, authorized calls) to add. */
   valid: number;
+  /** Refused uses to add. */
   failed: number;
 }
 
 /** One hour of a record's usage as stored (`StorageAdapter.listUsage`). */
 export interface UsageRow {
+  /** The record the uses were of. */
   recordId: string;
+  /** Start of the UTC hour, epoch ms. */
   bucket: number;
+  /** Successful uses counted in that hour. */
   valid: number;
+  /** Refused uses counted in that hour. */
   failed: number;
 }
 
 /** Which rows `StorageAdapter.listUsage` returns: one record, buckets in `[from, to)`, by bucket. */
 export interface UsageRowQuery {
+  /** The record whose rows are read. */
   recordId: string;
+  /** Inclusive lower bound on `bucket` (epoch ms). */
   from: number;
+  /** Exclusive upper bound on `bucket` (epoch ms). */
   to: number;
 }
 

@@ -8,6 +8,7 @@ import type { TestApi } from './types.js';
 
 /** What `create` returns for each test: the notifier, and a way to read what it delivered. */
 export interface NotifierHarness {
+  /** The notifier under test, wired to a far end that `received` reads. */
   notifier: Notifier;
   /**
    * Every event the far end has received so far, in arrival order, as it arrived (e.g. parsed

@@ -17,6 +17,7 @@ export type TestKeyManagerOptions = Partial<KeyManagerOptions> & {
 
 /** What {@link createTestKeyManager} returns. */
 export interface TestKeyManager {
+  /** The key manager under test (memory storage, a local KMS and `clock` unless you passed your own). */
   km: KeyManager;
   /** The fake clock driving `km` (when you passed your own `clock`, a fake clock that `km` does not use). */
   clock: FakeClock;

@@ -9,7 +9,9 @@ import { isIP, type LookupFunction } from 'node:net';
 
 /** One resolved address. */
 export interface ResolvedAddress {
+  /** The IP address, e.g. `'127.0.0.1'` or `'::1'`. */
   address: string;
+  /** IP version of `address`. */
   family: 4 | 6;
 }
 

@@ -9,6 +9,7 @@ import type { GatewayLookup } from './address.js';
 
 /** The part of {@link AgentAccess} the gateway uses (an `agentAccess(km)` object fits). */
 export type GatewayAccess = Pick<AgentAccess, 'authorize' | 'reportViolation' | 'verify'> & {
+  /** Tool lookup: the gateway reads a tool's `upstream.auth` to know where the agent's token is. */
   readonly tools: Pick<ToolsView, 'get'>;
 };
 
@@ -50,11 +51,15 @@ export interface Gateway {
   /** The request listener, to mount in your own node:http server (or Express, Connect). */
   readonly handler: GatewayHandler;
   /** Starts a standalone server (default `127.0.0.1`, a free port). Resolves with its URL. */
-  listen(options?: { host?: string; port?: number }): Promise<{ url: string }>;
+  listen(options?: { host?: string; port?: number }): Promise<{
+    /** `http://host:port` the server listens on (the same as {@link Gateway.url}). */
+    url: string;
+  }>;
   /** `http://host:port` of the standalone server. @throws KeywardenError `ERR_INVALID_STATE` before `listen`. */
   readonly url: string;
   /** Stops the server (if any) and closes pooled upstream connections. */
   close(): Promise<void>;
+  /** Same as {@link Gateway.close}, for `await using gw = createGateway(access)`. */
   [Symbol.asyncDispose](): Promise<void>;
 }
 

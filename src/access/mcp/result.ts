@@ -10,8 +10,16 @@ import type { JsonObject } from '../../ports/json.js';
 /** A `tools/call` result as the SDK's `CallToolResult` expects it (structurally). */
 export interface AgentToolResult {
   [key: string]: unknown;
-  content: { type: 'text'; text: string }[];
+  /** One text block holding the result (or the error body) as JSON. */
+  content: {
+    /** Always `'text'`. */
+    type: 'text';
+    /** `JSON.stringify` of the result, or of `{ error, field?, message }` on failure. */
+    text: string;
+  }[];
+  /** The same object as `content[0].text`, parsed. */
   structuredContent?: Record<string, unknown>;
+  /** `true` on failure; absent on success. */
   isError?: boolean;
 }
 
