@@ -87,6 +87,42 @@ describe('symmetric primitives give identical bytes on both backends', () => {
     }
   });
 
+  it('the native keyed HMAC (padded keys over crypto.hash, or createHmac without it) equals noble for every key and message length', () => {
+    const texts = [
+      '',
+      'kw_abc',
+      'x'.repeat(2047),
+      'x'.repeat(2048),
+      'x'.repeat(2049),
+      'y'.repeat(70_000),
+      'é'.repeat(700), // 1,400 bytes: fits the scratch buffer
+      'é'.repeat(1500), // 3,000 bytes: does not
+      `${'a'.repeat(2047)}😀`, // a surrogate pair across the scratch boundary
+      'lone \ud800 surrogate \udfff', // encoded as U+FFFD, as createHmac does
+    ];
+    const { hash: _oneShot, ...withoutOneShot } = c;
+    for (const backend of [native, nativeBackend(withoutOneShot)]) {
+      for (const keyLength of [1, 32, 64, 65, 128, 200]) {
+        const key = bytes(keyLength, 5);
+        const keyed = backend.keyedSha256(key, () => new Error('closed'));
+        key.fill(0);
+        const expectedKey = bytes(keyLength, 5);
+        for (const n of SIZES) {
+          expect(keyed.mac(bytes(n))).toEqual(nobleBackend.hmac('SHA-256', expectedKey, bytes(n)));
+          expect(Object.getPrototypeOf(keyed.mac(bytes(n)))).toBe(Uint8Array.prototype);
+        }
+        for (const text of texts) {
+          const want = nobleBackend.hmac('SHA-256', expectedKey, new TextEncoder().encode(text));
+          expect(keyed.macText?.(text, 'hex')).toBe(Buffer.from(want).toString('hex'));
+          expect(keyed.macText?.(text, 'base64url')).toBe(Buffer.from(want).toString('base64url'));
+        }
+        keyed.destroy();
+        expect(() => keyed.macText?.('x', 'hex')).toThrow('closed');
+        expect(() => keyed.mac(bytes(1))).toThrow('closed');
+      }
+    }
+  });
+
   it('random bytes have the asked length and are not constant', () => {
     for (const [, b] of backends) {
       const a = b.randomBytes(32);
