@@ -13,12 +13,16 @@ export interface ServerProcess {
   readonly ready: string;
   /** The server's CPU time so far, in microseconds. */
   cpu(): Promise<number>;
+  /** Sends a signal to the server process (e.g. `SIGUSR2` to a profiled one). */
+  signal(name: NodeJS.Signals): void;
   /** Ends the server. */
   stop(): void;
 }
 
 /**
- * Starts `benchFile` (pass `import.meta.url`) as `node --import tsx benchFile serve ...args`.
+ * Starts `benchFile` (pass `import.meta.url`) as `node --import tsx benchFile serve ...args`;
+ * `nodeArgs` go before the file (e.g. a profiler preload, see bench/middleware-profile.ts) and
+ * `env` is added to the environment.
  *
  * @example
  * ```ts
@@ -27,9 +31,15 @@ export interface ServerProcess {
  * ```
  * @throws Error when the process exits before printing its first line.
  */
-export async function startServerProcess(benchFile: string, args: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(benchFile), 'serve', ...args], {
+export async function startServerProcess(
+  benchFile: string,
+  args: string[] = [],
+  spawnOptions: { nodeArgs?: string[]; env?: Record<string, string> } = {},
+): Promise<ServerProcess> {
+  const nodeArgs = ['--import', 'tsx', ...(spawnOptions.nodeArgs ?? [])];
+  const child = spawn(process.execPath, [...nodeArgs, fileURLToPath(benchFile), 'serve', ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, ...spawnOptions.env },
   });
   let buf = '';
   const waiting: ((line: string) => void)[] = [];
@@ -52,6 +62,9 @@ export async function startServerProcess(benchFile: string, args: string[] = [])
       const reply = nextLine();
       child.stdin.write('cpu\n');
       return Number(await reply);
+    },
+    signal(name) {
+      child.kill(name);
     },
     stop() {
       child.stdin.end();
