@@ -97,7 +97,16 @@ export class KeywardenError extends Error {
   }
 
   /** A plain object for logs and JSON; carries code, field and message only. */
-  toJSON(): { name: string; code: KeywardenErrorCode; field?: string; message: string } {
+  toJSON(): {
+    /** Always `'KeywardenError'`. */
+    name: string;
+    /** The stable `ERR_*` code. */
+    code: KeywardenErrorCode;
+    /** The input at fault (e.g. `'options.since'`); absent when the error is not about one field. */
+    field?: string;
+    /** Human-readable message; never a secret, token or key material. */
+    message: string;
+  } {
     return this.field === undefined
       ? { name: this.name, code: this.code, message: this.message }
       : { name: this.name, code: this.code, field: this.field, message: this.message };

@@ -15,13 +15,17 @@ export { migrationSql, SCHEMA_VERSION };
 
 /** The error object PostgREST clients return; `code` is the SQLSTATE (or a `PGRST...` code). */
 export interface SupabaseRpcError {
+  /** SQLSTATE or PostgREST code (e.g. `'23505'`, `'PGRST202'`); the adapter maps it to a keywarden code. */
   code?: string;
+  /** The server's message. */
   message?: string;
 }
 
 /** What `rpc()` resolves to. */
 export interface SupabaseRpcResult {
+  /** The function's result (JSON); ignored when `error` is set. */
   data: unknown;
+  /** The failure, or null on success. */
   error: SupabaseRpcError | null;
 }
 
@@ -30,8 +34,11 @@ export interface SupabaseRpcResult {
  * adapter's `schema` option is set.
  */
 export interface SupabaseRpcClient {
+  /** Calls the Postgres function `fn` (a `keywarden_*` function) with named `args`. */
   rpc(fn: string, args?: Record<string, unknown>): PromiseLike<SupabaseRpcResult>;
+  /** A client bound to `schema` (supabase-js `client.schema(name)`), used when the `schema` option is set. */
   schema?(schema: string): {
+    /** Calls the function `fn` in that schema. */
     rpc(fn: string, args?: Record<string, unknown>): PromiseLike<SupabaseRpcResult>;
   };
 }

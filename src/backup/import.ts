@@ -45,8 +45,11 @@ export interface BackupImportOptions {
 
 /** What an import did. */
 export interface BackupImportReport {
+  /** Records of the bundle that were not in the store and were written. */
   created: number;
+  /** Records that clashed (same id, or same unique name) and were replaced (`onConflict: 'overwrite'`). */
   overwritten: number;
+  /** Records that clashed and were left as they were (`onConflict: 'skip'`). */
   skipped: number;
   /** True when the target took the bundle's store id and pepper (it held no records). */
   adoptedIdentity: boolean;

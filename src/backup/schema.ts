@@ -38,7 +38,9 @@ export interface BackupMeta {
 
 /** A backup bundle (format version 1). */
 export interface BackupBundle {
+  /** Always `'keywarden-backup'`: marks the JSON as a keywarden bundle. */
   format: typeof BACKUP_FORMAT;
+  /** Bundle format version (1); an import refuses any other. */
   version: typeof BACKUP_VERSION;
   /** Epoch ms. */
   createdAt: number;
@@ -46,6 +48,7 @@ export interface BackupBundle {
   storeId: string;
   /** True when values and the pepper are in the clear. */
   plaintext: boolean;
+  /** The source's KMS id and parameters, and its pepper (wrapped, or in the clear for plaintext bundles). */
   meta: BackupMeta;
   /** Every record, oldest first. */
   records: StoredRecord[];

@@ -28,9 +28,13 @@ export type ProblemCode =
 export interface ProblemBody {
   /** `urn:keywarden:problem:<code>`. */
   type: string;
+  /** Short text of the HTTP status, e.g. `'Not Found'` (`'Error'` for an unlisted status). */
   title: string;
+  /** The HTTP status code, repeated from the response. */
   status: number;
+  /** Human-readable explanation; never a secret, and generic for server-side failures. */
   detail: string;
+  /** Stable machine code (see {@link ProblemCode}). */
   code: ProblemCode;
   /** The input at fault (`body.name`, `query.limit`, `params.id`), for validation problems. */
   field?: string;
@@ -38,9 +42,13 @@ export interface ProblemBody {
 
 /** A problem to answer with. */
 export class HttpProblem extends Error {
+  /** HTTP status to answer with. */
   readonly status: number;
+  /** Stable code put in the body's `code` (and, lower-cased, in its `type`). */
   readonly code: ProblemCode;
+  /** The input at fault (`body.name`, `query.limit`...), or undefined. */
   readonly field: string | undefined;
+  /** Extra response headers (e.g. `WWW-Authenticate`, `Allow`, `ETag`), as `[name, value]` pairs. */
   readonly headers: [string, string][];
 
   /**

@@ -34,6 +34,7 @@ export interface Operator {
 
 /** What every handler can reach. */
 export interface RouteContext {
+  /** The key manager the API serves. */
   km: KeyManager;
   /** The agent-access service, when the API was built with one. */
   access: AccessLike | undefined;
@@ -41,9 +42,13 @@ export interface RouteContext {
 
 /** One call of a handler: the validated inputs and the operator. */
 export interface RouteCall<P, Q, B> {
+  /** Path parameters (`{id}`, `{name}`), validated by the route's `params` schema. */
   params: P;
+  /** Query parameters, validated by the route's `query` schema. */
   query: Q;
+  /** The JSON body, validated by the route's `body` schema (undefined when it has none). */
   body: B;
+  /** The authenticated operator (its API key) making the call. */
   operator: Operator;
   /** The raw `If-Match` header, or null. */
   ifMatch: string | null;
@@ -51,6 +56,7 @@ export interface RouteCall<P, Q, B> {
 
 /** What a handler answers. */
 export interface RouteResult {
+  /** HTTP status to answer with (the route's declared `status` on success). */
   status: number;
   /** JSON body (absent for 204). */
   body?: unknown;

@@ -63,8 +63,11 @@ export const DEFAULT_SCRYPT = Object.freeze({ N: 2 ** 15, r: 8, p: 1 });
 
 /** scrypt cost parameters. */
 export interface ScryptParams {
+  /** CPU/memory cost: a power of two from 2^14 to 2^20 (default 2^15). */
   N: number;
+  /** Block size, 1 to 32 (default 8). */
   r: number;
+  /** Parallelization, 1 to 16 (default 1). */
   p: number;
 }
 

@@ -18,6 +18,7 @@ import type { StoreIntegrity } from './store-context.js';
 
 /** One problem `km.check()` found. Never holds a value, only where and which error code. */
 export interface StoreCheckProblem {
+  /** Id of the record with the problem. */
   recordId: string;
   /** The version whose sealed value does not open; null for record-level problems. */
   version: number | null;
@@ -46,6 +47,7 @@ export interface StoreCheckReport {
    * or `invalid` (deleted or altered: a problem).
    */
   format: StoreFormat | 'missing' | 'invalid';
+  /** Every problem found, one per record or sealed value; empty when `ok`. */
   problems: StoreCheckProblem[];
 }
 

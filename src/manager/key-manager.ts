@@ -48,12 +48,14 @@ export interface KeyManagerOptions {
   notifier?: Notifier;
   /** Time source (epoch ms); default `Date.now`. Use `fakeClock()` in tests. */
   clock?: Clock;
+  /** Defaults applied to new API keys when `apiKeys.create` does not say. */
   defaults?: {
     /** Token prefix of new API keys (default `'kw'`). */
     apiKeyPrefix?: string;
     /** Lifetime of new API keys (default `'90d'`); `null` = never expire. */
     expiresIn?: Duration | null;
   };
+  /** What the audit log records beyond every change. */
   audit?: {
     /** Which verifications are audited (default `'failures'`). */
     verifications?: 'failures' | 'all' | 'none';
@@ -65,7 +67,12 @@ export interface KeyManagerOptions {
    * written in batches every `flushInterval` (default `'10s'`; `0`: only at `close()`) as the key's
    * `lastUsedAt` and per-version use counts. `close()` flushes first. `false` turns it off.
    */
-  usage?: { flushInterval?: Duration } | false;
+  usage?:
+    | {
+        /** How often buffered usage is written (default `'10s'`; `0`: only at `close()`). */
+        flushInterval?: Duration;
+      }
+    | false;
   /**
    * Opened signing and HMAC keys kept in memory so `keys.sign` and HMAC `keys.verify` do not
    * unwrap and decrypt the sealed key on every call: at most `max` keys (default 64), each for at
@@ -73,7 +80,14 @@ export interface KeyManagerOptions {
    * revoked, changed or deleted, and by `close()`. `false` opens the key on every call (the
    * trade-off is in docs/threat-model.md).
    */
-  keyCache?: { ttl?: Duration; max?: number } | false;
+  keyCache?:
+    | {
+        /** How long an opened key is kept after it was opened (default `'1m'`, at most `'1d'`). */
+        ttl?: Duration;
+        /** Most keys kept at once (default 64; `0` keeps none). */
+        max?: number;
+      }
+    | false;
   /**
    * OpenTelemetry metrics (docs/observability.md). Absent or `false`: none. `{ meterProvider }`
    * or `{ meter }`: recorded there. `true` or `{}`: the global provider of `@opentelemetry/api`
@@ -95,9 +109,13 @@ export interface KeyManagerOptions {
 
 /** The store part: the typed views over one store, usable without the rest of the manager. */
 export interface KeyStore {
+  /** API keys you issue to your clients: create, verify (stored only as a keyed hash), update, revoke, usage. */
   readonly apiKeys: ApiKeysView;
+  /** Third-party secrets you hold, encrypted: set, get (decrypted), versions, rollback, toEnv. */
   readonly secrets: SecretsView;
+  /** Signing, HMAC and encryption keys: sign, verify, JWT, JWKS, encrypt, decrypt. */
   readonly keys: KeysView;
+  /** The hash-chained audit log: list, verify, checkpoint and export events. */
   readonly audit: AuditView;
 }
 

@@ -20,7 +20,12 @@ import type { MeterLike, MeterProviderLike } from '../ports/metrics.js';
 /** The `metrics` option of `createKeyManager`. */
 export type MetricsOption =
   | boolean
-  | { meterProvider?: MeterProviderLike | undefined; meter?: MeterLike | undefined };
+  | {
+      /** A meter provider: keywarden records into its meter `'keywarden'`. */
+      meterProvider?: MeterProviderLike | undefined;
+      /** A meter to record into as it is (wins over `meterProvider`). */
+      meter?: MeterLike | undefined;
+    };
 
 /** The instrumentation scope name of keywarden's meter. */
 export const METER_NAME = 'keywarden';

@@ -15,8 +15,11 @@ import type {
 
 /** A counting rule: `threshold` events within `window`, then an alert (and `action`). */
 export interface CountRuleOption {
+  /** Events within `window` that fire the rule (1 to 1,000,000; each rule has its own default). */
   threshold?: number;
+  /** Counting window, 1 s to 1 day (default `'1m'`). */
   window?: Duration;
+  /** What to do besides notifying: `'none'` (default) or `'disable'` the key. */
   action?: MonitorAction;
 }
 
@@ -29,9 +32,25 @@ export type MonitorOption =
       /** Refused verifications from one /24 or /64 network (default 50 per `'1m'`). */
       ipFailures?: Omit<CountRuleOption, 'action'> | boolean;
       /** A key used from a network this process has not seen it used from (default on). */
-      newNetwork?: { action?: MonitorAction } | boolean;
+      newNetwork?:
+        | {
+            /** `'none'` (default) or `'disable'` the key. */
+            action?: MonitorAction;
+          }
+        | boolean;
       /** Valid uses in one window ≥ `factor` × the key's baseline and ≥ `minimum` (default 10×, 100, `'1m'`). */
-      usageSpike?: { factor?: number; minimum?: number; window?: Duration; action?: MonitorAction } | boolean;
+      usageSpike?:
+        | {
+            /** How many times the key's baseline a window must reach (1.5 to 1000; default 10). */
+            factor?: number;
+            /** Fewest uses in a window that can count as a spike (default 100). */
+            minimum?: number;
+            /** Window length, 1 s to 1 day (default `'1m'`). */
+            window?: Duration;
+            /** `'none'` (default) or `'disable'` the key. */
+            action?: MonitorAction;
+          }
+        | boolean;
       /** `access.violation` events of one proxy session (default 5 per `'1m'`). */
       violations?: Omit<CountRuleOption, 'action'> | boolean;
       /** Most keys, networks and sessions each rule tracks (default 10,000). */

@@ -37,6 +37,7 @@ export interface UpgradeReport {
   from: '0.1-pending' | '0.2' | 'missing' | 'invalid';
   /** The format after the run (`dryRun`: unchanged). */
   to: '0.1-pending' | '0.2' | 'missing' | 'invalid';
+  /** True when the run only counted what it would do (option `dryRun`) and wrote nothing. */
   dryRun: boolean;
   /** Records looked at. */
   records: number;

@@ -19,6 +19,7 @@ export interface RequestFacts {
   remoteAddress?: string | null | undefined;
   /** `X-Forwarded-For`, used only with `trustProxy: true`. */
   forwardedFor?: string | null | undefined;
+  /** `User-Agent`, kept (cleaned, at most 512 characters) in the verify's audit context. */
   userAgent?: string | null | undefined;
   /** `X-Request-Id`. */
   requestId?: string | null | undefined;
@@ -27,13 +28,19 @@ export interface RequestFacts {
 /** The outcome of the shared authorization step (`verify`, scopes, headers or a denial). */
 export type AuthorizeOutcome =
   | {
+      /** The key is valid and has the scopes. */
       ok: true;
       /** The verify result (never holds the token). */
       result: ApiKeyVerifySuccess;
       /** `RateLimit-*` headers to add to the response (empty without a rate limit). */
       headers: [string, string][];
     }
-  | { ok: false; denial: Denial };
+  | {
+      /** The request is refused. */
+      ok: false;
+      /** The answer to write (status, headers, JSON body). */
+      denial: Denial;
+    };
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;

@@ -27,6 +27,7 @@ export interface VerifyRequestOptions extends MiddlewareOptions<Request> {
 /** The answer of {@link verifyRequest}. */
 export type VerifyRequestResult =
   | {
+      /** The key is valid and has the scopes: go on. */
       ok: true;
       /** The verified key (never the token). */
       key: ApiKeyInfo;
@@ -36,6 +37,7 @@ export type VerifyRequestResult =
       headers: Headers;
     }
   | {
+      /** The request is refused: return `response`. */
       ok: false;
       /** The 401/403/429/500/503 answer to return as is. */
       response: Response;

@@ -27,10 +27,16 @@ declare module 'hono' {
  * handlers (a `ContextVariableMap` augmentation); nothing to declare in the app's `Variables`.
  */
 export interface HonoContextLike {
-  req: { raw: Request };
+  /** Hono's request wrapper. */
+  req: {
+    /** The fetch `Request`: its headers carry the key. */
+    raw: Request;
+  };
   /** On @hono/node-server: `{ incoming, outgoing }`; the socket address is read from `incoming`. */
   env?: unknown;
+  /** Stores the verify result, read back with `c.get('keywarden')`. */
   set(key: 'keywarden', value: ApiKeyVerifySuccess): void;
+  /** Sets a response header (the `RateLimit-*` headers). */
   header(name: string, value: string): void;
 }
 

@@ -19,14 +19,22 @@ export type MiddlewareErrorCode =
 
 /** The JSON body of every denial. Never holds the token, the key's hash or an error's details. */
 export interface ErrorBody {
-  error: { code: MiddlewareErrorCode; message: string };
+  /** What went wrong. */
+  error: {
+    /** Stable code, e.g. `MISSING`, `REVOKED`, `INSUFFICIENT_SCOPE`. */
+    code: MiddlewareErrorCode;
+    /** Fixed human-readable text of the code; never the token. */
+    message: string;
+  };
 }
 
 /** A denial, ready to be written by any framework. */
 export interface Denial {
+  /** 401 missing or unusable key, 403 missing scope, 429 rate limited or usage exceeded, 503 verification could not run, 500 misconfigured. */
   status: 401 | 403 | 429 | 500 | 503;
   /** Header name (lowercase) and value pairs. */
   headers: [string, string][];
+  /** The JSON body to send. */
   body: ErrorBody;
 }
 

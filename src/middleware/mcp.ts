@@ -27,13 +27,19 @@ export interface McpAuthInfo {
   /** Key expiry in seconds since the epoch, when it expires. */
   expiresAt?: number;
   /** `extra.keywarden` is the full verify result (key info, version, credits, rate limit). */
-  extra: { keywarden: ApiKeyVerifySuccess };
+  extra: {
+    /** The verify result of the request's key (never the token). */
+    keywarden: ApiKeyVerifySuccess;
+  };
 }
 
 /** A node request as the MCP transport reads it: `auth` set by {@link mcpAuth}, `body` when parsed. */
 export type McpRequest = IncomingMessage & {
+  /** Set by `mcpAuth` once the key is verified; the MCP SDK passes it to tool handlers as `extra.authInfo`. */
   auth?: McpAuthInfo;
+  /** The parsed JSON-RPC body (e.g. by `express.json()`), needed to enforce `toolScopes`. */
   body?: unknown;
+  /** The verify result, set by the node middleware inside `mcpAuth`. */
   keywarden?: ApiKeyVerifySuccess;
 };
 

@@ -13,7 +13,9 @@ import { headerName } from './token.js';
  * What the middleware needs from a key manager: `km.apiKeys.verify`. A `KeyManager` fits.
  */
 export interface ApiKeyVerifier {
+  /** The API keys view (`km.apiKeys`). */
   readonly apiKeys: {
+    /** Verifies a token (as `km.apiKeys.verify`): the middleware passes the request's scopes and context. */
     verify(token: unknown, options?: VerifyApiKeyOptions): Promise<ApiKeyVerifyResult>;
   };
 }

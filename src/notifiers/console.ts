@@ -7,7 +7,9 @@ import type { KeyEvent, Notifier } from '../ports/notifier.js';
 
 /** The logger a {@link consoleNotifier} writes to; `console` fits, and so do most loggers. */
 export interface NotifierLogger {
+  /** Gets the formatted line of each event not logged at `warn` (only `msg` is passed). */
   info(msg: string, data?: object): void;
+  /** Optional: gets the line of events that need attention (`rotation.failed`, `key.expiring`, `key.expired`, `security.*`). */
   warn?(msg: string, data?: object): void;
 }
 

@@ -238,7 +238,10 @@ export function signStandardWebhook(options: SignStandardWebhookOptions): Record
 
 /** Request headers as a receiver has them: a fetch `Headers`, or node's `req.headers`. */
 export type WebhookRequestHeaders =
-  | { get(name: string): string | null }
+  | {
+      /** The header's value, or null when absent (fetch `Headers.get`). */
+      get(name: string): string | null;
+    }
   | Readonly<Record<string, string | readonly string[] | undefined>>;
 
 /** Options of {@link verifyStandardWebhook}. */

@@ -17,10 +17,15 @@ export type { WebhookNotifierOptions } from './webhook-options.js';
 export interface WebhookNotifier extends Notifier {
   /** Safe description for logs: no secret, no path, no credentials. */
   toJSON(): {
+    /** Always `'webhook'`. */
     notifier: 'webhook';
+    /** Origin of the target URL (scheme, host, port): no path, query or credentials. */
     origin: string;
+    /** Signature scheme: `'standard'` (Standard Webhooks) or `'keywarden'`. */
     scheme: 'standard' | 'keywarden';
+    /** Timeout of one attempt, in milliseconds. */
     timeoutMs: number;
+    /** Retries after a failed first attempt. */
     retries: number;
   };
 }

@@ -25,7 +25,14 @@ export interface RewrapReport {
   /** True when the pepper was rewrapped. */
   pepper: boolean;
   /** Versions that could not be rewrapped (e.g. tampered: `ERR_DECRYPT`); they keep their old wrapping. */
-  failed: { recordId: string; version: number; code: KeywardenErrorCode }[];
+  failed: {
+    /** The record holding the version. */
+    recordId: string;
+    /** The version that kept its old wrapping. */
+    version: number;
+    /** Why, e.g. `ERR_DECRYPT` for a tampered value. */
+    code: KeywardenErrorCode;
+  }[];
   /** True when `options.signal` stopped the run between records; run `rewrap()` again to finish. */
   interrupted: boolean;
 }

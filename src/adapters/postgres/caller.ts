@@ -15,6 +15,7 @@ export interface PostgresQuery extends PromiseLike<readonly Record<string, unkno
 
 /** The slice of a `postgres` transaction that keywarden uses. */
 export interface PostgresTransactionLike {
+  /** Runs `query` with `$1...` `parameters` inside the transaction (used by the migrations). */
   unsafe(query: string, parameters?: unknown[]): PostgresQuery;
 }
 
@@ -23,8 +24,11 @@ export interface PostgresTransactionLike {
  * `sql.begin` and `sql.end`.
  */
 export interface PostgresSqlLike {
+  /** Runs `query` with `$1...` `parameters` (every keywarden SQL function call goes through it). */
   unsafe(query: string, parameters?: unknown[]): PostgresQuery;
+  /** Runs `cb` in a transaction (the migrations, under an advisory lock). */
   begin(cb: (tx: PostgresTransactionLike) => Promise<unknown>): Promise<unknown>;
+  /** Closes the pool, waiting at most `timeout` seconds; called by `close()` only on a pool the adapter created. */
   end(options?: { timeout?: number }): Promise<void>;
 }
 
