@@ -30,6 +30,10 @@ import {
 import { createOptionsSchema, listKeysSchema } from './store/keys/schemas.js';
 import { getOptionsSchema, listOptionsSchema, setOptionsSchema } from './store/secrets/schemas.js';
 
+export type { RotationStrategyEnum } from './records/policy-schema.js';
+export type { ApiKeyStatusEnum } from './store/api-keys/schemas.js';
+export type { KeyAlgorithmEnum, KeyTypeEnum } from './store/keys/schemas.js';
+
 /**
  * The input of `km.apiKeys.create(input)`.
  *

@@ -61,15 +61,70 @@ const cronSchema = z.string().check(
   }),
 );
 
+/**
+ * The values of a rotation policy's `strategy`, each mapped to itself (the entries object of its
+ * `z.enum`). The timelines are in docs/rotation.md.
+ */
+export type RotationStrategyEnum = {
+  /** The old version is retired at the rotation: an old token or value stops working at once. */
+  readonly immediate: 'immediate';
+  /** The old version stays accepted as `previous` for `overlap`, then is retired (the default). */
+  readonly overlap: 'overlap';
+  /**
+   * The new version is first `pending` for `promoteAfter` (an API key token verifies, a secret is
+   * readable by version, a signing key is in the JWKS but does not sign), then becomes current and
+   * the old one overlaps.
+   */
+  readonly gradual: 'gradual';
+  /**
+   * Two live versions in two slots: a rotation regenerates the idle slot and swaps, the former
+   * current stays live as `previous` with no end; `rollback` swaps back.
+   */
+  readonly 'blue-green': 'blue-green';
+};
+
+const strategySchema: z.ZodMiniEnum<RotationStrategyEnum> = z.enum([
+  'immediate',
+  'overlap',
+  'gradual',
+  'blue-green',
+]);
+
 /** zod schema of `RotationPolicyInput` (see types.ts); other views may embed it as `rotation`. */
 export const rotationPolicySchema = z
   .strictObject({
+    /**
+     * A fixed interval (ms or a duration like `'30d'`, at least 1 minute) or a named schedule
+     * (`daily`, `weekly`, `monthly`, `quarterly`, `yearly`); the output keeps the input as given.
+     * Not with `cron`; neither means manual rotation only.
+     */
     every: z.optional(everySchema),
+    /**
+     * A cron expression (5–7 fields, at most 256 characters, evaluated in UTC); one that never fires
+     * is rejected. Not with `every`.
+     */
     cron: z.optional(cronSchema),
-    strategy: z.optional(z.enum(['immediate', 'overlap', 'gradual', 'blue-green'])),
+    /** How a rotation moves versions; the manager's default is `'overlap'` when absent. */
+    strategy: z.optional(strategySchema),
+    /**
+     * How long the old version stays accepted after it stops being current (ms or a duration, ≥ 0;
+     * output ms). Default 24 h.
+     */
     overlap: z.optional(durationField(0, '0')),
+    /**
+     * `gradual`: how long the new version stays pending before promotion (ms or a duration, ≥ 0;
+     * output ms). Default 1 h.
+     */
     promoteAfter: z.optional(durationField(0, '0')),
+    /**
+     * Send `key.expiring` this long before the next rotation or the expiry (at least 1 second;
+     * output ms). Absent: no notice.
+     */
     notifyBefore: z.optional(durationField(1000, '1 second')),
+    /**
+     * `gradual` API keys: retire the previous version early once unused this long (at least
+     * 1 minute; output ms). Refused with any other strategy.
+     */
     idleRetireAfter: z.optional(durationField(MIN_EVERY_MS, '1 minute')),
   })
   .check(

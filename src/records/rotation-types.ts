@@ -43,16 +43,23 @@ export interface RotationPolicyInfo {
   every: number | null;
   /** Named schedule, or null. */
   schedule: NamedSchedule | null;
+  /** The cron expression (evaluated in UTC), or null. */
   cron: string | null;
+  /** How a rotation moves versions (`'overlap'` unless the policy said otherwise). */
   strategy: RotationStrategy;
+  /** How long (ms) the old version stays accepted after it stops being current (default 24 h). */
   overlap: number;
+  /** `gradual`: how long (ms) a new version stays pending before promotion (default 1 h). */
   promoteAfter: number;
+  /** How long (ms) before the next rotation or expiry `key.expiring` is sent, or null for no notice. */
   notifyBefore: number | null;
+  /** `gradual` API keys: retire a previous version once unused this long (ms), or null. */
   idleRetireAfter: number | null;
   /** Next scheduled rotation (epoch ms), or null for manual-only policies. */
   nextRotationAt: number | null;
   /** When the next `key.expiring` notice is due, or null. */
   nextNoticeAt: number | null;
+  /** When the record was last rotated (epoch ms), or null when never. */
   lastRotatedAt: number | null;
   /** A failed provider rotation is retried at this time, or null. */
   retryAt: number | null;
@@ -102,21 +109,72 @@ export interface DueOptions {
 
 /** One due action on a record. */
 export type DueAction =
-  | { type: 'promote'; version: number; at: number }
-  | { type: 'retire'; version: number; at: number }
-  | { type: 'expire'; at: number }
-  | { type: 'notify'; version: number; at: number; reason: 'expiry' | 'rotation' }
-  | { type: 'rotate'; at: number; strategy: RotationStrategy; provider: string | null }
-  | { type: 'resume'; at: number; step: string };
+  | {
+      /** Promote a pending version (its `promoteAfter` passed) to current. */
+      type: 'promote';
+      /** The pending version. */
+      version: number;
+      /** When it became due (epoch ms): the version's promotion time. */
+      at: number;
+    }
+  | {
+      /** Retire a previous version (its overlap ended, or it went idle). */
+      type: 'retire';
+      /** The previous version. */
+      version: number;
+      /** When it became due (epoch ms): its `retireAt`, or the time it went idle. */
+      at: number;
+    }
+  | {
+      /** Mark the record `expired` (its `expiresAt` passed). */
+      type: 'expire';
+      /** The record's `expiresAt` (epoch ms). */
+      at: number;
+    }
+  | {
+      /** Send the `key.expiring` notice. */
+      type: 'notify';
+      /** The version the notice is about (the current one). */
+      version: number;
+      /** When the notice became due (epoch ms). */
+      at: number;
+      /** What is coming: the record's expiry or its next rotation. */
+      reason: 'expiry' | 'rotation';
+    }
+  | {
+      /** Rotate per the policy (or retry a failed provider rotation). */
+      type: 'rotate';
+      /** When it became due (epoch ms): the scheduled rotation time, or the retry time. */
+      at: number;
+      /** The policy's strategy. */
+      strategy: RotationStrategy;
+      /** The secret's rotation provider when its hooks make the new value, else null. */
+      provider: string | null;
+    }
+  | {
+      /** Resume a provider rotation whose runner lost its lease. */
+      type: 'resume';
+      /** When the lease ran out (epoch ms). */
+      at: number;
+      /** The provider hook step to run again (`create`, `set`, `test`, `finish`). */
+      step: string;
+    };
 
 /** A record with work due (from `due` and dry runs). */
 export interface DueItem {
+  /** The record id. */
   id: string;
+  /** What the record is: API key, secret or signing key. */
   kind: RecordKind;
+  /** The record's name (an API key's display name). */
   name: string;
+  /** The record's environment. */
   environment: string;
+  /** The record's tenant, or null. */
   tenantId: string | null;
+  /** The earliest time (epoch ms) any work on the record is due, or null. */
   dueAt: number | null;
+  /** What would be done, in order. */
   actions: DueAction[];
 }
 
@@ -139,10 +197,15 @@ export interface RunDueOptions {
 
 /** One rotation done by `runDue`. */
 export interface RotatedItem {
+  /** The record id. */
   id: string;
+  /** What the record is: API key, secret or signing key. */
   kind: RecordKind;
+  /** The new version number. */
   version: number;
+  /** The version that was current before, or null. */
   previousVersion: number | null;
+  /** The strategy the rotation used. */
   strategy: RotationStrategy;
   /** API keys only: the new token (non-enumerable; not in JSON or inspect output). */
   readonly token?: string;
@@ -152,13 +215,50 @@ export interface RotatedItem {
 export interface RunDueReport {
   /** API keys: each entry has a non-enumerable, show-once `token` (the only copy of the new token). */
   rotated: RotatedItem[];
-  promoted: { id: string; version: number }[];
-  retired: { id: string; version: number }[];
-  expired: { id: string }[];
-  notified: { id: string; version: number; reason: 'expiry' | 'rotation' }[];
-  failed: { id: string; code: string; message: string }[];
+  /** Pending versions made current. */
+  promoted: {
+    /** The record id. */
+    id: string;
+    /** The version promoted. */
+    version: number;
+  }[];
+  /** Previous versions retired (overlap over, or idle). */
+  retired: {
+    /** The record id. */
+    id: string;
+    /** The version retired. */
+    version: number;
+  }[];
+  /** Records marked `expired`. */
+  expired: {
+    /** The record id. */
+    id: string;
+  }[];
+  /** `key.expiring` notices sent. */
+  notified: {
+    /** The record id. */
+    id: string;
+    /** The version the notice is about. */
+    version: number;
+    /** What is coming: the expiry or the next rotation. */
+    reason: 'expiry' | 'rotation';
+  }[];
+  /** Records whose work failed; the rest of the run goes on. A failed provider rotation is retried later. */
+  failed: {
+    /** The record id. */
+    id: string;
+    /** The `KeywardenError` code (`ERR_ROTATION` for an error that is not one). */
+    code: string;
+    /** The error's message (never a secret). */
+    message: string;
+  }[];
   /** Records that were due but had nothing left to do (e.g. another runner did it). */
-  skipped: { id: string; reason: string }[];
+  skipped: {
+    /** The record id. */
+    id: string;
+    /** Why, in words (e.g. `'lease lost to another runner'`, `'interrupted'`). */
+    reason: string;
+  }[];
   /** Dry runs: what would be done. */
   planned: DueItem[];
   /** True when `options.signal` (or `stop()`/`close()`) stopped the run before the last due record. */
@@ -169,7 +269,9 @@ export interface RunDueReport {
 export interface ProviderContext {
   /** The secret's name. */
   name: string;
+  /** The secret's environment. */
   environment: string;
+  /** The secret's tenant, or null. */
   tenantId: string | null;
   /** The record id. */
   id: string;
@@ -230,7 +332,13 @@ export interface CleanupOptions {
 
 /** What `cleanup` did. */
 export interface CleanupReport {
-  destroyed: { id: string; version: number }[];
+  /** The versions whose material was destroyed (their metadata stays). */
+  destroyed: {
+    /** The record id. */
+    id: string;
+    /** The version number. */
+    version: number;
+  }[];
 }
 
 /**
@@ -239,8 +347,22 @@ export interface CleanupReport {
  */
 export type RotationTarget =
   | string
-  | { secret: string; environment?: string; tenantId?: string | null }
-  | { key: string; environment?: string; tenantId?: string | null };
+  | {
+      /** The secret's name. */
+      secret: string;
+      /** The secret's environment; absent: `'default'`. */
+      environment?: string;
+      /** The secret's tenant; absent or null: none. */
+      tenantId?: string | null;
+    }
+  | {
+      /** The signing key's name. */
+      key: string;
+      /** The key's environment; absent: `'default'`. */
+      environment?: string;
+      /** The key's tenant; absent or null: none. */
+      tenantId?: string | null;
+    };
 
 /**
  * `km.rotator`: policies, schedules, strategies, rollback, provider hooks, scheduler.

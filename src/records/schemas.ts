@@ -87,7 +87,15 @@ export const tagsSchema = z.array(tagSchema).check(
  * ```
  */
 export const namedScopeShape = {
+  /**
+   * The record's environment: 1–64 of `[A-Za-z0-9_.-]`, starting with a letter or digit. Absent:
+   * `'default'`; in `list` options absent means every environment.
+   */
   environment: z.optional(environmentSchema),
+  /**
+   * The record's tenant: 1–128 characters, no control characters. Absent or `null`: no tenant; in
+   * `list` options `null` means records without a tenant and absent means every tenant.
+   */
   tenantId: z.optional(z.nullable(idLikeSchema)),
 };
 
@@ -134,7 +142,9 @@ export const namedDeleteSchema = z.strictObject({
  * ```
  */
 export const namedPageShape = {
+  /** Most items in the page: an integer 1–1000; absent: 100. */
   limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1000))),
+  /** The `cursor` of the previous page, to get the next one; absent: the first page. */
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
 };
 
@@ -259,7 +269,10 @@ export const countSchema = z.number().check(z.int(), z.gte(0), z.lte(Number.MAX_
  * ```
  */
 export const requestContextSchema = z.strictObject({
+  /** The client's IP address as you see it (at most 64 characters), recorded in audit events. */
   ip: z.optional(wellFormedString().check(z.maxLength(64), z.regex(NO_CONTROL))),
+  /** The client's `User-Agent` (at most 512 characters), recorded in audit events. */
   userAgent: z.optional(wellFormedString().check(z.maxLength(512), z.regex(NO_CONTROL))),
+  /** Your request id (at most 128 characters), recorded in audit events to correlate with your logs. */
   requestId: z.optional(wellFormedString().check(z.maxLength(128), z.regex(NO_CONTROL))),
 });

@@ -46,7 +46,9 @@ const positiveDuration = durationSchema.check(z.refine((ms) => ms >= 1, 'must be
  * ```
  */
 export const refillSchema = z.strictObject({
+  /** Credits `remaining` is topped up to at each period (never lowered): an integer ≥ 1. */
   amount: countSchema.check(z.gte(1)),
+  /** The period: ms or a duration like `'1d'`, at least 1 second; output ms. Counted from the create or update. */
   every: durationSchema.check(z.refine((ms) => ms >= 1000, 'must be at least 1 second')),
 });
 
@@ -59,27 +61,78 @@ export const refillSchema = z.strictObject({
  * ```
  */
 export const rateLimitSchema = z.strictObject({
+  /**
+   * Cost units allowed per `window` (an integer 1–1,000,000,000): a burst of `limit` is allowed, then
+   * units come back evenly over the window (GCRA); a request's `cost` spends that many.
+   */
   limit: z.number().check(z.int(), z.gte(1), z.lte(1_000_000_000)),
+  /** The window: ms or a duration like `'1m'`, at least 1 ms; output ms. */
   window: positiveDuration,
 });
 
+/**
+ * The statuses of an API key, each mapped to itself (the entries of the `status` enums of `update`
+ * and `list`).
+ */
+export type ApiKeyStatusEnum = {
+  /** Verifies (subject to expiry, scopes, credits and rate limit). */
+  readonly active: 'active';
+  /** Set by `update({ status: 'disabled' })`: verification answers `DISABLED` until set back to `active`. */
+  readonly disabled: 'disabled';
+  /** Revoked for good by `revoke`: verification answers `REVOKED`. */
+  readonly revoked: 'revoked';
+  /** Past its `expiresAt`, marked by the rotator's `runDue`: verification answers `EXPIRED`. */
+  readonly expired: 'expired';
+};
+
+const apiKeyStatusSchema: z.ZodMiniEnum<ApiKeyStatusEnum> = z.enum([
+  'active',
+  'disabled',
+  'revoked',
+  'expired',
+]);
+const apiKeyUpdateStatusSchema: z.ZodMiniEnum<Pick<ApiKeyStatusEnum, 'active' | 'disabled'>> = z.enum([
+  'active',
+  'disabled',
+]);
+
 /** Input of `create` (unknown options are rejected, naming the option). */
 const createShape = z.strictObject({
+  /** Display name, 1–128 characters without control characters; not unique. */
   name: nameSchema,
+  /** Token prefix: 1–32 of `[a-z0-9_]`, no leading or trailing `_`; absent: the manager's (`'kw'` by default). */
   prefix: z.optional(prefixSchema),
+  /** The user or service the key belongs to (1–128 characters); `null` or absent: none. */
   ownerId: z.optional(z.nullable(idLikeSchema)),
+  /** The tenant the key belongs to (1–128 characters); `null` or absent: none. `verify({ tenantId })` checks it. */
   tenantId: z.optional(z.nullable(idLikeSchema)),
+  /** 1–64 of `[A-Za-z0-9_.-]`, starting with a letter or digit; absent: `'default'`. `verify({ environment })` checks it. */
   environment: z.optional(environmentSchema),
+  /** Granted scopes (up to 256): `*`, `name`, `ns:name` or `ns:*`; absent: none. */
   scopes: z.optional(scopesSchema),
+  /** Up to 32 distinct tags of 1–64 `[A-Za-z0-9_.:/-]` characters, for filtering `list`. */
   tags: z.optional(tagsSchema),
+  /** Your own JSON object kept with the key (depth ≤ 8, ≤ 16 KiB as canonical JSON, finite numbers). */
   meta: z.optional(metaSchema),
+  /**
+   * Lifetime (ms or a duration like `'30d'`, at least 1 ms; output ms); `null`: never expires;
+   * absent: the manager's default (`'90d'`). Not with `expiresAt`.
+   */
   expiresIn: z.optional(z.nullable(positiveDuration)),
+  /** Absolute expiry (epoch ms or a Date, in the future; output epoch ms); `null`: never. Not with `expiresIn`. */
   expiresAt: z.optional(z.nullable(timestampSchema)),
+  /**
+   * Credits (an integer ≥ 0), spent by each verification's `cost`; `USAGE_EXCEEDED` when short.
+   * `null` or absent: unlimited, or `refill.amount` when `refill` is given (`null` with `refill` is refused).
+   */
   remaining: z.optional(z.nullable(countSchema)),
+  /** Tops `remaining` up to `amount` every `every`; `null` or absent: no refill. */
   refill: z.optional(z.nullable(refillSchema)),
+  /** A per-key rate limit (`RATE_LIMITED` past it); `null` or absent: none. */
   rateLimit: z.optional(z.nullable(rateLimitSchema)),
   /** A rotation policy set at create time (`null` or absent: none); see docs/rotation.md. */
   rotation: z.optional(z.nullable(rotationPolicySchema)),
+  /** Who creates the key (1–128 characters), recorded as the actor of the `key.created` audit event. */
   actor: z.optional(idLikeSchema),
 });
 /**
@@ -111,16 +164,29 @@ export const createInputSchema = createShape.check(
 export type CreateInput = z.output<typeof createInputSchema>;
 
 const updateShape = z.strictObject({
+  /** A new display name (1–128 characters, no control characters). */
   name: z.optional(nameSchema),
+  /** Replaces the granted scopes (up to 256). */
   scopes: z.optional(scopesSchema),
+  /** Replaces the tags (up to 32 distinct). */
   tags: z.optional(tagsSchema),
+  /** Replaces the metadata object (depth ≤ 8, ≤ 16 KiB as canonical JSON). */
   meta: z.optional(metaSchema),
+  /** A new owner; `null` clears it. */
   ownerId: z.optional(z.nullable(idLikeSchema)),
+  /** A new absolute expiry (epoch ms or a Date; output epoch ms); `null`: never expires. */
   expiresAt: z.optional(z.nullable(timestampSchema)),
+  /** Sets the credits left (an integer ≥ 0); `null`: unlimited (refused while the key has a refill). */
   remaining: z.optional(z.nullable(countSchema)),
+  /**
+   * A new refill, its period restarting now (and `remaining` set to `amount` if it was unlimited);
+   * `null` removes it.
+   */
   refill: z.optional(z.nullable(refillSchema)),
+  /** A new rate limit; `null` removes it. */
   rateLimit: z.optional(z.nullable(rateLimitSchema)),
-  status: z.optional(z.enum(['active', 'disabled'])),
+  /** `'disabled'` stops verification (`DISABLED`) until set back to `'active'`; an expired key needs a future `expiresAt` to become active. */
+  status: z.optional(apiKeyUpdateStatusSchema),
 });
 /**
  * Keys `update` accepts.
@@ -188,8 +254,11 @@ export const updateOptionsSchema = z.strictObject({
  * ```
  */
 export const revokeOptionsSchema = z.strictObject({
+  /** Why (1–512 characters, no control characters): kept as the key's `revokeReason` and in the audit event. */
   reason: z.optional(wellFormedString().check(z.minLength(1), z.maxLength(512), z.regex(/^[^\p{Cc}]*$/u))),
+  /** Who revokes it (1–128 characters), recorded as the actor of the audit event. */
   actor: z.optional(idLikeSchema),
+  /** The `revision` you read: revoke only on that revision, else `ERR_CONFLICT` and nothing written. */
   expectedRevision: z.optional(expectedRevisionSchema),
 });
 
@@ -202,11 +271,18 @@ export const revokeOptionsSchema = z.strictObject({
  * ```
  */
 export const listQuerySchema = z.strictObject({
+  /** Only keys of this owner. */
   ownerId: z.optional(idLikeSchema),
+  /** Only keys of this tenant; `null`: only keys without a tenant; absent: every tenant. */
   tenantId: z.optional(z.nullable(idLikeSchema)),
+  /** Only keys of this environment; absent: every environment. */
   environment: z.optional(environmentSchema),
-  status: z.optional(z.enum(['active', 'disabled', 'revoked', 'expired'])),
+  /** Only keys with this stored status. */
+  status: z.optional(apiKeyStatusSchema),
+  /** Only keys carrying this tag. */
   tag: z.optional(tagSchema),
+  /** Most keys in the page: an integer 1–1000; absent: 100. */
   limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1000))),
+  /** The `cursor` of the previous page, to get the next one; absent: the first page. */
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
 });

@@ -55,6 +55,64 @@ export const keyNameSchema = nameSchema;
 /** Every `algorithm` create accepts: the signing algorithms, AES-GCM, and ECDSA curve names. */
 const ALGORITHMS = [...SIGNING_ALGORITHMS, 'A256GCM', 'P-256', 'P-384', 'secp256k1'] as const;
 
+/** The values of `type` in `km.keys.create`, each mapped to itself (the entries of its `z.enum`). */
+export type KeyTypeEnum = {
+  /** An HMAC key (symmetric) that signs and verifies: `HS256` (default), `HS384` or `HS512`. */
+  readonly hmac: 'hmac';
+  /** A 256-bit AES-GCM key (`A256GCM`) for `encrypt`/`decrypt`; it does not sign and has no JWKS entry. */
+  readonly aes: 'aes';
+  /** An Ed25519 key pair that signs with `EdDSA`. */
+  readonly ed25519: 'ed25519';
+  /** An ECDSA key pair: `ES256` on P-256 (default), `ES384` on P-384 or `ES256K` on secp256k1. */
+  readonly ecdsa: 'ecdsa';
+  /** An RSA key pair (2048-bit unless `modulusLength` says 3072 or 4096): `RS256` (default) to `PS512`. */
+  readonly rsa: 'rsa';
+};
+
+/**
+ * The values of `algorithm` in `km.keys.create`, each mapped to itself (the entries of its
+ * `z.enum`). Each is allowed for one `type` only (else `ERR_VALIDATION` naming `options.algorithm`).
+ */
+export type KeyAlgorithmEnum = {
+  /** hmac: HMAC with SHA-256 (the hmac default). */
+  readonly HS256: 'HS256';
+  /** hmac: HMAC with SHA-384. */
+  readonly HS384: 'HS384';
+  /** hmac: HMAC with SHA-512. */
+  readonly HS512: 'HS512';
+  /** ed25519: Ed25519 signatures (the only ed25519 algorithm). */
+  readonly EdDSA: 'EdDSA';
+  /** ecdsa: P-256 with SHA-256 (the ecdsa default). */
+  readonly ES256: 'ES256';
+  /** ecdsa: P-384 with SHA-384. */
+  readonly ES384: 'ES384';
+  /** ecdsa: secp256k1 with SHA-256. */
+  readonly ES256K: 'ES256K';
+  /** rsa: RSASSA-PKCS1-v1_5 with SHA-256 (the rsa default). */
+  readonly RS256: 'RS256';
+  /** rsa: RSASSA-PKCS1-v1_5 with SHA-384. */
+  readonly RS384: 'RS384';
+  /** rsa: RSASSA-PKCS1-v1_5 with SHA-512. */
+  readonly RS512: 'RS512';
+  /** rsa: RSASSA-PSS with SHA-256. */
+  readonly PS256: 'PS256';
+  /** rsa: RSASSA-PSS with SHA-384. */
+  readonly PS384: 'PS384';
+  /** rsa: RSASSA-PSS with SHA-512. */
+  readonly PS512: 'PS512';
+  /** aes: AES-256-GCM (the only aes algorithm). */
+  readonly A256GCM: 'A256GCM';
+  /** ecdsa: the curve name for `ES256`; the key is stored and reported as `ES256`. */
+  readonly 'P-256': 'P-256';
+  /** ecdsa: the curve name for `ES384`; the key is stored and reported as `ES384`. */
+  readonly 'P-384': 'P-384';
+  /** ecdsa: the curve name for `ES256K`; the key is stored and reported as `ES256K`. */
+  readonly secp256k1: 'secp256k1';
+};
+
+const keyTypeSchema: z.ZodMiniEnum<KeyTypeEnum> = z.enum(['hmac', 'aes', 'ed25519', 'ecdsa', 'rsa']);
+const keyAlgorithmSchema: z.ZodMiniEnum<KeyAlgorithmEnum> = z.enum(ALGORITHMS);
+
 /**
  * Options of `create`.
  *
@@ -65,12 +123,19 @@ const ALGORITHMS = [...SIGNING_ALGORITHMS, 'A256GCM', 'P-256', 'P-384', 'secp256
  */
 export const createOptionsSchema = z.strictObject({
   ...scopeShape,
+  /** The key's name, unique within its environment and tenant: 1–128 characters, no control characters. */
   name: nameSchema,
-  type: z.enum(['hmac', 'aes', 'ed25519', 'ecdsa', 'rsa']),
-  algorithm: z.optional(z.enum(ALGORITHMS)),
+  /** The kind of key; decides which algorithms are allowed and what the key can do. */
+  type: keyTypeSchema,
+  /** The algorithm, or an ECDSA curve name; absent: the type's default (`HS256`, `A256GCM`, `EdDSA`, `ES256`, `RS256`). */
+  algorithm: z.optional(keyAlgorithmSchema),
+  /** RSA only (`ERR_VALIDATION` for another type): 2048 (default), 3072 or 4096 bits. */
   modulusLength: z.optional(z.union([z.literal(2048), z.literal(3072), z.literal(4096)])),
+  /** Up to 32 distinct tags of 1–64 `[A-Za-z0-9_.:/-]` characters, for filtering `list`. */
   tags: z.optional(tagsSchema),
+  /** Your own JSON object kept with the key (depth ≤ 8, ≤ 16 KiB as canonical JSON, finite numbers). */
   meta: z.optional(metaSchema),
+  /** Lifetime (ms or a duration like `'365d'`; output ms) after which the key is expired; `null` or absent: never. */
   expiresIn: z.optional(z.nullable(durationSchema)),
   /** A rotation policy set at create time (`null` or absent: none). */
   rotation: z.optional(z.nullable(rotationPolicySchema)),
@@ -86,6 +151,7 @@ export const createOptionsSchema = z.strictObject({
  */
 export const listKeysSchema = z.strictObject({
   ...scopeShape,
+  /** Only keys carrying this tag. */
   tag: z.optional(tagSchema),
   ...namedPageShape,
 });

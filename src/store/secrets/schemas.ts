@@ -87,11 +87,27 @@ export const secretScopeSchema = namedScopeSchema;
  */
 export const setOptionsSchema = z.strictObject({
   ...scopeShape,
+  /**
+   * The rotation provider that makes its new values (1–64 of `[A-Za-z0-9_.:-]`, a name given to
+   * `km.rotator.registerProvider`); `null` clears it, absent keeps the stored one.
+   */
   provider: z.optional(z.nullable(providerSchema)),
+  /**
+   * The environment variable `toEnv` puts it in (`[A-Za-z_][A-Za-z0-9_]*`, at most 128). `null`: the
+   * default, the name upper-cased with every other character turned into `_`; absent keeps the
+   * stored one (the default for a new secret).
+   */
   envVar: z.optional(z.nullable(envVarSchema)),
+  /** Up to 32 distinct tags of 1–64 `[A-Za-z0-9_.:/-]` characters (filters of `list` and `toEnv`). */
   tags: z.optional(tagsSchema),
+  /** Your own JSON object kept with the secret (depth ≤ 8, ≤ 16 KiB as canonical JSON, finite numbers). */
   meta: z.optional(metaSchema),
+  /** When the secret stops being readable (epoch ms or a Date; output epoch ms); `null` clears it. */
   expiresAt: z.optional(z.nullable(timestampSchema)),
+  /**
+   * Free text for people: at most 1024 characters, no control characters but tab and newline;
+   * `null` clears it.
+   */
   description: z.optional(
     z.nullable(
       wellFormedString().check(
@@ -102,6 +118,10 @@ export const setOptionsSchema = z.strictObject({
   ),
   /** Rotation policy: an object sets (replaces) it, `null` clears it, absent leaves it. */
   rotation: z.optional(z.nullable(rotationPolicySchema)),
+  /**
+   * The `revision` you read: the new version is written only on that revision; a secret changed
+   * meanwhile, or missing, is `ERR_CONFLICT` and nothing is written.
+   */
   expectedRevision: z.optional(expectedRevisionSchema),
 });
 
@@ -115,7 +135,9 @@ export const setOptionsSchema = z.strictObject({
  */
 export const getOptionsSchema = z.strictObject({
   ...scopeShape,
+  /** A version number (current, pending, or previous before its `retireAt`); absent: the current one. */
   version: z.optional(z.number().check(z.int(), z.gte(1), z.lte(Number.MAX_SAFE_INTEGER))),
+  /** Who reads the value (1–128 characters), recorded as the actor of the `secret.read` audit event. */
   actor: z.optional(idLikeSchema),
 });
 
@@ -143,7 +165,9 @@ export const rollbackOptionsSchema = z.strictObject({
  */
 export const listOptionsSchema = z.strictObject({
   ...scopeShape,
+  /** Only secrets carrying this tag. */
   tag: z.optional(tagSchema),
+  /** Only secrets managed by this rotation provider. */
   provider: z.optional(providerSchema),
   ...namedPageShape,
 });
