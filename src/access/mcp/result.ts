@@ -20,7 +20,7 @@ export interface AgentToolResult {
  *
  * @example
  * ```ts
- * return ok({ tools: [] });
+ * const result = ok({ tools: [] }); // { content: [{ type: 'text', text: '{"tools":[]}' }], structuredContent }
  * ```
  * @throws never.
  */
@@ -34,7 +34,10 @@ export function ok(value: JsonObject): AgentToolResult {
  *
  * @example
  * ```ts
- * try { return ok(await h.listTools()); } catch (e) { return fail(e); }
+ * declare const h: AgentHandlers;
+ * const listTools = async () => {
+ *   try { return ok(await h.listTools()); } catch (e) { return fail(e); }
+ * };
  * ```
  * @throws never.
  */
@@ -54,6 +57,9 @@ export function fail(error: unknown): AgentToolResult {
  *
  * @example
  * ```ts
+ * declare const h: AgentHandlers;
+ * import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+ * declare const server: McpServer;
  * server.registerTool('list_tools', {}, () => run(() => h.listTools()));
  * ```
  * @throws never.
