@@ -118,7 +118,8 @@ export class KeywardenError extends Error {
  *
  * @example
  * ```ts
- * if (isKeywardenError(err, 'ERR_CONFLICT')) retry();
+ * declare const err: unknown;
+ * if (isKeywardenError(err, 'ERR_CONFLICT')) console.log('stale revision: read again and retry');
  * ```
  */
 export function isKeywardenError(error: unknown, code?: KeywardenErrorCode): error is KeywardenError {
@@ -142,7 +143,8 @@ export function validationError(field: string, message: string): KeywardenError 
  *
  * @example
  * ```ts
- * try { await db.query(...) } catch (e) { throw toStorageError(e, 'get'); }
+ * declare const db: { query(sql: string): Promise<unknown> };
+ * try { await db.query('select 1'); } catch (e) { throw toStorageError(e, 'get'); }
  * ```
  */
 export function toStorageError(error: unknown, operation: string): KeywardenError {

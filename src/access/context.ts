@@ -95,6 +95,7 @@ export async function findToolRecord(a: AccessContext, toolId: string): Promise<
  *
  * @example
  * ```ts
+ * const q: { status: AccessSessionStatus; toolId: string } = { status: 'active', toolId: 'stripe' };
  * await listAccessPage(a, 'access_session', q, sessionRecordStatus(q.status), toSessionInfo);
  * ```
  * @throws KeywardenError as `ready()` and the storage (`ERR_STORAGE`, `ERR_INTEGRITY`).

@@ -24,6 +24,7 @@ export interface AccessSubject {
  * The base of a notifier event about `s` at `now`.
  * @example
  * ```ts
+ * declare const subject: AccessSubject;
  * a.ctx.notify({ ...eventBaseOf(subject, now), type: 'access.cancelled' });
  * ```
  * @throws never
@@ -48,6 +49,8 @@ export function eventBaseOf(s: AccessSubject, now: number): AccessEventBase {
  * An audit draft about `s`; `data` always carries the tool, request and session ids.
  * @example
  * ```ts
+ * declare const subject: AccessSubject;
+ * declare const approver: string | null;
  * await a.ctx.audit(draftOf(subject, 'access.approved', approver, { approvals: 1 }));
  * ```
  * @throws never
@@ -74,6 +77,7 @@ export function draftOf(
  * Sends a notifier event (fire and forget: a notifier failure never fails the transition).
  * @example
  * ```ts
+ * declare const subject: AccessSubject;
  * notifyAccess(a, { ...eventBaseOf(subject, now), type: 'access.expired' });
  * ```
  * @throws never

@@ -28,6 +28,7 @@ function refusal(code: ProxyVerifyCode): Response {
  * also across chunk boundaries (it holds back at most `secret.length - 1` bytes).
  * @example
  * ```ts
+ * const response = await fetch('https://api.stripe.com/v1/charges');
  * const body = response.body?.pipeThrough(maskSecret(secret));
  * ```
  * @throws never

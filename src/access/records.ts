@@ -180,6 +180,8 @@ export function readSessionData(record: StoredRecord): SessionData {
  * Data objects as stored JSON.
  * @example
  * ```ts
+ * declare const current: StoredRecord;
+ * declare const next: SessionData;
  * const record = { ...current, data: asJson(next) };
  * ```
  * @throws never
@@ -220,7 +222,7 @@ export function sessionRecordStatus(state: AccessSessionStatus): RecordStatus {
  * `expired`, an active one whose session's time is over reads as `ended`.
  * @example
  * ```ts
- * effectiveRequestState(data, clock.now()); // 'expired'
+ * effectiveRequestState(readRequestData(record), clock.now()); // 'expired'
  * ```
  * @throws never
  */
@@ -241,7 +243,7 @@ export function effectiveRequestState(data: RequestData, now: number): AccessReq
  * A session's state as of `now`: an active session past its expiry reads as `expired`.
  * @example
  * ```ts
- * effectiveSessionState(data, clock.now());
+ * effectiveSessionState(readSessionData(record), clock.now());
  * ```
  * @throws never
  */
@@ -381,7 +383,10 @@ export function sessionInfoOf(record: StoredRecord, now: number, d: SessionData)
  * A new access record with the common fields filled.
  * @example
  * ```ts
- * const record = newAccessRecord({ id, kind: 'access_request', name: toolId, ... });
+ * const record = newAccessRecord({
+ *   id, kind: 'access_request', name: 'stripe', uniqueName: false, tenantId: null,
+ *   ownerId: 'agent-7', status: 'active', now: clock.now(), data: {},
+ * });
  * ```
  * @throws never
  */

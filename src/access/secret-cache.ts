@@ -46,6 +46,8 @@ export interface SecretCache {
  *
  * @example
  * ```ts
+ * declare const recordId: string;
+ * declare const value: string;
  * const cache = createSecretCache(5_000);
  * cache.set({ recordId, version: 3, revision: 7 }, value, clock.now());
  * cache.get({ recordId, version: 3, revision: 7 }, clock.now()); // value, for 5 s

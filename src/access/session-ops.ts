@@ -46,7 +46,7 @@ export function sessionSubject(record: StoredRecord, d: SessionData): AccessSubj
  * sweep writes it.
  * @example
  * ```ts
- * await endRequestOf(a, data.requestId, now);
+ * await endRequestOf(a, readSessionData(record).requestId, now);
  * ```
  * @throws never
  */

@@ -41,6 +41,7 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
  * `JSON.stringify`, `util.inspect`, spread and `Object.keys` never show it.
  * @example
  * ```ts
+ * declare const info: SessionInfo;
  * const opened = openedSession(token, info);
  * JSON.stringify(opened); // no token
  * ```
@@ -61,6 +62,7 @@ export function openedSession(token: string, info: SessionInfo): OpenedSession {
  *
  * @example
  * ```ts
+ * declare const requestId: string;
  * const sessions = createSessionsView(a);
  * const { token, expiresAt } = await sessions.open(requestId);
  * ```

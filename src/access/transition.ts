@@ -25,7 +25,8 @@ export interface TransitionPlan {
  *
  * @example
  * ```ts
- * const { record } = await transition(a, existing, (cur) => ({ next: { ...cur, status: 'revoked' }, drafts, events }));
+ * declare const existing: StoredRecord;
+ * const { record } = await transition(a, existing, (cur) => ({ next: { ...cur, status: 'revoked' }, drafts: [], events: [] }));
  * ```
  * @throws KeywardenError whatever `decide` throws, `ERR_NOT_FOUND`, `ERR_CONFLICT` (after many
  *   attempts), `ERR_AUDIT` (the write was undone), `ERR_STORAGE`.

@@ -22,6 +22,7 @@ export interface ViolationThrottle {
    * Returns null when this violation is counted but not written, else what the row reports.
    * @example
    * ```ts
+   * declare const throttle: ViolationThrottle;
    * const tally = throttle.take({ sessionId: null, ip: '203.0.113.9', reason: 'unknown tool' }, now);
    * ```
    * @throws never

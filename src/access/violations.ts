@@ -109,7 +109,7 @@ export async function recordViolation(a: AccessContext, v: ViolationInput): Prom
  * access object's tenant), and records it.
  * @example
  * ```ts
- * await reportViolation(a, { toolId: 'stripe', sessionId, reason: 'token in query string', context: { ip } });
+ * await reportViolation(a, { toolId: 'stripe', sessionId: null, reason: 'token in query string', context: { ip: '203.0.113.9' } });
  * ```
  * @throws KeywardenError `ERR_VALIDATION` naming the field; `ERR_CLOSED`.
  */

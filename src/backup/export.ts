@@ -52,6 +52,7 @@ const optionsSchema = z.strictObject({
  *
  * @example
  * ```ts
+ * import { writeFile } from 'node:fs/promises';
  * const bundle = await km.backup.export();
  * await writeFile('backup.json', JSON.stringify(bundle), { mode: 0o600 });
  * ```

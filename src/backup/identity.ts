@@ -60,7 +60,9 @@ export async function openPepper(
  * Constant-time comparison of two peppers.
  * @example
  * ```ts
- * samePepper(a, b); // true when equal
+ * declare const mine: Uint8Array;
+ * declare const theirs: Uint8Array;
+ * samePepper(mine, theirs); // true when equal
  * ```
  * @throws never
  */
@@ -72,6 +74,8 @@ export function samePepper(a: Uint8Array, b: Uint8Array): boolean {
  * Zeroes peppers.
  * @example
  * ```ts
+ * declare const source: Uint8Array | null;
+ * declare const mine: Uint8Array | null;
  * dropPeppers(source, mine);
  * ```
  * @throws never
@@ -82,6 +86,7 @@ export const dropPeppers = (...p: (Uint8Array | null)[]): void => zeroize(...p);
  * Every record of the store, oldest first, page by page.
  * @example
  * ```ts
+ * let count = 0;
  * for await (const record of allRecords(ctx)) count++;
  * ```
  * @throws KeywardenError `ERR_STORAGE`.

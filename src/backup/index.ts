@@ -59,6 +59,7 @@ export interface BackupView {
  * @example
  * ```ts
  * const bundle = await km.backup.export();                 // sealed values stay sealed
+ * declare const other: KeyManager;
  * await other.backup.import(bundle, { onConflict: 'fail' }); // same master key
  * ```
  * @throws never itself; see `export` and `import`.

@@ -186,6 +186,7 @@ function backupError(message: string, field: string, cause?: unknown): Keywarden
  *
  * @example
  * ```ts
+ * import { readFile } from 'node:fs/promises';
  * const bundle = parseBackupBundle(JSON.parse(await readFile('backup.json', 'utf8')));
  * ```
  * @throws KeywardenError `ERR_BACKUP` whose `field` is the dotted path of the first problem

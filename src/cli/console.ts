@@ -23,6 +23,7 @@ const LINK_TTL_MS = 5 * 60_000;
  *
  * @example
  * ```ts
+ * declare const contextOf: typeof getContext;
  * registerConsole(program, contextOf);
  * ```
  * @throws never itself; the action throws CliError `ERR_USAGE` without `KEYWARDEN_OPERATOR_KEY`

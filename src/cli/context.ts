@@ -149,7 +149,7 @@ export async function createCliContext(options: GlobalOptions, cwd = process.cwd
  *
  * @example
  * ```ts
- * const kms = buildKms({ KEYWARDEN_MASTER_KEY: key });
+ * const kms = buildKms({ KEYWARDEN_MASTER_KEY: process.env.KEYWARDEN_MASTER_KEY });
  * ```
  * @throws CliError `ERR_NO_MASTER_KEY` (exit 4) when neither is set, `ERR_VALIDATION` (exit 4) when malformed.
  */

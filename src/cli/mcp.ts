@@ -21,6 +21,7 @@ const nonEmpty = (v: string | undefined): string | undefined => (v === undefined
  *
  * @example
  * ```ts
+ * const ctx = await getContext(cmd);
  * const agentId = await resolveAgentId(ctx.vars, km);
  * ```
  * @throws CliError `ERR_USAGE` when neither is set or they disagree; `ERR_UNAUTHORIZED` (exit 1)
@@ -61,6 +62,7 @@ export async function resolveAgentId(
  *
  * @example
  * ```ts
+ * declare const contextOf: typeof getContext;
  * registerMcp(program, contextOf);
  * ```
  * @throws never itself.

@@ -84,7 +84,8 @@ export function int(value: string, option: string): number {
  *
  * @example
  * ```ts
- * km.secrets.delete(name, { ...scope, ...ifRevision(o.ifRevision) }); // ERR_CONFLICT (exit 6) when stale
+ * const o = { env: 'production', ifRevision: '3' }; // parsed options
+ * await km.secrets.delete('OPENAI_API_KEY', { environment: o.env, ...ifRevision(o.ifRevision) }); // ERR_CONFLICT (exit 6) when stale
  * ```
  * @throws CliError `ERR_VALIDATION` (exit 2) when it is not a whole number of at least 1.
  */

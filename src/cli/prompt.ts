@@ -139,6 +139,7 @@ export type ValueEncoding = 'utf8' | 'base64';
  *
  * @example
  * ```ts
+ * const opts = cmd.opts<{ value?: string }>();
  * const value = await readSecretValue(opts.value, 'OPENAI_API_KEY', out.warn, 'utf8');
  * ```
  * @throws CliError `ERR_USAGE` when the value is empty or cannot be read; `ERR_VALIDATION` when

@@ -198,7 +198,7 @@ export function providerPreset(id: string): ProviderPreset | undefined {
  *
  * @example
  * ```ts
- * checkFormat(PROVIDERS.stripe.fields[0], 'sk_test_4eC39HqLyjWDarjtT1zdp7dc'); // true
+ * checkFormat(PROVIDERS.stripe!.fields[0]!, 'sk_test_4eC39HqLyjWDarjtT1zdp7dc'); // true
  * ```
  * @throws never
  */

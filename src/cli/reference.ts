@@ -80,6 +80,7 @@ export function renderReference(): string {
  *
  * @example
  * ```ts
+ * import { readFile } from 'node:fs/promises';
  * const updated = withReference(await readFile('docs/cli.md', 'utf8'));
  * ```
  * @throws Error when only one of the markers is present.

@@ -134,7 +134,8 @@ interface TargetOptions {
  *
  * @example
  * ```ts
- * await targetId(km, ctx, undefined, { secret: 'OPENAI_API_KEY' });
+ * const ctx = await getContext(cmd);
+ * await targetId(ctx.km, ctx, undefined, { secret: 'OPENAI_API_KEY' });
  * ```
  * @throws CliError `ERR_USAGE` unless exactly one of ID, `--secret` and `--signing-key` is given;
  *   KeywardenError `ERR_NOT_FOUND` when the named record does not exist.

@@ -86,6 +86,7 @@ function render(r: RotationReport, since: string): string[] {
  *
  * @example
  * ```ts
+ * declare const rotateCommand: Command;
  * registerRotateReport(rotateCommand, getContext);
  * ```
  * @throws never

@@ -46,7 +46,7 @@ async function readValues(preset: ProviderPreset): Promise<Record<string, string
  *
  * @example
  * ```ts
- * await verifyWithProvider(PROVIDERS.openai, { OPENAI_API_KEY: key }, undefined);
+ * await verifyWithProvider(PROVIDERS.openai!, { OPENAI_API_KEY: 'sk-...' }, undefined);
  * ```
  * @throws CliError `ERR_UNSUPPORTED` when the preset has no live check, `ERR_PROVIDER_REJECTED`
  *   (exit 1) when the provider answers 401 or 403, `ERR_PROVIDER_UNREACHABLE` (exit 1) on a

@@ -139,6 +139,7 @@ class NoRealtime {
  *
  * @example
  * ```ts
+ * declare const target: Exclude<StoreTarget, { kind: 'file' }>;
  * const { storage, close } = await openSqlStorage(target, { create: false });
  * ```
  * @throws CliError `ERR_NO_STORE` (exit 5) when no store is there and `create` is false,
@@ -204,6 +205,7 @@ export async function openSqlStorage(
  *
  * @example
  * ```ts
+ * declare const target: Extract<StoreTarget, { kind: 'file' }>;
  * const { storage } = openFileStorage(target, { create: true });
  * ```
  * @throws never (the adapter reports problems when used).

@@ -33,6 +33,7 @@ function pickFormat(file: string | undefined, flag: string | undefined): Format 
  *
  * @example
  * ```ts
+ * const ctx = await getContext(cmd);
  * const bundle = await withBackup(ctx, (b) => b.export());
  * ```
  * @throws whatever opening the store or `fn` throws.

@@ -49,6 +49,8 @@ export function isEcCurve(crv: unknown): crv is EcCurve {
  * `0x04 || x || y`, the SEC 1 uncompressed point encoding noble takes.
  * @example
  * ```ts
+ * declare const x: Uint8Array;
+ * declare const y: Uint8Array;
  * p256.verify(sig, data, uncompressedPoint(x, y));
  * ```
  * @throws never

@@ -151,6 +151,8 @@ function bytesOf(input: KeyMaterialInput, field: string, [min, max]: readonly [n
  *
  * @example
  * ```ts
+ * declare const salt: KeyMaterialInput;
+ * declare const sharedSecret: Uint8Array; // e.g. from an ECDH exchange
  * const key = await deriveKey({ method: 'hkdf', ikm: sharedSecret, info: 'keywarden/v1/aes', length: 32 });
  * const pw = await deriveKey({ method: 'argon2id', password: 'hunter2', salt, t: 3, m: 65536, p: 1, length: 32 });
  * ```

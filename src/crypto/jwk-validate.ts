@@ -214,7 +214,7 @@ function validateOct(jwk: Obj, field: string): OctJwk {
  * @param field - the name used in error fields (`'jwk'` → `'jwk.x'`)
  * @example
  * ```ts
- * const jwk = validateJwk(JSON.parse(body), 'publicJwk');
+ * const jwk = validateJwk(JSON.parse(await request.text()), 'publicJwk');
  * ```
  * @throws KeywardenError `ERR_VALIDATION` naming the bad member (`${field}.crv`, `${field}.x`, …).
  */

@@ -45,6 +45,7 @@ export function jwkThumbprint(jwk: Jwk | PublicJwk): string {
  *
  * @example
  * ```ts
+ * declare const privateJwk: PublicJwk | Jwk;
  * const { publicJwk } = await generateKeyPair({ type: 'ed25519' });
  * toPublicJwk(privateJwk); // { kty: 'OKP', crv: 'Ed25519', x: '…', kid, alg }
  * ```
@@ -118,6 +119,7 @@ export function symmetricJwk(bytes: Uint8Array, alg: SymmetricJwkAlgorithm): Oct
  *
  * @example
  * ```ts
+ * declare const text: string;
  * const jwk = importJwk(JSON.parse(text));
  * ```
  * @throws KeywardenError `ERR_VALIDATION` naming the bad member (`jwk.x`, `jwk.crv`, …).

@@ -56,7 +56,9 @@ const MEMBERS: Record<NativeJwk['kty'], { pub: readonly string[]; priv: readonly
  *
  * @example
  * ```ts
- * if (nativeSigning()) signNative(key, 'ES256', data);
+ * declare const key: NativeKeyObject;
+ * const c = nativeSigning();
+ * if (c) signNative(c, key, 'ES256', data);
  * ```
  * @throws never
  */
@@ -70,7 +72,9 @@ export function nativeSigning(): NativeCrypto | null {
  *
  * @example
  * ```ts
- * const key = importNativeKey(c, jwk, 'sign', 'privateJwk');
+ * declare const c: NativeCrypto;
+ * declare const privateJwk: NativeJwk;
+ * const key = importNativeKey(c, privateJwk, 'sign', 'privateJwk');
  * ```
  * @throws KeywardenError `ERR_VALIDATION` (field) for an RSA key the runtime refuses.
  */
@@ -123,6 +127,8 @@ function lowS(signature: Uint8Array, order: bigint): Uint8Array {
  *
  * @example
  * ```ts
+ * declare const c: NativeCrypto;
+ * declare const key: NativeKeyObject;
  * const sig = signNative(c, key, 'ES256', data); // 64 bytes
  * ```
  * @throws Error from the runtime when the key does not fit the algorithm (callers check first).
@@ -144,6 +150,8 @@ export function signNative(
  *
  * @example
  * ```ts
+ * declare const c: NativeCrypto;
+ * declare const key: NativeKeyObject;
  * verifyNative(c, key, 'EdDSA', data, sig); // boolean
  * ```
  * @throws never
@@ -179,7 +187,9 @@ const cache = new Map<string, NativeKeyObject | null>();
  *
  * @example
  * ```ts
- * const key = cachedNativeKey(c, jwk, 'ES256', 'verify', 'jwk');
+ * declare const c: NativeCrypto;
+ * declare const publicJwk: NativeJwk;
+ * const key = cachedNativeKey(c, publicJwk, 'ES256', 'verify', 'jwk');
  * ```
  * @throws KeywardenError `ERR_VALIDATION` (field) for an RSA key the runtime refuses.
  */

@@ -12,6 +12,7 @@ import type { EcCurve, EcJwk } from './jwk-types.js';
  * Ed25519 signature (64 bytes) with the private seed `d` (base64url).
  * @example
  * ```ts
+ * declare const jwk: { d: string; x: string }; // an Ed25519 JWK
  * ed25519SignNoble(jwk.d, data);
  * ```
  * @throws Error from noble for a malformed `d` (callers validate the JWK first).
@@ -29,6 +30,7 @@ export function ed25519SignNoble(d: string, data: Uint8Array): Uint8Array {
  * RFC 8032 strict (zip215: false, as OpenSSL); false for anything malformed.
  * @example
  * ```ts
+ * declare const jwk: { x: string }; // an Ed25519 public JWK
  * ed25519VerifyNoble(jwk.x, data, sig); // boolean
  * ```
  * @throws never
@@ -46,6 +48,7 @@ export function ed25519VerifyNoble(x: string, data: Uint8Array, signature: Uint8
  * ECDSA signature, JOSE raw `r || s`, low-S.
  * @example
  * ```ts
+ * declare const jwk: { d: string }; // a P-256 JWK
  * ecdsaSignNoble('P-256', jwk.d, data); // 64 bytes
  * ```
  * @throws Error from noble for a malformed `d` (callers validate the JWK first).
@@ -63,6 +66,7 @@ export function ecdsaSignNoble(crv: EcCurve, d: string, data: Uint8Array): Uint8
  * ECDSA verification of raw `r || s`; accepts high-S (as OpenSSL, WebCrypto and Go produce).
  * @example
  * ```ts
+ * declare const jwk: EcJwk;
  * ecdsaVerifyNoble(jwk, data, sig); // boolean
  * ```
  * @throws never
@@ -83,6 +87,7 @@ export function ecdsaVerifyNoble(jwk: EcJwk, data: Uint8Array, signature: Uint8A
  * insist on low-S (noble's default, Bitcoin-style) accept it. Same validity for everyone else.
  * @example
  * ```ts
+ * declare const webCryptoSignature: Uint8Array;
  * toLowS('P-256', webCryptoSignature);
  * ```
  * @throws Error from noble when `signature` is not a valid raw signature.

@@ -115,7 +115,8 @@ function importKey(jwk: SupportedJwk, alg: WebCryptoAlgorithm, usage: 'sign' | '
  * back to noble). ECDSA output is raw `r || s` as WebCrypto produces it (possibly high-S).
  * @example
  * ```ts
- * const sig = (await webCryptoSign(jwk, 'ES256', data, 'privateJwk')) ?? nobleFallback();
+ * declare const privateJwk: EcJwk;
+ * const sig = await webCryptoSign(privateJwk, 'ES256', data, 'privateJwk'); // null: sign with @noble/curves
  * ```
  * @throws KeywardenError `ERR_VALIDATION` (field) for an RSA key WebCrypto refuses;
  *   `ERR_UNSUPPORTED` for RSA without WebCrypto.
@@ -136,7 +137,8 @@ export async function webCryptoSign(
  * Verifies through WebCrypto; `null` when unsupported here; false for any malformed signature.
  * @example
  * ```ts
- * const ok = (await webCryptoVerify(jwk, 'RS256', data, sig, 'jwk')) ?? nobleFallback();
+ * declare const publicJwk: RsaJwk;
+ * const ok = await webCryptoVerify(publicJwk, 'RS256', data, sig, 'jwk'); // null: verify with @noble/curves
  * ```
  * @throws KeywardenError `ERR_VALIDATION` (field) for an RSA key WebCrypto refuses;
  *   `ERR_UNSUPPORTED` for RSA without WebCrypto.

@@ -129,7 +129,7 @@ function prepare(input: unknown, alg: unknown, field: string, data: unknown): Jw
  *
  * @example
  * ```ts
- * defaultAlgorithm({ kty: 'EC', crv: 'P-384', x, y }); // 'ES384'
+ * defaultAlgorithm({ kty: 'EC', crv: 'P-384', x: '…', y: '…' }); // 'ES384'
  * ```
  * @throws KeywardenError `ERR_VALIDATION` (field `jwk…`) when `jwk` is not a valid JWK.
  */
@@ -215,6 +215,8 @@ function verifyHmac(jwk: OctJwk, alg: HmacAlgorithm, data: Uint8Array, signature
  *
  * @example
  * ```ts
+ * declare const publicJwk: PublicJwk | Jwk;
+ * declare const signature: Uint8Array;
  * const ok = await verifyWithJwk(publicJwk, 'ES256', data, signature);
  * ```
  * @throws KeywardenError `ERR_VALIDATION` naming `jwk…` (malformed key), `alg` (unknown, or does
@@ -289,6 +291,7 @@ function destroyedError(): Error {
  *
  * @example
  * ```ts
+ * declare const privateJwk: Jwk;
  * const signer = prepareSigner(privateJwk, 'ES256');
  * const sig = await signer.sign(data);
  * signer.destroy();
@@ -348,6 +351,7 @@ export function prepareSigner(privateJwk: Jwk, alg: SigningAlgorithm): PreparedS
  *
  * @example
  * ```ts
+ * declare const publicJwk: PublicJwk | Jwk;
  * const verifier = prepareVerifier(publicJwk, 'EdDSA');
  * await verifier.verify(data, sig); // boolean
  * ```

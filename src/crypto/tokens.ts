@@ -231,9 +231,11 @@ export function generateApiTokens(
  *
  * @example
  * ```ts
- * const r = checkApiToken(request.headers.get('x-api-key'));
- * if (!r.ok) return new Response(null, { status: 401 }); // r.reason: 'type'|'length'|'format'|'checksum'
- * lookup(r.id);
+ * function precheck(request: Request): Response | null {
+ *   const r = checkApiToken(request.headers.get('x-api-key'));
+ *   if (!r.ok) return new Response(null, { status: 401 }); // r.reason: 'type'|'length'|'format'|'checksum'
+ *   return null; // well-formed: look the key up (km.apiKeys.verify)
+ * }
  * ```
  * @throws never
  */

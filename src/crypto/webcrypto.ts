@@ -9,7 +9,7 @@ import { KeywardenError } from '../errors.js';
  * `globalThis.crypto.subtle`, or `ERR_UNSUPPORTED` when the runtime has none.
  * @example
  * ```ts
- * await subtleCrypto().importKey('jwk', jwk, params, false, ['verify']);
+ * const key = await subtleCrypto().importKey('jwk', jwk, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
  * ```
  * @throws KeywardenError `ERR_UNSUPPORTED` when there is no `crypto.subtle`.
  */
@@ -24,7 +24,9 @@ export function subtleCrypto(): SubtleCrypto {
  * a SharedArrayBuffer (WebCrypto rejects those).
  * @example
  * ```ts
- * await subtle.sign(params, key, bufferSource(data));
+ * declare const params: EcdsaParams;
+ * declare const key: CryptoKey;
+ * await subtleCrypto().sign(params, key, bufferSource(data));
  * ```
  * @throws never
  */

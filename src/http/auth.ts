@@ -50,7 +50,8 @@ export function grantsOperatorPower(scopes: readonly string[] | undefined): bool
  *
  * @example
  * ```ts
- * assertMayManage(operator, body.scopes);
+ * declare const operator: Operator;
+ * assertMayManage(operator, ['invoices:read']); // the scopes of the key being created
  * ```
  * @throws HttpProblem 403 `ERR_FORBIDDEN`.
  */

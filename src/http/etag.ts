@@ -15,6 +15,7 @@ import { HttpProblem } from './problem.js';
  *
  * @example
  * ```ts
+ * declare const key: ApiKeyInfo;
  * recordEtag(key.revision, JSON.stringify(key)); // '"r3-Xk2..."'
  * ```
  * @throws never
@@ -64,7 +65,8 @@ export function noneMatch(header: string | null, etag: string): boolean {
  *
  * @example
  * ```ts
- * assertIfMatch(request.headers.get('if-match'), revisionEtag(key.revision));
+ * declare const key: ApiKeyInfo;
+ * assertIfMatch(request.headers.get('if-match'), recordEtag(key.revision, JSON.stringify(key)));
  * ```
  * @throws HttpProblem 412 `ERR_PRECONDITION_FAILED` when the header names another version.
  */

@@ -211,8 +211,9 @@ function answer(stored: StoredAnswer): Response {
  * ```ts
  * import { managementApi } from 'keywarden/http';
  * const api = managementApi(km, { basePath: '/admin' });
- * Bun.serve({ fetch: api });                       // or Deno.serve(api)
- * app.all('/admin/*', (c) => api(c.req.raw));       // Hono
+ * // Bun.serve({ fetch: api }), Deno.serve(api), or in Hono:
+ * import { Hono } from 'hono';
+ * new Hono().all('/admin/*', (c) => api(c.req.raw));
  * ```
  * @example
  * ```ts

@@ -74,8 +74,9 @@ export function checkIdempotencyKey(value: string): string {
  *
  * @example
  * ```ts
+ * declare const key: string;
  * const store = idempotencyStore({ ttl: 86_400_000, maxEntries: 1000 });
- * const start = store.begin(operator.id, key, `POST /api-keys\n${body}`, Date.now());
+ * const start = store.begin('op_1', key, `POST /api-keys\n${new TextDecoder().decode(body)}`, Date.now());
  * ```
  * @throws never
  */

@@ -102,7 +102,8 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
  * ```
  * @example
  * ```ts
- * app.use('/admin', nodeHandler(managementApi(km, { basePath: '/admin' }))); // Express
+ * import express from 'express';
+ * express().use('/admin', nodeHandler(managementApi(km, { basePath: '/admin' }))); // Express
  * ```
  * @throws KeywardenError `ERR_VALIDATION` for bad options (at build time); the returned function
  *   never rejects (a failure after the answer started just ends the connection; Express gets

@@ -182,7 +182,7 @@ export function toProblem(error: unknown): HttpProblem {
  *
  * @example
  * ```ts
- * return problemResponse(new HttpProblem(404, 'ERR_NOT_FOUND', 'no such route'));
+ * const response = problemResponse(new HttpProblem(404, 'ERR_NOT_FOUND', 'no such route'));
  * ```
  * @throws never
  */

@@ -30,7 +30,8 @@ export function isAbortSignal(v: unknown): v is AbortSignal {
  *
  * @example
  * ```ts
- * const signal = eitherSignal(rotatorSignal(), options.signal);
+ * const own = new AbortController(); // e.g. the rotator's, aborted by stop()
+ * const either = eitherSignal(own.signal, signal);
  * ```
  * @throws never
  */

@@ -53,6 +53,8 @@ function auditBody(event: Omit<AuditEventInput, 'digest'>): string {
  *
  * @example
  * ```ts
+ * declare const at: number;
+ * declare const keyId: string | null;
  * const digest = auditDigest({ id, at, type: 'key.created', keyId, kind: 'key', version: 1, tenantId: null, actor: null, context: {}, data: {} });
  * ```
  * @throws TypeError from canonicalJson for a non-JSON field (callers pass JSON).
@@ -77,8 +79,10 @@ export interface AuditSigner {
  *
  * @example
  * ```ts
+ * declare const key: Uint8Array;
  * const signer = createAuditSigner(key);
- * const digest = signer.digest(body);
+ * declare const input: AuditEventInput;
+ * const digest = signer.digest(input);
  * ```
  * @throws TypeError for an empty key; `digest`/`mac` throw after `destroy()`.
  */
@@ -106,6 +110,7 @@ export function createAuditSigner(key: Uint8Array): AuditSigner {
  *
  * @example
  * ```ts
+ * declare const event: AuditEvent;
  * const hash = chainHash(GENESIS_HASH, 1, event.digest);
  * ```
  * @throws never
@@ -119,6 +124,8 @@ export function chainHash(prevHash: string, seq: number, digest: string): string
  *
  * @example
  * ```ts
+ * declare const inputs: readonly AuditEventInput[];
+ * declare const last: AuditEvent | undefined; // the adapter's newest event
  * const chained = chainEvents(last ? { seq: last.seq, hash: last.hash } : null, inputs);
  * ```
  * @throws never

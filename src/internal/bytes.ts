@@ -168,7 +168,9 @@ export function fromBase64Url(text: string): Uint8Array {
  * Different lengths return false.
  * @example
  * ```ts
- * if (!constantTimeEqual(expectedMac, givenMac)) return false;
+ * declare const expectedMac: Uint8Array;
+ * declare const givenMac: Uint8Array;
+ * if (!constantTimeEqual(expectedMac, givenMac)) throw new Error('bad MAC');
  * ```
  * @throws never
  */
@@ -184,7 +186,9 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
  *
  * @example
  * ```ts
- * constantTimeEqualString(storedHash, hashToken(token)); // true or false, no early exit
+ * declare const storedHash: string;
+ * declare const hashOfToken: string;
+ * constantTimeEqualString(storedHash, hashOfToken); // true or false, no early exit
  * ```
  * @throws never
  */
@@ -200,7 +204,8 @@ export function constantTimeEqualString(a: string, b: string): boolean {
  *
  * @example
  * ```ts
- * try { use(dek); } finally { zeroize(dek, plaintext); }
+ * declare const plaintext: Uint8Array | null | undefined;
+ * try { console.log(dek.length); } finally { zeroize(dek, plaintext); }
  * ```
  * @throws never
  */
@@ -213,6 +218,9 @@ export function zeroize(...buffers: (Uint8Array | null | undefined)[]): void {
  *
  * @example
  * ```ts
+ * declare const header: Uint8Array;
+ * declare const nonce: Uint8Array;
+ * declare const ciphertext: Uint8Array;
  * concatBytes(header, nonce, ciphertext);
  * ```
  * @throws never

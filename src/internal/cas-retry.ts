@@ -11,7 +11,8 @@
  *
  * @example
  * ```ts
- * if (attempt >= MAX_CAS_ATTEMPTS) throw error;
+ * declare const attempt: number;
+ * if (attempt >= MAX_CAS_ATTEMPTS) throw new Error('too many concurrent writers');
  * ```
  */
 export const MAX_CAS_ATTEMPTS = 50;
@@ -21,6 +22,7 @@ export const MAX_CAS_ATTEMPTS = 50;
  *
  * @example
  * ```ts
+ * declare const attempt: number;
  * await casBackoff(attempt);
  * ```
  * @throws never

@@ -38,7 +38,7 @@ export function requestedBackend(): 'noble' | 'native' | 'auto' {
  *
  * @example
  * ```ts
- * if (nativeSignatures()) nativeSign(jwk, alg, data);
+ * const where = nativeSignatures() ? 'node:crypto' : 'WebCrypto or @noble/curves';
  * ```
  * @throws never
  */
@@ -73,6 +73,7 @@ export function useCryptoBackend(name: 'noble' | 'native' | 'auto'): CryptoBacke
  *
  * @example
  * ```ts
+ * declare const key: Uint8Array;
  * const mac = cryptoBackend().hmac('SHA-256', key, data);
  * ```
  * @throws never

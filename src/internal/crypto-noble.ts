@@ -61,6 +61,7 @@ function checkNonce(nonce: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
+ * declare const key: Uint8Array;
  * nobleBackend.hmac('SHA-256', key, data); // Uint8Array(32)
  * ```
  */

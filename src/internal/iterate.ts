@@ -23,6 +23,7 @@ interface Paged<T> {
  *
  * @example
  * ```ts
+ * declare const query: IterateQuery<{ status?: string }>;
  * const { signal, rest } = splitSignal(query, 'query');
  * ```
  * @throws KeywardenError `ERR_VALIDATION` (`<field>.signal`) when `signal` is not an AbortSignal.
@@ -46,7 +47,7 @@ export function splitSignal<Q extends object>(
  *
  * @example
  * ```ts
- * for await (const key of iteratePages((q) => view.list(q), { status: 'active' })) console.log(key.id);
+ * for await (const key of iteratePages((q: ListApiKeysQuery) => km.apiKeys.list(q), { status: 'active' })) console.log(key.id);
  * ```
  * @throws whatever `list` throws (`ERR_VALIDATION` naming the query field first, on the first
  *   `next()`); `signal.reason` once the signal aborts; `ERR_VALIDATION` (`<field>.signal`).

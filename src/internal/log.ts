@@ -31,6 +31,8 @@ export const SILENT_LOG: Log = Object.freeze({
  *
  * @example
  * ```ts
+ * declare const e: unknown;
+ * const log = createLog(console);
  * log.warn('notifier failed', { event: 'key.rotated', error: describeError(e) });
  * ```
  * @throws never
@@ -53,7 +55,7 @@ export function describeError(error: unknown): LogFields {
  *
  * @example
  * ```ts
- * const log = createLog(pino());
+ * const log = createLog(console); // or pino(), or any { warn, error } logger
  * log.warn('notifier failed', { event: 'key.rotated' }); // pino: logger.warn({ event }, msg)
  * ```
  * @throws never

@@ -57,6 +57,8 @@ interface Entry {
  * @example
  * ```ts
  * const cache = createOpenedKeyCache({ ttlMs: 60_000, max: 64 });
+ * declare const sealed: SealedValue;
+ * declare const signer: OpenedMaterial;
  * cache.set(record.id, 'v3', sealed.ct, signer, clock.now());
  * cache.get(record.id, 'v3', sealed.ct, clock.now()); // signer
  * ```

@@ -146,7 +146,8 @@ const monotonicSeconds: () => number =
  *
  * @example
  * ```ts
- * const t = createTelemetry(meterProvider.getMeter('keywarden'));
+ * import { metrics } from '@opentelemetry/api';
+ * const t = createTelemetry(metrics.getMeter('keywarden'));
  * const start = t.now();
  * t.verify('VALID', t.now() - start);
  * ```

@@ -83,6 +83,9 @@ export function parseHourly(raw: string | null | undefined): HourlyCounts {
  * The rows of `counts` about `recordId` within `[from, to)`, by bucket.
  * @example
  * ```ts
+ * declare const recordId: string;
+ * declare const from: number;
+ * declare const to: number;
  * rowsOf(parseHourly(raw), { recordId, from, to });
  * ```
  * @throws never
@@ -101,7 +104,9 @@ export function rowsOf(counts: HourlyCounts, q: UsageRowQuery): UsageRow[] {
  * Adds `rows` into per-record {@link HourlyCounts} read by `read(recordId)`; returns the changed values.
  * @example
  * ```ts
- * const changed = addRows(rows, (id) => parseHourly(meta.get(`usage:${id}`)));
+ * declare const rows: UsageIncrement[];
+ * declare const stored: Map<string, string>; // meta key -> value
+ * const changed = addRows(rows, (id) => parseHourly(stored.get(`usage:${id}`)));
  * ```
  * @throws never
  */

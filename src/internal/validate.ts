@@ -57,7 +57,7 @@ export function isWellFormedString(value: string): boolean {
  *
  * @example
  * ```ts
- * z.string().refine(isWellFormedString, NOT_WELL_FORMED);
+ * z.string().check(z.refine(isWellFormedString, NOT_WELL_FORMED));
  * ```
  */
 export const NOT_WELL_FORMED = 'must be well-formed Unicode (no lone surrogate)';
@@ -76,6 +76,7 @@ const SAFE_KEY = /^[A-Za-z_$][A-Za-z0-9_$]{0,31}$/;
  *
  * @example
  * ```ts
+ * declare const key: string;
  * throw isQuotableKey(key) ? validationError(`options.${key}`, 'is not an option') : validationError('options', 'has an unknown key');
  * ```
  * @throws never

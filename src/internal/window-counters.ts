@@ -71,7 +71,8 @@ export class WindowCounters {
    * True once per window for `subject`: the caller raises an alert only when this says so.
    * @example
    * ```ts
-   * if (count >= threshold && counters.alert('key:abc', now)) raise();
+   * declare const counters: WindowCounters;
+   * if (counters.add('key:abc', now) >= 10 && counters.alert('key:abc', now)) console.warn('alert');
    * ```
    * @throws never
    */

@@ -131,7 +131,7 @@ export function resolveScryptOptions(input: unknown): ScryptParams {
  *
  * @example
  * ```ts
- * const params = parseStoredParams(await meta.getMeta(PASSPHRASE_META_KEY));
+ * const params = parseStoredParams(await storage.getMeta(PASSPHRASE_META_KEY));
  * ```
  * @throws KeywardenError `ERR_KMS` for a record that is not JSON, malformed, or out of bounds.
  */
@@ -163,7 +163,8 @@ export function parseStoredParams(raw: string): StoredPassphraseParams {
  *
  * @example
  * ```ts
- * await meta.setMeta(PASSPHRASE_META_KEY, serializeParams(params), { expected: null });
+ * declare const params: StoredPassphraseParams;
+ * await storage.setMeta(PASSPHRASE_META_KEY, serializeParams(params), { expected: null });
  * ```
  * @throws never for valid params.
  */
@@ -178,6 +179,7 @@ export function serializeParams(params: StoredPassphraseParams): string {
  *
  * @example
  * ```ts
+ * declare const params: StoredPassphraseParams;
  * paramsKeyId(params); // '9c1e...' (16 hex chars)
  * ```
  * @throws never for valid params.

@@ -77,6 +77,7 @@ export interface WrapKey {
  *
  * @example
  * ```ts
+ * declare const master: Uint8Array;
  * masterKeyId(master); // '3f9a0c1b2d4e5f60'
  * ```
  * @throws never for a Uint8Array input.
@@ -93,6 +94,7 @@ export function masterKeyId(master: Uint8Array): string {
  *
  * @example
  * ```ts
+ * declare const master: Uint8Array;
  * const key = deriveWrapKey(master, masterKeyId(master));
  * ```
  * @throws never for a Uint8Array input.
@@ -205,6 +207,7 @@ function associatedData(
  *
  * @example
  * ```ts
+ * declare const m: Uint8Array;
  * const ring = createKeyring({ kmsId: 'local', label: 'localKms', current: deriveWrapKey(m, masterKeyId(m)) });
  * const wrapped = ring.wrap(dek, { record: 'r1' });
  * ```

@@ -134,6 +134,7 @@ export interface KeyManager extends KeyStore {
    *
    * @example
    * ```ts
+   * declare const masterKey: MasterKeyInput;
    * {
    *   await using km = createKeyManager({ storage: memoryStorage(), kms: localKms({ masterKey }) });
    *   await km.apiKeys.create({ name: 'ci' });
@@ -266,6 +267,7 @@ const systemClock: Clock = Object.freeze({ now: () => Date.now() });
  *
  * @example
  * ```ts
+ * declare const masterKey: MasterKeyInput;
  * import { createKeyManager } from 'keywarden';
  * import { memoryStorage } from 'keywarden/adapters/memory';
  * import { localKms } from 'keywarden/kms';

@@ -89,7 +89,8 @@ function deferredTelemetry(load: Promise<MeterLike | null>): Telemetry {
  *
  * @example
  * ```ts
- * const t = resolveMetrics({ meterProvider }); // t.enabled === true
+ * import { metrics } from '@opentelemetry/api';
+ * const t = resolveMetrics({ meterProvider: metrics.getMeterProvider() }); // t.enabled === true
  * ```
  * @throws never
  */

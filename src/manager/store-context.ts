@@ -159,6 +159,8 @@ function closedError(): KeywardenError {
  *
  * @example
  * ```ts
+ * declare const options: ResolvedOptions;
+ * declare const rateLimiter: RateLimiter;
  * const ctx = createStoreContext({ storage, kms, clock, options, rateLimiter });
  * const { hashToken } = await ctx.ready();
  * ```

@@ -140,6 +140,7 @@ export function hasScopes(
  *
  * @example
  * ```ts
+ * declare const result: ApiKeyVerifySuccess;
  * req.auth = toMcpAuthInfo(result);
  * ```
  * @throws never

@@ -4,6 +4,7 @@
  *
  * @example
  * ```ts
+ * declare const url: string | URL;
  * import { multiNotifier, consoleNotifier, webhookNotifier } from 'keywarden/notifiers';
  * const notifier = multiNotifier(consoleNotifier(), webhookNotifier({ url, secret }));
  * ```

@@ -77,6 +77,7 @@ const SAFE_CODE = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
  *
  * @example
  * ```ts
+ * declare const err: unknown;
  * describeNetworkError(err); // 'ECONNREFUSED'
  * ```
  * @throws never

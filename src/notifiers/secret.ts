@@ -95,6 +95,7 @@ const DOT = utf8Encode('.');
  *
  * @example
  * ```ts
+ * declare const key: Uint8Array;
  * const v1 = computeSignature(key, 1767225600, utf8Encode('{"type":"key.created"}'));
  * ```
  * @throws never for valid inputs (callers validate).

@@ -149,6 +149,7 @@ export function generateWebhookSecret(): string {
  *
  * @example
  * ```ts
+ * declare const key: Uint8Array;
  * const sig = standardSignature(key, 'msg_1', 1767225600, body);
  * ```
  * @throws never
@@ -170,6 +171,7 @@ export function standardSignature(
  *
  * @example
  * ```ts
+ * declare const keys: readonly Uint8Array[];
  * const headers = standardHeaders(keys, 'msg_1', 1767225600, body);
  * ```
  * @throws never
@@ -211,6 +213,7 @@ export interface SignStandardWebhookOptions {
  *
  * @example
  * ```ts
+ * declare const url: URL | RequestInfo;
  * const headers = signStandardWebhook({ id: 'msg_1', payload: body, secret: process.env.WEBHOOK_SECRET! });
  * await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
  * ```

@@ -52,6 +52,7 @@ const PEM_PATTERN = /^\s*-----BEGIN PUBLIC KEY-----([A-Za-z0-9+/=\s]{1,1024})---
  *
  * @example
  * ```ts
+ * declare const pem: unknown;
  * const point = parseP256PublicKeyPem(pem); // Uint8Array(65) starting with 0x04, or null
  * ```
  * @throws never
@@ -83,6 +84,8 @@ export function parseP256PublicKeyPem(pem: unknown): Uint8Array | null {
  *
  * @example
  * ```ts
+ * declare const rawBody: Uint8Array;
+ * declare const point: Uint8Array;
  * verifyGitHubSignature(rawBody, request.headers.get('github-public-key-signature'), point);
  * ```
  * @throws never
@@ -154,6 +157,8 @@ function toKeyMap(keys: unknown): Map<string, Uint8Array> {
  *
  * @example
  * ```ts
+ * declare const source: GitHubPublicKeysSource;
+ * declare const keyId: string;
  * const cache = createPublicKeyCache({ source, clock, ttl: 3_600_000, refetchCooldown: 60_000 });
  * const found = await cache.get(keyId);
  * ```

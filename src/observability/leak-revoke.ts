@@ -234,6 +234,7 @@ async function handleApiKey(
  *
  * @example
  * ```ts
+ * declare const report: LeakReport;
  * const outcome = await handleLeakReport({ km, ctx, access, actor: 'github-secret-scanning' }, report);
  * outcome.label; // 'true_positive' | 'false_positive'
  * ```

@@ -149,6 +149,7 @@ export type OpenState = Pick<StoreState, 'storeId'> & Partial<Pick<StoreState, '
  *
  * @example
  * ```ts
+ * declare const recordId: string;
  * await kms.wrapKey(dek, dekContext(storeId, { recordId, version: 2, kind: 'key' }));
  * ```
  * @throws never
@@ -267,6 +268,7 @@ export async function openValue(
  *
  * @example
  * ```ts
+ * declare const binding: SealBinding;
  * if (kms.needsRewrap?.(v.sealed.dek)) v = { ...v, sealed: await rewrapSealed(ctx, state, v.sealed, binding) };
  * ```
  * @throws KeywardenError `ERR_DECRYPT` (malformed or tampered data key), `ERR_KMS`.

@@ -163,6 +163,7 @@ export function readPolicy(record: Pick<StoredRecord, 'rotation'>): StoredPolicy
  * Serializes a stored policy to plain JSON.
  * @example
  * ```ts
+ * declare const policy: StoredPolicy;
  * const rotation = writePolicy(policy);
  * ```
  * @throws never
@@ -179,6 +180,7 @@ export function writePolicy(p: StoredPolicy): JsonObject {
  * Returns `record` with `rotation` set to `policy` and `nextNoticeAt`, `dueAt` recomputed.
  * @example
  * ```ts
+ * declare const policy: StoredPolicy | null;
  * const next = withPolicy(record, policy);
  * ```
  * @throws never
@@ -220,6 +222,7 @@ export function applyInitialPolicy(record: StoredRecord, policyInput: unknown, n
  *
  * @example
  * ```ts
+ * declare const actor: string | null | undefined;
  * const drafts = [createdDraft, policySetDraft(record, actor)].filter((d) => d !== null);
  * ```
  * @throws never

@@ -154,6 +154,7 @@ function formatText(storeId: string, format: StoreFormat): string {
  *
  * @example
  * ```ts
+ * declare const closedError: () => Error;
  * const mac = createRecordMac(deriveStoreSubkey(pepper, RECORD_MAC_LABEL), closedError);
  * const sealed = mac.seal(record);
  * mac.valid(sealed); // true

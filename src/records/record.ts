@@ -51,6 +51,7 @@ export async function loadByName(
  *
  * @example
  * ```ts
+ * declare const hash: string | null;
  * const v = makeVersion({ version: 1, state: 'current', createdAt: now, hash });
  * ```
  * @throws never

@@ -78,6 +78,7 @@ interface KeyState {
  *
  * @example
  * ```ts
+ * declare const resolved: ResolvedMonitorOptions;
  * const monitor = createSecurityMonitor(ctx, resolved);
  * monitor.verified(record, false, '203.0.113.7', now);
  * ```

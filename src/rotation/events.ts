@@ -39,6 +39,9 @@ export interface ChangeSet {
  * An empty change set for `before` → `after`.
  * @example
  * ```ts
+ * declare const cur: StoredRecord;
+ * declare const next: StoredRecord;
+ * declare const actor: string | null | undefined;
  * const c = changeSet(cur, next, actor);
  * c.rotated = { version: 2, previousVersion: 1, strategy: 'overlap', manual: true };
  * ```
@@ -63,6 +66,7 @@ export function changeSet(before: StoredRecord, after: StoredRecord, actor: stri
  * The audit events of a change set, in order (what the write path writes after the change).
  * @example
  * ```ts
+ * declare const apply: RecordMutation<unknown>;
  * await mutateRecord(ctx, id, kind, apply, { audit: ({ after, result }) => changeDrafts({ ...result, after }) });
  * ```
  * @throws never
@@ -108,6 +112,7 @@ export function changeDrafts(c: ChangeSet): AuditDraft[] {
  * Notifier events of a change set (never a secret).
  * @example
  * ```ts
+ * declare const c: ChangeSet;
  * for (const e of notifications(c, now)) ctx.notify(e);
  * ```
  * @throws never

@@ -45,6 +45,7 @@ export function providerWork(
  * True when a non-provider scheduled rotation is due on an active record.
  * @example
  * ```ts
+ * declare const policy: StoredPolicy | null;
  * if (rotationDue(record, policy, now)) rotate();
  * ```
  * @throws never

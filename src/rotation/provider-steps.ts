@@ -61,6 +61,8 @@ export class LostLease extends Error {}
  * The policy of `cur` if `owner` still holds the lease.
  * @example
  * ```ts
+ * declare const cur: StoredRecord;
+ * declare const owner: string;
  * const policy = owned(cur, owner);
  * ```
  * @throws LostLease when another runner holds it.

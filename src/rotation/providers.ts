@@ -43,6 +43,8 @@ function safeError(error: unknown, step: string): { code: string; message: strin
  *
  * @example
  * ```ts
+ * declare const providers: ReadonlyMap<string, RotationProvider>;
+ * declare const owner: string;
  * const r = await runProvider(ctx, state, providers, id, owner, { now: ctx.clock.now, signal, actor: null });
  * ```
  * @throws KeywardenError `ERR_AUDIT` when the failure itself cannot be audited, `ERR_STORAGE`.

@@ -88,6 +88,7 @@ export function withToken<T extends object>(result: T, token: string | undefined
  *
  * @example
  * ```ts
+ * declare const providers: ReadonlyMap<string, RotationProvider>;
  * const { version, token } = await rotateNow(ctx, providers, id, { strategy: 'immediate' }, signal);
  * ```
  * @throws KeywardenError `ERR_VALIDATION` (`id`, `options.strategy`, `options.overlap`), `ERR_NOT_FOUND`,

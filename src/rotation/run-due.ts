@@ -65,6 +65,7 @@ function failure(error: unknown): { code: string; message: string } {
  *
  * @example
  * ```ts
+ * declare const providers: ReadonlyMap<string, RotationProvider>;
  * const report = await runDueOnce(ctx, providers, { limit: 500 }, signal);
  * ```
  * @throws KeywardenError `ERR_VALIDATION` (`options.limit`...), `ERR_STORAGE` (the due query),

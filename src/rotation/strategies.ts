@@ -39,6 +39,8 @@ const slotOf = (v: StoredVersion): 'blue' | 'green' | null =>
  *
  * @example
  * ```ts
+ * declare const overlap: number;
+ * declare const promoteAfter: number;
  * const { versions } = rotateVersions(record.versions, 4, { strategy: 'overlap', overlap, promoteAfter }, now);
  * ```
  * @throws KeywardenError `ERR_INVALID_STATE` when `added` is not a pending version of `versions`.
@@ -94,6 +96,7 @@ export function rotateVersions(
  *
  * @example
  * ```ts
+ * declare const overlap: number;
  * const versions = promoteVersion(record.versions, 3, overlap, now);
  * ```
  * @throws KeywardenError `ERR_INVALID_STATE` when `version` is not pending.
@@ -148,6 +151,7 @@ export function retireDue(
  *
  * @example
  * ```ts
+ * declare const overlap: number;
  * const { versions, version, fromVersion } = rollbackVersions(record.versions, 'overlap', overlap, now);
  * ```
  * @throws KeywardenError `ERR_INVALID_STATE` when there is nothing to roll back to.

@@ -20,6 +20,8 @@ const HEX64 = /^[0-9a-f]{64}$/;
  *
  * @example
  * ```ts
+ * declare const hash: string;
+ * declare const at: number;
  * state.checkpointTag(checkpointText(storeId, { seq: 12, hash, at }));
  * ```
  * @throws never
@@ -39,6 +41,7 @@ export function checkpointText(storeId: string, c: Pick<AuditCheckpoint, 'seq' |
  *
  * @example
  * ```ts
+ * declare const text: string;
  * const c = parseCheckpoint(JSON.parse(text));
  * ```
  * @throws KeywardenError `ERR_VALIDATION` (field `checkpoint`) when it is not one.
@@ -73,6 +76,9 @@ export function parseCheckpoint(value: unknown): AuditCheckpoint {
  *
  * @example
  * ```ts
+ * declare const chain: AuditVerifyResult;
+ * declare const checkpoint: AuditCheckpoint;
+ * declare const expectedSignature: string;
  * const r = await checkAgainstCheckpoint(storage, chain, checkpoint, expectedSignature);
  * ```
  * @throws KeywardenError `ERR_INTEGRITY` (field `checkpoint.signature`), `ERR_STORAGE`.

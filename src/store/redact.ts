@@ -17,6 +17,7 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
  *
  * @example
  * ```ts
+ * declare const info: ApiKeyInfo;
  * const created = createdApiKey(token, info);
  * JSON.stringify(created); // '{"key":{...}}'
  * const { token: t } = created; // the token

@@ -45,6 +45,7 @@ function stored(input: AuditEventInput, e: AuditEvent): AuditEvent {
  *
  * @example
  * ```ts
+ * declare const options: StorageContractOptions;
  * describeAuditContract(createContractContext(options));
  * ```
  * @throws never

@@ -49,6 +49,7 @@ function describeError(error: unknown): string {
  *
  * @example
  * ```ts
+ * import { describe, expect, it } from 'vitest';
  * const ctx = createContractContext({ name: 'memory', create: async () => memoryStorage(), describe, it, expect });
  * ```
  * @throws never (failures are reported through the injected `expect`)
@@ -98,6 +99,7 @@ export function createContractContext(options: StorageContractOptions): Contract
  *
  * @example
  * ```ts
+ * declare const r: StoredRecord;
  * expect(await storage.get(r.id)).toStrictEqual(jsonCopy(r));
  * ```
  * @throws TypeError for values JSON cannot hold (e.g. a BigInt or a cycle).

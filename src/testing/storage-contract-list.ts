@@ -68,6 +68,7 @@ function expected(records: StoredRecord[], query: Omit<ListQuery, 'limit' | 'cur
  *
  * @example
  * ```ts
+ * declare const options: StorageContractOptions;
  * describeListContract(createContractContext(options));
  * ```
  * @throws never

@@ -18,6 +18,7 @@ function next(record: StoredRecord, changes: Partial<StoredRecord> = {}): Stored
  *
  * @example
  * ```ts
+ * declare const options: StorageContractOptions;
  * describeRecordContract(createContractContext(options));
  * ```
  * @throws never

@@ -42,6 +42,7 @@ export type { StorageContractOptions } from './storage-contract-harness.js';
  * ```
  * @example
  * ```ts
+ * import { describe, expect, it } from 'vitest';
  * // A SQL adapter: one schema per test.
  * testStorageAdapter({
  *   name: 'postgres',

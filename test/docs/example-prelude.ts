@@ -19,11 +19,35 @@ declare const id: string;
 declare const now: number;
 declare const signal: AbortSignal;
 declare const input: unknown;
+declare const options: unknown;
+declare const secret: string;
+declare const raw: string;
 declare const request: Request;
+declare const headers: Headers;
 declare const bytes: Uint8Array;
+declare const data: Uint8Array;
+declare const body: Uint8Array;
+declare const sig: Uint8Array;
+declare const jwk: import('../../src/crypto/jwk-types.js').Jwk;
+declare const bundle: import('../../src/backup/schema.js').BackupBundle;
+// Node servers (the gateway and keywarden/middleware/node)
+declare const req: import('node:http').IncomingMessage;
+declare const res: import('node:http').ServerResponse;
 // internal helpers' arguments (the @internal modules document their functions too)
-declare const ctx: import('../../src/records/context.js').StoreContext;
+declare const ctx: import('../../src/manager/store-context.js').ManagedStoreContext;
 declare const state: import('../../src/records/context.js').StoreState;
 declare const record: import('../../src/index.js').StoredRecord;
+declare const version: import('../../src/index.js').StoredVersion;
 declare const a: import('../../src/access/context.js').AccessContext;
+declare const storeId: string;
+declare const pepper: Uint8Array;
+declare const dek: Uint8Array;
+declare const wrapped: import('../../src/index.js').WrappedKey;
+declare const signer: import('../../src/internal/audit-chain.js').AuditSigner;
+// the CLI's commands
 declare const program: import('commander').Command;
+declare const cmd: import('commander').Command;
+declare const getContext: (
+  cmd: import('commander').Command,
+) => Promise<import('../../src/cli/context.js').CliContext>;
+declare const out: import('../../src/cli/io.js').Output;

@@ -220,6 +220,9 @@ function relativeSpecifier(dir: string, file: string): string {
 export interface CheckResult {
   readonly examples: number;
   readonly errors: ExampleError[];
+  /** The program, and each example's module in it (for tools that act on the errors). */
+  readonly program: ts.Program;
+  readonly modules: ReadonlyMap<string, { readonly example: Example; readonly header: number }>;
 }
 
 /**
@@ -267,7 +270,8 @@ export function checkExamples(root: string, prelude: string, examples = extractE
       const from = spec.startsWith('.') ? relativeSpecifier(dir, join(dirname(file), spec)) : spec;
       if (ts.isNamespaceImport(bindings)) {
         const symbol = checker.getSymbolAtLocation(bindings.name);
-        if (symbol) scope.set(bindings.name.text, { symbol, from, name: '*', typeOnly: clause.isTypeOnly });
+        // a value import even when the file imports the namespace for types only: examples call it
+        if (symbol) scope.set(bindings.name.text, { symbol, from, name: '*', typeOnly: false });
         continue;
       }
       for (const el of bindings.elements) {
@@ -308,14 +312,16 @@ export function checkExamples(root: string, prelude: string, examples = extractE
       const entry = mine
         ? publicExports.find((e) => e.names.get(name) === mine.symbol)
         : publicExports.find((e) => e.names.has(name));
-      if (entry) add(entry.specifier, name);
+      const symbol = entry?.names.get(name) ?? mine?.symbol;
+      const typeOnly = symbol !== undefined && !(symbol.flags & ts.SymbolFlags.Value);
+      if (entry) add(entry.specifier, typeOnly ? `type ${name}` : name);
       else if (mine) {
         if (mine.name === '*') {
           header.push(`import ${mine.typeOnly ? 'type ' : ''}* as ${name} from '${mine.from}';`);
           continue;
         }
         const item = mine.name === name ? name : `${mine.name} as ${name}`;
-        add(mine.from, mine.typeOnly ? `type ${item}` : item);
+        add(mine.from, typeOnly ? `type ${item}` : item);
       }
     }
     for (const [from, names] of imports) header.push(`import { ${names.join(', ')} } from '${from}';`);
@@ -361,7 +367,7 @@ export function checkExamples(root: string, prelude: string, examples = extractE
       report(d, relative(root, prelude), at + 1, 1);
     }
   }
-  return { examples: examples.length, errors };
+  return { examples: examples.length, errors, program, modules: virtual };
 }
 
 /** How many examples of each file have an error (an example counts once, located at its first line). */

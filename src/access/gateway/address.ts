@@ -206,7 +206,8 @@ export function mayDial(address: string, rule: { allowPrivateNetwork: boolean; l
  *
  * @example
  * ```ts
- * http.request({ host: 'api.example.com', lookup: guardedLookup(systemLookup, false) });
+ * import { request } from 'node:http';
+ * request({ host: 'api.example.com', lookup: guardedLookup(systemLookup, false) });
  * ```
  * @throws never (errors go to the callback)
  */

@@ -122,7 +122,9 @@ function assertAccess(access: unknown): asserts access is GatewayAccess {
  * @example
  * ```ts
  * // mounted in an existing server
- * http.createServer((req, res) => req.url?.startsWith('/health') ? ok(res) : gw.handler(req, res));
+ * import { createServer } from 'node:http';
+ * declare const gw: Gateway;
+ * createServer((req, res) => (req.url?.startsWith('/health') ? res.end('ok') : gw.handler(req, res)));
  * ```
  * @throws KeywardenError `ERR_VALIDATION` (field `access`, `maxBodyBytes`, `timeout`, `allowedHosts`,
  *   `ca` or `lookup`).

@@ -104,6 +104,7 @@ export function tokenFromSlot(headers: IncomingHttpHeaders, auth: UpstreamAuth):
  *
  * @example
  * ```ts
+ * declare const tool: ToolInfo;
  * const out = forwardedHeaders(req.headers, tool.upstream.auth);
  * ```
  * @throws never
@@ -142,7 +143,9 @@ export function carriesToken(headers: OutgoingHttpHeaders, token: string): boole
  *
  * @example
  * ```ts
- * res.writeHead(up.statusCode, responseHeaders(up.headers));
+ * import type { IncomingMessage } from 'node:http';
+ * declare const up: IncomingMessage; // the upstream's answer
+ * res.writeHead(up.statusCode ?? 502, responseHeaders(up.headers));
  * ```
  * @throws never
  */

@@ -53,7 +53,8 @@ export interface Upstreams {
  *
  * @example
  * ```ts
- * const agents = createAgents([internalCaPem]);
+ * import { readFile } from 'node:fs/promises';
+ * const agents = createAgents([await readFile('internal-ca.pem', 'utf8')]);
  * ```
  * @throws never
  */
@@ -148,6 +149,12 @@ function sameOriginLocation(location: string, tool: ToolInfo, path: string): str
  *
  * @example
  * ```ts
+ * declare const upstreams: Upstreams;
+ * declare const tool: ToolInfo;
+ * declare const path: string;
+ * declare const forms: readonly Buffer[];
+ * declare const violation: (reason: string) => Promise<void>;
+ * const headers = forwardedHeaders(req.headers, tool.upstream.auth) as Record<string, string | string[]>;
  * proxy(upstreams, { req, res, tool, path, headers, token, forms, violation });
  * ```
  * @throws never

@@ -128,8 +128,10 @@ export function scrubText(text: string, forms: readonly Buffer[]): { text: strin
  *
  * @example
  * ```ts
+ * declare const chunk: Buffer;
  * const s = new StreamScrubber(secretForms(secret));
- * out.write(s.push(chunk)); ...; out.end(s.flush());
+ * res.write(s.push(chunk)); // for each chunk, then at the end:
+ * res.end(s.flush());
  * ```
  */
 export class StreamScrubber {

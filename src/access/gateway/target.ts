@@ -64,7 +64,7 @@ export function parseTarget(url: string | undefined): GatewayTarget | TargetRefu
  *
  * @example
  * ```ts
- * queryCarriesToken('?key=kwp_abc'); // true
+ * queryCarriesToken('?key=kwp_abc', 'kwp_abc'); // true
  * ```
  * @throws never
  */

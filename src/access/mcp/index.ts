@@ -74,9 +74,9 @@ const RECORD_ID = z.string().check(z.minLength(1), z.maxLength(200));
  * @param options - the agent's identity and where the gateway is
  * @example
  * ```ts
+ * import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
  * const server = accessMcpServer(access, { agentId: 'agent-7', onBehalfOf: 'user_1' });
- * const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
- * await server.connect(transport);
+ * await server.connect(new StdioServerTransport());
  * ```
  * @throws KeywardenError `ERR_VALIDATION` naming the bad option (`options.agentId`,
  * `options.gatewayUrl`...).

@@ -28,7 +28,7 @@ export interface AgentToolResult {
  *
  * @example
  * ```ts
- * return ok({ tools: [] });
+ * const result = ok({ tools: [] }); // { content: [{ type: 'text', text: '{"tools":[]}' }], structuredContent }
  * ```
  * @throws never.
  */
@@ -42,7 +42,10 @@ export function ok(value: JsonObject): AgentToolResult {
  *
  * @example
  * ```ts
- * try { return ok(await h.listTools()); } catch (e) { return fail(e); }
+ * declare const h: AgentHandlers;
+ * const listTools = async () => {
+ *   try { return ok(await h.listTools()); } catch (e) { return fail(e); }
+ * };
  * ```
  * @throws never.
  */
@@ -62,6 +65,9 @@ export function fail(error: unknown): AgentToolResult {
  *
  * @example
  * ```ts
+ * declare const h: AgentHandlers;
+ * import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+ * declare const server: McpServer;
  * server.registerTool('list_tools', {}, () => run(() => h.listTools()));
  * ```
  * @throws never.

@@ -113,6 +113,7 @@ export function agentSession(s: SessionInfo): JsonObject {
  *
  * @example
  * ```ts
+ * declare const tool: ToolInfo;
  * const answer = openedSession(await access.sessions.open(id), tool, 'http://127.0.0.1:8787');
  * ```
  * @throws never.

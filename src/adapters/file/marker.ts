@@ -54,6 +54,7 @@ export const newFileId = (): string => randomBytes(16).toString('hex');
  *
  * @example
  * ```ts
+ * declare const dir: string;
  * throw integrityError(dir, 'the log is missing');
  * ```
  * @throws never.
@@ -70,6 +71,7 @@ export function integrityError(dir: string, what: string): KeywardenError {
  *
  * @example
  * ```ts
+ * declare const dir: string;
  * const marker = await readMarker(dir);
  * ```
  * @throws KeywardenError `ERR_INTEGRITY` for a damaged marker; I/O errors as thrown by `fs`.
@@ -103,6 +105,9 @@ export async function readMarker(dir: string): Promise<StoreMarker | null> {
  *
  * @example
  * ```ts
+ * declare const dir: string;
+ * declare const sid: string;
+ * declare const lid1: string | null;
  * await writeMarker(dir, { sid, lid1 });
  * ```
  * @throws I/O errors as thrown by `fs`.

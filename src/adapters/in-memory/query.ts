@@ -161,6 +161,7 @@ export function matchesListQuery(r: ListedFields, q: ListQuery): boolean {
  *
  * @example
  * ```ts
+ * declare const event: AuditEvent;
  * matchesAuditQuery(event, { keyId: 'abc', limit: 100 });
  * ```
  * @throws never

@@ -145,7 +145,8 @@ export function quoteIdent(name: string): string {
  *
  * @example
  * ```ts
- * const caller = postgresCaller(() => sql, 'public');
+ * declare const sql: PostgresSqlLike;
+ * const caller = postgresCaller(async () => sql, 'public');
  * ```
  * @throws never itself; `call` rejects with the driver's error.
  */
@@ -215,6 +216,7 @@ export function postgresCaller(
  *
  * @example
  * ```ts
+ * declare const sql: PostgresSqlLike;
  * await migrate(sql, 'public');
  * ```
  * @throws the driver's error (the caller maps it to `ERR_STORAGE`).

@@ -32,6 +32,7 @@ const fn = (
  *
  * @example
  * ```ts
+ * declare const caller: SqlCaller;
  * await caller.call(SQL_FUNCTIONS.get, { p_id: 'abc' });
  * ```
  */
@@ -102,7 +103,8 @@ export const SQL_FUNCTIONS = {
  *
  * @example
  * ```ts
- * if (version < SCHEMA_VERSION) console.log('run `keywarden sql` and apply it');
+ * declare const applied: number; // keywarden_schema_version() of the database
+ * if (applied < SCHEMA_VERSION) console.log('run `keywarden sql` and apply it');
  * ```
  */
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
@@ -113,6 +115,7 @@ export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version
  *
  * @example
  * ```ts
+ * import { writeFile } from 'node:fs/promises';
  * import { migrationSql } from 'keywarden/adapters/supabase';
  * await writeFile('supabase/migrations/20260101000000_keywarden.sql', migrationSql());
  * ```
@@ -146,6 +149,7 @@ function prop(value: unknown, key: string): string | undefined {
  *
  * @example
  * ```ts
+ * declare const call: () => Promise<unknown>;
  * try { await call() } catch (e) { throw sqlError(e, 'update') }
  * ```
  * @throws never (returns the error)

@@ -93,6 +93,7 @@ function codeOf(error: unknown): string {
  *
  * @example
  * ```ts
+ * declare const caller: SqlCaller;
  * await checkSchema(caller); // in init()
  * ```
  * @throws KeywardenError `ERR_STORAGE` naming what is wrong; the caller's own errors otherwise.
@@ -159,6 +160,9 @@ function asArray<T>(value: unknown, operation: string): T[] {
  *
  * @example
  * ```ts
+ * declare const caller: SqlCaller;
+ * declare const init: () => Promise<void>;
+ * declare const close: () => Promise<void>;
  * const storage = createSqlStorage({ name: 'postgres', caller, init, close });
  * ```
  * @throws never itself; its methods throw `KeywardenError` (`ERR_STORAGE` for infrastructure).

@@ -103,6 +103,9 @@ function assertSameOrigin(request: Request, host: string): void {
  *
  * @example
  * ```ts
+ * import { createServer } from 'node:http';
+ * declare const operatorToken: string;
+ * declare const operator: ConsoleOperator;
  * const login = consoleLogin();
  * const handler = consoleHandler({ km, operatorToken, operator, login, hosts: () => ['127.0.0.1:8787'] });
  * createServer(nodeHandler(handler, { origin: 'http://127.0.0.1:8787' })).listen(8787, '127.0.0.1');

@@ -140,7 +140,8 @@ export function consoleLogin(options: ConsoleLoginOptions = {}): ConsoleLogin {
  *
  * @example
  * ```ts
- * if (!csrfMatches(request.headers.get('x-csrf-token'), session.csrfToken)) refuse();
+ * declare const session: { csrfToken: string };
+ * if (!csrfMatches(request.headers.get('x-csrf-token'), session.csrfToken)) throw new Error('bad CSRF token');
  * ```
  * @throws never
  */

@@ -68,6 +68,7 @@ export async function consoleOperator(km: KeyManager, token: string): Promise<Co
  *
  * @example
  * ```ts
+ * declare const operatorToken: string;
  * const console = await startConsole({ km, access: agentAccess(km), operatorToken, port: 8787 });
  * process.stdout.write(`${console.loginLink()}\n`);
  * ```

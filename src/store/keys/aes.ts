@@ -30,6 +30,7 @@ function header(kid: string): Uint8Array {
  * Encrypts `plaintext` with an A256GCM `oct` key (`k` base64url) labelled `kid`.
  * @example
  * ```ts
+ * declare const aad: Uint8Array;
  * const ct = aesEncrypt(jwk.k, jwk.kid, bytes, aad);
  * ```
  * @throws KeywardenError `ERR_INVALID_STATE` for a key that is not 32 bytes or a kid over 255 chars.
@@ -54,6 +55,7 @@ export function aesEncrypt(k: string, kid: string, plaintext: Uint8Array, aad: U
  * Reads the kid of a ciphertext made by {@link aesEncrypt}.
  * @example
  * ```ts
+ * declare const ct: Uint8Array;
  * const kid = aesCiphertextKid(ct);
  * ```
  * @throws KeywardenError `ERR_DECRYPT` when it is not in that format.
@@ -76,6 +78,8 @@ export function aesCiphertextKid(ciphertext: Uint8Array): string {
  * Decrypts a ciphertext made by {@link aesEncrypt} with the key of its kid.
  * @example
  * ```ts
+ * declare const ct: Uint8Array;
+ * declare const aad: Uint8Array;
  * const plaintext = aesDecrypt(jwk.k, ct, aad);
  * ```
  * @throws KeywardenError `ERR_DECRYPT` for a malformed or tampered ciphertext, wrong key or wrong aad.

@@ -300,6 +300,7 @@ export async function encryptWithKey(
  * Decrypts with the version named in the ciphertext (it must still be accepted).
  * @example
  * ```ts
+ * declare const ct: unknown;
  * const bytes = await decryptWithKey(ctx, 'files', ct, { aad: 'file:42' });
  * ```
  * @throws KeywardenError `ERR_VALIDATION`, `ERR_NOT_FOUND`, `ERR_INVALID_STATE` (not aes, inactive),
