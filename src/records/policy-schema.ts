@@ -52,11 +52,10 @@ const cronSchema = z.string().check(
   z.maxLength(256),
   z.superRefine((v, ctx) => {
     try {
-      if (cronOf(v).nextRun(new Date(0)) === null) {
-        ctx.addIssue({ code: 'custom', message: 'never fires' });
-      }
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be a valid cron expression (5 to 7 fields)' });
+      if (cronOf(v).next(0) === null) ctx.addIssue({ code: 'custom', message: 'never fires' });
+    } catch (e) {
+      // the parser's reason, without its own field prefix (the issue path names the field)
+      ctx.addIssue({ code: 'custom', message: (e as Error).message.replace(/^cron: /, '') });
     }
   }),
 );

@@ -23,7 +23,7 @@ export type NamedSchedule = 'daily' | 'weekly' | 'monthly' | 'quarterly' | 'year
 export interface RotationPolicyInput {
   /** A duration (`'30d'`, ms) or a named schedule. */
   every?: Duration | NamedSchedule;
-  /** A cron expression (5–7 fields, read by croner, evaluated in UTC). */
+  /** A cron expression (5–7 fields, evaluated in UTC; syntax in docs/rotation.md). */
   cron?: string;
   /** Default `'overlap'`. */
   strategy?: RotationStrategy;

@@ -1,10 +1,10 @@
 /**
- * Schedule arithmetic: fixed intervals, named UTC calendar schedules and cron (croner), always
+ * Schedule arithmetic: fixed intervals, named UTC calendar schedules and cron (./cron.ts), always
  * anchored, so a late run keeps the cadence instead of drifting.
  * @internal
  * @module
  */
-import { Cron } from 'croner';
+import { type CronSchedule, parseCron } from './cron.js';
 import type { NamedSchedule } from './rotation-types.js';
 
 /** Days in ms. */
@@ -53,21 +53,22 @@ export function addMonthsUtc(at: number, months: number): number {
   );
 }
 
-const cronCache = new Map<string, Cron>();
+const cronCache = new Map<string, CronSchedule>();
 
 /**
- * A paused croner job for `expression`, evaluated in UTC (cached, at most 256 entries).
+ * The parsed cron `expression`, evaluated in UTC (cached, at most 256 entries).
  *
  * @example
  * ```ts
- * cronOf('0 3 * * 1').nextRun(new Date());
+ * cronOf('0 3 * * 1').next(Date.now());
  * ```
- * @throws Error from croner when the expression is invalid.
+ * @throws KeywardenError `ERR_VALIDATION` naming `field` (default `cron`) when the expression is
+ *   invalid (see {@link parseCron}).
  */
-export function cronOf(expression: string): Cron {
+export function cronOf(expression: string, field = 'cron'): CronSchedule {
   let job = cronCache.get(expression);
   if (!job) {
-    job = new Cron(expression, { timezone: 'UTC', paused: true });
+    job = parseCron(expression, field);
     if (cronCache.size >= 256) cronCache.clear();
     cronCache.set(expression, job);
   }
@@ -114,8 +115,7 @@ export function nextOccurrence(spec: ScheduleSpec, after: number): number | null
   }
   if (spec.cron !== null) {
     try {
-      const next = cronOf(spec.cron).nextRun(new Date(after));
-      return next ? next.getTime() : null;
+      return cronOf(spec.cron).next(after);
     } catch {
       return null;
     }

@@ -170,7 +170,7 @@ describe('schedules', () => {
     expect(at('weekly')).toBe('2030-02-07T12:00:00.000Z');
   });
 
-  it('cron runs in UTC via croner', () => {
+  it('cron runs in UTC', () => {
     const spec = { every: null, schedule: null, cron: '0 3 * * 1', anchorAt: T0 };
     // 2030-01-31 is a Thursday: next Monday 03:00 UTC is Feb 4
     expect(new Date(nextOccurrence(spec, T0) as number).toISOString()).toBe('2030-02-04T03:00:00.000Z');
