@@ -3,13 +3,23 @@
  * options and request context, call `km.apiKeys.verify`, and turn the result into either the
  * verified key (plus informative `RateLimit-*` headers) or an HTTP denial. Fails closed: any
  * error from verify is a 503 (500 for a misconfiguration), never a pass. Portable: no node:*.
+ *
+ * The steps around the verify are synchronous ({@link prepareVerify}, {@link verifyFailed},
+ * {@link verifyRefused}), so an adapter awaits the verify itself and nothing else: one async
+ * function per request on top of verify's own (see docs/request-path.md, "What the middleware
+ * costs").
  * @module
  */
 import { isKeywardenError } from '../errors.js';
-import type { ApiKeyVerifySuccess, VerifyApiKeyOptions } from '../store/api-key-types.js';
+import type {
+  ApiKeyVerifyFailure,
+  ApiKeyVerifyResult,
+  ApiKeyVerifySuccess,
+  VerifyApiKeyOptions,
+} from '../store/api-key-types.js';
 import { type Denial, denial, rateLimitHeaders } from './http-errors.js';
 import type { ApiKeyVerifier, ResolvedMiddlewareOptions } from './options.js';
-import { firstForwarded, readToken } from './token.js';
+import { firstForwarded, tokenOf } from './token.js';
 
 /** What a framework adapter reads from its request for the shared authorization step. */
 export interface RequestFacts {
@@ -62,8 +72,141 @@ function report<Req>(o: ResolvedMiddlewareOptions<Req>, error: unknown, req: Req
   }
 }
 
+/** What {@link prepareVerify} decides before any verify: the call to make, or an early denial. */
+export type PreparedVerify =
+  | {
+      ok: true;
+      /** The token read from the request: only ever passed to verify. */
+      token: string;
+      /** The verify options: scopes, cost, tenant, environment, context. */
+      options: VerifyApiKeyOptions;
+      /** The scopes the request asked for (named in a 403's `WWW-Authenticate`). */
+      scopes: readonly string[];
+    }
+  | { ok: false; denial: Denial };
+
+/** No `RateLimit-*` headers (a key without a rate limit): shared, never written to. */
+const NO_HEADERS: [string, string][] = Object.freeze([]) as unknown as [string, string][];
+
 /**
- * Verifies the key of one request.
+ * The synchronous first step: reads the token and builds the verify options and context. A
+ * request without credentials, or a throwing `scopes`/`cost`/`tenantId`/`environment` function,
+ * is denied here (401 `MISSING`, 500 `INTERNAL`) without calling verify. The arguments are the
+ * fields of {@link RequestFacts}, passed one by one so the hot path allocates no facts object.
+ *
+ * @example
+ * ```ts
+ * const p = prepareVerify(o, req, req.headers.authorization, req.socket.remoteAddress);
+ * if (!p.ok) return writeDenial(res, p.denial);
+ * const result = await km.apiKeys.verify(p.token, p.options);
+ * ```
+ * @throws never: a throwing option function becomes a denial (and is reported to `onError`).
+ */
+export function prepareVerify<Req>(
+  o: ResolvedMiddlewareOptions<Req>,
+  req: Req,
+  header: string | null | undefined,
+  remoteAddress?: string | null,
+  forwardedFor?: string | null,
+  userAgent?: string | null,
+  requestId?: string | null,
+): PreparedVerify {
+  const token = tokenOf(o.header, header);
+  if (token === undefined) {
+    return { ok: false, denial: denial({ code: 'MISSING', realm: o.realm, now: o.clock.now() }) };
+  }
+  let scopes: readonly string[];
+  const options: VerifyApiKeyOptions = {};
+  try {
+    scopes = o.scopes(req);
+    if (!Array.isArray(scopes)) throw new TypeError('the scopes function must return an array');
+    if (scopes.length > 0) options.scopes = scopes as string[]; // verify copies what it keeps
+    if (o.cost) options.cost = o.cost(req);
+    if (o.tenantId) {
+      const tenantId = o.tenantId(req);
+      if (tenantId !== undefined) options.tenantId = tenantId;
+    }
+    if (o.environment) {
+      const environment = o.environment(req);
+      if (environment !== undefined) options.environment = environment;
+    }
+  } catch (error) {
+    report(o, error, req);
+    return { ok: false, denial: denial({ code: 'INTERNAL', realm: o.realm, now: o.clock.now() }) };
+  }
+  const context: NonNullable<VerifyApiKeyOptions['context']> = {};
+  const ip = clean(o.trustProxy ? (firstForwarded(forwardedFor) ?? remoteAddress) : remoteAddress, 64);
+  if (ip !== undefined) context.ip = ip;
+  const agent = clean(userAgent, 512);
+  if (agent !== undefined) context.userAgent = agent;
+  const id = clean(requestId, 128);
+  if (id !== undefined) context.requestId = id;
+  options.context = context;
+  return { ok: true, token, options, scopes };
+}
+
+/**
+ * The denial for a verify that threw (storage, KMS or audit down, manager closed: 503
+ * `UNAVAILABLE`; bad options from an option function: 500 `INTERNAL`). Reports the error to
+ * `onError`; never passes it on.
+ *
+ * @example
+ * ```ts
+ * try { result = await km.apiKeys.verify(p.token, p.options); }
+ * catch (error) { return writeDenial(res, verifyFailed(o, error, req)); }
+ * ```
+ * @throws never
+ */
+export function verifyFailed<Req>(o: ResolvedMiddlewareOptions<Req>, error: unknown, req: Req): Denial {
+  report(o, error, req);
+  const code = isKeywardenError(error, 'ERR_VALIDATION') ? 'INTERNAL' : 'UNAVAILABLE';
+  return denial({ code, realm: o.realm, now: o.clock.now() });
+}
+
+/**
+ * The denial for a key verify refused (401, 403 or 429 with its headers).
+ *
+ * @example
+ * ```ts
+ * if (!result.valid) return writeDenial(res, verifyRefused(o, result, p.scopes));
+ * ```
+ * @throws never
+ */
+export function verifyRefused<Req>(
+  o: ResolvedMiddlewareOptions<Req>,
+  result: ApiKeyVerifyFailure,
+  scopes: readonly string[],
+): Denial {
+  return denial({
+    code: result.code,
+    realm: o.realm,
+    now: o.clock.now(),
+    scopes,
+    rateLimit: result.rateLimit,
+    key: result.key,
+  });
+}
+
+/**
+ * The `RateLimit-*` headers of a successful verify (none without a rate limit; the empty list
+ * is shared and must not be written to).
+ *
+ * @example
+ * ```ts
+ * for (const [name, value] of successHeaders(o, result)) res.setHeader(name, value);
+ * ```
+ * @throws never
+ */
+export function successHeaders<Req>(
+  o: ResolvedMiddlewareOptions<Req>,
+  result: ApiKeyVerifySuccess,
+): [string, string][] {
+  return result.rateLimit ? rateLimitHeaders(result.rateLimit, o.clock.now()) : NO_HEADERS;
+}
+
+/**
+ * Verifies the key of one request: {@link prepareVerify}, `km.apiKeys.verify`, then the
+ * outcome. Used by the fetch and Hono adapters (the node one inlines the same steps).
  *
  * @example
  * ```ts
@@ -80,58 +223,22 @@ export async function authorize<Req>(
   req: Req,
   facts: RequestFacts,
 ): Promise<AuthorizeOutcome> {
-  const now = (): number => o.clock.now();
-  const read = readToken(o.header, facts.header);
-  if (read.kind === 'missing')
-    return { ok: false, denial: denial({ code: 'MISSING', realm: o.realm, now: now() }) };
-
-  let scopes: readonly string[];
-  const options: VerifyApiKeyOptions = {};
-  try {
-    scopes = o.scopes(req);
-    if (!Array.isArray(scopes)) throw new TypeError('the scopes function must return an array');
-    if (scopes.length > 0) options.scopes = scopes as string[]; // verify copies what it keeps
-    if (o.cost) options.cost = o.cost(req);
-    const tenantId = o.tenantId?.(req);
-    if (tenantId !== undefined) options.tenantId = tenantId;
-    const environment = o.environment?.(req);
-    if (environment !== undefined) options.environment = environment;
-  } catch (error) {
-    report(o, error, req);
-    return { ok: false, denial: denial({ code: 'INTERNAL', realm: o.realm, now: now() }) };
-  }
-  const context: NonNullable<VerifyApiKeyOptions['context']> = {};
-  const ip = clean(
-    o.trustProxy ? (firstForwarded(facts.forwardedFor) ?? facts.remoteAddress) : facts.remoteAddress,
-    64,
+  const p = prepareVerify(
+    o,
+    req,
+    facts.header,
+    facts.remoteAddress,
+    facts.forwardedFor,
+    facts.userAgent,
+    facts.requestId,
   );
-  if (ip !== undefined) context.ip = ip;
-  const userAgent = clean(facts.userAgent, 512);
-  if (userAgent !== undefined) context.userAgent = userAgent;
-  const requestId = clean(facts.requestId, 128);
-  if (requestId !== undefined) context.requestId = requestId;
-  options.context = context;
-
-  let result: Awaited<ReturnType<ApiKeyVerifier['apiKeys']['verify']>>;
+  if (!p.ok) return p;
+  let result: ApiKeyVerifyResult;
   try {
-    result = await km.apiKeys.verify(read.token, options);
+    result = await km.apiKeys.verify(p.token, p.options);
   } catch (error) {
-    report(o, error, req);
-    const code = isKeywardenError(error, 'ERR_VALIDATION') ? 'INTERNAL' : 'UNAVAILABLE';
-    return { ok: false, denial: denial({ code, realm: o.realm, now: now() }) };
+    return { ok: false, denial: verifyFailed(o, error, req) };
   }
-  if (result.valid) {
-    return { ok: true, result, headers: result.rateLimit ? rateLimitHeaders(result.rateLimit, now()) : [] };
-  }
-  return {
-    ok: false,
-    denial: denial({
-      code: result.code,
-      realm: o.realm,
-      now: now(),
-      scopes,
-      rateLimit: result.rateLimit,
-      key: result.key,
-    }),
-  };
+  if (result.valid) return { ok: true, result, headers: successHeaders(o, result) };
+  return { ok: false, denial: verifyRefused(o, result, p.scopes) };
 }

@@ -6,8 +6,8 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ApiKeyVerifySuccess } from '../store/api-key-types.js';
-import { authorize } from './authorize.js';
+import type { ApiKeyVerifyResult, ApiKeyVerifySuccess } from '../store/api-key-types.js';
+import { prepareVerify, successHeaders, verifyFailed, verifyRefused } from './authorize.js';
 import type { Denial } from './http-errors.js';
 import { type ApiKeyVerifier, assertVerifier, type MiddlewareOptions, resolveOptions } from './options.js';
 
@@ -115,23 +115,38 @@ export function nodeMiddleware<Req extends IncomingMessage = IncomingMessage>(
 ): NodeAuthHandler<Req> {
   assertVerifier(km);
   const o = resolveOptions<Req>(options);
+  // One async function per request: the steps around verify are synchronous (see authorize.ts)
   return async (req, res, next) => {
     const h = req.headers;
-    const out = await authorize(km, o, req, {
-      header: headerValue(h[o.header]),
-      remoteAddress: req.socket?.remoteAddress,
-      forwardedFor: o.trustProxy ? headerValue(h['x-forwarded-for']) : undefined,
-      userAgent: h['user-agent'],
-      requestId: headerValue(h['x-request-id']),
-    });
-    if (!out.ok) {
-      writeDenial(res, out.denial);
+    const p = prepareVerify(
+      o,
+      req,
+      headerValue(h[o.header]),
+      req.socket?.remoteAddress,
+      o.trustProxy ? headerValue(h['x-forwarded-for']) : undefined,
+      h['user-agent'],
+      headerValue(h['x-request-id']),
+    );
+    if (!p.ok) {
+      writeDenial(res, p.denial);
       return false;
     }
-    (req as RequestWithKeywarden<Req>).keywarden = out.result;
+    let result: ApiKeyVerifyResult;
+    try {
+      result = await km.apiKeys.verify(p.token, p.options);
+    } catch (error) {
+      writeDenial(res, verifyFailed(o, error, req));
+      return false;
+    }
+    if (!result.valid) {
+      writeDenial(res, verifyRefused(o, result, p.scopes));
+      return false;
+    }
+    const headers = successHeaders(o, result);
+    (req as RequestWithKeywarden<Req>).keywarden = result;
     const locals = (res as ServerResponse & { locals?: Record<string, unknown> }).locals;
-    if (typeof locals === 'object' && locals !== null) locals.keywarden = out.result;
-    if (!res.headersSent) for (const [name, value] of out.headers) res.setHeader(name, value);
+    if (typeof locals === 'object' && locals !== null) locals.keywarden = result;
+    if (!res.headersSent) for (const [name, value] of headers) res.setHeader(name, value);
     next?.();
     return true;
   };

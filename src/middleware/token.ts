@@ -48,19 +48,35 @@ export function headerName(name: string): string {
  * @throws never
  */
 export function readToken(header: string, value: string | null | undefined): TokenRead {
-  if (typeof value !== 'string') return { kind: 'missing' };
+  const token = tokenOf(header, value);
+  return token === undefined ? { kind: 'missing' } : { kind: 'token', token };
+}
+
+/**
+ * {@link readToken} without the result object: the token, or undefined when the request has no
+ * credentials (the middleware's per-request path).
+ *
+ * @example
+ * ```ts
+ * tokenOf('authorization', 'Bearer kw_abc...'); // 'kw_abc...'
+ * tokenOf('authorization', 'Basic dXNlcg==');    // undefined
+ * tokenOf('authorization', 'Bearer');            // '' (malformed: verify answers MALFORMED)
+ * ```
+ * @throws never
+ */
+export function tokenOf(header: string, value: string | null | undefined): string | undefined {
+  if (typeof value !== 'string') return undefined;
   const raw = value.length > MAX_TOKEN_LENGTH ? value.slice(0, MAX_TOKEN_LENGTH) : value;
-  if (header !== 'authorization') {
-    const token = raw.trim();
-    return token.length === 0 ? { kind: 'missing' } : { kind: 'token', token };
-  }
   const trimmed = raw.trim();
-  if (trimmed.length === 0) return { kind: 'missing' };
+  if (trimmed.length === 0) return undefined;
+  if (header !== 'authorization') return trimmed;
+  // the usual spelling first, without a regular expression or a lowercased copy
+  if (trimmed.startsWith('Bearer ')) return trimmed.slice(7).trim();
   const space = trimmed.search(/[ \t]/);
   const scheme = space === -1 ? trimmed : trimmed.slice(0, space);
-  if (scheme.toLowerCase() !== 'bearer') return { kind: 'missing' };
+  if (scheme.toLowerCase() !== 'bearer') return undefined;
   // "Bearer" with no token is a malformed credential: verify reports MALFORMED for ''.
-  return { kind: 'token', token: space === -1 ? '' : trimmed.slice(space + 1).trim() };
+  return space === -1 ? '' : trimmed.slice(space + 1).trim();
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { denial, rateLimitHeaders, STATUS_BY_CODE } from '../../src/middleware/http-errors.js';
-import { firstForwarded, headerName, readToken } from '../../src/middleware/token.js';
+import { firstForwarded, headerName, readToken, tokenOf } from '../../src/middleware/token.js';
 import type { ApiKeyInfo } from '../../src/store/api-key-types.js';
 
 const now = 1_000_000;
@@ -16,8 +16,15 @@ describe('readToken', () => {
     ['Bearer abc', { kind: 'token', token: 'abc' }],
     ['BEARER \t abc  ', { kind: 'token', token: 'abc' }],
     ['Bearerabc', { kind: 'missing' }],
+    ['Bearer  \t abc ', { kind: 'token', token: 'abc' }],
+    ['Bearer\tabc', { kind: 'token', token: 'abc' }],
+    ['bearer abc', { kind: 'token', token: 'abc' }],
+    ['Bearer a b', { kind: 'token', token: 'a b' }],
+    ['Token abc', { kind: 'missing' }],
   ])('authorization %j', (value, expected) => {
     expect(readToken('authorization', value)).toStrictEqual(expected);
+    // the per-request reader the middleware uses answers the same, without the result object
+    expect(tokenOf('authorization', value)).toBe('token' in expected ? expected.token : undefined);
   });
 
   it('reads a custom header raw and bounds huge values', () => {
