@@ -48,7 +48,9 @@ export function asPage<T>(result: T[] | { items: T[]; cursor?: string | undefine
  *
  * @example
  * ```ts
- * await km.apiKeys.update(id, patch, { ...expectedUnder(ifMatch, loaded) });
+ * const ifMatch = request.headers.get('if-match');
+ * const loaded = await km.apiKeys.get(id);
+ * await km.apiKeys.update(id, { tags: ['reviewed'] }, { ...expectedUnder(ifMatch, loaded) });
  * ```
  * @throws never
  */
@@ -66,7 +68,11 @@ export function expectedUnder(
  *
  * @example
  * ```ts
- * await km.secrets.delete(name, { expectedRevision }).catch(preconditionFailed(ifMatch, 'secret'));
+ * const ifMatch = request.headers.get('if-match');
+ * const { revision } = await km.secrets.info('DB_URL');
+ * await km.secrets
+ *   .delete('DB_URL', { expectedRevision: revision })
+ *   .catch(preconditionFailed(ifMatch, 'secret'));
  * ```
  * @throws HttpProblem 412 for `ERR_CONFLICT` under `If-Match`; otherwise the error it was given.
  */
