@@ -233,7 +233,7 @@ export interface CheckResult {
  */
 export function checkExamples(root: string, prelude: string, examples = extractExamples(root)): CheckResult {
   const options = compilerOptions(root);
-  const srcFiles = walk(join(root, 'src'));
+  const srcFiles = walk(join(root, 'src')).sort();
   const entries = Object.entries(publicPaths(root)).map(
     ([specifier, [target]]) => [specifier, join(root, target as string)] as const,
   );
