@@ -14,8 +14,9 @@
  * ```ts
  * import { apiKeyCreateSchema } from 'keywarden/schemas';
  *
- * const result = await apiKeyCreateSchema['~standard'].validate({ name: 'billing', expiresIn: '30d' });
- * if (result.issues) console.log(result.issues[0].path); // which field is wrong
+ * const input = { name: 'billing', expiresIn: '30d' };
+ * const result = await apiKeyCreateSchema['~standard'].validate(input);
+ * if (result.issues) console.log(result.issues[0]?.path); // which field is wrong
  * else await km.apiKeys.create(input);
  * ```
  * @module

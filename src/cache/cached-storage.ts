@@ -69,7 +69,7 @@ function positiveInt(value: unknown, field: string): number {
  * @example
  * ```ts
  * import { cachedStorage } from 'keywarden/cache';
- * const storage = cachedStorage(postgresStorage({ url }), { ttl: '5s' });
+ * const storage = cachedStorage(postgresStorage({ url: process.env.DATABASE_URL! }), { ttl: '5s' });
  * const km = createKeyManager({ storage, kms });
  * // a key revoked by another process stops verifying here within 5 s; revoked via this km: at once
  * ```

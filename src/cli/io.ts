@@ -178,7 +178,7 @@ export function jsonError(error: unknown): string {
  *
  * @example
  * ```ts
- * renameField(validationError('expiresIn', 'bad'), { expiresIn: '--expires-in' }).message; // '--expires-in: bad'
+ * (renameField(validationError('expiresIn', 'bad'), { expiresIn: '--expires-in' }) as Error).message; // '--expires-in: bad'
  * ```
  * @throws never
  */

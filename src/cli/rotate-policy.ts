@@ -133,9 +133,8 @@ interface TargetOptions {
  * signing key by name in `--env`.
  *
  * @example
- * ```ts
- * const ctx = await getContext(cmd);
- * await targetId(ctx.km, ctx, undefined, { secret: 'OPENAI_API_KEY' });
+ * ```sh
+ * keywarden rotate policy show --secret OPENAI_API_KEY --env production
  * ```
  * @throws CliError `ERR_USAGE` unless exactly one of ID, `--secret` and `--signing-key` is given;
  *   KeywardenError `ERR_NOT_FOUND` when the named record does not exist.

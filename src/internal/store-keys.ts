@@ -26,7 +26,7 @@ export const AUDIT_DIGEST_LABEL = 'keywarden/audit-digest/v1';
  * @example
  * ```ts
  * const key = deriveStoreSubkey(pepper, 'keywarden/record-mac/v1');
- * try { use(key); } finally { zeroize(key); }
+ * try { console.log(key.length); } finally { zeroize(key); }
  * ```
  * @throws TypeError when `pepper` is not 32 bytes or `label` does not start with `keywarden/`.
  */

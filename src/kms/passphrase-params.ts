@@ -131,7 +131,8 @@ export function resolveScryptOptions(input: unknown): ScryptParams {
  *
  * @example
  * ```ts
- * const params = parseStoredParams(await storage.getMeta(PASSPHRASE_META_KEY));
+ * const raw = await storage.getMeta(PASSPHRASE_META_KEY);
+ * if (raw !== null) console.log(parseStoredParams(raw).N);
  * ```
  * @throws KeywardenError `ERR_KMS` for a record that is not JSON, malformed, or out of bounds.
  */

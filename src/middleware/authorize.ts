@@ -213,7 +213,7 @@ export function successHeaders<Req>(
  * const out = await authorize(km, resolveOptions({ scopes: ['files:read'] }), request, {
  *   header: request.headers.get('authorization'),
  * });
- * if (!out.ok) return new Response(JSON.stringify(out.denial.body), { status: out.denial.status });
+ * if (!out.ok) console.log(out.denial.status, out.denial.body); // answer with these
  * ```
  * @throws never: every failure becomes a denial.
  */

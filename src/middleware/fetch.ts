@@ -62,7 +62,7 @@ function resolveCached(options: VerifyRequestOptions | undefined): ResolvedMiddl
  *
  * @example
  * ```ts
- * return denialResponse(denial({ code: 'MISSING', realm: 'api', now: Date.now() }));
+ * const response = denialResponse(denial({ code: 'MISSING', realm: 'api', now: Date.now() })); // 401
  * ```
  * @throws never
  */

@@ -121,9 +121,13 @@ function calledTools(body: unknown): string[] {
  *
  * @example
  * ```ts
- * server.registerTool('delete_file', { inputSchema }, async (args, extra) => {
- *   if (!hasScopes(extra.authInfo, ['files:delete'])) return { isError: true, content: [...] };
- *   ...
+ * import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+ * declare const server: McpServer;
+ * server.registerTool('delete_file', {}, async (extra) => {
+ *   if (!hasScopes(extra.authInfo, ['files:delete'])) {
+ *     return { isError: true, content: [{ type: 'text', text: 'needs files:delete' }] };
+ *   }
+ *   return { content: [{ type: 'text', text: 'deleted' }] };
  * });
  * ```
  * @throws never
@@ -141,7 +145,7 @@ export function hasScopes(
  * @example
  * ```ts
  * declare const result: ApiKeyVerifySuccess;
- * req.auth = toMcpAuthInfo(result);
+ * (req as McpRequest).auth = toMcpAuthInfo(result);
  * ```
  * @throws never
  */
@@ -166,12 +170,16 @@ export function toMcpAuthInfo(result: ApiKeyVerifySuccess): McpAuthInfo {
  *
  * @example
  * ```ts
+ * import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+ * import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+ * import express from 'express';
+ * const buildServer = () => new McpServer({ name: 'files', version: '1.0.0' });
  * const app = express();
  * app.use(express.json());
  * app.post('/mcp', mcpAuth(km, { scopes: ['mcp'], toolScopes: { delete_file: ['files:delete'] } }),
  *   async (req, res) => {
  *     const server = buildServer();
- *     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+ *     const transport = new StreamableHTTPServerTransport({}); // stateless
  *     res.on('close', () => { transport.close(); server.close(); });
  *     await server.connect(transport);
  *     await transport.handleRequest(req, res, req.body);

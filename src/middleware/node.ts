@@ -94,12 +94,15 @@ export function writeDenial(res: ServerResponse, d: Denial): void {
  * @example
  * ```ts
  * // Express 5
+ * import express from 'express';
+ * const app = express();
  * app.use('/api', nodeMiddleware(km, { scopes: ['invoices:read'], clock }));
  * app.get('/api/invoices', (req, res) => res.json({ owner: res.locals.keywarden.key.ownerId }));
  * ```
  * @example
  * ```ts
  * // node:http
+ * import { createServer } from 'node:http';
  * const auth = nodeMiddleware(km, { header: 'x-api-key' });
  * createServer(async (req, res) => {
  *   if (!(await auth(req, res))) return;

@@ -15,7 +15,7 @@ export type KeyEventCallback = (event: KeyEvent) => void | Promise<void>;
  * @example
  * ```ts
  * const notifier = callbackNotifier(async (event) => {
- *   if (event.type === 'rotation.failed') await pager.alert(`${event.name}: ${event.error.code}`);
+ *   if (event.type === 'rotation.failed') console.error(`${event.name}: ${event.error.code}`); // page someone
  * });
  * ```
  * @throws KeywardenError `ERR_VALIDATION` (field `fn`) when `fn` is not a function. `notify`

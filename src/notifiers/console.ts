@@ -138,6 +138,7 @@ function textValue(v: string | number | null): string {
  *
  * @example
  * ```ts
+ * declare const event: KeyEvent;
  * formatKeyEvent(event, 'text');
  * // 'keywarden key.rotated keyId=a1B2c3D4e5F6 kind=key name=signing version=3 environment=production ...'
  * ```

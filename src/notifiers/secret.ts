@@ -113,6 +113,7 @@ export function computeSignature(key: Uint8Array, timestamp: number, payload: Ui
  *
  * @example
  * ```ts
+ * declare const key: Uint8Array;
  * const header = buildSignatureHeader([key], 1767225600, body);
  * ```
  * @throws never for valid inputs (callers validate).

@@ -159,12 +159,13 @@ function parseHeader(input: unknown): ParsedHeader | null {
  *
  * @example
  * ```ts
+ * declare const rawBody: Uint8Array; // the bytes as received
  * const ok = verifyWebhookSignature({
- *   payload: rawBody, // the bytes as received
+ *   payload: rawBody,
  *   header: req.headers['keywarden-signature'],
  *   secret: process.env.KEYWARDEN_WEBHOOK_SECRET!,
  * });
- * if (!ok) return res.writeHead(401).end();
+ * if (!ok) res.writeHead(401).end();
  * ```
  * @throws KeywardenError `ERR_VALIDATION` only for bad options of the receiver itself: `secret`,
  *   `tolerance` or `now` (not a finite number).

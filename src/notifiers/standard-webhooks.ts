@@ -214,6 +214,7 @@ export interface SignStandardWebhookOptions {
  * @example
  * ```ts
  * declare const url: URL | RequestInfo;
+ * const body = JSON.stringify({ type: 'key.rotated' });
  * const headers = signStandardWebhook({ id: 'msg_1', payload: body, secret: process.env.WEBHOOK_SECRET! });
  * await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
  * ```
@@ -290,7 +291,7 @@ function header(headers: WebhookRequestHeaders, name: string): string | null {
  *   headers: request.headers,
  *   secret: process.env.WEBHOOK_SECRET!,
  * });
- * if (!ok) return new Response(null, { status: 401 });
+ * if (!ok) console.log('refuse with 401');
  * ```
  * @throws KeywardenError `ERR_VALIDATION` only for bad options of the receiver itself: `options`,
  *   `secret`, `tolerance`, `now`, `headers`.

@@ -229,9 +229,10 @@ async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => P
  *
  * @example
  * ```ts
+ * import { Hono } from 'hono';
  * import { githubSecretScanning } from 'keywarden/observability';
  * const onLeak = githubSecretScanning(km, { access });
- * app.post('/webhooks/github-secret-scanning', (c) => onLeak(c.req.raw));
+ * new Hono().post('/webhooks/github-secret-scanning', (c) => onLeak(c.req.raw));
  * ```
  * @throws KeywardenError `ERR_VALIDATION` naming `km` or the bad option (at build time). The handler
  *   itself never throws: every failure is an HTTP answer.

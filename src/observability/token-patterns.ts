@@ -35,6 +35,7 @@ export function apiKeyTokenPattern(prefix: string): string {
  *
  * @example
  * ```ts
+ * const session = await access.sessions.open('r8Kq2nZ4xW1p');
  * new RegExp(KEYWARDEN_TOKEN_PATTERNS.proxyToken).test(session.token); // true
  * ```
  */

@@ -90,7 +90,7 @@ export const AUDIT_EVENT_TYPES = Object.freeze([
  *
  * @example
  * ```ts
- * STORAGE_ADAPTER_METHODS.every((m) => typeof adapter[m] === 'function');
+ * STORAGE_ADAPTER_METHODS.every((m) => typeof storage[m] === 'function');
  * ```
  */
 export const STORAGE_ADAPTER_METHODS = Object.freeze([

@@ -24,6 +24,7 @@ export interface RateLimitRule {
  *
  * @example
  * ```ts
+ * declare const limiter: RateLimiter;
  * const r = await limiter.limit('key:abc', { limit: 100, window: 60_000 }, 1, Date.now());
  * ```
  */

@@ -110,7 +110,7 @@ function parseTat(raw: string | null): number | null {
  *
  * @example
  * ```ts
- * const storage = postgresStorage({ url });
+ * const storage = postgresStorage({ url: process.env.DATABASE_URL! });
  * const limiter = storageRateLimiter(storage);
  * const km = createKeyManager({ storage, kms, rateLimiter: limiter }); // per-key rateLimit, all instances
  * // a named limit with a cost: 100 units per hour per tenant, this export costs 10

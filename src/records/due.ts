@@ -61,7 +61,7 @@ export function noticeTarget(record: StoredRecord): NoticeTarget | null {
  *
  * @example
  * ```ts
- * const t = idleRetireAt(record, version);
+ * const t = idleRetireAt(record, version.data);
  * ```
  * @throws never
  */

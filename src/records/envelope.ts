@@ -93,7 +93,8 @@ export interface SealBinding {
  *
  * @example
  * ```ts
- * const bytes = await openValue(ctx, state, v.sealed, bindingOf(record, v.version));
+ * const v = record.versions[0]!;
+ * const bytes = await openValue(ctx, state, v.sealed!, bindingOf(record, v.version));
  * ```
  * @throws never
  */
@@ -150,7 +151,7 @@ export type OpenState = Pick<StoreState, 'storeId'> & Partial<Pick<StoreState, '
  * @example
  * ```ts
  * declare const recordId: string;
- * await kms.wrapKey(dek, dekContext(storeId, { recordId, version: 2, kind: 'key' }));
+ * await kms.wrapKey(dek, dekContext(storeId, bindingOf(record, 2)));
  * ```
  * @throws never
  */
@@ -230,7 +231,7 @@ export async function sealValue(
  * @example
  * ```ts
  * const bytes = await openValue(ctx, state, version.sealed, bindingOf(record, version.version));
- * try { use(bytes); } finally { zeroize(bytes); }
+ * try { console.log(bytes.length); } finally { zeroize(bytes); }
  * ```
  * @throws KeywardenError `ERR_DECRYPT` for a malformed, tampered, moved or wrongly keyed value, a
  *   record whose labels changed, or a format-1 value the state does not accept; `ERR_KMS` when
@@ -269,7 +270,8 @@ export async function openValue(
  * @example
  * ```ts
  * declare const binding: SealBinding;
- * if (kms.needsRewrap?.(v.sealed.dek)) v = { ...v, sealed: await rewrapSealed(ctx, state, v.sealed, binding) };
+ * let v = record.versions[0]!;
+ * if (v.sealed && kms.needsRewrap?.(v.sealed.dek)) v = { ...v, sealed: await rewrapSealed(ctx, state, v.sealed, binding) };
  * ```
  * @throws KeywardenError `ERR_DECRYPT` (malformed or tampered data key), `ERR_KMS`.
  */
@@ -325,7 +327,7 @@ async function wrapDek(kms: KmsAdapter, dek: Uint8Array, context: KmsContext): P
  *
  * @example
  * ```ts
- * const dek = await unwrapDek(kms, wrapped, { store, purpose: 'pepper' });
+ * const dek = await unwrapDek(kms, wrapped, { store: storeId, purpose: 'pepper' });
  * ```
  * @throws KeywardenError as above.
  */

@@ -142,7 +142,7 @@ export type NewNamedRecord = Pick<
  *
  * @example
  * ```ts
- * const record = newNamedRecord({ id, kind: 'key', name: 'jwt', tenantId: null, environment: 'default', data }, now);
+ * const record = newNamedRecord({ id, kind: 'key', name: 'jwt', tenantId: null, environment: 'default', data: {} }, now);
  * ```
  * @throws never
  */

@@ -205,7 +205,7 @@ export function withPolicy(record: StoredRecord, policy: StoredPolicy | null): S
  *
  * @example
  * ```ts
- * record = applyInitialPolicy(record, input.rotation, now); // before storage.create(record)
+ * const withPolicy = applyInitialPolicy(record, { every: '30d' }, now); // before storage.create(record)
  * ```
  * @throws KeywardenError `ERR_VALIDATION` naming `rotation.<field>`.
  */
@@ -223,6 +223,7 @@ export function applyInitialPolicy(record: StoredRecord, policyInput: unknown, n
  * @example
  * ```ts
  * declare const actor: string | null | undefined;
+ * declare const createdDraft: AuditDraft;
  * const drafts = [createdDraft, policySetDraft(record, actor)].filter((d) => d !== null);
  * ```
  * @throws never

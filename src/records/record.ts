@@ -125,7 +125,7 @@ export function acceptedVersions(record: StoredRecord, now: number): StoredVersi
  *
  * @example
  * ```ts
- * ctx.notify({ ...eventBase(record, now, 2), type: 'key.rotated' });
+ * ctx.notify({ ...eventBase(record, now, 2), type: 'key.rotated', previousVersion: 1, strategy: 'immediate' });
  * ```
  * @throws never
  */

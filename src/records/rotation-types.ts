@@ -369,6 +369,7 @@ export type RotationTarget =
  *
  * @example
  * ```ts
+ * const { key } = await km.apiKeys.create({ name: 'billing' });
  * await km.rotator.setPolicy(key.id, { every: '30d', strategy: 'gradual', notifyBefore: '7d' });
  * const { token } = await km.rotator.rotate(key.id);
  * const report = await km.rotator.runDue();

@@ -18,7 +18,7 @@ const NO_CONTROL = /^[^\p{Cc}]*$/u;
  *
  * @example
  * ```ts
- * const labelSchema = wellFormedString().min(1).max(64);
+ * const labelSchema = wellFormedString().check(z.minLength(1), z.maxLength(64));
  * ```
  */
 export const wellFormedString = () => z.string().check(z.refine(isWellFormedString, NOT_WELL_FORMED));
@@ -83,7 +83,7 @@ export const tagsSchema = z.array(tagSchema).check(
  *
  * @example
  * ```ts
- * const getOptions = z.strictObject({ ...namedScopeShape, version: z.number().optional() });
+ * const getOptions = z.strictObject({ ...namedScopeShape, version: z.optional(z.number()) });
  * ```
  */
 export const namedScopeShape = {
@@ -115,7 +115,7 @@ export const namedScopeSchema = z.strictObject(namedScopeShape);
  *
  * @example
  * ```ts
- * const schema = z.strictObject({ ...namedScopeShape, expectedRevision: expectedRevisionSchema.optional() });
+ * const schema = z.strictObject({ ...namedScopeShape, expectedRevision: z.optional(expectedRevisionSchema) });
  * ```
  */
 export const expectedRevisionSchema = z.number().check(z.int(), z.gte(1), z.lte(Number.MAX_SAFE_INTEGER));
@@ -138,7 +138,7 @@ export const namedDeleteSchema = z.strictObject({
  *
  * @example
  * ```ts
- * const listKeys = z.strictObject({ ...namedScopeShape, tag: tagSchema.optional(), ...namedPageShape });
+ * const listKeys = z.strictObject({ ...namedScopeShape, tag: z.optional(tagSchema), ...namedPageShape });
  * ```
  */
 export const namedPageShape = {

@@ -20,7 +20,7 @@ export const DEFAULT_ENVIRONMENT = 'default';
  * Applies scope defaults: environment `'default'`, no tenant.
  * @example
  * ```ts
- * const { environment, tenantId } = resolveScope(options);
+ * const { environment, tenantId } = resolveScope({ environment: 'production' }); // tenantId: null
  * ```
  * @throws never
  */
@@ -35,7 +35,7 @@ export function resolveScope(o: { environment?: string | undefined; tenantId?: s
  * True when the record is active and not past `expiresAt`.
  * @example
  * ```ts
- * if (!isUsable(record, clock.now())) skip();
+ * if (!isUsable(record, clock.now())) console.log('disabled, revoked or expired');
  * ```
  * @throws never
  */

@@ -68,7 +68,7 @@ const optionsSchema = z.strictObject({
  *
  * @example
  * ```ts
- * const r = await usageReport(ctx, key.id, { granularity: 'day', from: Date.now() - 7 * 86_400_000 });
+ * const r = await usageReport(ctx, id, { granularity: 'day', from: Date.now() - 7 * 86_400_000 });
  * ```
  * @throws KeywardenError `ERR_VALIDATION` naming `options.from`/`to`/`granularity` (bad value,
  *   `from` not before `to`, more than {@link MAX_USAGE_BUCKETS} buckets), `ERR_UNSUPPORTED` (the

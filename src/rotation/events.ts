@@ -66,8 +66,8 @@ export function changeSet(before: StoredRecord, after: StoredRecord, actor: stri
  * The audit events of a change set, in order (what the write path writes after the change).
  * @example
  * ```ts
- * declare const apply: RecordMutation<unknown>;
- * await mutateRecord(ctx, id, kind, apply, { audit: ({ after, result }) => changeDrafts({ ...result, after }) });
+ * declare const apply: RecordMutation<ChangeSet>;
+ * await mutateRecord(ctx, id, 'secret', apply, { audit: ({ after, result }) => changeDrafts({ ...result, after }) });
  * ```
  * @throws never
  */
@@ -156,6 +156,8 @@ export function notifications(c: ChangeSet, at: number): KeyEvent[] {
  *
  * @example
  * ```ts
+ * declare const change: ChangeSet; // what the mutation decided
+ * declare const written: StoredRecord; // the record as stored
  * notifyChange(ctx, { ...change, after: written }, now);
  * ```
  * @throws never

@@ -13,7 +13,7 @@ import type { DueAction, DueItem } from '../records/rotation-types.js';
  * True when a secret's rotations go through provider hooks.
  * @example
  * ```ts
- * if (usesProvider(record)) await runProvider(...);
+ * if (usesProvider(record)) console.log('rotate through the provider hooks (runProvider)');
  * ```
  * @throws never
  */
@@ -46,7 +46,7 @@ export function providerWork(
  * @example
  * ```ts
  * declare const policy: StoredPolicy | null;
- * if (rotationDue(record, policy, now)) rotate();
+ * if (rotationDue(record, policy, now)) await km.rotator.rotate(record.id);
  * ```
  * @throws never
  */

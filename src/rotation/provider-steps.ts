@@ -51,7 +51,8 @@ export interface ProviderRunOptions {
  * Thrown inside a mutation when another runner holds the lease now (never escapes runProvider).
  * @example
  * ```ts
- * if (e instanceof LostLease) return { status: 'lost' };
+ * declare const e: unknown;
+ * if (e instanceof LostLease) console.log('another runner holds the lease: stop quietly');
  * ```
  * @throws never
  */
@@ -83,7 +84,8 @@ const renew = (p: StoredPolicy, now: number): void => {
  * Stores the value `create` returned as the pending version (next step `set`).
  * @example
  * ```ts
- * await writeCreated(ctx, …);
+ * declare const o: ProviderRunOptions;
+ * await writeCreated(ctx, state, id, 'runner-1', 'sk_live_new', 'stripe', o);
  * ```
  * @throws KeywardenError `ERR_STORAGE`, `ERR_AUDIT`; {@link LostLease} when the lease was lost.
  */
@@ -122,7 +124,8 @@ export async function writeCreated(
  * Records that step `done` succeeded: the pending version's next step is `next`.
  * @example
  * ```ts
- * await writeStep(ctx, …);
+ * declare const o: ProviderRunOptions;
+ * await writeStep(ctx, id, 'runner-1', 2, 'set', 'verify', o);
  * ```
  * @throws KeywardenError `ERR_STORAGE`, `ERR_AUDIT`; {@link LostLease} when the lease was lost.
  */
@@ -151,7 +154,8 @@ export async function writeStep(
  * Audits one finished step as `rotation.step`.
  * @example
  * ```ts
- * await stepAudit(ctx, …);
+ * declare const o: ProviderRunOptions;
+ * await stepAudit(ctx, id, 2, 'verify', o);
  * ```
  * @throws KeywardenError `ERR_STORAGE`, `ERR_AUDIT`; {@link LostLease} when the lease was lost.
  */
@@ -178,7 +182,8 @@ export async function stepAudit(
  * The last step: the pending version moves per strategy; the lease is released; audited and notified.
  * @example
  * ```ts
- * await writeFinished(ctx, …);
+ * declare const o: ProviderRunOptions;
+ * const result = await writeFinished(ctx, id, 'runner-1', 2, o);
  * ```
  * @throws KeywardenError `ERR_STORAGE`, `ERR_AUDIT`; {@link LostLease} when the lease was lost.
  */
@@ -233,7 +238,8 @@ export async function writeFinished(
  * Discards the pending version (material destroyed), releases the lease, schedules the retry with backoff; audits and notifies `rotation.failed` once.
  * @example
  * ```ts
- * await writeFailure(ctx, …);
+ * declare const o: ProviderRunOptions;
+ * const result = await writeFailure(ctx, id, 'runner-1', 'verify', { code: 'ERR_PROVIDER', message: 'verify failed' }, o);
  * ```
  * @throws KeywardenError `ERR_STORAGE`, `ERR_AUDIT`; {@link LostLease} when the lease was lost.
  */

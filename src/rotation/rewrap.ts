@@ -193,6 +193,7 @@ async function rewrapPepper(ctx: StoreContext, state: StoreState): Promise<boole
  *
  * @example
  * ```ts
+ * const [NEW, OLD] = [generateMasterKey(), process.env.KEYWARDEN_MASTER_KEY!];
  * const km = createKeyManager({ storage, kms: localKms({ masterKey: NEW, previousKeys: [OLD] }) });
  * const report = await km.rewrap(); // { records: 12, versions: 30, pepper: true, failed: [] }
  * // now OLD can be dropped from previousKeys

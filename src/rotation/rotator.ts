@@ -66,7 +66,7 @@ async function targetId(ctx: StoreContext, target: RotationTarget): Promise<stri
  * ```ts
  * const rotator = createRotator(ctx);
  * await rotator.setPolicy(id, { every: '30d', notifyBefore: '7d' });
- * rotator.registerProvider('stripe', { create: async () => mintStripeKey() });
+ * rotator.registerProvider('stripe', { create: async () => 'rk_live_…' }); // a new key from the provider's API
  * rotator.start({ interval: '1m', onError: console.error });
  * ```
  * @throws never itself; each method documents its errors.

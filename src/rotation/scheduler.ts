@@ -38,7 +38,8 @@ type Timer = ReturnType<typeof setInterval>;
  *
  * @example
  * ```ts
- * const s = createScheduler((limit) => rotator.runDue({ limit }), () => controller.abort());
+ * const controller = new AbortController();
+ * const s = createScheduler((limit) => km.rotator.runDue({ limit, signal: controller.signal }), () => controller.abort());
  * s.start({ interval: '1m' });
  * ```
  * @throws never itself; `start` throws `ERR_VALIDATION` for bad options.

@@ -196,6 +196,8 @@ export function rollbackVersions(
  *
  * @example
  * ```ts
+ * declare const before: StoredRecord;
+ * declare const after: StoredRecord;
  * const { retired, promoted } = diffVersions(before.versions, after.versions);
  * ```
  * @throws never

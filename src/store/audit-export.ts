@@ -103,6 +103,7 @@ function isoTime(at: number): string {
  *
  * @example
  * ```ts
+ * declare const event: AuditEvent;
  * csvRecord(event); // '1,2026-01-01T00:00:00.000Z,store.initialized,,,,,,{},{},…\r\n'
  * ```
  * @throws never
@@ -155,7 +156,7 @@ function jsonLine(e: AuditEvent): string {
  * @example
  * ```ts
  * for await (const chunk of exportAudit(ctx, { format: 'csv', from: Date.parse('2026-01-01') })) {
- *   await write(chunk);
+ *   process.stdout.write(chunk);
  * }
  * ```
  * @throws KeywardenError `ERR_VALIDATION` naming the option (at once); iterating rejects with

@@ -136,7 +136,8 @@ function digestOk(expected: () => string, actual: string): boolean {
  *
  * @example
  * ```ts
- * if (isKeyed(signer, event)) keyedSeen = true;
+ * declare const event: AuditEvent;
+ * const keyed = isKeyed(signer, event);
  * ```
  * @throws TypeError after the signer was destroyed.
  */

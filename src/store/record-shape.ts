@@ -76,7 +76,7 @@ function describeId(value: unknown, fallback: string | undefined): string {
  *
  * @example
  * ```ts
- * const record = checkStoredRecord(await adapter.get(id), id);
+ * const record = checkStoredRecord(await storage.get(id), id);
  * ```
  * @throws KeywardenError `ERR_INTEGRITY` when the record is malformed (or is not the one asked for).
  */

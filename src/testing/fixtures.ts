@@ -114,6 +114,7 @@ export function makeRecord(overrides: Partial<StoredRecord> = {}): StoredRecord 
  *
  * @example
  * ```ts
+ * import { expect } from 'vitest';
  * const r = makeComplexRecord();
  * await storage.create(r);
  * expect(await storage.get(r.id)).toStrictEqual(JSON.parse(JSON.stringify(r)));

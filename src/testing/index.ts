@@ -6,6 +6,7 @@
  * ```ts
  * import { describe, it, expect } from 'vitest';
  * import { testStorageAdapter } from 'keywarden/testing';
+ * import { memoryStorage as myStorage } from 'keywarden/adapters/memory'; // your adapter here
  * testStorageAdapter({ name: 'mine', create: async () => myStorage(), describe, it, expect });
  * ```
  * @module

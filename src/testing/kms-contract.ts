@@ -74,6 +74,7 @@ function flipChar(text: string, index: number): string {
  * ```ts
  * import { describe, it, expect } from 'vitest';
  * import { testKmsAdapter } from 'keywarden/testing';
+ * declare const awsKms: (options: { keyId: string }) => KmsAdapter; // your adapter
  * testKmsAdapter({ name: 'aws-kms', create: () => awsKms({ keyId: process.env.KMS_KEY! }), describe, it, expect });
  * ```
  * @throws never itself; failed expectations are reported by the runner.

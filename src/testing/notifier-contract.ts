@@ -37,6 +37,7 @@ type EventsByType = { [T in KeyEventType]: Extract<KeyEvent, { type: T }> };
  *
  * @example
  * ```ts
+ * const notifier = consoleNotifier();
  * for (const event of sampleKeyEvents()) await notifier.notify(event);
  * ```
  * @throws never

@@ -99,6 +99,7 @@ export function createContractContext(options: StorageContractOptions): Contract
  *
  * @example
  * ```ts
+ * import { expect } from 'vitest';
  * declare const r: StoredRecord;
  * expect(await storage.get(r.id)).toStrictEqual(jsonCopy(r));
  * ```
@@ -113,6 +114,7 @@ export function jsonCopy<T>(value: T): T {
  *
  * @example
  * ```ts
+ * declare const records: StoredRecord[];
  * const ordered = [...records].sort(byCreatedAtThenId);
  * ```
  * @throws never
@@ -151,6 +153,9 @@ export async function listAll(
  *
  * @example
  * ```ts
+ * import { expect } from 'vitest';
+ * declare const a: StoredRecord, b: StoredRecord;
+ * const page = await storage.list({ limit: 10 });
  * expect(ids(page.items)).toStrictEqual([a.id, b.id]);
  * ```
  * @throws never

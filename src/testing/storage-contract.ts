@@ -42,7 +42,10 @@ export type { StorageContractOptions } from './storage-contract-harness.js';
  * ```
  * @example
  * ```ts
+ * import postgres from 'postgres';
  * import { describe, expect, it } from 'vitest';
+ * const sql = postgres(process.env.DATABASE_URL!);
+ * declare const dropSchema: (storage: StorageAdapter) => Promise<void>; // your cleanup
  * // A SQL adapter: one schema per test.
  * testStorageAdapter({
  *   name: 'postgres',

@@ -66,7 +66,8 @@ export interface AsyncMatchers {
  * @example
  * ```ts
  * import { describe, it, expect } from 'vitest';
- * testStorageAdapter({ name: 'mine', create: () => myStorage(), describe, it, expect });
+ * import { memoryStorage as myStorage } from 'keywarden/adapters/memory'; // your adapter here
+ * testStorageAdapter({ name: 'mine', create: async () => myStorage(), describe, it, expect });
  * ```
  */
 export interface TestApi {

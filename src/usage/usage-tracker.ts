@@ -103,7 +103,7 @@ function applyUsage(record: StoredRecord, p: Pending): StoredRecord {
  * ```ts
  * const usage = createUsageTracker(storage, { flushInterval: '10s' });
  * // in verify, on success:
- * usage.record(record.id, matched.version, now);
+ * usage.record(record.id, 1, now); // the version that matched
  * // on shutdown:
  * await usage.close(); // flushes; nothing buffered is lost
  * ```

@@ -1,6 +1,6 @@
 /**
- * The free variables of the documentation examples (TSDoc `@example` blocks in src/, ```ts blocks
- * in README.md and docs/), declared once so an example can read `await km.apiKeys.create(...)`
+ * The free variables of the documentation examples (TSDoc `@example` blocks in src/; with
+ * `--markdown`, the ```ts blocks of README.md and docs/ too), declared once so an example can read `await km.apiKeys.create(...)`
  * without building a manager first. test/docs/examples.test.ts compiles every example with this
  * file as a global script; a block that declares a name itself shadows the one here.
  *

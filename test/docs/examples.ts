@@ -223,6 +223,8 @@ export interface CheckResult {
   /** The program, and each example's module in it (for tools that act on the errors). */
   readonly program: ts.Program;
   readonly modules: ReadonlyMap<string, { readonly example: Example; readonly header: number }>;
+  /** Wall milliseconds per phase: the library program, the export tables, the examples' program, the check. */
+  readonly timings: Readonly<Record<'library' | 'exports' | 'program' | 'check', number>>;
 }
 
 /**
@@ -231,15 +233,33 @@ export interface CheckResult {
  */
 export function checkExamples(root: string, prelude: string, examples = extractExamples(root)): CheckResult {
   const options = compilerOptions(root);
-  const srcFiles = walk(join(root, 'src'));
+  const srcFiles = walk(join(root, 'src')).sort();
   const entries = Object.entries(publicPaths(root)).map(
     ([specifier, [target]]) => [specifier, join(root, target as string)] as const,
   );
 
+  let mark = performance.now();
+  const lap = () => {
+    const now = performance.now();
+    const ms = Math.round(now - mark);
+    mark = now;
+    return ms;
+  };
   // pass 1: the library alone, for the names each public entry point and each source file exports
   const host = ts.createCompilerHost(options, true);
+  // the second program re-reads every file through the host: serve the first one's parses
+  const parsed = new Map<string, ts.SourceFile>();
+  const parse = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
+    const cached = parsed.get(fileName);
+    if (cached) return cached;
+    const sf = parse(fileName, languageVersion, onError, shouldCreate);
+    if (sf) parsed.set(fileName, sf);
+    return sf;
+  };
   const base = ts.createProgram({ rootNames: [...srcFiles, prelude], options, host });
   const checker = base.getTypeChecker();
+  const library = lap();
   const target = (s: ts.Symbol): ts.Symbol =>
     s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s;
   const exportsOf = (file: string): Map<string, ts.Symbol> => {
@@ -299,6 +319,7 @@ export function checkExamples(root: string, prelude: string, examples = extractE
     }
   }
   const anywhere = (name: string) => everywhere.get(name);
+  const exportTables = lap();
   const virtual = new Map<string, { example: Example; header: number; text: string }>();
   for (const example of examples) {
     const scope = example.file.startsWith('src/') ? scopeOf(join(root, example.file)) : undefined;
@@ -348,6 +369,7 @@ export function checkExamples(root: string, prelude: string, examples = extractE
     host,
     oldProgram: base,
   });
+  const programMs = lap();
 
   const errors: ExampleError[] = [];
   const report = (d: ts.Diagnostic, file: string, line: number, example: number) =>
@@ -367,7 +389,8 @@ export function checkExamples(root: string, prelude: string, examples = extractE
       report(d, relative(root, prelude), at + 1, 1);
     }
   }
-  return { examples: examples.length, errors, program, modules: virtual };
+  const timings = { library, exports: exportTables, program: programMs, check: lap() };
+  return { examples: examples.length, errors, program, modules: virtual, timings };
 }
 
 /** How many examples of each file have an error (an example counts once, located at its first line). */
@@ -401,4 +424,5 @@ if (process.argv[1] && import.meta.filename === process.argv[1]) {
     `${result.examples} examples, ${Object.values(broken).reduce((x, y) => x + y, 0)} broken, ` +
       `${result.errors.length} errors, ${Math.round(performance.now() - started)} ms`,
   );
+  console.log(result.timings);
 }

@@ -64,7 +64,7 @@ function auditedUpdate(
  * @throws KeywardenError `ERR_VALIDATION` (field `id`), `ERR_NOT_FOUND`, `ERR_STORAGE`.
  * @example
  * ```ts
- * const info = await getApiKey(ctx, key.id);
+ * const info = await getApiKey(ctx, id);
  * ```
  */
 export async function getApiKey(ctx: StoreContext, id: unknown): Promise<ApiKeyInfo> {
@@ -161,7 +161,7 @@ function applyPatch(current: StoredRecord, patch: UpdatePatch, now: number): Sto
  *   `ERR_CONFLICT`, `ERR_STORAGE`.
  * @example
  * ```ts
- * const info = await updateApiKey(ctx, key.id, { scopes: ['read'] });
+ * const info = await updateApiKey(ctx, id, { scopes: ['read'] });
  * ```
  */
 export async function updateApiKey(
@@ -203,7 +203,7 @@ export async function updateApiKey(
  *   `expectedRevision`), `ERR_AUDIT`, `ERR_STORAGE`.
  * @example
  * ```ts
- * await revokeApiKey(ctx, key.id, { reason: 'leaked' });
+ * await revokeApiKey(ctx, id, { reason: 'leaked' });
  * ```
  */
 export async function revokeApiKey(ctx: StoreContext, id: unknown, options?: unknown): Promise<ApiKeyInfo> {
@@ -245,7 +245,7 @@ export async function revokeApiKey(ctx: StoreContext, id: unknown, options?: unk
  *   `expectedRevision`), `ERR_AUDIT`, `ERR_STORAGE`.
  * @example
  * ```ts
- * await deleteApiKey(ctx, key.id);
+ * await deleteApiKey(ctx, id);
  * ```
  */
 export async function deleteApiKey(ctx: StoreContext, id: unknown, options?: unknown): Promise<void> {

@@ -12,7 +12,7 @@
  * @example
  * ```ts
  * const lock = new KeyedLock();
- * await lock.run('abc', async () => decrement());
+ * await lock.run('abc', async () => console.log('one at a time per key id'));
  * ```
  * @throws never itself; `run` rejects with whatever its function rejects with.
  */

@@ -22,7 +22,7 @@ export interface TokenHasher {
  *
  * @example
  * ```ts
- * const hasher = createTokenHasher(pepper);
+ * const hasher = createTokenHasher(pepper, () => new KeywardenError('ERR_CLOSED', 'the manager is closed'));
  * const h = hasher.hash('kw_...'); // 43 base64url characters
  * hasher.destroy();
  * ```

@@ -31,6 +31,7 @@ function header(kid: string): Uint8Array {
  * @example
  * ```ts
  * declare const aad: Uint8Array;
+ * declare const jwk: OctJwk & { kid: string };
  * const ct = aesEncrypt(jwk.k, jwk.kid, bytes, aad);
  * ```
  * @throws KeywardenError `ERR_INVALID_STATE` for a key that is not 32 bytes or a kid over 255 chars.
@@ -80,6 +81,7 @@ export function aesCiphertextKid(ciphertext: Uint8Array): string {
  * ```ts
  * declare const ct: Uint8Array;
  * declare const aad: Uint8Array;
+ * declare const jwk: OctJwk;
  * const plaintext = aesDecrypt(jwk.k, ct, aad);
  * ```
  * @throws KeywardenError `ERR_DECRYPT` for a malformed or tampered ciphertext, wrong key or wrong aad.

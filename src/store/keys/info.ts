@@ -33,7 +33,7 @@ export function toKeyVersionInfo(v: StoredVersion): KeyVersionInfo {
  * A {@link KeyInfo} of a key record (fresh object, no material).
  * @example
  * ```ts
- * return toKeyInfo(record);
+ * const info = toKeyInfo(record);
  * ```
  * @throws never
  */

@@ -63,8 +63,9 @@ async function generateJwk(
  *
  * @example
  * ```ts
- * const material = await createKeyVersionMaterial(ctx, state, record, nextVersionNumber(record));
- * const v = makeVersion({ version, state: 'pending', createdAt: now, ...material });
+ * const n = nextVersionNumber(record);
+ * const material = await createKeyVersionMaterial(ctx, state, record, n);
+ * const v = makeVersion({ version: n, state: 'pending', createdAt: now, ...material });
  * ```
  * @throws KeywardenError `ERR_KMS` (wrapping failed), `ERR_UNSUPPORTED` (no WebCrypto RSA).
  */

@@ -217,7 +217,7 @@ const DEFAULT_ALG: Record<KeyType, KeyAlgorithm> = {
  * Resolves type + algorithm (+ modulusLength) into a {@link KeySpec}.
  * @example
  * ```ts
- * resolveKeySpec('ecdsa', 'P-384'); // { type: 'ecdsa', alg: 'ES384', curve: 'P-384', modulusLength: null }
+ * resolveKeySpec('ecdsa', 'P-384', undefined); // { type: 'ecdsa', alg: 'ES384', curve: 'P-384', modulusLength: null }
  * ```
  * @throws KeywardenError `ERR_VALIDATION` naming `options.algorithm` or `options.modulusLength`.
  */
@@ -249,7 +249,7 @@ export function resolveKeySpec(
  * Reads a key record's `data` back into a {@link KeySpec}.
  * @example
  * ```ts
- * const spec = specOf(record);
+ * const spec = specOf(record.data);
  * ```
  * @throws never (records are written by keywarden)
  */

@@ -29,7 +29,7 @@ function copyJson(o: JsonObject): JsonObject {
  * A {@link SecretInfo} of a secret record (a fresh, mutable object).
  * @example
  * ```ts
- * return toSecretInfo(record);
+ * const info = toSecretInfo(record);
  * ```
  * @throws never
  */

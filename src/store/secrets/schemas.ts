@@ -198,7 +198,7 @@ export const secretNameSchema = nameSchema;
  * @example
  * ```ts
  * const bytes = encodeSecretValue('sk-...');
- * try { seal(bytes); } finally { zeroize(bytes); }
+ * try { await sealValue(ctx, state, bytes, bindingOf(record, 1)); } finally { zeroize(bytes); }
  * ```
  * @throws KeywardenError `ERR_VALIDATION` (field `value`) when not a string/Uint8Array, empty,
  *   over 64 KiB, invalid UTF-8 or holding a lone surrogate.
