@@ -11,7 +11,7 @@ export interface KeyEventBase {
   recordId?: string;
   /** The record id. @deprecated Use `recordId`; `keyId` is removed in the next minor version. */
   keyId: string;
-  /** What the record is (`api_key`, `secret`, `signing_key`, `access_session`...). */
+  /** What the record is (`api_key`, `secret`, `key`, `access_tool`, `access_request`, `access_session`). */
   kind: RecordKind;
   /** The record's name (for access events, the tool id). */
   name: string;

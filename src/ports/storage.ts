@@ -70,7 +70,7 @@ export interface StoredVersion {
 export interface StoredRecord {
   /** 12 base62 chars, random; for API keys it is also the id inside the token. */
   id: string;
-  /** What the record is (`api_key`, `secret`, a key kind, an access record...). */
+  /** What the record is (`api_key`, `secret`, `key`, `access_tool`, `access_request`, `access_session`). */
   kind: RecordKind;
   /** Display name (API keys) or the unique handle (secrets and keys, see `uniqueName`). */
   name: string;
