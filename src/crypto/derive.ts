@@ -22,37 +22,68 @@ export type DeriveHash = 'SHA-256' | 'SHA-384' | 'SHA-512';
 /** Parameters of {@link deriveKey}, one shape per method. `length` is in bytes (16–64). */
 export type DeriveKeyParams =
   | {
+      /** HKDF (RFC 5869): expands a secret that is already strong (a shared secret, a master key). */
       method: 'hkdf';
+      /** The input key material: 16–4096 bytes (a string is UTF-8 encoded). */
       ikm: KeyMaterialInput;
+      /** Optional salt, at most 1024 bytes; absent: none (HKDF then uses zeros). */
       salt?: KeyMaterialInput;
+      /**
+       * Context that separates keys derived from the same `ikm` (e.g. `'myapp/v1/aes'`): at most 1024 bytes.
+       */
       info?: KeyMaterialInput;
+      /** Bytes of key material to derive: 16–64. */
       length: number;
+      /** The HMAC hash; default `'SHA-256'`. */
       hash?: DeriveHash;
     }
   | {
+      /** PBKDF2 (RFC 8018) with HMAC: derives a key from a password. */
       method: 'pbkdf2';
+      /** The password: 1–4096 bytes (a string is UTF-8 encoded). */
       password: KeyMaterialInput;
+      /** A random salt, unique per password: 8–1024 bytes. */
       salt: KeyMaterialInput;
+      /** Iteration count: 1,000–10,000,000 (more is slower for an attacker and for you). */
       iterations: number;
+      /** Bytes of key material to derive: 16–64. */
       length: number;
+      /** The HMAC hash; default `'SHA-256'`. */
       hash?: DeriveHash;
     }
   | {
+      /** scrypt (RFC 7914): a memory-hard password hash. */
       method: 'scrypt';
+      /** The password: 1–4096 bytes (a string is UTF-8 encoded). */
       password: KeyMaterialInput;
+      /** A random salt, unique per password: 8–1024 bytes. */
       salt: KeyMaterialInput;
+      /**
+       * CPU/memory cost: a power of two from 2^10 to 2^22; memory 128 · r · (N + p) bytes must stay within 1
+       * GiB.
+       */
       N: number;
+      /** Block size: 1–32. */
       r: number;
+      /** Parallelization: 1–16. */
       p: number;
+      /** Bytes of key material to derive: 16–64. */
       length: number;
     }
   | {
+      /** Argon2id (RFC 9106): the memory-hard password hash to prefer for new designs. */
       method: 'argon2id';
+      /** The password: 1–4096 bytes (a string is UTF-8 encoded). */
       password: KeyMaterialInput;
+      /** A random salt, unique per password: 8–1024 bytes. */
       salt: KeyMaterialInput;
+      /** Passes over memory (time cost): 1–100. */
       t: number;
+      /** Memory in KiB: at least 8 · p, at most 1,048,576 (1 GiB). */
       m: number;
+      /** Lanes (parallelism): 1–16. */
       p: number;
+      /** Bytes of key material to derive: 16–64. */
       length: number;
       /** Optional secret value K (RFC 9106 §3.1), e.g. a server-side pepper. */
       secret?: KeyMaterialInput;
@@ -69,21 +100,33 @@ export type DeriveKeyParams =
  * ```
  */
 export const DERIVE_LIMITS = Object.freeze({
+  /** `[min, max]` bytes of derived key material. */
   length: [16, 64],
+  /** `[min, max]` bytes of a PBKDF2, scrypt or Argon2id salt (an HKDF salt may be empty or absent). */
   saltBytes: [8, 1024],
+  /** `[min, max]` bytes of HKDF input key material. */
   ikmBytes: [16, 4096],
+  /** `[min, max]` bytes of a password. */
   passwordBytes: [1, 4096],
+  /** `[min, max]` bytes of HKDF `info` and Argon2id `associatedData`. */
   infoBytes: [0, 1024],
+  /** `[min, max]` PBKDF2 iterations. */
   pbkdf2Iterations: [1_000, 10_000_000],
+  /** `[min, max]` of log2 of scrypt's `N` (`N` from 1024 to 4,194,304, a power of two). */
   scryptLog2N: [10, 22],
+  /** `[min, max]` scrypt block size `r`. */
   scryptR: [1, 32],
+  /** `[min, max]` scrypt parallelization `p`. */
   scryptP: [1, 16],
   /** scrypt memory, 128 · r · (N + p) bytes. */
   scryptMaxMemory: 1024 ** 3,
+  /** `[min, max]` Argon2id passes `t`. */
   argon2T: [1, 100],
   /** Argon2 memory in KiB: at least 8 · p, at most 1 GiB. */
   argon2M: [8, 1024 * 1024],
+  /** `[min, max]` Argon2id lanes `p`. */
   argon2P: [1, 16],
+  /** `[min, max]` bytes of the Argon2id `secret`. */
   argon2SecretBytes: [1, 1024],
 } as const);
 

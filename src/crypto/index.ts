@@ -88,28 +88,57 @@ export {
  * ```
  */
 export const keyGenerator = /* @__PURE__ */ Object.freeze({
+  /**
+   * {@link generateApiToken}: a new API token (prefix, 12-character id, 32-character secret, CRC-32
+   * checksum).
+   */
   generateApiToken,
+  /** {@link generateApiTokens}: `count` tokens with one prefix and fresh ids. */
   generateApiTokens,
+  /** {@link checkApiToken}: checks a token's layout and checksum offline, without storage; never throws. */
   checkApiToken,
+  /** {@link parseApiToken}: a well-formed token's prefix, id and secret, or `null`. */
   parseApiToken,
+  /** {@link isApiTokenPrefix}: whether a string is a valid token prefix (1–32 of `[a-z0-9_]`). */
   isApiTokenPrefix,
+  /** {@link generateId}: a random base62 id (8–64 characters, default 12). */
   generateId,
+  /** {@link generateIds}: `count` random base62 ids. */
   generateIds,
+  /** {@link randomBase62}: a uniformly random base62 string (no modulo bias). */
   randomBase62,
+  /** {@link encodeBase62Uint32}: an unsigned 32-bit integer in base62, zero-padded. */
   encodeBase62Uint32,
+  /** {@link isBase62}: whether a string is non-empty base62. */
   isBase62,
+  /** {@link crc32Ascii}: the CRC-32 (IEEE, as zlib computes it) of an ASCII string. */
   crc32Ascii,
+  /** {@link generateSymmetricKey}: random AES key bytes (128 or 256 bits). */
   generateSymmetricKey,
+  /** {@link generateHmacKey}: random HMAC key bytes as long as the hash output. */
   generateHmacKey,
+  /**
+   * {@link generateKeyPair}: an asymmetric signing key pair as private and public JWKs with a thumbprint
+   * `kid`.
+   */
   generateKeyPair,
+  /** {@link jwkThumbprint}: the RFC 7638 thumbprint of a JWK (base64url SHA-256). */
   jwkThumbprint,
+  /** {@link toPublicJwk}: the public part of a JWK (private members dropped). */
   toPublicJwk,
+  /** {@link symmetricJwk}: raw key bytes as an `oct` JWK. */
   symmetricJwk,
+  /** {@link validateJwk}: strict validation of a JWK, returning a normalized copy. */
   validateJwk,
+  /** {@link importJwk}: validates and normalizes a JWK from outside (field `jwk` in errors). */
   importJwk,
+  /** {@link signWithJwk}: signs bytes with a private or `oct` JWK. */
   signWithJwk,
+  /** {@link verifyWithJwk}: verifies a signature with a JWK; false (never a throw) for a bad signature. */
   verifyWithJwk,
+  /** {@link defaultAlgorithm}: the algorithm to use with a JWK (its `alg`, or its type's default). */
   defaultAlgorithm,
+  /** {@link deriveKey}: key material from a secret (HKDF) or a password (PBKDF2, scrypt, Argon2id). */
   deriveKey,
 });
 

@@ -14,9 +14,24 @@ import { subtleCrypto } from './webcrypto.js';
 
 /** What {@link generateKeyPair} makes. */
 export type KeyPairSpec =
-  | { type: 'ed25519' }
-  | { type: 'ecdsa'; curve: 'P-256' | 'P-384' | 'secp256k1' }
-  | { type: 'rsa'; modulusLength: 2048 | 3072 | 4096; hash?: 'SHA-256' | 'SHA-384' | 'SHA-512' | undefined };
+  | {
+      /** An Ed25519 pair (`alg` `EdDSA`). */
+      type: 'ed25519';
+    }
+  | {
+      /** An ECDSA pair. */
+      type: 'ecdsa';
+      /** The curve: `P-256` (`alg` `ES256`), `P-384` (`ES384`) or `secp256k1` (`ES256K`). */
+      curve: 'P-256' | 'P-384' | 'secp256k1';
+    }
+  | {
+      /** An RSA pair (public exponent 65537). */
+      type: 'rsa';
+      /** Modulus size in bits. */
+      modulusLength: 2048 | 3072 | 4096;
+      /** The hash of its `alg`: `SHA-256` (default, `RS256`), `SHA-384` (`RS384`) or `SHA-512` (`RS512`). */
+      hash?: 'SHA-256' | 'SHA-384' | 'SHA-512' | undefined;
+    };
 
 /** Asymmetric signing algorithms a generated pair defaults to. */
 export type KeyPairAlgorithm = 'EdDSA' | 'ES256' | 'ES384' | 'ES256K' | 'RS256' | 'RS384' | 'RS512';

@@ -109,14 +109,25 @@ export type ApiTokenRejection = 'type' | 'length' | 'format' | 'checksum';
 
 /** A well-formed token's parts. `secret` is secret: never log it. */
 export interface ParsedApiToken {
+  /** Always `true`: the layout and checksum are valid (the token may still be unknown or revoked). */
   ok: true;
+  /** The prefix before the first `_` (e.g. `'kw'`). */
   prefix: string;
+  /** The 12-character base62 record id. */
   id: string;
+  /** The 32-character base62 secret (without the checksum). Never log it. */
   secret: string;
 }
 
 /** The result of {@link checkApiToken}. */
-export type ApiTokenCheck = ParsedApiToken | { ok: false; reason: ApiTokenRejection };
+export type ApiTokenCheck =
+  | ParsedApiToken
+  | {
+      /** `false`: not a well-formed token; no storage lookup is needed to refuse it. */
+      ok: false;
+      /** The first check that failed. */
+      reason: ApiTokenRejection;
+    };
 
 const PREFIX_CHAR = 1;
 const BASE62_CHAR = 2;

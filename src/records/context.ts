@@ -21,9 +21,14 @@ import type { SecurityMonitor } from './security-monitor.js';
 
 /** Options after defaults are applied. */
 export interface ResolvedOptions {
+  /** Token prefix of new API keys: `defaults.apiKeyPrefix`, or `'kw'`. */
   apiKeyPrefix: string;
   /** Default API key lifetime in ms; null = never expires. */
   expiresIn: number | null;
+  /**
+   * Which API-key verifications write an audit event (`audit.verifications`, default `'failures'`):
+   * only failed ones, every one, or none.
+   */
   verifications: 'failures' | 'all' | 'none';
 }
 
@@ -60,25 +65,40 @@ export interface StoreState {
  * is `recordId` (stored as the event's `keyId` field); `keyId` is the former name.
  */
 export interface AuditDraft {
+  /** The event type (e.g. `'key.created'`, `'secret.read'`). */
   type: AuditEventType;
   /** The record the event is about, or null (store-level events). */
   recordId?: string | null;
   /** @deprecated Use `recordId`; removed in the next minor version. */
   keyId?: string | null;
+  /** The kind of that record, or null for store-level events. */
   kind: RecordKind | null;
+  /** The record version the event is about; absent or null: none. */
   version?: number | null;
+  /** The tenant of the record, for filtering the log per tenant; absent or null: none. */
   tenantId?: string | null;
+  /** Who did it (the caller's `actor` option); absent or null: unknown. */
   actor?: string | null;
+  /** The request context (`ip`, `userAgent`, `requestId`); absent: `{}`. Never a secret. */
   context?: JsonObject;
+  /** Event details (reason, scopes asked, failure code...); absent: `{}`. Never a secret. */
   data?: JsonObject;
 }
 
 /** Shared services of one manager. */
 export interface StoreContext {
+  /**
+   * The manager's storage adapter, wrapped by keywarden's guard (records are sealed with their MAC
+   * on write and checked on read).
+   */
   readonly storage: StorageAdapter;
+  /** The manager's KMS: wraps and unwraps data keys and the store pepper. */
   readonly kms: KmsAdapter;
+  /** The manager's time source (epoch ms): `options.clock`, or the system clock. */
   readonly clock: Clock;
+  /** The manager's options after defaults. */
   readonly options: ResolvedOptions;
+  /** The limiter of per-key rate limits (`options.rateLimiter`, default in-memory per process). */
   readonly rateLimiter: RateLimiter;
   /**
    * Buffers successful verifications (`lastUsedAt`, use counts) and writes them in batches; created

@@ -22,6 +22,10 @@ export type KindMaterial = 'token-hash' | 'sealed-value' | 'key-material' | 'non
 
 /** What the library knows about one record kind. */
 export interface RecordKindDescriptor {
+  /**
+   * The kind described: `api_key`, `secret`, `key`, or an agent-access kind (`access_tool`,
+   * `access_request`, `access_session`).
+   */
   readonly kind: RecordKind;
   /** Human name for messages: `API key not found`. */
   readonly label: string;
@@ -44,51 +48,55 @@ export interface RecordKindDescriptor {
  * RECORD_KIND_DESCRIPTORS.secret.label; // 'secret'
  * ```
  */
-export const RECORD_KIND_DESCRIPTORS: { readonly [K in RecordKind]: RecordKindDescriptor & { kind: K } } =
-  Object.freeze({
-    api_key: Object.freeze({
-      kind: 'api_key',
-      label: 'API key',
-      uniqueName: false,
-      material: 'token-hash',
-      keepsRetiredVersions: false,
-    }),
-    secret: Object.freeze({
-      kind: 'secret',
-      label: 'secret',
-      uniqueName: true,
-      material: 'sealed-value',
-      keepsRetiredVersions: true,
-    }),
-    key: Object.freeze({
-      kind: 'key',
-      label: 'key',
-      uniqueName: true,
-      material: 'key-material',
-      keepsRetiredVersions: false,
-    }),
-    access_tool: Object.freeze({
-      kind: 'access_tool',
-      label: 'tool',
-      uniqueName: true,
-      material: 'none',
-      keepsRetiredVersions: false,
-    }),
-    access_request: Object.freeze({
-      kind: 'access_request',
-      label: 'access request',
-      uniqueName: false,
-      material: 'none',
-      keepsRetiredVersions: false,
-    }),
-    access_session: Object.freeze({
-      kind: 'access_session',
-      label: 'session',
-      uniqueName: false,
-      material: 'none',
-      keepsRetiredVersions: false,
-    }),
-  });
+export const RECORD_KIND_DESCRIPTORS: {
+  readonly [K in RecordKind]: RecordKindDescriptor & {
+    /** The kind described, the same as the key it is stored under. */
+    kind: K;
+  };
+} = Object.freeze({
+  api_key: Object.freeze({
+    kind: 'api_key',
+    label: 'API key',
+    uniqueName: false,
+    material: 'token-hash',
+    keepsRetiredVersions: false,
+  }),
+  secret: Object.freeze({
+    kind: 'secret',
+    label: 'secret',
+    uniqueName: true,
+    material: 'sealed-value',
+    keepsRetiredVersions: true,
+  }),
+  key: Object.freeze({
+    kind: 'key',
+    label: 'key',
+    uniqueName: true,
+    material: 'key-material',
+    keepsRetiredVersions: false,
+  }),
+  access_tool: Object.freeze({
+    kind: 'access_tool',
+    label: 'tool',
+    uniqueName: true,
+    material: 'none',
+    keepsRetiredVersions: false,
+  }),
+  access_request: Object.freeze({
+    kind: 'access_request',
+    label: 'access request',
+    uniqueName: false,
+    material: 'none',
+    keepsRetiredVersions: false,
+  }),
+  access_session: Object.freeze({
+    kind: 'access_session',
+    label: 'session',
+    uniqueName: false,
+    material: 'none',
+    keepsRetiredVersions: false,
+  }),
+});
 
 const KIND_SET: ReadonlySet<unknown> = new Set<unknown>(RECORD_KINDS);
 

@@ -39,7 +39,9 @@ export interface UsageBucket {
 
 /** What `usage(id, options)` returns. */
 export interface UsageReport {
+  /** The id of the record the report is about. */
   id: string;
+  /** The bucket size: an hour, or a UTC day. */
   granularity: 'hour' | 'day';
   /** Start of the first bucket. */
   from: number;
@@ -47,7 +49,13 @@ export interface UsageReport {
   to: number;
   /** Every bucket in `[from, to)`, oldest first, zero-filled. */
   buckets: UsageBucket[];
-  total: { valid: number; failed: number };
+  /** The sums over every bucket. */
+  total: {
+    /** Successful uses in `[from, to)`. */
+    valid: number;
+    /** Refused uses in `[from, to)`. */
+    failed: number;
+  };
 }
 
 const instant = z.union([

@@ -21,7 +21,9 @@ import { loadRecord } from './record.js';
 
 /** What a mutation returns: the new record body (`null`: leave the record as it is) and a result. */
 export interface RecordChange<R> {
+  /** The record to write in place of the current one, or `null` to write nothing (and audit nothing). */
   next: StoredRecord | null;
+  /** What the mutation returns to its caller (from the attempt that won the compare-and-swap). */
   result: R;
 }
 

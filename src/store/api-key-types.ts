@@ -23,6 +23,7 @@ export interface ApiKeyRefill {
 
 /** A per-key rate limit: `limit` cost units per `window` ms. */
 export interface ApiKeyRateLimit {
+  /** Cost units allowed per window: a burst of `limit`, then units come back evenly over the window. */
   limit: number;
   /** Window in milliseconds. */
   window: number;
@@ -30,7 +31,9 @@ export interface ApiKeyRateLimit {
 
 /** Rate-limit state reported by `verify`. */
 export interface RateLimitState {
+  /** The key's limit: cost units per window. */
   limit: number;
+  /** Cost units left in the current window after this request (0 when it was limited). */
   remaining: number;
   /** Epoch ms: when allowed, the time the full limit is back; when limited, when to retry. */
   reset: number;
@@ -43,23 +46,43 @@ export interface RateLimitState {
 export interface ApiKeyInfo {
   /** Record id, also the 12-character id inside the token. */
   id: string;
+  /** Display name given at create or update (1–128 characters; not unique). */
   name: string;
   /** Token prefix, e.g. `'kw'` or `'sk_live'`. */
   prefix: string;
   /** `${prefix}_${id}`: identifies the key in a UI without revealing any secret. */
   start: string;
+  /** The user or service the key belongs to, or null when none was given. */
   ownerId: string | null;
+  /**
+   * The tenant the key belongs to, or null; `verify({ tenantId })` treats a key of another tenant as
+   * `NOT_FOUND`.
+   */
   tenantId: string | null;
+  /**
+   * The environment the key was created for (`'default'` unless given); `verify({ environment })` checks it.
+   */
   environment: string;
   /** `expired` is also reported once `expiresAt` has passed, before the rotator writes it. */
   status: RecordStatus;
+  /**
+   * Granted scopes (`*`, `name`, `ns:name`, `ns:*`); `verify({ scopes })` requires each asked scope to be
+   * granted.
+   */
   scopes: string[];
+  /** Tags for filtering `list` (empty when none). */
   tags: string[];
+  /** Your own JSON object given at create or update (`{}` when none). */
   meta: JsonObject;
+  /** When the key was created (epoch ms). */
   createdAt: number;
+  /** When the record last changed (epoch ms). */
   updatedAt: number;
+  /** When the key expires (epoch ms), or null when it never does. */
   expiresAt: number | null;
+  /** When the key was revoked (epoch ms), or null when it is not revoked. */
   revokedAt: number | null;
+  /** The `reason` given to `revoke`, or null (not revoked, or revoked without a reason). */
   revokeReason: string | null;
   /**
    * Latest successful verification (epoch ms), or null when never used (or usage tracking is off).
@@ -68,7 +91,9 @@ export interface ApiKeyInfo {
   lastUsedAt: number | null;
   /** Credits left (refill applied as of the read), or null when unlimited. */
   remaining: number | null;
+  /** The credit refill, or null when credits are not refilled. */
   refill: ApiKeyRefill | null;
+  /** The per-key rate limit, or null when the key has none. */
   rateLimit: ApiKeyRateLimit | null;
   /** The current version number (1 until the key is rotated). */
   version: number;
@@ -82,12 +107,17 @@ export interface CreateApiKeyInput {
   name: string;
   /** Token prefix (default from the manager, `'kw'`): 1–32 of `[a-z0-9_]`, no leading/trailing `_`. */
   prefix?: string;
+  /** The user or service the key belongs to (1–128 characters); `null` or absent: none. */
   ownerId?: string | null;
+  /** The tenant the key belongs to (1–128 characters); `null` or absent: none. */
   tenantId?: string | null;
   /** Default `'default'`. */
   environment?: string;
+  /** Scopes to grant (up to 256): `*`, `name`, `ns:name` or `ns:*`; absent: none. */
   scopes?: string[];
+  /** Up to 32 distinct tags of 1–64 `[A-Za-z0-9_.:/-]` characters, for filtering `list`. */
   tags?: string[];
+  /** Your own JSON object kept with the key (depth ≤ 8, ≤ 16 KiB as canonical JSON, finite numbers). */
   meta?: JsonObject;
   /** Lifetime (default from the manager, `'90d'`); `null` = never expires. Not with `expiresAt`. */
   expiresIn?: Duration | null;
@@ -95,8 +125,20 @@ export interface CreateApiKeyInput {
   expiresAt?: number | Date | null;
   /** Credits; `null` or absent = unlimited (or `refill.amount` when `refill` is given). */
   remaining?: number | null;
-  refill?: { amount: number; every: Duration } | null;
-  rateLimit?: { limit: number; window: Duration } | null;
+  /** Tops `remaining` up to `amount` every `every`; `null` or absent: no refill. */
+  refill?: {
+    /** Credits `remaining` is topped up to at each period (never lowered): an integer ≥ 1. */
+    amount: number;
+    /** The period (ms or a duration like `'1d'`, at least 1 second), counted from the create. */
+    every: Duration;
+  } | null;
+  /** A per-key rate limit (`RATE_LIMITED` past it); `null` or absent: none. */
+  rateLimit?: {
+    /** Cost units allowed per `window` (an integer 1–1,000,000,000). */
+    limit: number;
+    /** The window (ms or a duration like `'1m'`, at least 1 ms). */
+    window: Duration;
+  } | null;
   /**
    * A rotation policy, as `km.rotator.setPolicy` takes it, set at create time (schedule anchored
    * now). `null` or absent: none. Scheduled rotations deliver new tokens in the `runDue` report.
@@ -110,6 +152,7 @@ export interface CreateApiKeyInput {
 export interface CreatedApiKey {
   /** The full token. Non-enumerable: destructure it, never log the result object expecting it. */
   readonly token: string;
+  /** What keywarden stores about the new key (safe to log and return to a client). */
   readonly key: ApiKeyInfo;
 }
 
@@ -127,7 +170,14 @@ export interface VerifyApiKeyOptions {
    */
   environment?: string;
   /** Recorded in audit events. */
-  context?: { ip?: string; userAgent?: string; requestId?: string };
+  context?: {
+    /** The client's IP address (at most 64 characters). */
+    ip?: string;
+    /** The client's `User-Agent` (at most 512 characters). */
+    userAgent?: string;
+    /** Your request id (at most 128 characters), to correlate audit events with your logs. */
+    requestId?: string;
+  };
 }
 
 /** Why a verification failed. */
@@ -144,7 +194,9 @@ export type ApiKeyVerifyCode =
 
 /** A successful verification. */
 export interface ApiKeyVerifySuccess {
+  /** Always `true`: the token is genuine and every check passed. */
   valid: true;
+  /** The key's info after this request (credits already spent). */
   key: ApiKeyInfo;
   /** The version the token belongs to. */
   version: number;
@@ -156,10 +208,18 @@ export interface ApiKeyVerifySuccess {
 
 /** A failed verification. `key` is present once the token was proven genuine (not for MALFORMED/NOT_FOUND). */
 export interface ApiKeyVerifyFailure {
+  /** Always `false`: the request must be refused. */
   valid: false;
+  /** Why it failed. */
   code: ApiKeyVerifyCode;
+  /** The key's info, once the token was proven genuine (absent for `MALFORMED` and `NOT_FOUND`). */
   key?: ApiKeyInfo;
+  /** `USAGE_EXCEEDED`: the credits left, fewer than the request's cost. */
   remaining?: number;
+  /**
+   * `RATE_LIMITED` (its `reset` is when to retry), and `USAGE_EXCEEDED` on a rate-limited key: the
+   * rate-limit state.
+   */
   rateLimit?: RateLimitState;
 }
 
@@ -168,33 +228,65 @@ export type ApiKeyVerifyResult = ApiKeyVerifySuccess | ApiKeyVerifyFailure;
 
 /** Filters of `list`. */
 export interface ListApiKeysQuery {
+  /** Only keys of this owner. */
   ownerId?: string;
   /** A tenant id, or `null` for keys without a tenant. */
   tenantId?: string | null;
+  /** Only keys of this environment; absent: every environment. */
   environment?: string;
+  /** Only keys with this stored status (`expired` once the rotator marked them). */
   status?: RecordStatus;
+  /** Only keys carrying this tag. */
   tag?: string;
   /** 1–1000, default 100. */
   limit?: number;
+  /** The `cursor` of the previous page, to get the next one; absent: the first page. */
   cursor?: string;
 }
 
 /** Fields `update` can change. `null` clears a nullable field. */
 export interface UpdateApiKeyPatch {
+  /** A new display name (1–128 characters). */
   name?: string;
+  /** Replaces the granted scopes. */
   scopes?: string[];
+  /** Replaces the tags. */
   tags?: string[];
+  /** Replaces the metadata object. */
   meta?: JsonObject;
+  /** A new owner; `null` clears it. */
   ownerId?: string | null;
+  /** A new absolute expiry (epoch ms or Date); `null`: never expires. */
   expiresAt?: number | Date | null;
+  /** Sets the credits left; `null`: unlimited (refused while the key has a refill). */
   remaining?: number | null;
-  refill?: { amount: number; every: Duration } | null;
-  rateLimit?: { limit: number; window: Duration } | null;
+  /**
+   * A new refill, its period restarting now (and `remaining` set to `amount` if it was unlimited);
+   * `null` removes it.
+   */
+  refill?: {
+    /** Credits `remaining` is topped up to at each period (never lowered): an integer ≥ 1. */
+    amount: number;
+    /** The period (ms or a duration like `'1d'`, at least 1 second), counted from this update. */
+    every: Duration;
+  } | null;
+  /** A new rate limit; `null` removes it. */
+  rateLimit?: {
+    /** Cost units allowed per `window` (an integer 1–1,000,000,000). */
+    limit: number;
+    /** The window (ms or a duration like `'1m'`, at least 1 ms). */
+    window: Duration;
+  } | null;
+  /**
+   * `'disabled'` makes verification answer `DISABLED` until set back to `'active'`; an expired key
+   * needs a future `expiresAt` to become active.
+   */
   status?: 'active' | 'disabled';
 }
 
 /** Who performs a mutation, recorded in its audit event. */
 export interface ActorOptions {
+  /** Who performs it (1–128 characters, e.g. a user id or email), recorded as the audit event's actor. */
   actor?: string;
 }
 
@@ -204,6 +296,10 @@ export interface ActorOptions {
  * read again, re-apply, write again.
  */
 export interface UpdateOptions extends ActorOptions {
+  /**
+   * The `revision` you read; on any other revision the change fails with `ERR_CONFLICT` and nothing is
+   * written.
+   */
   expectedRevision?: number;
 }
 
@@ -322,6 +418,7 @@ export interface AuditListQuery {
   recordId?: string;
   /** @deprecated Use `recordId`; removed in the next minor version. */
   keyId?: string;
+  /** Only events of this type (e.g. `'key.created'`, `'secret.read'`). */
   type?: AuditEventType;
   /** Inclusive lower bound (epoch ms or Date). */
   since?: number | Date;
@@ -329,13 +426,30 @@ export interface AuditListQuery {
   until?: number | Date;
   /** 1–1000, default 100. */
   limit?: number;
+  /** The `cursor` of the previous page, to get the next one; absent: the first page. */
   cursor?: string;
 }
 
 /** Result of `km.audit.verify()`. */
 export type AuditVerifyResult =
-  | { ok: true; count: number; headHash: string }
-  | { ok: false; count: number; brokenAt: number; reason: AuditBreakReason };
+  | {
+      /** `true`: every event is intact and chained. */
+      ok: true;
+      /** How many events were checked (the whole log). */
+      count: number;
+      /** The chain hash (hex) of the last event: what a checkpoint pins. */
+      headHash: string;
+    }
+  | {
+      /** `false`: the chain is broken at `brokenAt`. */
+      ok: false;
+      /** How many events verified before the break. */
+      count: number;
+      /** The `seq` of the first event that does not verify. */
+      brokenAt: number;
+      /** What is wrong there. */
+      reason: AuditBreakReason;
+    };
 
 /**
  * Why the chain is broken at `brokenAt`. `digest_mismatch` also covers a row whose digest is not
@@ -373,7 +487,14 @@ export type { AuditExportOptions };
 /** `km.audit`: read, verify and export the hash-chained audit log. */
 export interface AuditView {
   /** Events in ascending `seq`; each also answers `recordId` (an alias of its stored `keyId`). */
-  list(query?: AuditListQuery): Promise<Page<AuditEvent & { readonly recordId: string | null }>>;
+  list(query?: AuditListQuery): Promise<
+    Page<
+      AuditEvent & {
+        /** The id of the record the event is about (its stored `keyId`), or null for store-wide events. */
+        readonly recordId: string | null;
+      }
+    >
+  >;
   /**
    * Every audit event matching the query, in ascending `seq`, one page at a time (the filters of `list`; a `cursor` resumes; `signal` stops the
    * walk, rejecting with `signal.reason`).
@@ -385,9 +506,12 @@ export interface AuditView {
    * @throws KeywardenError `ERR_VALIDATION` naming the query field (on the first `next()`),
    *   `ERR_STORAGE`, `ERR_CLOSED`; `signal.reason` once aborted.
    */
-  iterate(
-    query?: IterateQuery<AuditListQuery>,
-  ): AsyncIterableIterator<AuditEvent & { readonly recordId: string | null }>;
+  iterate(query?: IterateQuery<AuditListQuery>): AsyncIterableIterator<
+    AuditEvent & {
+      /** The id of the record the event is about (its stored `keyId`), or null for store-wide events. */
+      readonly recordId: string | null;
+    }
+  >;
   /**
    * Verifies the whole chain; with `{ checkpoint }` also that it still reaches the checkpoint's seq
    * with its hash (`reason: 'truncated' | 'checkpoint_mismatch'`).

@@ -72,17 +72,28 @@ export type JwtVerifyCode =
 
 /** A verified token. */
 export interface JwtVerifySuccess {
+  /** Always `true`: the signature and every claim check passed. */
   valid: true;
   /** The protected header (`alg`, `kid`, `typ`...). */
-  header: { alg: KeyAlgorithm; kid?: string; typ?: string } & JsonObject;
+  header: {
+    /** The signing algorithm: always the key's own. */
+    alg: KeyAlgorithm;
+    /** The key id of the version that signed, when the token names one. */
+    kid?: string;
+    /** The token type (e.g. `'JWT'`), when the token has one. */
+    typ?: string;
+  } & JsonObject;
   /** The claims. */
   payload: JwtClaims;
 }
 
 /** A refused token: a stable `code` and a message naming the check (never the token). */
 export interface JwtVerifyFailure {
+  /** Always `false`: refuse the token. */
   valid: false;
+  /** Which check refused it. */
   code: JwtVerifyCode;
+  /** A sentence naming the check, for logs (never the token or its claims' values). */
   message: string;
   /** The claim or header field the check is about, when there is one (`exp`, `aud`, `alg`...). */
   claim?: string;

@@ -39,7 +39,9 @@ export type RsaModulusLength = 2048 | 3072 | 4096;
 
 /** Where a key lives: environment (default `'default'`) and tenant (default none). */
 export interface KeyScope {
+  /** The key's environment (1–64 of `[A-Za-z0-9_.-]`); absent: `'default'`. */
   environment?: string;
+  /** The key's tenant; absent or `null`: none. */
   tenantId?: string | null;
 }
 
@@ -49,12 +51,17 @@ export interface KeyScope {
  * `P-256` / `P-384` / `secp256k1`; rsa `RS256` (default) / `RS384` / `RS512` / `PS256` / `PS384` / `PS512`.
  */
 export interface CreateKeyOptions extends KeyScope {
+  /** The key's name, unique within its environment and tenant (1–128 characters, no control characters). */
   name: string;
+  /** The kind of key; decides the allowed algorithms and what the key can do (only `aes` encrypts). */
   type: KeyType;
+  /** The algorithm, or an ECDSA curve name (stored as its `ES*` algorithm); absent: the type's default. */
   algorithm?: KeyAlgorithm | KeyCurve;
   /** RSA only: 2048 (default), 3072 or 4096. */
   modulusLength?: RsaModulusLength;
+  /** Up to 32 distinct tags of 1–64 `[A-Za-z0-9_.:/-]` characters, for filtering `list`. */
   tags?: string[];
+  /** Your own JSON object kept with the key (depth ≤ 8, ≤ 16 KiB as canonical JSON, finite numbers). */
   meta?: JsonObject;
   /** Lifetime of the key; default none. */
   expiresIn?: Duration | null;
@@ -64,39 +71,65 @@ export interface CreateKeyOptions extends KeyScope {
 
 /** One version of a key, without material. */
 export interface KeyVersionInfo {
+  /** The version number: 1 at create, one more per rotation, never reused. */
   version: number;
+  /**
+   * `pending` (in the JWKS and verifies, does not sign), `current` (signs), `previous` (verifies until
+   * `retireAt`) or `retired`.
+   */
   state: VersionState;
   /** The key id of this version (RFC 7638 thumbprint for asymmetric keys, random for symmetric ones). */
   kid: string;
+  /** When the version was made (epoch ms). */
   createdAt: number;
+  /** When it became current (epoch ms), or null while pending or if it never did. */
   activatedAt: number | null;
+  /** When a previous version stops being accepted (epoch ms, end of its overlap), or null for no end set. */
   retireAt: number | null;
+  /** When it was retired (epoch ms), or null. */
   retiredAt: number | null;
 }
 
 /** What `km.keys` returns about a key. Never holds private or symmetric material. */
 export interface KeyInfo {
+  /** The record id (12 base62 characters); rotator methods also take it. */
   id: string;
+  /** The key's name, unique within its environment and tenant. */
   name: string;
+  /** The kind of key. */
   type: KeyType;
+  /** The algorithm every version uses (a curve name given at create is reported as its `ES*` algorithm). */
   algorithm: KeyAlgorithm;
   /** ECDSA curve, or null. */
   curve: KeyCurve | null;
   /** RSA modulus length, or null. */
   modulusLength: RsaModulusLength | null;
+  /** The key's environment. */
   environment: string;
+  /** The key's tenant, or null. */
   tenantId: string | null;
+  /**
+   * `active` until the rotator marks it `expired` after `expiresAt` (past its `expiresAt` a key no
+   * longer signs, encrypts or decrypts, marked or not).
+   */
   status: RecordStatus;
+  /** Tags for filtering `list` (empty when none). */
   tags: string[];
+  /** Your own JSON object given at create (`{}` when none). */
   meta: JsonObject;
+  /** When the key was created (epoch ms). */
   createdAt: number;
+  /** When the record last changed (epoch ms). */
   updatedAt: number;
+  /** When the key expires (epoch ms), or null when it never does. */
   expiresAt: number | null;
   /** The current version and its kid (null when none is current). */
   version: number | null;
+  /** The kid of the current version (what `sign` and `signJwt` use), or null when none is current. */
   kid: string | null;
   /** Compare-and-swap revision of the record: pass it as `expectedRevision` to a later change. */
   revision: number;
+  /** Every version, oldest first, with its state (never key material). */
   versions: KeyVersionInfo[];
 }
 
@@ -108,25 +141,39 @@ export interface DeleteKeyOptions extends KeyScope {
 
 /** A page of keys. */
 export interface KeyList {
+  /** The keys of this page. */
   items: KeyInfo[];
+  /** Pass it as `cursor` to get the next page; absent on the last page. */
   cursor?: string;
 }
 
 /** Options of `km.keys.list`. */
 export interface ListKeysOptions {
+  /** Only keys of this environment; absent: every environment. */
   environment?: string;
+  /** Only keys of this tenant; `null`: only keys without a tenant; absent: every tenant. */
   tenantId?: string | null;
+  /** Only keys carrying this tag. */
   tag?: string;
   /** 1..1000, default 100. */
   limit?: number;
+  /** The `cursor` of the previous page, to get the next one; absent: the first page. */
   cursor?: string;
 }
 
 /** A public JWK as published in a JWKS. */
-export type JwksKey = PublicJwk & { kid: string; alg: KeyAlgorithm; use: 'sig' };
+export type JwksKey = PublicJwk & {
+  /** The version's key id: JWT headers name it so verifiers pick this key. */
+  kid: string;
+  /** The key's algorithm. */
+  alg: KeyAlgorithm;
+  /** Always `'sig'`: published keys are for verifying signatures. */
+  use: 'sig';
+};
 
 /** A JSON Web Key Set (RFC 7517 §5). */
 export interface Jwks {
+  /** The public keys of the pending, current and previous versions. */
   keys: JwksKey[];
 }
 

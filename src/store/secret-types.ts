@@ -22,10 +22,13 @@ export interface SetSecretOptions extends SecretScope {
   provider?: string | null;
   /** Environment variable name for `toEnv`; default: the name upper-cased, non-alphanumerics → `_`. */
   envVar?: string | null;
+  /** Up to 32 distinct tags of 1–64 `[A-Za-z0-9_.:/-]` characters (filters of `list` and `toEnv`). */
   tags?: string[];
+  /** Your own JSON object kept with the secret (depth ≤ 8, ≤ 16 KiB as canonical JSON, finite numbers). */
   meta?: JsonObject;
   /** When the secret stops being readable (epoch ms or Date); `null` clears it. */
   expiresAt?: number | Date | null;
+  /** Free text for people (at most 1024 characters; tab and newline allowed); `null` clears it. */
   description?: string | null;
   /**
    * Rotation policy (as `km.rotator.setPolicy` takes it). New secret: set at creation. Existing
@@ -58,12 +61,17 @@ export interface GetSecretOptions extends SecretScope {
 
 /** Options of `km.secrets.list`. */
 export interface ListSecretsOptions {
+  /** Only secrets of this environment; absent: every environment. */
   environment?: string;
+  /** Only secrets of this tenant; `null`: only secrets without a tenant; absent: every tenant. */
   tenantId?: string | null;
+  /** Only secrets carrying this tag. */
   tag?: string;
+  /** Only secrets managed by this rotation provider. */
   provider?: string;
   /** 1..1000, default 100. */
   limit?: number;
+  /** The `cursor` of the previous page, to get the next one; absent: the first page. */
   cursor?: string;
 }
 
@@ -83,10 +91,18 @@ export interface ToEnvOptions extends SecretScope {
 
 /** One version of a secret, without its value. */
 export interface SecretVersionInfo {
+  /** The version number: 1 for the first value, one more per `set` or rotation, never reused. */
   version: number;
+  /**
+   * `pending` (readable by version), `current` (what `get` returns), `previous` (readable by version
+   * until its `retireAt`) or `retired` (not readable).
+   */
   state: VersionState;
+  /** When the version was written (epoch ms). */
   createdAt: number;
+  /** When it became current (epoch ms), or null while pending or if it never did. */
   activatedAt: number | null;
+  /** When it was retired (epoch ms), or null. */
   retiredAt: number | null;
   /** True when its sealed value still exists (the 10 newest versions keep theirs). */
   hasValue: boolean;
@@ -96,19 +112,34 @@ export interface SecretVersionInfo {
 
 /** What `km.secrets` returns about a secret. Never holds the value. */
 export interface SecretInfo {
+  /** The record id (12 base62 characters); rotator methods also take it. */
   id: string;
+  /** The secret's name, unique within its environment and tenant. */
   name: string;
+  /** The secret's environment. */
   environment: string;
+  /** The secret's tenant, or null. */
   tenantId: string | null;
+  /**
+   * `active` until the rotator marks it `expired` after `expiresAt` (past its `expiresAt` the value
+   * is not readable, marked or not); a later `set` with a future or no `expiresAt` makes it active again.
+   */
   status: RecordStatus;
+  /** The rotation provider whose hooks make its new values, or null. */
   provider: string | null;
   /** The environment variable `toEnv` uses. */
   envVar: string;
+  /** Free text given to `set`, or null. */
   description: string | null;
+  /** Tags for filtering `list` and `toEnv` (empty when none). */
   tags: string[];
+  /** Your own JSON object given to `set` (`{}` when none). */
   meta: JsonObject;
+  /** When the secret was created (epoch ms). */
   createdAt: number;
+  /** When the record last changed (epoch ms). */
   updatedAt: number;
+  /** When the secret stops being readable (epoch ms), or null when never. */
   expiresAt: number | null;
   /** The current version number, or null when none is current. */
   version: number | null;
@@ -120,12 +151,15 @@ export interface SecretInfo {
 
 /** A page of secrets. */
 export interface SecretList {
+  /** The secrets of this page (never their values). */
   items: SecretInfo[];
+  /** Pass it as `cursor` to get the next page; absent on the last page. */
   cursor?: string;
 }
 
 /** What `rollback` did. */
 export interface SecretRollbackResult {
+  /** The secret's info after the rollback. */
   secret: SecretInfo;
   /** The version that is current now. */
   version: number;

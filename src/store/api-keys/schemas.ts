@@ -48,7 +48,10 @@ const positiveDuration = durationSchema.check(z.refine((ms) => ms >= 1, 'must be
 export const refillSchema = z.strictObject({
   /** Credits `remaining` is topped up to at each period (never lowered): an integer ≥ 1. */
   amount: countSchema.check(z.gte(1)),
-  /** The period: ms or a duration like `'1d'`, at least 1 second; output ms. Counted from the create or update. */
+  /**
+   * The period: ms or a duration like `'1d'`, at least 1 second; output ms. Counted from the create or
+   * update.
+   */
   every: durationSchema.check(z.refine((ms) => ms >= 1000, 'must be at least 1 second')),
 });
 
@@ -100,13 +103,21 @@ const apiKeyUpdateStatusSchema: z.ZodMiniEnum<Pick<ApiKeyStatusEnum, 'active' | 
 const createShape = z.strictObject({
   /** Display name, 1–128 characters without control characters; not unique. */
   name: nameSchema,
-  /** Token prefix: 1–32 of `[a-z0-9_]`, no leading or trailing `_`; absent: the manager's (`'kw'` by default). */
+  /**
+   * Token prefix: 1–32 of `[a-z0-9_]`, no leading or trailing `_`; absent: the manager's (`'kw'` by default).
+   */
   prefix: z.optional(prefixSchema),
   /** The user or service the key belongs to (1–128 characters); `null` or absent: none. */
   ownerId: z.optional(z.nullable(idLikeSchema)),
-  /** The tenant the key belongs to (1–128 characters); `null` or absent: none. `verify({ tenantId })` checks it. */
+  /**
+   * The tenant the key belongs to (1–128 characters); `null` or absent: none. `verify({ tenantId })` checks
+   * it.
+   */
   tenantId: z.optional(z.nullable(idLikeSchema)),
-  /** 1–64 of `[A-Za-z0-9_.-]`, starting with a letter or digit; absent: `'default'`. `verify({ environment })` checks it. */
+  /**
+   * 1–64 of `[A-Za-z0-9_.-]`, starting with a letter or digit; absent: `'default'`. `verify({ environment })`
+   * checks it.
+   */
   environment: z.optional(environmentSchema),
   /** Granted scopes (up to 256): `*`, `name`, `ns:name` or `ns:*`; absent: none. */
   scopes: z.optional(scopesSchema),
@@ -119,7 +130,10 @@ const createShape = z.strictObject({
    * absent: the manager's default (`'90d'`). Not with `expiresAt`.
    */
   expiresIn: z.optional(z.nullable(positiveDuration)),
-  /** Absolute expiry (epoch ms or a Date, in the future; output epoch ms); `null`: never. Not with `expiresIn`. */
+  /**
+   * Absolute expiry (epoch ms or a Date, in the future; output epoch ms); `null`: never. Not with
+   * `expiresIn`.
+   */
   expiresAt: z.optional(z.nullable(timestampSchema)),
   /**
    * Credits (an integer ≥ 0), spent by each verification's `cost`; `USAGE_EXCEEDED` when short.
@@ -185,7 +199,10 @@ const updateShape = z.strictObject({
   refill: z.optional(z.nullable(refillSchema)),
   /** A new rate limit; `null` removes it. */
   rateLimit: z.optional(z.nullable(rateLimitSchema)),
-  /** `'disabled'` stops verification (`DISABLED`) until set back to `'active'`; an expired key needs a future `expiresAt` to become active. */
+  /**
+   * `'disabled'` stops verification (`DISABLED`) until set back to `'active'`; an expired key needs a future
+   * `expiresAt` to become active.
+   */
   status: z.optional(apiKeyUpdateStatusSchema),
 });
 /**
@@ -254,7 +271,9 @@ export const updateOptionsSchema = z.strictObject({
  * ```
  */
 export const revokeOptionsSchema = z.strictObject({
-  /** Why (1–512 characters, no control characters): kept as the key's `revokeReason` and in the audit event. */
+  /**
+   * Why (1–512 characters, no control characters): kept as the key's `revokeReason` and in the audit event.
+   */
   reason: z.optional(wellFormedString().check(z.minLength(1), z.maxLength(512), z.regex(/^[^\p{Cc}]*$/u))),
   /** Who revokes it (1–128 characters), recorded as the actor of the audit event. */
   actor: z.optional(idLikeSchema),

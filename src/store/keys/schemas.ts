@@ -127,7 +127,10 @@ export const createOptionsSchema = z.strictObject({
   name: nameSchema,
   /** The kind of key; decides which algorithms are allowed and what the key can do. */
   type: keyTypeSchema,
-  /** The algorithm, or an ECDSA curve name; absent: the type's default (`HS256`, `A256GCM`, `EdDSA`, `ES256`, `RS256`). */
+  /**
+   * The algorithm, or an ECDSA curve name; absent: the type's default (`HS256`, `A256GCM`, `EdDSA`, `ES256`,
+   * `RS256`).
+   */
   algorithm: z.optional(keyAlgorithmSchema),
   /** RSA only (`ERR_VALIDATION` for another type): 2048 (default), 3072 or 4096 bits. */
   modulusLength: z.optional(z.union([z.literal(2048), z.literal(3072), z.literal(4096)])),
@@ -135,7 +138,10 @@ export const createOptionsSchema = z.strictObject({
   tags: z.optional(tagsSchema),
   /** Your own JSON object kept with the key (depth ≤ 8, ≤ 16 KiB as canonical JSON, finite numbers). */
   meta: z.optional(metaSchema),
-  /** Lifetime (ms or a duration like `'365d'`; output ms) after which the key is expired; `null` or absent: never. */
+  /**
+   * Lifetime (ms or a duration like `'365d'`; output ms) after which the key is expired; `null` or absent:
+   * never.
+   */
   expiresIn: z.optional(z.nullable(durationSchema)),
   /** A rotation policy set at create time (`null` or absent: none). */
   rotation: z.optional(z.nullable(rotationPolicySchema)),
