@@ -21,7 +21,8 @@ export interface KeyEventBase {
 
 /**
  * What a security monitor event carries (docs/observability.md): `rule` names the rule, `count` is
- * what it counted in `windowMs`, `action` what the monitor did (`disabled`: the key was disabled).
+ * what it counted in `windowMs`, `action` what the monitor did (`disabled`: the key was disabled;
+ * `revoked`: the proxy session was revoked).
  * `security.verify_failures`, `security.new_network`, `security.usage_spike`: about the key
  * `keyId`; `security.ip_failures`: about the network `network`, `keyId` the last key tried from it
  * ('' when none existed); `security.violations`: about the session `sessionId`, `keyId` its record.
@@ -33,7 +34,7 @@ export interface SecurityRuleFields {
   /** The /24 (IPv4) or /64 (IPv6) network concerned, when the rule is about one. */
   network: string | null;
   sessionId: string | null;
-  action: 'none' | 'disabled';
+  action: 'none' | 'disabled' | 'revoked';
 }
 
 /** The events a {@link Notifier} receives. `type` names are stable. */
