@@ -311,43 +311,56 @@ export function createSecurityMonitor(ctx: StoreContext, o: ResolvedMonitorOptio
     );
   };
 
+  const failed = (error: unknown): void => {
+    ctx.log?.error('security monitor failed', { error: describeError(error) });
+  };
+
   const guard =
     <A extends unknown[]>(f: (...args: A) => void) =>
     (...args: A): void => {
       try {
         f(...args);
       } catch (error) {
-        ctx.log?.error('security monitor failed', { error: describeError(error) });
+        failed(error);
       }
     };
 
+  /** A refused verification of a found record: the per-key and per-network burst rules. */
+  const failedUse = (record: StoredRecord, ip: string | undefined, now: number): void => {
+    ipFailed(ip, now, record.id);
+    const rule = o.failedVerifies;
+    if (perKey === null || rule === null) return;
+    const count = perKey.add(record.id, now);
+    if (count < rule.threshold || !perKey.alert(record.id, now)) return;
+    void fire(
+      'security.verify_failures',
+      eventBase(record, now),
+      record,
+      {
+        count: Math.round(count),
+        windowMs: rule.windowMs,
+        network: ip === undefined ? null : networkOf(ip),
+        sessionId: null,
+      },
+      rule.action,
+    );
+  };
+
   return Object.freeze({
-    verified: guard((record: StoredRecord, valid: boolean, ip: string | undefined, now: number) => {
-      if (valid) {
-        if (o.usageSpike === null && o.newNetwork === null) return;
-        const k = stateOf(record.id, now);
-        spike(record, k, now);
-        newNetwork(record, k, ip, now);
-        return;
+    // written out (not through `guard`): the valid path runs on every verification, and guard's
+    // rest parameters allocate an array per call
+    verified(record: StoredRecord, valid: boolean, ip: string | undefined, now: number): void {
+      try {
+        if (valid) {
+          if (o.usageSpike === null && o.newNetwork === null) return;
+          const k = stateOf(record.id, now);
+          spike(record, k, now);
+          newNetwork(record, k, ip, now);
+        } else failedUse(record, ip, now);
+      } catch (error) {
+        failed(error);
       }
-      ipFailed(ip, now, record.id);
-      const rule = o.failedVerifies;
-      if (perKey === null || rule === null) return;
-      const count = perKey.add(record.id, now);
-      if (count < rule.threshold || !perKey.alert(record.id, now)) return;
-      void fire(
-        'security.verify_failures',
-        eventBase(record, now),
-        record,
-        {
-          count: Math.round(count),
-          windowMs: rule.windowMs,
-          network: ip === undefined ? null : networkOf(ip),
-          sessionId: null,
-        },
-        rule.action,
-      );
-    }),
+    },
     refused: guard((ip: string | undefined, now: number) => ipFailed(ip, now, null)),
     violation(event: KeyEvent): Promise<void> {
       try {
@@ -377,7 +390,7 @@ export function createSecurityMonitor(ctx: StoreContext, o: ResolvedMonitorOptio
             ctx.log?.error('security monitor failed', { error: describeError(error) }),
           );
       } catch (error) {
-        ctx.log?.error('security monitor failed', { error: describeError(error) });
+        failed(error);
         return DONE;
       }
     },
