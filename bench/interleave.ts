@@ -19,18 +19,21 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 /**
  * Runs every contender `batch` times per round for `rounds` rounds, in turn (after one warm-up
- * round), and returns median CPU ns/call and per-round ratios.
+ * round), and returns median CPU ns/call and per-round ratios. `rotate`: each round starts one
+ * contender later, so none always runs first (or right after another's garbage).
  */
 export async function interleave(
   contenders: Record<string, Contender>,
-  options: { rounds?: number; batch?: number } = {},
+  options: { rounds?: number; batch?: number; rotate?: boolean } = {},
 ): Promise<Interleaved> {
   const rounds = options.rounds ?? 31;
   const batch = options.batch ?? 200;
-  const names = Object.keys(contenders);
-  const per: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const all = Object.keys(contenders);
+  const per: Record<string, number[]> = Object.fromEntries(all.map((n) => [n, []]));
   let sink: unknown;
   for (let r = -1; r < rounds; r++) {
+    const shift = options.rotate === true ? (r + 1) % all.length : 0;
+    const names = [...all.slice(shift), ...all.slice(0, shift)];
     for (const name of names) {
       const fn = contenders[name] as Contender;
       const t = process.cpuUsage();
@@ -44,7 +47,7 @@ export async function interleave(
     }
   }
   if (sink === Symbol.for('never')) console.log(sink);
-  const ns = Object.fromEntries(names.map((n) => [n, median(per[n] as number[])]));
+  const ns = Object.fromEntries(all.map((n) => [n, median(per[n] as number[])]));
   return {
     ns,
     ratio(name, base) {

@@ -37,7 +37,7 @@ export {
   type KeyStore,
 } from './manager/key-manager.js';
 export type { MetricsOption } from './manager/metrics-option.js';
-export type { CountRuleOption, MonitorOption } from './manager/monitor-option.js';
+export type { CountRuleOption, MonitorOption, ViolationRuleOption } from './manager/monitor-option.js';
 export type { UpgradeOptions, UpgradeReport } from './manager/upgrade.js';
 export type * from './ports/index.js';
 export { AUDIT_EVENT_TYPES, RECORD_KINDS, STORAGE_ADAPTER_METHODS } from './ports/names.js';

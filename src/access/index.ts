@@ -35,7 +35,7 @@ import { createToolsView } from './tools.js';
 import type { AgentAccess, AgentAccessOptions } from './types.js';
 import { parseFields } from './validate.js';
 import { createViolationThrottle } from './violation-throttle.js';
-import { reportViolation } from './violations.js';
+import { monitorRevoker, reportViolation } from './violations.js';
 
 export { credentialHeader, credentialHeaders } from './inject.js';
 export { methodAllowed, pathAllowed } from './paths.js';
@@ -82,6 +82,9 @@ export function agentAccess(km: SecretReader, options: AgentAccessOptions = {}):
     ),
     spending: new Map(),
   });
+  // the security monitor's `violations` rule with `action: 'revoke'` revokes through this tenant's
+  // first access object (kept by the monitor, so it holds no secret cache: see monitorRevoker)
+  ctx.monitor?.setSessionRevoker(a.options.tenantId, monitorRevoker(a));
   const access: AgentAccess = Object.freeze({
     tools: createToolsView(a),
     requests: createRequestsView(a),

@@ -2,17 +2,22 @@
  * Violations: an agent tried something its session does not allow (another tool, method or path),
  * or the gateway saw something it refuses (a token sent to the wrong place, a private upstream).
  * Each one is an `access.violation` audit event and notifier event; neither ever holds a token
- * (a `kwp_…` token pasted into `reason` is cut to its id part).
+ * (a `kwp_…` token pasted into `reason` is cut to its id part). Each one is also counted by the
+ * manager's security monitor, whose `violations` rule may revoke the session ({@link monitorRevoker}).
  * @internal
  * @module
  */
+
+import { isKeywardenError } from '../errors.js';
 import type { KeyEvent } from '../ports/notifier.js';
 import type { StoredRecord } from '../ports/storage.js';
+import { KeyedLock } from '../store/api-keys/throttle.js';
 import { type AccessContext, loadAccessRecord } from './context.js';
 import { draftOf, eventBaseOf } from './events.js';
 import { ACCESS_ENVIRONMENT, readSessionData, type SessionData } from './records.js';
 import { violationSchema } from './schemas.js';
-import { sessionSubject } from './session-ops.js';
+import { createSecretCache } from './secret-cache.js';
+import { revokeSessionRecord, sessionSubject } from './session-ops.js';
 import { parseFields } from './validate.js';
 
 const TOKEN_LIKE = /kwp_([0-9A-Za-z]{12})_[0-9A-Za-z]{32,}/g;
@@ -39,10 +44,58 @@ export interface ViolationInput {
 }
 
 /**
+ * The end reason (`endReason`, audit `data.note`) of a session the security monitor revoked.
+ * @example
+ * ```ts
+ * if (info.endReason === MONITOR_REVOKE_REASON) alert('revoked by the monitor');
+ * ```
+ */
+export const MONITOR_REVOKE_REASON = 'security-monitor';
+
+/**
+ * The revoker `agentAccess` registers with the manager's security monitor: revokes the active
+ * session `sessionId` of this access object's tenant through the ordinary session transition (CAS
+ * write, `access.session_ended` audit row with actor `keywarden:monitor` and note
+ * `security-monitor`, notifier event, the request's bookkeeping).
+ * @example
+ * ```ts
+ * const unregister = ctx.monitor?.setSessionRevoker(a.options.tenantId, monitorRevoker(a));
+ * ```
+ * @throws never itself; the returned function rejects as `revokeSessionRecord` (`ERR_AUDIT`,
+ *   `ERR_STORAGE`), and resolves false for a session that is unknown here or already ended.
+ */
+export function monitorRevoker(access: AccessContext): (sessionId: string) => Promise<boolean> {
+  // the monitor keeps this for the manager's life: no secret cache, no per-call state
+  const a: AccessContext = Object.freeze({
+    ...access,
+    secretCache: createSecretCache(0),
+    spending: new Map(),
+    lock: new KeyedLock(),
+  });
+  return async (sessionId) => {
+    let record: StoredRecord;
+    try {
+      record = await loadAccessRecord(a, sessionId, 'access_session');
+    } catch (error) {
+      if (isKeywardenError(error) && error.code === 'ERR_NOT_FOUND') return false;
+      throw error;
+    }
+    if (readSessionData(record).state !== 'active') return false;
+    const after = await revokeSessionRecord(a, record, {
+      reason: MONITOR_REVOKE_REASON,
+      actor: 'keywarden:monitor',
+    });
+    return after.revision !== record.revision && readSessionData(after).state === 'revoked';
+  };
+}
+
+/**
  * Writes the audit event and sends the notifier event of a violation, unless the access object's
  * violation throttle counts it instead (./violation-throttle.ts); a written row carries
  * `suppressed` / `dropped` counts of the ones not written before it. An audit failure is
- * swallowed: the call is refused either way.
+ * swallowed: the call is refused either way. Either way the security monitor counts it, and
+ * this resolves only after the monitor's action (a session revoked by its `violations` rule is
+ * revoked before the refused call is answered, so the agent's next call already fails).
  * @example
  * ```ts
  * await recordViolation(a, { toolId: 'stripe', sessionId: null, reason: 'token in query string', context: {} });
@@ -75,9 +128,8 @@ export async function recordViolation(a: AccessContext, v: ViolationInput): Prom
         };
   const tally = a.violations.take({ sessionId, ip: context.ip, reason }, now);
   if (tally === null) {
-    // not written, still counted: the security monitor sees every violation (a notified event
-    // reaches it through notify)
-    a.ctx.monitor?.event(event);
+    // not written, still counted: the security monitor sees every violation
+    await a.ctx.monitor?.violation(event);
     return;
   }
   const counts = {
@@ -102,6 +154,7 @@ export async function recordViolation(a: AccessContext, v: ViolationInput): Prom
   } catch {
     // the call is refused either way; a lost violation record must not turn into an error
   }
+  await a.ctx.monitor?.violation(event);
 }
 
 /**

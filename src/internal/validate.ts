@@ -20,7 +20,7 @@ import { KeywardenError } from '../errors.js';
 export function parseInput<S extends z.ZodMiniType>(schema: S, input: unknown, root: string): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
+  const issue = result.error.issues[0] === undefined ? undefined : deepest(result.error.issues[0]);
   const path = issue ? issue.path.map(String) : [];
   const field = [root, ...path].filter((p) => p !== '').join('.') || root;
   const why = issue ? describeIssue(issue) : 'is invalid';
@@ -83,6 +83,26 @@ const SAFE_KEY = /^[A-Za-z_$][A-Za-z0-9_$]{0,31}$/;
  */
 export function isQuotableKey(key: string): boolean {
   return SAFE_KEY.test(key);
+}
+
+/**
+ * The issue to report for `issue`. A failed union of a flag and an object (`true | { action }`)
+ * is reported by its one branch that got into the input (its first issue with a path, recursively),
+ * so `monitor.violations.action` is named instead of `monitor`. When no branch or several got in
+ * (`{ type: 'bearer' } | { type: 'header', name }`), the union itself: no branch is a better guess.
+ */
+function deepest(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union') return issue;
+  let found: z.core.$ZodIssue | null = null;
+  for (const branch of issue.errors) {
+    const first = branch[0];
+    if (first === undefined) continue;
+    const inner = deepest(first);
+    if (inner.path.length === 0) continue;
+    if (found !== null) return issue;
+    found = inner;
+  }
+  return found === null ? issue : { ...found, path: [...issue.path, ...found.path] };
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -11,6 +11,7 @@ import type {
   MonitorAction,
   ResolvedCountRule,
   ResolvedMonitorOptions,
+  SessionMonitorAction,
 } from '../records/security-monitor.js';
 
 /** A counting rule: `threshold` events within `window`, then an alert (and `action`). */
@@ -21,6 +22,22 @@ export interface CountRuleOption {
   window?: Duration;
   /** What to do besides notifying: `'none'` (default) or `'disable'` the key. */
   action?: MonitorAction;
+}
+
+/**
+ * The `violations` rule: `threshold` `access.violation` events of one proxy session within
+ * `window`; `action: 'revoke'` then revokes the session (through `keywarden/access`: an
+ * `agentAccess` object of the session's tenant must exist on this manager). Validated with the
+ * manager's options: a bad value throws `ERR_VALIDATION` naming it (`monitor.violations.action`).
+ * @example
+ * ```ts
+ * createKeyManager({ storage, kms, monitor: { violations: { threshold: 5, window: '1m', action: 'revoke' } } });
+ * ```
+ */
+export interface ViolationRuleOption {
+  threshold?: number;
+  window?: Duration;
+  action?: SessionMonitorAction;
 }
 
 /** The `monitor` option: `true` for every rule with its defaults, or per rule (`false`: off). */
@@ -51,19 +68,21 @@ export type MonitorOption =
             action?: MonitorAction;
           }
         | boolean;
-      /** `access.violation` events of one proxy session (default 5 per `'1m'`). */
-      violations?: Omit<CountRuleOption, 'action'> | boolean;
+      /** `access.violation` events of one proxy session (default 5 per `'1m'`, action `'none'`; `'revoke'` revokes the session). */
+      violations?: ViolationRuleOption | boolean;
       /** Most keys, networks and sessions each rule tracks (default 10,000). */
       maxTracked?: number;
     };
 
 const action = z.optional(z.enum(['none', 'disable']));
+const sessionAction = z.optional(z.enum(['none', 'revoke']));
 const window = z.optional(
   durationSchema.check(z.refine((ms) => ms >= 1000 && ms <= 86_400_000, 'must be 1s to 1d')),
 );
 const threshold = z.optional(z.number().check(z.int(), z.gte(1), z.lte(1_000_000)));
 const countRule = z.union([z.boolean(), z.strictObject({ threshold, window, action })]);
 const countRuleNoAction = z.union([z.boolean(), z.strictObject({ threshold, window })]);
+const violationRule = z.union([z.boolean(), z.strictObject({ threshold, window, action: sessionAction })]);
 
 /** The zod schema of {@link MonitorOption}. */
 export const monitorOptionSchema = z.union([
@@ -83,20 +102,20 @@ export const monitorOptionSchema = z.union([
         }),
       ]),
     ),
-    violations: z.optional(countRuleNoAction),
+    violations: z.optional(violationRule),
     maxTracked: z.optional(z.number().check(z.int(), z.gte(1), z.lte(10_000_000))),
   }),
 ]);
 
 type Parsed = z.output<typeof monitorOptionSchema>;
 
-function count(
+function count<A extends MonitorAction | SessionMonitorAction>(
   v:
     | boolean
-    | { threshold?: number | undefined; window?: number | undefined; action?: MonitorAction | undefined }
+    | { threshold?: number | undefined; window?: number | undefined; action?: A | undefined }
     | undefined,
   threshold: number,
-): ResolvedCountRule | null {
+): ResolvedCountRule<A | 'none'> | null {
   if (v === false) return null;
   const o = v === true || v === undefined ? {} : v;
   return { threshold: o.threshold ?? threshold, windowMs: o.window ?? 60_000, action: o.action ?? 'none' };

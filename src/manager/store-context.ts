@@ -669,7 +669,6 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     notify(event: KeyEvent) {
       if (closed) return;
       if (telemetry.enabled) countEvent(telemetry, event);
-      monitor?.event(event);
       if (!notifier) return;
       const failed = (error: unknown): void =>
         log.warn('notifier failed; the event was not delivered', {

@@ -25,7 +25,8 @@ export interface KeyEventBase {
 
 /**
  * What a security monitor event carries (docs/observability.md): `rule` names the rule, `count` is
- * what it counted in `windowMs`, `action` what the monitor did (`disabled`: the key was disabled).
+ * what it counted in `windowMs`, `action` what the monitor did (`disabled`: the key was disabled;
+ * `revoked`: the proxy session was revoked).
  * `security.verify_failures`, `security.new_network`, `security.usage_spike`: about the key
  * `keyId`; `security.ip_failures`: about the network `network`, `keyId` the last key tried from it
  * ('' when none existed); `security.violations`: about the session `sessionId`, `keyId` its record.
@@ -41,8 +42,11 @@ export interface SecurityRuleFields {
   network: string | null;
   /** The access session concerned (`security.violations`), else null. */
   sessionId: string | null;
-  /** What the monitor did: `disabled` = it disabled the key, `none` = it only notified. */
-  action: 'none' | 'disabled';
+  /**
+   * What the monitor did: `disabled` = it disabled the key, `revoked` = it revoked the proxy
+   * session (violations rule with `action: 'revoke'`), `none` = it only notified.
+   */
+  action: 'none' | 'disabled' | 'revoked';
 }
 
 /** The events a {@link Notifier} receives. `type` names are stable. */

@@ -1,6 +1,7 @@
 /**
  * `createSecurityMonitor`: rules over the verify path and access violations that raise
- * `security.*` notifier events and audit rows, with an optional action (disable the key).
+ * `security.*` notifier events and audit rows, with an optional action (disable the key, revoke
+ * the proxy session).
  *
  * - `failedVerifies`: refused verifications of one key (its record found: wrong secret for its
  *   id, revoked, expired, out of scope...) reach `threshold` within a sliding `window`;
@@ -10,7 +11,9 @@
  *   before in this process (the first network a process sees for a key is its baseline);
  * - `usageSpike`: a key's valid uses in one window reach `factor` times its own baseline (an
  *   exponentially weighted average of its earlier windows) and at least `minimum`;
- * - `violations`: `access.violation` events of one proxy session reach `threshold` within `window`.
+ * - `violations`: `access.violation` events of one proxy session reach `threshold` within `window`;
+ *   with `action: 'revoke'` the session is revoked through the revoker `keywarden/access` registers
+ *   ({@link SecurityMonitor.setSessionRevoker}: the core never imports the access capability).
  *
  * Memory is bounded: every structure holds at most `maxTracked` subjects (least recently touched
  * dropped first). Nothing is written to storage per request: only when a rule fires (once per
@@ -28,15 +31,35 @@ import type { StoreContext } from './context.js';
 import { eventBase } from './record.js';
 import { mutateRecord } from './write.js';
 
-/** What a rule may do besides reporting. */
+/** What a key rule may do besides reporting. */
 export type MonitorAction = 'none' | 'disable';
 
+/**
+ * What the proxy-session rule (`violations`) may do besides reporting.
+ * @example
+ * ```ts
+ * const action: SessionMonitorAction = 'revoke';
+ * ```
+ */
+export type SessionMonitorAction = 'none' | 'revoke';
+
 /** A counting rule: `threshold` events within `window` ms. */
-export interface ResolvedCountRule {
+export interface ResolvedCountRule<A extends string = MonitorAction> {
   threshold: number;
   windowMs: number;
-  action: MonitorAction;
+  action: A;
 }
+
+/**
+ * Revokes the active proxy session `sessionId` (its own audited transition); resolves true when
+ * this call ended it, false when it was not found or had already ended. Registered by
+ * `keywarden/access`; may reject (storage, audit), which the monitor logs.
+ * @example
+ * ```ts
+ * const revoke: SessionRevoker = async (sessionId) => (await end(sessionId)).changed;
+ * ```
+ */
+export type SessionRevoker = (sessionId: string) => Promise<boolean>;
 
 /** Options after defaults (the manager validates and resolves `monitor`). */
 export interface ResolvedMonitorOptions {
@@ -44,7 +67,7 @@ export interface ResolvedMonitorOptions {
   ipFailures: ResolvedCountRule | null;
   newNetwork: { action: MonitorAction } | null;
   usageSpike: { factor: number; minimum: number; windowMs: number; action: MonitorAction } | null;
-  violations: ResolvedCountRule | null;
+  violations: ResolvedCountRule<SessionMonitorAction> | null;
   maxTracked: number;
 }
 
@@ -54,11 +77,33 @@ export interface SecurityMonitor {
   verified(record: StoredRecord, valid: boolean, ip: string | undefined, now: number): void;
   /** A verification refused before any record was found (malformed token, unknown id). */
   refused(ip: string | undefined, now: number): void;
-  /** Every notifier event (the monitor counts `access.violation`). */
-  event(event: KeyEvent): void;
+  /**
+   * An `access.violation` (written or throttled; other event types are ignored). Resolves once the
+   * rule's action is done when this violation crossed the threshold with `action: 'revoke'` (so
+   * the caller answers only after the session is revoked), at once otherwise.
+   * @example
+   * ```ts
+   * await ctx.monitor?.violation(event); // before answering the refused call
+   * ```
+   * @throws never (rejects never either)
+   */
+  violation(event: KeyEvent): Promise<void>;
+  /**
+   * Registers how sessions of `tenantId` are revoked (called by `agentAccess`). The first
+   * registration of a tenant is kept for the manager's life: every access object of one tenant on
+   * one manager revokes the same way, so memory is one entry per tenant.
+   * @example
+   * ```ts
+   * ctx.monitor?.setSessionRevoker(tenantId, monitorRevoker(a));
+   * ```
+   * @throws never
+   */
+  setSessionRevoker(tenantId: string | null, revoke: SessionRevoker): void;
 }
 
 type SecurityType = Extract<KeyEvent['type'], `security.${string}`>;
+
+const DONE: Promise<void> = Promise.resolve();
 
 /** What the monitor keeps per key about its valid uses (one map entry: one lookup per verify). */
 interface KeyState {
@@ -92,6 +137,8 @@ export function createSecurityMonitor(ctx: StoreContext, o: ResolvedMonitorOptio
   const keys = new Map<string, KeyState>();
   /** network -> the last key id tried from it */
   const lastKeyOf = new Map<string, string>();
+  /** tenant -> how its sessions are revoked (the first registration of the tenant) */
+  const revokers = new Map<string | null, SessionRevoker>();
 
   const touch = <V>(map: Map<string, V>, key: string, value: V): void => {
     map.delete(key);
@@ -107,13 +154,14 @@ export function createSecurityMonitor(ctx: StoreContext, o: ResolvedMonitorOptio
     base: KeyEventBase,
     record: StoredRecord | null,
     fields: { count: number; windowMs: number; network: string | null; sessionId: string | null },
-    action: MonitorAction,
-  ): void => {
+    action: MonitorAction | 'revoked',
+  ): Promise<void> => {
     const rule = type.slice('security.'.length);
     const disable = action === 'disable' && record !== null && record.status === 'active';
+    const done = disable ? 'disabled' : action === 'revoked' ? 'revoked' : 'none';
     ctx.telemetry?.securityEvent(rule);
-    ctx.notify({ ...base, type, rule, ...fields, action: disable ? 'disabled' : 'none' } as KeyEvent);
-    const data: JsonObject = { rule, ...fields, action: disable ? 'disabled' : 'none' };
+    ctx.notify({ ...base, type, rule, ...fields, action: done } as KeyEvent);
+    const data: JsonObject = { rule, ...fields, action: done };
     const draft = {
       type,
       recordId: record?.id ?? null,
@@ -138,13 +186,35 @@ export function createSecurityMonitor(ctx: StoreContext, o: ResolvedMonitorOptio
       }
       await ctx.audit(draft);
     };
-    write().catch((error: unknown) =>
+    return write().catch((error: unknown) =>
       ctx.log?.error('security monitor: the alert could not be recorded', {
         rule,
         recordId: record?.id ?? null,
         error: describeError(error),
       }),
     );
+  };
+
+  /** Runs the revoker of the session's tenant (errors logged: the alert is raised either way). */
+  const revokeSession = async (tenantId: string | null, sessionId: string): Promise<boolean> => {
+    const r = revokers.get(tenantId);
+    if (r === undefined) {
+      ctx.log?.warn('security monitor: no agentAccess of this tenant to revoke the session', {
+        rule: 'violations',
+        sessionId,
+      });
+      return false;
+    }
+    try {
+      return await r(sessionId);
+    } catch (error) {
+      ctx.log?.error('security monitor: the session could not be revoked', {
+        rule: 'violations',
+        sessionId,
+        error: describeError(error),
+      });
+      return false;
+    }
   };
 
   const ipFailed = (ip: string | undefined, now: number, keyId: string | null): void => {
@@ -163,7 +233,7 @@ export function createSecurityMonitor(ctx: StoreContext, o: ResolvedMonitorOptio
       tenantId: null,
       environment: '',
     };
-    fire(
+    void fire(
       'security.ip_failures',
       base,
       null,
@@ -213,7 +283,7 @@ export function createSecurityMonitor(ctx: StoreContext, o: ResolvedMonitorOptio
     if (r.windows < 3 || r.cur < rule.minimum || r.cur < rule.factor * Math.max(r.base, 1)) return;
     if (now < r.quietUntil) return;
     r.quietUntil = r.start + w;
-    fire(
+    void fire(
       'security.usage_spike',
       eventBase(record, now),
       record,
@@ -233,7 +303,7 @@ export function createSecurityMonitor(ctx: StoreContext, o: ResolvedMonitorOptio
     }
     if (k.networks.has(network)) return;
     if (k.networks.size < 32) k.networks.add(network);
-    fire(
+    void fire(
       'security.new_network',
       eventBase(record, now),
       record,
@@ -242,67 +312,91 @@ export function createSecurityMonitor(ctx: StoreContext, o: ResolvedMonitorOptio
     );
   };
 
+  const failed = (error: unknown): void => {
+    ctx.log?.error('security monitor failed', { error: describeError(error) });
+  };
+
   const guard =
     <A extends unknown[]>(f: (...args: A) => void) =>
     (...args: A): void => {
       try {
         f(...args);
       } catch (error) {
-        ctx.log?.error('security monitor failed', { error: describeError(error) });
+        failed(error);
       }
     };
 
+  /** A refused verification of a found record: the per-key and per-network burst rules. */
+  const failedUse = (record: StoredRecord, ip: string | undefined, now: number): void => {
+    ipFailed(ip, now, record.id);
+    const rule = o.failedVerifies;
+    if (perKey === null || rule === null) return;
+    const count = perKey.add(record.id, now);
+    if (count < rule.threshold || !perKey.alert(record.id, now)) return;
+    void fire(
+      'security.verify_failures',
+      eventBase(record, now),
+      record,
+      {
+        count: Math.round(count),
+        windowMs: rule.windowMs,
+        network: ip === undefined ? null : networkOf(ip),
+        sessionId: null,
+      },
+      rule.action,
+    );
+  };
+
   return Object.freeze({
-    verified: guard((record: StoredRecord, valid: boolean, ip: string | undefined, now: number) => {
-      if (valid) {
-        if (o.usageSpike === null && o.newNetwork === null) return;
-        const k = stateOf(record.id, now);
-        spike(record, k, now);
-        newNetwork(record, k, ip, now);
-        return;
+    // written out (not through `guard`): the valid path runs on every verification, and guard's
+    // rest parameters allocate an array per call
+    verified(record: StoredRecord, valid: boolean, ip: string | undefined, now: number): void {
+      try {
+        if (valid) {
+          if (o.usageSpike === null && o.newNetwork === null) return;
+          const k = stateOf(record.id, now);
+          spike(record, k, now);
+          newNetwork(record, k, ip, now);
+        } else failedUse(record, ip, now);
+      } catch (error) {
+        failed(error);
       }
-      ipFailed(ip, now, record.id);
-      const rule = o.failedVerifies;
-      if (perKey === null || rule === null) return;
-      const count = perKey.add(record.id, now);
-      if (count < rule.threshold || !perKey.alert(record.id, now)) return;
-      fire(
-        'security.verify_failures',
-        eventBase(record, now),
-        record,
-        {
-          count: Math.round(count),
-          windowMs: rule.windowMs,
-          network: ip === undefined ? null : networkOf(ip),
-          sessionId: null,
-        },
-        rule.action,
-      );
-    }),
+    },
     refused: guard((ip: string | undefined, now: number) => ipFailed(ip, now, null)),
-    event: guard((event: KeyEvent) => {
-      if (event.type !== 'access.violation' || perSession === null || o.violations === null) return;
-      const sessionId = event.sessionId;
-      if (sessionId === null) return;
-      const count = perSession.add(sessionId, event.at);
-      if (count < o.violations.threshold || !perSession.alert(sessionId, event.at)) return;
-      const { type: _t, reason: _r, ...rest } = event;
-      const base: KeyEventBase = {
-        at: event.at,
-        recordId: rest.keyId,
-        keyId: rest.keyId,
-        kind: rest.kind,
-        name: rest.name,
-        tenantId: rest.tenantId,
-        environment: rest.environment,
-      };
-      fire(
-        'security.violations',
-        base,
-        null,
-        { count: Math.round(count), windowMs: o.violations.windowMs, network: null, sessionId },
-        'none',
-      );
-    }),
+    violation(event: KeyEvent): Promise<void> {
+      try {
+        const rule = o.violations;
+        if (event.type !== 'access.violation' || perSession === null || rule === null) return DONE;
+        const sessionId = event.sessionId;
+        if (sessionId === null) return DONE;
+        const count = perSession.add(sessionId, event.at);
+        if (count < rule.threshold || !perSession.alert(sessionId, event.at)) return DONE;
+        const base: KeyEventBase = {
+          at: event.at,
+          recordId: event.keyId,
+          keyId: event.keyId,
+          kind: event.kind,
+          name: event.name,
+          tenantId: event.tenantId,
+          environment: event.environment,
+        };
+        const fields = { count: Math.round(count), windowMs: rule.windowMs, network: null, sessionId };
+        if (rule.action === 'none') {
+          void fire('security.violations', base, null, fields, 'none');
+          return DONE;
+        }
+        return revokeSession(event.tenantId, sessionId)
+          .then((revoked) => fire('security.violations', base, null, fields, revoked ? 'revoked' : 'none'))
+          .catch((error: unknown) =>
+            ctx.log?.error('security monitor failed', { error: describeError(error) }),
+          );
+      } catch (error) {
+        failed(error);
+        return DONE;
+      }
+    },
+    setSessionRevoker(tenantId: string | null, revoke: SessionRevoker): void {
+      if (!revokers.has(tenantId)) revokers.set(tenantId, revoke);
+    },
   });
 }

@@ -217,7 +217,7 @@ describe('metrics (OpenTelemetry SDK, in-memory reader)', () => {
   it('rejects a metrics option that is not a meter or provider, naming the field', () => {
     const base = { storage: memoryStorage(), kms: localKms({ masterKey: generateMasterKey() }) };
     expect(() => createKeyManager({ ...base, metrics: { meterProvider: {} as never } })).toThrow(
-      expect.objectContaining({ code: 'ERR_VALIDATION', field: 'metrics' }),
+      expect.objectContaining({ code: 'ERR_VALIDATION', field: 'metrics.meterProvider' }),
     );
     expect(() => createKeyManager({ ...base, metrics: 'yes' as never })).toThrow(
       expect.objectContaining({ code: 'ERR_VALIDATION', field: 'metrics' }),
