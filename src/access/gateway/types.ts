@@ -8,9 +8,10 @@ import type { AgentAccess, ToolsView } from '../types.js';
 import type { GatewayLookup } from './address.js';
 
 /** The part of {@link AgentAccess} the gateway uses (an `agentAccess(km)` object fits). */
-export type GatewayAccess = Pick<AgentAccess, 'authorize' | 'reportViolation' | 'verify'> & {
-  readonly tools: Pick<ToolsView, 'get'>;
-};
+export type GatewayAccess = Pick<AgentAccess, 'authorize' | 'reportViolation' | 'verify'> &
+  Partial<Pick<AgentAccess, 'flush'>> & {
+    readonly tools: Pick<ToolsView, 'get'>;
+  };
 
 /** Options of `createGateway`. */
 export interface GatewayOptions {
@@ -53,7 +54,11 @@ export interface Gateway {
   listen(options?: { host?: string; port?: number }): Promise<{ url: string }>;
   /** `http://host:port` of the standalone server. @throws KeywardenError `ERR_INVALID_STATE` before `listen`. */
   readonly url: string;
-  /** Stops the server (if any) and closes pooled upstream connections. */
+  /**
+   * Stops the server (if any), closes pooled upstream connections, then writes the access object's
+   * queued call audit rows and call counts (`access.flush()`, see the `auditBatch` option).
+   * @throws KeywardenError `ERR_AUDIT`, `ERR_STORAGE` when those cannot be written (they stay queued).
+   */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
