@@ -4,7 +4,8 @@
  * Order: token format and checksum (no storage read) → session lookup by the token's id (other
  * kind or tenant: `NOT_FOUND`) → constant-time comparison of the keyed hash → state and expiry →
  * tool, method and path (`FORBIDDEN`, recorded as a violation) → calls left → secret (record read,
- * value opened or taken from the cache) → spend, with the call's one audit row.
+ * value opened or taken from the cache) → spend, with the call's one audit row (queued for the next
+ * batch with `auditBatch`, the default; written with the spend in strict mode, `auditBatch: false`).
  * Never throws for a bad token; nothing here logs or returns the token.
  * @internal
  * @module
@@ -165,6 +166,30 @@ function secretReadDraft(subject: AccessSubject, secret: ToolSecret, context: Ca
   };
 }
 
+/** The `access.call` row of a call (it also records the read of the tool's secret). */
+function callDraft(
+  subject: AccessSubject,
+  agentId: string,
+  call: Call,
+  secret: ToolSecret,
+  d: SessionData,
+): AuditDraft {
+  return draftOf(
+    subject,
+    'access.call',
+    agentId,
+    {
+      method: call.method,
+      path: call.path,
+      remaining: d.maxCalls === null ? null : d.maxCalls - d.callsUsed,
+      secretId: secret.record.id,
+      secret: secret.record.name,
+      secretVersion: secret.version.version,
+    },
+    call.context,
+  );
+}
+
 /**
  * Spends one call with CAS (exact across processes sharing the store) and writes the call's one
  * audit row in the same transition: `access.call`, which also records the read of the tool's secret
@@ -194,6 +219,7 @@ async function spend(
       let refusal: ProxyVerifyCode | null = null;
       let exhausted = false;
       let written: SessionData | null = null;
+      let queuedDrafts: AuditDraft[] = [];
       try {
         const start = mine.last !== null && mine.last.revision > c.session.revision ? mine.last : c.session;
         const { record, changed } = await transition(a, start, (cur) => {
@@ -228,30 +254,18 @@ async function spend(
             data: asJson(nd),
           };
           const subject = sessionSubject(next, nd);
-          const remaining = nd.maxCalls === null ? null : nd.maxCalls - callsUsed;
           const drafts = [
             a.options.auditCalls
-              ? draftOf(
-                  subject,
-                  'access.call',
-                  d.agentId,
-                  {
-                    method: call.method,
-                    path: call.path,
-                    remaining,
-                    secretId: secret.record.id,
-                    secret: secret.record.name,
-                    secretVersion: secret.version.version,
-                  },
-                  call.context,
-                )
+              ? callDraft(subject, d.agentId, call, secret, nd)
               : secretReadDraft(subject, secret, call.context),
           ];
           if (exhausted)
             drafts.push(draftOf(subject, 'access.session_ended', null, { reason: 'exhausted', callsUsed }));
+          queuedDrafts = drafts;
           return {
             next,
-            drafts,
+            // strict: the rows are written with the spend (undone if they cannot be); batched: queued below
+            drafts: a.options.auditBatch === null ? drafts : [],
             events: exhausted
               ? [{ ...eventBaseOf(subject, now), type: 'access.session_ended', reason: 'exhausted' }]
               : [],
@@ -262,6 +276,8 @@ async function spend(
           mine.lastData = written;
         }
         if (refusal !== null) return { ok: false, code: refusal };
+        const batch = a.options.auditBatch;
+        if (changed && batch !== null) await a.ctx.auditLater(queuedDrafts, batch);
         if (exhausted) await endRequestOf(a, c.data.requestId, a.ctx.clock.now());
         return { ok: true, record, data: written ?? readSessionData(record) };
       } catch (error) {
@@ -323,7 +339,11 @@ async function authorizeOnce(
   const secret = await readToolSecret(a, { name: toolData.secret, environment: toolData.secretEnvironment });
   let session = c.session;
   let sessionData = c.data;
-  if (c.data.maxCalls !== null || a.options.auditCalls) {
+  const batch = a.options.auditBatch;
+  if (c.data.maxCalls !== null || (a.options.auditCalls && batch === null)) {
+    // a cap to spend exactly (CAS), or strict per-call audit; batched: refuse before spending
+    // while an earlier batch of rows cannot be written (fail closed)
+    if (batch !== null) await a.ctx.auditLater([], batch);
     const s = await spend(a, c, { method, path, context }, secret);
     if (!s.ok) {
       countUse(a, c.session.id, false);
@@ -332,9 +352,25 @@ async function authorizeOnce(
     }
     session = s.record;
     sessionData = s.data;
+  } else if (a.options.auditCalls && batch !== null) {
+    // batched, uncapped: nothing to spend, so no write per call; the row is queued and the call
+    // counted, its count added to the session record with the batch (./pending-uses.ts)
+    const counted = { ...c.data, callsUsed: c.data.callsUsed + a.uses.pending(c.session.id) + 1 };
+    const row = callDraft(
+      sessionSubject(c.session, c.data),
+      c.data.agentId,
+      { method, path, context },
+      secret,
+      counted,
+    );
+    await a.ctx.auditLater(row, batch);
+    a.uses.add(c.session.id, batch.windowMs);
+    sessionData = counted;
   } else {
     // nothing to spend and no access.call row: the read is audited on its own (fail closed)
-    await a.ctx.audit(secretReadDraft(sessionSubject(c.session, c.data), secret, context));
+    const row = secretReadDraft(sessionSubject(c.session, c.data), secret, context);
+    if (batch === null) await a.ctx.audit(row);
+    else await a.ctx.auditLater(row, batch);
   }
   const now = a.ctx.clock.now();
   countUse(a, session.id, true);

@@ -9,6 +9,7 @@ import { KeywardenError } from '../errors.js';
 import type { CapabilityContext } from '../extension/index.js';
 import type { RecordStatus, StoredRecord } from '../ports/storage.js';
 import type { KeyedLock } from '../store/api-keys/throttle.js';
+import type { PendingUses } from './pending-uses.js';
 import { ACCESS_ENVIRONMENT, type SessionData } from './records.js';
 import type { SecretCache } from './secret-cache.js';
 import type { ViolationThrottle } from './violation-throttle.js';
@@ -28,6 +29,8 @@ export interface ResolvedAccessOptions {
   auditCalls: boolean;
   /** How long an opened tool secret is kept (ms); 0: never. */
   secretCacheTtl: number;
+  /** Call audit rows queued and written in batches (`auditBatch`); null: strict, one write per call. */
+  auditBatch: { windowMs: number; maxRows: number } | null;
 }
 
 /** Shared services of one access object. */
@@ -45,6 +48,8 @@ export interface AccessContext {
    * record the last one wrote, so a queued spend starts from it instead of reading the store again.
    */
   readonly spending: Map<string, { queued: number; last: StoredRecord | null; lastData: SessionData | null }>;
+  /** Calls of uncapped sessions counted and not yet written (batched mode, ./pending-uses.ts). */
+  readonly uses: PendingUses;
 }
 
 const LABEL = { access_tool: 'tool', access_request: 'access request', access_session: 'session' } as const;

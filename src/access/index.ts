@@ -25,6 +25,7 @@ import { KeyedLock } from '../store/api-keys/throttle.js';
 import { authorizeCall, verifyProxyToken } from './authorize.js';
 import type { AccessContext, SecretReader } from './context.js';
 import { accessFetch } from './fetch.js';
+import { createPendingUses } from './pending-uses.js';
 import { createRequestsView } from './requests.js';
 import { accessOptionsSchema, sweepSchema, verifyOptionsSchema } from './schemas.js';
 import { createSecretCache, DEFAULT_SECRET_CACHE_TTL } from './secret-cache.js';
@@ -45,6 +46,9 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 /** Default per-window budget of `access.violation` rows without a session. */
 const DEFAULT_MAX_UNATTRIBUTED = 100;
+/** Default batch of call audit rows: written within 200 ms, or once 500 are queued. */
+const DEFAULT_AUDIT_WINDOW = 200;
+const DEFAULT_AUDIT_ROWS = 500;
 
 /**
  * Builds the agent access capability of a key manager. Options are validated now.
@@ -69,6 +73,13 @@ export function agentAccess(km: SecretReader, options: AgentAccessOptions = {}):
       tenantId: o.tenantId ?? null,
       auditCalls: o.auditCalls ?? true,
       secretCacheTtl,
+      auditBatch:
+        o.auditBatch === false
+          ? null
+          : {
+              windowMs: o.auditBatch?.window ?? DEFAULT_AUDIT_WINDOW,
+              maxRows: o.auditBatch?.maxRows ?? DEFAULT_AUDIT_ROWS,
+            },
     }),
     lock: new KeyedLock(),
     secretCache: createSecretCache(secretCacheTtl),
@@ -81,10 +92,17 @@ export function agentAccess(km: SecretReader, options: AgentAccessOptions = {}):
           },
     ),
     spending: new Map(),
+    uses: createPendingUses(() => a),
   });
   // the security monitor's `violations` rule with `action: 'revoke'` revokes through this tenant's
   // first access object (kept by the monitor, so it holds no secret cache: see monitorRevoker)
   ctx.monitor?.setSessionRevoker(a.options.tenantId, monitorRevoker(a));
+  const flush = async (): Promise<void> => {
+    let failure: unknown = null;
+    await a.uses.flush().catch((e: unknown) => (failure = e));
+    await ctx.flushAudit().catch((e: unknown) => (failure ??= e));
+    if (failure !== null) throw failure;
+  };
   const access: AgentAccess = Object.freeze({
     tools: createToolsView(a),
     requests: createRequestsView(a),
@@ -101,7 +119,11 @@ export function agentAccess(km: SecretReader, options: AgentAccessOptions = {}):
       const q = parseFields(sweepSchema, raw, 'options', true);
       return sweepAccess(a, q.limit !== undefined ? { limit: q.limit } : {});
     },
-    close: () => a.secretCache.clear(),
+    flush,
+    close() {
+      a.secretCache.clear();
+      return flush();
+    },
   });
   registerAccessTelemetry(access, ctx.telemetry);
   return access;

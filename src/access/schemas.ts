@@ -355,6 +355,17 @@ export const accessOptionsSchema = z.strictObject({
       }),
     ]),
   ),
+  auditBatch: z.optional(
+    z.union([
+      z.literal(false),
+      z.strictObject({
+        window: z.optional(
+          durationSchema.check(z.refine((ms) => ms >= 1 && ms <= 10_000, 'must be from 1 ms to 10 seconds')),
+        ),
+        maxRows: z.optional(z.number().check(z.int(), z.gte(1), z.lte(100_000))),
+      }),
+    ]),
+  ),
 });
 
 /**

@@ -574,6 +574,20 @@ export interface AgentAccessOptions {
         maxUnattributed?: number;
       }
     | false;
+  /**
+   * How `authorize` writes the audit row of each call (`access.call`, or `secret.read` with
+   * `auditCalls: false`). Default `{ window: '200ms', maxRows: 500 }`: the rows are queued in the
+   * key manager and appended in order, in one write per batch — within `window` (at most `'10s'`),
+   * once `maxRows` are queued, before any other audit write or audit read of that manager, and on
+   * `flush()`, `close()` and `km.close()`; each row's `at` is its call's time. A session without
+   * `maxCalls` then needs no write per call either: its `callsUsed` is added with the batch
+   * (a capped session is still spent exactly, one compare-and-swap write per call). A batch that
+   * cannot be written is kept and retried, and every call is refused (503) until one is written.
+   * The trade-off: a crash (or a kill) loses at most the rows and counts of the last window.
+   * `false` is the strict mode: each row is written with its call, before the secret is handed
+   * out, and a call whose row cannot be written is refused and its unit given back.
+   */
+  auditBatch?: { window?: Duration; maxRows?: number } | false;
 }
 
 /** The object `agentAccess(km, options)` returns. */
@@ -601,8 +615,14 @@ export interface AgentAccess {
   /** Persists expiry: pending requests past `pendingTtl`, sessions past `expiresAt`. */
   sweep(options?: { limit?: number }): Promise<SweepReport>;
   /**
-   * Drops every cached secret value and caches none again (the object keeps working, opening the
-   * secret on every call). Also done on the first call after the key manager was closed.
+   * Writes the queued call audit rows and call counts now (see `auditBatch`).
+   * @throws KeywardenError `ERR_AUDIT`, `ERR_STORAGE` (what could not be written stays queued).
    */
-  close(): void;
+  flush(): Promise<void>;
+  /**
+   * Drops every cached secret value and caches none again (the object keeps working, opening the
+   * secret on every call), then writes the queued call audit rows and call counts (`flush()`).
+   * Also done (the cache part) on the first call after the key manager was closed.
+   */
+  close(): Promise<void>;
 }

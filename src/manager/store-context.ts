@@ -270,7 +270,8 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
   };
   const telemetry = init.telemetry ?? NOOP_TELEMETRY;
   const log = init.log ?? SILENT_LOG;
-  const storage = guardStorage(init.storage, integrity, telemetry);
+  // an audit read (list, verify, export, checkpoint) first writes the rows still queued, so it sees them
+  const storage = guardStorage(init.storage, integrity, telemetry, () => flushAudit().catch(() => undefined));
   const storeIntegrity: StoreIntegrity = {
     raw: init.storage,
     check: (record) => integrity.check(record),
@@ -315,7 +316,8 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     return hasher.hash(token);
   };
 
-  const writeAudit = async (drafts: AuditDraft | AuditDraft[]): Promise<void> => {
+  /** The keyed signer, loading the store first when nothing opened it yet; ERR_AUDIT without one. */
+  const auditSigner = async (): Promise<AuditSigner> => {
     if (closed) throw closedError();
     // a capability may write before anything else opened the store: open it first (lazily, like
     // every other call); init itself only writes once the signer is set, so this never waits on itself
@@ -324,10 +326,13 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     if (keyed === null) {
       throw new KeywardenError('ERR_AUDIT', 'the audit key could not be loaded; operation refused');
     }
+    return keyed;
+  };
+
+  const toEvents = (keyed: AuditSigner, drafts: AuditDraft | AuditDraft[]): AuditEventInput[] => {
     const list = Array.isArray(drafts) ? drafts : [drafts];
-    if (list.length === 0) return;
     const at = clock.now();
-    const events: AuditEventInput[] = list.map((d) => {
+    return list.map((d) => {
       const body: Omit<AuditEventInput, 'digest'> = {
         id: generateId(16),
         at,
@@ -342,6 +347,9 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
       };
       return { ...body, digest: keyed.digest(body) };
     });
+  };
+
+  const appendEvents = async (events: AuditEventInput[]): Promise<void> => {
     try {
       await storage.appendAudit(events);
       telemetry.auditWrite('ok', events.length);
@@ -356,6 +364,88 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
       });
     }
   };
+
+  /*
+   * Deferred audit rows (`auditLater`): digested when queued (their `at` is when they were
+   * queued), appended in queue order, before any row written directly afterwards by this manager,
+   * in one append per batch. A batch that cannot be written stays queued (first) and is retried;
+   * until one is written, `auditLater` refuses (fail closed).
+   */
+  let queued: AuditEventInput[] = [];
+  /** The append that holds queued rows, while it runs: later writes wait for it (order). */
+  let queueWrite: Promise<void> | null = null;
+  let queueFailed = false;
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  let flushDue = Number.POSITIVE_INFINITY;
+  let retryMs = 1_000;
+
+  const scheduleFlush = (windowMs: number): void => {
+    const due = Date.now() + windowMs;
+    if (flushTimer !== undefined && flushDue <= due) return;
+    clearTimeout(flushTimer);
+    flushDue = due;
+    retryMs = windowMs;
+    // not unref'd: a process that ends on its own writes its last batch first
+    flushTimer = setTimeout(() => {
+      flushTimer = undefined;
+      flushDue = Number.POSITIVE_INFINITY;
+      appendAfterQueue([]).catch(() => undefined); // logged; kept queued and retried
+    }, windowMs);
+  };
+
+  /** Appends `events` after every queued row, in one write; the queued rows go back first on failure. */
+  const appendAfterQueue = async (events: AuditEventInput[]): Promise<void> => {
+    while (queueWrite !== null) await queueWrite.catch(() => undefined);
+    if (queued.length === 0) {
+      if (events.length > 0) await appendEvents(events);
+      return;
+    }
+    const batch = queued;
+    queued = [];
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    flushDue = Number.POSITIVE_INFINITY;
+    const write = appendEvents(events.length === 0 ? batch : batch.concat(events)).then(
+      () => {
+        queueFailed = false;
+      },
+      (error: unknown) => {
+        queued = batch.concat(queued);
+        queueFailed = true;
+        if (!closed) scheduleFlush(retryMs);
+        throw error;
+      },
+    );
+    queueWrite = write;
+    try {
+      await write;
+    } finally {
+      if (queueWrite === write) queueWrite = null;
+    }
+  };
+
+  const writeAudit = async (drafts: AuditDraft | AuditDraft[]): Promise<void> => {
+    const keyed = await auditSigner();
+    const events = toEvents(keyed, drafts);
+    if (events.length === 0 && queued.length === 0) return;
+    await appendAfterQueue(events);
+  };
+
+  const auditLater = async (
+    drafts: AuditDraft | AuditDraft[],
+    options: { windowMs: number; maxRows: number },
+  ): Promise<void> => {
+    const keyed = await auditSigner();
+    // fail closed: a batch that could not be written is retried now, and refuses if it still fails
+    if (queueFailed || queued.length >= options.maxRows) await appendAfterQueue([]);
+    const events = toEvents(keyed, drafts);
+    if (events.length === 0) return;
+    for (const e of events) queued.push(e);
+    scheduleFlush(options.windowMs);
+  };
+
+  /** Writes the queued rows now; ERR_AUDIT (and they stay queued) when they cannot be. */
+  const flushAudit = (): Promise<void> => appendAfterQueue([]);
 
   const loadOrCreateMeta = async (
     key: string,
@@ -642,6 +732,7 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     },
     async reload() {
       if (closed) throw closedError();
+      await flushAudit().catch(() => undefined); // queued rows belong to the chain as it was
       // let an init in progress settle first, so it cannot install its state after ours
       await readyPromise?.catch(() => undefined);
       if (closed) throw closedError();
@@ -666,6 +757,8 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     telemetry,
     log,
     audit: writeAudit,
+    auditLater,
+    flushAudit,
     notify(event: KeyEvent) {
       if (closed) return;
       if (telemetry.enabled) countEvent(telemetry, event);
@@ -696,7 +789,8 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
       closing = (async () => {
         const errors: unknown[] = [];
         const steps = [
-          () => usage?.close(), // first: flushes buffered usage while storage is still open
+          () => flushAudit(), // first: the queued audit rows, while storage is still open
+          () => usage?.close(), // flushes buffered usage while storage is still open
           () => rollup?.close(),
           () => telemetry.close(),
           () => dropPepper(), // after the flush: its writes are MAC'd
@@ -758,7 +852,12 @@ interface RecordIntegrity {
   seal(record: StoredRecord): Promise<StoredRecord>;
 }
 
-function guardStorage(s: StorageAdapter, integrity: RecordIntegrity, telemetry: Telemetry): StorageAdapter {
+function guardStorage(
+  s: StorageAdapter,
+  integrity: RecordIntegrity,
+  telemetry: Telemetry,
+  beforeAuditRead: () => Promise<void>,
+): StorageAdapter {
   // a record object already checked (a memory adapter's frozen object) costs no extra promise hop
   const checkOrNull = (r: StoredRecord | null, id?: string): StoredRecord | null | Promise<StoredRecord> =>
     r === null || integrity.known(r) ? r : integrity.read(r, id);
@@ -798,7 +897,7 @@ function guardStorage(s: StorageAdapter, integrity: RecordIntegrity, telemetry: 
     dueForRotation: (before, limit) =>
       call('dueForRotation', async () => checkAll(await s.dueForRotation(before, limit))),
     appendAudit: (events) => call('appendAudit', () => s.appendAudit(events)),
-    listAudit: (query) => call('listAudit', () => s.listAudit(query)),
+    listAudit: (query) => call('listAudit', () => beforeAuditRead().then(() => s.listAudit(query))),
     getMeta: (key) => call('getMeta', () => s.getMeta(key)),
     setMeta: (key, value, o) => call('setMeta', () => s.setMeta(key, value, o)),
   };

@@ -122,8 +122,24 @@ export interface StoreContext {
   readonly log?: Log | undefined;
   /** Runs init once (lazily); rejects with ERR_MASTER_KEY_MISMATCH on a wrong master key, ERR_CLOSED after close. */
   ready(): Promise<StoreState>;
-  /** Writes audit events (one batch, in order). Throws `ERR_AUDIT` if the write fails: callers fail closed. */
+  /**
+   * Writes audit events (one batch, in order, after any row queued by `auditLater`). Throws
+   * `ERR_AUDIT` if the write fails: callers fail closed.
+   */
   audit(drafts: AuditDraft | AuditDraft[]): Promise<void>;
+  /**
+   * Queues audit events (their `at` is now) to be written in order with the next batch: within
+   * `windowMs` (timer), once `maxRows` are queued, before any later `audit` write or audit read of
+   * this manager, and on `close()`. Trades durability for cost: a crash loses at most the rows of
+   * one window. Rejects with `ERR_AUDIT` (nothing queued) while a batch could not be written and
+   * still cannot (fail closed), `ERR_CLOSED` after close. An empty list only runs that check.
+   */
+  auditLater(
+    drafts: AuditDraft | AuditDraft[],
+    options: { windowMs: number; maxRows: number },
+  ): Promise<void>;
+  /** Writes the rows queued by `auditLater` now; `ERR_AUDIT` (they stay queued) when they cannot be. */
+  flushAudit(): Promise<void>;
   /** Fire-and-forget; a notifier failure is swallowed (never fails or awaits the caller). */
   notify(event: KeyEvent): void;
   /** A new random record id (12 base62). */

@@ -47,9 +47,9 @@ describe('access transitions fail closed on an audit failure', () => {
     expect((await h.access.sessions.get(s.id)).status).toBe('active');
   });
 
-  it('a call whose audit fails is refused and its unit given back', async () => {
+  it('a call whose audit fails is refused and its unit given back (strict: auditBatch: false)', async () => {
     const { storage, state } = flakyAudit();
-    const h = await accessHarness({ storage });
+    const h = await accessHarness({ storage, access: { auditBatch: false } });
     const { token, sessionId } = await openSession(h, { maxCalls: 3 });
     state.fail = true;
     const err = await h.access.authorize(token, CHARGES).catch((e: unknown) => e);
@@ -61,10 +61,10 @@ describe('access transitions fail closed on an audit failure', () => {
     expect((await h.access.sessions.get(sessionId)).callsUsed).toBe(1);
   });
 
-  it('a call whose secret read cannot be audited is refused, with or without a cap (auditCalls: false)', async () => {
+  it('a call whose secret read cannot be audited is refused, with or without a cap (auditCalls: false, strict)', async () => {
     for (const tool of [{ maxCalls: null }, {}]) {
       const { storage, state } = flakyAudit();
-      const h = await accessHarness({ storage, access: { auditCalls: false }, tool });
+      const h = await accessHarness({ storage, access: { auditCalls: false, auditBatch: false }, tool });
       const { token, sessionId } = await openSession(h);
       expect((await h.access.authorize(token, CHARGES)).ok).toBe(true); // the value is now cached
       state.fail = true;

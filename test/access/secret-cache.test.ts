@@ -192,7 +192,7 @@ describe('authorize: one audit row per call, the secret opened once per version'
     expect(rows.filter((e) => e.type === 'secret.read')).toHaveLength(0);
   });
 
-  it('one call: one read and one conditional write of the session, one audit append; a lost CAS reads again', async () => {
+  it('one call: one read and one conditional write of the session, one audit append; a lost CAS reads again (strict: auditBatch: false)', async () => {
     const inner = memoryStorage();
     const log: string[] = [];
     let sessionId = '';
@@ -219,7 +219,7 @@ describe('authorize: one audit row per call, the secret opened once per version'
         return inner.appendAudit(e);
       },
     });
-    const h = await accessHarness({ storage });
+    const h = await accessHarness({ storage, access: { auditBatch: false } });
     const opened = await openSession(h, { maxCalls: 5 });
     sessionId = opened.sessionId;
     log.length = 0;

@@ -308,11 +308,14 @@ export function createGateway(access: GatewayAccess, options: GatewayOptions = {
       url = null;
       listenHosts = null;
       for (const pair of Object.values(upstreams.agents)) for (const a of pair) a.destroy();
-      if (s === null) return;
-      await new Promise<void>((resolve) => {
-        s.close(() => resolve());
-        s.closeAllConnections();
-      });
+      if (s !== null) {
+        await new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          s.closeAllConnections();
+        });
+      }
+      // the calls' queued audit rows and counts (auditBatch), once no call can add more
+      await access.flush?.();
     },
     async [Symbol.asyncDispose]() {
       await this.close();

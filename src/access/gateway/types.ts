@@ -8,10 +8,11 @@ import type { AgentAccess, ToolsView } from '../types.js';
 import type { GatewayLookup } from './address.js';
 
 /** The part of {@link AgentAccess} the gateway uses (an `agentAccess(km)` object fits). */
-export type GatewayAccess = Pick<AgentAccess, 'authorize' | 'reportViolation' | 'verify'> & {
-  /** Tool lookup: the gateway reads a tool's `upstream.auth` to know where the agent's token is. */
-  readonly tools: Pick<ToolsView, 'get'>;
-};
+export type GatewayAccess = Pick<AgentAccess, 'authorize' | 'reportViolation' | 'verify'> &
+  Partial<Pick<AgentAccess, 'flush'>> & {
+    /** Tool lookup: the gateway reads a tool's `upstream.auth` to know where the agent's token is. */
+    readonly tools: Pick<ToolsView, 'get'>;
+  };
 
 /** Options of `createGateway`. */
 export interface GatewayOptions {
@@ -57,7 +58,11 @@ export interface Gateway {
   }>;
   /** `http://host:port` of the standalone server. @throws KeywardenError `ERR_INVALID_STATE` before `listen`. */
   readonly url: string;
-  /** Stops the server (if any) and closes pooled upstream connections. */
+  /**
+   * Stops the server (if any), closes pooled upstream connections, then writes the access object's
+   * queued call audit rows and call counts (`access.flush()`, see the `auditBatch` option).
+   * @throws KeywardenError `ERR_AUDIT`, `ERR_STORAGE` when those cannot be written (they stay queued).
+   */
   close(): Promise<void>;
   /** Same as {@link Gateway.close}, for `await using gw = createGateway(access)`. */
   [Symbol.asyncDispose](): Promise<void>;
