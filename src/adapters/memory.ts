@@ -6,6 +6,7 @@
 
 import { KeywardenError, validationError } from '../errors.js';
 import { chainEvents } from '../internal/audit-chain.js';
+import { registerSyncRead } from '../internal/sync-reads.js';
 import {
   addRows,
   checkUsageQuery,
@@ -211,6 +212,18 @@ export function memoryStorage(): MemoryStorage {
     return owner !== undefined && owner !== selfId;
   }
 
+  const getSync = (id: string): StoredRecord | null => records.get(id) ?? null;
+  const findByNameSync = (name: string, where: Parameters<StorageAdapter['findByName']>[1]) => {
+    if (typeof where !== 'object' || where === null) throw invalid('where', 'an object');
+    const id = names.get(nameKey({ ...where, name }));
+    return id === undefined ? null : (records.get(id) ?? null);
+  };
+  const get: StorageAdapter['get'] = async (id) => getSync(id);
+  const findByName: StorageAdapter['findByName'] = async (name, where) => findByNameSync(name, where);
+  // the manager's storage guard reads through these twins when this very get/findByName is in place
+  registerSyncRead(get, getSync);
+  registerSyncRead(findByName, findByNameSync);
+
   return {
     name: 'memory',
     get size() {
@@ -218,16 +231,8 @@ export function memoryStorage(): MemoryStorage {
     },
     async init() {},
     async close() {},
-
-    async get(id) {
-      return records.get(id) ?? null;
-    },
-
-    async findByName(name, where) {
-      if (typeof where !== 'object' || where === null) throw invalid('where', 'an object');
-      const id = names.get(nameKey({ ...where, name }));
-      return id === undefined ? null : (records.get(id) ?? null);
-    },
+    get,
+    findByName,
 
     async list(query): Promise<Page<StoredRecord>> {
       const limit = checkLimit(query.limit);

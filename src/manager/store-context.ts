@@ -13,6 +13,7 @@ import { randomBytes, zeroize } from '../internal/bytes.js';
 import { describeError, type Log, SILENT_LOG } from '../internal/log.js';
 import { createOpenedKeyCache } from '../internal/opened-cache.js';
 import { AUDIT_DIGEST_LABEL, deriveStoreSubkey } from '../internal/store-keys.js';
+import { syncReadOf } from '../internal/sync-reads.js';
 import { isStorageFailure, NOOP_TELEMETRY, type Telemetry } from '../internal/telemetry.js';
 import type { Clock } from '../ports/clock.js';
 import type { JsonObject } from '../ports/json.js';
@@ -307,6 +308,8 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
   let closed = false;
   let closing: Promise<void> | null = null;
   let readyPromise: Promise<StoreState> | null = null;
+  /** The state `readyPromise` resolved with, once it did (null again when the pepper is dropped). */
+  let loaded: StoreState | null = null;
   let hasher: TokenHasher | null = null;
   let signer: AuditSigner | null = null;
   const markerOf = (): StoreFormat => format;
@@ -665,13 +668,19 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
   };
 
   const startInit = (): Promise<StoreState> => {
-    const run: Promise<StoreState> = initialize().catch((error: unknown) => {
-      if (readyPromise === run) {
-        readyPromise = null;
-        dropPepper();
-      }
-      throw error;
-    });
+    const run: Promise<StoreState> = initialize().then(
+      (state) => {
+        if (readyPromise === run && !closed) loaded = state;
+        return state;
+      },
+      (error: unknown) => {
+        if (readyPromise === run) {
+          readyPromise = null;
+          dropPepper();
+        }
+        throw error;
+      },
+    );
     readyPromise = run;
     return run;
   };
@@ -729,6 +738,21 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     ready() {
       if (closed) return Promise.reject(closedError());
       return readyPromise ?? startInit();
+    },
+    stateNow() {
+      return closed ? null : loaded;
+    },
+    readChecked(id) {
+      if (closed || recordMac === null) return undefined;
+      const peek = syncReadOf<[string]>(init.storage.get);
+      if (peek === undefined) return undefined;
+      let record: StoredRecord | null;
+      try {
+        record = peek(id);
+      } catch {
+        return undefined; // the async read reports it
+      }
+      return record === null || verified.has(record) ? record : undefined;
     },
     async reload() {
       if (closed) throw closedError();
@@ -818,6 +842,7 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
   (ctx as { monitor?: SecurityMonitor | undefined }).monitor = monitor;
 
   function dropPepper(): void {
+    loaded = null;
     openedKeys?.clear();
     hasher?.destroy();
     hasher = null;
@@ -883,13 +908,36 @@ function guardStorage(
       return Promise.reject(fail(error, op));
     }
   };
+  /**
+   * The answer of an in-process adapter's synchronous twin of `read` (src/internal/sync-reads.ts)
+   * when it is null or a record object already checked, else undefined (the async path runs).
+   */
+  const known = <A extends unknown[]>(read: unknown, args: A): StoredRecord | null | undefined => {
+    const peek = syncReadOf<A>(read);
+    if (peek === undefined) return undefined;
+    try {
+      const r = peek(...args);
+      return r === null || integrity.known(r) ? r : undefined;
+    } catch {
+      return undefined; // the async call reports it, through the error mapping below
+    }
+  };
   const guarded: StorageAdapter = {
     name: s.name,
     // every record read passes its shape check and its MAC check here, once (ERR_INTEGRITY
     // naming the record); every record written gets a fresh MAC here, whoever writes it
-    get: (id) => call('get', () => s.get(id).then((r) => checkOrNull(r, id))),
-    findByName: (name, where) =>
-      call('findByName', () => s.findByName(name, where).then((r) => checkOrNull(r))),
+    get: (id) => {
+      const r = known(s.get, [id]);
+      return r !== undefined
+        ? Promise.resolve(r)
+        : call('get', () => s.get(id).then((x) => checkOrNull(x, id)));
+    },
+    findByName: (name, where) => {
+      const r = known(s.findByName, [name, where]);
+      return r !== undefined
+        ? Promise.resolve(r)
+        : call('findByName', () => s.findByName(name, where).then((x) => checkOrNull(x)));
+    },
     list: (query) => call('list', async () => checkPage(await s.list(query))),
     create: (record) => call('create', async () => s.create(await integrity.seal(record))),
     update: (record, o) => call('update', async () => s.update(await integrity.seal(record), o)),

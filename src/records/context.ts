@@ -14,7 +14,7 @@ import type { JsonObject } from '../ports/json.js';
 import type { KmsAdapter } from '../ports/kms.js';
 import type { KeyEvent } from '../ports/notifier.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
-import type { AuditEventType, RecordKind, StorageAdapter } from '../ports/storage.js';
+import type { AuditEventType, RecordKind, StorageAdapter, StoredRecord } from '../ports/storage.js';
 import type { UsageRollup, UsageTracker } from '../ports/usage.js';
 import type { RecordMac, StoreFormat } from './record-mac.js';
 import type { SecurityMonitor } from './security-monitor.js';
@@ -122,6 +122,19 @@ export interface StoreContext {
   readonly log?: Log | undefined;
   /** Runs init once (lazily); rejects with ERR_MASTER_KEY_MISMATCH on a wrong master key, ERR_CLOSED after close. */
   ready(): Promise<StoreState>;
+  /**
+   * The state `ready()` resolved with, without waiting: null before init finished, after a
+   * `reload()` started and after `close()` (then call `ready()`). For hot paths that skip a
+   * promise hop when the store is open.
+   */
+  stateNow?(): StoreState | null;
+  /**
+   * The record `id` without a promise when the adapter answers in-process (the memory adapter) and
+   * the storage guard already checked this very record object (shape and MAC): the record, or null
+   * when there is none. Undefined whenever that does not hold (any other adapter, a record not
+   * checked yet, before `ready()`, after `close()`): then read it with `storage.get`.
+   */
+  readChecked?(id: string): StoredRecord | null | undefined;
   /**
    * Writes audit events (one batch, in order, after any row queued by `auditLater`). Throws
    * `ERR_AUDIT` if the write fails: callers fail closed.

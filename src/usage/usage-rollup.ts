@@ -62,35 +62,45 @@ export function createUsageRollup(storage: StorageAdapter, options: UsageRollupO
       field: 'maxPending',
     });
   }
-  /** `${bucket}:${recordId}` -> [valid, failed] */
-  let buffer = new Map<string, [number, number]>();
+  /** bucket -> record id -> [valid, failed] (no key string built per count) */
+  let buffer = new Map<number, Map<string, [number, number]>>();
+  /** (record, hour) pairs buffered. */
+  let pending = 0;
   let chain: Promise<unknown> = Promise.resolve();
   let closed = false;
   let early = false;
   let timer: ReturnType<typeof setInterval> | undefined;
 
-  const merge = (key: string, valid: number, failed: number): void => {
-    const cur = buffer.get(key);
+  const merge = (bucket: number, recordId: string, valid: number, failed: number): void => {
+    let hour = buffer.get(bucket);
+    if (hour === undefined) {
+      hour = new Map();
+      buffer.set(bucket, hour);
+    }
+    const cur = hour.get(recordId);
     if (cur) {
       cur[0] += valid;
       cur[1] += failed;
-    } else buffer.set(key, [valid, failed]);
+    } else {
+      hour.set(recordId, [valid, failed]);
+      pending++;
+    }
   };
 
   const flushNow = async (): Promise<void> => {
     early = false;
-    if (buffer.size === 0) return;
+    if (pending === 0) return;
     const batch = buffer;
     buffer = new Map();
+    pending = 0;
     const rows: UsageIncrement[] = [];
-    for (const [key, [valid, failed]] of batch) {
-      const sep = key.indexOf(':');
-      rows.push({ recordId: key.slice(sep + 1), bucket: Number(key.slice(0, sep)), valid, failed });
+    for (const [bucket, hour] of batch) {
+      for (const [recordId, [valid, failed]] of hour) rows.push({ recordId, bucket, valid, failed });
     }
     try {
       await add(rows);
     } catch (error) {
-      for (const [key, [valid, failed]] of batch) merge(key, valid, failed); // kept for the next flush
+      for (const r of rows) merge(r.bucket, r.recordId, r.valid, r.failed); // kept for the next flush
       throw error;
     }
   };
@@ -120,9 +130,9 @@ export function createUsageRollup(storage: StorageAdapter, options: UsageRollupO
   return {
     count(recordId: string, valid: boolean, at: number): void {
       if (closed) return;
-      merge(`${hourOf(at)}:${recordId}`, valid ? 1 : 0, valid ? 0 : 1);
+      merge(hourOf(at), recordId, valid ? 1 : 0, valid ? 0 : 1);
       startTimer();
-      if (buffer.size >= maxPending && !early) {
+      if (pending >= maxPending && !early) {
         early = true;
         background();
       }

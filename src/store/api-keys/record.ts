@@ -17,6 +17,7 @@ export interface ApiKeyData {
   prefix: string;
   /** `${prefix}_${id}`. */
   start: string;
+  /** May be the record's own (possibly frozen) array: replace it, never mutate it. */
   scopes: string[];
   remaining: number | null;
   refill: ApiKeyRefill | null;
@@ -45,9 +46,7 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSaf
 export function readApiKeyData(record: StoredRecord): ApiKeyData {
   const d = record.data;
   const prefix = typeof d['prefix'] === 'string' ? d['prefix'] : '';
-  const scopes = Array.isArray(d['scopes'])
-    ? d['scopes'].filter((s): s is string => typeof s === 'string')
-    : [];
+  const scopes = Array.isArray(d['scopes']) ? stringsOf(d['scopes']) : [];
   const rawRemaining = d['remaining'];
   const remaining =
     rawRemaining === null || rawRemaining === undefined
@@ -85,6 +84,24 @@ export function readApiKeyData(record: StoredRecord): ApiKeyData {
 }
 
 /**
+ * A mutable copy of a (possibly frozen) list. An indexed copy: `slice()` and spreading take a slow
+ * path on the frozen arrays the memory adapter hands out.
+ */
+function copyList(list: readonly string[]): string[] {
+  const out: string[] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = list[i] as string;
+  return out;
+}
+
+/** The strings of `list`: `list` itself when it holds nothing else (read-only: never mutated). */
+function stringsOf(list: JsonValue[]): string[] {
+  for (let i = 0; i < list.length; i++) {
+    if (typeof list[i] !== 'string') return list.filter((s): s is string => typeof s === 'string');
+  }
+  return list as string[];
+}
+
+/**
  * Serializes {@link ApiKeyData} into `record.data`.
  *
  * @example
@@ -97,7 +114,7 @@ export function writeApiKeyData(data: ApiKeyData): JsonObject {
   return {
     prefix: data.prefix,
     start: data.start,
-    scopes: [...data.scopes],
+    scopes: copyList(data.scopes),
     remaining: data.remaining,
     refill: data.refill ? { ...data.refill } : null,
     rateLimit: data.rateLimit ? { ...data.rateLimit } : null,
@@ -132,7 +149,9 @@ export function effectiveStatus(record: StoredRecord, now: number): StoredRecord
  */
 export function currentVersionNumber(record: StoredRecord): number {
   let max = 0;
-  for (const v of record.versions) {
+  const versions = record.versions;
+  for (let i = 0; i < versions.length; i++) {
+    const v = versions[i] as StoredRecord['versions'][number];
     if (v.state === 'current') return v.version;
     if (v.version > max) max = v.version;
   }
@@ -164,8 +183,8 @@ export function toApiKeyInfo(
     tenantId: record.tenantId,
     environment: record.environment,
     status: effectiveStatus(record, now),
-    scopes: [...data.scopes],
-    tags: [...record.tags],
+    scopes: copyList(data.scopes),
+    tags: copyList(record.tags),
     meta: cloneJson(record.meta),
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
@@ -179,6 +198,84 @@ export function toApiKeyInfo(
     version: currentVersionNumber(record),
     revision: record.revision,
   };
+}
+
+/**
+ * {@link toApiKeyInfo} for `verify`'s result: the same object (same fields, same order, fresh
+ * copies), built by its own code. V8 decides per allocation site (each object or array literal)
+ * whether to allocate in the old generation, once most objects made there outlive a young-generation
+ * collection, and does not go back: `create`, `get` and `list` make key infos their callers keep,
+ * so toApiKeyInfo's sites end up old-generation, and a verification's short-lived result allocated
+ * there made every call pay for a full collection (a third of its CPU in the benchmark). Keep the
+ * two in step (test/store/api-keys-info.test.ts compares them).
+ *
+ * @example
+ * ```ts
+ * const info = verifiedKeyInfo(record, ctx.clock.now(), apiKeyDataOf(record));
+ * ```
+ * @throws never
+ */
+export function verifiedKeyInfo(record: StoredRecord, now: number, data: ApiKeyData): ApiKeyInfo {
+  let remaining = data.remaining;
+  let refill = data.refill;
+  if (remaining !== null && refill !== null)
+    ({ remaining, refill } = applyRefill({ remaining, refill }, now));
+  const scopes = data.scopes;
+  const scopesCopy: string[] = [];
+  for (let i = 0; i < scopes.length; i++) scopesCopy.push(scopes[i] as string);
+  const tags = record.tags;
+  const tagsCopy: string[] = [];
+  for (let i = 0; i < tags.length; i++) tagsCopy.push(tags[i] as string);
+  return {
+    id: record.id,
+    name: record.name,
+    prefix: data.prefix,
+    start: data.start,
+    ownerId: record.ownerId,
+    tenantId: record.tenantId,
+    environment: record.environment,
+    status: effectiveStatus(record, now),
+    scopes: scopesCopy,
+    tags: tagsCopy,
+    meta: cloneJson(record.meta),
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    expiresAt: record.expiresAt,
+    revokedAt: data.revokedAt,
+    revokeReason: data.revokeReason,
+    lastUsedAt: data.lastUsedAt,
+    remaining,
+    refill: refill ? { amount: refill.amount, every: refill.every, lastRefillAt: refill.lastRefillAt } : null,
+    rateLimit: data.rateLimit ? { limit: data.rateLimit.limit, window: data.rateLimit.window } : null,
+    version: currentVersionNumber(record),
+    revision: record.revision,
+  };
+}
+
+/** {@link readApiKeyData} of frozen records, kept per record object (a frozen record cannot change). */
+const frozenData = new WeakMap<StoredRecord, Readonly<ApiKeyData>>();
+
+/**
+ * {@link readApiKeyData} for reading only: for a deeply frozen record (the memory adapter's) it is
+ * computed once per record object and kept (frozen) while the record object lives, so the verify
+ * hot path allocates nothing for it; for any other record it is computed afresh.
+ *
+ * @example
+ * ```ts
+ * const { scopes } = apiKeyDataOf(record); // never mutate it
+ * ```
+ * @throws never
+ */
+export function apiKeyDataOf(record: StoredRecord): Readonly<ApiKeyData> {
+  const known = frozenData.get(record);
+  if (known !== undefined) return known;
+  const data = readApiKeyData(record);
+  if (Object.isFrozen(record) && Object.isFrozen(record.data) && Object.isFrozen(data.scopes)) {
+    if (data.refill !== null) Object.freeze(data.refill);
+    if (data.rateLimit !== null) Object.freeze(data.rateLimit);
+    frozenData.set(record, Object.freeze(data));
+  }
+  return data;
 }
 
 /**

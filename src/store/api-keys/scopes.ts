@@ -19,14 +19,16 @@
 export function scopesGranted(granted: readonly string[], requested: readonly string[]): boolean {
   if (requested.length === 0) return true;
   if (granted.includes('*')) return true;
-  for (const want of requested) {
-    if (!scopeGranted(granted, want)) return false;
+  // indexed loops: the lists may be frozen arrays (the memory adapter's), slow to iterate with for-of
+  for (let i = 0; i < requested.length; i++) {
+    if (!scopeGranted(granted, requested[i] as string)) return false;
   }
   return true;
 }
 
 function scopeGranted(granted: readonly string[], want: string): boolean {
-  for (const g of granted) {
+  for (let i = 0; i < granted.length; i++) {
+    const g = granted[i] as string;
     if (g === want) return true;
     if (g.length >= 2 && g.endsWith(':*')) {
       const ns = g.slice(0, -1); // keeps the trailing ':'

@@ -14,7 +14,7 @@ import type { JsonObject } from '../../ports/json.js';
 import type { RateLimitResult } from '../../ports/rate-limiter.js';
 import type { StoredRecord, StoredVersion } from '../../ports/storage.js';
 import type { StoreContext } from '../../records/context.js';
-import { acceptedVersions } from '../../records/record.js';
+import { versionAccepted } from '../../records/record.js';
 import { mutateRecord, type RecordChange } from '../../records/write.js';
 import type {
   ApiKeyVerifyCode,
@@ -23,7 +23,14 @@ import type {
   RateLimitState,
 } from '../api-key-types.js';
 import { applyRefill } from './credits.js';
-import { type ApiKeyData, readApiKeyData, toApiKeyInfo, writeApiKeyData } from './record.js';
+import {
+  type ApiKeyData,
+  apiKeyDataOf,
+  readApiKeyData,
+  toApiKeyInfo,
+  verifiedKeyInfo,
+  writeApiKeyData,
+} from './record.js';
 import { scopesGranted } from './scopes.js';
 import { FailureThrottle, KeyedLock } from './throttle.js';
 import { parseVerifyOptions, type VerifyOptions } from './verify-options.js';
@@ -95,6 +102,20 @@ export function createVerifier(ctx: StoreContext): Verify {
     } catch {
       // the request is denied either way; a failed audit of a denial does not turn it into an error
     }
+  };
+
+  /** A refusal after the token matched `version`: audited (throttled), with the key's info. */
+  const fail = async (
+    r: StoredRecord,
+    o: VerifyOptions,
+    code: ApiKeyVerifyCode,
+    version: number,
+    now: number,
+    extra?: Partial<ApiKeyVerifyFailure>,
+    detail?: JsonObject,
+  ): Promise<ApiKeyVerifyFailure> => {
+    await auditFailure(r, o, code, true, version, now, detail);
+    return { valid: false, code, key: toApiKeyInfo(r, now), ...extra };
   };
 
   /** Usage analytics (buffered, added to the storage rollup in batches) and the security monitor. */
@@ -171,9 +192,11 @@ export function createVerifier(ctx: StoreContext): Verify {
       refused(o);
       return { valid: false, code: 'MALFORMED' };
     }
-    const state = await ctx.ready();
+    // an open store and a record object the guard already checked: no promise hop at all
+    const state = ctx.stateNow?.() ?? (await ctx.ready());
     const hash = state.hashToken(token as string);
-    const record = await ctx.storage.get(parsed.id);
+    let record = ctx.readChecked?.(parsed.id);
+    if (record === undefined) record = await ctx.storage.get(parsed.id);
     const now = ctx.clock.now();
     if (record === null || record.kind !== 'api_key') {
       refused(o);
@@ -186,7 +209,9 @@ export function createVerifier(ctx: StoreContext): Verify {
 
     // Compare against every version that has a hash, without early exit.
     let matched: StoredVersion | null = null;
-    for (const v of record.versions) {
+    const versions = record.versions;
+    for (let i = 0; i < versions.length; i++) {
+      const v = versions[i] as StoredVersion;
       if (v.hash === null) continue;
       if (constantTimeEqualString(v.hash, hash) && matched === null) matched = v;
     }
@@ -194,30 +219,25 @@ export function createVerifier(ctx: StoreContext): Verify {
       await auditFailure(record, o, 'NOT_FOUND', false, null, now, { reason: 'secret_mismatch' });
       return { valid: false, code: 'NOT_FOUND' };
     }
-    const data = readApiKeyData(record);
-    const fail = async (
-      code: ApiKeyVerifyCode,
-      r: StoredRecord,
-      extra: Partial<ApiKeyVerifyFailure> = {},
-      detail: JsonObject = {},
-    ): Promise<ApiKeyVerifyFailure> => {
-      await auditFailure(r, o, code, true, (matched as StoredVersion).version, now, detail);
-      return { valid: false, code, key: toApiKeyInfo(r, now), ...extra };
-    };
+    const data = apiKeyDataOf(record);
+    const version = matched.version;
     // after the secret matched, so only a holder of a real token learns the key's environment
     if (o.environment !== undefined && record.environment !== o.environment) {
-      return fail('WRONG_ENVIRONMENT', record, {}, { reason: 'environment_mismatch' });
+      return fail(record, o, 'WRONG_ENVIRONMENT', version, now, undefined, {
+        reason: 'environment_mismatch',
+      });
     }
 
     // A token of a version that is no longer accepted (retired, or previous past its overlap) is EXPIRED.
-    if (!acceptedVersions(record, now).includes(matched))
-      return fail('EXPIRED', record, {}, { reason: 'version_retired' });
-    if (record.status === 'revoked') return fail('REVOKED', record);
-    if (record.status === 'disabled') return fail('DISABLED', record);
-    if (record.status === 'expired' || (record.expiresAt !== null && record.expiresAt <= now)) {
-      return fail('EXPIRED', record);
+    if (!versionAccepted(matched, now)) {
+      return fail(record, o, 'EXPIRED', version, now, undefined, { reason: 'version_retired' });
     }
-    if (!scopesGranted(data.scopes, o.scopes)) return fail('INSUFFICIENT_SCOPE', record);
+    if (record.status === 'revoked') return fail(record, o, 'REVOKED', version, now);
+    if (record.status === 'disabled') return fail(record, o, 'DISABLED', version, now);
+    if (record.status === 'expired' || (record.expiresAt !== null && record.expiresAt <= now)) {
+      return fail(record, o, 'EXPIRED', version, now);
+    }
+    if (!scopesGranted(data.scopes, o.scopes)) return fail(record, o, 'INSUFFICIENT_SCOPE', version, now);
 
     let rateLimit: RateLimitState | undefined;
     if (data.rateLimit !== null) {
@@ -228,7 +248,7 @@ export function createVerifier(ctx: StoreContext): Verify {
         now,
       );
       rateLimit = { limit: r.limit, remaining: r.remaining, reset: r.reset };
-      if (!r.allowed) return fail('RATE_LIMITED', record, { rateLimit });
+      if (!r.allowed) return fail(record, o, 'RATE_LIMITED', version, now, { rateLimit });
     }
 
     let final = record;
@@ -241,8 +261,11 @@ export function createVerifier(ctx: StoreContext): Verify {
         if (!s.ok) {
           if (s.code === 'NOT_FOUND') return { valid: false, code: 'NOT_FOUND' };
           return fail(
-            'USAGE_EXCEEDED',
             s.record,
+            o,
+            'USAGE_EXCEEDED',
+            version,
+            now,
             rateLimit ? { remaining: s.remaining, rateLimit } : { remaining: s.remaining },
           );
         }
@@ -253,8 +276,8 @@ export function createVerifier(ctx: StoreContext): Verify {
 
     const result: ApiKeyVerifyResult = {
       valid: true,
-      key: toApiKeyInfo(final, now),
-      version: matched.version,
+      key: verifiedKeyInfo(final, now, final === record ? data : readApiKeyData(final)),
+      version,
     };
     if (remaining !== null) result.remaining = remaining;
     if (rateLimit) result.rateLimit = rateLimit;
