@@ -46,4 +46,8 @@ export default defineConfig({
   splitting: true,
   treeshake: true,
   external: [/^node:/, 'postgres'],
+  // zod's runtime goes into dist, tree-shaken: loaded from node_modules, `zod/mini` evaluates 92
+  // modules (every locale) on import, half of keywarden's cold start on Node. Its types still come
+  // from the `zod` dependency. noble stays external so a noble fix reaches users without a release.
+  noExternal: ['zod'],
 });

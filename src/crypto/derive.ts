@@ -1,13 +1,11 @@
 /**
  * Key derivation: HKDF (RFC 5869), PBKDF2 (RFC 8018), scrypt (RFC 7914), Argon2id (RFC 9106),
- * all through noble. The slow ones run in noble's async variants, which yield to the event loop.
+ * all through noble. The slow ones run in noble's async variants, which yield to the event loop, and
+ * are loaded on first use (./kdf-slow.ts).
  * Strings are UTF-8 encoded; encoded copies are zeroed after use (caller buffers are not touched).
  * @module
  */
-import { argon2idAsync } from '@noble/hashes/argon2.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
-import { pbkdf2Async } from '@noble/hashes/pbkdf2.js';
-import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import * as z from 'zod/mini';
 import { KeywardenError, validationError } from '../errors.js';
@@ -222,6 +220,7 @@ export async function deriveKey(params: DeriveKeyParams): Promise<Uint8Array> {
       case 'pbkdf2': {
         const password = take(p.password, 'password', L.passwordBytes) as Uint8Array;
         const salt = take(p.salt, 'salt', L.saltBytes) as Uint8Array;
+        const { pbkdf2Async } = await import('./kdf-slow.js');
         return await pbkdf2Async(HASHES[p.hash ?? 'SHA-256'], password, salt, {
           c: p.iterations,
           dkLen: p.length,
@@ -233,6 +232,7 @@ export async function deriveKey(params: DeriveKeyParams): Promise<Uint8Array> {
         }
         const password = take(p.password, 'password', L.passwordBytes) as Uint8Array;
         const salt = take(p.salt, 'salt', L.saltBytes) as Uint8Array;
+        const { scryptAsync } = await import('./kdf-slow.js');
         return await scryptAsync(password, salt, {
           N: p.N,
           r: p.r,
@@ -247,6 +247,7 @@ export async function deriveKey(params: DeriveKeyParams): Promise<Uint8Array> {
         const salt = take(p.salt, 'salt', L.saltBytes) as Uint8Array;
         const key = take(p.secret, 'secret', L.argon2SecretBytes);
         const personalization = take(p.associatedData, 'associatedData', L.infoBytes);
+        const { argon2idAsync } = await import('./kdf-slow.js');
         return await argon2idAsync(password, salt, {
           t: p.t,
           m: p.m,

@@ -3,7 +3,6 @@
  * scrypt; the salt and cost parameters live in store meta (`kms.passphrase`).
  * @module
  */
-import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { KeywardenError, validationError } from '../errors.js';
 import { fromBase64Url, utf8Encode, zeroize } from '../internal/bytes.js';
 import { isQuotableKey } from '../internal/validate.js';
@@ -96,6 +95,7 @@ export function passphraseKms(options: PassphraseKmsOptions): PassphraseKms {
     new KeywardenError('ERR_CLOSED', 'passphraseKms: used after close()');
 
   async function derive(meta: MetaStore): Promise<void> {
+    const { scryptAsync } = await import('../crypto/kdf-slow.js'); // loaded on first use
     const params: StoredPassphraseParams = await loadOrCreateParams(meta, wanted);
     if (closed || secret === null) throw closedError();
     const salt = fromBase64Url(params.salt);

@@ -106,7 +106,7 @@ export function parseCron(expression: string, field: string): CronSchedule {
     source = NICKNAMES[lower] ?? text;
   }
   const parts = source === '' ? [] : source.split(/\s+/);
-  if (parts.length < 5 || parts.length > 7) fail(`${parts.length} fields`);
+  if (parts.length < 5 || parts.length > 7) fail(`found ${parts.length}`);
   if (parts.length === 5) parts.unshift('0');
   if (parts.length === 6) parts.push('*');
 

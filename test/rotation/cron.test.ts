@@ -72,9 +72,9 @@ describe('parseCron', () => {
   });
 
   it.each([
-    ['', '0 fields'],
-    ['not a cron', '3 fields'],
-    ['0 0 * * * * * *', '8 fields'],
+    ['', 'found 0'],
+    ['not a cron', 'found 3'],
+    ['0 0 * * * * * *', 'found 8'],
     ['61 * * * *', "minute '61'"],
     ['0 24 * * *', "hour '24'"],
     ['0 0 32 * *', "day-of-month '32'"],
@@ -210,6 +210,6 @@ describe('parseCron', () => {
       }),
       { numRuns: Number(process.env['CRON_RUNS'] ?? 3000) },
     );
-    expect(accepted).toBeGreaterThan(500); // enough valid ones to compare the arithmetic too
+    expect(accepted).toBeGreaterThan(300); // enough valid ones to compare the arithmetic too
   }, 120_000);
 });

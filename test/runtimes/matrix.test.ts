@@ -30,6 +30,7 @@ const STEPS = [
   'rotation (API key immediate, signing key overlap)',
   'apiKeys.revoke',
   'http managementApi',
+  'generator.deriveKey (PBKDF2, loaded on first use; checked by WebCrypto)',
   'audit.verify',
 ];
 

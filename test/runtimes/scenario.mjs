@@ -146,6 +146,31 @@ export async function runScenario() {
     expect(doc.status === 200 && (await doc.json()).openapi?.startsWith('3.1'), 'the OpenAPI document');
     return body.items.length;
   });
+  await step('generator.deriveKey (PBKDF2, loaded on first use; checked by WebCrypto)', async () => {
+    const salt = new TextEncoder().encode('runtime-matrix-salt');
+    const derived = await km.generator.deriveKey({
+      method: 'pbkdf2',
+      password: 'correct horse battery staple',
+      salt,
+      iterations: 1000,
+      length: 32,
+    });
+    const material = await crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode('correct horse battery staple'),
+      'PBKDF2',
+      false,
+      ['deriveBits'],
+    );
+    const expected = new Uint8Array(
+      await crypto.subtle.deriveBits(
+        { name: 'PBKDF2', hash: 'SHA-256', salt, iterations: 1000 },
+        material,
+        256,
+      ),
+    );
+    expect(derived.length === 32 && derived.every((b, i) => b === expected[i]), 'the WebCrypto PBKDF2 bytes');
+  });
   await step('audit.verify', async () => {
     const r = await km.audit.verify();
     expect(r.ok === true && r.count > 10, 'an intact chain');
