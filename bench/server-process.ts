@@ -1,8 +1,8 @@
 /**
  * The server side of a CPU benchmark in a process of its own: spawns this same bench file with
  * `serve ...args`, reads the JSON line it prints when listening, and asks it for its CPU time
- * (`cpu\n` on stdin → microseconds of user + system time on stdout), so the figures are the
- * server's alone, not the load generator's.
+ * (`cpu\n` on stdin → microseconds of user + system time on stdout, optionally followed by a
+ * space and the user time alone), so the figures are the server's alone, not the load generator's.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,8 @@ export interface ServerProcess {
   readonly ready: string;
   /** The server's CPU time so far, in microseconds. */
   cpu(): Promise<number>;
+  /** The server's CPU time so far split in user and system microseconds (when the server reports it). */
+  cpuSplit(): Promise<{ total: number; user: number; system: number }>;
   /** Sends a signal to the server process (e.g. `SIGUSR2` to a profiled one). */
   signal(name: NodeJS.Signals): void;
   /** Ends the server. */
@@ -56,13 +58,18 @@ export async function startServerProcess(
     child.once('exit', (code) => reject(new Error(`server process exited with ${code}`))),
   );
   const ready = await Promise.race([nextLine(), exited]);
+  const cpuSplit = async () => {
+    const reply = nextLine();
+    child.stdin.write('cpu\n');
+    const [total = Number.NaN, user = Number.NaN] = (await reply).split(' ').map(Number);
+    return { total, user, system: total - user };
+  };
   return {
     ready,
     async cpu() {
-      const reply = nextLine();
-      child.stdin.write('cpu\n');
-      return Number(await reply);
+      return (await cpuSplit()).total;
     },
+    cpuSplit,
     signal(name) {
       child.kill(name);
     },
