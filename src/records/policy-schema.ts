@@ -63,6 +63,11 @@ const cronSchema = z.string().check(
 /**
  * The values of a rotation policy's `strategy`, each mapped to itself (the entries object of its
  * `z.enum`). The timelines are in docs/rotation.md.
+ *
+ * @example
+ * ```ts
+ * const strategy: keyof RotationStrategyEnum = 'gradual';
+ * ```
  */
 export type RotationStrategyEnum = {
   /** The old version is retired at the rotation: an old token or value stops working at once. */

@@ -76,6 +76,11 @@ export const rateLimitSchema = z.strictObject({
 /**
  * The statuses of an API key, each mapped to itself (the entries of the `status` enums of `update`
  * and `list`).
+ *
+ * @example
+ * ```ts
+ * const status: keyof ApiKeyStatusEnum = 'disabled';
+ * ```
  */
 export type ApiKeyStatusEnum = {
   /** Verifies (subject to expiry, scopes, credits and rate limit). */

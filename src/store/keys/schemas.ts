@@ -55,7 +55,14 @@ export const keyNameSchema = nameSchema;
 /** Every `algorithm` create accepts: the signing algorithms, AES-GCM, and ECDSA curve names. */
 const ALGORITHMS = [...SIGNING_ALGORITHMS, 'A256GCM', 'P-256', 'P-384', 'secp256k1'] as const;
 
-/** The values of `type` in `km.keys.create`, each mapped to itself (the entries of its `z.enum`). */
+/**
+ * The values of `type` in `km.keys.create`, each mapped to itself (the entries of its `z.enum`).
+ *
+ * @example
+ * ```ts
+ * const type: keyof KeyTypeEnum = 'ecdsa';
+ * ```
+ */
 export type KeyTypeEnum = {
   /** An HMAC key (symmetric) that signs and verifies: `HS256` (default), `HS384` or `HS512`. */
   readonly hmac: 'hmac';
@@ -72,6 +79,11 @@ export type KeyTypeEnum = {
 /**
  * The values of `algorithm` in `km.keys.create`, each mapped to itself (the entries of its
  * `z.enum`). Each is allowed for one `type` only (else `ERR_VALIDATION` naming `options.algorithm`).
+ *
+ * @example
+ * ```ts
+ * const algorithm: keyof KeyAlgorithmEnum = 'ES256';
+ * ```
  */
 export type KeyAlgorithmEnum = {
   /** hmac: HMAC with SHA-256 (the hmac default). */
