@@ -96,9 +96,11 @@ const NO_HEADERS: [string, string][] = Object.freeze([]) as unknown as [string, 
  *
  * @example
  * ```ts
+ * import { writeDenial } from 'keywarden/middleware/node';
+ * const o = resolveOptions<typeof req>({ scopes: ['files:read'] });
  * const p = prepareVerify(o, req, req.headers.authorization, req.socket.remoteAddress);
- * if (!p.ok) return writeDenial(res, p.denial);
- * const result = await km.apiKeys.verify(p.token, p.options);
+ * if (!p.ok) writeDenial(res, p.denial);
+ * else console.log((await km.apiKeys.verify(p.token, p.options)).valid);
  * ```
  * @throws never: a throwing option function becomes a denial (and is reported to `onError`).
  */
@@ -152,8 +154,13 @@ export function prepareVerify<Req>(
  *
  * @example
  * ```ts
- * try { result = await km.apiKeys.verify(p.token, p.options); }
- * catch (error) { return writeDenial(res, verifyFailed(o, error, req)); }
+ * import { writeDenial } from 'keywarden/middleware/node';
+ * const o = resolveOptions<typeof req>({});
+ * try {
+ *   await km.apiKeys.verify(token);
+ * } catch (error) {
+ *   writeDenial(res, verifyFailed(o, error, req)); // 503 UNAVAILABLE (or 500 INTERNAL)
+ * }
  * ```
  * @throws never
  */
@@ -168,7 +175,10 @@ export function verifyFailed<Req>(o: ResolvedMiddlewareOptions<Req>, error: unkn
  *
  * @example
  * ```ts
- * if (!result.valid) return writeDenial(res, verifyRefused(o, result, p.scopes));
+ * import { writeDenial } from 'keywarden/middleware/node';
+ * const o = resolveOptions<typeof req>({ scopes: ['files:read'] });
+ * const result = await km.apiKeys.verify(token, { scopes: ['files:read'] });
+ * if (!result.valid) writeDenial(res, verifyRefused(o, result, ['files:read']));
  * ```
  * @throws never
  */
@@ -193,7 +203,9 @@ export function verifyRefused<Req>(
  *
  * @example
  * ```ts
- * for (const [name, value] of successHeaders(o, result)) res.setHeader(name, value);
+ * const o = resolveOptions<typeof req>({});
+ * const result = await km.apiKeys.verify(token);
+ * if (result.valid) for (const [name, value] of successHeaders(o, result)) res.setHeader(name, value);
  * ```
  * @throws never
  */

@@ -120,7 +120,7 @@ export function acceptedVersions(record: StoredRecord, now: number): StoredVersi
  * the list: for the verify hot path).
  * @example
  * ```ts
- * if (!versionAccepted(matched, clock.now())) return 'EXPIRED';
+ * const accepted = record.versions.filter((v) => versionAccepted(v, clock.now()));
  * ```
  * @throws never
  */

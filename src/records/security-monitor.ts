@@ -56,7 +56,8 @@ export interface ResolvedCountRule<A extends string = MonitorAction> {
  * `keywarden/access`; may reject (storage, audit), which the monitor logs.
  * @example
  * ```ts
- * const revoke: SessionRevoker = async (sessionId) => (await end(sessionId)).changed;
+ * const revoke: SessionRevoker = async (sessionId) =>
+ *   (await access.sessions.revoke(sessionId, { reason: 'security-monitor' })).status === 'revoked';
  * ```
  */
 export type SessionRevoker = (sessionId: string) => Promise<boolean>;
@@ -83,7 +84,8 @@ export interface SecurityMonitor {
    * the caller answers only after the session is revoked), at once otherwise.
    * @example
    * ```ts
-   * await ctx.monitor?.violation(event); // before answering the refused call
+   * declare const violation: KeyEvent; // an `access.violation` event
+   * await ctx.monitor?.violation(violation); // before answering the refused call
    * ```
    * @throws never (rejects never either)
    */
@@ -94,7 +96,7 @@ export interface SecurityMonitor {
    * one manager revokes the same way, so memory is one entry per tenant.
    * @example
    * ```ts
-   * ctx.monitor?.setSessionRevoker(tenantId, monitorRevoker(a));
+   * ctx.monitor?.setSessionRevoker(null, monitorRevoker(a));
    * ```
    * @throws never
    */
