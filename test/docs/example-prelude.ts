@@ -1,6 +1,6 @@
 /**
- * The free variables of the documentation examples (TSDoc `@example` blocks in src/; with
- * `--markdown`, the ```ts blocks of README.md and docs/ too), declared once so an example can read `await km.apiKeys.create(...)`
+ * The free variables of the documentation examples (TSDoc `@example` blocks in src/ and the ```ts
+ * blocks of README.md and docs/*.md), declared once so an example can read `await km.apiKeys.create(...)`
  * without building a manager first. test/docs/examples.test.ts compiles every example with this
  * file as a global script; a block that declares a name itself shadows the one here.
  *
@@ -13,9 +13,17 @@ declare const access: import('../../src/access/index.js').AgentAccess;
 declare const storage: import('../../src/index.js').StorageAdapter;
 declare const kms: import('../../src/index.js').KmsAdapter;
 declare const clock: import('../../src/index.js').Clock;
+declare const notifier: import('../../src/index.js').Notifier;
+declare const masterKey: string;
+/** A connection string: `postgresStorage({ url })`. */
+declare const url: string;
+// the web frameworks of the README and docs/ (Hono on any runtime, Express on Node)
+declare const app: import('hono').Hono;
+declare const expressApp: import('express').Express;
 // the values an example acts on
 declare const token: string;
 declare const id: string;
+declare const key: import('../../src/index.js').ApiKeyInfo;
 declare const now: number;
 declare const signal: AbortSignal;
 declare const input: unknown;

@@ -25,6 +25,11 @@ export interface Example {
   readonly line: number;
   /** The code, comment markers removed. */
   readonly code: string;
+  /**
+   * 1-based line in `file` of each line of `code`, when they are not consecutive (a markdown block
+   * marked `<!-- continues -->` is compiled after the blocks it continues).
+   */
+  readonly lines?: readonly number[];
 }
 
 /** A compiler error in an example, located in the file the example is written in. */
@@ -85,31 +90,59 @@ export function examplesInSource(file: string, text: string): Example[] {
   return out;
 }
 
-/** The ```ts blocks of one markdown file. */
+/** The HTML comment that makes a markdown block continue the previous checked block of its file. */
+export const CONTINUES = '<!-- continues -->';
+
+/**
+ * The ```ts blocks of one markdown file. A block whose fence follows a `<!-- continues -->` line
+ * (blank lines between allowed) is compiled together with the previous ```ts block of the file:
+ * one module, the earlier code first, errors located at their own lines.
+ */
 export function examplesInMarkdown(file: string, text: string): Example[] {
   const out: Example[] = [];
   const lines = text.split('\n');
-  let fence: { lang: string; line: number; code: string[] } | undefined;
+  let fence: { lang: string; line: number; code: string[]; continues: boolean } | undefined;
+  let continues = false;
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i] as string;
     if (fence) {
       if (/^\s*```\s*$/.test(raw)) {
-        if (MD_FENCES.has(fence.lang)) out.push({ file, line: fence.line, code: fence.code.join('\n') });
+        if (MD_FENCES.has(fence.lang)) {
+          const own = fence.code.map((_, k) => fence!.line + k);
+          const previous = fence.continues ? out.pop() : undefined;
+          if (fence.continues && !previous) {
+            throw new Error(`${file}:${fence.line - 1}: ${CONTINUES} before the first ts block of the file`);
+          }
+          out.push(
+            previous
+              ? {
+                  file,
+                  line: previous.line,
+                  code: `${previous.code}\n${fence.code.join('\n')}`,
+                  lines: [
+                    ...(previous.lines ?? previous.code.split('\n').map((_, k) => previous.line + k)),
+                    ...own,
+                  ],
+                }
+              : { file, line: fence.line, code: fence.code.join('\n') },
+          );
+        }
         fence = undefined;
       } else fence.code.push(raw);
       continue;
     }
     const open = /^\s*```(\S*)/.exec(raw);
-    if (open) fence = { lang: (open[1] as string).toLowerCase(), line: i + 2, code: [] };
+    if (open) {
+      fence = { lang: (open[1] as string).toLowerCase(), line: i + 2, code: [], continues };
+      continues = false;
+    } else if (raw.trim() === CONTINUES) continues = true;
+    else if (raw.trim() !== '') continues = false;
   }
   return out;
 }
 
-/**
- * Every `@example` of src/**\/*.ts; with `markdown`, the ```ts blocks of README.md and docs/*.md too
- * (not checked by the test yet: many are shape sketches and fragments of a longer walkthrough).
- */
-export function extractExamples(root: string, markdown = false): Example[] {
+/** Every `@example` of src/**\/*.ts and, unless `markdown` is false, the ```ts blocks of README.md and docs/*.md. */
+export function extractExamples(root: string, markdown = true): Example[] {
   const out: Example[] = [];
   for (const path of walk(join(root, 'src')).sort()) {
     out.push(...examplesInSource(relative(root, path), readFileSync(path, 'utf8')));
@@ -379,7 +412,8 @@ export function checkExamples(root: string, prelude: string, examples = extractE
     if (!sf) continue;
     for (const d of [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)]) {
       const at = d.start === undefined ? 0 : sf.getLineAndCharacterOfPosition(d.start).line;
-      report(d, v.example.file, v.example.line + Math.max(0, at - v.header), v.example.line);
+      const k = Math.max(0, at - v.header);
+      report(d, v.example.file, v.example.lines?.[k] ?? v.example.line + k, v.example.line);
     }
   }
   const preludeFile = program.getSourceFile(prelude);
@@ -415,7 +449,7 @@ export function formatErrors(errors: readonly ExampleError[]): string {
 if (process.argv[1] && import.meta.filename === process.argv[1]) {
   const root = join(dirname(import.meta.filename), '..', '..');
   const started = performance.now();
-  const examples = extractExamples(root, process.argv.includes('--markdown'));
+  const examples = extractExamples(root, !process.argv.includes('--no-markdown'));
   const result = checkExamples(root, join(root, 'test', 'docs', 'example-prelude.ts'), examples);
   console.log(formatErrors(result.errors));
   const broken = brokenByFile(result.errors);
