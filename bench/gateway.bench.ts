@@ -15,12 +15,13 @@
  *   warm-up, profiled in the child with the inspector's CPU profiler (a `.cpuprofile` file in
  *   `GATEWAY_PROFILE_DIR`, default `.tmp/gateway-profiles/`; open it in Chrome DevTools).
  *
- * The gateway does per call what the bare proxy does not: token check and atomic call spend
- * (`access.authorize`, memory adapter), the secret read (its record on every call; the decryption
- * cached for `secretCacheTtl`, default 5 s), the call's one audit row (`access.call`, which records
- * the secret read), header filtering and injection, and echo scrubbing of the answer.
- * A second gateway row runs with `auditCalls: false` (no spend on an uncapped session; the one audit
- * row is then `secret.read`), and
+ * The gateway does per call what the bare proxy does not: token check (`access.authorize`, memory
+ * adapter, default options: the session has no `maxCalls`, so nothing is spent and its count is
+ * added once per audit window), the secret read (its record on every call; the decryption cached
+ * for `secretCacheTtl`, default 5 s), the call's one audit row (`access.call`, which records the
+ * secret read; batched by default, `auditBatch`), header filtering and injection, and echo
+ * scrubbing of the answer.
+ * A second gateway row runs with `auditCalls: false` (the one audit row is then `secret.read`), and
  * a third reuses one `authorize` result for every call, which leaves the gateway's own work
  * (routing, header filtering and injection, streaming with the body tripwire and echo scrubbing).
  */

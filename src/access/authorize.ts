@@ -391,17 +391,34 @@ function countUse(a: AccessContext, recordId: string, valid: boolean): void {
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 /**
- * A granted call whose `secret` is a non-enumerable getter: `r.secret` and destructuring read it;
- * `JSON.stringify`, `util.inspect`, spread and `Object.keys` never show it (a logged result leaks nothing).
+ * A granted call whose `secret` is a getter on the prototype reading a private field: `r.secret`
+ * and destructuring read it; `JSON.stringify`, `util.inspect`, spread, `structuredClone` and
+ * `Object.keys` never show it (a logged result leaks nothing). A class rather than
+ * `Object.defineProperties` on each result: same visibility, a fraction of the cost per call.
  */
+class Granted {
+  readonly ok = true as const;
+  readonly #secret: string;
+  constructor(
+    readonly session: SessionInfo,
+    readonly tool: ToolInfo,
+    secret: string,
+  ) {
+    this.#secret = secret;
+  }
+  get secret(): string {
+    return this.#secret;
+  }
+  toJSON(): { ok: true; session: SessionInfo; tool: ToolInfo } {
+    return { ok: true, session: this.session, tool: this.tool };
+  }
+  [INSPECT](): { ok: true; session: SessionInfo; tool: ToolInfo; secret: string } {
+    return { ok: true, session: this.session, tool: this.tool, secret: '[redacted]' };
+  }
+}
+
 function granted(session: SessionInfo, tool: ToolInfo, secret: string): AuthorizeResult {
-  const result = { ok: true, session, tool } as Extract<AuthorizeResult, { ok: true }>;
-  Object.defineProperties(result, {
-    secret: { get: () => secret, enumerable: false, configurable: false },
-    toJSON: { value: () => ({ ok: true, session, tool }), enumerable: false },
-    [INSPECT]: { value: () => ({ ok: true, session, tool, secret: '[redacted]' }), enumerable: false },
-  });
-  return result;
+  return new Granted(session, tool, secret) as Extract<AuthorizeResult, { ok: true }>;
 }
 
 /** Keeps only short string `ip` and `userAgent` (audit context), dropping anything else. */

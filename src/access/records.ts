@@ -140,6 +140,44 @@ function parseData<S extends z.ZodMiniType>(
   return r.data;
 }
 
+/** Whether `value` and everything in it is frozen (so nothing in it can ever change). */
+function deepFrozen(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (!Object.isFrozen(value)) return false;
+  for (const v of Object.values(value)) if (!deepFrozen(v)) return false;
+  return true;
+}
+
+function freezeDeep<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) freezeDeep(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Parsed `data` of deeply frozen record objects, by object. An adapter that hands out the same
+ * deeply frozen object until the record is written again (the memory adapter) then costs one
+ * shape check per record revision instead of one per call; any other object (a copy from a
+ * database, a record built in this process) is parsed every time. The parsed value is frozen too.
+ */
+const parsedOfFrozen = new WeakMap<StoredRecord, unknown>();
+
+function parseDataCached<S extends z.ZodMiniType>(
+  schema: S,
+  record: StoredRecord,
+  kind: StoredRecord['kind'],
+): z.output<S> {
+  const hit = parsedOfFrozen.get(record);
+  if (hit !== undefined && record.kind === kind) return hit as z.output<S>;
+  const data = parseData(schema, record, kind);
+  if (Object.isFrozen(record) && deepFrozen(record.data)) {
+    parsedOfFrozen.set(record, freezeDeep(data));
+  }
+  return data;
+}
+
 /**
  * Reads a tool record's data.
  * @example
@@ -149,7 +187,7 @@ function parseData<S extends z.ZodMiniType>(
  * @throws KeywardenError `ERR_INTEGRITY` when malformed.
  */
 export function readToolData(record: StoredRecord): ToolData {
-  return parseData(toolDataSchema, record, 'access_tool');
+  return parseDataCached(toolDataSchema, record, 'access_tool');
 }
 
 /**
@@ -173,7 +211,7 @@ export function readRequestData(record: StoredRecord): RequestData {
  * @throws KeywardenError `ERR_INTEGRITY` when malformed.
  */
 export function readSessionData(record: StoredRecord): SessionData {
-  return parseData(sessionDataSchema, record, 'access_session');
+  return parseDataCached(sessionDataSchema, record, 'access_session');
 }
 
 /**
