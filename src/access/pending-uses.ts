@@ -29,7 +29,7 @@ export interface PendingUses {
  * @example
  * ```ts
  * const uses = createPendingUses(() => a);
- * uses.add(session.id, 200);
+ * uses.add('ses_0123456789ab', 200);
  * await uses.flush();
  * ```
  * @throws never (flush rejects with the first write error after keeping the counts)

@@ -47,7 +47,8 @@ export interface ViolationInput {
  * The end reason (`endReason`, audit `data.note`) of a session the security monitor revoked.
  * @example
  * ```ts
- * if (info.endReason === MONITOR_REVOKE_REASON) alert('revoked by the monitor');
+ * const info = await access.sessions.get('ses_0123456789ab');
+ * if (info.endReason === MONITOR_REVOKE_REASON) console.warn('revoked by the security monitor');
  * ```
  */
 export const MONITOR_REVOKE_REASON = 'security-monitor';

@@ -21,6 +21,7 @@ const twins = new WeakMap<object, SyncRead>();
  *
  * @example
  * ```ts
+ * const records = new Map<string, StoredRecord>();
  * const get = async (id: string) => records.get(id) ?? null;
  * registerSyncRead(get, (id: string) => records.get(id) ?? null);
  * ```
