@@ -587,7 +587,14 @@ export interface AgentAccessOptions {
    * `false` is the strict mode: each row is written with its call, before the secret is handed
    * out, and a call whose row cannot be written is refused and its unit given back.
    */
-  auditBatch?: { window?: Duration; maxRows?: number } | false;
+  auditBatch?:
+    | {
+        /** Longest time a call's row waits before its batch is written (1 ms to `'10s'`; default `'200ms'`). */
+        window?: Duration;
+        /** Queued rows that trigger a write at once (1 to 100,000; default 500). */
+        maxRows?: number;
+      }
+    | false;
 }
 
 /** The object `agentAccess(km, options)` returns. */

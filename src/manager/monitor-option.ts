@@ -35,8 +35,11 @@ export interface CountRuleOption {
  * ```
  */
 export interface ViolationRuleOption {
+  /** Violations of one session within `window` that fire the rule (1 to 1,000,000; default 5). */
   threshold?: number;
+  /** Counting window, 1 s to 1 day (default `'1m'`). */
   window?: Duration;
+  /** What to do besides notifying: `'none'` (default) or `'revoke'` the session. */
   action?: SessionMonitorAction;
 }
 
