@@ -215,7 +215,9 @@ export function memoryStorage(): MemoryStorage {
   const getSync = (id: string): StoredRecord | null => records.get(id) ?? null;
   const findByNameSync = (name: string, where: Parameters<StorageAdapter['findByName']>[1]) => {
     if (typeof where !== 'object' || where === null) throw invalid('where', 'an object');
-    const id = names.get(nameKey({ ...where, name }));
+    const id = names.get(
+      nameKey({ kind: where.kind, tenantId: where.tenantId, environment: where.environment, name }),
+    );
     return id === undefined ? null : (records.get(id) ?? null);
   };
   const get: StorageAdapter['get'] = async (id) => getSync(id);

@@ -909,17 +909,31 @@ function guardStorage(
     }
   };
   /**
-   * The answer of an in-process adapter's synchronous twin of `read` (src/internal/sync-reads.ts)
-   * when it is null or a record object already checked, else undefined (the async path runs).
+   * The answer of an in-process adapter's synchronous twin of `get`/`findByName`
+   * (src/internal/sync-reads.ts) when it is null or a record object already checked, else
+   * undefined (the async path runs, and reports any error through the mapping below).
    */
-  const known = <A extends unknown[]>(read: unknown, args: A): StoredRecord | null | undefined => {
-    const peek = syncReadOf<A>(read);
+  const checked = (r: StoredRecord | null): StoredRecord | null | undefined =>
+    r === null || integrity.known(r) ? r : undefined;
+  const knownGet = (id: string): StoredRecord | null | undefined => {
+    const peek = syncReadOf<[string]>(s.get);
     if (peek === undefined) return undefined;
     try {
-      const r = peek(...args);
-      return r === null || integrity.known(r) ? r : undefined;
+      return checked(peek(id));
     } catch {
-      return undefined; // the async call reports it, through the error mapping below
+      return undefined;
+    }
+  };
+  const knownByName = (
+    name: string,
+    where: Parameters<StorageAdapter['findByName']>[1],
+  ): StoredRecord | null | undefined => {
+    const peek = syncReadOf<Parameters<StorageAdapter['findByName']>>(s.findByName);
+    if (peek === undefined) return undefined;
+    try {
+      return checked(peek(name, where));
+    } catch {
+      return undefined;
     }
   };
   const guarded: StorageAdapter = {
@@ -927,13 +941,13 @@ function guardStorage(
     // every record read passes its shape check and its MAC check here, once (ERR_INTEGRITY
     // naming the record); every record written gets a fresh MAC here, whoever writes it
     get: (id) => {
-      const r = known(s.get, [id]);
+      const r = knownGet(id);
       return r !== undefined
         ? Promise.resolve(r)
         : call('get', () => s.get(id).then((x) => checkOrNull(x, id)));
     },
     findByName: (name, where) => {
-      const r = known(s.findByName, [name, where]);
+      const r = knownByName(name, where);
       return r !== undefined
         ? Promise.resolve(r)
         : call('findByName', () => s.findByName(name, where).then((x) => checkOrNull(x)));

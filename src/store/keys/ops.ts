@@ -40,12 +40,39 @@ import {
 
 const STATE_ORDER = { current: 0, pending: 1, previous: 2, retired: 3 } as const;
 
+/**
+ * Names that passed {@link keyNameSchema} (a pure check of an immutable string: one that passed
+ * always passes), so signing with the same key again skips the schema. Bounded: emptied when full.
+ */
+const validNames = new Set<string>();
+const VALID_NAMES_MAX = 1024;
+
+function keyName(name: unknown): string {
+  if (typeof name === 'string' && validNames.has(name)) return name;
+  const parsed = parseInput(keyNameSchema, name, 'name');
+  if (validNames.size >= VALID_NAMES_MAX) validNames.clear();
+  validNames.add(parsed);
+  return parsed;
+}
+
+/** The scope of a call without options (what the schema makes of `{}`), shared and frozen. */
+const NO_SCOPE: NamedScope = Object.freeze(parseInput(keyScopeSchema, {}, 'options'));
+
+/** The named scope of `options` (`undefined`: none). */
+function scopeOf(options: unknown): NamedScope {
+  return options === undefined ? NO_SCOPE : parseInput(keyScopeSchema, options ?? {}, 'options');
+}
+
 async function loadKey(ctx: StoreContext, name: unknown, scope: NamedScope): Promise<StoredRecord> {
-  return loadNamedRecord(ctx, 'key', parseInput(keyNameSchema, name, 'name'), scope);
+  return loadNamedRecord(ctx, 'key', keyName(name), scope);
 }
 
 function currentOf(record: StoredRecord): StoredVersion {
-  const v = record.versions.find((x) => x.state === 'current');
+  let v: StoredVersion | undefined;
+  const versions = record.versions; // indexed: a frozen array is slow to search with find()
+  for (let i = 0; i < versions.length && v === undefined; i++) {
+    if ((versions[i] as StoredVersion).state === 'current') v = versions[i];
+  }
   if (!v) throw new KeywardenError('ERR_INVALID_STATE', 'key has no current version');
   return v;
 }
@@ -70,7 +97,7 @@ export async function signWithKey(
   data: unknown,
   options: unknown,
 ): Promise<Uint8Array> {
-  const scope = parseInput(keyScopeSchema, options ?? {}, 'options');
+  const scope = scopeOf(options);
   const bytes = toDataBytes(data, 'data');
   const record = await loadKey(ctx, name, scope);
   const spec = specOf(record.data);
@@ -177,7 +204,7 @@ export async function verifyWithKey(
   signature: unknown,
   options: unknown,
 ): Promise<boolean> {
-  const scope = parseInput(keyScopeSchema, options ?? {}, 'options');
+  const scope = scopeOf(options);
   const bytes = toDataBytes(data, 'data');
   const sig = toSignatureBytes(signature);
   const record = await loadKey(ctx, name, scope);
@@ -202,7 +229,7 @@ export async function verifyWithKey(
  * @throws KeywardenError `ERR_VALIDATION`, `ERR_NOT_FOUND`, `ERR_INVALID_STATE` (symmetric key).
  */
 export async function keyJwks(ctx: StoreContext, name: unknown, options: unknown): Promise<Jwks> {
-  const scope = parseInput(keyScopeSchema, options ?? {}, 'options');
+  const scope = scopeOf(options);
   const record = await loadKey(ctx, name, scope);
   const spec = specOf(record.data);
   if (spec.type === 'hmac' || spec.type === 'aes') {
