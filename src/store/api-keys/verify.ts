@@ -311,18 +311,18 @@ export function createVerifier(ctx: StoreContext): Verify {
   const telemetry = ctx.telemetry;
   if (telemetry === undefined) return run;
   // with metrics: one counter add and one histogram record per call (keywarden.verify by code)
-  return function verify(token: unknown, options?: unknown): Promise<ApiKeyVerifyResult> {
+  // (async/await rather than `.then` with two closures: measurably cheaper per call on V8)
+  return async function verify(token: unknown, options?: unknown): Promise<ApiKeyVerifyResult> {
     if (!telemetry.enabled) return run(token, options);
     const start = telemetry.now();
-    return run(token, options).then(
-      (result) => {
-        telemetry.verify(result.valid ? 'VALID' : result.code, telemetry.now() - start);
-        return result;
-      },
-      (error: unknown) => {
-        telemetry.verify('ERROR', telemetry.now() - start);
-        throw error;
-      },
-    );
+    let result: ApiKeyVerifyResult;
+    try {
+      result = await run(token, options);
+    } catch (error) {
+      telemetry.verify('ERROR', telemetry.now() - start);
+      throw error;
+    }
+    telemetry.verify(result.valid ? 'VALID' : result.code, telemetry.now() - start);
+    return result;
   };
 }
