@@ -255,7 +255,8 @@ export function parseCron(expression: string, field: string): CronSchedule {
         const d = at.getUTCDate();
         const h = at.getUTCHours();
         const mi = at.getUTCMinutes();
-        if (y > endYear || y < 1) return null;
+        // written so NaN ends it too: a start past the last Date (or NaN, ±Infinity) has no next run
+        if (!(y >= 1 && y <= endYear)) return null;
         if (years && years[y] !== 1) t = utc(y + 1, 0, 1);
         else if (months[mo + 1] !== 1) t = utc(y, mo + 1, 1);
         else if (!dayMatches(y, mo, d)) t = utc(y, mo, d + 1);
