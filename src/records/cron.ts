@@ -244,6 +244,22 @@ export function parseCron(expression: string, field: string): CronSchedule {
     return dom || dow;
   };
 
+  // Which days of a month match depends only on its length and the weekday of its 1st: 28 masks
+  // (bit d = day d), so a month without a matching day is skipped whole. An expression no date
+  // meets (the 31st on a first Monday) then ends its 400-year search in ~5,000 steps, not ~150,000.
+  const masks = new Map<number, number>();
+  const monthMask = (y: number, mo: number): number => {
+    const dim = daysIn(y, mo);
+    const key = dim * 7 + weekday(y, mo, 1);
+    let mask = masks.get(key);
+    if (mask === undefined) {
+      mask = 0;
+      for (let d = 1; d <= dim; d++) if (dayMatches(y, mo, d)) mask |= 1 << d;
+      masks.set(key, mask);
+    }
+    return mask;
+  };
+
   return {
     next(after) {
       let t = Math.floor(after / 1000) * 1000 + 1000;
@@ -255,11 +271,15 @@ export function parseCron(expression: string, field: string): CronSchedule {
         const d = at.getUTCDate();
         const h = at.getUTCHours();
         const mi = at.getUTCMinutes();
-        if (y > endYear || y < 1) return null;
+        // written so NaN ends it too: a start past the last Date (or NaN, ±Infinity) has no next run
+        if (!(y >= 1 && y <= endYear)) return null;
         if (years && years[y] !== 1) t = utc(y + 1, 0, 1);
         else if (months[mo + 1] !== 1) t = utc(y, mo + 1, 1);
-        else if (!dayMatches(y, mo, d)) t = utc(y, mo, d + 1);
-        else if (hours[h] !== 1) t = utc(y, mo, d, h + 1);
+        else if ((monthMask(y, mo) & (1 << d)) === 0) {
+          // the next matching day of this month, or the 1st of the next month when none is left
+          const later = d >= 31 ? 0 : monthMask(y, mo) >>> (d + 1);
+          t = later === 0 ? utc(y, mo + 1, 1) : utc(y, mo, d + 1 + (31 - Math.clz32(later & -later)));
+        } else if (hours[h] !== 1) t = utc(y, mo, d, h + 1);
         else if (minutes[mi] !== 1) t = utc(y, mo, d, h, mi + 1);
         else if (seconds[at.getUTCSeconds()] !== 1) t += 1000;
         else return t;

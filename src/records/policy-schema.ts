@@ -51,6 +51,8 @@ const cronSchema = z.string().check(
   z.minLength(1),
   z.maxLength(256),
   z.superRefine((v, ctx) => {
+    // zod runs every check: without this a 10 MB string is parsed (and cached) after maxLength failed
+    if (v.length > 256) return;
     try {
       if (cronOf(v).next(0) === null) ctx.addIssue({ code: 'custom', message: 'never fires' });
     } catch (e) {

@@ -371,8 +371,11 @@ export function createSecurityMonitor(ctx: StoreContext, o: ResolvedMonitorOptio
         if (event.type !== 'access.violation' || perSession === null || rule === null) return DONE;
         const sessionId = event.sessionId;
         if (sessionId === null) return DONE;
-        const count = perSession.add(sessionId, event.at);
-        if (count < rule.threshold || !perSession.alert(sessionId, event.at)) return DONE;
+        // counted per tenant: another tenant's access object naming this session id (reportViolation
+        // loads no session there) must not bring this tenant's session closer to a revocation
+        const counted = JSON.stringify([event.tenantId, sessionId]);
+        const count = perSession.add(counted, event.at);
+        if (count < rule.threshold || !perSession.alert(counted, event.at)) return DONE;
         const base: KeyEventBase = {
           at: event.at,
           recordId: event.keyId,
