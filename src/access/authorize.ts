@@ -277,7 +277,8 @@ async function spend(
         }
         if (refusal !== null) return { ok: false, code: refusal };
         const batch = a.options.auditBatch;
-        if (changed && batch !== null) await a.ctx.auditLater(queuedDrafts, batch);
+        // spent: its rows are queued whatever the queue's state (the check ran before the spend)
+        if (changed && batch !== null) await a.ctx.auditLater(queuedDrafts, { ...batch, afterSpend: true });
         if (exhausted) await endRequestOf(a, c.data.requestId, a.ctx.clock.now());
         return { ok: true, record, data: written ?? readSessionData(record) };
       } catch (error) {

@@ -436,14 +436,20 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
 
   const auditLater = async (
     drafts: AuditDraft | AuditDraft[],
-    options: { windowMs: number; maxRows: number },
+    options: { windowMs: number; maxRows: number; afterSpend?: boolean },
   ): Promise<void> => {
     const keyed = await auditSigner();
+    const afterSpend = options.afterSpend === true;
     // fail closed: a batch that could not be written is retried now, and refuses if it still fails
-    if (queueFailed || queued.length >= options.maxRows) await appendAfterQueue([]);
+    // (not for the rows of something already spent: the caller ran this check before spending, and
+    // refusing now would leave a spent call without its row)
+    if (!afterSpend && (queueFailed || queued.length >= options.maxRows)) await appendAfterQueue([]);
     const events = toEvents(keyed, drafts);
     if (events.length === 0) return;
     for (const e of events) queued.push(e);
+    if (afterSpend && queued.length >= options.maxRows && queueWrite === null) {
+      appendAfterQueue([]).catch(() => undefined); // kept queued and retried; the next check refuses
+    }
     scheduleFlush(options.windowMs);
   };
 
@@ -877,6 +883,38 @@ interface RecordIntegrity {
   seal(record: StoredRecord): Promise<StoredRecord>;
 }
 
+/** True when `record` is what a `findByName(name, where)` asked for (name, kind, environment, tenant). */
+function answersLookup(
+  record: StoredRecord,
+  name: string,
+  where: { kind: string; environment: string; tenantId: string | null },
+): boolean {
+  return (
+    record.name === name &&
+    record.kind === where.kind &&
+    record.environment === where.environment &&
+    record.tenantId === where.tenantId
+  );
+}
+
+/**
+ * `record` when it answers the lookup, else ERR_INTEGRITY: a store writer who points a name (its
+ * index, or the name column of a database row) at another record — with that record's own valid
+ * MAC — must not get that record's value returned under the name asked for.
+ */
+function matchingLookup(
+  record: StoredRecord,
+  name: string,
+  where: { kind: string; environment: string; tenantId: string | null },
+): StoredRecord {
+  if (answersLookup(record, name, where)) return record;
+  throw new KeywardenError(
+    'ERR_INTEGRITY',
+    `stored record ${printableId(record.id)} does not answer the name it was found by; it was not used`,
+    { field: 'record' },
+  );
+}
+
 function guardStorage(
   s: StorageAdapter,
   integrity: RecordIntegrity,
@@ -919,7 +957,9 @@ function guardStorage(
     const peek = syncReadOf<[string]>(s.get);
     if (peek === undefined) return undefined;
     try {
-      return checked(peek(id));
+      const r = peek(id);
+      // another record under this id: the async path refuses it (ERR_INTEGRITY naming it)
+      return r !== null && r.id !== id ? undefined : checked(r);
     } catch {
       return undefined;
     }
@@ -931,7 +971,8 @@ function guardStorage(
     const peek = syncReadOf<Parameters<StorageAdapter['findByName']>>(s.findByName);
     if (peek === undefined) return undefined;
     try {
-      return checked(peek(name, where));
+      const r = peek(name, where);
+      return r !== null && !answersLookup(r, name, where) ? undefined : checked(r);
     } catch {
       return undefined;
     }
@@ -950,7 +991,11 @@ function guardStorage(
       const r = knownByName(name, where);
       return r !== undefined
         ? Promise.resolve(r)
-        : call('findByName', () => s.findByName(name, where).then((x) => checkOrNull(x)));
+        : call('findByName', () =>
+            s
+              .findByName(name, where)
+              .then((x) => checkOrNull(x === null ? x : matchingLookup(x, name, where))),
+          );
     },
     list: (query) => call('list', async () => checkPage(await s.list(query))),
     create: (record) => call('create', async () => s.create(await integrity.seal(record))),

@@ -146,10 +146,13 @@ export interface StoreContext {
    * this manager, and on `close()`. Trades durability for cost: a crash loses at most the rows of
    * one window. Rejects with `ERR_AUDIT` (nothing queued) while a batch could not be written and
    * still cannot (fail closed), `ERR_CLOSED` after close. An empty list only runs that check.
+   * With `afterSpend` (the rows of something already done, whose caller ran that check before
+   * doing it) the rows are always queued: a full queue is flushed in the background, and a failed
+   * flush keeps them queued and refuses the next check.
    */
   auditLater(
     drafts: AuditDraft | AuditDraft[],
-    options: { windowMs: number; maxRows: number },
+    options: { windowMs: number; maxRows: number; afterSpend?: boolean },
   ): Promise<void>;
   /** Writes the rows queued by `auditLater` now; `ERR_AUDIT` (they stay queued) when they cannot be. */
   flushAudit(): Promise<void>;
