@@ -94,9 +94,52 @@ export function nativeCrypto(): NativeCrypto | null {
   return cached;
 }
 
+/** Per crypto module: whether its one-shot `hash` gives createHmac's bytes (checked once). */
+const oneShotChecked = new WeakMap<NativeCrypto, boolean>();
+
+/**
+ * True when `c.hash` exists and the padded-block HMAC built on it answers exactly what
+ * `createHmac` does, for a short key, a block-long key and a long (hashed) key over a text and a
+ * binary message: checked once per module, so a runtime whose `hash` answers another type or other
+ * bytes falls back to `createHmac` instead of computing a wrong MAC or throwing a raw error.
+ */
+function oneShotHashWorks(c: NativeCrypto): boolean {
+  const known = oneShotChecked.get(c);
+  if (known !== undefined) return known;
+  let ok = false;
+  try {
+    const hash = c.hash;
+    if (typeof hash === 'function') {
+      const fail = () => new Error('closed');
+      const data = new Uint8Array(300).map((_, i) => (i * 7) & 0xff);
+      ok = [1, 64, 65, 200].every((n) => {
+        const key = new Uint8Array(n).map((_, i) => (i * 13 + n) & 0xff);
+        const mac = keyedSha256Pads(hash, key, fail);
+        try {
+          const expected = view(c.createHmac('sha256', key).update(data).digest());
+          const got = mac.mac(data);
+          const text = mac.macText?.('keywarden ✓ self-check', 'hex');
+          return (
+            got instanceof Uint8Array &&
+            got.length === 32 &&
+            got.every((b, i) => b === expected[i]) &&
+            text === c.createHmac('sha256', key).update('keywarden ✓ self-check').digest('hex')
+          );
+        } finally {
+          mac.destroy();
+        }
+      });
+    }
+  } catch {
+    ok = false;
+  }
+  oneShotChecked.set(c, ok);
+  return ok;
+}
+
 function keyedSha256(c: NativeCrypto, key: Uint8Array, closed: () => Error): KeyedMac {
   const hash = c.hash;
-  if (typeof hash === 'function') return keyedSha256Pads(hash, key, closed);
+  if (typeof hash === 'function' && oneShotHashWorks(c)) return keyedSha256Pads(hash, key, closed);
   // a secret key object: the runtime holds the bytes (freed when dropped; not zeroable from JS),
   // and createHmac takes it without copying the key on every call
   let secret: NativeKeyObject | null = c.createSecretKey(key); // copied by the runtime

@@ -91,3 +91,30 @@ describe('native keyed HMAC-SHA256 equals createHmac', () => {
     keyed.destroy();
   });
 });
+
+describe('a runtime whose one-shot hash misbehaves', () => {
+  // checked once per crypto module against createHmac: a `hash` that answers a string, other bytes
+  // or throws is not used (the createHmac path is), instead of a wrong MAC or a raw RangeError
+  const native = c as NonNullable<typeof c>;
+  const broken = {
+    'answers a hex string': ((_a: string, data: Uint8Array) => Buffer.from(data).toString('hex')) as never,
+    'answers other bytes': ((a: string, data: Uint8Array, enc: string) => {
+      const out = native.hash?.(a as 'sha256', data, enc as 'buffer') as Uint8Array;
+      if (enc === 'buffer') out[0] = (out[0] as number) ^ 1;
+      return out;
+    }) as never,
+    throws: (() => {
+      throw new RangeError('unsupported');
+    }) as never,
+  };
+  for (const [name, hash] of Object.entries(broken)) {
+    it(`${name}: keyed MACs still equal createHmac`, () => {
+      const backend = nativeBackend({ ...native, hash });
+      const key = bytes(40, 3);
+      const keyed = backend.keyedSha256(key, () => new Error('closed'));
+      const m = bytes(100, 9);
+      expect(hex(keyed.mac(m))).toBe(createHmac('sha256', Buffer.from(key)).update(m).digest('hex'));
+      keyed.destroy();
+    });
+  }
+});
