@@ -27,13 +27,15 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
  * goal: 291 KB after zod/mini, raised once to 340 KB for what 0.2 added to every manager on
  * purpose (native crypto backend and signers, JWTs, metrics, logger, security monitor, usage
  * rollups, expectedRevision, iterate/dispose), then lowered to 305 KB when croner gave way to an
- * own cron parser (330 -> 302 KB measured). The 200 KB of issue 14 is not met; docs/runtimes.md
+ * own cron parser (330 -> 302 KB measured), then set to 312 KB with what the same release added
+ * beside it (309 KB measured: the verify fast path and HMAC pads, the batched access audit queue,
+ * the monitor's session revoke, lookup checks). The 200 KB of issue 14 is not met; docs/runtimes.md
  * ("Bundle size") says where the bytes go and what it would take. Lower it when you take bytes
  * out; raise it only with a line in the CHANGELOG.
  */
 const BUDGETS = {
   generator: 40 * KB,
-  manager: 305 * KB,
+  manager: 312 * KB,
 };
 
 interface Measured {
