@@ -9,7 +9,7 @@ import { managementApi } from '../../src/http/index.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
 import type { StorageAdapter } from '../../src/ports/storage.js';
 import { createTestKeyManager } from '../../src/testing/test-key-manager.js';
-import { call } from './harness.js';
+import { call, racing } from './harness.js';
 
 describe('If-Match on PATCH /api-keys/{id}', () => {
   it('refuses with 412 when the key changes between the ETag check and the write', async () => {
@@ -65,35 +65,6 @@ describe('If-Match on PATCH /api-keys/{id}', () => {
 });
 
 describe('If-Match on revoke, delete and rotate of an API key', () => {
-  /** A manager whose storage lets a second manager change `arm` right after the route reads it. */
-  async function racing() {
-    const inner = memoryStorage();
-    const masterKey = generateMasterKey();
-    const state: { arm: string | null } = { arm: null };
-    let other: ReturnType<typeof createTestKeyManager>['km'] | null = null;
-    const storage: StorageAdapter = {
-      ...inner,
-      async get(id) {
-        const record = await inner.get(id);
-        if (state.arm !== null && id === state.arm && other !== null) {
-          state.arm = null;
-          await other.apiKeys.update(id, { tags: ['changed-meanwhile'] });
-        }
-        return record;
-      },
-    };
-    const { km } = createTestKeyManager({ storage, kms: localKms({ masterKey }) });
-    other = createTestKeyManager({ storage: inner, kms: localKms({ masterKey }) }).km;
-    const api = managementApi(km);
-    const admin = (await km.apiKeys.create({ name: 'admin', scopes: ['keywarden:admin'], ownerId: 'alice' }))
-      .token;
-    const close = async () => {
-      await km.close();
-      await other?.close();
-    };
-    return { km, api, admin, state, close };
-  }
-
   const cases: [string, string, (id: string) => string, unknown][] = [
     ['revoke', 'POST', (id) => `/api-keys/${id}/revoke`, { reason: 'leaked' }],
     ['delete', 'DELETE', (id) => `/api-keys/${id}`, undefined],
@@ -107,7 +78,8 @@ describe('If-Match on revoke, delete and rotate of an API key', () => {
       const etag = (await call(api, 'GET', `/api-keys/${key.id}`, { token: admin })).headers.get(
         'etag',
       ) as string;
-      state.arm = key.id;
+      state.target = 'target';
+      state.meanwhile = (other) => other.apiKeys.update(key.id, { tags: ['changed-meanwhile'] });
       const raced = await call(api, method, path(key.id), {
         token: admin,
         headers: { 'if-match': etag },

@@ -7,59 +7,7 @@
  * overwritten.
  */
 import { describe, expect, it } from 'vitest';
-import { memoryStorage } from '../../src/adapters/memory.js';
-import { managementApi } from '../../src/http/index.js';
-import { generateMasterKey, localKms } from '../../src/kms/index.js';
-import type { StorageAdapter } from '../../src/ports/storage.js';
-import { createTestKeyManager } from '../../src/testing/test-key-manager.js';
-import { call } from './harness.js';
-
-type Km = ReturnType<typeof createTestKeyManager>['km'];
-
-/**
- * A manager whose storage, once armed, lets `meanwhile` (run by a second manager on the same
- * store) change the record named `target` right after the route's next read of it (reads of other
- * records, such as the operator's own API key, do not fire it).
- */
-async function racing() {
-  const inner = memoryStorage();
-  const masterKey = generateMasterKey();
-  const state: { target: string; meanwhile: ((other: Km) => Promise<unknown>) | null } = {
-    target: '',
-    meanwhile: null,
-  };
-  let other: Km | null = null;
-  const fire = async (record: { name: string } | null) => {
-    const run = state.meanwhile;
-    if (run !== null && other !== null && record?.name === state.target) {
-      state.meanwhile = null; // once: the second manager's own reads go straight to `inner`
-      await run(other);
-    }
-  };
-  const storage: StorageAdapter = {
-    ...inner,
-    async get(id) {
-      const record = await inner.get(id);
-      await fire(record);
-      return record;
-    },
-    async findByName(...args) {
-      const record = await inner.findByName(...args);
-      await fire(record);
-      return record;
-    },
-  };
-  const { km } = createTestKeyManager({ storage, kms: localKms({ masterKey }) });
-  other = createTestKeyManager({ storage: inner, kms: localKms({ masterKey }) }).km;
-  const api = managementApi(km);
-  const admin = (await km.apiKeys.create({ name: 'admin', scopes: ['keywarden:admin'], ownerId: 'alice' }))
-    .token;
-  const close = async () => {
-    await km.close();
-    await other?.close();
-  };
-  return { km, api, admin, state, close };
-}
+import { call, racing } from './harness.js';
 
 const STRONG = /^"r\d+-[A-Za-z0-9_-]+"$/;
 
