@@ -52,7 +52,10 @@ function waitForGo(): Promise<void> {
 async function crash(dir: string, slot: string, seed: number): Promise<void> {
   const random = rng(seed);
   await waitForGo();
-  const s = fileStorage({ dir, create: true, compactAfter: 20 });
+  // what is checked is every acknowledged write surviving SIGKILL, not how long a writer waits for
+  // the lock: a sibling starved of CPU on a loaded CI machine (the whole suite runs beside this)
+  // held it past the default 10 s twice, so the children wait up to a minute
+  const s = fileStorage({ dir, create: true, compactAfter: 20, lockTimeout: 60_000 });
   await s.init();
   // Learn this slot's state from the store (an earlier child of the slot was killed mid-way).
   const revs = new Map<string, number>();
