@@ -66,12 +66,19 @@ interface Entry {
  */
 export function createOpenedKeyCache(options: OpenedKeyCacheOptions): OpenedKeyCache {
   const entries = new Map<string, Entry>();
+  /** No entry expires before this (a lower bound): `set` scans for expired entries only from then on. */
+  let nextExpiry = Number.POSITIVE_INFINITY;
   const remove = (key: string, entry: Entry): void => {
     entries.delete(key);
     entry.material.destroy();
   };
   const sweep = (now: number): void => {
-    for (const [key, entry] of entries) if (entry.expiresAt <= now) remove(key, entry);
+    if (now < nextExpiry) return;
+    nextExpiry = Number.POSITIVE_INFINITY;
+    for (const [key, entry] of entries) {
+      if (entry.expiresAt <= now) remove(key, entry);
+      else if (entry.expiresAt < nextExpiry) nextExpiry = entry.expiresAt;
+    }
   };
   return {
     get<T extends OpenedMaterial>(recordId: string, slot: string, fingerprint: string, now: number) {
@@ -95,7 +102,9 @@ export function createOpenedKeyCache(options: OpenedKeyCacheOptions): OpenedKeyC
       const old = entries.get(key);
       if (old !== undefined) remove(key, old);
       sweep(now);
-      entries.set(key, { recordId, fingerprint, material, expiresAt: now + options.ttlMs });
+      const expiresAt = now + options.ttlMs;
+      entries.set(key, { recordId, fingerprint, material, expiresAt });
+      if (expiresAt < nextExpiry) nextExpiry = expiresAt;
       while (entries.size > options.max) {
         const [oldestKey, oldest] = entries.entries().next().value as [string, Entry];
         remove(oldestKey, oldest);

@@ -77,14 +77,16 @@ export interface KeyManagerOptions {
    * Opened signing and HMAC keys kept in memory so `keys.sign` and HMAC `keys.verify` do not
    * unwrap and decrypt the sealed key on every call: at most `max` keys (default 64), each for at
    * most `ttl` after it was opened (default `'1m'`), dropped at once when the key is rotated,
-   * revoked, changed or deleted, and by `close()`. `false` opens the key on every call (the
-   * trade-off is in docs/threat-model.md).
+   * revoked, changed or deleted, and by `close()`. The same limits bound a second cache, of the data
+   * keys `secrets.get` had the KMS unwrap (the value itself is opened on every read; a data key only
+   * serves the wrapped key, record, version and labels it was unwrapped for). `false` opens the key
+   * and unwraps the data key on every call (the trade-off is in docs/threat-model.md).
    */
   keyCache?:
     | {
         /** How long an opened key is kept after it was opened (default `'1m'`, at most `'1d'`). */
         ttl?: Duration;
-        /** Most keys kept at once (default 64; `0` keeps none). */
+        /** Most keys kept at once, and most data keys (default 64 each; `0` keeps none). */
         max?: number;
       }
     | false;

@@ -66,8 +66,9 @@ export interface StoreContextInit {
    */
   usage?: { flushInterval?: Duration | undefined } | false | undefined;
   /**
-   * Opened key material kept for reuse by `keys.sign`/`keys.verify`: at most `max` entries
-   * (default 64), each at most `ttl` from when it was opened (default `'1m'`). `false` keeps none.
+   * Opened key material kept for reuse by `keys.sign`/`keys.verify`, and data keys unwrapped by
+   * `secrets.get` (a cache each): at most `max` entries (default 64), each at most `ttl` from when
+   * it was opened (default `'1m'`). `false` keeps none.
    */
   keyCache?: { ttl?: Duration | undefined; max?: number | undefined } | false | undefined;
   /** Metrics instruments (default: none). */
@@ -336,7 +337,8 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     const list = Array.isArray(drafts) ? drafts : [drafts];
     const at = clock.now();
     return list.map((d) => {
-      const body: Omit<AuditEventInput, 'digest'> = {
+      // built once in its final form: the digest (of every other field) is filled in afterwards
+      const event: AuditEventInput = {
         id: generateId(16),
         at,
         type: d.type,
@@ -347,8 +349,10 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
         actor: d.actor ?? null,
         context: d.context ?? {},
         data: d.data ?? {},
+        digest: '',
       };
-      return { ...body, digest: keyed.digest(body) };
+      event.digest = keyed.digest(event);
+      return event;
     });
   };
 
@@ -691,15 +695,15 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     return run;
   };
 
-  const openedKeys =
+  const cacheLimits =
     init.keyCache === false
       ? undefined
-      : createOpenedKeyCache({
-          ttlMs: parseDuration(init.keyCache?.ttl ?? '1m', 'keyCache.ttl'),
-          max: init.keyCache?.max ?? 64,
-        });
+      : { ttlMs: parseDuration(init.keyCache?.ttl ?? '1m', 'keyCache.ttl'), max: init.keyCache?.max ?? 64 };
+  const openedKeys = cacheLimits && createOpenedKeyCache(cacheLimits);
+  const openedDataKeys = cacheLimits && createOpenedKeyCache(cacheLimits); // secrets.get's data keys
   const ctx: ManagedStoreContext = {
     openedKeys,
+    openedDataKeys,
     storage,
     kms,
     clock,
@@ -850,6 +854,7 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
   function dropPepper(): void {
     loaded = null;
     openedKeys?.clear();
+    openedDataKeys?.clear();
     hasher?.destroy();
     hasher = null;
     recordMac?.destroy();

@@ -167,4 +167,10 @@ export interface StoreContext {
    * the manager was built with `keyCache: false`. Emptied (and zeroed) by `close()`.
    */
   readonly openedKeys?: OpenedKeyCache | undefined;
+  /**
+   * Data keys of secret values unwrapped by `secrets.get`, kept for reuse under the same
+   * `keyCache` limits (see src/records/envelope.ts `openValue`); absent with `keyCache: false`.
+   * Emptied (and zeroed) by `close()`.
+   */
+  readonly openedDataKeys?: OpenedKeyCache | undefined;
 }

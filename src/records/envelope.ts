@@ -24,6 +24,7 @@
 import { isKeywardenError, KeywardenError } from '../errors.js';
 import { fromBase64Url, randomBytes, toBase64Url, utf8Encode, zeroize } from '../internal/bytes.js';
 import { cryptoBackend } from '../internal/crypto-backend.js';
+import type { OpenedKeyCache, OpenedMaterial } from '../internal/opened-cache.js';
 import type { KmsAdapter, KmsContext, WrappedKey } from '../ports/kms.js';
 import type { RecordKind, SealedValue, StoredRecord } from '../ports/storage.js';
 import type { StoreContext, StoreState } from './context.js';
@@ -225,8 +226,36 @@ export async function sealValue(
 }
 
 /**
+ * Where {@link openValue} may keep and find data keys it unwrapped (the manager's `keyCache`,
+ * src/internal/opened-cache.ts), and the time of the call.
+ */
+export interface DataKeyCache {
+  /** The cache of opened data keys. */
+  readonly cache: OpenedKeyCache;
+  /** Now, in ms (the clock of the manager). */
+  readonly now: number;
+}
+
+/** A cached data key: 32 bytes that `destroy()` zeroes. */
+class OpenedDataKey implements OpenedMaterial {
+  readonly dek: Uint8Array;
+  constructor(dek: Uint8Array) {
+    this.dek = dek;
+  }
+  destroy(): void {
+    this.dek.fill(0);
+  }
+}
+
+/**
  * Opens a sealed value bound to `binding`. The caller owns (and must zero) the returned bytes.
  * A format-1 value (keywarden 0.1) opens only when `state.acceptsLegacySeals()` resolves true.
+ *
+ * With `dataKeys`, the data key unwrapped by the KMS is kept there (after the value opened with
+ * it) and a later open of the **same wrapped data key** for the same store, record, version,
+ * labels and format takes it from there instead of calling the KMS. Only the unwrap is skipped:
+ * the value is still opened with AES-GCM and its associated data on every call, so a hit can only
+ * ever open the ciphertext that data key sealed, under the labels it was sealed with.
  *
  * @example
  * ```ts
@@ -242,6 +271,7 @@ export async function openValue(
   state: OpenState,
   sealed: unknown,
   binding: SealBinding,
+  dataKeys?: DataKeyCache,
 ): Promise<Uint8Array> {
   // a bad binding here comes from a corrupt stored record: it cannot open
   checkBinding(binding, 'ERR_DECRYPT');
@@ -252,15 +282,58 @@ export async function openValue(
     );
   }
   const ad = sealAssociatedData(state.storeId, binding, parsed.format);
-  return withDek(ctx.kms, parsed.dek, dekContext(state.storeId, binding), (dek) => {
-    try {
-      if (dek.length !== DEK_BYTES) throw decryptError('the data key has the wrong length');
-      return cryptoBackend().aesGcmDecrypt(dek, parsed.nonce, parsed.ct, ad);
-    } catch (error) {
-      if (isKeywardenError(error)) throw error;
-      throw decryptError('the sealed value failed authentication (tampered, moved or wrong key)');
-    }
-  });
+  if (dataKeys === undefined) {
+    return withDek(ctx.kms, parsed.dek, dekContext(state.storeId, binding), (dek) =>
+      openWithDek(dek, parsed, ad),
+    );
+  }
+  const { cache, now } = dataKeys;
+  const slot = dataKeySlot(state.storeId, binding, parsed.format);
+  const w = parsed.dek;
+  const fingerprint = `${w.kms}\n${w.keyId}\n${w.alg}\n${w.data}`;
+  // used in the same synchronous step it was taken in: nothing can evict (and zero) it in between
+  const hit = cache.get<OpenedDataKey>(binding.recordId, slot, fingerprint, now);
+  if (hit !== undefined) return openWithDek(hit.dek, parsed, ad);
+  const dek = await unwrapDek(ctx.kms, w, dekContext(state.storeId, binding));
+  let plaintext: Uint8Array;
+  try {
+    plaintext = openWithDek(dek, parsed, ad);
+  } catch (error) {
+    zeroize(dek);
+    throw error;
+  }
+  cache.set(binding.recordId, slot, fingerprint, new OpenedDataKey(dek), now); // it owns (and zeroes) dek now
+  return plaintext;
+}
+
+/** AES-GCM open of a parsed sealed value with its data key; any failure is `ERR_DECRYPT`. */
+function openWithDek(dek: Uint8Array, parsed: ParsedSealed, ad: Uint8Array): Uint8Array {
+  try {
+    if (dek.length !== DEK_BYTES) throw decryptError('the data key has the wrong length');
+    return cryptoBackend().aesGcmDecrypt(dek, parsed.nonce, parsed.ct, ad);
+  } catch (error) {
+    if (isKeywardenError(error)) throw error;
+    throw decryptError('the sealed value failed authentication (tampered, moved or wrong key)');
+  }
+}
+
+/**
+ * The cache slot of a data key: everything its KMS context and the value's associated data bind
+ * (store, version, kind, name, tenant, environment, format; the record id is the cache's own key).
+ * A store writer who moves a wrapped data key or relabels a record therefore misses the cache and
+ * meets the KMS's and the envelope's own checks.
+ */
+function dataKeySlot(storeId: string, binding: SealBinding, format: number): string {
+  return JSON.stringify([
+    'dek',
+    storeId,
+    binding.version,
+    binding.kind,
+    binding.name,
+    binding.tenantId,
+    binding.environment,
+    format,
+  ]);
 }
 
 /**

@@ -124,7 +124,9 @@ export async function mutateRecord<R>(
       continue;
     }
     const before = current;
-    if (kind === 'key') ctx.openedKeys?.drop(id); // rotated, revoked or changed: reopen on next use
+    if (kind === 'key')
+      ctx.openedKeys?.drop(id); // rotated, revoked or changed: reopen on next use
+    else if (kind === 'secret') ctx.openedDataKeys?.drop(id);
     if (options.audit) {
       await auditOrUndo(ctx, draftList(options.audit({ before, after: written, result })), () =>
         undoUpdate(ctx, before, written),
@@ -196,6 +198,7 @@ export async function deleteRecord(
         return null;
       }
       ctx.openedKeys?.drop(record.id);
+      ctx.openedDataKeys?.drop(record.id);
     } catch (error) {
       if (isKeywardenError(error, 'ERR_CONFLICT') && expected !== undefined) throw staleRevision();
       if (!isKeywardenError(error, 'ERR_CONFLICT')) throw error;

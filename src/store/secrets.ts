@@ -196,9 +196,18 @@ export function createSecretsView(ctx: StoreContext): SecretsView {
   const readSecret = async (n: string, o: GetOptions): Promise<string> => {
     const record = await loadNamedRecord(ctx, 'secret', n, o);
     const state = await ctx.ready();
-    assertUsable(record, ctx.clock.now(), 'secret');
-    const v = readableVersion(record, o.version, ctx.clock.now());
-    const value = await openSecretVersion(ctx, state, record, v);
+    const now = ctx.clock.now();
+    const cache = ctx.openedDataKeys;
+    try {
+      assertUsable(record, now, 'secret');
+    } catch (error) {
+      cache?.drop(record.id); // expired or disabled: its data keys are not needed any more
+      throw error;
+    }
+    const v = readableVersion(record, o.version, now);
+    // the data key may come from the cache (same wrapped key, version and labels); the value is
+    // always opened from this record's current ciphertext
+    const value = await openSecretVersion(ctx, state, record, v, cache && { cache, now });
     // fail closed: if the audit write fails, the value is not returned
     await ctx.audit({
       type: 'secret.read',

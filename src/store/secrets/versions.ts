@@ -16,7 +16,13 @@ import { KeywardenError } from '../../errors.js';
 import { utf8Decode, zeroize } from '../../internal/bytes.js';
 import type { StoredRecord, StoredVersion } from '../../ports/storage.js';
 import type { StoreContext, StoreState } from '../../records/context.js';
-import { bindingOf, type OpenState, openValue, sealValue } from '../../records/envelope.js';
+import {
+  bindingOf,
+  type DataKeyCache,
+  type OpenState,
+  openValue,
+  sealValue,
+} from '../../records/envelope.js';
 import { acceptedVersions, makeVersion, nextVersionNumber } from '../../records/record.js';
 
 /**
@@ -168,7 +174,8 @@ export function readableVersion(
 }
 
 /**
- * Opens a secret version and decodes it as UTF-8; the intermediate bytes are zeroed.
+ * Opens a secret version and decodes it as UTF-8; the intermediate bytes are zeroed. With
+ * `dataKeys` (secrets.get), the unwrapped data key is kept and reused as {@link openValue} says.
  *
  * @example
  * ```ts
@@ -181,8 +188,9 @@ export async function openSecretVersion(
   state: OpenState,
   record: StoredRecord,
   version: StoredVersion,
+  dataKeys?: DataKeyCache,
 ): Promise<string> {
-  const bytes = await openValue(ctx, state, version.sealed, bindingOf(record, version.version));
+  const bytes = await openValue(ctx, state, version.sealed, bindingOf(record, version.version), dataKeys);
   try {
     return utf8Decode(bytes);
   } catch {
