@@ -44,4 +44,35 @@ describe('FailureThrottle', () => {
     expect(entries.size).toBeLessThanOrEqual(3);
     expect(t.take('d', 'X', 20)).toBeNull();
   });
+
+  it('a key written again after its window moves to the back: the oldest live window is evicted first', () => {
+    const t = new FailureThrottle(100, 2);
+    expect(t.take('a', 'X', 0)).toBe(0);
+    expect(t.take('a', 'X', 10)).toBeNull();
+    expect(t.take('b', 'X', 50)).toBe(0);
+    expect(t.take('a', 'X', 100)).toBe(1); // a's window ended: written again, now newer than b's
+    expect(t.take('c', 'X', 120)).toBe(0); // full: b (oldest) goes, not a
+    expect(t.take('a', 'X', 130)).toBeNull();
+    expect(t.take('c', 'X', 130)).toBeNull();
+    expect(t.take('b', 'X', 130)).toBe(0);
+  });
+
+  it('its eviction queue stays as long as the table through a long flood, and bounded when the clock goes back', () => {
+    const queued = (t: FailureThrottle): number => {
+      const inner = t as unknown as { queue: unknown[]; head: number };
+      return inner.queue.length - inner.head;
+    };
+    const size = (t: FailureThrottle): number =>
+      (t as unknown as { entries: Map<string, unknown> }).entries.size;
+    const flood = new FailureThrottle(1000, 500);
+    for (let i = 0; i < 50_000; i++) flood.take(`k${i % 700}`, 'REVOKED', i);
+    expect(size(flood)).toBe(500);
+    expect(queued(flood)).toBe(500);
+    expect((flood as unknown as { queue: unknown[] }).queue.length).toBeLessThan(500 + 1024 * 2);
+
+    const jumpy = new FailureThrottle(100, 50);
+    for (let i = 0; i < 20_000; i++) jumpy.take(`k${i % 60}`, 'X', i % 2 === 0 ? 1_000_000 - i * 7 : i * 3);
+    expect(size(jumpy)).toBeLessThanOrEqual(50);
+    expect(queued(jumpy)).toBeLessThanOrEqual(2 * 50 + 1024 + 1);
+  });
 });

@@ -38,9 +38,18 @@ export class KeyedLock {
   }
 }
 
+/** One (key, code) window; `key` lets the eviction queue find its map entry. */
+interface ThrottleEntry {
+  readonly key: string;
+  readonly until: number;
+  suppressed: number;
+}
+
 /**
  * At most one audit row per (key, code) per `windowMs`; the rows in between are counted and
- * reported as `suppressed` on the next row written. Bounded to `maxEntries` pairs.
+ * reported as `suppressed` on the next row written. Bounded to `maxEntries` pairs. Every call costs
+ * O(1) amortised however full the table is (a flood of failures over many distinct keys keeps it
+ * full): windows are dropped in insertion order from a queue of their own.
  *
  * @example
  * ```ts
@@ -50,7 +59,16 @@ export class KeyedLock {
  * @throws never
  */
 export class FailureThrottle {
-  private readonly entries = new Map<string, { until: number; suppressed: number }>();
+  private readonly entries = new Map<string, ThrottleEntry>();
+  /**
+   * The entries in insertion order (so in `until` order, up to a clock that went back), from
+   * `head` on. A slot whose entry is no longer the map's (replaced after it expired) is skipped.
+   * Not the map's own iteration order: a `Map` keeps a hole for each deleted entry until it
+   * rehashes, and a fresh iterator walks every hole, so "drop expired entries from the front" by
+   * iterating the map cost thousands of steps per call once the table held 10,000 entries.
+   */
+  private queue: ThrottleEntry[] = [];
+  private head = 0;
 
   constructor(
     private readonly windowMs = 60_000,
@@ -63,27 +81,38 @@ export class FailureThrottle {
    */
   take(keyId: string, code: string, now: number): number | null {
     const k = `${keyId}\u0000${code}`;
-    const entry = this.entries.get(k);
-    if (entry && now < entry.until) {
+    const entries = this.entries;
+    const entry = entries.get(k);
+    if (entry !== undefined && now < entry.until) {
       entry.suppressed += 1;
       return null;
     }
-    const suppressed = entry ? entry.suppressed : 0;
-    this.entries.delete(k);
-    // Entries are (re)inserted at the end with the same window, so the map is in `until` order
-    // (up to a clock that went back): expired entries sit at the front. Drop those, then the
-    // oldest while full. O(1) amortised however large the table, where a full scan per failure
-    // made a flood of distinct failing keys cost O(table) each.
-    for (const [key, e] of this.entries) {
-      if (e.until > now) break;
-      this.entries.delete(key);
+    const suppressed = entry !== undefined ? entry.suppressed : 0;
+    if (entry !== undefined) entries.delete(k);
+    // drop expired windows from the front, then the oldest while full
+    const queue = this.queue;
+    let head = this.head;
+    while (head < queue.length) {
+      const e = queue[head] as ThrottleEntry;
+      if (entries.get(e.key) === e) {
+        if (e.until > now && entries.size < this.maxEntries) break;
+        entries.delete(e.key);
+      }
+      head++;
     }
-    while (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done) break;
-      this.entries.delete(oldest.value);
+    const fresh: ThrottleEntry = { key: k, until: now + this.windowMs, suppressed: 0 };
+    entries.set(k, fresh);
+    queue.push(fresh);
+    // reclaim the consumed front; with a clock that goes back, stale slots can pile up behind a
+    // live one: rebuild from the map when the queue is far longer than the table
+    if (head >= 1024 && head * 2 >= queue.length) {
+      this.queue = queue.slice(head);
+      head = 0;
+    } else if (queue.length - head > 2 * this.maxEntries + 1024) {
+      this.queue = [...entries.values()];
+      head = 0;
     }
-    this.entries.set(k, { until: now + this.windowMs, suppressed: 0 });
+    this.head = head;
     return suppressed;
   }
 }
