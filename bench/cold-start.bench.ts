@@ -4,8 +4,9 @@
  * verify needs) and verifies it, then exits. Its cost minus a bare `node -e ''` start is the
  * figure; the two alternate run after run and the median of each is taken. Printed both as wall
  * time and as the child's own CPU time (user + system, from process start; steadier on a loaded
- * machine), with the child's phases (import, createKeyManager, create, verify) from
- * `performance.now()`.
+ * machine), with the child's phases (import, createKeyManager, create, verify) each in wall time
+ * (`performance.now()`) and in CPU time (`process.cpuUsage()` around each phase; "node start to
+ * first line" is what node itself cost before the child's first statement, compare with bare).
  *
  *   npm run build && npm run bench -- cold-start
  *   COLD_START_RUNS=31 npm run bench -- cold-start
@@ -25,22 +26,25 @@ const GOAL_MS = 100;
 
 /** The child: every phase timed from process start (performance.now() is ms since time origin). */
 const CHILD = `
+const cpu = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1000; };
 const t0 = performance.now();
+const c0 = cpu();
 const { createKeyManager } = await import(${JSON.stringify(join(DIST, 'index.js'))});
 const { memoryStorage } = await import(${JSON.stringify(join(DIST, 'adapters/memory.js'))});
 const { localKms } = await import(${JSON.stringify(join(DIST, 'kms/index.js'))});
 const t1 = performance.now();
+const c1 = cpu();
 const km = createKeyManager({ storage: memoryStorage(), kms: localKms({ masterKey: ${JSON.stringify(randomBytes(32).toString('base64url'))} }) });
 const t2 = performance.now();
-const c2 = process.cpuUsage();
+const c2 = cpu();
 const { token } = await km.apiKeys.create({ name: 'cold' });
 const t3 = performance.now();
-const c3 = process.cpuUsage(c2);
+const c3 = cpu();
 const result = await km.apiKeys.verify(token);
 const t4 = performance.now();
+const c4 = cpu();
 if (!result.valid) throw new Error('verify failed');
-const cpu = process.cpuUsage();
-process.stdout.write(JSON.stringify({ start: t0, import: t1 - t0, manager: t2 - t1, create: t3 - t2, verify: t4 - t3, cpu: (cpu.user + cpu.system) / 1000, createCpu: (c3.user + c3.system) / 1000 }));
+process.stdout.write(JSON.stringify({ start: t0, import: t1 - t0, manager: t2 - t1, create: t3 - t2, verify: t4 - t3, cpu: c4, bootCpu: c0, importCpu: c1 - c0, managerCpu: c2 - c1, createCpu: c3 - c2, verifyCpu: c4 - c3 }));
 process.exit(0);
 `;
 const BARE = `const c = process.cpuUsage(); process.stdout.write(JSON.stringify({ cpu: (c.user + c.system) / 1000 }));`;
@@ -48,7 +52,21 @@ const BARE = `const c = process.cpuUsage(); process.stdout.write(JSON.stringify(
 interface Sample {
   wall: number;
   cpu: number;
-  phases?: Record<'start' | 'import' | 'manager' | 'create' | 'verify' | 'createCpu', number> | undefined;
+  phases?:
+    | Record<
+        | 'start'
+        | 'import'
+        | 'manager'
+        | 'create'
+        | 'verify'
+        | 'bootCpu'
+        | 'importCpu'
+        | 'managerCpu'
+        | 'createCpu'
+        | 'verifyCpu',
+        number
+      >
+    | undefined;
 }
 
 function runChild(code: string): Sample {
@@ -87,7 +105,10 @@ console.log(
   `  keywarden:       ${ms(median(cold.map((c) => c.wall)))} wall, ${ms(median(cold.map((c) => c.cpu)))} CPU`,
 );
 console.log(
-  `  phases: import ${ms(phase('import'))}, createKeyManager ${ms(phase('manager'))}, apiKeys.create ${ms(phase('create'))}, first apiKeys.verify ${ms(phase('verify'))}`,
+  `  phases, wall: import ${ms(phase('import'))}, createKeyManager ${ms(phase('manager'))}, apiKeys.create ${ms(phase('create'))}, first apiKeys.verify ${ms(phase('verify'))}`,
+);
+console.log(
+  `  phases, CPU:  node start to first line ${ms(phase('bootCpu'))} (bare node: ${ms(median(bare.map((b) => b.cpu)))}), import ${ms(phase('importCpu'))}, createKeyManager ${ms(phase('managerCpu'))}, apiKeys.create ${ms(phase('createCpu'))}, first apiKeys.verify ${ms(phase('verifyCpu'))}`,
 );
 console.log(
   `  over bare node: ${ms(wallDiff)} wall (${(median(cold.map((c) => c.wall)) / median(bare.map((b) => b.wall))).toFixed(2)}x), ${ms(cpuDiff)} CPU`,

@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 import { isKeywardenError, KeywardenError } from '../errors.js';
 import { isAbortSignal } from '../internal/abort.js';
 import { toBase64Url, zeroize } from '../internal/bytes.js';
+import { lazy } from '../internal/lazy.js';
 import { parseInput } from '../internal/validate.js';
 import type { AuditEvent, StoredRecord, StoredVersion } from '../ports/storage.js';
 import type { StoreContext } from '../records/context.js';
@@ -37,13 +38,15 @@ export interface BackupExportOptions {
   signal?: AbortSignal;
 }
 
-const optionsSchema = z.strictObject({
-  plaintext: z.optional(z.boolean()),
-  audit: z.optional(z.boolean()),
-  actor: z.optional(idLikeSchema),
-  onProgress: z.optional(z.custom<BackupProgress>((v) => typeof v === 'function', 'must be a function')),
-  signal: z.optional(z.custom<AbortSignal>(isAbortSignal, 'must be an AbortSignal')),
-});
+const optionsSchema = lazy(() =>
+  z.strictObject({
+    plaintext: z.optional(z.boolean()),
+    audit: z.optional(z.boolean()),
+    actor: z.optional(idLikeSchema),
+    onProgress: z.optional(z.custom<BackupProgress>((v) => typeof v === 'function', 'must be a function')),
+    signal: z.optional(z.custom<AbortSignal>(isAbortSignal, 'must be an AbortSignal')),
+  }),
+);
 
 /**
  * Exports the store. Sealed values stay sealed unless `plaintext` is asked for. The export is
@@ -63,7 +66,7 @@ export async function exportBackup(
   ctx: StoreContext,
   options: BackupExportOptions = {},
 ): Promise<BackupBundle> {
-  const o = parseInput(optionsSchema, options, 'options');
+  const o = parseInput(optionsSchema(), options, 'options');
   const state = await ctx.ready();
   const plaintext = o.plaintext === true;
   o.signal?.throwIfAborted();

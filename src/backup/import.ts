@@ -15,6 +15,7 @@
 import * as z from 'zod/mini';
 import { KeywardenError } from '../errors.js';
 import { isAbortSignal } from '../internal/abort.js';
+import { lazy } from '../internal/lazy.js';
 import { parseInput } from '../internal/validate.js';
 import type { StoredRecord } from '../ports/storage.js';
 import type { StoreContext } from '../records/context.js';
@@ -69,12 +70,14 @@ export interface ReloadableContext extends StoreContext {
   reload?(): Promise<unknown> | undefined;
 }
 
-const optionsSchema = z.strictObject({
-  onConflict: z.optional(z.enum(['skip', 'overwrite', 'fail'])),
-  actor: z.optional(idLikeSchema),
-  onProgress: z.optional(z.custom<BackupProgress>((v) => typeof v === 'function', 'must be a function')),
-  signal: z.optional(z.custom<AbortSignal>(isAbortSignal, 'must be an AbortSignal')),
-});
+const optionsSchema = lazy(() =>
+  z.strictObject({
+    onConflict: z.optional(z.enum(['skip', 'overwrite', 'fail'])),
+    actor: z.optional(idLikeSchema),
+    onProgress: z.optional(z.custom<BackupProgress>((v) => typeof v === 'function', 'must be a function')),
+    signal: z.optional(z.custom<AbortSignal>(isAbortSignal, 'must be an AbortSignal')),
+  }),
+);
 
 /**
  * Imports a bundle. The whole bundle is validated and every value re-sealed (when needed) in memory
@@ -93,7 +96,7 @@ export async function importBackup(
   input: unknown,
   options: BackupImportOptions = {},
 ): Promise<BackupImportReport> {
-  const o = parseInput(optionsSchema, options, 'options');
+  const o = parseInput(optionsSchema(), options, 'options');
   const bundle = parseBackupBundle(input);
   const state = await ctx.ready();
   const plan = bundle.plaintext

@@ -6,6 +6,7 @@
 
 import * as z from 'zod/mini';
 import { KeywardenError } from '../errors.js';
+import { lazy } from '../internal/lazy.js';
 import { parseInput } from '../internal/validate.js';
 import type { JsonObject } from '../ports/json.js';
 import type { WrappedKey } from '../ports/kms.js';
@@ -58,109 +59,116 @@ export interface BackupBundle {
   audit?: AuditEvent[];
 }
 
-const b64 = z.string().check(z.regex(/^[A-Za-z0-9_-]*$/, 'must be base64url'));
-const json = z.json();
-const jsonObject = z.record(z.string(), json) as unknown as z.ZodMiniType<JsonObject>;
-const nullableTime = z.nullable(z.number().check(z.int(), z.gte(0)));
-const time = z.number().check(z.int(), z.gte(0));
+/**
+ * The bundle schemas, built on first use: only `isStoredRecord` and an import parse with them, and
+ * ~180 zod objects at import were a tenth of the manager's module evaluation (issue 16, cold start).
+ */
+const schemas = lazy(() => {
+  const b64 = z.string().check(z.regex(/^[A-Za-z0-9_-]*$/, 'must be base64url'));
+  const json = z.json();
+  const jsonObject = z.record(z.string(), json) as unknown as z.ZodMiniType<JsonObject>;
+  const nullableTime = z.nullable(z.number().check(z.int(), z.gte(0)));
+  const time = z.number().check(z.int(), z.gte(0));
 
-const wrappedKeySchema = z.strictObject({
-  kms: z.string().check(z.minLength(1), z.maxLength(64)),
-  keyId: z.string().check(z.minLength(1), z.maxLength(256)),
-  alg: z.string().check(z.minLength(1), z.maxLength(64)),
-  data: b64.check(z.minLength(1)),
-});
-
-const sealedSchema = z.strictObject({
-  alg: z.literal('A256GCM'),
-  f: z.optional(z.literal(2)),
-  nonce: b64,
-  ct: b64,
-  dek: wrappedKeySchema,
-});
-
-const versionSchema = z.strictObject({
-  version: z.number().check(z.int(), z.gte(1)),
-  state: z.enum(['pending', 'current', 'previous', 'retired']),
-  createdAt: time,
-  activatedAt: nullableTime,
-  promoteAt: nullableTime,
-  retireAt: nullableTime,
-  retiredAt: nullableTime,
-  kid: z.nullable(z.string().check(z.minLength(1))),
-  hash: z.nullable(b64.check(z.minLength(1))),
-  sealed: z.nullable(sealedSchema),
-  publicJwk: z.nullable(jsonObject),
-  destroyedAt: nullableTime,
-  data: jsonObject,
-});
-
-const recordSchema = z.strictObject({
-  id: z.string().check(z.regex(/^[0-9A-Za-z]{1,64}$/, 'must be a base62 id')),
-  kind: z.enum(RECORD_KINDS),
-  name: wellFormedString().check(z.minLength(1), z.maxLength(128)),
-  uniqueName: z.boolean(),
-  tenantId: z.nullable(wellFormedString().check(z.minLength(1))),
-  environment: wellFormedString().check(z.minLength(1), z.maxLength(64)),
-  ownerId: z.nullable(wellFormedString().check(z.minLength(1))),
-  status: z.enum(['active', 'disabled', 'revoked', 'expired']),
-  revision: z.number().check(z.int(), z.gte(1)),
-  createdAt: time,
-  updatedAt: time,
-  expiresAt: nullableTime,
-  dueAt: nullableTime,
-  tags: z.array(wellFormedString()),
-  provider: z.nullable(wellFormedString().check(z.minLength(1))),
-  data: jsonObject,
-  meta: jsonObject,
-  rotation: z.nullable(jsonObject),
-  versions: z.array(versionSchema),
-  // the record MAC of the exported store; recomputed on import (a bundle is trusted input)
-  mac: z.optional(z.string().check(z.maxLength(64))),
-});
-
-const auditSchema = z.strictObject({
-  id: z.string().check(z.minLength(1)),
-  at: time,
-  type: z.string().check(z.regex(/^[a-z_]+\.[a-z_]+$/)),
-  keyId: z.nullable(z.string()),
-  kind: z.nullable(z.enum(RECORD_KINDS)),
-  version: z.nullable(z.number().check(z.int())),
-  tenantId: z.nullable(z.string()),
-  actor: z.nullable(z.string()),
-  context: jsonObject,
-  data: jsonObject,
-  digest: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
-  seq: z.number().check(z.int(), z.gte(1)),
-  prevHash: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
-  hash: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
-});
-
-const bundleSchema = z.strictObject({
-  format: z.literal(BACKUP_FORMAT),
-  version: z.literal(BACKUP_VERSION),
-  createdAt: time,
-  storeId: z.string().check(z.minLength(1), z.maxLength(64)),
-  plaintext: z.boolean(),
-  meta: z.strictObject({
+  const wrappedKeySchema = z.strictObject({
     kms: z.string().check(z.minLength(1), z.maxLength(64)),
-    kmsParams: z.nullable(z.string().check(z.minLength(1))),
-    pepper: z.union([
-      z.strictObject({ wrapped: wrappedKeySchema }),
-      z.strictObject({ plaintext: b64.check(z.length(43)) }),
-    ]),
-  }),
-  records: z.array(recordSchema),
-  values: z.optional(
-    z.array(
-      z.strictObject({
-        recordId: z.string().check(z.minLength(1)),
-        version: z.number().check(z.int(), z.gte(1)),
-        value: b64,
-      }),
+    keyId: z.string().check(z.minLength(1), z.maxLength(256)),
+    alg: z.string().check(z.minLength(1), z.maxLength(64)),
+    data: b64.check(z.minLength(1)),
+  });
+
+  const sealedSchema = z.strictObject({
+    alg: z.literal('A256GCM'),
+    f: z.optional(z.literal(2)),
+    nonce: b64,
+    ct: b64,
+    dek: wrappedKeySchema,
+  });
+
+  const versionSchema = z.strictObject({
+    version: z.number().check(z.int(), z.gte(1)),
+    state: z.enum(['pending', 'current', 'previous', 'retired']),
+    createdAt: time,
+    activatedAt: nullableTime,
+    promoteAt: nullableTime,
+    retireAt: nullableTime,
+    retiredAt: nullableTime,
+    kid: z.nullable(z.string().check(z.minLength(1))),
+    hash: z.nullable(b64.check(z.minLength(1))),
+    sealed: z.nullable(sealedSchema),
+    publicJwk: z.nullable(jsonObject),
+    destroyedAt: nullableTime,
+    data: jsonObject,
+  });
+
+  const recordSchema = z.strictObject({
+    id: z.string().check(z.regex(/^[0-9A-Za-z]{1,64}$/, 'must be a base62 id')),
+    kind: z.enum(RECORD_KINDS),
+    name: wellFormedString().check(z.minLength(1), z.maxLength(128)),
+    uniqueName: z.boolean(),
+    tenantId: z.nullable(wellFormedString().check(z.minLength(1))),
+    environment: wellFormedString().check(z.minLength(1), z.maxLength(64)),
+    ownerId: z.nullable(wellFormedString().check(z.minLength(1))),
+    status: z.enum(['active', 'disabled', 'revoked', 'expired']),
+    revision: z.number().check(z.int(), z.gte(1)),
+    createdAt: time,
+    updatedAt: time,
+    expiresAt: nullableTime,
+    dueAt: nullableTime,
+    tags: z.array(wellFormedString()),
+    provider: z.nullable(wellFormedString().check(z.minLength(1))),
+    data: jsonObject,
+    meta: jsonObject,
+    rotation: z.nullable(jsonObject),
+    versions: z.array(versionSchema),
+    // the record MAC of the exported store; recomputed on import (a bundle is trusted input)
+    mac: z.optional(z.string().check(z.maxLength(64))),
+  });
+
+  const auditSchema = z.strictObject({
+    id: z.string().check(z.minLength(1)),
+    at: time,
+    type: z.string().check(z.regex(/^[a-z_]+\.[a-z_]+$/)),
+    keyId: z.nullable(z.string()),
+    kind: z.nullable(z.enum(RECORD_KINDS)),
+    version: z.nullable(z.number().check(z.int())),
+    tenantId: z.nullable(z.string()),
+    actor: z.nullable(z.string()),
+    context: jsonObject,
+    data: jsonObject,
+    digest: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+    seq: z.number().check(z.int(), z.gte(1)),
+    prevHash: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+    hash: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  });
+
+  const bundleSchema = z.strictObject({
+    format: z.literal(BACKUP_FORMAT),
+    version: z.literal(BACKUP_VERSION),
+    createdAt: time,
+    storeId: z.string().check(z.minLength(1), z.maxLength(64)),
+    plaintext: z.boolean(),
+    meta: z.strictObject({
+      kms: z.string().check(z.minLength(1), z.maxLength(64)),
+      kmsParams: z.nullable(z.string().check(z.minLength(1))),
+      pepper: z.union([
+        z.strictObject({ wrapped: wrappedKeySchema }),
+        z.strictObject({ plaintext: b64.check(z.length(43)) }),
+      ]),
+    }),
+    records: z.array(recordSchema),
+    values: z.optional(
+      z.array(
+        z.strictObject({
+          recordId: z.string().check(z.minLength(1)),
+          version: z.number().check(z.int(), z.gte(1)),
+          value: b64,
+        }),
+      ),
     ),
-  ),
-  audit: z.optional(z.array(auditSchema)),
+    audit: z.optional(z.array(auditSchema)),
+  });
+  return { recordSchema, bundleSchema };
 });
 
 /**
@@ -173,7 +181,7 @@ const bundleSchema = z.strictObject({
  * @throws never
  */
 export function isStoredRecord(value: unknown): value is StoredRecord {
-  return recordSchema.safeParse(value).success;
+  return schemas().recordSchema.safeParse(value).success;
 }
 
 function backupError(message: string, field: string, cause?: unknown): KeywardenError {
@@ -210,9 +218,9 @@ export function parseBackupBundle(input: unknown): BackupBundle {
       'bundle.version',
     );
   }
-  let parsed: z.output<typeof bundleSchema>;
+  let parsed: z.output<ReturnType<typeof schemas>['bundleSchema']>;
   try {
-    parsed = parseInput(bundleSchema, input, 'bundle');
+    parsed = parseInput(schemas().bundleSchema, input, 'bundle');
   } catch (error) {
     const e = error as KeywardenError;
     throw backupError(e.message, e.field ?? 'bundle');

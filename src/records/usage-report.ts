@@ -8,6 +8,7 @@
  */
 import * as z from 'zod/mini';
 import { KeywardenError } from '../errors.js';
+import { lazy } from '../internal/lazy.js';
 import { parseInput } from '../internal/validate.js';
 import type { UsageRow } from '../ports/usage.js';
 import type { StoreContext } from './context.js';
@@ -58,18 +59,22 @@ export interface UsageReport {
   };
 }
 
-const instant = z.union([
-  z.number(),
-  z.pipe(
-    z.date(),
-    z.transform((d: Date) => d.getTime()),
-  ),
-]);
-const optionsSchema = z.strictObject({
-  from: z.optional(instant),
-  to: z.optional(instant),
-  granularity: z.optional(z.enum(['hour', 'day'])),
-});
+const instant = lazy(() =>
+  z.union([
+    z.number(),
+    z.pipe(
+      z.date(),
+      z.transform((d: Date) => d.getTime()),
+    ),
+  ]),
+);
+const optionsSchema = lazy(() =>
+  z.strictObject({
+    from: z.optional(instant()),
+    to: z.optional(instant()),
+    granularity: z.optional(z.enum(['hour', 'day'])),
+  }),
+);
 
 /**
  * The usage report of `recordId` (whose existence and kind the caller checked).
@@ -87,7 +92,7 @@ export async function usageReport(
   recordId: string,
   options?: unknown,
 ): Promise<UsageReport> {
-  const o = parseInput(optionsSchema, options ?? {}, 'options');
+  const o = parseInput(optionsSchema(), options ?? {}, 'options');
   const granularity = o.granularity ?? 'hour';
   const size = granularity === 'hour' ? HOUR : DAY;
   const to = Math.ceil((o.to ?? ctx.clock.now()) / size) * size;

@@ -6,6 +6,7 @@
  * @module
  */
 import * as z from 'zod/mini';
+import { lazy } from '../internal/lazy.js';
 import { parseInput } from '../internal/validate.js';
 import type { ListQuery, StoredRecord, StoredVersion } from '../ports/storage.js';
 import type { StoreContext } from '../records/context.js';
@@ -13,10 +14,12 @@ import type { CleanupReport } from '../records/rotation-types.js';
 import { durationSchema } from '../records/schemas.js';
 import { mutateRecord } from '../records/write.js';
 
-const cleanupSchema = z.strictObject({
-  retiredOlderThan: durationSchema,
-  limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(100_000))),
-});
+const cleanupSchema = lazy(() =>
+  z.strictObject({
+    retiredOlderThan: durationSchema,
+    limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(100_000))),
+  }),
+);
 
 const destroyable = (v: StoredVersion, before: number): boolean =>
   v.state === 'retired' &&
@@ -35,7 +38,7 @@ const destroyable = (v: StoredVersion, before: number): boolean =>
  *   (the write of that record is reverted), `ERR_STORAGE`.
  */
 export async function cleanupRetired(ctx: StoreContext, options: unknown): Promise<CleanupReport> {
-  const o = parseInput(cleanupSchema, options, 'options');
+  const o = parseInput(cleanupSchema(), options, 'options');
   await ctx.ready();
   const now = ctx.clock.now();
   const before = now - o.retiredOlderThan;

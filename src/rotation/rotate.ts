@@ -8,6 +8,7 @@
 import * as z from 'zod/mini';
 import { generateId } from '../crypto/ids.js';
 import { KeywardenError } from '../errors.js';
+import { lazy } from '../internal/lazy.js';
 import { parseInput } from '../internal/validate.js';
 import type { StoredRecord } from '../ports/storage.js';
 import type { StoreContext } from '../records/context.js';
@@ -44,17 +45,21 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 /** A record id: 12 base62 characters. */
 export const idSchema = z.string().check(z.regex(/^[0-9A-Za-z]{12}$/));
 
-const rotateOptionsSchema = z.strictObject({
-  strategy: z.optional(z.enum(['immediate', 'overlap', 'gradual', 'blue-green'])),
-  overlap: z.optional(durationSchema),
-  actor: z.optional(idLikeSchema),
-  expectedRevision: z.optional(expectedRevisionSchema),
-});
+const rotateOptionsSchema = lazy(() =>
+  z.strictObject({
+    strategy: z.optional(z.enum(['immediate', 'overlap', 'gradual', 'blue-green'])),
+    overlap: z.optional(durationSchema),
+    actor: z.optional(idLikeSchema),
+    expectedRevision: z.optional(expectedRevisionSchema),
+  }),
+);
 
-const policyOptionsSchema = z.strictObject({
-  actor: z.optional(idLikeSchema),
-  expectedRevision: z.optional(expectedRevisionSchema),
-});
+const policyOptionsSchema = lazy(() =>
+  z.strictObject({
+    actor: z.optional(idLikeSchema),
+    expectedRevision: z.optional(expectedRevisionSchema),
+  }),
+);
 
 async function load(ctx: StoreContext, id: unknown): Promise<StoredRecord> {
   const rid = parseInput(idSchema, id, 'id');
@@ -103,7 +108,7 @@ export async function rotateNow(
   options: unknown,
   signal: AbortSignal,
 ): Promise<RotateResult> {
-  const o = parseInput(rotateOptionsSchema, options ?? {}, 'options');
+  const o = parseInput(rotateOptionsSchema(), options ?? {}, 'options');
   const overlapMs = o.overlap;
   const record = await load(ctx, id);
   const state = await ctx.ready();
@@ -207,7 +212,7 @@ export async function rollbackNow(
   id: unknown,
   options: unknown,
 ): Promise<RotationRollbackResult> {
-  const o = parseInput(policyOptionsSchema, options ?? {}, 'options');
+  const o = parseInput(policyOptionsSchema(), options ?? {}, 'options');
   const record = await load(ctx, id);
   const { record: written, result } = await mutateRecord(
     ctx,
@@ -259,7 +264,7 @@ export async function setPolicyNow(
   options: unknown,
 ): Promise<RotationPolicyInfo | null> {
   const parsed = input === null ? null : parsePolicyInput(input, 'policy');
-  const o = parseInput(policyOptionsSchema, options ?? {}, 'options');
+  const o = parseInput(policyOptionsSchema(), options ?? {}, 'options');
   const record = await load(ctx, id);
   const { record: written } = await mutateRecord(
     ctx,

@@ -8,6 +8,7 @@
 import * as z from 'zod/mini';
 import { isKeywardenError } from '../errors.js';
 import { eitherSignal, isAbortSignal } from '../internal/abort.js';
+import { lazy } from '../internal/lazy.js';
 import { parseInput } from '../internal/validate.js';
 import type { StoreContext } from '../records/context.js';
 import type { DueItem, RotatedItem, RotationProvider, RunDueReport } from '../records/rotation-types.js';
@@ -18,20 +19,24 @@ import { dueItem } from './plan.js';
 import { runProvider } from './providers.js';
 import { withToken } from './rotate.js';
 
-const runDueSchema = z.strictObject({
-  dryRun: z.optional(z.boolean()),
-  limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(10_000))),
-  now: z.optional(timestampSchema),
-  signal: z.optional(z.custom<AbortSignal>(isAbortSignal, 'must be an AbortSignal')),
-  onProgress: z.optional(
-    z.custom<(done: number, total: number) => void>((v) => typeof v === 'function', 'must be a function'),
-  ),
-});
+const runDueSchema = lazy(() =>
+  z.strictObject({
+    dryRun: z.optional(z.boolean()),
+    limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(10_000))),
+    now: z.optional(timestampSchema),
+    signal: z.optional(z.custom<AbortSignal>(isAbortSignal, 'must be an AbortSignal')),
+    onProgress: z.optional(
+      z.custom<(done: number, total: number) => void>((v) => typeof v === 'function', 'must be a function'),
+    ),
+  }),
+);
 
-const dueSchema = z.strictObject({
-  within: z.optional(durationSchema),
-  limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1000))),
-});
+const dueSchema = lazy(() =>
+  z.strictObject({
+    within: z.optional(durationSchema),
+    limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1000))),
+  }),
+);
 
 /**
  * An empty report.
@@ -77,7 +82,7 @@ export async function runDueOnce(
   options: unknown,
   own: AbortSignal,
 ): Promise<RunDueReport> {
-  const o = parseInput(runDueSchema, options ?? {}, 'options');
+  const o = parseInput(runDueSchema(), options ?? {}, 'options');
   const signal = eitherSignal(own, o.signal);
   const state = await ctx.ready();
   const now = o.now ?? ctx.clock.now();
@@ -161,7 +166,7 @@ export async function runDueOnce(
  * @throws KeywardenError `ERR_VALIDATION` (`options.within`, `options.limit`), `ERR_STORAGE`.
  */
 export async function listDue(ctx: StoreContext, options: unknown): Promise<DueItem[]> {
-  const o = parseInput(dueSchema, options ?? {}, 'options');
+  const o = parseInput(dueSchema(), options ?? {}, 'options');
   await ctx.ready();
   const at = ctx.clock.now() + (o.within ?? 0);
   const records = await ctx.storage.dueForRotation(at, o.limit ?? 100);

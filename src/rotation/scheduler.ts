@@ -7,18 +7,21 @@
  */
 import * as z from 'zod/mini';
 import { isKeywardenError, KeywardenError } from '../errors.js';
+import { lazy } from '../internal/lazy.js';
 import { parseInput } from '../internal/validate.js';
 import type { RunDueReport, StartOptions } from '../records/rotation-types.js';
 import { durationSchema } from '../records/schemas.js';
 
-const startSchema = z.strictObject({
-  interval: z.optional(durationSchema.check(z.refine((ms) => ms >= 1000, 'must be at least 1 second'))),
-  limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(10_000))),
-  onError: z.optional(z.custom<(e: unknown) => void>((v) => typeof v === 'function', 'must be a function')),
-  onReport: z.optional(
-    z.custom<(r: RunDueReport) => void>((v) => typeof v === 'function', 'must be a function'),
-  ),
-});
+const startSchema = lazy(() =>
+  z.strictObject({
+    interval: z.optional(durationSchema.check(z.refine((ms) => ms >= 1000, 'must be at least 1 second'))),
+    limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(10_000))),
+    onError: z.optional(z.custom<(e: unknown) => void>((v) => typeof v === 'function', 'must be a function')),
+    onReport: z.optional(
+      z.custom<(r: RunDueReport) => void>((v) => typeof v === 'function', 'must be a function'),
+    ),
+  }),
+);
 
 /** Default interval: one minute. */
 export const DEFAULT_INTERVAL_MS = 60_000;
@@ -65,7 +68,7 @@ export function createScheduler(
       return timer !== null;
     },
     start(options?: StartOptions) {
-      const o = parseInput(startSchema, options ?? {}, 'options');
+      const o = parseInput(startSchema(), options ?? {}, 'options');
       if (timer !== null) clearInterval(timer);
       const limit = o.limit ?? 100;
       const tick = (): void => {

@@ -12,6 +12,7 @@
  */
 import * as z from 'zod/mini';
 import { validationError } from '../errors.js';
+import { lazy } from '../internal/lazy.js';
 import { isQuotableKey, parseInput } from '../internal/validate.js';
 import type { AuditEvent, AuditEventType, AuditQuery } from '../ports/storage.js';
 import type { StoreContext } from '../records/context.js';
@@ -57,20 +58,24 @@ export const AUDIT_CSV_COLUMNS = Object.freeze([
 
 const PAGE = 1000;
 /** Epoch ms or a Date, as `km.audit.list` takes them. */
-const timestampSchema = z
-  .pipe(
-    z.union([z.number().check(z.int(), z.gte(0), z.lte(8.64e15)), z.date()]),
-    z.transform((v) => (typeof v === 'number' ? v : v.getTime())),
-  )
-  .check(z.refine((v) => Number.isFinite(v), 'must be a valid date'));
-const exportSchema = z.object({
-  format: z.enum(['csv', 'jsonl']),
-  from: z.optional(timestampSchema),
-  to: z.optional(timestampSchema),
-  keyId: z.optional(z.string().check(z.minLength(1), z.maxLength(128), z.regex(/^[^\p{Cc}]*$/u))),
-  type: z.optional(z.string().check(z.regex(/^[a-z_]+\.[a-z_]+$/))),
-});
-const EXPORT_KEYS: ReadonlySet<string> = new Set(Object.keys(exportSchema.shape));
+const timestampSchema = lazy(() =>
+  z
+    .pipe(
+      z.union([z.number().check(z.int(), z.gte(0), z.lte(8.64e15)), z.date()]),
+      z.transform((v) => (typeof v === 'number' ? v : v.getTime())),
+    )
+    .check(z.refine((v) => Number.isFinite(v), 'must be a valid date')),
+);
+const exportSchema = lazy(() =>
+  z.object({
+    format: z.enum(['csv', 'jsonl']),
+    from: z.optional(timestampSchema()),
+    to: z.optional(timestampSchema()),
+    keyId: z.optional(z.string().check(z.minLength(1), z.maxLength(128), z.regex(/^[^\p{Cc}]*$/u))),
+    type: z.optional(z.string().check(z.regex(/^[a-z_]+\.[a-z_]+$/))),
+  }),
+);
+const EXPORT_KEYS: () => ReadonlySet<string> = lazy(() => new Set(Object.keys(exportSchema().shape)));
 const NEEDS_QUOTES = /[",\r\n]/;
 const FORMULA_START = /^[=+\-@\t\r]/;
 
@@ -167,13 +172,13 @@ export function exportAudit(ctx: StoreContext, options: AuditExportOptions): Asy
     throw validationError('options', 'must be a plain object');
   }
   for (const key of Object.keys(options)) {
-    if (!EXPORT_KEYS.has(key)) {
+    if (!EXPORT_KEYS().has(key)) {
       throw isQuotableKey(key)
         ? validationError(`options.${key}`, 'is not a known option')
         : validationError('options', 'has an unknown option');
     }
   }
-  const o = parseInput(exportSchema, options, 'options');
+  const o = parseInput(exportSchema(), options, 'options');
   if (o.from !== undefined && o.to !== undefined && o.to < o.from) {
     throw validationError('options.to', 'must not be before options.from');
   }

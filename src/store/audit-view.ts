@@ -5,6 +5,7 @@
 import * as z from 'zod/mini';
 import { KeywardenError } from '../errors.js';
 import { iteratePages } from '../internal/iterate.js';
+import { lazy } from '../internal/lazy.js';
 import { parseObject } from '../internal/parse-object.js';
 import type { AuditEvent, AuditEventType, Page } from '../ports/storage.js';
 import type { StoreContext } from '../records/context.js';
@@ -14,16 +15,18 @@ import { checkAgainstCheckpoint, checkpointText, parseCheckpoint } from './audit
 import { type AuditExportOptions, exportAudit } from './audit-export.js';
 import { verifyAuditChain } from './audit-verify.js';
 
-const listSchema = z.strictObject({
-  recordId: z.optional(idLikeSchema),
-  keyId: z.optional(idLikeSchema),
-  type: z.optional(z.string().check(z.regex(/^[a-z_]+\.[a-z_]+$/))),
-  since: z.optional(timestampSchema),
-  until: z.optional(timestampSchema),
-  limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1000))),
-  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
-});
-const LIST_KEYS: ReadonlySet<string> = new Set(Object.keys(listSchema.shape));
+const listSchema = lazy(() =>
+  z.strictObject({
+    recordId: z.optional(idLikeSchema),
+    keyId: z.optional(idLikeSchema),
+    type: z.optional(z.string().check(z.regex(/^[a-z_]+\.[a-z_]+$/))),
+    since: z.optional(timestampSchema),
+    until: z.optional(timestampSchema),
+    limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1000))),
+    cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
+  }),
+);
+const LIST_KEYS: () => ReadonlySet<string> = lazy(() => new Set(Object.keys(listSchema().shape)));
 
 /**
  * Adds `recordId` to a stored event as a read-only alias of its `keyId` field. Not enumerable: the
@@ -62,7 +65,7 @@ export function createAuditView(ctx: StoreContext): AuditView {
   const view: AuditView = Object.freeze({
     async list(query: AuditListQuery = {}): Promise<Page<AuditEvent & { readonly recordId: string | null }>> {
       await ctx.ready();
-      const q = parseObject(listSchema, LIST_KEYS, query, 'query');
+      const q = parseObject(listSchema(), LIST_KEYS(), query, 'query');
       if (q.recordId !== undefined && q.keyId !== undefined && q.recordId !== q.keyId) {
         throw new KeywardenError('ERR_VALIDATION', 'query.recordId and query.keyId (its old name) disagree', {
           field: 'query.recordId',
