@@ -5,8 +5,8 @@
  * error from verify is a 503 (500 for a misconfiguration), never a pass. Portable: no node:*.
  *
  * The steps around the verify are synchronous ({@link prepareVerify}, {@link verifyFailed},
- * {@link verifyRefused}), so an adapter awaits the verify itself and nothing else: one async
- * function per request on top of verify's own (see docs/request-path.md, "What the middleware
+ * {@link verifyRefused}), so an adapter waits for the verify itself and nothing else (the node
+ * adapter chains one reaction on verify's promise; see docs/request-path.md, "What the middleware
  * costs").
  * @module
  */

@@ -50,6 +50,9 @@ export type NodeAuthHandler<Req extends IncomingMessage = IncomingMessage> = (
   next?: (error?: unknown) => void,
 ) => Promise<boolean>;
 
+/** The answer of a request refused before verify (shared: a settled promise is never written to). */
+const FALSE: Promise<boolean> = Promise.resolve(false);
+
 function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
@@ -118,8 +121,39 @@ export function nodeMiddleware<Req extends IncomingMessage = IncomingMessage>(
 ): NodeAuthHandler<Req> {
   assertVerifier(km);
   const o = resolveOptions<Req>(options);
-  // One async function per request: the steps around verify are synchronous (see authorize.ts)
-  return async (req, res, next) => {
+  /** After a verify that threw or rejected: 503 (500 for a misconfiguration), reported to `onError`. */
+  const fail = (req: Req, res: ServerResponse, error: unknown): boolean => {
+    writeDenial(res, verifyFailed(o, error, req));
+    return false;
+  };
+  /** After a verify that answered: the denial, or the key on the request and `next()`. */
+  const settle = (
+    req: Req,
+    res: ServerResponse,
+    next: ((error?: unknown) => void) | undefined,
+    result: ApiKeyVerifyResult,
+    scopes: readonly string[],
+  ): boolean => {
+    if (!result.valid) {
+      writeDenial(res, verifyRefused(o, result, scopes));
+      return false;
+    }
+    (req as RequestWithKeywarden<Req>).keywarden = result;
+    const locals = (res as ServerResponse & { locals?: Record<string, unknown> }).locals;
+    if (typeof locals === 'object' && locals !== null) locals.keywarden = result;
+    if (result.rateLimit !== undefined && !res.headersSent) {
+      const headers = successHeaders(o, result);
+      for (let i = 0; i < headers.length; i++) {
+        const [name, value] = headers[i] as [string, string];
+        res.setHeader(name, value);
+      }
+    }
+    next?.();
+    return true;
+  };
+  // The steps around verify are synchronous (see authorize.ts); the verify's own promise carries
+  // the rest: one reaction per request (two small closures), no async function frame of our own
+  return (req, res, next) => {
     const h = req.headers;
     const p = prepareVerify(
       o,
@@ -132,25 +166,20 @@ export function nodeMiddleware<Req extends IncomingMessage = IncomingMessage>(
     );
     if (!p.ok) {
       writeDenial(res, p.denial);
-      return false;
+      return FALSE;
     }
-    let result: ApiKeyVerifyResult;
+    let verified: Promise<ApiKeyVerifyResult>;
     try {
-      result = await km.apiKeys.verify(p.token, p.options);
+      // Promise.resolve: a native promise comes back as is; a custom verifier may return a plain value
+      verified = Promise.resolve(km.apiKeys.verify(p.token, p.options));
     } catch (error) {
-      writeDenial(res, verifyFailed(o, error, req));
-      return false;
+      return Promise.resolve(fail(req, res, error));
     }
-    if (!result.valid) {
-      writeDenial(res, verifyRefused(o, result, p.scopes));
-      return false;
-    }
-    const headers = successHeaders(o, result);
-    (req as RequestWithKeywarden<Req>).keywarden = result;
-    const locals = (res as ServerResponse & { locals?: Record<string, unknown> }).locals;
-    if (typeof locals === 'object' && locals !== null) locals.keywarden = result;
-    if (!res.headersSent) for (const [name, value] of headers) res.setHeader(name, value);
-    next?.();
-    return true;
+    const scopes = p.scopes;
+    // anonymous arrows: a named one costs a defineProperty per request under tsx (esbuild keepNames)
+    return verified.then(
+      (result) => settle(req, res, next, result, scopes),
+      (error: unknown) => fail(req, res, error),
+    );
   };
 }

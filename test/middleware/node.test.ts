@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { nodeMiddleware, type RequestWithKeywarden } from '../../src/middleware/node.js';
-import { fixture, listen } from './harness.js';
+import { fixture, listen, read } from './harness.js';
 import { describeMiddleware } from './scenarios.js';
 
 describeMiddleware('node:http (gate)', async (f, o) => {
@@ -90,6 +90,113 @@ describe('node:http specifics', () => {
     expect(() => nodeMiddleware(f, { realm: 'a"b' })).toThrow(/options.realm/);
     expect(() => nodeMiddleware(f, { nope: 1 } as never)).toThrow(/options.nope/);
     expect(() => nodeMiddleware({} as never)).toThrow(/km/);
+  });
+});
+
+describe('node:http verifier shapes (the handler never rejects)', () => {
+  /** A gate server over `auth` that records what each call resolved to (or `'rejected'`). */
+  async function gate(auth: ReturnType<typeof nodeMiddleware>) {
+    const outcomes: Array<boolean | 'rejected'> = [];
+    const s = await listen(
+      createServer((req, res) => {
+        auth(req, res).then(
+          (ok) => {
+            outcomes.push(ok);
+            if (ok) res.end(`hello ${(req as RequestWithKeywarden).keywarden?.key.name}`);
+          },
+          () => {
+            outcomes.push('rejected');
+            res.end();
+          },
+        );
+      }),
+    );
+    return { s, outcomes };
+  }
+
+  it('answers 503 UNAVAILABLE (reported, never rejected) when verify throws synchronously', async () => {
+    const f = await fixture();
+    const errors: unknown[] = [];
+    const throwing = {
+      apiKeys: {
+        verify(): Promise<never> {
+          throw new Error('verifier down');
+        },
+      },
+    };
+    const { s, outcomes } = await gate(nodeMiddleware(throwing, { onError: (e) => errors.push(e) }));
+    try {
+      const r = await read(await fetch(s.base, { headers: { authorization: `Bearer ${f.tokens.good}` } }));
+      expect(r.status).toBe(503);
+      expect(r.json).toStrictEqual({
+        error: { code: 'UNAVAILABLE', message: 'Authentication is temporarily unavailable' },
+      });
+      expect(outcomes).toStrictEqual([false]);
+      expect(errors.map(String)).toStrictEqual(['Error: verifier down']);
+    } finally {
+      await s.close();
+      await f.km.close();
+    }
+  });
+
+  it('answers 500 INTERNAL when verify rejects with ERR_VALIDATION', async () => {
+    const f = await fixture();
+    const invalid = { apiKeys: { verify: () => f.km.apiKeys.verify(f.tokens.good, { cost: -1 }) } };
+    const { s, outcomes } = await gate(nodeMiddleware(invalid));
+    try {
+      const r = await read(await fetch(s.base, { headers: { authorization: `Bearer ${f.tokens.good}` } }));
+      expect(r.status).toBe(500);
+      expect(r.json).toStrictEqual({ error: { code: 'INTERNAL', message: 'Internal server error' } });
+      expect(outcomes).toStrictEqual([false]);
+    } finally {
+      await s.close();
+      await f.km.close();
+    }
+  });
+
+  it('accepts a verifier that returns its result without a promise', async () => {
+    const f = await fixture();
+    const result = await f.km.apiKeys.verify(f.tokens.good, { scopes: ['invoices:read'] });
+    const plain = { apiKeys: { verify: () => result as unknown as Promise<typeof result> } };
+    const { s, outcomes } = await gate(nodeMiddleware(plain, { scopes: ['invoices:read'] }));
+    try {
+      const r = await read(await fetch(s.base, { headers: { authorization: `Bearer ${f.tokens.good}` } }));
+      expect(r.status).toBe(200);
+      expect(r.text).toBe('hello good');
+      expect(outcomes).toStrictEqual([true]);
+    } finally {
+      await s.close();
+      await f.km.close();
+    }
+  });
+
+  it('resolves false for every request refused before verify, without calling verify', async () => {
+    const f = await fixture();
+    let calls = 0;
+    const counting = {
+      apiKeys: {
+        verify: (token: unknown, options?: Parameters<typeof f.km.apiKeys.verify>[1]) => {
+          calls++;
+          return f.km.apiKeys.verify(token, options);
+        },
+      },
+    };
+    const { s, outcomes } = await gate(nodeMiddleware(counting));
+    try {
+      for (const headers of [{}, { authorization: 'Basic dXNlcjpwdw==' }]) {
+        const r = await read(await fetch(s.base, { headers }));
+        expect(r.status).toBe(401);
+        expect(r.json).toMatchObject({ error: { code: 'MISSING' } });
+      }
+      expect(outcomes).toStrictEqual([false, false]);
+      expect(calls).toBe(0);
+      const ok = await fetch(s.base, { headers: { authorization: `Bearer ${f.tokens.good}` } });
+      expect(ok.status).toBe(200);
+      expect(calls).toBe(1);
+    } finally {
+      await s.close();
+      await f.km.close();
+    }
   });
 });
 
