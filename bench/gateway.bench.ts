@@ -110,9 +110,13 @@ async function serve(upstreamPort: number): Promise<void> {
     return (s.address() as AddressInfo).port;
   };
   const origin = `http://127.0.0.1:${upstreamPort}`;
-  const gateway = async (auditCalls: boolean, reuseAuthorize = false) => {
+  const gateway = async (auditCalls: boolean, reuseAuthorize = false, rereadRecords = false) => {
+    const memory = memoryStorage();
+    // rereadRecords: the same adapter without `readMacs`, so every call reads and checks the
+    // session, tool and secret records again (what every call did before the call cache)
+    const { readMacs: _unused, ...withoutRevisions } = memory;
     const km = createKeyManager({
-      storage: memoryStorage(),
+      storage: rereadRecords ? withoutRevisions : memory,
       kms: localKms({ masterKey: generateMasterKey() }),
     });
     const access = agentAccess(km, { auditCalls });
@@ -145,6 +149,7 @@ async function serve(upstreamPort: number): Promise<void> {
   const withAudit = await gateway(true);
   const noAudit = await gateway(false);
   const ownWork = await gateway(false, true);
+  const reread = await gateway(true, false, true);
   const info = {
     bare: await listen(bareProxy(upstreamPort)),
     gateway: withAudit.port,
@@ -153,6 +158,8 @@ async function serve(upstreamPort: number): Promise<void> {
     tokenNoAudit: noAudit.token,
     gatewayOwn: ownWork.port,
     tokenOwn: ownWork.token,
+    gatewayReread: reread.port,
+    tokenReread: reread.token,
   };
   process.stdout.write(`${JSON.stringify(info)}\n`);
   let pending = '';
@@ -212,6 +219,8 @@ async function main(): Promise<void> {
     tokenNoAudit: string;
     gatewayOwn: number;
     tokenOwn: string;
+    gatewayReread: number;
+    tokenReread: string;
   };
   const cpu = (): Promise<number> => server.cpu();
 
@@ -248,6 +257,10 @@ async function main(): Promise<void> {
       () => post(info.gatewayNoAudit, '/openai/v1/chat/completions', info.tokenNoAudit),
     ],
     ['gateway, authorize reused', () => post(info.gatewayOwn, '/openai/v1/chat/completions', info.tokenOwn)],
+    [
+      'gateway, records re-read',
+      () => post(info.gatewayReread, '/openai/v1/chat/completions', info.tokenReread),
+    ],
   ] as const;
 
   const batch = async (send: () => Promise<void>, n: number): Promise<void> => {

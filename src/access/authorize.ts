@@ -16,6 +16,8 @@ import { isKeywardenError } from '../errors.js';
 import type { AuditDraft } from '../extension/index.js';
 import { constantTimeEqualString } from '../internal/bytes.js';
 import type { StoredRecord } from '../ports/storage.js';
+import type { StoreState } from '../records/context.js';
+import type { CheckedCall } from './call-cache.js';
 import { type AccessContext, findToolRecord } from './context.js';
 import { type AccessSubject, draftOf, eventBaseOf } from './events.js';
 import { methodAllowed, pathAllowed } from './paths.js';
@@ -28,6 +30,7 @@ import {
   type SessionData,
   sessionInfoOf,
   sessionRecordStatus,
+  type ToolData,
   toolInfoOf,
   toSessionInfo,
   toToolInfo,
@@ -293,6 +296,43 @@ async function spend(
 }
 
 /**
+ * The checked records of this session's last granted call (./call-cache.ts), when they can be
+ * reused for this call: the token is the one that matched then (compared in constant time), the
+ * store state is the same, the session is still active and grants this tool, method and path with
+ * calls left, and `storage.readMacs` shows the session, tool and secret records still carrying
+ * the very MACs checked then. Null otherwise (the caller runs the full check, which also answers
+ * every refusal). A failing MAC read rejects (`ERR_STORAGE`: the call is refused, never served
+ * from the cache).
+ */
+async function cachedCheck(
+  a: AccessContext,
+  token: unknown,
+  call: { toolId: string; method: string; path: string },
+): Promise<CheckedCall | null> {
+  const readMacs = a.ctx.storage.readMacs;
+  if (readMacs === undefined || typeof token !== 'string') return null;
+  const parsed = checkApiToken(token);
+  if (!parsed.ok || parsed.prefix !== PROXY_TOKEN_PREFIX) return null;
+  const e = a.calls.get(parsed.id);
+  if (e === undefined || !constantTimeEqualString(e.token, token)) return null;
+  if (a.ctx.stateNow?.() !== e.state) return null;
+  const d = e.data;
+  if (
+    effectiveSessionState(d, a.ctx.clock.now()) !== 'active' ||
+    call.toolId !== d.toolId ||
+    !methodAllowed(d.methods, call.method) ||
+    !pathAllowed(d.paths, call.path) ||
+    (d.maxCalls !== null && d.callsUsed >= d.maxCalls)
+  ) {
+    return null;
+  }
+  const now = await readMacs([e.session.id, e.tool.id, e.secret.id]);
+  if (now[0] === e.session.mac && now[1] === e.tool.mac && now[2] === e.secret.mac) return e;
+  if (a.calls.get(parsed.id) === e) a.calls.delete(parsed.id);
+  return null;
+}
+
+/**
  * `access.authorize`: checks the token for the call, reads the tool's secret (its record on every
  * call, so a rotated, disabled or deleted secret applies at once; the decryption is cached for
  * `secretCacheTtl`), then spends one call atomically together with the call's one audit row, and
@@ -330,14 +370,26 @@ async function authorizeOnce(
   const path = typeof call?.path === 'string' ? call.path : '';
   const toolId = typeof call?.toolId === 'string' ? call.toolId : '';
   const context = cleanContext(call?.context);
-  const c = await check(a, token, { toolId, method, path, context });
-  if (!c.ok) {
-    if (c.session !== undefined) countUse(a, c.session.id, false);
-    return { ok: false, code: c.code, status: statusOf(c.code) };
+  // the state the records are checked under, taken before they are read (a reload meanwhile: no entry)
+  const state = a.ctx.stateNow?.() ?? null;
+  const cached = await cachedCheck(a, token, { toolId, method, path });
+  let c: Extract<Check, { ok: true }>;
+  let toolData: ToolData;
+  let secret: ToolSecret;
+  if (cached !== null) {
+    c = { ok: true, session: cached.session, data: cached.data, tool: cached.tool };
+    toolData = cached.toolData;
+    secret = await readToolSecret(a, cached.secret);
+  } else {
+    const checked = await check(a, token, { toolId, method, path, context });
+    if (!checked.ok) {
+      if (checked.session !== undefined) countUse(a, checked.session.id, false);
+      return { ok: false, code: checked.code, status: statusOf(checked.code) };
+    }
+    c = checked;
+    toolData = readToolData(c.tool);
+    secret = await readToolSecret(a, { name: toolData.secret, environment: toolData.secretEnvironment });
   }
-
-  const toolData = readToolData(c.tool);
-  const secret = await readToolSecret(a, { name: toolData.secret, environment: toolData.secretEnvironment });
   let session = c.session;
   let sessionData = c.data;
   const batch = a.options.auditBatch;
@@ -353,6 +405,7 @@ async function authorizeOnce(
     }
     session = s.record;
     sessionData = s.data;
+    remember(a, state, token, s.record, s.data, c, toolData, secret.record);
   } else if (a.options.auditCalls && batch !== null) {
     // batched, uncapped: nothing to spend, so no write per call; the row is queued and the call
     // counted, its count added to the session record with the batch (./pending-uses.ts)
@@ -373,10 +426,31 @@ async function authorizeOnce(
     if (batch === null) await a.ctx.audit(row);
     else await a.ctx.auditLater(row, batch);
   }
+  if (session === c.session && cached === null) {
+    remember(a, state, token, c.session, c.data, c, toolData, secret.record);
+  }
   const now = a.ctx.clock.now();
   countUse(a, session.id, true);
   countUse(a, c.tool.id, true);
   return granted(sessionInfoOf(session, now, sessionData), toolInfoOf(c.tool, toolData), secret.value);
+}
+
+/** Keeps the records of a granted call for the session's next call (./call-cache.ts). */
+function remember(
+  a: AccessContext,
+  state: StoreState | null,
+  token: unknown,
+  session: StoredRecord,
+  data: SessionData,
+  c: Extract<Check, { ok: true }>,
+  toolData: ToolData,
+  secret: StoredRecord,
+): void {
+  if (state === null || typeof token !== 'string' || a.ctx.storage.readMacs === undefined) return;
+  // a record without a MAC (a 0.1 store pending its upgrade) is never reused: read every time
+  if (typeof session.mac !== 'string' || typeof c.tool.mac !== 'string' || typeof secret.mac !== 'string')
+    return;
+  a.calls.set({ token, state, session, data, tool: c.tool, toolData, secret });
 }
 
 /** Usage analytics of a session or tool record: buffered, added to the storage rollup in batches. */

@@ -9,6 +9,7 @@ import { KeywardenError } from '../errors.js';
 import type { CapabilityContext } from '../extension/index.js';
 import type { RecordStatus, StoredRecord } from '../ports/storage.js';
 import type { KeyedLock } from '../store/api-keys/throttle.js';
+import type { CallCache } from './call-cache.js';
 import type { PendingUses } from './pending-uses.js';
 import { ACCESS_ENVIRONMENT, type SessionData } from './records.js';
 import type { SecretCache } from './secret-cache.js';
@@ -41,6 +42,11 @@ export interface AccessContext {
   readonly lock: KeyedLock;
   /** Opened tool secrets, per (record id, version, revision), for `secretCacheTtl` (./secret-cache.ts). */
   readonly secretCache: SecretCache;
+  /**
+   * The checked records of each session's last granted call, reused while `storage.readMacs`
+   * shows them unchanged (./call-cache.ts); unused when the adapter has no `readMacs`.
+   */
+  readonly calls: CallCache;
   /** Bounds how many `access.violation` rows a flood of refused calls can write (./violation-throttle.ts). */
   readonly violations: ViolationThrottle;
   /**

@@ -23,6 +23,7 @@
 import { capabilityContext } from '../extension/index.js';
 import { KeyedLock } from '../store/api-keys/throttle.js';
 import { authorizeCall, verifyProxyToken } from './authorize.js';
+import { createCallCache } from './call-cache.js';
 import type { AccessContext, SecretReader } from './context.js';
 import { accessFetch } from './fetch.js';
 import { createPendingUses } from './pending-uses.js';
@@ -83,6 +84,7 @@ export function agentAccess(km: SecretReader, options: AgentAccessOptions = {}):
     }),
     lock: new KeyedLock(),
     secretCache: createSecretCache(secretCacheTtl),
+    calls: createCallCache(),
     violations: createViolationThrottle(
       o.violationThrottle === false
         ? false
@@ -122,6 +124,7 @@ export function agentAccess(km: SecretReader, options: AgentAccessOptions = {}):
     flush,
     close() {
       a.secretCache.clear();
+      a.calls.clear();
       return flush();
     },
   });

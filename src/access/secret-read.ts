@@ -28,7 +28,8 @@ export interface ToolSecret {
 }
 
 /**
- * Reads the record of the tool's secret and opens its current version (from the access object's
+ * Reads the record of the tool's secret (or takes the one given, already read and checked by the
+ * caller) and opens its current version (from the access object's
  * cache when the same record revision and version were opened less than `secretCacheTtl` ago).
  * Writes no audit event: the caller must, before it hands the value out.
  *
@@ -41,32 +42,46 @@ export interface ToolSecret {
  *   `ERR_INVALID_STATE` (disabled, expired, the value destroyed), `ERR_DECRYPT`, `ERR_KMS`,
  *   `ERR_STORAGE`, `ERR_CLOSED`.
  */
-export async function readToolSecret(
+export function readToolSecret(
   a: AccessContext,
-  secret: { name: string; environment: string },
+  secret: { name: string; environment: string } | StoredRecord,
 ): Promise<ToolSecret> {
   const t = a.ctx.telemetry;
   if (t === undefined || !t.enabled) return readUntimed(a, secret);
   const start = t.now();
+  return timed(t, start, readUntimed(a, secret));
+}
+
+async function timed(
+  t: NonNullable<AccessContext['ctx']['telemetry']>,
+  start: number,
+  read: Promise<ToolSecret>,
+): Promise<ToolSecret> {
   try {
-    const read = await readUntimed(a, secret);
+    const done = await read;
     t.secretRead('ok', 'access', t.now() - start);
-    return read;
+    return done;
   } catch (error) {
     t.secretRead('error', 'access', t.now() - start);
     throw error;
   }
 }
 
-/** {@link readToolSecret} without its metrics. */
+/**
+ * {@link readToolSecret} without its metrics. Given the secret's record (one this call already
+ * read and checked, whose revision it just confirmed), that record is used instead of reading it.
+ */
 async function readUntimed(
   a: AccessContext,
-  secret: { name: string; environment: string },
+  secret: { name: string; environment: string } | StoredRecord,
 ): Promise<ToolSecret> {
-  const record = await loadNamedRecord(a.ctx, 'secret', secret.name, {
-    environment: secret.environment,
-    tenantId: a.options.tenantId,
-  });
+  const record =
+    'kind' in secret
+      ? secret
+      : await loadNamedRecord(a.ctx, 'secret', secret.name, {
+          environment: secret.environment,
+          tenantId: a.options.tenantId,
+        });
   const now = a.ctx.clock.now();
   assertUsable(record, now, 'secret');
   const version = record.versions.find((v) => v.state === 'current');

@@ -12,6 +12,7 @@ import { isKeywardenError } from '../errors.js';
 import type { KeyEvent } from '../ports/notifier.js';
 import type { StoredRecord } from '../ports/storage.js';
 import { KeyedLock } from '../store/api-keys/throttle.js';
+import { createCallCache } from './call-cache.js';
 import { type AccessContext, loadAccessRecord } from './context.js';
 import { draftOf, eventBaseOf } from './events.js';
 import { ACCESS_ENVIRONMENT, readSessionData, type SessionData } from './records.js';
@@ -66,10 +67,11 @@ export const MONITOR_REVOKE_REASON = 'security-monitor';
  *   `ERR_STORAGE`), and resolves false for a session that is unknown here or already ended.
  */
 export function monitorRevoker(access: AccessContext): (sessionId: string) => Promise<boolean> {
-  // the monitor keeps this for the manager's life: no secret cache, no per-call state
+  // the monitor keeps this for the manager's life: no secret cache, no call cache (tokens), no per-call state
   const a: AccessContext = Object.freeze({
     ...access,
     secretCache: createSecretCache(0),
+    calls: createCallCache(0),
     spending: new Map(),
     lock: new KeyedLock(),
   });

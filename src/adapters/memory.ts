@@ -375,6 +375,16 @@ export function memoryStorage(): MemoryStorage {
       for (const [id, counts] of addRows(rows, (rid) => usage.get(rid) ?? {})) usage.set(id, counts);
     },
 
+    async readMacs(ids) {
+      if (!Array.isArray(ids) || ids.length > 100) throw invalid('ids', 'an array of at most 100 ids');
+      const out: (string | null)[] = [];
+      for (const id of ids) {
+        const mac = typeof id === 'string' ? records.get(id)?.mac : undefined;
+        out.push(typeof mac === 'string' ? mac : null);
+      }
+      return out;
+    },
+
     async listUsage(query) {
       const q = checkUsageQuery(query);
       return rowsOf(usage.get(q.recordId) ?? {}, q);

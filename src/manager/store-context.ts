@@ -1015,9 +1015,24 @@ function guardStorage(
   };
   if (s.addUsage) guarded.addUsage = (rows) => call('addUsage', () => s.addUsage!(rows));
   if (s.listUsage) guarded.listUsage = (query) => call('listUsage', () => s.listUsage!(query));
+  if (s.readMacs) {
+    // an answer of the wrong shape is a storage failure (callers fail closed), never a MAC
+    guarded.readMacs = (ids) =>
+      call('readMacs', async () => {
+        const out = await s.readMacs!(ids);
+        if (!Array.isArray(out) || out.length !== ids.length || !out.every(isMacOrNull)) {
+          throw new KeywardenError('ERR_STORAGE', 'storage readMacs returned an unexpected result');
+        }
+        return out;
+      });
+  }
   if (s.init) guarded.init = () => call('init', () => s.init!());
   if (s.close) guarded.close = () => call('close', () => s.close!());
   return guarded;
+}
+
+function isMacOrNull(v: unknown): v is string | null {
+  return v === null || typeof v === 'string';
 }
 
 function safeNeedsRewrap(kms: KmsAdapter, wrapped: WrappedKey): boolean {

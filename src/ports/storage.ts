@@ -283,4 +283,21 @@ export interface StorageAdapter extends MetaStore {
   addUsage?(rows: UsageIncrement[]): Promise<void>;
   /** Optional (usage analytics): the stored rows of one record with `from <= bucket < to`, by bucket. */
   listUsage?(query: UsageRowQuery): Promise<UsageRow[]>;
+  /**
+   * Optional (cheap freshness check): the stored `mac` of each record of `ids`, in the same order,
+   * `null` for a record that does not exist or has no MAC; one read, without loading the records.
+   * It must answer what `get` would show at that moment, whoever wrote the record (another process
+   * sharing the store included). Every write by keywarden seals the record with a fresh MAC over
+   * all its fields (the revision included), so the MAC changes with every write. Keywarden uses
+   * this only to ask "is each of these records still exactly the one I read and checked?": any
+   * other answer makes it read the records again, through the MAC check. (Agent access reuses
+   * the checked session, tool and secret records of a proxied call this way.) At most 100 ids.
+   *
+   * @example
+   * ```ts
+   * declare const storage: StorageAdapter;
+   * await storage.readMacs?.(['AbCdEfGh1234', 'missing00000']); // ['Xk3…', null]
+   * ```
+   */
+  readMacs?(ids: readonly string[]): Promise<(string | null)[]>;
 }
