@@ -501,9 +501,17 @@ function cleanContext(raw: unknown): { ip?: string; userAgent?: string } {
   const out: { ip?: string; userAgent?: string } = {};
   if (typeof raw !== 'object' || raw === null) return out;
   const { ip, userAgent } = raw as { ip?: unknown; userAgent?: unknown };
-  const ok = (v: unknown, max: number): v is string =>
-    typeof v === 'string' && v.length <= max && !/\p{Cc}/u.test(v);
-  if (ok(ip, 64)) out.ip = ip;
-  if (ok(userAgent, 512)) out.userAgent = userAgent;
+  if (contextString(ip, 64)) out.ip = ip;
+  if (contextString(userAgent, 512)) out.userAgent = userAgent;
   return out;
+}
+
+/** A string of at most `max` UTF-16 units without a control character (Unicode `Cc`: C0, DEL, C1). */
+function contextString(v: unknown, max: number): v is string {
+  if (typeof v !== 'string' || v.length > max) return false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return false;
+  }
+  return true;
 }

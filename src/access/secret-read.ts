@@ -16,7 +16,7 @@ import { utf8Decode, zeroize } from '../internal/bytes.js';
 import type { StoredRecord, StoredVersion } from '../ports/storage.js';
 import { bindingOf, openValue } from '../records/envelope.js';
 import { loadNamedRecord } from '../records/named.js';
-import { acceptedVersions } from '../records/record.js';
+import { versionAccepted } from '../records/record.js';
 import { assertUsable } from '../records/scope.js';
 import type { AccessContext } from './context.js';
 
@@ -88,7 +88,7 @@ async function readUntimed(
   if (version === undefined) {
     throw new KeywardenError('ERR_NOT_FOUND', 'secret has no current version', { field: 'version' });
   }
-  if (version.sealed === null || !acceptedVersions(record, now).includes(version)) {
+  if (version.sealed === null || !versionAccepted(version, now)) {
     throw new KeywardenError('ERR_INVALID_STATE', `secret version ${version.version} was destroyed`, {
       field: 'version',
     });

@@ -44,6 +44,27 @@ export function describeRecordContract(ctx: ContractContext): void {
       expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
     });
 
+    test('readMacs (optional): the stored mac of each id in order, null when absent or without one, current after writes', async (s) => {
+      if (s.readMacs === undefined) return; // optional: adapters without it are read in full
+      const a = makeRecord({ mac: 'mac-a-1' });
+      const b = makeRecord({ mac: 'mac-b-1' });
+      const plain = makeRecord();
+      await s.create(a);
+      await s.create(b);
+      await s.create(plain);
+      expect(await s.readMacs([b.id, 'missing00000', a.id, plain.id, b.id])).toStrictEqual([
+        'mac-b-1',
+        null,
+        'mac-a-1',
+        null,
+        'mac-b-1',
+      ]);
+      expect(await s.readMacs([])).toStrictEqual([]);
+      await s.update(next(a, { mac: 'mac-a-2' }), { expectedRevision: 1 });
+      await s.delete(b.id);
+      expect(await s.readMacs([a.id, b.id])).toStrictEqual(['mac-a-2', null]);
+    });
+
     test('get of a missing id returns null', async (s) => {
       expect(await s.get('missing00000')).toBeNull();
       await s.create(makeRecord());

@@ -25,7 +25,8 @@ export type { StorageContractOptions } from './storage-contract-harness.js';
  * compare by code unit / byte order, e.g. `COLLATE "C"` in SQL), keyset cursors stable across
  * inserts and deletes, `ERR_VALIDATION` for a bad cursor or a limit outside 1..1000,
  * `dueForRotation`, a gapless hash-chained audit log under concurrent appends (each append's
- * events get consecutive seqs), audit filters and paging, metadata compare-and-swap, and
+ * events get consecutive seqs), audit filters and paging, metadata compare-and-swap, `readMacs`
+ * (when the adapter has it: stored MACs in order, null when absent, current after writes), and
  * idempotent `init`/`close`. Every error assertion requires a `KeywardenError` with the exact code.
  *
  * Conventions it fixes where the port is silent: `delete(missingId, { expectedRevision })` returns

@@ -162,15 +162,19 @@ export function createGateway(access: GatewayAccess, options: GatewayOptions = {
     }
   }
 
-  function reporter(req: IncomingMessage) {
-    return async (reason: string, toolId: string | null, token: string | null, sessionId?: string) => {
-      try {
-        const sid = sessionId ?? (await sessionOf(token));
-        await access.reportViolation({ toolId, sessionId: sid, reason, context: contextOf(req) });
-      } catch {
-        // the refusal stands whether or not the report could be written
-      }
-    };
+  async function report(
+    req: IncomingMessage,
+    reason: string,
+    toolId: string | null,
+    token: string | null,
+    sessionId?: string,
+  ): Promise<void> {
+    try {
+      const sid = sessionId ?? (await sessionOf(token));
+      await access.reportViolation({ toolId, sessionId: sid, reason, context: contextOf(req) });
+    } catch {
+      // the refusal stands whether or not the report could be written
+    }
   }
 
   function hostAllowed(req: IncomingMessage): boolean {
@@ -184,19 +188,18 @@ export function createGateway(access: GatewayAccess, options: GatewayOptions = {
   const known = new WeakMap<ServerResponse, string>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const violation = reporter(req);
     const method = (req.method ?? 'GET').toUpperCase();
     if (method === 'CONNECT') {
-      await violation(REASONS.connect, null, null);
+      await report(req, REASONS.connect, null, null);
       return refuse(res, 400, 'BAD_REQUEST');
     }
     const target = parseTarget(req.url);
     if (typeof target === 'string') {
-      if (target !== 'bad_target') await violation(REASONS[target], null, null);
+      if (target !== 'bad_target') await report(req, REASONS[target], null, null);
       return refuse(res, 400, 'BAD_REQUEST');
     }
     if (!hostAllowed(req)) {
-      await violation(REASONS.host, null, null);
+      await report(req, REASONS.host, null, null);
       return refuse(res, 400, 'BAD_REQUEST');
     }
     const { toolId } = target;
@@ -206,20 +209,20 @@ export function createGateway(access: GatewayAccess, options: GatewayOptions = {
       known.set(res, toolId); // a registered tool: a bounded label
     } catch (e) {
       if (e instanceof KeywardenError && e.code === 'ERR_NOT_FOUND') {
-        await violation(REASONS.unknownTool, toolId, null);
+        await report(req, REASONS.unknownTool, toolId, null);
         return refuse(res, 403, 'FORBIDDEN');
       }
       return refuse(res, 503, 'UNAVAILABLE');
     }
     const token = tokenFromSlot(req.headers, auth);
     if (queryCarriesToken(target.search, token)) {
-      await violation(REASONS.tokenInQuery, toolId, token);
+      await report(req, REASONS.tokenInQuery, toolId, token);
       return refuse(res, 403, 'TOKEN_EXPOSED');
     }
     if (token === null) return refuse(res, 401, 'MISSING');
     const headers = forwardedHeaders(req.headers, auth);
     if (carriesToken(headers, token)) {
-      await violation(REASONS.tokenInHeader, toolId, token);
+      await report(req, REASONS.tokenInHeader, toolId, token);
       return refuse(res, 403, 'TOKEN_EXPOSED');
     }
     const length = Number(req.headers['content-length'] ?? 0);
@@ -249,7 +252,7 @@ export function createGateway(access: GatewayAccess, options: GatewayOptions = {
       headers: headers as Record<string, string | string[] | number>,
       token,
       forms: cachedForms(tool.id, secret),
-      violation: (reason) => violation(reason, tool.id, null, session.id),
+      violation: (reason) => report(req, reason, tool.id, null, session.id),
     });
   }
 
@@ -268,7 +271,7 @@ export function createGateway(access: GatewayAccess, options: GatewayOptions = {
     socket.end(
       `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
     );
-    void reporter(req)(reason, null, null);
+    void report(req, reason, null, null);
   };
 
   return {

@@ -55,10 +55,16 @@ const DROPPED_REQUEST = new Set([
 /** Response headers dropped besides hop-by-hop ones: cookies are the upstream's session, not the agent's. */
 const DROPPED_RESPONSE = new Set(['set-cookie', 'set-cookie2']);
 
-function connectionNamed(headers: IncomingHttpHeaders): Set<string> {
-  const named = new Set<string>();
+const NONE_NAMED: ReadonlySet<string> = new Set<string>();
+
+function connectionNamed(headers: IncomingHttpHeaders): ReadonlySet<string> {
   const raw = headers.connection;
-  if (typeof raw === 'string') for (const n of raw.split(',')) named.add(n.trim().toLowerCase());
+  if (typeof raw !== 'string') return NONE_NAMED;
+  const lower = raw.trim().toLowerCase();
+  // the common values name no other header (and both are hop-by-hop anyway)
+  if (lower === 'keep-alive' || lower === 'close') return NONE_NAMED;
+  const named = new Set<string>();
+  for (const n of raw.split(',')) named.add(n.trim().toLowerCase());
   return named;
 }
 

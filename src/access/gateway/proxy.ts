@@ -12,7 +12,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { isIP } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import type { Transform } from 'node:stream';
 import { rootCertificates } from 'node:tls';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
@@ -46,6 +46,8 @@ export interface Upstreams {
   lookup: GatewayLookup;
   /** One pool per scheme and private-network rule, so a socket checked under one rule never serves another. */
   agents: Record<'http' | 'https', [strict: HttpAgent, privateOk: HttpAgent]>;
+  /** `guardedLookup(lookup, false)` and `guardedLookup(lookup, true)`, built once (set by {@link proxy}). */
+  lookups?: [strict: LookupFunction, privateOk: LookupFunction];
 }
 
 /**
@@ -100,6 +102,8 @@ export interface Origin {
   /** `host[:port]` for the Host header. */
   host: string;
   origin: string;
+  /** For an IP literal: whether it may be dialed [without, with] `allowPrivateNetwork`; null for a name. */
+  literal: [strict: boolean, privateOk: boolean] | null;
 }
 
 const origins = new Map<string, Origin>();
@@ -118,17 +122,30 @@ export function originOf(origin: string): Origin {
   if (o === undefined) {
     const u = new URL(origin);
     const https = u.protocol === 'https:';
+    const hostname = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
     o = {
       https,
-      hostname: u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname,
+      hostname,
       port: u.port === '' ? (https ? 443 : 80) : Number(u.port),
       host: u.host,
       origin: u.origin,
+      literal:
+        isIP(hostname) === 0
+          ? null
+          : [
+              mayDial(hostname, { allowPrivateNetwork: false, literal: true }),
+              mayDial(hostname, { allowPrivateNetwork: true, literal: true }),
+            ],
     };
     if (origins.size >= 1024) origins.clear();
     origins.set(origin, o);
   }
   return o;
+}
+
+function lookupsOf(up: Upstreams): [LookupFunction, LookupFunction] {
+  up.lookups ??= [guardedLookup(up.lookup, false), guardedLookup(up.lookup, true)];
+  return up.lookups;
 }
 
 /** Where a redirect may point the agent: the same origin, rewritten to `/{toolId}/…`; else null. */
@@ -178,10 +195,7 @@ export function proxy(up: Upstreams, call: ProxyCall): void {
     if (e.reason === null) answer();
     else void call.violation(e.reason).then(answer);
   };
-  if (
-    isIP(origin.hostname) !== 0 &&
-    !mayDial(origin.hostname, { allowPrivateNetwork: allowPrivate, literal: true })
-  ) {
+  if (origin.literal !== null && !origin.literal[allowPrivate ? 1 : 0]) {
     void call.violation(REASON_ADDRESS).then(() => refuse(res, 502, 'ADDRESS_REFUSED'));
     return;
   }
@@ -192,7 +206,7 @@ export function proxy(up: Upstreams, call: ProxyCall): void {
     path: call.path,
     headers: call.headers,
     agent: up.agents[origin.https ? 'https' : 'http'][allowPrivate ? 1 : 0],
-    lookup: guardedLookup(up.lookup, allowPrivate),
+    lookup: lookupsOf(up)[allowPrivate ? 1 : 0],
   });
   upstream.setTimeout(up.timeoutMs, () => stop(new GatewayStop(504, 'UPSTREAM_TIMEOUT', null)));
   upstream.on('error', (err: Error) => {
