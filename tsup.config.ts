@@ -4,6 +4,7 @@ const entry = {
   index: 'src/index.ts',
   errors: 'src/errors.ts',
   'crypto/index': 'src/crypto/index.ts',
+  'crypto/noble': 'src/crypto/noble.ts',
   schemas: 'src/schemas.ts',
   'adapters/memory': 'src/adapters/memory.ts',
   'adapters/file': 'src/adapters/file.ts',

@@ -5,6 +5,7 @@ const expected = {
   keywarden: ['createKeyManager', 'parseDuration', 'generateApiToken', 'checkApiToken', 'generateKeyPair'],
   'keywarden/errors': ['KeywardenError', 'isKeywardenError'],
   'keywarden/crypto': ['generateApiToken', 'checkApiToken', 'generateId', 'generateKeyPair'],
+  'keywarden/crypto/noble': ['registerNobleCurves', 'registerNobleKdfs'],
   'keywarden/adapters/memory': ['memoryStorage'],
   'keywarden/adapters/file': ['fileStorage'],
   'keywarden/adapters/postgres': ['postgresStorage'],

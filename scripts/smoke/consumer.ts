@@ -15,6 +15,7 @@ import { postgresStorage } from 'keywarden/adapters/postgres';
 import { supabaseStorage } from 'keywarden/adapters/supabase';
 import { cachedStorage } from 'keywarden/cache';
 import { type GeneratedApiToken, generateApiToken, type KeyGenerator, keyGenerator } from 'keywarden/crypto';
+import { registerNobleCurves, registerNobleKdfs } from 'keywarden/crypto/noble';
 import { isKeywardenError, KeywardenError, type KeywardenErrorCode } from 'keywarden/errors';
 import { type CapabilityContext, capabilityContext, mutateRecord } from 'keywarden/extension';
 import { type ManagementApi, managementApi } from 'keywarden/http';
@@ -99,4 +100,6 @@ void [
   testStorageAdapter,
   capability,
   mutateRecord,
+  registerNobleCurves,
+  registerNobleKdfs,
 ];

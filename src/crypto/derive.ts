@@ -1,7 +1,7 @@
 /**
- * Key derivation: HKDF (RFC 5869), PBKDF2 (RFC 8018), scrypt (RFC 7914), Argon2id (RFC 9106),
- * all through noble. The slow ones run in noble's async variants, which yield to the event loop, and
- * are loaded on first use (./kdf-slow.ts).
+ * Key derivation: HKDF (RFC 5869) through noble, PBKDF2 (RFC 8018), scrypt (RFC 7914) and
+ * Argon2id (RFC 9106) through ./kdf.ts (WebCrypto PBKDF2, native scrypt, noble where the runtime
+ * lacks one: never in a bundle unless registered with `registerNobleKdfs()`).
  * Strings are UTF-8 encoded; encoded copies are zeroed after use (caller buffers are not touched).
  * @module
  */
@@ -11,6 +11,7 @@ import * as z from 'zod/mini';
 import { KeywardenError, validationError } from '../errors.js';
 import { utf8Encode, zeroize } from '../internal/bytes.js';
 import { parseInput } from '../internal/validate.js';
+import { argon2id, pbkdf2, scrypt } from './kdf.js';
 
 /** Bytes or a string (UTF-8 encoded). */
 export type KeyMaterialInput = Uint8Array | string;
@@ -198,7 +199,8 @@ function bytesOf(input: KeyMaterialInput, field: string, [min, max]: readonly [n
  * const pw = await deriveKey({ method: 'argon2id', password: 'hunter2', salt, t: 3, m: 65536, p: 1, length: 32 });
  * ```
  * @throws KeywardenError `ERR_VALIDATION` naming the bad parameter (`params.iterations`,
- *   `params.salt`, `params.N`, `params.m`, …).
+ *   `params.salt`, `params.N`, `params.m`, …); `ERR_UNSUPPORTED` (field `params.method`) for scrypt
+ *   or Argon2id in a browser or Worker without `registerNobleKdfs()` (keywarden/crypto/noble).
  */
 export async function deriveKey(params: DeriveKeyParams): Promise<Uint8Array> {
   const p = parseInput(schema, params, 'params');
@@ -220,11 +222,7 @@ export async function deriveKey(params: DeriveKeyParams): Promise<Uint8Array> {
       case 'pbkdf2': {
         const password = take(p.password, 'password', L.passwordBytes) as Uint8Array;
         const salt = take(p.salt, 'salt', L.saltBytes) as Uint8Array;
-        const { pbkdf2Async } = await import('./kdf-slow.js');
-        return await pbkdf2Async(HASHES[p.hash ?? 'SHA-256'], password, salt, {
-          c: p.iterations,
-          dkLen: p.length,
-        });
+        return await pbkdf2(p.hash ?? 'SHA-256', password, salt, p.iterations, p.length);
       }
       case 'scrypt': {
         if (128 * p.r * (p.N + p.p) > L.scryptMaxMemory) {
@@ -232,14 +230,8 @@ export async function deriveKey(params: DeriveKeyParams): Promise<Uint8Array> {
         }
         const password = take(p.password, 'password', L.passwordBytes) as Uint8Array;
         const salt = take(p.salt, 'salt', L.saltBytes) as Uint8Array;
-        const { scryptAsync } = await import('./kdf-slow.js');
-        return await scryptAsync(password, salt, {
-          N: p.N,
-          r: p.r,
-          p: p.p,
-          dkLen: p.length,
-          maxmem: L.scryptMaxMemory + 1,
-        });
+        const options = { N: p.N, r: p.r, p: p.p, dkLen: p.length, maxmem: L.scryptMaxMemory + 1 };
+        return await scrypt(password, salt, options, 'params.method');
       }
       case 'argon2id': {
         if (p.m < 8 * p.p) throw validationError('params.m', 'must be at least 8 * p KiB');
@@ -247,8 +239,7 @@ export async function deriveKey(params: DeriveKeyParams): Promise<Uint8Array> {
         const salt = take(p.salt, 'salt', L.saltBytes) as Uint8Array;
         const key = take(p.secret, 'secret', L.argon2SecretBytes);
         const personalization = take(p.associatedData, 'associatedData', L.infoBytes);
-        const { argon2idAsync } = await import('./kdf-slow.js');
-        return await argon2idAsync(password, salt, {
+        return await argon2id(password, salt, {
           t: p.t,
           m: p.m,
           p: p.p,

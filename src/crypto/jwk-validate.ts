@@ -6,7 +6,7 @@
  */
 import { KeywardenError, validationError } from '../errors.js';
 import { fromBase64Url, toHex, zeroize } from '../internal/bytes.js';
-import { EC_CURVES, ed25519, isEcCurve, uncompressedPoint } from './curves.js';
+import { EC_CURVES, isEcCurve, isEcPoint, isEcScalar, isEd25519Point } from './curves.js';
 import type { EcJwk, Jwk, JwkCommon, OctJwk, OkpJwk, RsaJwk } from './jwk-types.js';
 
 /**
@@ -124,7 +124,7 @@ function common(jwk: Obj, field: string): JwkCommon {
 function validateOkp(jwk: Obj, field: string): OkpJwk {
   if (jwk.crv !== 'Ed25519') throw validationError(`${field}.crv`, "must be 'Ed25519'");
   const x = sized(jwk, 'x', field, 32);
-  if (!checkPointOnce(`Ed25519:${jwk.x}`, () => ed25519.utils.isValidPublicKey(x, false))) {
+  if (!checkPointOnce(`Ed25519:${jwk.x}`, () => isEd25519Point(x))) {
     throw validationError(`${field}.x`, 'is not a valid Ed25519 public key');
   }
   const out: OkpJwk = { kty: 'OKP', crv: 'Ed25519', x: jwk.x as string, ...common(jwk, field) };
@@ -138,15 +138,16 @@ function validateOkp(jwk: Obj, field: string): OkpJwk {
 function validateEc(jwk: Obj, field: string): EcJwk {
   const crv = jwk.crv;
   if (!isEcCurve(crv)) throw validationError(`${field}.crv`, "must be 'P-256', 'P-384' or 'secp256k1'");
-  const { ecdsa, size } = EC_CURVES[crv];
-  const point = uncompressedPoint(sized(jwk, 'x', field, size), sized(jwk, 'y', field, size));
-  if (!checkPointOnce(`${crv}:${jwk.x}:${jwk.y}`, () => ecdsa.utils.isValidPublicKey(point, false))) {
+  const { size } = EC_CURVES[crv];
+  const x = sized(jwk, 'x', field, size);
+  const y = sized(jwk, 'y', field, size);
+  if (!checkPointOnce(`${crv}:${jwk.x}:${jwk.y}`, () => isEcPoint(crv, x, y))) {
     throw validationError(`${field}.x`, `is not a point on ${crv}`);
   }
   const out: EcJwk = { kty: 'EC', crv, x: jwk.x as string, y: jwk.y as string, ...common(jwk, field) };
   if (jwk.d !== undefined) {
     const d = sized(jwk, 'd', field, size);
-    const ok = ecdsa.utils.isValidSecretKey(d);
+    const ok = isEcScalar(crv, d);
     d.fill(0);
     if (!ok) throw validationError(`${field}.d`, `is not a valid ${crv} private scalar`);
     out.d = jwk.d as string;

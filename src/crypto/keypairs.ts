@@ -1,15 +1,17 @@
 /**
- * Asymmetric key pairs as JWKs: Ed25519 and ECDSA (P-256, P-384, secp256k1) through noble,
- * RSA through WebCrypto. `kid` is the RFC 7638 thumbprint of the public key.
+ * Asymmetric key pairs as JWKs: Ed25519, ECDSA P-256/P-384 and RSA through WebCrypto; secp256k1
+ * (and Ed25519/P-256/P-384 where WebCrypto lacks them) through noble, registered or loaded on first
+ * use (./noble-fallback.ts). `kid` is the RFC 7638 thumbprint of the public key.
  * @module
  */
 import * as z from 'zod/mini';
 import { KeywardenError } from '../errors.js';
 import { toBase64Url, zeroize } from '../internal/bytes.js';
 import { parseInput } from '../internal/validate.js';
-import { EC_CURVES, ed25519 } from './curves.js';
+import { EC_CURVES } from './curves.js';
 import { jwkThumbprint } from './jwk.js';
 import type { EcJwk, OkpJwk, PublicJwk, RsaJwk } from './jwk-types.js';
+import { nobleCurves, nobleMissing } from './noble-fallback.js';
 import { subtleCrypto } from './webcrypto.js';
 
 /** What {@link generateKeyPair} makes. */
@@ -73,24 +75,51 @@ function finish<P extends OkpJwk | EcJwk | RsaJwk>(
   return { privateJwk, publicJwk, kid, alg };
 }
 
-function generateEd25519(): GeneratedKeyPair {
-  const secret = ed25519.utils.randomSecretKey();
-  const publicKey = ed25519.getPublicKey(secret);
-  const x = toBase64Url(publicKey);
-  const privateJwk: OkpJwk = { kty: 'OKP', crv: 'Ed25519', x, d: toBase64Url(secret) };
-  zeroize(secret);
-  return finish(privateJwk, { kty: 'OKP', crv: 'Ed25519', x }, 'EdDSA');
+type CurveName = 'Ed25519' | 'P-256' | 'P-384' | 'secp256k1';
+
+/** The private JWK members WebCrypto made (`x`, `y`, `d` as base64url), or null when it cannot. */
+async function webCryptoPair(curve: CurveName): Promise<Record<string, unknown> | null> {
+  const subtle = (globalThis as { crypto?: Crypto }).crypto?.subtle;
+  if (!subtle || curve === 'secp256k1') return null;
+  try {
+    const algorithm = curve === 'Ed25519' ? { name: 'Ed25519' } : { name: 'ECDSA', namedCurve: curve };
+    const pair = (await subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
+    return (await subtle.exportKey('jwk', pair.privateKey)) as Record<string, unknown>;
+  } catch {
+    return null; // e.g. no Ed25519 in this browser: noble, when there is one
+  }
 }
 
-function generateEcdsa(curve: 'P-256' | 'P-384' | 'secp256k1'): GeneratedKeyPair {
-  const { ecdsa, size, alg } = EC_CURVES[curve];
-  const secret = ecdsa.utils.randomSecretKey();
-  const point = ecdsa.getPublicKey(secret, false); // 0x04 || x || y
-  const x = toBase64Url(point.subarray(1, 1 + size));
-  const y = toBase64Url(point.subarray(1 + size));
-  const privateJwk: EcJwk = { kty: 'EC', crv: curve, x, y, d: toBase64Url(secret) };
+/** The same members made by noble, or `ERR_UNSUPPORTED` (field `spec`) when noble is not here. */
+async function noblePair(curve: CurveName, alg: KeyPairAlgorithm): Promise<Record<string, string>> {
+  const noble = await nobleCurves();
+  if (noble === null) throw nobleMissing(alg, 'spec', 'registerNobleCurves');
+  const { secret, publicKey } = noble.generate(curve);
+  const size = curve === 'P-384' ? 48 : 32;
+  const members =
+    curve === 'Ed25519'
+      ? { x: toBase64Url(publicKey), d: toBase64Url(secret) }
+      : {
+          x: toBase64Url(publicKey.subarray(1, 1 + size)), // 0x04 || x || y
+          y: toBase64Url(publicKey.subarray(1 + size)),
+          d: toBase64Url(secret),
+        };
   zeroize(secret);
-  return finish(privateJwk, { kty: 'EC', crv: curve, x, y }, alg);
+  return members;
+}
+
+async function generateCurvePair(curve: CurveName): Promise<GeneratedKeyPair> {
+  const alg = curve === 'Ed25519' ? 'EdDSA' : EC_CURVES[curve].alg;
+  const made = (await webCryptoPair(curve)) ?? (await noblePair(curve, alg));
+  const { x, y, d } = made;
+  if (typeof x !== 'string' || typeof d !== 'string' || (curve !== 'Ed25519' && typeof y !== 'string')) {
+    throw new KeywardenError('ERR_UNSUPPORTED', `WebCrypto exported a ${curve} key without its members`);
+  }
+  if (curve === 'Ed25519') {
+    return finish({ kty: 'OKP', crv: 'Ed25519', x, d }, { kty: 'OKP', crv: 'Ed25519', x }, alg);
+  }
+  const yy = y as string;
+  return finish({ kty: 'EC', crv: curve, x, y: yy, d }, { kty: 'EC', crv: curve, x, y: yy }, alg);
 }
 
 const RSA_MEMBERS = ['n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi'] as const;
@@ -124,7 +153,7 @@ async function generateRsa(
 
 /**
  * Generates an asymmetric signing key pair as JWKs (RFC 7517; OKP per RFC 8037; secp256k1 per
- * RFC 8812). Intermediate private-key bytes are zeroed once encoded.
+ * RFC 8812). Intermediate private-key bytes (noble) are zeroed once encoded.
  *
  * @example
  * ```ts
@@ -133,15 +162,17 @@ async function generateRsa(
  * await generateKeyPair({ type: 'rsa', modulusLength: 3072, hash: 'SHA-384' }); // alg 'RS384'
  * ```
  * @throws KeywardenError `ERR_VALIDATION` naming `spec…` for a bad spec; `ERR_UNSUPPORTED` when
- *   the runtime has no WebCrypto RSA.
+ *   the runtime has no WebCrypto RSA, or (field `spec`) for a secp256k1 pair (or an Ed25519/ECDSA
+ *   one where WebCrypto lacks it) without noble (`registerNobleCurves()` from
+ *   `keywarden/crypto/noble`; Node, Bun and Deno load it on their own).
  */
 export async function generateKeyPair(spec: KeyPairSpec): Promise<GeneratedKeyPair> {
   const valid = parseInput(specSchema, spec, 'spec');
   switch (valid.type) {
     case 'ed25519':
-      return generateEd25519();
+      return generateCurvePair('Ed25519');
     case 'ecdsa':
-      return generateEcdsa(valid.curve);
+      return generateCurvePair(valid.curve);
     case 'rsa':
       return generateRsa(valid.modulusLength, valid.hash ?? 'SHA-256');
   }

@@ -9,6 +9,7 @@ import { validationError } from '../errors.js';
 import { toBase64Url, utf8Encode } from '../internal/bytes.js';
 import { cryptoBackend } from '../internal/crypto-backend.js';
 import { type NativeCrypto, type NativeKeyObject, nativeCrypto } from '../internal/crypto-native.js';
+import { toLowS } from './curves.js';
 import type { EcJwk, OkpJwk, RsaJwk } from './jwk-types.js';
 
 /** Algorithms this module runs. */
@@ -38,11 +39,8 @@ const HASH: Record<NativeAlgorithm, string | null> = {
   PS512: 'sha512',
 };
 const SALT: Record<string, number> = { sha256: 32, sha384: 48, sha512: 64 };
-// group orders of P-256 and P-384, for the low-S rewrite
-const ORDER: Record<string, bigint> = {
-  ES256: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
-  ES384: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
-};
+// the curve of each ECDSA algorithm, for the low-S rewrite
+const CURVE: Partial<Record<NativeAlgorithm, 'P-256' | 'P-384'>> = { ES256: 'P-256', ES384: 'P-384' };
 
 const MEMBERS: Record<NativeJwk['kty'], { pub: readonly string[]; priv: readonly string[] }> = {
   OKP: { pub: ['crv', 'x'], priv: ['d'] },
@@ -108,20 +106,6 @@ function options(c: NativeCrypto, key: NativeKeyObject, alg: NativeAlgorithm): o
   return { key, padding: c.constants.RSA_PKCS1_PADDING };
 }
 
-/** Rewrites `s` of a raw `r || s` signature to `n − s` when it is above n/2 (in place). */
-function lowS(signature: Uint8Array, order: bigint): Uint8Array {
-  const half = signature.length / 2;
-  let s = 0n;
-  for (let i = half; i < signature.length; i++) s = (s << 8n) | BigInt(signature[i] as number);
-  if (s <= order >> 1n) return signature;
-  let t = order - s;
-  for (let i = signature.length - 1; i >= half; i--) {
-    signature[i] = Number(t & 0xffn);
-    t >>= 8n;
-  }
-  return signature;
-}
-
 /**
  * Signs with an imported private key. ECDSA output is raw `r || s`, always low-S.
  *
@@ -141,8 +125,8 @@ export function signNative(
 ): Uint8Array {
   const raw = c.sign(HASH[alg], data, options(c, key, alg));
   const out = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
-  const order = ORDER[alg];
-  return order === undefined ? out : lowS(out, order);
+  const crv = CURVE[alg];
+  return crv === undefined ? out : toLowS(crv, out);
 }
 
 /**

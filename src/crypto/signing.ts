@@ -2,8 +2,10 @@
  * Sign and verify with JWKs: HS256/384/512 (HMAC), EdDSA (Ed25519), ES256/ES384/ES256K
  * (ECDSA; JOSE raw `r || s` signatures), RS256/384/512 and PS256/384/512.
  * On the native crypto backend (src/internal/crypto-backend.ts) everything but ES256K runs on the
- * runtime's crypto module; otherwise EdDSA/ES256/ES384 use WebCrypto when the runtime supports it
- * and noble elsewhere, RSA needs WebCrypto, and HMAC runs on noble. ES256K always uses noble.
+ * runtime's crypto module; otherwise EdDSA/ES256/ES384 use WebCrypto, RSA needs WebCrypto, and
+ * HMAC runs on the crypto backend. ES256K always uses noble, and so do EdDSA/ES256/ES384 where
+ * WebCrypto lacks them: registered with `registerNobleCurves()` or loaded on first use on a server
+ * runtime (./noble-fallback.ts), else `ERR_UNSUPPORTED` (field `alg`).
  * Verification accepts high-S ECDSA signatures made by other libraries.
  * @module
  */
@@ -11,9 +13,10 @@ import { KeywardenError, validationError } from '../errors.js';
 import { constantTimeEqual, fromBase64Url, zeroize } from '../internal/bytes.js';
 import { type BackendHash, cryptoBackend } from '../internal/crypto-backend.js';
 import type { NativeKeyObject } from '../internal/crypto-native.js';
-import { EC_CURVES } from './curves.js';
+import { EC_CURVES, toLowS } from './curves.js';
 import type { Jwk, OctJwk, PublicJwk } from './jwk-types.js';
 import { validateJwk } from './jwk-validate.js';
+import { nobleCurves, nobleMissing } from './noble-fallback.js';
 import {
   cachedNativeKey,
   clearNativeKeyCache,
@@ -23,13 +26,7 @@ import {
   signNative,
   verifyNative,
 } from './signing-native.js';
-import {
-  ecdsaSignNoble,
-  ecdsaVerifyNoble,
-  ed25519SignNoble,
-  ed25519VerifyNoble,
-  toLowS,
-} from './signing-noble.js';
+import type { NobleSigning } from './signing-noble.js';
 import {
   clearCryptoKeyCache as clearWebCryptoKeyCache,
   type WebCryptoAlgorithm,
@@ -158,8 +155,9 @@ export function defaultAlgorithm(jwk: Jwk | PublicJwk): SigningAlgorithm {
 /**
  * Signs `data` with a private (or `oct`) JWK. ECDSA signatures are JOSE raw `r || s`
  * (64 bytes for ES256/ES256K, 96 for ES384), always low-S. RSA, ES256, ES384 and EdDSA run on
- * WebCrypto when the runtime has it (imported keys cached), otherwise on noble.
- * Decoded key bytes are zeroed after use.
+ * the runtime's crypto (native or WebCrypto, imported keys cached); ES256K, and the others where
+ * WebCrypto lacks them, on noble (`registerNobleCurves()` from `keywarden/crypto/noble`; loaded
+ * on first use on Node, Bun and Deno). Decoded key bytes are zeroed after use.
  *
  * @example
  * ```ts
@@ -167,7 +165,8 @@ export function defaultAlgorithm(jwk: Jwk | PublicJwk): SigningAlgorithm {
  * const sig = await signWithJwk(privateJwk, 'EdDSA', new TextEncoder().encode('hello'));
  * ```
  * @throws KeywardenError `ERR_VALIDATION` naming `privateJwk…` (malformed, or no private part),
- *   `alg` (unknown, or does not fit the key) or `data`.
+ *   `alg` (unknown, or does not fit the key) or `data`; `ERR_UNSUPPORTED` (field `alg`) for an
+ *   algorithm this runtime can only run on noble when noble is not registered.
  */
 export async function signWithJwk(
   privateJwk: Jwk,
@@ -185,17 +184,25 @@ export async function signWithJwk(
     }
   }
   if (jwk.d === undefined) throw validationError(`${field}.d`, 'is required to sign (this is a public key)');
-  if (jwk.kty === 'EC' && jwk.crv === 'secp256k1') return ecdsaSignNoble(jwk.crv, jwk.d, data);
-  const c = nativeSigning();
-  if (c !== null) {
-    const key = cachedNativeKey(c, jwk, alg as NativeAlgorithm, 'sign', field);
-    if (key !== null) return signNative(c, key, alg as NativeAlgorithm, data);
+  if (!(jwk.kty === 'EC' && jwk.crv === 'secp256k1')) {
+    const c = nativeSigning();
+    if (c !== null) {
+      const key = cachedNativeKey(c, jwk, alg as NativeAlgorithm, 'sign', field);
+      if (key !== null) return signNative(c, key, alg as NativeAlgorithm, data);
+    }
+    const fast = await webCryptoSign(jwk, alg as WebCryptoAlgorithm, data, field);
+    if (fast) return jwk.kty === 'EC' ? toLowS(jwk.crv, fast) : fast;
+    if (jwk.kty === 'RSA') throw new KeywardenError('ERR_UNSUPPORTED', 'RSA signing needs WebCrypto');
   }
-  const fast = await webCryptoSign(jwk, alg as WebCryptoAlgorithm, data, field);
-  if (jwk.kty === 'EC') return fast ? toLowS(jwk.crv, fast) : ecdsaSignNoble(jwk.crv, jwk.d, data);
-  if (jwk.kty === 'OKP') return fast ?? ed25519SignNoble(jwk.d, data);
-  if (!fast) throw new KeywardenError('ERR_UNSUPPORTED', 'RSA signing needs WebCrypto');
-  return fast;
+  const noble = await requireNoble(alg);
+  return jwk.kty === 'EC' ? noble.ecdsaSign(jwk.crv, jwk.d, data) : noble.ed25519Sign(jwk.d, data);
+}
+
+/** Noble's signing (registered, or loaded on a server runtime), else `ERR_UNSUPPORTED` naming `alg`. */
+async function requireNoble(alg: SigningAlgorithm): Promise<NobleSigning> {
+  const noble = await nobleCurves();
+  if (noble === null) throw nobleMissing(alg, 'alg', 'registerNobleCurves');
+  return noble;
 }
 
 function verifyHmac(jwk: OctJwk, alg: HmacAlgorithm, data: Uint8Array, signature: Uint8Array): boolean {
@@ -220,7 +227,8 @@ function verifyHmac(jwk: OctJwk, alg: HmacAlgorithm, data: Uint8Array, signature
  * const ok = await verifyWithJwk(publicJwk, 'ES256', data, signature);
  * ```
  * @throws KeywardenError `ERR_VALIDATION` naming `jwk…` (malformed key), `alg` (unknown, or does
- *   not fit the key, e.g. ES256 with an Ed25519 key), `data` or `signature` (not a Uint8Array).
+ *   not fit the key, e.g. ES256 with an Ed25519 key), `data` or `signature` (not a Uint8Array);
+ *   `ERR_UNSUPPORTED` (field `alg`) as {@link signWithJwk}.
  */
 export async function verifyWithJwk(
   jwk: Jwk | PublicJwk,
@@ -242,15 +250,15 @@ export async function verifyWithJwk(
     case 'oct':
       return verifyHmac(key, alg as HmacAlgorithm, data, signature);
     case 'OKP': {
-      if (signature.length !== 64) return false;
       const fast = await webCryptoVerify(key, 'EdDSA', data, signature, field);
-      return fast ?? ed25519VerifyNoble(key.x, data, signature);
+      return fast ?? (await requireNoble(alg)).ed25519Verify(key.x, data, signature);
     }
     case 'EC': {
-      if (signature.length !== 2 * EC_CURVES[key.crv].size) return false;
-      if (key.crv === 'secp256k1') return ecdsaVerifyNoble(key, data, signature);
-      const fast = await webCryptoVerify(key, alg as WebCryptoAlgorithm, data, signature, field);
-      return fast ?? ecdsaVerifyNoble(key, data, signature);
+      if (key.crv !== 'secp256k1') {
+        const fast = await webCryptoVerify(key, alg as WebCryptoAlgorithm, data, signature, field);
+        if (fast !== null) return fast;
+      }
+      return (await requireNoble(alg)).ecdsaVerify(key, data, signature);
     }
     case 'RSA': {
       const result = await webCryptoVerify(key, alg as WebCryptoAlgorithm, data, signature, field);

@@ -42,6 +42,14 @@ export interface NativeCrypto {
   constants: { RSA_PKCS1_PADDING: number; RSA_PKCS1_PSS_PADDING: number };
   /** Absent on runtimes without the one-shot digest (then keyed MACs use `createHmac`). */
   hash?: NativeOneShotHash;
+  /** scrypt (RFC 7914) off the main thread; absent on runtimes without it (then noble's is used). */
+  scrypt?(
+    password: Uint8Array,
+    salt: Uint8Array,
+    keylen: number,
+    options: { N: number; r: number; p: number; maxmem: number },
+    callback: (error: Error | null, key: Uint8Array) => void,
+  ): void;
 }
 
 /** An opaque key object of the runtime (held in its own memory; it cannot be zeroed from JS). */

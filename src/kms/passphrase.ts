@@ -3,6 +3,8 @@
  * scrypt; the salt and cost parameters live in store meta (`kms.passphrase`).
  * @module
  */
+
+import { scrypt } from '../crypto/kdf.js';
 import { KeywardenError, validationError } from '../errors.js';
 import { fromBase64Url, utf8Encode, zeroize } from '../internal/bytes.js';
 import { isQuotableKey } from '../internal/validate.js';
@@ -64,7 +66,8 @@ const NOT_INITIALIZED = 'passphraseKms: init() was not called';
  * ```
  * @throws KeywardenError `ERR_VALIDATION` naming `passphrase`, `scrypt`, `scrypt.N|r|p` or
  *   `options.<name>`. Later: `ERR_KMS` when used before `init()` or when the stored parameters are
- *   corrupt, `ERR_STORAGE` when meta fails, `ERR_CLOSED` after `close()`.
+ *   corrupt, `ERR_STORAGE` when meta fails, `ERR_CLOSED` after `close()`, `ERR_UNSUPPORTED` (field
+ *   `passphrase`) in a browser or Worker without `registerNobleKdfs()` from `keywarden/crypto/noble`.
  */
 export function passphraseKms(options: PassphraseKmsOptions): PassphraseKms {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
@@ -95,20 +98,20 @@ export function passphraseKms(options: PassphraseKmsOptions): PassphraseKms {
     new KeywardenError('ERR_CLOSED', 'passphraseKms: used after close()');
 
   async function derive(meta: MetaStore): Promise<void> {
-    const { scryptAsync } = await import('../crypto/kdf-slow.js'); // loaded on first use
     const params: StoredPassphraseParams = await loadOrCreateParams(meta, wanted);
     if (closed || secret === null) throw closedError();
     const salt = fromBase64Url(params.salt);
     let master: Uint8Array;
     try {
-      master = await scryptAsync(secret, salt, {
-        N: params.N,
-        r: params.r,
-        p: params.p,
-        dkLen: 32,
-        maxmem: 128 * params.r * (params.N + params.p + 1),
-      });
+      const { N, r, p } = params;
+      master = await scrypt(
+        secret,
+        salt,
+        { N, r, p, dkLen: 32, maxmem: 128 * r * (N + p + 1) },
+        'passphrase',
+      );
     } catch (cause) {
+      if (cause instanceof KeywardenError) throw cause; // ERR_UNSUPPORTED: no scrypt in this runtime
       throw new KeywardenError('ERR_KMS', 'passphraseKms: key derivation failed', { cause });
     }
     try {

@@ -8,7 +8,11 @@ import {
   sign as nodeSign,
   verify as nodeVerify,
 } from 'node:crypto';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { p256, p384 } from '@noble/curves/nist.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { toLowS } from '../../src/crypto/curves.js';
 import {
   type Jwk,
   type SigningAlgorithm,
@@ -16,13 +20,7 @@ import {
   symmetricJwk,
   verifyWithJwk,
 } from '../../src/crypto/index.js';
-import {
-  ecdsaSignNoble,
-  ecdsaVerifyNoble,
-  ed25519SignNoble,
-  ed25519VerifyNoble,
-  toLowS,
-} from '../../src/crypto/signing-noble.js';
+import { nobleSigning } from '../../src/crypto/signing-noble.js';
 import { useCryptoBackend } from '../../src/internal/crypto-backend.js';
 import { data, keyFor, ORDER, pair, toBig } from './helpers.js';
 
@@ -30,6 +28,11 @@ const fromBig = (v: bigint, size: number) =>
   Uint8Array.from(Buffer.from(v.toString(16).padStart(size * 2, '0'), 'hex'));
 const nodePub = (jwk: object) => createPublicKey({ key: jwk as NodeJwk, format: 'jwk' });
 const nodePriv = (jwk: object) => createPrivateKey({ key: jwk as NodeJwk, format: 'jwk' });
+const noble = nobleSigning({ ed25519, p256, p384, secp256k1 });
+const ecdsaSignNoble = noble.ecdsaSign;
+const ecdsaVerifyNoble = noble.ecdsaVerify;
+const ed25519SignNoble = noble.ed25519Sign;
+const ed25519VerifyNoble = noble.ed25519Verify;
 
 describe('cross-library checks with node:crypto', () => {
   it('Ed25519: node-made signatures verify, ours verify in node', async () => {
