@@ -3,11 +3,20 @@
  * `nodeMiddleware` (memory adapter, a valid key, scope check), measured with autocannon in the
  * same run: `node --import tsx bench/middleware.bench.ts` (or `npm run bench -- middleware`).
  *
- * The servers run in a child process so the load generator does not share their CPU. Each side
- * gets a 1 s warm-up, then 5 interleaved rounds of 2 s of load each with 20 connections (pipelining 1). Two figures: the
- * throughput ratio (bare req/s ÷ protected req/s) and the server's CPU time per request (read with
- * `process.cpuUsage()` in the server process), which stays meaningful when the load generator is
- * the bottleneck. Goal: protected ≤ 1.25× the bare handler per request.
+ * The servers run in a child process so the load generator does not share their CPU. Four servers,
+ * same handler, same response (status, headers, body, keep-alive: one `read` and one `writev` per
+ * request on each):
+ * - `bare handler`: the handler alone (the base of every ratio);
+ * - `bare (A/A)`: a second, identical bare server: its ratio to the first is the noise of the run;
+ * - `verify only`: `km.apiKeys.verify` with the options the middleware passes (scopes, context.ip),
+ *   then the handler: the floor of any API-key check on this server;
+ * - `nodeMiddleware`: the handler behind the middleware (the goal row).
+ * Each side gets a 1 s warm-up, then 5 interleaved rounds (the order rotates each round) of 2 s of
+ * load each with 20 connections (pipelining 1). Two figures: the throughput ratio (bare req/s ÷
+ * protected req/s) and the server's CPU time per request (read with `process.cpuUsage()` in the
+ * server process), which stays meaningful when the load generator is the bottleneck. Goal:
+ * protected ≤ 1.25× the bare handler per request. `nodeMiddleware` minus `verify only` is the
+ * middleware's own cost inside the server.
  *
  * First, in this process and without HTTP, the middleware's own cost: `km.apiKeys.verify` alone
  * (with the options the middleware passes) against the `nodeMiddleware` handler on a stub request
@@ -39,7 +48,15 @@ async function serve(): Promise<void> {
     res.end(body);
   };
   const auth = nodeMiddleware(km, { scopes: ['invoices:read'] });
+  const scopes = ['invoices:read'];
+  Object.freeze(scopes); // as the middleware's own (resolveOptions freezes a fixed list)
   const bare = createServer(handler);
+  const aa = createServer(handler);
+  const verifyOnly = createServer((req, res) => {
+    // what the middleware asks verify for this request, without the middleware
+    const options = { scopes, context: { ip: req.socket.remoteAddress as string } };
+    km.apiKeys.verify(token, options).then((r) => r.valid && handler(req, res));
+  });
   const guarded = createServer((req, res) => {
     auth(req, res).then((ok) => ok && handler(req, res));
   });
@@ -47,9 +64,13 @@ async function serve(): Promise<void> {
     await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
     return (s.address() as AddressInfo).port;
   };
-  process.stdout.write(
-    `${JSON.stringify({ bare: await port(bare), protected: await port(guarded), token })}\n`,
-  );
+  const ports = {
+    bare: await port(bare),
+    aa: await port(aa),
+    verifyOnly: await port(verifyOnly),
+    protected: await port(guarded),
+  };
+  process.stdout.write(`${JSON.stringify({ ...ports, token })}\n`);
   // "cpu" on stdin -> the process's CPU time so far (µs), so the parent can charge CPU per request
   let pending = '';
   process.stdin.on('data', (d: Buffer) => {
@@ -103,25 +124,45 @@ async function inProcess(): Promise<void> {
   await km.close();
 }
 
+type Round = CannonResult & { cpuPerRequest: number; userPerRequest: number };
+
+const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
+
+/** `1.23x [1.10-1.40]`: the median per-round ratio and its range. */
+function ratioOf(xs: Round[], base: Round[], pick: (r: Round) => number): { median: number; text: string } {
+  const rs = xs.map((x, i) => pick(x) / pick(base[i] as Round));
+  const m = median(rs);
+  return {
+    median: m,
+    text: `${m.toFixed(2)}x [${Math.min(...rs).toFixed(2)}-${Math.max(...rs).toFixed(2)}]`,
+  };
+}
+
 async function main(): Promise<void> {
   await inProcess();
   const server = await startServerProcess(import.meta.url);
-  const line = server.ready;
-  const info = JSON.parse(line) as { bare: number; protected: number; token: string };
+  const info = JSON.parse(server.ready) as {
+    bare: number;
+    aa: number;
+    verifyOnly: number;
+    protected: number;
+    token: string;
+  };
   const headers = { authorization: `Bearer ${info.token}` };
   const sides = [
     ['bare handler', `http://127.0.0.1:${info.bare}/invoices`],
+    ['bare (A/A)', `http://127.0.0.1:${info.aa}/invoices`],
+    ['verify only', `http://127.0.0.1:${info.verifyOnly}/invoices`],
     ['nodeMiddleware', `http://127.0.0.1:${info.protected}/invoices`],
   ] as const;
-  // interleaved rounds (bare, middleware, bare, ...): on a shared machine the load drifts, and
-  // alternating short runs see the same load; the ratio is the median of the per-round ratios
-  const perRound: Record<
-    string,
-    Array<CannonResult & { cpuPerRequest: number; userPerRequest: number }>
-  > = {};
+  // interleaved rounds: on a shared machine the load drifts, and alternating short runs see the
+  // same load; each round starts one side later, so none always runs first; the ratio is the
+  // median of the per-round ratios
+  const perRound: Record<string, Round[]> = {};
   for (const [, url] of sides) await load(url, headers, 1); // warm-up (JIT, connections)
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, url] of sides) {
+    const shift = round % sides.length;
+    for (const [name, url] of [...sides.slice(shift), ...sides.slice(0, shift)]) {
       const before = await server.cpuSplit();
       const r = await load(url, headers, DURATION_S);
       const after = await server.cpuSplit();
@@ -139,23 +180,30 @@ async function main(): Promise<void> {
       );
     }
   }
-  const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
-  const bares = perRound['bare handler'] ?? [];
-  const guardeds = perRound.nodeMiddleware ?? [];
-  const ratio = median(
-    bares.map((b, i) => b.requests.average / (guardeds[i] as CannonResult).requests.average),
-  );
-  const cpuRatio = median(
-    guardeds.map((g, i) => g.cpuPerRequest / (bares[i] as { cpuPerRequest: number }).cpuPerRequest),
-  );
-  const userRatio = median(guardeds.map((g, i) => g.userPerRequest / (bares[i] as typeof g).userPerRequest));
-  console.log(
-    `\nserver CPU per request (median): bare ${median(bares.map((b) => b.cpuPerRequest)).toFixed(1)} µs, ` +
-      `nodeMiddleware ${median(guardeds.map((g) => g.cpuPerRequest)).toFixed(1)} µs ` +
-      `(user time only: bare ${median(bares.map((b) => b.userPerRequest)).toFixed(1)} µs, ` +
-      `nodeMiddleware ${median(guardeds.map((g) => g.userPerRequest)).toFixed(1)} µs, ${userRatio.toFixed(2)}x)`,
-  );
   server.stop();
+  const bares = perRound['bare handler'] ?? [];
+  const cpu = (r: Round) => r.cpuPerRequest;
+  const user = (r: Round) => r.userPerRequest;
+  const perRequestTime = (r: Round) => 1 / r.requests.average;
+  console.log(
+    '\nserver CPU per request, median of the rounds; ratios to the bare handler [range of the rounds]',
+  );
+  for (const [name] of sides) {
+    const xs = perRound[name] ?? [];
+    console.log(
+      `${name.padEnd(16)} ${median(xs.map(cpu)).toFixed(1).padStart(6)} µs  ${ratioOf(xs, bares, cpu).text.padEnd(20)}` +
+        `user ${median(xs.map(user)).toFixed(1).padStart(6)} µs  ${ratioOf(xs, bares, user).text}`,
+    );
+  }
+  const guardeds = perRound.nodeMiddleware ?? [];
+  const verifies = perRound['verify only'] ?? [];
+  const own = median(guardeds.map((g, i) => g.cpuPerRequest - (verifies[i] as Round).cpuPerRequest));
+  console.log(
+    `the middleware's own cost in the server (nodeMiddleware - verify only, median per round): ${own.toFixed(1)} µs; ` +
+      `A/A ratio ${ratioOf(perRound['bare (A/A)'] ?? [], bares, cpu).text} is the noise of this run`,
+  );
+  const ratio = ratioOf(guardeds, bares, perRequestTime).median;
+  const cpuRatio = ratioOf(guardeds, bares, cpu).median;
   const verdict = (x: number) => (x <= 1.25 ? 'OK' : 'OVER');
   console.log(
     `per-request time (throughput), middleware / bare: ${ratio.toFixed(2)}x (goal <= 1.25x, i.e. throughput >= 0.8x) ${verdict(ratio)}`,
