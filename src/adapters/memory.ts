@@ -48,6 +48,34 @@ const invalid = (field: string, what: string): KeywardenError => validationError
 const EMPTY_ARRAY: readonly unknown[] = Object.freeze([]);
 const EMPTY_OBJECT: Readonly<Record<string, never>> = Object.freeze({});
 
+/**
+ * Short lists of short strings stored by one adapter (scopes, tags), one frozen array per distinct
+ * content: a key's scopes are in its record and in its `key.created` row, and most keys of an
+ * application share a few scope lists. Bounded: emptied when it holds {@link MAX_SHARED_LISTS}.
+ */
+type Lists = Map<string, readonly string[]>;
+const MAX_SHARED_LISTS = 1024;
+
+/** The shared frozen copy of `value` when it is at most 8 strings of at most 64 characters. */
+function sharedList(value: readonly unknown[], lists: Lists): readonly string[] | undefined {
+  if (value.length > 8) return undefined;
+  let key = '';
+  for (let i = 0; i < value.length; i++) {
+    const v = value[i];
+    if (typeof v !== 'string' || v.length > 64) return undefined;
+    key += `${v.length}:${v}`; // length-prefixed: no two lists share a key
+  }
+  let list = lists.get(key);
+  if (list === undefined) {
+    if (lists.size >= MAX_SHARED_LISTS) lists.clear();
+    const copy: string[] = [];
+    for (let i = 0; i < value.length; i++) copy.push(flat(value[i] as string));
+    list = Object.freeze(copy);
+    lists.set(key, list);
+  }
+  return list;
+}
+
 /** Where {@link flat} puts the character it reads, so no compiler drops the read. */
 const flatRead = { last: 0 };
 /**
@@ -67,7 +95,7 @@ function flat(s: string): string {
  * -0 stored as 0); anything that is not plain JSON is `ERR_VALIDATION` naming its path
  * (`parent.key`, built only for containers and errors: this runs on every write and audit append).
  */
-function frozenJson(value: unknown, parent: string, key: string | number | null): unknown {
+function frozenJson(value: unknown, parent: string, key: string | number | null, lists: Lists): unknown {
   if (typeof value === 'string') return flat(value);
   if (value === null || typeof value === 'boolean') return value;
   if (typeof value === 'number') {
@@ -76,8 +104,10 @@ function frozenJson(value: unknown, parent: string, key: string | number | null)
   }
   if (Array.isArray(value)) {
     if (value.length === 0) return EMPTY_ARRAY;
+    const shared = sharedList(value, lists);
+    if (shared !== undefined) return shared;
     const path = pathOf(parent, key);
-    const out = value.map((v, i) => frozenJson(v === undefined ? null : v, path, i));
+    const out = value.map((v, i) => frozenJson(v === undefined ? null : v, path, i, lists));
     return Object.freeze(out);
   }
   if (typeof value === 'object') {
@@ -91,7 +121,7 @@ function frozenJson(value: unknown, parent: string, key: string | number | null)
       if (!Object.hasOwn(value, k)) continue;
       const v = (value as Record<string, unknown>)[k];
       if (v === undefined) continue;
-      const copy = frozenJson(v, path, k);
+      const copy = frozenJson(v, path, k, lists);
       n++;
       // an own "__proto__" member (as JSON.parse makes) must stay data, not become the prototype
       if (k === '__proto__')
@@ -141,7 +171,7 @@ const RECORD_FIELDS: Record<string, string> = {
 };
 
 /** Validates the fields the adapter indexes or orders by, and returns a frozen JSON copy. */
-function freezeRecord(input: unknown): StoredRecord {
+function freezeRecord(input: unknown, lists: Lists): StoredRecord {
   if (typeof input !== 'object' || input === null) throw invalid('record', 'an object');
   const o = input as Record<string, unknown>;
   checkFields(o, 'record', RECORD_FIELDS);
@@ -149,7 +179,7 @@ function freezeRecord(input: unknown): StoredRecord {
   if (!STATUSES.has(o['status'])) throw invalid('record.status', 'a record status');
   if (o['id'] === '') throw invalid('record.id', 'non-empty');
   if ((o['tags'] as unknown[]).some((t) => typeof t !== 'string')) throw invalid('record.tags', 'strings');
-  return frozenJson(o, 'record', null) as StoredRecord;
+  return frozenJson(o, 'record', null, lists) as StoredRecord;
 }
 
 const AUDIT_FIELDS: Record<string, string> = {
@@ -162,10 +192,10 @@ const AUDIT_FIELDS: Record<string, string> = {
   data: 'object',
 };
 
-function freezeAuditInput(input: unknown, index: number): AuditEventInput {
+function freezeAuditInput(input: unknown, index: number, lists: Lists): AuditEventInput {
   if (typeof input !== 'object' || input === null) throw invalid(`events.${index}`, 'an object');
   checkFields(input as Record<string, unknown>, `events.${index}`, AUDIT_FIELDS);
-  return frozenJson(input, 'events', index) as AuditEventInput;
+  return frozenJson(input, 'events', index, lists) as AuditEventInput;
 }
 
 function decodeListCursor(cursor: string): { createdAt: number; id: string } {
@@ -222,6 +252,7 @@ export function memoryStorage(): MemoryStorage {
   const meta = new Map<string, string>();
   /** Usage rollup: record id -> hourly counts. */
   const usage = new Map<string, HourlyCounts>();
+  const lists: Lists = new Map();
 
   const indexOf = (r: StoredRecord): number => upperBound(sorted, r.createdAt, r.id) - 1;
 
@@ -289,7 +320,7 @@ export function memoryStorage(): MemoryStorage {
     },
 
     async create(input) {
-      const record = freezeRecord(input);
+      const record = freezeRecord(input, lists);
       if (records.has(record.id)) {
         throw new KeywardenError('ERR_ALREADY_EXISTS', 'a record with this id already exists');
       }
@@ -304,7 +335,7 @@ export function memoryStorage(): MemoryStorage {
       if (!Number.isSafeInteger(expectedRevision)) {
         throw validationError('expectedRevision', 'must be an integer');
       }
-      const record = freezeRecord(input);
+      const record = freezeRecord(input, lists);
       const current = records.get(record.id);
       if (current === undefined) throw new KeywardenError('ERR_NOT_FOUND', 'record not found');
       if (current.revision !== expectedRevision) {
@@ -342,7 +373,7 @@ export function memoryStorage(): MemoryStorage {
 
     async appendAudit(events: AuditEventInput[]) {
       if (!Array.isArray(events)) throw invalid('events', 'an array');
-      const copies = events.map((e, i) => freezeAuditInput(e, i));
+      const copies = events.map((e, i) => freezeAuditInput(e, i, lists));
       const last = audit[audit.length - 1];
       for (const e of chainEvents(last ?? null, copies)) {
         flat(e.hash);
