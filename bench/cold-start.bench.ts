@@ -16,7 +16,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { ensureDist, ROOT } from '../test/support/dist.js';
 
 const RUNS = Number(process.env['COLD_START_RUNS'] ?? 21);
@@ -69,9 +70,35 @@ interface Sample {
     | undefined;
 }
 
+/**
+ * What the three imports load, read from the built files: the `dist/` files (static imports, the
+ * chunks included) and the package modules they import by name (noble).
+ */
+function staticGraph(): { files: number; packages: string[] } {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const code = readFileSync(file, 'utf8');
+    // static imports and re-exports only (`import … from "x"`, `import "x"`, `export … from "x"`)
+    for (const m of code.matchAll(/^(?:(?:import|export)\s[^;'"]*?from\s*|import\s*)["']([^"']+)["'];?$/gm)) {
+      const spec = m[1] as string;
+      if (spec.startsWith('.')) visit(join(dirname(file), spec));
+      else if (!spec.startsWith('node:')) packages.add(spec);
+    }
+  };
+  for (const entry of ['index.js', 'adapters/memory.js', 'kms/index.js']) visit(join(DIST, entry));
+  return { files: seen.size, packages: [...packages].sort() };
+}
+const graph = staticGraph();
+/** The same package modules imported alone (what they cost at import, apart from keywarden's own code). */
+const PACKAGES = `${graph.packages.map((p) => `await import(${JSON.stringify(p)});`).join('\n')}
+const c = process.cpuUsage(); process.stdout.write(JSON.stringify({ cpu: (c.user + c.system) / 1000 }));`;
+
 function runChild(code: string): Sample {
   const t = performance.now();
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', cwd: DIST });
   const wall = performance.now() - t;
   if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
   const out = JSON.parse(r.stdout) as { cpu: number } & Record<string, number>;
@@ -85,11 +112,14 @@ const ms = (x: number) => `${x.toFixed(1)} ms`;
 if (process.env['COLD_START_DIST'] === undefined) await ensureDist();
 const bare: Sample[] = [];
 const cold: Sample[] = [];
-runChild(BARE); // warm the file system cache for both
+const pkgs: Sample[] = [];
+runChild(BARE); // warm the file system cache for all three
 runChild(CHILD);
+runChild(PACKAGES);
 for (let i = 0; i < RUNS; i++) {
   bare.push(runChild(BARE));
   cold.push(runChild(CHILD));
+  pkgs.push(runChild(PACKAGES));
 }
 const wallDiff = median(cold.map((c, i) => c.wall - (bare[i] as Sample).wall));
 const cpuDiff = median(cold.map((c, i) => c.cpu - (bare[i] as Sample).cpu));
@@ -109,6 +139,9 @@ console.log(
 );
 console.log(
   `  phases, CPU:  node start to first line ${ms(phase('bootCpu'))} (bare node: ${ms(median(bare.map((b) => b.cpu)))}), import ${ms(phase('importCpu'))}, createKeyManager ${ms(phase('managerCpu'))}, apiKeys.create ${ms(phase('createCpu'))}, first apiKeys.verify ${ms(phase('verifyCpu'))}`,
+);
+console.log(
+  `  loaded by the imports: ${graph.files} dist/ files, ${graph.packages.length} package entry points (${graph.packages.join(', ') || 'none'}); those package modules alone: ${ms(median(pkgs.map((p, i) => p.cpu - (bare[i] as Sample).cpu)))} CPU over bare node`,
 );
 console.log(
   `  over bare node: ${ms(wallDiff)} wall (${(median(cold.map((c) => c.wall)) / median(bare.map((b) => b.wall))).toFixed(2)}x), ${ms(cpuDiff)} CPU`,
