@@ -24,6 +24,9 @@
  * A second gateway row runs with `auditCalls: false` (the one audit row is then `secret.read`), and
  * a third reuses one `authorize` result for every call, which leaves the gateway's own work
  * (routing, header filtering and injection, streaming with the body tripwire and echo scrubbing).
+ * The token check reuses the session's checked records while `storage.readMacs` shows them
+ * unchanged (the call cache); a fourth row, "records re-read", gives the same adapter without
+ * `readMacs`, so every call hashes the token and reads the three records again (in-run control).
  */
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -103,7 +106,7 @@ function bareProxy(upstreamPort: number) {
   });
 }
 
-/** Child: both proxies; prints `{ bare, gateway, gatewayNoAudit, token, tokenNoAudit }`, then answers "cpu". */
+/** Child: the proxies; prints their ports and tokens as one JSON line, then answers "cpu". */
 async function serve(upstreamPort: number): Promise<void> {
   const listen = async (s: ReturnType<typeof createServer>): Promise<number> => {
     await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));

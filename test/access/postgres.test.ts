@@ -112,6 +112,72 @@ describe('agent access on PostgreSQL', () => {
   });
 });
 
+describe('call cache on PostgreSQL (storage.readMacs)', () => {
+  it('the second call of a session reads three MACs and no record; a revoke through another manager is refused on the next call', async () => {
+    const schema = pg.newSchema();
+    const masterKey = generateMasterKey();
+    const reads = { get: 0, findByName: 0, readMacs: 0 };
+    const counted = () => {
+      const inner = postgresStorage({ url: pg.url, max: 4, schema });
+      return {
+        ...inner,
+        get: (id: string) => {
+          reads.get++;
+          return inner.get(id);
+        },
+        findByName: (...args: Parameters<typeof inner.findByName>) => {
+          reads.findByName++;
+          return inner.findByName(...args);
+        },
+        readMacs: (ids: readonly string[]) => {
+          reads.readMacs++;
+          return inner.readMacs!(ids);
+        },
+      };
+    };
+    const kmA = createKeyManager({ storage: counted(), kms: localKms({ masterKey }) });
+    const kmB = createKeyManager({
+      storage: postgresStorage({ url: pg.url, max: 4, schema }),
+      kms: localKms({ masterKey }),
+    });
+    const SECRET = 'sk_live_call_cache_0123456789abcdefgh';
+    await kmA.secrets.set('UPSTREAM_KEY', SECRET, { environment: 'production' });
+    const a = agentAccess(kmA);
+    const b = agentAccess(kmB);
+    await a.tools.register({
+      id: 'local',
+      secret: 'UPSTREAM_KEY',
+      environment: 'production',
+      upstream: { origin, auth: { type: 'bearer' }, allowPrivateNetwork: true },
+      methods: ['GET'],
+      paths: ['/v1/**'],
+      approval: 'auto',
+    });
+    const req = await b.requests.create({ toolId: 'local', agentId: 'agent-7', justification: 'x' });
+    const { token, id } = await b.sessions.open(req.id);
+    const call = { toolId: 'local', method: 'GET', path: '/v1/a' };
+    const secretOf = async (r: ReturnType<typeof a.authorize>): Promise<string> => {
+      const done = await r;
+      if (!done.ok) throw new Error(`refused: ${done.code}`);
+      return done.secret;
+    };
+    expect(await secretOf(a.authorize(token, call))).toBe(SECRET);
+    const before = { ...reads };
+    expect(await secretOf(a.authorize(token, call))).toBe(SECRET);
+    expect(reads.get - before.get + reads.findByName - before.findByName).toBe(0);
+    expect(reads.readMacs - before.readMacs).toBe(1);
+    await kmB.secrets.set('UPSTREAM_KEY', `${SECRET}_rotated`, { environment: 'production' });
+    expect(await secretOf(a.authorize(token, call))).toBe(`${SECRET}_rotated`);
+    await b.sessions.revoke(id, { reason: 'stop' });
+    expect(await a.authorize(token, call)).toMatchObject({ ok: false, code: 'REVOKED', status: 401 });
+    await a.flush();
+    expect((await kmA.audit.verify()).ok).toBe(true);
+    await kmA.close();
+    await kmB.close();
+    await pg.dropSchema(schema);
+  });
+});
+
 describe('two gateway processes on one PostgreSQL store', () => {
   it('20 parallel calls with 5 left reach the upstream exactly 5 times; a revoke is refused by both on the next call', async () => {
     const schema = pg.newSchema();

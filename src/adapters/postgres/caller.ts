@@ -64,6 +64,7 @@ const READS = new Set([
   'keywarden_due_for_rotation',
   'keywarden_list_audit',
   'keywarden_get_meta',
+  'keywarden_read_macs',
   'keywarden_schema_version',
 ]);
 /** Never retried: appending twice would duplicate events. */

@@ -94,6 +94,7 @@ export const SQL_FUNCTIONS = {
     ['p_from', 'float8'],
     ['p_to', 'float8'],
   ),
+  readMacs: fn('keywarden_read_macs', 'json', ['p_ids', 'json']),
   schemaVersion: fn('keywarden_schema_version', 'text'),
   missingFunctions: fn('keywarden_missing_functions', 'json', ['p_names', 'json']),
 } as const satisfies Record<string, SqlFunctionSpec>;

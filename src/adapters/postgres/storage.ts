@@ -205,6 +205,18 @@ export function createSqlStorage(hooks: SqlStorageHooks): StorageAdapter {
       return ((await run('get', F.get, { p_id: id })) as StoredRecord | null) ?? null;
     },
 
+    async readMacs(ids) {
+      if (!Array.isArray(ids) || ids.length > 100 || ids.some((id) => typeof id !== 'string')) {
+        throw validationError('ids', 'must be an array of at most 100 ids');
+      }
+      if (ids.length === 0) return [];
+      const out = asArray<unknown>(await run('readMacs', F.readMacs, { p_ids: ids }), 'readMacs');
+      if (out.length !== ids.length || !out.every((m) => m === null || typeof m === 'string')) {
+        throw new KeywardenError('ERR_STORAGE', 'storage readMacs returned an unexpected result');
+      }
+      return out as (string | null)[];
+    },
+
     async findByName(name, where) {
       const found = await run('findByName', F.findByName, {
         p_kind: where.kind,
