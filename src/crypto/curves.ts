@@ -89,12 +89,15 @@ const mod = (a: bigint, m: bigint): bigint => {
   return r < 0n ? r + m : r;
 };
 
+/** `base^exponent mod m`, four exponent bits at a time (a 255-bit exponent: ~254 squarings, ~64 products). */
 function powMod(base: bigint, exponent: bigint, m: bigint): bigint {
+  const table = [1n, mod(base, m)];
+  for (let i = 2; i < 16; i++) table.push(((table[i - 1] as bigint) * (table[1] as bigint)) % m);
   let result = 1n;
-  let b = mod(base, m);
-  for (let e = exponent; e > 0n; e >>= 1n) {
-    if (e & 1n) result = (result * b) % m;
-    b = (b * b) % m;
+  for (const digit of exponent.toString(16)) {
+    for (let i = 0; i < 4; i++) result = (result * result) % m;
+    const d = Number.parseInt(digit, 16);
+    if (d !== 0) result = (result * (table[d] as bigint)) % m;
   }
   return result;
 }

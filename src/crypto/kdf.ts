@@ -65,7 +65,10 @@ export interface ScryptOptions {
   p: number;
   /** Output bytes. */
   dkLen: number;
-  /** Largest memory allowed, in bytes (must exceed 128 · r · (N + p)). */
+  /**
+   * Largest memory noble may use, in bytes (must exceed 128 · r · (N + p)). The native path
+   * allows exactly what OpenSSL needs, 128 · r · (N + p + 2): callers bound N, r and p first.
+   */
   maxmem: number;
 }
 
@@ -88,7 +91,8 @@ export async function scrypt(
 ): Promise<Uint8Array> {
   const c = cryptoBackend().name === 'native' ? nativeCrypto() : null;
   if (typeof c?.scrypt === 'function') {
-    const { N, r, p, dkLen, maxmem } = options;
+    const { N, r, p, dkLen } = options;
+    const maxmem = 128 * r * (N + p + 2);
     return new Promise((resolve, reject) => {
       c.scrypt?.(password, salt, dkLen, { N, r, p, maxmem }, (error, key) => {
         if (error) reject(error);

@@ -6,8 +6,11 @@
  * carry them. They come from one of:
  * - an explicit registration, `registerNobleCurves()` / `registerNobleKdfs()` from
  *   `keywarden/crypto/noble` (static imports: the bundler includes noble then);
- * - on a server runtime (one with a native crypto module: Node, Bun, Deno), an `import()` of the
- *   noble package by a name the bundler cannot see, on first use, from the installed dependency.
+ * - on a server runtime (one with a native crypto module: Node, Bun, Deno), a `require` of the
+ *   installed noble package made with `createRequire` from the runtime's `module` built-in (reached
+ *   through `process.getBuiltinModule`, as the native crypto backend is), on first use. No
+ *   `import()` expression: a bundler would inline a literal one, and Worker tooling (miniflare)
+ *   refuses a computed one.
  * Neither: the operation throws `ERR_UNSUPPORTED` naming the algorithm and what to register.
  * @internal
  * @module
@@ -78,12 +81,34 @@ export function resetNobleFallbacks(mode: boolean | 'auto' = 'auto'): void {
   autoImport = mode;
 }
 
-/** `import()` of a name bundlers leave alone (not a literal): resolved at run time, or rejected. */
-const importByName = (name: string): Promise<Record<string, unknown>> =>
-  import(/* webpackIgnore: true */ /* @vite-ignore */ name);
+type RequireFn = (id: string) => Record<string, unknown>;
 
-function mayImport(): boolean {
-  return autoImport === 'auto' ? nativeCrypto() !== null : autoImport;
+/**
+ * A `require` resolving from this module (Node ≥ 20.19, Bun and Deno load ES modules with it),
+ * when this runtime has a native crypto module and the `module` built-in; else null.
+ */
+function runtimeRequire(): RequireFn | null {
+  if (autoImport === false || (autoImport === 'auto' && nativeCrypto() === null)) return null;
+  try {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const mod = proc?.getBuiltinModule?.('module') as
+      | { createRequire?: (from: string) => RequireFn }
+      | undefined;
+    return typeof mod?.createRequire === 'function' ? mod.createRequire(import.meta.url) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The named noble modules, merged, or null when they cannot be loaded here. */
+function load(names: readonly string[]): Record<string, unknown> | null {
+  const require = runtimeRequire();
+  if (require === null) return null;
+  try {
+    return Object.assign({}, ...names.map((name) => require(name))) as Record<string, unknown>;
+  } catch {
+    return null; // not installed next to keywarden, or a runtime that cannot require ES modules
+  }
 }
 
 /**
@@ -99,15 +124,8 @@ function mayImport(): boolean {
  */
 export function nobleCurves(): Promise<NobleSigning | null> {
   if (curves === null) {
-    if (!mayImport()) return Promise.resolve(null);
-    curves = Promise.all([
-      importByName('@noble/curves/ed25519.js'),
-      importByName('@noble/curves/nist.js'),
-      importByName('@noble/curves/secp256k1.js'),
-    ]).then(
-      ([ed, nist, k1]) => nobleSigning({ ...ed, ...nist, ...k1 } as unknown as NobleCurveModules),
-      () => null,
-    );
+    const modules = load(['@noble/curves/ed25519.js', '@noble/curves/nist.js', '@noble/curves/secp256k1.js']);
+    curves = Promise.resolve(modules && nobleSigning(modules as unknown as NobleCurveModules));
   }
   return curves;
 }
@@ -125,15 +143,8 @@ export function nobleCurves(): Promise<NobleSigning | null> {
  */
 export function nobleKdfs(): Promise<NobleKdfModules | null> {
   if (kdfs === null) {
-    if (!mayImport()) return Promise.resolve(null);
-    kdfs = Promise.all([
-      importByName('@noble/hashes/pbkdf2.js'),
-      importByName('@noble/hashes/scrypt.js'),
-      importByName('@noble/hashes/argon2.js'),
-    ]).then(
-      ([pbkdf2, scrypt, argon2]) => ({ ...pbkdf2, ...scrypt, ...argon2 }) as unknown as NobleKdfModules,
-      () => null,
-    );
+    const modules = load(['@noble/hashes/pbkdf2.js', '@noble/hashes/scrypt.js', '@noble/hashes/argon2.js']);
+    kdfs = Promise.resolve(modules as unknown as NobleKdfModules | null);
   }
   return kdfs;
 }

@@ -30,7 +30,8 @@ const STEPS = [
   'rotation (API key immediate, signing key overlap)',
   'apiKeys.revoke',
   'http managementApi',
-  'generator.deriveKey (PBKDF2, loaded on first use; checked by WebCrypto)',
+  'generator.deriveKey (PBKDF2; checked by WebCrypto)',
+  'ES256K key and Argon2id (noble: loaded by Node/Bun/Deno, registered in workerd/Chromium)',
   'audit.verify',
 ];
 
