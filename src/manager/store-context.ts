@@ -432,6 +432,11 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
   };
 
   const writeAudit = async (drafts: AuditDraft | AuditDraft[]): Promise<void> => {
+    // the common case (signer loaded, nothing queued or being written): straight to the adapter
+    if (!closed && signer !== null && queued.length === 0 && queueWrite === null) {
+      const events = toEvents(signer, drafts);
+      return events.length === 0 ? undefined : appendEvents(events);
+    }
     const keyed = await auditSigner();
     const events = toEvents(keyed, drafts);
     if (events.length === 0 && queued.length === 0) return;

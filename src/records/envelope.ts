@@ -275,25 +275,26 @@ export async function openValue(
 ): Promise<Uint8Array> {
   // a bad binding here comes from a corrupt stored record: it cannot open
   checkBinding(binding, 'ERR_DECRYPT');
-  const parsed = parseSealed(sealed);
+  const once = dataKeys === undefined ? undefined : parseSealedOnce(sealed);
+  const parsed: ParsedSealed = once ?? parseSealed(sealed);
   if (parsed.format === LEGACY_ENVELOPE_FORMAT && (await state.acceptsLegacySeals?.()) !== true) {
     throw decryptError(
       'it is in the format of keywarden 0.1, which does not bind its labels; run `keywarden upgrade` (km.upgrade()) to seal it again',
     );
   }
-  const ad = sealAssociatedData(state.storeId, binding, parsed.format);
-  if (dataKeys === undefined) {
+  if (dataKeys === undefined || once === undefined) {
+    const ad = sealAssociatedData(state.storeId, binding, parsed.format);
     return withDek(ctx.kms, parsed.dek, dekContext(state.storeId, binding), (dek) =>
       openWithDek(dek, parsed, ad),
     );
   }
   const { cache, now } = dataKeys;
-  const slot = dataKeySlot(state.storeId, binding, parsed.format);
-  const w = parsed.dek;
-  const fingerprint = `${w.kms}\n${w.keyId}\n${w.alg}\n${w.data}`;
+  const { ad, slot } = boundTo(once, state.storeId, binding);
+  const fingerprint = once.fingerprint;
   // used in the same synchronous step it was taken in: nothing can evict (and zero) it in between
   const hit = cache.get<OpenedDataKey>(binding.recordId, slot, fingerprint, now);
   if (hit !== undefined) return openWithDek(hit.dek, parsed, ad);
+  const w = parsed.dek;
   const dek = await unwrapDek(ctx.kms, w, dekContext(state.storeId, binding));
   let plaintext: Uint8Array;
   try {
@@ -315,6 +316,65 @@ function openWithDek(dek: Uint8Array, parsed: ParsedSealed, ad: Uint8Array): Uin
     if (isKeywardenError(error)) throw error;
     throw decryptError('the sealed value failed authentication (tampered, moved or wrong key)');
   }
+}
+
+/**
+ * What {@link parseSealedOnce} keeps of a sealed value: its parsed fields (nothing secret: a
+ * ciphertext, a nonce, a wrapped key), the fingerprint of its wrapped data key, and the associated
+ * data and cache slot of the last binding it was opened under.
+ */
+interface ParsedOnce extends ParsedSealed {
+  readonly fingerprint: string;
+  bound?: { storeId: string; binding: SealBinding; ad: Uint8Array; slot: string };
+}
+
+/**
+ * Parsed sealed values, by the (frozen) object they were parsed from. A deeply frozen object
+ * cannot change, so its parse cannot either (the memory and file adapters hand back the same
+ * frozen record objects on every read); anything else is parsed on every call.
+ */
+const parsedSeals = new WeakMap<object, ParsedOnce>();
+
+/** {@link parseSealed}, remembered for a deeply frozen sealed value. */
+function parseSealedOnce(sealed: unknown): ParsedOnce {
+  const known = typeof sealed === 'object' && sealed !== null ? parsedSeals.get(sealed) : undefined;
+  if (known !== undefined) return known;
+  const parsed = parseSealed(sealed);
+  const w = parsed.dek;
+  Object.freeze(w); // what the KMS is handed on a miss: it stays what the fingerprint names
+  const once: ParsedOnce = { ...parsed, fingerprint: `${w.kms}\n${w.keyId}\n${w.alg}\n${w.data}` };
+  const s = sealed as Record<string, unknown>;
+  if (Object.isFrozen(s) && Object.isFrozen(s['dek'])) parsedSeals.set(s, once);
+  return once;
+}
+
+/** The associated data and data-key cache slot of `parsed` under `binding` (the last one kept). */
+function boundTo(
+  parsed: ParsedOnce,
+  storeId: string,
+  binding: SealBinding,
+): { ad: Uint8Array; slot: string } {
+  const b = parsed.bound;
+  if (
+    b !== undefined &&
+    b.storeId === storeId &&
+    b.binding.recordId === binding.recordId &&
+    b.binding.version === binding.version &&
+    b.binding.kind === binding.kind &&
+    b.binding.name === binding.name &&
+    b.binding.tenantId === binding.tenantId &&
+    b.binding.environment === binding.environment
+  ) {
+    return b;
+  }
+  const next = {
+    storeId,
+    binding: { ...binding },
+    ad: sealAssociatedData(storeId, binding, parsed.format),
+    slot: dataKeySlot(storeId, binding, parsed.format),
+  };
+  parsed.bound = next;
+  return next;
 }
 
 /**

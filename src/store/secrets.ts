@@ -192,6 +192,11 @@ type GetOptions = ReturnType<typeof getOptionsSchema.parse>;
  *   write nothing, `ERR_NOT_FOUND`, `ERR_INVALID_STATE`, `ERR_DECRYPT`, `ERR_KMS`, `ERR_AUDIT`, `ERR_STORAGE`.
  */
 export function createSecretsView(ctx: StoreContext): SecretsView {
+  /** Names that passed the name schema (a pure check of the string), so a repeat read skips it. */
+  const goodNames = new Set<string>();
+  /** The parse of absent options (`{}`), made once. */
+  let noOptions: GetOptions | undefined;
+
   /** Opens and audits one secret version (fail closed: no value without its `secret.read` row). */
   const readSecret = async (n: string, o: GetOptions): Promise<string> => {
     const record = await loadNamedRecord(ctx, 'secret', n, o);
@@ -240,8 +245,19 @@ export function createSecretsView(ctx: StoreContext): SecretsView {
     },
 
     async get(name: string, options?: GetSecretOptions): Promise<string> {
-      const n = parseInput(secretNameSchema, name, 'name');
-      const o = parseInput(getOptionsSchema, options ?? {}, 'options');
+      let n: string;
+      if (typeof name === 'string' && goodNames.has(name)) n = name;
+      else {
+        n = parseInput(secretNameSchema, name, 'name');
+        if (goodNames.size >= 1000) goodNames.clear();
+        goodNames.add(n);
+      }
+      let o: GetOptions;
+      if (options !== undefined) o = parseInput(getOptionsSchema, options, 'options');
+      else {
+        noOptions ??= parseInput(getOptionsSchema, {}, 'options');
+        o = noOptions;
+      }
       const t = ctx.telemetry;
       if (t === undefined || !t.enabled) return readSecret(n, o);
       const start = t.now();
