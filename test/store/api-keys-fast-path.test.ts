@@ -1,6 +1,7 @@
 /**
  * The verify hot path (issue 16): verify's own key-info builder gives exactly what toApiKeyInfo
- * gives; the read-only API-key data is kept only for frozen records; and the synchronous reads of
+ * gives; the verify view of a record (hashes, data, key info parts) is kept only for frozen records
+ * and answers as the record does; and the synchronous reads of
  * the memory adapter (src/internal/sync-reads.ts) are used only while its own `get` is in place and
  * only for record objects the storage guard already checked, so an adapter patched or wrapped after
  * the manager was built, a record written behind the manager's back, and a closed manager all
@@ -12,12 +13,9 @@ import { createKeyManager } from '../../src/index.js';
 import { syncReadOf } from '../../src/internal/sync-reads.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
 import type { StorageAdapter, StoredRecord } from '../../src/ports/storage.js';
-import {
-  apiKeyDataOf,
-  readApiKeyData,
-  toApiKeyInfo,
-  verifiedKeyInfo,
-} from '../../src/store/api-keys/record.js';
+import { versionAccepted } from '../../src/records/record.js';
+import { readApiKeyData, toApiKeyInfo } from '../../src/store/api-keys/record.js';
+import { keyInfoOf, verifyViewOf } from '../../src/store/api-keys/verify-view.js';
 import { fakeClock } from '../../src/testing/index.js';
 import { code, tamper } from '../support/store-attack.js';
 
@@ -28,7 +26,7 @@ function setup(storage: StorageAdapter = memoryStorage(), usage = true) {
   return { km, storage, clock };
 }
 
-describe('verifiedKeyInfo equals toApiKeyInfo', () => {
+describe('keyInfoOf equals toApiKeyInfo', () => {
   it('for plain, credited, refilled, rate-limited, tagged, expired and revoked keys, frozen or not', async () => {
     const { km, storage, clock } = setup();
     const ids: string[] = [];
@@ -59,7 +57,7 @@ describe('verifiedKeyInfo equals toApiKeyInfo', () => {
         const unfrozen = JSON.parse(JSON.stringify(record)) as StoredRecord;
         for (const r of [record, unfrozen]) {
           const want = toApiKeyInfo(r, now);
-          const got = verifiedKeyInfo(r, now, apiKeyDataOf(r));
+          const got = keyInfoOf(verifyViewOf(r), now);
           expect(got).toStrictEqual(want);
           expect(Object.keys(got)).toEqual(Object.keys(want));
           // fresh copies: the caller may mutate what it got
@@ -92,8 +90,8 @@ describe('verifiedKeyInfo equals toApiKeyInfo', () => {
   });
 });
 
-describe('apiKeyDataOf', () => {
-  it('keeps one frozen copy per frozen record object, computes afresh for others, equals readApiKeyData', async () => {
+describe('verifyViewOf', () => {
+  it('keeps one frozen view per frozen record object, computes afresh for others, reads as the record', async () => {
     const { km, storage } = setup();
     const { key } = await km.apiKeys.create({
       name: 'k',
@@ -101,20 +99,66 @@ describe('apiKeyDataOf', () => {
       refill: { amount: 2, every: '1h' },
     });
     const frozen = (await storage.get(key.id)) as StoredRecord;
-    const a = apiKeyDataOf(frozen);
-    expect(apiKeyDataOf(frozen)).toBe(a);
+    const a = verifyViewOf(frozen);
+    expect(verifyViewOf(frozen)).toBe(a);
     expect(Object.isFrozen(a)).toBe(true);
-    expect(Object.isFrozen(a.refill)).toBe(true);
-    expect(a).toEqual(readApiKeyData(frozen));
+    expect(Object.isFrozen(a.data)).toBe(true);
+    expect(Object.isFrozen(a.data.refill)).toBe(true);
+    expect(Object.isFrozen(a.hashes)).toBe(true);
+    expect(a.data).toEqual(readApiKeyData(frozen));
+    expect(a.hashes).toEqual(frozen.versions.map((v) => v.hash));
     const copy = JSON.parse(JSON.stringify(frozen)) as StoredRecord;
-    const b = apiKeyDataOf(copy);
-    expect(apiKeyDataOf(copy)).not.toBe(b);
+    const b = verifyViewOf(copy);
+    expect(verifyViewOf(copy)).not.toBe(b);
     expect(Object.isFrozen(b)).toBe(false);
+    expect(Object.isFrozen(b.data)).toBe(false);
     expect(b).toEqual(a);
-    // a record written again is another object: its data is read again
+    // a record written again is another object: it is read again
     await km.apiKeys.update(key.id, { scopes: ['c:d'] });
     const next = (await storage.get(key.id)) as StoredRecord;
-    expect(apiKeyDataOf(next).scopes).toEqual(['c:d']);
+    expect(verifyViewOf(next).scopes).toEqual(['c:d']);
+    expect(verifyViewOf(next).data.scopes).toEqual(['c:d']);
+    await km.close();
+  });
+
+  it('keys granting the same scopes share one frozen list; the result still gets its own copy', async () => {
+    const { km, storage } = setup();
+    const one = await km.apiKeys.create({ name: 'one', scopes: ['files:*', 'users:read'] });
+    const two = await km.apiKeys.create({ name: 'two', scopes: ['files:*', 'users:read'] });
+    const r1 = (await storage.get(one.key.id)) as StoredRecord;
+    const r2 = (await storage.get(two.key.id)) as StoredRecord;
+    expect(r1.data['scopes']).not.toBe(r2.data['scopes']);
+    expect(verifyViewOf(r1).scopes).toBe(verifyViewOf(r2).scopes);
+    expect(Object.isFrozen(verifyViewOf(r1).scopes)).toBe(true);
+    const result = await km.apiKeys.verify(one.token);
+    if (!result.valid) throw new Error('expected a valid key');
+    expect(result.key.scopes).not.toBe(verifyViewOf(r1).scopes);
+    result.key.scopes.push('admin:*');
+    expect(verifyViewOf(r2).scopes).toEqual(['files:*', 'users:read']);
+    await km.close();
+  });
+
+  it('tells which versions are accepted exactly as versionAccepted does, across a rotation overlap', async () => {
+    const { km, storage, clock } = setup();
+    const { key, token } = await km.apiKeys.create({ name: 'k' });
+    const rotated = await km.rotator.rotate(key.id, { strategy: 'overlap', overlap: '1h' });
+    // three versions: previous (retires in 1 h), previous (in 2 h), current
+    const latest = await km.rotator.rotate(key.id, { strategy: 'overlap', overlap: '2h' });
+    const record = (await storage.get(key.id)) as StoredRecord;
+    const view = verifyViewOf(record);
+    expect(view.versions).toEqual(record.versions.filter((v) => v.hash !== null).map((v) => v.version));
+    for (const step of [0, 3_599_999, 1, 3_600_000, 1]) {
+      clock.advance(step);
+      const now = clock.now();
+      const hashed = record.versions.filter((v) => v.hash !== null);
+      hashed.forEach((v, i) => {
+        expect(now < (view.acceptedUntil[i] as number)).toBe(versionAccepted(v, now));
+      });
+    }
+    // past both overlaps only the newest token passes
+    expect(await km.apiKeys.verify(token)).toMatchObject({ valid: false, code: 'EXPIRED' });
+    expect(await km.apiKeys.verify(rotated.token as string)).toMatchObject({ valid: false, code: 'EXPIRED' });
+    expect(await km.apiKeys.verify(latest.token as string)).toMatchObject({ valid: true, version: 3 });
     await km.close();
   });
 });

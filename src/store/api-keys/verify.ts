@@ -10,11 +10,11 @@
 import { checkApiToken } from '../../crypto/tokens.js';
 import { isKeywardenError } from '../../errors.js';
 import { constantTimeEqualString } from '../../internal/bytes.js';
+import { NOOP_TELEMETRY } from '../../internal/telemetry.js';
 import type { JsonObject } from '../../ports/json.js';
 import type { RateLimitResult } from '../../ports/rate-limiter.js';
-import type { StoredRecord, StoredVersion } from '../../ports/storage.js';
+import type { StoredRecord } from '../../ports/storage.js';
 import type { StoreContext } from '../../records/context.js';
-import { versionAccepted } from '../../records/record.js';
 import { mutateRecord, type RecordChange } from '../../records/write.js';
 import type {
   ApiKeyVerifyCode,
@@ -23,17 +23,11 @@ import type {
   RateLimitState,
 } from '../api-key-types.js';
 import { applyRefill } from './credits.js';
-import {
-  type ApiKeyData,
-  apiKeyDataOf,
-  readApiKeyData,
-  toApiKeyInfo,
-  verifiedKeyInfo,
-  writeApiKeyData,
-} from './record.js';
+import { type ApiKeyData, readApiKeyData, toApiKeyInfo, writeApiKeyData } from './record.js';
 import { scopesGranted } from './scopes.js';
 import { FailureThrottle, KeyedLock } from './throttle.js';
 import { parseVerifyOptions, type VerifyOptions } from './verify-options.js';
+import { keyInfoOf, type VerifyView, verifyViewOf } from './verify-view.js';
 
 type Verify = (token: unknown, options?: unknown) => Promise<ApiKeyVerifyResult>;
 
@@ -183,62 +177,132 @@ export function createVerifier(ctx: StoreContext): Verify {
       .catch(() => undefined); // the store failed too: the ERR_AUDIT stands either way
   };
 
-  const run = async (token: unknown, options?: unknown): Promise<ApiKeyVerifyResult> => {
-    const o = parseVerifyOptions(options);
-    const parsed = checkApiToken(token);
-    if (!parsed.ok) {
-      // no storage access (not even lazy init) for garbage; still ERR_CLOSED after close()
-      if ((ctx as { closed?: boolean }).closed === true) await ctx.ready();
-      refused(o);
-      return { valid: false, code: 'MALFORMED' };
+  /** A token that failed its format or checksum check: no storage access (not even lazy init). */
+  const malformed = async (o: VerifyOptions): Promise<ApiKeyVerifyResult> => {
+    // still ERR_CLOSED after close()
+    if ((ctx as { closed?: boolean }).closed === true) await ctx.ready();
+    refused(o);
+    return { valid: false, code: 'MALFORMED' };
+  };
+
+  /** The store is not open yet (or is reloading): open it, then go on as {@link run}. */
+  const load = async (o: VerifyOptions, token: string, id: string): Promise<ApiKeyVerifyResult> => {
+    const state = await ctx.ready();
+    return read(o, state.hashToken(token), id);
+  };
+
+  /** The record is not at hand without a promise (another adapter, or not checked yet): read it. */
+  const read = async (o: VerifyOptions, hash: string, id: string): Promise<ApiKeyVerifyResult> => {
+    let record = ctx.readChecked?.(id);
+    if (record === undefined) record = await ctx.storage.get(id);
+    return decide(o, record, hash);
+  };
+
+  /** A refusal before the token matched: audited (throttled), without the key's info. */
+  const notFound = async (
+    record: StoredRecord,
+    o: VerifyOptions,
+    now: number,
+    reason: string,
+  ): Promise<ApiKeyVerifyResult> => {
+    await auditFailure(record, o, 'NOT_FOUND', false, null, now, { reason });
+    return { valid: false, code: 'NOT_FOUND' };
+  };
+
+  /** The result of a verification that passed, counted (usage, analytics, monitor). */
+  const passed = (
+    view: VerifyView,
+    version: number,
+    remaining: number | null,
+    rateLimit: RateLimitState | undefined,
+    now: number,
+  ): ApiKeyVerifyResult => {
+    const result: ApiKeyVerifyResult = { valid: true, key: keyInfoOf(view, now), version };
+    if (remaining !== null) result.remaining = remaining;
+    if (rateLimit) result.rateLimit = rateLimit;
+    return result;
+  };
+
+  /** Counts a passed verification: buffered in memory, written in batches; never fails it. */
+  const counted = (record: StoredRecord, version: number, now: number, o: VerifyOptions): void => {
+    try {
+      ctx.usage?.record(record.id, version, now);
+      countUse(record, true, now, o);
+    } catch {
+      // the tracker is closed (the manager is closing): this one use is not counted
     }
-    // an open store and a record object the guard already checked: no promise hop at all
-    const state = ctx.stateNow?.() ?? (await ctx.ready());
-    const hash = state.hashToken(token as string);
-    let record = ctx.readChecked?.(parsed.id);
-    if (record === undefined) record = await ctx.storage.get(parsed.id);
+  };
+
+  /**
+   * The checks of a record read for a matching token, synchronous up to the result when the key
+   * has no rate limit, spends no credits and successful verifications are not audited (the common
+   * case: then no promise is awaited at all); otherwise {@link settle} goes on asynchronously.
+   */
+  const decide = (
+    o: VerifyOptions,
+    record: StoredRecord | null,
+    hash: string,
+  ): Promise<ApiKeyVerifyResult> => {
     const now = ctx.clock.now();
     if (record === null || record.kind !== 'api_key') {
       refused(o);
-      return { valid: false, code: 'NOT_FOUND' };
+      return Promise.resolve({ valid: false, code: 'NOT_FOUND' });
     }
-    if (o.tenantId !== undefined && record.tenantId !== o.tenantId) {
-      await auditFailure(record, o, 'NOT_FOUND', false, null, now, { reason: 'tenant_mismatch' });
-      return { valid: false, code: 'NOT_FOUND' };
+    const view = verifyViewOf(record);
+    if (o.tenantId !== undefined && view.tenantId !== o.tenantId) {
+      return notFound(record, o, now, 'tenant_mismatch');
     }
 
     // Compare against every version that has a hash, without early exit.
-    let matched: StoredVersion | null = null;
-    const versions = record.versions;
-    for (let i = 0; i < versions.length; i++) {
-      const v = versions[i] as StoredVersion;
-      if (v.hash === null) continue;
-      if (constantTimeEqualString(v.hash, hash) && matched === null) matched = v;
+    const hashes = view.hashes;
+    let matchedAt = -1;
+    for (let i = 0; i < hashes.length; i++) {
+      if (constantTimeEqualString(hashes[i] as string, hash) && matchedAt < 0) matchedAt = i;
     }
-    if (matched === null) {
-      await auditFailure(record, o, 'NOT_FOUND', false, null, now, { reason: 'secret_mismatch' });
-      return { valid: false, code: 'NOT_FOUND' };
-    }
-    const data = apiKeyDataOf(record);
-    const version = matched.version;
+    if (matchedAt < 0) return notFound(record, o, now, 'secret_mismatch');
+    const data = view.data;
+    const version = view.versions[matchedAt] as number;
     // after the secret matched, so only a holder of a real token learns the key's environment
-    if (o.environment !== undefined && record.environment !== o.environment) {
+    if (o.environment !== undefined && view.environment !== o.environment) {
       return fail(record, o, 'WRONG_ENVIRONMENT', version, now, undefined, {
         reason: 'environment_mismatch',
       });
     }
 
     // A token of a version that is no longer accepted (retired, or previous past its overlap) is EXPIRED.
-    if (!versionAccepted(matched, now)) {
+    // (versionAccepted of src/records/record.ts, as of when the view was made)
+    if (!(now < (view.acceptedUntil[matchedAt] as number))) {
       return fail(record, o, 'EXPIRED', version, now, undefined, { reason: 'version_retired' });
     }
-    if (record.status === 'revoked') return fail(record, o, 'REVOKED', version, now);
-    if (record.status === 'disabled') return fail(record, o, 'DISABLED', version, now);
-    if (record.status === 'expired' || (record.expiresAt !== null && record.expiresAt <= now)) {
+    const status = view.status;
+    if (status === 'revoked') return fail(record, o, 'REVOKED', version, now);
+    if (status === 'disabled') return fail(record, o, 'DISABLED', version, now);
+    if (status === 'expired' || (view.expiresAt !== null && view.expiresAt <= now)) {
       return fail(record, o, 'EXPIRED', version, now);
     }
-    if (!scopesGranted(data.scopes, o.scopes)) return fail(record, o, 'INSUFFICIENT_SCOPE', version, now);
+    if (!scopesGranted(view.scopes, o.scopes)) return fail(record, o, 'INSUFFICIENT_SCOPE', version, now);
 
+    if (data.rateLimit !== null || (data.remaining !== null && o.cost !== 0) || mode === 'all') {
+      return settle(o, record, view, version, now);
+    }
+    const remaining =
+      data.remaining === null
+        ? null
+        : applyRefill({ remaining: data.remaining, refill: data.refill }, now).remaining;
+    const result = passed(view, version, remaining, undefined, now);
+    counted(record, version, now, o);
+    return Promise.resolve(result);
+  };
+
+  /** What follows the checks when it needs a promise: the rate limit, spending credits, the audit row. */
+  const settle = async (
+    o: VerifyOptions,
+    record: StoredRecord,
+    view: VerifyView,
+    version: number,
+    now: number,
+  ): Promise<ApiKeyVerifyResult> => {
+    const data = view.data;
     let rateLimit: RateLimitState | undefined;
     if (data.rateLimit !== null) {
       const r: RateLimitResult = await ctx.rateLimiter.limit(
@@ -251,7 +315,7 @@ export function createVerifier(ctx: StoreContext): Verify {
       if (!r.allowed) return fail(record, o, 'RATE_LIMITED', version, now, { rateLimit });
     }
 
-    let final = record;
+    let final = view;
     let remaining: number | null = null;
     if (data.remaining !== null) {
       if (o.cost === 0) {
@@ -269,25 +333,19 @@ export function createVerifier(ctx: StoreContext): Verify {
             rateLimit ? { remaining: s.remaining, rateLimit } : { remaining: s.remaining },
           );
         }
-        final = s.record;
+        final = verifyViewOf(s.record);
         remaining = s.remaining;
       }
     }
 
-    const result: ApiKeyVerifyResult = {
-      valid: true,
-      key: verifiedKeyInfo(final, now, final === record ? data : readApiKeyData(final)),
-      version,
-    };
-    if (remaining !== null) result.remaining = remaining;
-    if (rateLimit) result.rateLimit = rateLimit;
+    const result = passed(final, version, remaining, rateLimit, now);
     if (mode === 'all') {
       try {
         await ctx.audit({
           type: 'key.verified',
           recordId: record.id,
           kind: 'api_key',
-          version: matched.version,
+          version,
           tenantId: record.tenantId,
           context: o.context,
           data: { cost: o.cost, scopes: [...o.scopes], remaining },
@@ -298,22 +356,37 @@ export function createVerifier(ctx: StoreContext): Verify {
         throw error;
       }
     }
-    try {
-      // buffered in memory, written in batches (no write per request); never fails a verification
-      ctx.usage?.record(record.id, matched.version, now);
-      countUse(record, true, now, o);
-    } catch {
-      // the tracker is closed (the manager is closing): this one use is not counted
-    }
+    counted(record, version, now, o);
     return result;
   };
 
+  /**
+   * Verifies a token. Not an async function: the common case (an open store, a record object the
+   * storage guard already checked, no rate limit, no credits spent, no audit row) runs to its
+   * result without awaiting anything, and a large async function costs a frame of registers
+   * allocated on every call. Every error still comes back as a rejected promise.
+   */
+  const run = (token: unknown, options?: unknown): Promise<ApiKeyVerifyResult> => {
+    try {
+      const o = parseVerifyOptions(options);
+      const parsed = checkApiToken(token);
+      if (!parsed.ok) return malformed(o);
+      const state = ctx.stateNow?.() ?? null;
+      if (state === null) return load(o, token as string, parsed.id);
+      const hash = state.hashToken(token as string);
+      const record = ctx.readChecked?.(parsed.id);
+      if (record === undefined) return read(o, hash, parsed.id);
+      return decide(o, record, hash);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+
   const telemetry = ctx.telemetry;
-  if (telemetry === undefined) return run;
+  if (telemetry === undefined || telemetry === NOOP_TELEMETRY) return run;
   // with metrics: one counter add and one histogram record per call (keywarden.verify by code)
   // (async/await rather than `.then` with two closures: measurably cheaper per call on V8)
-  return async function verify(token: unknown, options?: unknown): Promise<ApiKeyVerifyResult> {
-    if (!telemetry.enabled) return run(token, options);
+  const measured = async (token: unknown, options?: unknown): Promise<ApiKeyVerifyResult> => {
     const start = telemetry.now();
     let result: ApiKeyVerifyResult;
     try {
@@ -324,5 +397,10 @@ export function createVerifier(ctx: StoreContext): Verify {
     }
     telemetry.verify(result.valid ? 'VALID' : result.code, telemetry.now() - start);
     return result;
+  };
+  // not async itself: an async function returning run's promise would add a resolution step per call
+  // (`enabled` is read per call: a lazily loaded meter turns it on later)
+  return function verify(token: unknown, options?: unknown): Promise<ApiKeyVerifyResult> {
+    return telemetry.enabled ? measured(token, options) : run(token, options);
   };
 }
