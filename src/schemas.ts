@@ -6,7 +6,9 @@
  * it through `schema['~standard'].validate(value)`, and zod users can compose it.
  *
  * These are the same schema objects the manager parses with, so they cannot drift from it. The
- * output is the parsed form (durations such as `'30d'` become milliseconds). What they do not
+ * output is the parsed form (durations such as `'30d'` become milliseconds), and its type is the
+ * method's input type: pass `result.value` on as it is (also under `exactOptionalPropertyTypes`:
+ * an optional field may be `undefined`, which the manager treats as absent). What they do not
  * check: positional arguments (names, ids, secret values, checked by each method) and the plain-
  * object rule (the manager also refuses class instances).
  *
@@ -14,10 +16,10 @@
  * ```ts
  * import { apiKeyCreateSchema } from 'keywarden/schemas';
  *
- * const input = { name: 'billing', expiresIn: '30d' };
+ * const input: unknown = { name: 'billing', expiresIn: '30d' }; // a form, a config file, a body
  * const result = await apiKeyCreateSchema['~standard'].validate(input);
  * if (result.issues) console.log(result.issues[0]?.path); // which field is wrong
- * else await km.apiKeys.create(input);
+ * else await km.apiKeys.create(result.value); // typed: the input of create
  * ```
  * @module
  */

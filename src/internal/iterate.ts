@@ -52,7 +52,7 @@ export function splitSignal<Q extends object>(
  * @throws whatever `list` throws (`ERR_VALIDATION` naming the query field first, on the first
  *   `next()`); `signal.reason` once the signal aborts; `ERR_VALIDATION` (`<field>.signal`).
  */
-export async function* iteratePages<T, Q extends { cursor?: string }>(
+export async function* iteratePages<T, Q extends { cursor?: string | undefined }>(
   list: (query: Q) => Promise<Paged<T>>,
   query: IterateQuery<Q> | undefined,
   field = 'query',

@@ -22,19 +22,19 @@ export type NamedSchedule = 'daily' | 'weekly' | 'monthly' | 'quarterly' | 'year
  */
 export interface RotationPolicyInput {
   /** A duration (`'30d'`, ms) or a named schedule. */
-  every?: Duration | NamedSchedule;
+  every?: Duration | NamedSchedule | undefined;
   /** A cron expression (5–7 fields, evaluated in UTC; syntax in docs/rotation.md). */
-  cron?: string;
+  cron?: string | undefined;
   /** Default `'overlap'`. */
-  strategy?: RotationStrategy;
+  strategy?: RotationStrategy | undefined;
   /** How long the old version stays accepted after it stops being current. Default `'24h'`. */
-  overlap?: Duration;
+  overlap?: Duration | undefined;
   /** Gradual: how long the new version stays pending (published, accepted) before promotion. Default `'1h'`. */
-  promoteAfter?: Duration;
+  promoteAfter?: Duration | undefined;
   /** Send `key.expiring` this long before the next rotation or expiry (once per version). */
-  notifyBefore?: Duration;
+  notifyBefore?: Duration | undefined;
   /** Gradual API keys: retire a previous version early once unused for this long (needs usage data). */
-  idleRetireAfter?: Duration;
+  idleRetireAfter?: Duration | undefined;
 }
 
 /** A stored policy as the rotator reports it (durations in ms). */

@@ -106,46 +106,52 @@ export interface CreateApiKeyInput {
   /** Display name, 1–128 characters (not unique). */
   name: string;
   /** Token prefix (default from the manager, `'kw'`): 1–32 of `[a-z0-9_]`, no leading/trailing `_`. */
-  prefix?: string;
+  prefix?: string | undefined;
   /** The user or service the key belongs to (1–128 characters); `null` or absent: none. */
-  ownerId?: string | null;
+  ownerId?: string | null | undefined;
   /** The tenant the key belongs to (1–128 characters); `null` or absent: none. */
-  tenantId?: string | null;
+  tenantId?: string | null | undefined;
   /** Default `'default'`. */
-  environment?: string;
+  environment?: string | undefined;
   /** Scopes to grant (up to 256): `*`, `name`, `ns:name` or `ns:*`; absent: none. */
-  scopes?: string[];
+  scopes?: string[] | undefined;
   /** Up to 32 distinct tags of 1–64 `[A-Za-z0-9_.:/-]` characters, for filtering `list`. */
-  tags?: string[];
+  tags?: string[] | undefined;
   /** Your own JSON object kept with the key (depth ≤ 8, ≤ 16 KiB as canonical JSON, finite numbers). */
-  meta?: JsonObject;
+  meta?: JsonObject | undefined;
   /** Lifetime (default from the manager, `'90d'`); `null` = never expires. Not with `expiresAt`. */
-  expiresIn?: Duration | null;
+  expiresIn?: Duration | null | undefined;
   /** Absolute expiry (epoch ms or Date, in the future); `null` = never. Not with `expiresIn`. */
-  expiresAt?: number | Date | null;
+  expiresAt?: number | Date | null | undefined;
   /** Credits; `null` or absent = unlimited (or `refill.amount` when `refill` is given). */
-  remaining?: number | null;
+  remaining?: number | null | undefined;
   /** Tops `remaining` up to `amount` every `every`; `null` or absent: no refill. */
-  refill?: {
-    /** Credits `remaining` is topped up to at each period (never lowered): an integer ≥ 1. */
-    amount: number;
-    /** The period (ms or a duration like `'1d'`, at least 1 second), counted from the create. */
-    every: Duration;
-  } | null;
+  refill?:
+    | {
+        /** Credits `remaining` is topped up to at each period (never lowered): an integer ≥ 1. */
+        amount: number;
+        /** The period (ms or a duration like `'1d'`, at least 1 second), counted from the create. */
+        every: Duration;
+      }
+    | null
+    | undefined;
   /** A per-key rate limit (`RATE_LIMITED` past it); `null` or absent: none. */
-  rateLimit?: {
-    /** Cost units allowed per `window` (an integer 1–1,000,000,000). */
-    limit: number;
-    /** The window (ms or a duration like `'1m'`, at least 1 ms). */
-    window: Duration;
-  } | null;
+  rateLimit?:
+    | {
+        /** Cost units allowed per `window` (an integer 1–1,000,000,000). */
+        limit: number;
+        /** The window (ms or a duration like `'1m'`, at least 1 ms). */
+        window: Duration;
+      }
+    | null
+    | undefined;
   /**
    * A rotation policy, as `km.rotator.setPolicy` takes it, set at create time (schedule anchored
    * now). `null` or absent: none. Scheduled rotations deliver new tokens in the `runDue` report.
    */
-  rotation?: RotationPolicyInput | null;
+  rotation?: RotationPolicyInput | null | undefined;
   /** Who is creating it, recorded in the audit event. */
-  actor?: string;
+  actor?: string | undefined;
 }
 
 /** Result of `create`: `token` is shown once and is hidden from JSON and `util.inspect`. */
@@ -229,65 +235,71 @@ export type ApiKeyVerifyResult = ApiKeyVerifySuccess | ApiKeyVerifyFailure;
 /** Filters of `list`. */
 export interface ListApiKeysQuery {
   /** Only keys of this owner. */
-  ownerId?: string;
+  ownerId?: string | undefined;
   /** A tenant id, or `null` for keys without a tenant. */
-  tenantId?: string | null;
+  tenantId?: string | null | undefined;
   /** Only keys of this environment; absent: every environment. */
-  environment?: string;
+  environment?: string | undefined;
   /** Only keys with this stored status (`expired` once the rotator marked them). */
-  status?: RecordStatus;
+  status?: RecordStatus | undefined;
   /** Only keys carrying this tag. */
-  tag?: string;
+  tag?: string | undefined;
   /** 1–1000, default 100. */
-  limit?: number;
+  limit?: number | undefined;
   /** The `cursor` of the previous page, to get the next one; absent: the first page. */
-  cursor?: string;
+  cursor?: string | undefined;
 }
 
 /** Fields `update` can change. `null` clears a nullable field. */
 export interface UpdateApiKeyPatch {
   /** A new display name (1–128 characters). */
-  name?: string;
+  name?: string | undefined;
   /** Replaces the granted scopes. */
-  scopes?: string[];
+  scopes?: string[] | undefined;
   /** Replaces the tags. */
-  tags?: string[];
+  tags?: string[] | undefined;
   /** Replaces the metadata object. */
-  meta?: JsonObject;
+  meta?: JsonObject | undefined;
   /** A new owner; `null` clears it. */
-  ownerId?: string | null;
+  ownerId?: string | null | undefined;
   /** A new absolute expiry (epoch ms or Date); `null`: never expires. */
-  expiresAt?: number | Date | null;
+  expiresAt?: number | Date | null | undefined;
   /** Sets the credits left; `null`: unlimited (refused while the key has a refill). */
-  remaining?: number | null;
+  remaining?: number | null | undefined;
   /**
    * A new refill, its period restarting now (and `remaining` set to `amount` if it was unlimited);
    * `null` removes it.
    */
-  refill?: {
-    /** Credits `remaining` is topped up to at each period (never lowered): an integer ≥ 1. */
-    amount: number;
-    /** The period (ms or a duration like `'1d'`, at least 1 second), counted from this update. */
-    every: Duration;
-  } | null;
+  refill?:
+    | {
+        /** Credits `remaining` is topped up to at each period (never lowered): an integer ≥ 1. */
+        amount: number;
+        /** The period (ms or a duration like `'1d'`, at least 1 second), counted from this update. */
+        every: Duration;
+      }
+    | null
+    | undefined;
   /** A new rate limit; `null` removes it. */
-  rateLimit?: {
-    /** Cost units allowed per `window` (an integer 1–1,000,000,000). */
-    limit: number;
-    /** The window (ms or a duration like `'1m'`, at least 1 ms). */
-    window: Duration;
-  } | null;
+  rateLimit?:
+    | {
+        /** Cost units allowed per `window` (an integer 1–1,000,000,000). */
+        limit: number;
+        /** The window (ms or a duration like `'1m'`, at least 1 ms). */
+        window: Duration;
+      }
+    | null
+    | undefined;
   /**
    * `'disabled'` makes verification answer `DISABLED` until set back to `'active'`; an expired key
    * needs a future `expiresAt` to become active.
    */
-  status?: 'active' | 'disabled';
+  status?: 'active' | 'disabled' | undefined;
 }
 
 /** Who performs a mutation, recorded in its audit event. */
 export interface ActorOptions {
   /** Who performs it (1–128 characters, e.g. a user id or email), recorded as the audit event's actor. */
-  actor?: string;
+  actor?: string | undefined;
 }
 
 /**
@@ -300,7 +312,7 @@ export interface UpdateOptions extends ActorOptions {
    * The `revision` you read; on any other revision the change fails with `ERR_CONFLICT` and nothing is
    * written.
    */
-  expectedRevision?: number;
+  expectedRevision?: number | undefined;
 }
 
 /** `km.apiKeys`: issue, verify and manage API keys. */
@@ -386,7 +398,7 @@ export interface ApiKeysView {
    * ```
    * @throws KeywardenError `ERR_NOT_FOUND`, `ERR_CONFLICT`, `ERR_AUDIT`, `ERR_STORAGE`.
    */
-  revoke(id: string, options?: { reason?: string } & UpdateOptions): Promise<ApiKeyInfo>;
+  revoke(id: string, options?: { reason?: string | undefined } & UpdateOptions): Promise<ApiKeyInfo>;
   /**
    * Deletes the record (its audit events stay). Audited. With `{ expectedRevision }` it happens
    * only on that revision (else `ERR_CONFLICT`, the record stays).

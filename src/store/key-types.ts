@@ -40,9 +40,9 @@ export type RsaModulusLength = 2048 | 3072 | 4096;
 /** Where a key lives: environment (default `'default'`) and tenant (default none). */
 export interface KeyScope {
   /** The key's environment (1–64 of `[A-Za-z0-9_.-]`); absent: `'default'`. */
-  environment?: string;
+  environment?: string | undefined;
   /** The key's tenant; absent or `null`: none. */
-  tenantId?: string | null;
+  tenantId?: string | null | undefined;
 }
 
 /**
@@ -56,17 +56,17 @@ export interface CreateKeyOptions extends KeyScope {
   /** The kind of key; decides the allowed algorithms and what the key can do (only `aes` encrypts). */
   type: KeyType;
   /** The algorithm, or an ECDSA curve name (stored as its `ES*` algorithm); absent: the type's default. */
-  algorithm?: KeyAlgorithm | KeyCurve;
+  algorithm?: KeyAlgorithm | KeyCurve | undefined;
   /** RSA only: 2048 (default), 3072 or 4096. */
-  modulusLength?: RsaModulusLength;
+  modulusLength?: RsaModulusLength | undefined;
   /** Up to 32 distinct tags of 1–64 `[A-Za-z0-9_.:/-]` characters, for filtering `list`. */
-  tags?: string[];
+  tags?: string[] | undefined;
   /** Your own JSON object kept with the key (depth ≤ 8, ≤ 16 KiB as canonical JSON, finite numbers). */
-  meta?: JsonObject;
+  meta?: JsonObject | undefined;
   /** Lifetime of the key; default none. */
-  expiresIn?: Duration | null;
+  expiresIn?: Duration | null | undefined;
   /** A rotation policy set at create time (schedule anchored now); `null` or absent: none. */
-  rotation?: RotationPolicyInput | null;
+  rotation?: RotationPolicyInput | null | undefined;
 }
 
 /** One version of a key, without material. */
@@ -150,15 +150,15 @@ export interface KeyList {
 /** Options of `km.keys.list`. */
 export interface ListKeysOptions {
   /** Only keys of this environment; absent: every environment. */
-  environment?: string;
+  environment?: string | undefined;
   /** Only keys of this tenant; `null`: only keys without a tenant; absent: every tenant. */
-  tenantId?: string | null;
+  tenantId?: string | null | undefined;
   /** Only keys carrying this tag. */
-  tag?: string;
+  tag?: string | undefined;
   /** 1..1000, default 100. */
-  limit?: number;
+  limit?: number | undefined;
   /** The `cursor` of the previous page, to get the next one; absent: the first page. */
-  cursor?: string;
+  cursor?: string | undefined;
 }
 
 /** A public JWK as published in a JWKS. */

@@ -11,38 +11,38 @@ import type { RotationPolicyInput } from '../records/rotation-types.js';
 /** Where a secret lives: its environment (default `'default'`) and tenant (default none). */
 export interface SecretScope {
   /** Default `'default'`. */
-  environment?: string;
+  environment?: string | undefined;
   /** Default: no tenant. */
-  tenantId?: string | null;
+  tenantId?: string | null | undefined;
 }
 
 /** Options of `km.secrets.set`. Omitted fields keep their stored value when the secret exists. */
 export interface SetSecretOptions extends SecretScope {
   /** Name of the rotation provider that manages it (see `km.rotator.registerProvider`). */
-  provider?: string | null;
+  provider?: string | null | undefined;
   /** Environment variable name for `toEnv`; default: the name upper-cased, non-alphanumerics → `_`. */
-  envVar?: string | null;
+  envVar?: string | null | undefined;
   /** Up to 32 distinct tags of 1–64 `[A-Za-z0-9_.:/-]` characters (filters of `list` and `toEnv`). */
-  tags?: string[];
+  tags?: string[] | undefined;
   /** Your own JSON object kept with the secret (depth ≤ 8, ≤ 16 KiB as canonical JSON, finite numbers). */
-  meta?: JsonObject;
+  meta?: JsonObject | undefined;
   /** When the secret stops being readable (epoch ms or Date); `null` clears it. */
-  expiresAt?: number | Date | null;
+  expiresAt?: number | Date | null | undefined;
   /** Free text for people (at most 1024 characters; tab and newline allowed); `null` clears it. */
-  description?: string | null;
+  description?: string | null | undefined;
   /**
    * Rotation policy (as `km.rotator.setPolicy` takes it). New secret: set at creation. Existing
    * secret: an object replaces the policy (schedule re-anchored now), `null` clears it, absent
    * leaves it. While the secret has a policy, the version a `set` demotes to `previous` stays
    * readable for the policy's `overlap` (without a policy: until the next `set`).
    */
-  rotation?: RotationPolicyInput | null;
+  rotation?: RotationPolicyInput | null | undefined;
   /**
    * The `revision` you read (`info`, `list`, a previous `set`): the new version is written only on
    * that revision; if the secret changed meanwhile, or does not exist, `ERR_CONFLICT` (field
    * `expectedRevision`) and nothing is written.
    */
-  expectedRevision?: number;
+  expectedRevision?: number | undefined;
 }
 
 /** Options of `km.secrets.delete`. */
@@ -54,25 +54,25 @@ export interface DeleteSecretOptions extends SecretScope {
 /** Options of `km.secrets.get`. */
 export interface GetSecretOptions extends SecretScope {
   /** A specific version (current, previous or pending); default the current one. */
-  version?: number;
+  version?: number | undefined;
   /** Who reads the value, recorded as the `secret.read` audit event's actor. */
-  actor?: string;
+  actor?: string | undefined;
 }
 
 /** Options of `km.secrets.list`. */
 export interface ListSecretsOptions {
   /** Only secrets of this environment; absent: every environment. */
-  environment?: string;
+  environment?: string | undefined;
   /** Only secrets of this tenant; `null`: only secrets without a tenant; absent: every tenant. */
-  tenantId?: string | null;
+  tenantId?: string | null | undefined;
   /** Only secrets carrying this tag. */
-  tag?: string;
+  tag?: string | undefined;
   /** Only secrets managed by this rotation provider. */
-  provider?: string;
+  provider?: string | undefined;
   /** 1..1000, default 100. */
-  limit?: number;
+  limit?: number | undefined;
   /** The `cursor` of the previous page, to get the next one; absent: the first page. */
-  cursor?: string;
+  cursor?: string | undefined;
 }
 
 /** Options of `km.secrets.rollback`. */

@@ -113,6 +113,13 @@ export async function listApiKeys(ctx: StoreContext, query: unknown = {}): Promi
   return page.cursor === undefined ? { items } : { items, cursor: page.cursor };
 }
 
+/** The fields a patch changes, sorted: the keys given with a value (`undefined` is absent). */
+function changedFields(patch: UpdatePatch): string[] {
+  return Object.keys(patch)
+    .filter((k) => patch[k as keyof UpdatePatch] !== undefined)
+    .sort();
+}
+
 function applyPatch(current: StoredRecord, patch: UpdatePatch, now: number): StoredRecord {
   if (current.status === 'revoked') {
     throw new KeywardenError('ERR_INVALID_STATE', 'a revoked API key cannot be updated', { field: 'id' });
@@ -189,7 +196,7 @@ export async function updateApiKey(
       kind: 'api_key',
       tenantId: after.tenantId,
       actor,
-      data: { fields: Object.keys(p).sort(), status: after.status },
+      data: { fields: changedFields(p), status: after.status },
     }),
     o.expectedRevision,
   );

@@ -228,7 +228,8 @@ export const UPDATE_KEYS: ReadonlySet<string> = new Set(Object.keys(updateShape.
  * ```
  */
 export const updatePatchSchema = updateShape.check(
-  z.refine((v) => Object.keys(v).length > 0, 'must change at least one field'),
+  // a field given as `undefined` is absent (the patch type allows it): it changes nothing
+  z.refine((v) => Object.values(v).some((x) => x !== undefined), 'must change at least one field'),
 );
 
 /** Parsed `update` patch. */
