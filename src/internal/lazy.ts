@@ -11,8 +11,8 @@
  *
  * @example
  * ```ts
- * const optionsSchema = lazy(() => z.strictObject({ actor: z.optional(z.string()) }));
- * parseInput(optionsSchema(), options, 'options');
+ * const table = lazy(() => new Map([['a', 1]]));
+ * table().get('a'); // the Map is built on this first call and reused after
  * ```
  * @throws what `build` throws (then the next call builds again)
  */
