@@ -27,6 +27,8 @@
  * The token check reuses the session's checked records while `storage.readMacs` shows them
  * unchanged (the call cache); a fourth row, "records re-read", gives the same adapter without
  * `readMacs`, so every call hashes the token and reads the three records again (in-run control).
+ * The last row is a second, identical bare proxy: its ratio to the first is the A/A control (how
+ * far the noise alone moves a ratio in that run).
  */
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -155,6 +157,7 @@ async function serve(upstreamPort: number): Promise<void> {
   const reread = await gateway(true, false, true);
   const info = {
     bare: await listen(bareProxy(upstreamPort)),
+    bareAgain: await listen(bareProxy(upstreamPort)),
     gateway: withAudit.port,
     gatewayNoAudit: noAudit.port,
     token: withAudit.token,
@@ -216,6 +219,7 @@ async function main(): Promise<void> {
   const server = await startServerProcess(import.meta.url, [String(upstreamPort)]);
   const info = JSON.parse(server.ready) as {
     bare: number;
+    bareAgain: number;
     gateway: number;
     gatewayNoAudit: number;
     token: string;
@@ -264,6 +268,7 @@ async function main(): Promise<void> {
       'gateway, records re-read',
       () => post(info.gatewayReread, '/openai/v1/chat/completions', info.tokenReread),
     ],
+    ['A/A: a second bare proxy', () => post(info.bareAgain, '/v1/chat/completions', info.token)],
   ] as const;
 
   const batch = async (send: () => Promise<void>, n: number): Promise<void> => {

@@ -6,7 +6,8 @@
  * tool, method and path (`FORBIDDEN`, recorded as a violation) → calls left → secret (record read,
  * value opened or taken from the cache) → spend, with the call's one audit row (queued for the next
  * batch with `auditBatch`, the default; written with the spend in strict mode, `auditBatch: false`).
- * Never throws for a bad token; nothing here logs or returns the token.
+ * Never throws for a bad token; nothing here logs or returns the token. A session's later calls
+ * may skip the lookup and the keyed hash when its checked records are unchanged (./call-cache.ts).
  * @internal
  * @module
  */
@@ -333,11 +334,12 @@ async function cachedCheck(
 }
 
 /**
- * `access.authorize`: checks the token for the call, reads the tool's secret (its record on every
- * call, so a rotated, disabled or deleted secret applies at once; the decryption is cached for
- * `secretCacheTtl`), then spends one call atomically together with the call's one audit row, and
- * returns the session, the tool and the secret's current value. Nothing is spent when the secret
- * cannot be read.
+ * `access.authorize`: checks the token for the call, reads the tool's secret (its record as the
+ * store holds it now, so a rotated, disabled or deleted secret applies at once; the decryption is
+ * cached for `secretCacheTtl`), then spends one call atomically together with the call's one audit
+ * row, and returns the session, the tool and the secret's current value. Nothing is spent when the
+ * secret cannot be read. The session, tool and secret records of the session's last granted call
+ * are reused while `storage.readMacs` shows their MACs unchanged (./call-cache.ts); else read.
  *
  * @example
  * ```ts
@@ -346,7 +348,7 @@ async function cachedCheck(
  * ```
  * @throws KeywardenError `ERR_STORAGE`, `ERR_AUDIT` (the call is refused, the unit given back),
  *   `ERR_NOT_FOUND` (the tool's secret is not set), `ERR_INVALID_STATE` (it is disabled or expired),
- *   `ERR_DECRYPT`, `ERR_CLOSED` (the cache is dropped too). Never for a bad token.
+ *   `ERR_DECRYPT`, `ERR_CLOSED` (both caches are dropped too). Never for a bad token.
  */
 export async function authorizeCall(
   a: AccessContext,
@@ -356,7 +358,11 @@ export async function authorizeCall(
   try {
     return await authorizeOnce(a, token, call);
   } catch (error) {
-    if (isKeywardenError(error, 'ERR_CLOSED')) a.secretCache.clear(); // the manager was closed
+    if (isKeywardenError(error, 'ERR_CLOSED')) {
+      // the manager was closed: no opened value and no matched token is kept
+      a.secretCache.clear();
+      a.calls.clear();
+    }
     throw error;
   }
 }

@@ -8,8 +8,8 @@
  *   token itself (compared in constant time on the next call, instead of hashing it again), and
  *   the store state it was checked under.
  * - It is reused only while `storage.readMacs` answers exactly the MACs of those three records
- *   (every write, by any process sharing the store, seals a fresh MAC: the next call reads the
- *   records again) and the store state is the same object (a reload or close misses). A store
+ *   (every write of their content, by any process sharing the store, seals a fresh MAC: the next
+ *   call reads the records again) and the store state is the same object (a reload or close misses). A store
  *   writer without the master key can only make the MACs differ (the records are then read and
  *   checked again) or put back the exact MAC checked then, which is a rollback of the record as
  *   far as this process is concerned (see docs/agent-access.md). Time

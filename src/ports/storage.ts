@@ -288,7 +288,8 @@ export interface StorageAdapter extends MetaStore {
    * `null` for a record that does not exist or has no MAC; one read, without loading the records.
    * It must answer what `get` would show at that moment, whoever wrote the record (another process
    * sharing the store included). Every write by keywarden seals the record with a fresh MAC over
-   * all its fields (the revision included), so the MAC changes with every write. Keywarden uses
+   * its content (all fields but `revision`, `dueAt` and usage bookkeeping), so the MAC changes
+   * whenever what the record says changes. Keywarden uses
    * this only to ask "is each of these records still exactly the one I read and checked?": any
    * other answer makes it read the records again, through the MAC check. (Agent access reuses
    * the checked session, tool and secret records of a proxied call this way.) At most 100 ids.
@@ -298,6 +299,7 @@ export interface StorageAdapter extends MetaStore {
    * declare const storage: StorageAdapter;
    * await storage.readMacs?.(['AbCdEfGh1234', 'missing00000']); // ['Xk3…', null]
    * ```
+   * @throws KeywardenError `ERR_VALIDATION` (not an array of at most 100 ids), `ERR_STORAGE`.
    */
   readMacs?(ids: readonly string[]): Promise<(string | null)[]>;
 }

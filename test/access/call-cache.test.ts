@@ -76,6 +76,20 @@ describe('authorize reuses the checked records while their MACs are unchanged', 
     expect(JSON.stringify(h.a)).not.toContain(h.token);
   });
 
+  it('nothing is served from the cache after access.close() or km.close()', async () => {
+    const { storage, n } = countedMemory();
+    const h = await twoManagers(storage);
+    granted(await h.a.authorize(h.token, CHARGES));
+    await h.a.close();
+    const before = n.get;
+    granted(await h.a.authorize(h.token, CHARGES)); // read again: the cache is off for this object
+    expect(n.get).toBeGreaterThan(before);
+    const other = agentAccess(h.kmA);
+    granted(await other.authorize(h.token, CHARGES));
+    await h.kmA.close();
+    await expect(other.authorize(h.token, CHARGES)).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+  });
+
   it('another token of the same session id is not served from the cache', async () => {
     const { storage } = countedMemory();
     const h = await twoManagers(storage);
