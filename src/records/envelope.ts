@@ -307,6 +307,36 @@ export async function openValue(
   return plaintext;
 }
 
+/**
+ * The synchronous part of {@link openValue} with `dataKeys`: the value opened with its cached data
+ * key (AES-GCM with its associated data, as always), or `undefined` when the data key is not
+ * cached (or the value is in the 0.1 format): then call {@link openValue}. The caller owns (and
+ * must zero) the returned bytes.
+ *
+ * @example
+ * ```ts
+ * declare const dataKeys: DataKeyCache;
+ * const binding = bindingOf(record, version.version);
+ * const bytes = openCachedValue(state, version.sealed, binding, dataKeys) ?? (await openValue(ctx, state, version.sealed, binding, dataKeys));
+ * ```
+ * @throws KeywardenError `ERR_DECRYPT` for a malformed value, a bad binding, or a value that fails
+ *   authentication under the cached data key.
+ */
+export function openCachedValue(
+  state: Pick<StoreState, 'storeId'>,
+  sealed: unknown,
+  binding: SealBinding,
+  dataKeys: DataKeyCache,
+): Uint8Array | undefined {
+  checkBinding(binding, 'ERR_DECRYPT');
+  const parsed = parseSealedOnce(sealed);
+  if (parsed.format !== ENVELOPE_FORMAT) return undefined; // the async path decides on 0.1 values
+  const { ad, slot } = boundTo(parsed, state.storeId, binding);
+  // used in the same synchronous step it was taken in: nothing can evict (and zero) it in between
+  const hit = dataKeys.cache.get<OpenedDataKey>(binding.recordId, slot, parsed.fingerprint, dataKeys.now);
+  return hit === undefined ? undefined : openWithDek(hit.dek, parsed, ad);
+}
+
 /** AES-GCM open of a parsed sealed value with its data key; any failure is `ERR_DECRYPT`. */
 function openWithDek(dek: Uint8Array, parsed: ParsedSealed, ad: Uint8Array): Uint8Array {
   try {

@@ -11,7 +11,7 @@ import { parseInput } from '../internal/validate.js';
 import type { StoredRecord } from '../ports/storage.js';
 import type { AuditDraft, StoreContext, StoreState } from '../records/context.js';
 import { computeDueAt } from '../records/due.js';
-import { deleteNamed, listNamed, loadNamed, loadNamedRecord, newNamedRecord } from '../records/named.js';
+import { deleteNamed, listNamed, loadNamed, newNamedRecord } from '../records/named.js';
 import {
   applyInitialPolicy,
   normalizePolicy,
@@ -43,7 +43,12 @@ import {
   setOptionsSchema,
 } from './secrets/schemas.js';
 import { secretsToEnv } from './secrets/to-env.js';
-import { appendSecretVersion, openSecretVersion, readableVersion } from './secrets/versions.js';
+import {
+  appendSecretVersion,
+  openSecretVersion,
+  openSecretVersionCached,
+  readableVersion,
+} from './secrets/versions.js';
 
 export type * from './secret-types.js';
 export { type AppendSecretVersionOptions, appendSecretVersion } from './secrets/versions.js';
@@ -199,8 +204,11 @@ export function createSecretsView(ctx: StoreContext): SecretsView {
 
   /** Opens and audits one secret version (fail closed: no value without its `secret.read` row). */
   const readSecret = async (n: string, o: GetOptions): Promise<string> => {
-    const record = await loadNamedRecord(ctx, 'secret', n, o);
-    const state = await ctx.ready();
+    const { environment, tenantId } = resolveScope(o);
+    // as loadNamedRecord, without its promise hops when the store is open
+    const state = ctx.stateNow?.() ?? (await ctx.ready());
+    const record = await ctx.storage.findByName(n, { kind: 'secret', environment, tenantId });
+    if (record === null) throw new KeywardenError('ERR_NOT_FOUND', 'secret not found', { field: 'name' });
     const now = ctx.clock.now();
     const cache = ctx.openedDataKeys;
     try {
@@ -212,7 +220,10 @@ export function createSecretsView(ctx: StoreContext): SecretsView {
     const v = readableVersion(record, o.version, now);
     // the data key may come from the cache (same wrapped key, version and labels); the value is
     // always opened from this record's current ciphertext
-    const value = await openSecretVersion(ctx, state, record, v, cache && { cache, now });
+    const dataKeys = cache && { cache, now };
+    const value =
+      (dataKeys && openSecretVersionCached(state, record, v, dataKeys)) ??
+      (await openSecretVersion(ctx, state, record, v, dataKeys));
     // fail closed: if the audit write fails, the value is not returned
     await ctx.audit({
       type: 'secret.read',

@@ -20,6 +20,7 @@ import {
   bindingOf,
   type DataKeyCache,
   type OpenState,
+  openCachedValue,
   openValue,
   sealValue,
 } from '../../records/envelope.js';
@@ -174,6 +175,39 @@ export function readableVersion(
 }
 
 /**
+ * {@link openSecretVersion} without waiting, when the version's data key is in `dataKeys` (the
+ * value is still opened with AES-GCM and its associated data); `undefined` otherwise (then call
+ * {@link openSecretVersion}).
+ *
+ * @example
+ * ```ts
+ * declare const dataKeys: DataKeyCache;
+ * const value = openSecretVersionCached(state, record, version, dataKeys) ?? (await openSecretVersion(ctx, state, record, version, dataKeys));
+ * ```
+ * @throws KeywardenError `ERR_DECRYPT` (tampered, moved, not UTF-8).
+ */
+export function openSecretVersionCached(
+  state: Pick<StoreState, 'storeId'>,
+  record: StoredRecord,
+  version: StoredVersion,
+  dataKeys: DataKeyCache,
+): string | undefined {
+  const bytes = openCachedValue(state, version.sealed, bindingOf(record, version.version), dataKeys);
+  return bytes === undefined ? undefined : decodeValue(bytes);
+}
+
+/** UTF-8 decode of opened bytes, which are zeroed. */
+function decodeValue(bytes: Uint8Array): string {
+  try {
+    return utf8Decode(bytes);
+  } catch {
+    throw new KeywardenError('ERR_DECRYPT', 'cannot open sealed value: it is not UTF-8');
+  } finally {
+    zeroize(bytes);
+  }
+}
+
+/**
  * Opens a secret version and decodes it as UTF-8; the intermediate bytes are zeroed. With
  * `dataKeys` (secrets.get), the unwrapped data key is kept and reused as {@link openValue} says.
  *
@@ -190,12 +224,7 @@ export async function openSecretVersion(
   version: StoredVersion,
   dataKeys?: DataKeyCache,
 ): Promise<string> {
-  const bytes = await openValue(ctx, state, version.sealed, bindingOf(record, version.version), dataKeys);
-  try {
-    return utf8Decode(bytes);
-  } catch {
-    throw new KeywardenError('ERR_DECRYPT', 'cannot open sealed value: it is not UTF-8');
-  } finally {
-    zeroize(bytes);
-  }
+  return decodeValue(
+    await openValue(ctx, state, version.sealed, bindingOf(record, version.version), dataKeys),
+  );
 }
