@@ -22,7 +22,7 @@ import { z } from 'zod';
 import { memoryStorage } from '../src/adapters/memory.js';
 import { createKeyManager, type KeyManager } from '../src/index.js';
 import { generateMasterKey, localKms } from '../src/kms/index.js';
-import { hasScopes, type McpRequest, mcpAuth } from '../src/middleware/mcp.js';
+import { hasScopes, mcpAuth } from '../src/middleware/mcp.js';
 
 const invoices = new Map([
   ['inv_1', { id: 'inv_1', amount: 1200 }],
@@ -79,7 +79,7 @@ export function buildMcpApp(km: KeyManager, options: { clock?: { now(): number }
       void server.close();
     });
     await server.connect(transport);
-    await transport.handleRequest(req as McpRequest & typeof req, res, req.body);
+    await transport.handleRequest(req, res, req.body); // req.auth is typed: no cast
   });
   return app;
 }

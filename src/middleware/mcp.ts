@@ -33,10 +33,53 @@ export interface McpAuthInfo {
   };
 }
 
-/** A node request as the MCP transport reads it: `auth` set by {@link mcpAuth}, `body` when parsed. */
+/**
+ * What `req.auth` holds after {@link mcpAuth}, typed as the shape it shares with the SDK's own
+ * `AuthInfo`: keywarden sets a {@link McpAuthInfo} (so `extra.keywarden` is there), and the SDK's
+ * `requireBearerAuth`, if your project also uses it, types `req.auth` as its `AuthInfo`. One type
+ * both fit, so the two declarations never conflict; the full verify result is also on
+ * `req.keywarden`, typed without the optional chain.
+ */
+export interface McpRequestAuth {
+  /** keywarden: the key's public `start`, never the token. */
+  token: string;
+  /** keywarden: the key id. */
+  clientId: string;
+  /** Scopes granted (wildcards as stored: `*`, `ns:*`). */
+  scopes: string[];
+  /** Expiry in seconds since the epoch, when there is one. */
+  expiresAt?: number;
+  /** keywarden: `{ keywarden: verifyResult }`; other middleware may put other data here. */
+  extra?: {
+    /** The verify result of the request's key, when keywarden set `req.auth`. */
+    keywarden?: ApiKeyVerifySuccess;
+    /** Whatever another bearer middleware put there. */
+    [key: string]: unknown;
+  };
+}
+
+declare global {
+  // Like `req.keywarden` (keywarden/middleware/node): Express reads its request type from this
+  // global interface, so `req.auth` is typed in every Express handler once keywarden/middleware/mcp
+  // is imported, without a hand-written declaration. The MCP SDK's `requireBearerAuth` declares
+  // `auth` on Express's `Request` too, as its `AuthInfo`: McpRequestAuth is a supertype of it, so
+  // both declarations hold together (the SDK's wins where both are in the program).
+  namespace Express {
+    interface Request {
+      /** Set by keywarden's `mcpAuth` once the key is verified (never the token); the MCP transport hands it to tools as `extra.authInfo`. */
+      auth?: McpRequestAuth;
+    }
+  }
+}
+
+/**
+ * A node request as {@link mcpAuth} takes it and the MCP transport reads it: `auth` set by
+ * `mcpAuth` (typed as {@link McpRequestAuth}, so an Express request fits it whether or not the
+ * SDK's own `requireBearerAuth` typing is in your program), `body` when parsed.
+ */
 export type McpRequest = IncomingMessage & {
   /** Set by `mcpAuth` once the key is verified; the MCP SDK passes it to tool handlers as `extra.authInfo`. */
-  auth?: McpAuthInfo;
+  auth?: McpRequestAuth;
   /** The parsed JSON-RPC body (e.g. by `express.json()`), needed to enforce `toolScopes`. */
   body?: unknown;
   /** The verify result, set by the node middleware inside `mcpAuth`. */

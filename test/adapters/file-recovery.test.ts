@@ -1,12 +1,13 @@
 /**
  * Hand-damaged files, permissions and locks: the documented recovery rules of the file adapter.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   appendFile,
   chmod,
   copyFile,
   mkdtemp,
+  readdir,
   readFile,
   rm,
   stat,
@@ -202,6 +203,48 @@ describe('fileStorage write lock', () => {
     // Reads never need the lock.
     expect((await s.get('aaa'))?.id).toBe('aaa');
     await s.close();
+  });
+
+  it('a break guard left by a process killed while breaking does not block writers (it used to for 10 s)', async () => {
+    // A writer SIGKILLed inside breakLock leaves `lock.break` behind, next to the stale lock it was
+    // breaking. Its pid is dead, so the guard is abandoned at once, like a lock of a dead pid: it
+    // used to be judged by age only (10 s, the default lockTimeout), so every writer waited it out.
+    const dir = await newStoreDir();
+    await threeRecords(dir);
+    const pid = deadPid();
+    const at = Date.now();
+    await writeFile(join(dir, 'lock'), JSON.stringify({ pid, host: hostname(), at, token: 'dead' }), {
+      mode: 0o600,
+    });
+    await writeFile(join(dir, 'lock.break'), JSON.stringify({ pid, host: hostname(), at, token: 'g' }), {
+      mode: 0o600,
+    });
+    const s = fileStorage({ dir, create: true, lockTimeout: 3000 });
+    await s.create(makeRecord({ id: 'after-guard' }));
+    expect((await s.get('after-guard'))?.id).toBe('after-guard');
+    expect((await readdir(dir)).filter((n) => n.startsWith('lock'))).toStrictEqual([]);
+    await s.close();
+  });
+
+  it('respects the break guard of a live process (the stale lock waits for it)', async () => {
+    const dir = await newStoreDir();
+    await threeRecords(dir);
+    const at = Date.now();
+    await writeFile(
+      join(dir, 'lock'),
+      JSON.stringify({ pid: deadPid(), host: hostname(), at, token: 'dead' }),
+    );
+    const live = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    try {
+      const guard = { pid: live.pid, host: hostname(), at, token: 'live' };
+      await writeFile(join(dir, 'lock.break'), JSON.stringify(guard), { mode: 0o600 });
+      const s = fileStorage({ dir, create: true, lockTimeout: 300 });
+      expect((await failure(s.create(makeRecord({ id: 'blocked' })))).code).toBe('ERR_LOCKED');
+      expect(JSON.parse(await readFile(join(dir, 'lock.break'), 'utf8'))).toStrictEqual(guard);
+      await s.close();
+    } finally {
+      live.kill('SIGKILL');
+    }
   });
 
   it('breaks a lock older than the staleness bound even if its pid is alive', async () => {

@@ -5,7 +5,8 @@
  *
  * Stale rule: a lock is stale when its host is this host and its pid is not alive, or when it is
  * older than `staleAfter` (default 60 s; compaction refreshes the lock's time as it goes). A stale
- * lock is removed under a `lock.break` guard, only if it is still the lock judged stale.
+ * lock is removed under a `lock.break` guard, only if it is still the lock judged stale. The guard
+ * follows the same rule (10 s instead of `staleAfter`): its holder on this host dead, or older.
  * @internal
  * @module
  */
@@ -76,8 +77,41 @@ export function isStale(
   return info.host === hostname() && info.pid !== process.pid && !pidAlive(info.pid);
 }
 
-/** A break guard older than this is abandoned (its holder died inside a microsecond-long section). */
+/**
+ * A break guard older than this is abandoned whoever holds it (the rule for a holder on another
+ * host, or a guard written by an older keywarden, which has no token). On this host a guard whose
+ * pid is dead is abandoned at once, as a lock is.
+ */
 const GUARD_STALE_MS = 10_000;
+
+/**
+ * Takes the `lock.break` guard, created with its content as the lock is (a temporary file
+ * hard-linked to `lock.break`), so a reader never sees it empty. Returns null when another
+ * breaker holds it; a guard left by a dead process (SIGKILLed inside {@link breakLock}) is removed
+ * then, so the caller's next attempt can take it: judged by age alone it blocked every writer for
+ * `GUARD_STALE_MS`, as long as the default lock timeout.
+ */
+async function takeGuard(dir: string): Promise<{ path: string; token: string } | null> {
+  const path = join(dir, `${NAMES.lock}.break`);
+  const token = randomBytes(12).toString('hex');
+  const tmp = tempName(dir, 'guard');
+  const info: LockInfo = { pid: process.pid, host: hostname(), at: Date.now(), token };
+  await writeFile(tmp, JSON.stringify(info), { mode: FILE_MODE, flag: 'wx' });
+  try {
+    await link(tmp, path);
+    return { path, token };
+  } catch (error) {
+    if (!isErrno(error, 'EEXIST')) throw error;
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
+  const current = await readLock(path);
+  if (current && isStale(current.info, current.mtimeMs, GUARD_STALE_MS)) {
+    // only if it is still the guard judged abandoned (another breaker may have replaced it)
+    if ((await stat(path).catch(() => null))?.ino === current.ino) await unlink(path).catch(() => {});
+  }
+  return null;
+}
 
 /**
  * Breaks the stale lock `seen` if it is still the lock in place. Breaking is serialized by an
@@ -88,18 +122,8 @@ const GUARD_STALE_MS = 10_000;
  */
 async function breakLock(dir: string, seen: { ino: number; token: string | null }): Promise<boolean> {
   const lockPath = join(dir, NAMES.lock);
-  const guard = join(dir, `${NAMES.lock}.break`);
-  try {
-    await writeFile(guard, JSON.stringify({ pid: process.pid, host: hostname(), at: Date.now() }), {
-      mode: FILE_MODE,
-      flag: 'wx',
-    });
-  } catch (error) {
-    if (!isErrno(error, 'EEXIST')) throw error;
-    const st = await stat(guard).catch(() => null);
-    if (st && Date.now() - st.mtimeMs > GUARD_STALE_MS) await unlink(guard).catch(() => {});
-    return false;
-  }
+  const guard = await takeGuard(dir);
+  if (guard === null) return false;
   try {
     const current = await readLock(lockPath);
     if (current && current.ino === seen.ino && (current.info?.token ?? null) === seen.token) {
@@ -107,7 +131,9 @@ async function breakLock(dir: string, seen: { ino: number; token: string | null 
     }
     return true;
   } finally {
-    await unlink(guard).catch(() => {});
+    // ours only: a guard removed as abandoned while we were paused may have been replaced
+    const held = await readLock(guard.path).catch(() => null);
+    if (held?.info?.token === guard.token) await unlink(guard.path).catch(() => {});
   }
 }
 
