@@ -27,8 +27,14 @@ import { createKeyManager } from '../src/manager/key-manager.js';
 import { type Contender, interleave, us } from './interleave.js';
 
 const KEYS = 1000;
+// keyCache max 128: the secret-read row reads 100 names round-robin, more than the default 64 data
+// keys a least-recently-used cache holds (docs/threat-model.md)
 const newKm = () =>
-  createKeyManager({ storage: memoryStorage(), kms: localKms({ masterKey: generateMasterKey() }) });
+  createKeyManager({
+    storage: memoryStorage(),
+    kms: localKms({ masterKey: generateMasterKey() }),
+    keyCache: { max: 128 },
+  });
 
 // ---- API keys ---------------------------------------------------------------------------------
 const km = newKm();
