@@ -80,7 +80,7 @@ function auditBody(event: Omit<AuditEventInput, 'digest'>): string {
  * @throws TypeError from canonicalJson for a non-JSON field (callers pass JSON).
  */
 export function auditDigest(event: Omit<AuditEventInput, 'digest'>): string {
-  return toHex(cryptoBackend().sha256(utf8Encode(auditBody(event))));
+  return cryptoBackend().sha256Hex(auditBody(event));
 }
 
 /** Keyed digests of one store (see {@link createAuditSigner}). */
@@ -136,7 +136,7 @@ export function createAuditSigner(key: Uint8Array): AuditSigner {
  * @throws never
  */
 export function chainHash(prevHash: string, seq: number, digest: string): string {
-  return toHex(cryptoBackend().sha256(utf8Encode(`${prevHash}\n${seq}\n${digest}`)));
+  return cryptoBackend().sha256Hex(`${prevHash}\n${seq}\n${digest}`);
 }
 
 /**

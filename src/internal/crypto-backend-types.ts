@@ -31,6 +31,11 @@ export interface CryptoBackend {
   randomBytes(length: number): Uint8Array;
   /** SHA-256 of `data` (32 bytes). */
   sha256(data: Uint8Array): Uint8Array;
+  /**
+   * SHA-256 of the UTF-8 bytes of `text`, as 64 lowercase hex characters (the audit chain hash:
+   * one call instead of encode, digest and hex on the hot path of every audited operation).
+   */
+  sha256Hex(text: string): string;
   /** HMAC of `data` under `key`. */
   hmac(hash: BackendHash, key: Uint8Array, data: Uint8Array): Uint8Array;
   /**

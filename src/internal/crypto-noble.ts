@@ -8,6 +8,7 @@ import { gcm } from '@noble/ciphers/aes.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
+import { toHex, utf8Encode } from './bytes.js';
 import type { BackendHash, CryptoBackend, KeyedMac } from './crypto-backend-types.js';
 
 const HASHES = { 'SHA-256': sha256, 'SHA-384': sha384, 'SHA-512': sha512 } as const;
@@ -69,6 +70,7 @@ export const nobleBackend: CryptoBackend = Object.freeze({
   name: 'noble' as const,
   randomBytes: (length: number) => randomBytes(length),
   sha256: (data: Uint8Array) => sha256(data),
+  sha256Hex: (text: string) => toHex(sha256(utf8Encode(text))),
   hmac: (hash: BackendHash, key: Uint8Array, data: Uint8Array) => hmac(HASHES[hash], key, data),
   keyedSha256,
   aesGcmEncrypt: (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array) =>

@@ -63,6 +63,29 @@ describe('symmetric primitives give identical bytes on both backends', () => {
     );
   });
 
+  it('SHA-256 as hex of a text (the audit chain hash): both backends equal createHash, also for multi-byte and lone-surrogate text, and a runtime whose one-shot hash misbehaves falls back', () => {
+    const texts = ['', 'abc', 'é'.repeat(700), `${'a'.repeat(63)}😀`, 'x'.repeat(70_000), 'lone \ud800 half'];
+    for (const text of texts) {
+      const expected = c.createHash('sha256').update(text).digest('hex');
+      expect(native.sha256Hex(text)).toBe(expected);
+      expect(nobleBackend.sha256Hex(text)).toBe(expected);
+    }
+    expect(native.sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    // a crypto module whose one-shot hash answers wrong bytes, or throws: createHash is used instead
+    const wrong = nativeBackend({ ...c, hash: (() => '00'.repeat(32)) as unknown as typeof c.hash });
+    const throwing = nativeBackend({
+      ...c,
+      hash: (() => {
+        throw new TypeError('no');
+      }) as unknown as typeof c.hash,
+    });
+    for (const backend of [wrong, throwing]) {
+      expect(backend.sha256Hex('abc')).toBe(
+        'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+      );
+    }
+  });
+
   it('HMAC-SHA256/384/512 with short, block-sized and over-long keys', () => {
     for (const hash of ['SHA-256', 'SHA-384', 'SHA-512'] as const) {
       for (const keyLength of [1, 32, 64, 128, 200]) {
