@@ -126,7 +126,11 @@ describe('verifyViewOf', () => {
     const one = await km.apiKeys.create({ name: 'one', scopes: ['files:*', 'users:read'] });
     const two = await km.apiKeys.create({ name: 'two', scopes: ['files:*', 'users:read'] });
     const r1 = (await storage.get(one.key.id)) as StoredRecord;
-    const r2 = (await storage.get(two.key.id)) as StoredRecord;
+    const stored2 = (await storage.get(two.key.id)) as StoredRecord;
+    // the memory adapter may already hand both records one shared frozen list for equal scopes:
+    // give the second record its own list, so the sharing below is verifyViewOf's
+    const ownScopes = Object.freeze([...(stored2.data['scopes'] as string[])]);
+    const r2 = Object.freeze({ ...stored2, data: Object.freeze({ ...stored2.data, scopes: ownScopes }) });
     expect(r1.data['scopes']).not.toBe(r2.data['scopes']);
     expect(verifyViewOf(r1).scopes).toBe(verifyViewOf(r2).scopes);
     expect(Object.isFrozen(verifyViewOf(r1).scopes)).toBe(true);

@@ -40,6 +40,14 @@ export const MAX_COST = 1_000_000_000;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const CONTEXT_LIMITS: Record<string, number> = { ip: 64, userAgent: 512, requestId: 128 };
 
+/**
+ * Requested scopes that passed the check (a pure check of an immutable string: one that passed
+ * always passes), so the next verification asking for them skips the pattern. Bounded: emptied
+ * when full.
+ */
+const validScopes = new Set<string>();
+const VALID_SCOPES_MAX = 1024;
+
 function boundedString(v: unknown, max: number, field: string): string {
   if (typeof v !== 'string' || v.length === 0 || v.length > max || CONTROL.test(v)) {
     throw validationError(field, `must be a string of 1-${max} characters without control characters`);
@@ -76,9 +84,12 @@ export function parseVerifyOptions(options: unknown): VerifyOptions {
         }
         for (let i = 0; i < v.length; i++) {
           const s: unknown = v[i];
+          if (typeof s === 'string' && validScopes.has(s)) continue;
           if (typeof s !== 'string' || s.length === 0 || s.length > 128 || !SCOPE_PATTERN.test(s)) {
             throw validationError(`options.scopes.${i}`, 'must be a scope like "files:read"');
           }
+          if (validScopes.size >= VALID_SCOPES_MAX) validScopes.clear();
+          validScopes.add(s);
         }
         scopes = (v as string[]).slice();
         break;

@@ -22,8 +22,8 @@ import { parseInput } from '../../internal/validate.js';
 import type { StoredRecord, StoredVersion } from '../../ports/storage.js';
 import type { StoreContext } from '../../records/context.js';
 import { loadNamedRecord, type NamedScope } from '../../records/named.js';
-import { acceptedVersions } from '../../records/record.js';
-import { assertUsable, isUsable } from '../../records/scope.js';
+import { acceptedVersions, versionAccepted } from '../../records/record.js';
+import { assertUsable, DEFAULT_ENVIRONMENT, isUsable } from '../../records/scope.js';
 import type { Jwks, JwksKey } from '../key-types.js';
 import { aesCiphertextKid, aesDecrypt, aesEncrypt } from './aes.js';
 import { toJwksKey } from './info.js';
@@ -31,6 +31,7 @@ import { openKeyJwk } from './material.js';
 import {
   cipherOptionsSchema,
   exportOptionsSchema,
+  type KeySpec,
   keyNameSchema,
   keyScopeSchema,
   specOf,
@@ -67,6 +68,100 @@ async function loadKey(ctx: StoreContext, name: unknown, scope: NamedScope): Pro
   return loadNamedRecord(ctx, 'key', keyName(name), scope);
 }
 
+/** An opened-key cache slot of one version, and what identifies the material it was opened from. */
+interface CacheSlot {
+  readonly version: StoredVersion;
+  readonly slot: string;
+  readonly fingerprint: string;
+}
+
+/** What sign and verify read of a frozen key record, computed once per record object. */
+interface KeyView {
+  readonly spec: KeySpec;
+  /** The current version's signing slot (null: no current version). */
+  readonly sign: CacheSlot | null;
+  /** A verify slot per version, in the order verify tries them (current, pending, previous, retired; newest first). */
+  readonly verify: readonly CacheSlot[];
+}
+
+const keyViews = new WeakMap<StoredRecord, KeyView>();
+
+/**
+ * The key view of a deeply frozen record (the memory adapter's: nothing in it can change while the
+ * object lives), kept per record object; null for any other record (read it afresh instead).
+ */
+function keyViewOf(record: StoredRecord): KeyView | null {
+  const known = keyViews.get(record);
+  if (known !== undefined) return known;
+  const versions = record.versions;
+  if (!Object.isFrozen(record) || !Object.isFrozen(record.data) || !Object.isFrozen(versions)) return null;
+  for (let i = 0; i < versions.length; i++) if (!Object.isFrozen(versions[i])) return null;
+  const spec = specOf(record.data);
+  const alg = spec.alg as string;
+  let current: StoredVersion | undefined;
+  for (let i = 0; i < versions.length && current === undefined; i++) {
+    if ((versions[i] as StoredVersion).state === 'current') current = versions[i];
+  }
+  const sign =
+    current === undefined
+      ? null
+      : Object.freeze({
+          version: current,
+          slot: cacheSlot('sign', record, current, alg),
+          fingerprint: sealedFingerprint(current),
+        });
+  const verify = [...versions].sort(byPreference).map((v) =>
+    Object.freeze({
+      version: v,
+      slot: cacheSlot('verify', record, v, alg),
+      fingerprint: verifyFingerprint(v, spec.type === 'hmac'),
+    }),
+  );
+  const view: KeyView = Object.freeze({ spec: Object.freeze(spec), sign, verify: Object.freeze(verify) });
+  keyViews.set(record, view);
+  return view;
+}
+
+/**
+ * Record ids of names of the default scope (no options) that were loaded, per manager, so a repeat
+ * call finds the record without building the name index key. Only a hint: the record read by id
+ * must still answer the name (kind, name, default environment, no tenant), else the name is looked
+ * up as usual. Bounded: emptied when full.
+ */
+const namedIds = new WeakMap<StoreContext, Map<string, string>>();
+const NAMED_IDS_MAX = 1024;
+
+function rememberName(ctx: StoreContext, record: StoredRecord): void {
+  if (ctx.readChecked === undefined) return; // only an in-process adapter can answer without a promise
+  let ids = namedIds.get(ctx);
+  if (ids === undefined) {
+    ids = new Map();
+    namedIds.set(ctx, ids);
+  }
+  if (ids.size >= NAMED_IDS_MAX && !ids.has(record.name)) ids.clear();
+  ids.set(record.name, record.id);
+}
+
+/**
+ * The record of `name` in the default scope without a promise: the id remembered for the name,
+ * read through the adapter's synchronous twin, when the storage guard already checked that very
+ * record object (shape and MAC) and it still answers the name. Undefined otherwise.
+ */
+function recordAtHand(ctx: StoreContext, name: unknown): StoredRecord | undefined {
+  if (typeof name !== 'string' || !validNames.has(name)) return undefined;
+  const id = namedIds.get(ctx)?.get(name);
+  if (id === undefined) return undefined;
+  const record = ctx.readChecked?.(id);
+  if (record === undefined || record === null) return undefined;
+  return record.kind === 'key' &&
+    record.uniqueName &&
+    record.name === name &&
+    record.environment === DEFAULT_ENVIRONMENT &&
+    record.tenantId === null
+    ? record
+    : undefined;
+}
+
 function currentOf(record: StoredRecord): StoredVersion {
   let v: StoredVersion | undefined;
   const versions = record.versions; // indexed: a frozen array is slow to search with find()
@@ -77,10 +172,11 @@ function currentOf(record: StoredRecord): StoredVersion {
   return v;
 }
 
+const byPreference = (a: StoredVersion, b: StoredVersion): number =>
+  STATE_ORDER[a.state] - STATE_ORDER[b.state] || b.version - a.version;
+
 function accepted(record: StoredRecord, now: number): StoredVersion[] {
-  return acceptedVersions(record, now).sort(
-    (a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || b.version - a.version,
-  );
+  return acceptedVersions(record, now).sort(byPreference);
 }
 
 /**
@@ -91,7 +187,51 @@ function accepted(record: StoredRecord, now: number): StoredVersion[] {
  * ```
  * @throws KeywardenError `ERR_VALIDATION`, `ERR_NOT_FOUND`, `ERR_INVALID_STATE` (aes key, inactive, expired).
  */
-export async function signWithKey(
+export function signWithKey(
+  ctx: StoreContext,
+  name: unknown,
+  data: unknown,
+  options: unknown,
+): Promise<Uint8Array> {
+  if (options === undefined) {
+    try {
+      const signed = signAtHand(ctx, name, data);
+      if (signed !== undefined) return signed;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  return signLoaded(ctx, name, data, options);
+}
+
+/**
+ * {@link signWithKey} without waiting for anything, when everything is at hand: a name (default
+ * scope) whose record id is known, that record object already checked by the storage guard, and
+ * its opened signer in the cache. Undefined otherwise (then {@link signLoaded} does it all).
+ * Throws what signLoaded would reject with for the same call.
+ */
+function signAtHand(ctx: StoreContext, name: unknown, data: unknown): Promise<Uint8Array> | undefined {
+  const record = recordAtHand(ctx, name);
+  if (record === undefined) return undefined;
+  const bytes = toDataBytes(data, 'data'); // (after a name that passed the schema: signLoaded's order)
+  const view = keyViewOf(record);
+  if (view === null) return undefined;
+  if (view.spec.type === 'aes')
+    throw new KeywardenError('ERR_INVALID_STATE', 'an aes key cannot sign; use encrypt');
+  const now = ctx.clock.now();
+  try {
+    assertUsable(record, now, 'key');
+  } catch (error) {
+    ctx.openedKeys?.drop(record.id);
+    throw error;
+  }
+  const sign = view.sign;
+  if (sign === null) throw new KeywardenError('ERR_INVALID_STATE', 'key has no current version');
+  const signer = ctx.openedKeys?.get<PreparedSigner>(record.id, sign.slot, sign.fingerprint, now);
+  return signer === undefined ? undefined : signer.sign(bytes);
+}
+
+async function signLoaded(
   ctx: StoreContext,
   name: unknown,
   data: unknown,
@@ -100,6 +240,7 @@ export async function signWithKey(
   const scope = scopeOf(options);
   const bytes = toDataBytes(data, 'data');
   const record = await loadKey(ctx, name, scope);
+  if (options === undefined) rememberName(ctx, record);
   const spec = specOf(record.data);
   if (spec.type === 'aes')
     throw new KeywardenError('ERR_INVALID_STATE', 'an aes key cannot sign; use encrypt');
@@ -147,6 +288,13 @@ function cacheSlot(op: 'sign' | 'verify', record: StoredRecord, version: StoredV
   ]);
 }
 
+/** What identifies the material a verifier was prepared from: the sealed value, or the public key (MAC'd with the record). */
+function verifyFingerprint(v: StoredVersion, symmetric: boolean): string {
+  if (symmetric) return sealedFingerprint(v);
+  const pub = v.publicJwk as Record<string, unknown> | null;
+  return String(pub?.['x'] ?? pub?.['n']);
+}
+
 /** What identifies the sealed value a cache entry was opened from (unique per seal: random data key and nonce). */
 function sealedFingerprint(version: StoredVersion): string {
   return version.sealed === null ? '' : version.sealed.ct; // the same string object on a memory store
@@ -169,8 +317,7 @@ async function verifyVersion(
 ): Promise<boolean> {
   const symmetric = type === 'hmac';
   const slot = cacheSlot('verify', record, v, alg);
-  const pub = v.publicJwk as Record<string, unknown> | null;
-  const fingerprint = symmetric ? sealedFingerprint(v) : String(pub?.['x'] ?? pub?.['n']); // the public key (MAC'd with the record)
+  const fingerprint = verifyFingerprint(v, symmetric);
   const hit = ctx.openedKeys?.get<PreparedVerifier>(record.id, slot, fingerprint, now);
   if (hit !== undefined) return hit.verify(bytes, sig);
   let jwk: Jwk | JwksKey | null;
@@ -197,7 +344,59 @@ async function verifyVersion(
  * ```
  * @throws KeywardenError `ERR_VALIDATION`, `ERR_NOT_FOUND`, `ERR_INVALID_STATE` (aes key); never for a bad signature.
  */
-export async function verifyWithKey(
+export function verifyWithKey(
+  ctx: StoreContext,
+  name: unknown,
+  data: unknown,
+  signature: unknown,
+  options: unknown,
+): Promise<boolean> {
+  if (options === undefined) {
+    try {
+      const verified = verifyAtHand(ctx, name, data, signature);
+      if (verified !== undefined) return verified;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  return verifyLoaded(ctx, name, data, signature, options);
+}
+
+/**
+ * {@link verifyWithKey} without waiting for anything, when everything is at hand (as
+ * {@link signAtHand}) and exactly one version is accepted, its verifier in the cache. Undefined
+ * otherwise (then {@link verifyLoaded} does it all). Throws what verifyLoaded would reject with.
+ */
+function verifyAtHand(
+  ctx: StoreContext,
+  name: unknown,
+  data: unknown,
+  signature: unknown,
+): Promise<boolean> | undefined {
+  const record = recordAtHand(ctx, name);
+  if (record === undefined) return undefined;
+  const bytes = toDataBytes(data, 'data');
+  const sig = toSignatureBytes(signature);
+  const view = keyViewOf(record);
+  if (view === null) return undefined;
+  if (view.spec.type === 'aes')
+    throw new KeywardenError('ERR_INVALID_STATE', 'an aes key does not sign or verify');
+  const now = ctx.clock.now();
+  if (sig === null || !isUsable(record, now)) return Promise.resolve(false);
+  let only: CacheSlot | undefined;
+  const slots = view.verify;
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[i] as CacheSlot;
+    if (!versionAccepted(slot.version, now)) continue;
+    if (only !== undefined) return undefined; // more than one: verifyLoaded tries them in turn
+    only = slot;
+  }
+  if (only === undefined) return Promise.resolve(false);
+  const hit = ctx.openedKeys?.get<PreparedVerifier>(record.id, only.slot, only.fingerprint, now);
+  return hit === undefined ? undefined : hit.verify(bytes, sig);
+}
+
+async function verifyLoaded(
   ctx: StoreContext,
   name: unknown,
   data: unknown,
@@ -208,6 +407,7 @@ export async function verifyWithKey(
   const bytes = toDataBytes(data, 'data');
   const sig = toSignatureBytes(signature);
   const record = await loadKey(ctx, name, scope);
+  if (options === undefined) rememberName(ctx, record);
   const spec = specOf(record.data);
   if (spec.type === 'aes')
     throw new KeywardenError('ERR_INVALID_STATE', 'an aes key does not sign or verify');
