@@ -72,13 +72,16 @@ describe('symmetric primitives give identical bytes on both backends', () => {
     }
     expect(native.sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
     // a crypto module whose one-shot hash answers wrong bytes, or throws: createHash is used instead
-    const wrong = nativeBackend({ ...c, hash: (() => '00'.repeat(32)) as unknown as typeof c.hash });
+    const wrong = nativeBackend({
+      ...c,
+      hash: (() => '00'.repeat(32)) as unknown as typeof c.hash,
+    } as typeof c);
     const throwing = nativeBackend({
       ...c,
       hash: (() => {
         throw new TypeError('no');
       }) as unknown as typeof c.hash,
-    });
+    } as typeof c);
     for (const backend of [wrong, throwing]) {
       expect(backend.sha256Hex('abc')).toBe(
         'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',

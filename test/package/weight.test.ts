@@ -31,13 +31,15 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
  * beside it (309 KB measured: the verify fast path and HMAC pads, the batched access audit queue,
  * the monitor's session revoke, lookup checks), then lowered to 255 KB when @noble/curves and the
  * slow KDFs left the default graph for WebCrypto, native scrypt and the opt-in
- * `keywarden/crypto/noble` (309 -> 252 KB measured). The 200 KB of issue 14 is not met;
+ * `keywarden/crypto/noble` (309 -> 252 KB measured), then set to 264 KB with the hot-path work
+ * merged beside it (261 KB measured: the verify view and keys fast path, the data-key cache and
+ * one-pass audit body, the access call cache, the memory adapter's shared lists). The 200 KB of issue 14 is not met;
  * docs/runtimes.md ("Bundle size") says where the bytes go and what it would take. Lower it when
  * you take bytes out; raise it only with a line in the CHANGELOG.
  */
 const BUDGETS = {
   generator: 40 * KB,
-  manager: 255 * KB,
+  manager: 264 * KB,
 };
 
 /** What only runtimes lacking an algorithm need: in a bundle only through keywarden/crypto/noble. */

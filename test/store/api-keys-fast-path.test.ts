@@ -130,7 +130,10 @@ describe('verifyViewOf', () => {
     // the memory adapter may already hand both records one shared frozen list for equal scopes:
     // give the second record its own list, so the sharing below is verifyViewOf's
     const ownScopes = Object.freeze([...(stored2.data['scopes'] as string[])]);
-    const r2 = Object.freeze({ ...stored2, data: Object.freeze({ ...stored2.data, scopes: ownScopes }) });
+    const r2 = Object.freeze({
+      ...stored2,
+      data: Object.freeze({ ...stored2.data, scopes: ownScopes }),
+    }) as unknown as StoredRecord;
     expect(r1.data['scopes']).not.toBe(r2.data['scopes']);
     expect(verifyViewOf(r1).scopes).toBe(verifyViewOf(r2).scopes);
     expect(Object.isFrozen(verifyViewOf(r1).scopes)).toBe(true);
