@@ -29,6 +29,25 @@ export interface ApiKeyRateLimit {
   window: number;
 }
 
+/**
+ * A credit refill as `create` and `update` take it: `remaining` is topped up to `amount` every
+ * `every`, the period counted from the call that sets it.
+ */
+export interface ApiKeyRefillInput {
+  /** Credits `remaining` is topped up to at each period (never lowered): an integer ≥ 1. */
+  amount: number;
+  /** The period (ms or a duration like `'1d'`, at least 1 second). */
+  every: Duration;
+}
+
+/** A per-key rate limit as `create` and `update` take it. */
+export interface ApiKeyRateLimitInput {
+  /** Cost units allowed per `window` (an integer 1–1,000,000,000). */
+  limit: number;
+  /** The window (ms or a duration like `'1m'`, at least 1 ms). */
+  window: Duration;
+}
+
 /** Rate-limit state reported by `verify`. */
 export interface RateLimitState {
   /** The key's limit: cost units per window. */
@@ -125,26 +144,10 @@ export interface CreateApiKeyInput {
   expiresAt?: number | Date | null | undefined;
   /** Credits; `null` or absent = unlimited (or `refill.amount` when `refill` is given). */
   remaining?: number | null | undefined;
-  /** Tops `remaining` up to `amount` every `every`; `null` or absent: no refill. */
-  refill?:
-    | {
-        /** Credits `remaining` is topped up to at each period (never lowered): an integer ≥ 1. */
-        amount: number;
-        /** The period (ms or a duration like `'1d'`, at least 1 second), counted from the create. */
-        every: Duration;
-      }
-    | null
-    | undefined;
+  /** Tops `remaining` up to `amount` every `every`, counted from the create; `null` or absent: no refill. */
+  refill?: ApiKeyRefillInput | null | undefined;
   /** A per-key rate limit (`RATE_LIMITED` past it); `null` or absent: none. */
-  rateLimit?:
-    | {
-        /** Cost units allowed per `window` (an integer 1–1,000,000,000). */
-        limit: number;
-        /** The window (ms or a duration like `'1m'`, at least 1 ms). */
-        window: Duration;
-      }
-    | null
-    | undefined;
+  rateLimit?: ApiKeyRateLimitInput | null | undefined;
   /**
    * A rotation policy, as `km.rotator.setPolicy` takes it, set at create time (schedule anchored
    * now). `null` or absent: none. Scheduled rotations deliver new tokens in the `runDue` report.
@@ -270,25 +273,9 @@ export interface UpdateApiKeyPatch {
    * A new refill, its period restarting now (and `remaining` set to `amount` if it was unlimited);
    * `null` removes it.
    */
-  refill?:
-    | {
-        /** Credits `remaining` is topped up to at each period (never lowered): an integer ≥ 1. */
-        amount: number;
-        /** The period (ms or a duration like `'1d'`, at least 1 second), counted from this update. */
-        every: Duration;
-      }
-    | null
-    | undefined;
+  refill?: ApiKeyRefillInput | null | undefined;
   /** A new rate limit; `null` removes it. */
-  rateLimit?:
-    | {
-        /** Cost units allowed per `window` (an integer 1–1,000,000,000). */
-        limit: number;
-        /** The window (ms or a duration like `'1m'`, at least 1 ms). */
-        window: Duration;
-      }
-    | null
-    | undefined;
+  rateLimit?: ApiKeyRateLimitInput | null | undefined;
   /**
    * `'disabled'` makes verification answer `DISABLED` until set back to `'active'`; an expired key
    * needs a future `expiresAt` to become active.

@@ -205,6 +205,24 @@ export function signWithKey(
 }
 
 /**
+ * The time of a sign call once the key may sign: not an AES key, and usable now (else its opened
+ * material is dropped from the cache and the reason thrown). Shared by {@link signAtHand} and
+ * {@link signLoaded} so both refuse in the same order.
+ * @throws KeywardenError `ERR_INVALID_STATE` for an AES key; what `assertUsable` throws
+ */
+function signableAt(ctx: StoreContext, record: StoredRecord, type: string): number {
+  if (type === 'aes') throw new KeywardenError('ERR_INVALID_STATE', 'an aes key cannot sign; use encrypt');
+  const now = ctx.clock.now();
+  try {
+    assertUsable(record, now, 'key');
+  } catch (error) {
+    ctx.openedKeys?.drop(record.id);
+    throw error;
+  }
+  return now;
+}
+
+/**
  * {@link signWithKey} without waiting for anything, when everything is at hand: a name (default
  * scope) whose record id is known, that record object already checked by the storage guard, and
  * its opened signer in the cache. Undefined otherwise (then {@link signLoaded} does it all).
@@ -216,15 +234,7 @@ function signAtHand(ctx: StoreContext, name: unknown, data: unknown): Promise<Ui
   const bytes = toDataBytes(data, 'data'); // (after a name that passed the schema: signLoaded's order)
   const view = keyViewOf(record);
   if (view === null) return undefined;
-  if (view.spec.type === 'aes')
-    throw new KeywardenError('ERR_INVALID_STATE', 'an aes key cannot sign; use encrypt');
-  const now = ctx.clock.now();
-  try {
-    assertUsable(record, now, 'key');
-  } catch (error) {
-    ctx.openedKeys?.drop(record.id);
-    throw error;
-  }
+  const now = signableAt(ctx, record, view.spec.type);
   const sign = view.sign;
   if (sign === null) throw new KeywardenError('ERR_INVALID_STATE', 'key has no current version');
   const signer = ctx.openedKeys?.get<PreparedSigner>(record.id, sign.slot, sign.fingerprint, now);
@@ -242,15 +252,7 @@ async function signLoaded(
   const record = await loadKey(ctx, name, scope);
   if (options === undefined) rememberName(ctx, record);
   const spec = specOf(record.data);
-  if (spec.type === 'aes')
-    throw new KeywardenError('ERR_INVALID_STATE', 'an aes key cannot sign; use encrypt');
-  const now = ctx.clock.now();
-  try {
-    assertUsable(record, now, 'key');
-  } catch (error) {
-    ctx.openedKeys?.drop(record.id);
-    throw error;
-  }
+  const now = signableAt(ctx, record, spec.type);
   const version = currentOf(record);
   const alg = spec.alg as SigningAlgorithm;
   const slot = cacheSlot('sign', record, version, alg);
