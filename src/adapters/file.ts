@@ -82,6 +82,8 @@ const exists = (what: string): KeywardenError =>
  * operation. Every write is appended to `dir/log` as one checksummed line and fdatasync'd before its
  * promise resolves; several processes may share the store (writes take a short-lived lock file, and
  * every operation first replays what other processes appended). Records returned are deeply frozen.
+ * It has the optional `readMacs` (one fresh read of the stored MACs of up to 100 records), which
+ * agent access's call cache uses.
  *
  * @example
  * ```ts
@@ -187,6 +189,20 @@ export function fileStorage(options: FileStorageOptions): FileStorage {
         const m: [string, string][] = [...changed].map(([id, c]) => [usageMetaKey(id), JSON.stringify(c)]);
         return { change: { op: 'metas', m }, result: undefined };
       });
+    },
+
+    async readMacs(ids) {
+      if (!Array.isArray(ids) || ids.length > 100) {
+        throw validationError('ids', 'must be an array of at most 100 ids');
+      }
+      const list = [...ids];
+      // the same fresh read as `get` (another process's append is replayed first), one for all ids
+      return engine.read((s) =>
+        list.map((id) => {
+          const mac = typeof id === 'string' ? s.get(id)?.mac : undefined;
+          return typeof mac === 'string' ? mac : null;
+        }),
+      );
     },
 
     listUsage: (query) =>
