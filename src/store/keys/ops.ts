@@ -316,10 +316,11 @@ async function verifyVersion(
   now: number,
   bytes: Uint8Array,
   sig: Uint8Array,
+  at?: CacheSlot,
 ): Promise<boolean> {
   const symmetric = type === 'hmac';
-  const slot = cacheSlot('verify', record, v, alg);
-  const fingerprint = verifyFingerprint(v, symmetric);
+  const slot = at?.slot ?? cacheSlot('verify', record, v, alg);
+  const fingerprint = at?.fingerprint ?? verifyFingerprint(v, symmetric);
   const hit = ctx.openedKeys?.get<PreparedVerifier>(record.id, slot, fingerprint, now);
   if (hit !== undefined) return hit.verify(bytes, sig);
   let jwk: Jwk | JwksKey | null;
@@ -366,8 +367,10 @@ export function verifyWithKey(
 
 /**
  * {@link verifyWithKey} without waiting for anything, when everything is at hand (as
- * {@link signAtHand}) and exactly one version is accepted, its verifier in the cache. Undefined
- * otherwise (then {@link verifyLoaded} does it all). Throws what verifyLoaded would reject with.
+ * {@link signAtHand}) and the verifier of the first accepted version is in the cache. Several
+ * accepted versions (a rotation overlap, a pending version) are tried in verifyLoaded's order,
+ * the next only after the one before refused ({@link verifySlotsFrom}). Undefined otherwise (then
+ * {@link verifyLoaded} does it all). Throws what verifyLoaded would reject with.
  */
 function verifyAtHand(
   ctx: StoreContext,
@@ -385,17 +388,49 @@ function verifyAtHand(
     throw new KeywardenError('ERR_INVALID_STATE', 'an aes key does not sign or verify');
   const now = ctx.clock.now();
   if (sig === null || !isUsable(record, now)) return Promise.resolve(false);
-  let only: CacheSlot | undefined;
   const slots = view.verify;
-  for (let i = 0; i < slots.length; i++) {
-    const slot = slots[i] as CacheSlot;
-    if (!versionAccepted(slot.version, now)) continue;
-    if (only !== undefined) return undefined; // more than one: verifyLoaded tries them in turn
-    only = slot;
+  const first = nextAccepted(slots, 0, now);
+  if (first < 0) return Promise.resolve(false);
+  const at = slots[first] as CacheSlot;
+  const hit = ctx.openedKeys?.get<PreparedVerifier>(record.id, at.slot, at.fingerprint, now);
+  if (hit === undefined) return undefined; // verifyLoaded opens it (and caches it for the next call)
+  const verdict = hit.verify(bytes, sig);
+  const next = nextAccepted(slots, first + 1, now);
+  return next < 0
+    ? verdict
+    : verdict.then((ok) => ok || verifySlotsFrom(ctx, record, view, next, now, bytes, sig));
+}
+
+/** The index of the first slot from `from` on whose version is accepted at `now`, or -1. */
+function nextAccepted(slots: readonly CacheSlot[], from: number, now: number): number {
+  for (let i = from; i < slots.length; i++)
+    if (versionAccepted((slots[i] as CacheSlot).version, now)) return i;
+  return -1;
+}
+
+/**
+ * The rest of {@link verifyAtHand} after a version refused: the accepted version at slot `i`, then
+ * the next accepted ones while each refuses, in verifyLoaded's order, with the same `now`. Each
+ * verifier is taken from the cache in the synchronous step that uses it, or opened and cached
+ * (verifyVersion) when the cache has none. Retired versions and previous ones past their overlap
+ * are never tried.
+ */
+async function verifySlotsFrom(
+  ctx: StoreContext,
+  record: StoredRecord,
+  view: KeyView,
+  i: number,
+  now: number,
+  bytes: Uint8Array,
+  sig: Uint8Array,
+): Promise<boolean> {
+  const alg = view.spec.alg as SigningAlgorithm;
+  const slots = view.verify;
+  for (let at = i; at >= 0; at = nextAccepted(slots, at + 1, now)) {
+    const s = slots[at] as CacheSlot;
+    if (await verifyVersion(ctx, record, s.version, view.spec.type, alg, now, bytes, sig, s)) return true;
   }
-  if (only === undefined) return Promise.resolve(false);
-  const hit = ctx.openedKeys?.get<PreparedVerifier>(record.id, only.slot, only.fingerprint, now);
-  return hit === undefined ? undefined : hit.verify(bytes, sig);
+  return false;
 }
 
 async function verifyLoaded(
