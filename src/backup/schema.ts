@@ -152,7 +152,7 @@ const schemas = lazy(() => {
       kmsParams: z.nullable(z.string().check(z.minLength(1))),
       pepper: z.union([
         z.strictObject({ wrapped: wrappedKeySchema }),
-        z.strictObject({ plaintext: b64.check(z.length(43)) }),
+        z.strictObject({ plaintext: b64.check(z.minLength(43), z.maxLength(43)) }),
       ]),
     }),
     records: z.array(recordSchema),
