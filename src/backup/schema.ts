@@ -6,9 +6,9 @@
 
 import * as z from 'zod/mini';
 import { KeywardenError } from '../errors.js';
+import { jsonRecordSchema } from '../internal/json-record.js';
 import { lazy } from '../internal/lazy.js';
 import { parseInput } from '../internal/validate.js';
-import type { JsonObject } from '../ports/json.js';
 import type { WrappedKey } from '../ports/kms.js';
 import type { AuditEvent, StoredRecord } from '../ports/storage.js';
 import { kindDescriptor, RECORD_KINDS } from '../records/kinds.js';
@@ -65,8 +65,7 @@ export interface BackupBundle {
  */
 const schemas = lazy(() => {
   const b64 = z.string().check(z.regex(/^[A-Za-z0-9_-]*$/, 'must be base64url'));
-  const json = z.json();
-  const jsonObject = z.record(z.string(), json) as unknown as z.ZodMiniType<JsonObject>;
+  const jsonObject = jsonRecordSchema();
   const nullableTime = z.nullable(z.number().check(z.int(), z.gte(0)));
   const time = z.number().check(z.int(), z.gte(0));
 
@@ -153,7 +152,7 @@ const schemas = lazy(() => {
       kmsParams: z.nullable(z.string().check(z.minLength(1))),
       pepper: z.union([
         z.strictObject({ wrapped: wrappedKeySchema }),
-        z.strictObject({ plaintext: b64.check(z.length(43)) }),
+        z.strictObject({ plaintext: b64.check(z.minLength(43), z.maxLength(43)) }),
       ]),
     }),
     records: z.array(recordSchema),

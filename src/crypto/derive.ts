@@ -10,7 +10,7 @@ import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import * as z from 'zod/mini';
 import { KeywardenError, validationError } from '../errors.js';
 import { utf8Encode, zeroize } from '../internal/bytes.js';
-import { parseInput } from '../internal/validate.js';
+import { parseTagged } from '../internal/validate.js';
 import { argon2id, pbkdf2, scrypt } from './kdf.js';
 
 /** Bytes or a string (UTF-8 encoded). */
@@ -136,7 +136,8 @@ const int = (min: number, max: number) => z.number().check(z.int(), z.gte(min), 
 const length = int(L.length[0], L.length[1]);
 const hash = z.optional(z.enum(['SHA-256', 'SHA-384', 'SHA-512']));
 
-const schema = z.discriminatedUnion('method', [
+/** The schema of each `method` (parsed with `parseTagged`, a discriminated union by `method`). */
+const schemas = [
   z.strictObject({
     method: z.literal('hkdf'),
     ikm: material,
@@ -175,7 +176,7 @@ const schema = z.discriminatedUnion('method', [
     secret: z.optional(material),
     associatedData: z.optional(material),
   }),
-]);
+];
 
 /** Bytes of `input`, plus whether we own (and must zero) them. */
 function bytesOf(input: KeyMaterialInput, field: string, [min, max]: readonly [number, number]) {
@@ -203,7 +204,7 @@ function bytesOf(input: KeyMaterialInput, field: string, [min, max]: readonly [n
  *   or Argon2id in a browser or Worker without `registerNobleKdfs()` (keywarden/crypto/noble).
  */
 export async function deriveKey(params: DeriveKeyParams): Promise<Uint8Array> {
-  const p = parseInput(schema, params, 'params');
+  const p = parseTagged('method', schemas, params, 'params');
   const owned: Uint8Array[] = [];
   const take = (input: KeyMaterialInput | undefined, field: string, range: readonly [number, number]) => {
     if (input === undefined) return undefined;

@@ -7,7 +7,7 @@
 import * as z from 'zod/mini';
 import { KeywardenError } from '../errors.js';
 import { toBase64Url, zeroize } from '../internal/bytes.js';
-import { parseInput } from '../internal/validate.js';
+import { parseTagged } from '../internal/validate.js';
 import { EC_CURVES } from './curves.js';
 import { jwkThumbprint } from './jwk.js';
 import type { EcJwk, OkpJwk, PublicJwk, RsaJwk } from './jwk-types.js';
@@ -50,7 +50,8 @@ export interface GeneratedKeyPair {
   alg: KeyPairAlgorithm;
 }
 
-const specSchema = z.discriminatedUnion('type', [
+/** The schema of each key `type` (parsed with `parseTagged`, a discriminated union by `type`). */
+const specSchemas = [
   z.strictObject({ type: z.literal('ed25519') }),
   z.strictObject({ type: z.literal('ecdsa'), curve: z.enum(['P-256', 'P-384', 'secp256k1']) }),
   z.strictObject({
@@ -58,7 +59,7 @@ const specSchema = z.discriminatedUnion('type', [
     modulusLength: z.union([z.literal(2048), z.literal(3072), z.literal(4096)]),
     hash: z.optional(z.enum(['SHA-256', 'SHA-384', 'SHA-512'])),
   }),
-]);
+];
 
 const RSA_ALG = { 'SHA-256': 'RS256', 'SHA-384': 'RS384', 'SHA-512': 'RS512' } as const;
 
@@ -167,7 +168,7 @@ async function generateRsa(
  *   `keywarden/crypto/noble`; Node, Bun and Deno load it on their own).
  */
 export async function generateKeyPair(spec: KeyPairSpec): Promise<GeneratedKeyPair> {
-  const valid = parseInput(specSchema, spec, 'spec');
+  const valid = parseTagged('type', specSchemas, spec, 'spec');
   switch (valid.type) {
     case 'ed25519':
       return generateCurvePair('Ed25519');

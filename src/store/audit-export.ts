@@ -16,6 +16,7 @@ import { lazy } from '../internal/lazy.js';
 import { isQuotableKey, parseInput } from '../internal/validate.js';
 import type { AuditEvent, AuditEventType, AuditQuery } from '../ports/storage.js';
 import type { StoreContext } from '../records/context.js';
+import { timestampSchema } from '../records/schemas.js';
 
 /** Options of `km.audit.export`. */
 export interface AuditExportOptions {
@@ -57,20 +58,11 @@ export const AUDIT_CSV_COLUMNS = Object.freeze([
 ] as const);
 
 const PAGE = 1000;
-/** Epoch ms or a Date, as `km.audit.list` takes them. */
-const timestampSchema = lazy(() =>
-  z
-    .pipe(
-      z.union([z.number().check(z.int(), z.gte(0), z.lte(8.64e15)), z.date()]),
-      z.transform((v) => (typeof v === 'number' ? v : v.getTime())),
-    )
-    .check(z.refine((v) => Number.isFinite(v), 'must be a valid date')),
-);
 const exportSchema = lazy(() =>
   z.object({
     format: z.enum(['csv', 'jsonl']),
-    from: z.optional(timestampSchema()),
-    to: z.optional(timestampSchema()),
+    from: z.optional(timestampSchema), // epoch ms or a Date, as `km.audit.list` takes them
+    to: z.optional(timestampSchema),
     keyId: z.optional(z.string().check(z.minLength(1), z.maxLength(128), z.regex(/^[^\p{Cc}]*$/u))),
     type: z.optional(z.string().check(z.regex(/^[a-z_]+\.[a-z_]+$/))),
   }),

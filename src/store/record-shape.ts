@@ -11,11 +11,12 @@
  */
 import * as z from 'zod/mini';
 import { KeywardenError } from '../errors.js';
+import { plainRecordSchema } from '../internal/json-record.js';
 import { RECORD_KINDS } from '../ports/names.js';
 import type { StoredRecord } from '../ports/storage.js';
 
 const time = z.number();
-const plainObject = z.record(z.string(), z.unknown());
+const plainObject = plainRecordSchema();
 
 const storedVersion = z.looseObject({
   version: z.number().check(z.int(), z.gte(1)),
