@@ -193,6 +193,35 @@ export function toLowS(crv: EcCurve, signature: Uint8Array): Uint8Array {
 }
 
 /**
+ * The coordinates of a SEC 1 compressed point (`0x02 | 0x03` by the parity of y, then x) on
+ * `crv`, or null when it is not one: wrong length or prefix, x not below the field prime, or no
+ * point with that x. Every supported curve has p ≡ 3 (mod 4), so y = (x³ + ax + b)^((p+1)/4).
+ * @example
+ * ```ts
+ * declare const compressed: Uint8Array; // 33 bytes for P-256
+ * const xy = decompressEcPoint('P-256', compressed); // { x, y } or null
+ * ```
+ * @throws never
+ */
+export function decompressEcPoint(crv: EcCurve, bytes: Uint8Array): { x: Uint8Array; y: Uint8Array } | null {
+  const { size, p, a, b } = EC_CURVES[crv];
+  const prefix = bytes[0];
+  if (bytes.length !== 1 + size || (prefix !== 2 && prefix !== 3)) return null;
+  const X = toBigInt(bytes, 1);
+  if (X >= p) return null;
+  const rhs = mod(X * X * X + a * X + b, p);
+  let Y = powMod(rhs, (p + 1n) >> 2n, p);
+  if ((Y * Y) % p !== rhs) return null; // not a square: no point has this x
+  if ((Y & 1n) !== BigInt(prefix & 1)) Y = mod(-Y, p);
+  const y = new Uint8Array(size);
+  for (let i = size - 1; i >= 0; i--) {
+    y[i] = Number(Y & 0xffn);
+    Y >>= 8n;
+  }
+  return { x: bytes.slice(1), y };
+}
+
+/**
  * `0x04 || x || y`, the SEC 1 uncompressed point encoding noble takes.
  * @example
  * ```ts

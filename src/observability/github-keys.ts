@@ -1,12 +1,15 @@
 /**
  * GitHub's secret-scanning signing keys: parsing the PEM public keys GitHub publishes, a cache with
  * a time to live and one rate-limited refetch on an unknown key id, and the ECDSA P-256 / SHA-256
- * check of a DER signature over the raw request body (through noble; high-S signatures are
- * accepted, as OpenSSL and GitHub produce them). Portable: no node:*.
+ * check of a DER signature over the raw request body (through the crypto backend: native on
+ * Node, Bun and Deno, WebCrypto elsewhere; high-S signatures are accepted, as OpenSSL and GitHub
+ * produce them). Strict DER as noble parses it; no curve library. Portable: no node:*.
  * @module
  */
-import { p256 } from '@noble/curves/nist.js';
-import { constantTimeEqual, fromBase64Url } from '../internal/bytes.js';
+import { decompressEcPoint, EC_CURVES, isEcPoint } from '../crypto/curves.js';
+import { verifyWithJwk } from '../crypto/signing.js';
+import { isKeywardenError } from '../errors.js';
+import { constantTimeEqual, fromBase64Url, toBase64Url } from '../internal/bytes.js';
 import type { Clock } from '../ports/clock.js';
 
 /**
@@ -70,33 +73,98 @@ export function parseP256PublicKeyPem(pem: unknown): Uint8Array | null {
   if (der.length !== P256_SPKI_PREFIX.length + POINT_BYTES) return null;
   if (!constantTimeEqual(der.subarray(0, P256_SPKI_PREFIX.length), P256_SPKI_PREFIX)) return null;
   const point = der.slice(P256_SPKI_PREFIX.length);
-  try {
-    p256.Point.fromBytes(point).assertValidity();
-  } catch {
-    return null;
+  return point[0] === 4 && isEcPoint('P-256', point.subarray(1, 33), point.subarray(33)) ? point : null;
+}
+
+const P256_N = EC_CURVES['P-256'].n;
+/** A DER ECDSA-P-256 signature is at most 72 bytes; anything over 2 · 32 + 16 is refused unparsed. */
+const MAX_DER_BYTES = 80;
+
+/**
+ * Reads one DER INTEGER at `at` into `out` (32 bytes, big-endian): a short-form length of 1 to
+ * 33 bytes, positive, minimally encoded, 1 ≤ value < n. Returns the offset after it, or -1.
+ */
+function derScalar(der: Uint8Array, at: number, end: number, out: Uint8Array): number {
+  if (at + 2 > end || der[at] !== 0x02) return -1;
+  const len = der[at + 1] as number;
+  const from = at + 2;
+  const to = from + len;
+  if (len === 0 || len > 33 || to > end) return -1; // (a long-form length is ≥ 0x80: refused here)
+  const first = der[from] as number;
+  if (first & 0x80) return -1; // negative
+  if (len > 1 && first === 0 && !((der[from + 1] as number) & 0x80)) return -1; // a needless leading zero
+  let v = 0n;
+  for (let i = from; i < to; i++) v = (v << 8n) | BigInt(der[i] as number);
+  if (v === 0n || v >= P256_N) return -1;
+  for (let i = 31; i >= 0; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
   }
-  return point;
+  return to;
 }
 
 /**
- * True when `signatureB64` (base64 of a DER ECDSA signature) is a valid P-256 / SHA-256 signature
- * of exactly `body` under `point`. Never throws: a malformed signature is simply invalid.
+ * `r || s` (64 bytes) of a DER ECDSA-P-256 signature, or null for anything but exactly
+ * `SEQUENCE { INTEGER r, INTEGER s }` in strict DER (short-form lengths, nothing after either
+ * part) with 1 ≤ r, s < n: the signatures noble's DER parser and range check accept.
+ */
+function derToRaw(der: Uint8Array): Uint8Array | null {
+  if (der.length < 2 || der.length > MAX_DER_BYTES || der[0] !== 0x30) return null;
+  if (der[1] !== der.length - 2) return null; // short form, and nothing after the sequence
+  const raw = new Uint8Array(64);
+  const afterR = derScalar(der, 2, der.length, raw.subarray(0, 32));
+  if (afterR < 0) return null;
+  return derScalar(der, afterR, der.length, raw.subarray(32)) === der.length ? raw : null;
+}
+
+/** The public JWK of a SEC 1 P-256 point (uncompressed or compressed) on the curve, or null. */
+function pointJwk(point: unknown): { kty: 'EC'; crv: 'P-256'; x: string; y: string } | null {
+  if (!(point instanceof Uint8Array)) return null;
+  let xy: { x: Uint8Array; y: Uint8Array } | null = null;
+  if (point.length === 65 && point[0] === 4) {
+    xy = { x: point.subarray(1, 33), y: point.subarray(33) };
+    if (!isEcPoint('P-256', xy.x, xy.y)) return null;
+  } else {
+    xy = decompressEcPoint('P-256', point);
+  }
+  return xy === null ? null : { kty: 'EC', crv: 'P-256', x: toBase64Url(xy.x), y: toBase64Url(xy.y) };
+}
+
+/**
+ * Resolves true when `signatureB64` (base64 of a DER ECDSA signature) is a valid P-256 / SHA-256
+ * signature of exactly `body` under `point` (SEC 1: uncompressed as {@link parseP256PublicKeyPem}
+ * returns it, or compressed). A malformed signature, body or point is simply invalid (false);
+ * high-S signatures are valid. Runs on the crypto backend (native ECDSA on Node, Bun and Deno,
+ * WebCrypto elsewhere).
  *
  * @example
  * ```ts
  * declare const rawBody: Uint8Array;
  * declare const point: Uint8Array;
- * verifyGitHubSignature(rawBody, request.headers.get('github-public-key-signature'), point);
+ * await verifyGitHubSignature(rawBody, request.headers.get('github-public-key-signature'), point);
  * ```
- * @throws never
+ * @throws KeywardenError `ERR_UNSUPPORTED` (rejects) on a runtime with neither native crypto nor
+ *   WebCrypto ECDSA P-256 (and no noble registered); never for a bad signature.
  */
-export function verifyGitHubSignature(body: Uint8Array, signatureB64: unknown, point: Uint8Array): boolean {
+export async function verifyGitHubSignature(
+  body: Uint8Array,
+  signatureB64: unknown,
+  point: Uint8Array,
+): Promise<boolean> {
   if (typeof signatureB64 !== 'string' || signatureB64.length === 0) return false;
-  if (signatureB64.length > MAX_SIGNATURE_B64) return false;
+  if (signatureB64.length > MAX_SIGNATURE_B64 || !(body instanceof Uint8Array)) return false;
+  let raw: Uint8Array | null;
   try {
-    const der = fromBase64Url(signatureB64.trim());
-    return p256.verify(der, body, point, { format: 'der', lowS: false, prehash: true });
+    raw = derToRaw(fromBase64Url(signatureB64.trim()));
   } catch {
+    return false; // not base64
+  }
+  const jwk = raw === null ? null : pointJwk(point);
+  if (raw === null || jwk === null) return false;
+  try {
+    return await verifyWithJwk(jwk, 'ES256', body, raw);
+  } catch (error) {
+    if (isKeywardenError(error, 'ERR_UNSUPPORTED')) throw error;
     return false;
   }
 }

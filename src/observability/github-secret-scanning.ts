@@ -281,7 +281,7 @@ export function githubSecretScanning(
       }
       return problem(401, 'BAD_SIGNATURE');
     }
-    if (!verifyGitHubSignature(body, signature, key.point)) return problem(401, 'BAD_SIGNATURE');
+    if (!(await verifyGitHubSignature(body, signature, key.point))) return problem(401, 'BAD_SIGNATURE');
 
     const reports = parseReports(body);
     if (reports === null) return problem(400, 'BAD_PAYLOAD');
