@@ -10,7 +10,12 @@
  * cached record can never win a compare-and-swap. Unknown ids are cached as absent for
  * `negativeTtl` (a flood of made-up ids with valid checksums costs one read per id per period).
  *
- * Everything else (`findByName`, `list`, `dueForRotation`, audit, meta) passes through.
+ * `readMacs` (when the inner adapter has it) answers from the inner store, never from the cache,
+ * and drops every cached id whose stored MAC no longer matches the cached record's: a caller
+ * that checks freshness with it (agent access's call cache) and then re-reads sees the record
+ * as it is now, so a session revoked through another process is refused on the next call even
+ * behind this wrapper. Everything else (`findByName`, `list`, `dueForRotation`, audit, meta)
+ * passes through.
  * Portable: no node:*.
  * @module
  */
@@ -168,6 +173,28 @@ export function cachedStorage(inner: StorageAdapter, options: CachedStorageOptio
     },
     stats: () => ({ hits, misses, size: cache.size }),
   };
+  if (inner.readMacs) {
+    const readMacs = inner.readMacs.bind(inner);
+    // The answer comes from the inner store (fresh); a cached record whose stored MAC has moved on
+    // (or that is gone) is dropped, so the `get` that follows a mismatch reads the record again.
+    wrapper.readMacs = async (ids) => {
+      const macs = await readMacs(ids);
+      if (Array.isArray(macs)) {
+        for (let i = 0; i < ids.length; i++) {
+          const id = ids[i]!;
+          const hit = cache.peek(id);
+          if (hit === undefined) {
+            inflight.delete(id); // a read that began before this answer may have seen less
+            continue;
+          }
+          const mac = macs[i] ?? null;
+          const cachedMac = hit === ABSENT ? null : ((hit as StoredRecord).mac ?? null);
+          if (hit === ABSENT ? mac !== null : cachedMac !== mac) drop(id);
+        }
+      }
+      return macs;
+    };
+  }
   if (inner.addUsage) wrapper.addUsage = (rows) => inner.addUsage!(rows);
   if (inner.listUsage) wrapper.listUsage = (query) => inner.listUsage!(query);
   if (inner.init) wrapper.init = () => inner.init!();
