@@ -5,11 +5,11 @@
  * false positive. The token itself never reaches a log, an audit event or an error.
  * @module
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { checkApiToken } from '../crypto/tokens.js';
 import type { CapabilityContext as StoreContext } from '../extension/index.js';
 import type { KeyManager } from '../index.js';
-import { constantTimeEqualString, toHex, utf8Encode } from '../internal/bytes.js';
+import { constantTimeEqualString } from '../internal/bytes.js';
+import { cryptoBackend } from '../internal/crypto-backend.js';
 import type { JsonObject } from '../ports/json.js';
 import type { StoredRecord, StoredVersion } from '../ports/storage.js';
 
@@ -164,7 +164,7 @@ const FALSE_POSITIVE: LeakOutcome = Object.freeze({
  * @throws never
  */
 export function tokenSha256Hex(token: string): string {
-  return toHex(sha256(utf8Encode(token)));
+  return cryptoBackend().sha256Hex(token);
 }
 
 function leakData(report: LeakReport, extra: JsonObject): JsonObject {
