@@ -166,11 +166,15 @@ function secretReadDraft(subject: AccessSubject, secret: ToolSecret, context: Ca
     version: secret.version.version,
     tenantId: secret.record.tenantId,
     context,
-    data: { toolId: subject.toolId, sessionId: subject.sessionId },
+    data: { sessionId: subject.sessionId, toolId: subject.toolId }, // sorted: see callDraft
   };
 }
 
-/** The `access.call` row of a call (it also records the read of the tool's secret). */
+/**
+ * The `access.call` row of a call (it also records the read of the tool's secret). Its `data` is
+ * built with its keys in sorted order, the order canonical JSON digests them in (the digest then
+ * serializes it in one step; same content and digest as any other key order).
+ */
 function callDraft(
   subject: AccessSubject,
   agentId: string,
@@ -178,20 +182,26 @@ function callDraft(
   secret: ToolSecret,
   d: SessionData,
 ): AuditDraft {
-  return draftOf(
-    subject,
-    'access.call',
-    agentId,
-    {
+  return {
+    type: 'access.call',
+    keyId: subject.record.id,
+    kind: subject.record.kind,
+    tenantId: subject.record.tenantId,
+    actor: agentId,
+    context: call.context,
+    data: {
+      agentId: subject.agentId,
       method: call.method,
       path: call.path,
       remaining: d.maxCalls === null ? null : d.maxCalls - d.callsUsed,
-      secretId: secret.record.id,
+      requestId: subject.requestId,
       secret: secret.record.name,
+      secretId: secret.record.id,
       secretVersion: secret.version.version,
+      sessionId: subject.sessionId,
+      toolId: subject.toolId,
     },
-    call.context,
-  );
+  };
 }
 
 /**
@@ -321,11 +331,15 @@ async function cachedCheck(
   if (
     effectiveSessionState(d, a.ctx.clock.now()) !== 'active' ||
     call.toolId !== d.toolId ||
-    !methodAllowed(d.methods, call.method) ||
-    !pathAllowed(d.paths, call.path) ||
     (d.maxCalls !== null && d.callsUsed >= d.maxCalls)
   ) {
     return null;
+  }
+  // the grant's rules are the entry's (fixed): the call it last allowed needs no second match
+  if (e.allowedMethod !== call.method || e.allowedPath !== call.path) {
+    if (!methodAllowed(d.methods, call.method) || !pathAllowed(d.paths, call.path)) return null;
+    e.allowedMethod = call.method;
+    e.allowedPath = call.path;
   }
   const now = await readMacs([e.session.id, e.tool.id, e.secret.id]);
   if (now[0] === e.session.mac && now[1] === e.tool.mac && now[2] === e.secret.mac) return e;
