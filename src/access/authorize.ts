@@ -412,6 +412,8 @@ async function authorizeOnce(
   }
   let session = c.session;
   let sessionData = c.data;
+  /** The session's count with this call, when it is counted rather than spent (below). */
+  let callsUsed: number | null = null;
   const batch = a.options.auditBatch;
   if (c.data.maxCalls !== null || (a.options.auditCalls && batch === null)) {
     // a cap to spend exactly (CAS), or strict per-call audit; batched: refuse before spending
@@ -429,17 +431,18 @@ async function authorizeOnce(
   } else if (a.options.auditCalls && batch !== null) {
     // batched, uncapped: nothing to spend, so no write per call; the row is queued and the call
     // counted, its count added to the session record with the batch (./pending-uses.ts)
-    const counted = { ...c.data, callsUsed: c.data.callsUsed + a.uses.pending(c.session.id) + 1 };
+    // (no copy of the session data per call: `maxCalls` is null here, so the row's `remaining`
+    // is null whatever the count, and the count only shows in the answer's `callsUsed`)
+    callsUsed = c.data.callsUsed + a.uses.pending(c.session.id) + 1;
     const row = callDraft(
       sessionSubject(c.session, c.data),
       c.data.agentId,
       { method, path, context },
       secret,
-      counted,
+      c.data,
     );
     await a.ctx.auditLater(row, batch);
     a.uses.add(c.session.id, batch.windowMs);
-    sessionData = counted;
   } else {
     // nothing to spend and no access.call row: the read is audited on its own (fail closed)
     const row = secretReadDraft(sessionSubject(c.session, c.data), secret, context);
@@ -452,7 +455,9 @@ async function authorizeOnce(
   const now = a.ctx.clock.now();
   countUse(a, session.id, true);
   countUse(a, c.tool.id, true);
-  return granted(sessionInfoOf(session, now, sessionData), toolInfoOf(c.tool, toolData), secret.value);
+  const info = sessionInfoOf(session, now, sessionData);
+  if (callsUsed !== null) info.callsUsed = callsUsed;
+  return granted(info, toolInfoOf(c.tool, toolData), secret.value);
 }
 
 /** Keeps the records of a granted call for the session's next call (./call-cache.ts). */
