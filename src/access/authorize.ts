@@ -166,11 +166,15 @@ function secretReadDraft(subject: AccessSubject, secret: ToolSecret, context: Ca
     version: secret.version.version,
     tenantId: secret.record.tenantId,
     context,
-    data: { toolId: subject.toolId, sessionId: subject.sessionId },
+    data: { sessionId: subject.sessionId, toolId: subject.toolId }, // sorted: see callDraft
   };
 }
 
-/** The `access.call` row of a call (it also records the read of the tool's secret). */
+/**
+ * The `access.call` row of a call (it also records the read of the tool's secret). Its `data` is
+ * built with its keys in sorted order, the order canonical JSON digests them in (the digest then
+ * serializes it in one step; same content and digest as any other key order).
+ */
 function callDraft(
   subject: AccessSubject,
   agentId: string,
@@ -178,20 +182,26 @@ function callDraft(
   secret: ToolSecret,
   d: SessionData,
 ): AuditDraft {
-  return draftOf(
-    subject,
-    'access.call',
-    agentId,
-    {
+  return {
+    type: 'access.call',
+    keyId: subject.record.id,
+    kind: subject.record.kind,
+    tenantId: subject.record.tenantId,
+    actor: agentId,
+    context: call.context,
+    data: {
+      agentId: subject.agentId,
       method: call.method,
       path: call.path,
       remaining: d.maxCalls === null ? null : d.maxCalls - d.callsUsed,
-      secretId: secret.record.id,
+      requestId: subject.requestId,
       secret: secret.record.name,
+      secretId: secret.record.id,
       secretVersion: secret.version.version,
+      sessionId: subject.sessionId,
+      toolId: subject.toolId,
     },
-    call.context,
-  );
+  };
 }
 
 /**
@@ -321,11 +331,15 @@ async function cachedCheck(
   if (
     effectiveSessionState(d, a.ctx.clock.now()) !== 'active' ||
     call.toolId !== d.toolId ||
-    !methodAllowed(d.methods, call.method) ||
-    !pathAllowed(d.paths, call.path) ||
     (d.maxCalls !== null && d.callsUsed >= d.maxCalls)
   ) {
     return null;
+  }
+  // the grant's rules are the entry's (fixed): the call it last allowed needs no second match
+  if (e.allowedMethod !== call.method || e.allowedPath !== call.path) {
+    if (!methodAllowed(d.methods, call.method) || !pathAllowed(d.paths, call.path)) return null;
+    e.allowedMethod = call.method;
+    e.allowedPath = call.path;
   }
   const now = await readMacs([e.session.id, e.tool.id, e.secret.id]);
   if (now[0] === e.session.mac && now[1] === e.tool.mac && now[2] === e.secret.mac) return e;
@@ -398,6 +412,8 @@ async function authorizeOnce(
   }
   let session = c.session;
   let sessionData = c.data;
+  /** The session's count with this call, when it is counted rather than spent (below). */
+  let callsUsed: number | null = null;
   const batch = a.options.auditBatch;
   if (c.data.maxCalls !== null || (a.options.auditCalls && batch === null)) {
     // a cap to spend exactly (CAS), or strict per-call audit; batched: refuse before spending
@@ -415,17 +431,18 @@ async function authorizeOnce(
   } else if (a.options.auditCalls && batch !== null) {
     // batched, uncapped: nothing to spend, so no write per call; the row is queued and the call
     // counted, its count added to the session record with the batch (./pending-uses.ts)
-    const counted = { ...c.data, callsUsed: c.data.callsUsed + a.uses.pending(c.session.id) + 1 };
+    // (no copy of the session data per call: `maxCalls` is null here, so the row's `remaining`
+    // is null whatever the count, and the count only shows in the answer's `callsUsed`)
+    callsUsed = c.data.callsUsed + a.uses.pending(c.session.id) + 1;
     const row = callDraft(
       sessionSubject(c.session, c.data),
       c.data.agentId,
       { method, path, context },
       secret,
-      counted,
+      c.data,
     );
     await a.ctx.auditLater(row, batch);
     a.uses.add(c.session.id, batch.windowMs);
-    sessionData = counted;
   } else {
     // nothing to spend and no access.call row: the read is audited on its own (fail closed)
     const row = secretReadDraft(sessionSubject(c.session, c.data), secret, context);
@@ -438,7 +455,9 @@ async function authorizeOnce(
   const now = a.ctx.clock.now();
   countUse(a, session.id, true);
   countUse(a, c.tool.id, true);
-  return granted(sessionInfoOf(session, now, sessionData), toolInfoOf(c.tool, toolData), secret.value);
+  const info = sessionInfoOf(session, now, sessionData);
+  if (callsUsed !== null) info.callsUsed = callsUsed;
+  return granted(info, toolInfoOf(c.tool, toolData), secret.value);
 }
 
 /** Keeps the records of a granted call for the session's next call (./call-cache.ts). */

@@ -40,6 +40,14 @@ export interface CheckedCall {
   readonly toolData: ToolData;
   /** The record of the tool's secret. */
   readonly secret: StoredRecord;
+  /**
+   * The method and path of the last call this entry served that `data.methods` and `data.paths`
+   * allowed, so the same call is not matched against the rules again (they are `data`'s, fixed
+   * for the entry's life). Unset until one is.
+   */
+  allowedMethod?: string;
+  /** See {@link CheckedCall.allowedMethod}. */
+  allowedPath?: string;
 }
 
 /** The cache of one access object. */

@@ -114,14 +114,22 @@ function frozenJson(value: unknown, parent: string, key: string | number | null,
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null)
       throw invalid(pathOf(parent, key), 'a plain JSON object');
-    const path = pathOf(parent, key);
+    let path: string | undefined; // built only for a member that needs it (a container, an error)
     const out: Record<string, unknown> = {};
     let n = 0;
     for (const k in value) {
       if (!Object.hasOwn(value, k)) continue;
       const v = (value as Record<string, unknown>)[k];
       if (v === undefined) continue;
-      const copy = frozenJson(v, path, k, lists);
+      // scalars inline (an audit row's context and data hold nothing else)
+      let copy: unknown;
+      if (typeof v === 'string') copy = flat(v);
+      else if (v === null || typeof v === 'boolean') copy = v;
+      else if (typeof v === 'number' && Number.isFinite(v)) copy = v === 0 ? 0 : v;
+      else {
+        path ??= pathOf(parent, key);
+        copy = frozenJson(v, path, k, lists);
+      }
       n++;
       // an own "__proto__" member (as JSON.parse makes) must stay data, not become the prototype
       if (k === '__proto__')
@@ -136,21 +144,52 @@ function frozenJson(value: unknown, parent: string, key: string | number | null,
 const pathOf = (parent: string, key: string | number | null): string =>
   key === null ? parent : `${parent}.${key}`;
 
-function checkFields(o: Record<string, unknown>, root: string, spec: Record<string, string>): void {
-  for (const [field, type] of Object.entries(spec)) {
-    const v = o[field];
-    const ok =
-      (type.includes('null') && v === null) ||
-      (type.startsWith('string') && typeof v === 'string') ||
-      (type.startsWith('int') && Number.isSafeInteger(v)) ||
-      (type.startsWith('bool') && typeof v === 'boolean') ||
-      (type.startsWith('object') && typeof v === 'object' && v !== null && !Array.isArray(v)) ||
-      (type.startsWith('array') && Array.isArray(v));
-    if (!ok) throw invalid(`${root}.${field}`, `${type.replace('|null', ' or null')}`);
+type FieldType =
+  | 'string'
+  | 'string|null'
+  | 'integer'
+  | 'integer|null'
+  | 'boolean'
+  | 'object'
+  | 'object|null'
+  | 'array';
+
+function fieldOk(v: unknown, type: FieldType): boolean {
+  switch (type) {
+    case 'string':
+      return typeof v === 'string';
+    case 'string|null':
+      return v === null || typeof v === 'string';
+    case 'integer':
+      return Number.isSafeInteger(v);
+    case 'integer|null':
+      return v === null || Number.isSafeInteger(v);
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'object':
+      return typeof v === 'object' && v !== null && !Array.isArray(v);
+    case 'object|null':
+      return v === null || (typeof v === 'object' && !Array.isArray(v));
+    case 'array':
+      return Array.isArray(v);
   }
 }
 
-const RECORD_FIELDS: Record<string, string> = {
+/** Checks the typed fields of `o`; the error names `root` (`.index` when given) and the field. */
+function checkFields(
+  o: Record<string, unknown>,
+  root: string,
+  index: number | null,
+  spec: readonly (readonly [string, FieldType])[],
+): void {
+  for (const [field, type] of spec) {
+    if (!fieldOk(o[field], type)) {
+      throw invalid(`${pathOf(root, index)}.${field}`, `${type.replace('|null', ' or null')}`);
+    }
+  }
+}
+
+const RECORD_FIELDS = Object.entries({
   id: 'string',
   name: 'string',
   uniqueName: 'boolean',
@@ -168,13 +207,13 @@ const RECORD_FIELDS: Record<string, string> = {
   meta: 'object',
   rotation: 'object|null',
   versions: 'array',
-};
+} satisfies Record<string, FieldType>) as [string, FieldType][];
 
 /** Validates the fields the adapter indexes or orders by, and returns a frozen JSON copy. */
 function freezeRecord(input: unknown, lists: Lists): StoredRecord {
   if (typeof input !== 'object' || input === null) throw invalid('record', 'an object');
   const o = input as Record<string, unknown>;
-  checkFields(o, 'record', RECORD_FIELDS);
+  checkFields(o, 'record', null, RECORD_FIELDS);
   if (!KINDS.has(o['kind'])) throw invalid('record.kind', `one of ${RECORD_KINDS.join(', ')}`);
   if (!STATUSES.has(o['status'])) throw invalid('record.status', 'a record status');
   if (o['id'] === '') throw invalid('record.id', 'non-empty');
@@ -182,7 +221,7 @@ function freezeRecord(input: unknown, lists: Lists): StoredRecord {
   return frozenJson(o, 'record', null, lists) as StoredRecord;
 }
 
-const AUDIT_FIELDS: Record<string, string> = {
+const AUDIT_FIELDS = Object.entries({
   id: 'string',
   at: 'integer',
   type: 'string',
@@ -190,12 +229,36 @@ const AUDIT_FIELDS: Record<string, string> = {
   digest: 'string',
   context: 'object',
   data: 'object',
-};
+} satisfies Record<string, FieldType>) as [string, FieldType][];
 
-function freezeAuditInput(input: unknown, index: number, lists: Lists): AuditEventInput {
+/**
+ * Checks an audit input and copies what is stored of it: the scalar fields as they are, `context`
+ * and `data` deeply frozen (JSON semantics, as {@link frozenJson}). The copy itself is not frozen:
+ * `chainEvents` builds the stored event from it, which is frozen.
+ */
+function checkAuditInput(input: unknown, index: number, lists: Lists): AuditEventInput {
   if (typeof input !== 'object' || input === null) throw invalid(`events.${index}`, 'an object');
-  checkFields(input as Record<string, unknown>, `events.${index}`, AUDIT_FIELDS);
-  return frozenJson(input, 'events', index, lists) as AuditEventInput;
+  const o = input as Record<string, unknown>;
+  checkFields(o, 'events', index, AUDIT_FIELDS);
+  return {
+    id: flat(o['id'] as string),
+    at: o['at'] as number,
+    type: o['type'] as AuditEventInput['type'],
+    keyId: o['keyId'] === null ? null : flat(o['keyId'] as string),
+    kind: auditMember(o, 'kind', index, lists),
+    version: auditMember(o, 'version', index, lists),
+    tenantId: auditMember(o, 'tenantId', index, lists),
+    actor: auditMember(o, 'actor', index, lists),
+    context: auditMember(o, 'context', index, lists),
+    data: auditMember(o, 'data', index, lists),
+    digest: flat(o['digest'] as string),
+  } as AuditEventInput;
+}
+
+/** One member of an audit input, copied as {@link frozenJson} does (absent stays absent). */
+function auditMember(o: Record<string, unknown>, field: string, index: number, lists: Lists): unknown {
+  const v = o[field];
+  return v === undefined ? undefined : frozenJson(v, `events.${index}`, field, lists);
 }
 
 function decodeListCursor(cursor: string): { createdAt: number; id: string } {
@@ -375,7 +438,7 @@ export function memoryStorage(): MemoryStorage {
 
     async appendAudit(events: AuditEventInput[]) {
       if (!Array.isArray(events)) throw invalid('events', 'an array');
-      const copies = events.map((e, i) => freezeAuditInput(e, i, lists));
+      const copies = events.map((e, i) => checkAuditInput(e, i, lists));
       const last = audit[audit.length - 1];
       for (const e of chainEvents(last ?? null, copies)) {
         flat(e.hash);

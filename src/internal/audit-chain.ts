@@ -16,7 +16,7 @@
 import type { JsonObject } from '../ports/json.js';
 import type { AuditEvent, AuditEventInput } from '../ports/storage.js';
 import { toHex, utf8Encode } from './bytes.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson, flatAndSorted } from './canonical-json.js';
 import { cryptoBackend } from './crypto-backend.js';
 
 /**
@@ -28,6 +28,16 @@ import { cryptoBackend } from './crypto-backend.js';
  * ```
  */
 export const GENESIS_HASH = '0'.repeat(64);
+
+/** A JSON scalar whose JSON.stringify text is its canonical text (finite numbers only). */
+function scalar(v: unknown): boolean {
+  return (
+    v === null ||
+    typeof v === 'string' ||
+    typeof v === 'boolean' ||
+    (typeof v === 'number' && Number.isFinite(v))
+  );
+}
 
 /**
  * The canonical text of an event's content (every field but `digest`, `seq`, `prevHash`, `hash`):
@@ -48,6 +58,28 @@ function auditBody(event: Omit<AuditEventInput, 'digest'>): string {
     type !== undefined &&
     version !== undefined
   ) {
+    // the usual row (scalar fields, flat `context` and `data` with sorted keys): JSON.stringify of
+    // the fields in sorted order is already the canonical text, in one step
+    if (
+      scalar(actor) &&
+      scalar(at) &&
+      scalar(id) &&
+      scalar(keyId) &&
+      scalar(kind) &&
+      scalar(tenantId) &&
+      scalar(type) &&
+      scalar(version) &&
+      typeof context === 'object' &&
+      context !== null &&
+      !Array.isArray(context) &&
+      flatAndSorted(context) &&
+      typeof data === 'object' &&
+      data !== null &&
+      !Array.isArray(data) &&
+      flatAndSorted(data)
+    ) {
+      return JSON.stringify({ actor, at, context, data, id, keyId, kind, tenantId, type, version });
+    }
     const c = canonicalJson;
     return `{"actor":${c(actor)},"at":${c(at)},"context":${c(context)},"data":${c(data)},"id":${c(id)},"keyId":${c(keyId)},"kind":${c(kind)},"tenantId":${c(tenantId)},"type":${c(type)},"version":${c(version)}}`;
   }

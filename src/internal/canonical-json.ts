@@ -7,6 +7,34 @@
 import type { JsonValue } from '../ports/json.js';
 
 /**
+ * Whether `JSON.stringify(value)` is already the canonical text of a plain object: its own keys
+ * come in sorted order (JSON.stringify writes them in that same order) and every value is a
+ * string, a finite number, a boolean, null or undefined (both drop undefined members alike). An
+ * audit row's `context` and `data` are such objects; this skips the per-key work for them.
+ *
+ * @example
+ * ```ts
+ * flatAndSorted({ a: 1, b: 'x' }); // true: JSON.stringify gives its canonical text
+ * flatAndSorted({ b: 1, a: 2 });   // false (unsorted)
+ * flatAndSorted({ a: { b: 1 } });  // false (nested)
+ * ```
+ * @throws never
+ */
+export function flatAndSorted(value: object): boolean {
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false; // no toJSON, nothing inherited
+  let prev: string | null = null;
+  for (const k in value) {
+    if (!Object.hasOwn(value, k)) return false;
+    if (prev !== null && !(prev < k)) return false;
+    prev = k;
+    const v = (value as Record<string, unknown>)[k];
+    if (v === null || v === undefined || typeof v === 'string' || typeof v === 'boolean') continue;
+    if (typeof v !== 'number' || !Number.isFinite(v)) return false;
+  }
+  return true;
+}
+
+/**
  * Serializes `value` canonically. Throws TypeError for non-finite numbers and non-JSON values.
  *
  * @example
@@ -26,6 +54,7 @@ export function canonicalJson(value: JsonValue | undefined): string {
       return JSON.stringify(value);
     case 'object': {
       if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v ?? null)).join(',')}]`;
+      if (flatAndSorted(value)) return JSON.stringify(value);
       const keys = Object.keys(value).sort();
       const parts: string[] = [];
       for (const k of keys) {

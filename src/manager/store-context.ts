@@ -447,7 +447,8 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     drafts: AuditDraft | AuditDraft[],
     options: { windowMs: number; maxRows: number; afterSpend?: boolean },
   ): Promise<void> => {
-    const keyed = await auditSigner();
+    // loaded and open (every call after the first): no await for the signer
+    const keyed = !closed && signer !== null ? signer : await auditSigner();
     const afterSpend = options.afterSpend === true;
     // fail closed: a batch that could not be written is retried now, and refuses if it still fails
     // (not for the rows of something already spent: the caller ran this check before spending, and

@@ -76,6 +76,32 @@ describe('authorize reuses the checked records while their MACs are unchanged', 
     expect(JSON.stringify(h.a)).not.toContain(h.token);
   });
 
+  it('a cached session still matches each call against its grant (the last allowed call is remembered, no other)', async () => {
+    const { storage, n } = countedMemory();
+    const h = await twoManagers(storage);
+    expect(granted(await h.a.authorize(h.token, CHARGES))).toBe(SECRET_VALUE);
+    const reads = n.readMacs;
+    expect(granted(await h.a.authorize(h.token, CHARGES))).toBe(SECRET_VALUE);
+    expect(n.readMacs).toBe(reads + 1); // served from the cache
+    // other calls after the cached one: each matched against the grant on its own
+    for (const [method, path] of [
+      ['DELETE', '/v1/charges'],
+      ['GET', '/v1/refunds'],
+      ['GET', '/v1/charges/../refunds'],
+      ['GET', '/v1/charges/ch_1/x'],
+    ] as const) {
+      const r = await h.a.authorize(h.token, { toolId: 'stripe', method, path });
+      expect(r.ok ? 'granted' : r.code).toBe('FORBIDDEN');
+    }
+    expect(granted(await h.a.authorize(h.token, { ...CHARGES, path: '/v1/charges/ch_1' }))).toBe(
+      SECRET_VALUE,
+    );
+    expect(granted(await h.a.authorize(h.token, { ...CHARGES, method: 'post' }))).toBe(SECRET_VALUE);
+    const refused = await h.a.authorize(h.token, { ...CHARGES, method: 'PUT' });
+    expect(refused.ok ? 'granted' : refused.code).toBe('FORBIDDEN');
+    expect(granted(await h.a.authorize(h.token, CHARGES))).toBe(SECRET_VALUE);
+  });
+
   it('nothing is served from the cache after access.close() or km.close()', async () => {
     const { storage, n } = countedMemory();
     const h = await twoManagers(storage);

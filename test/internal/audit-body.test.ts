@@ -34,6 +34,14 @@ const variants: Body[] = [
   { ...base, data: { b: { y: 2, x: [true, false] }, a: 'é', '\u2028': 'line\nsep', '': -0.5 } },
   { ...base, actor: 'ünïcödé "quoted" \\ back', tenantId: '\u0001ctrl', id: '😀' },
   { ...base, at: 0, version: 1e21 },
+  // flat, sorted context and data (the one-step path): escapes, -0, integer-like and odd keys
+  {
+    ...base,
+    context: { ip: '::1', userAgent: 'a"b\\c\u0007\ud800' },
+    data: { '': -0, '10': 1.5, '9': 'nine', a: null, b: true, path: '/v1/\u2028x', z: 'é😀' },
+  },
+  { ...base, context: { b: 1, a: 2 }, data: { toolId: 't', agentId: 'x', remaining: null } }, // unsorted
+  { ...base, data: { a: 'x', b: Number.MAX_SAFE_INTEGER, c: 1e-7 } },
 ];
 
 const keyedHex = (key: Uint8Array, text: string): string =>

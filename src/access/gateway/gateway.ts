@@ -136,9 +136,13 @@ export function createGateway(access: GatewayAccess, options: GatewayOptions = {
   const slots = new Map<string, { auth: UpstreamAuth; at: number }>();
   const formsOf = new Map<string, { secret: string; forms: Buffer[] }>();
 
-  async function slotOf(toolId: string): Promise<UpstreamAuth> {
+  /** The remembered slot of a tool, while fresh (no promise on the common path). */
+  function knownSlot(toolId: string): UpstreamAuth | undefined {
     const hit = slots.get(toolId);
-    if (hit !== undefined && Date.now() - hit.at < SLOT_TTL_MS) return hit.auth;
+    return hit !== undefined && Date.now() - hit.at < SLOT_TTL_MS ? hit.auth : undefined;
+  }
+
+  async function slotOf(toolId: string): Promise<UpstreamAuth> {
     const tool = await access.tools.get(toolId);
     slots.set(toolId, { auth: tool.upstream.auth, at: Date.now() });
     return tool.upstream.auth;
@@ -205,8 +209,8 @@ export function createGateway(access: GatewayAccess, options: GatewayOptions = {
     const { toolId } = target;
     let auth: UpstreamAuth;
     try {
-      auth = await slotOf(toolId);
-      known.set(res, toolId); // a registered tool: a bounded label
+      auth = knownSlot(toolId) ?? (await slotOf(toolId));
+      if (telemetry?.enabled === true) known.set(res, toolId); // a registered tool: a bounded label
     } catch (e) {
       if (e instanceof KeywardenError && e.code === 'ERR_NOT_FOUND') {
         await report(req, REASONS.unknownTool, toolId, null);

@@ -233,18 +233,15 @@ export function proxy(up: Upstreams, call: ProxyCall): void {
   }
   // an idle timer of our own, not req.setTimeout: that would stay on a keep-alive socket and fire
   // during a later request on it
-  const armUpload = (): void => {
-    clearTimeout(uploadIdle);
-    uploadIdle = setTimeout(() => stop(new GatewayStop(504, 'UPSTREAM_TIMEOUT', null)), up.timeoutMs);
-  };
-  armUpload();
+  // one timer for the whole upload, pushed back (refresh) by every chunk
+  uploadIdle = setTimeout(() => stop(new GatewayStop(504, 'UPSTREAM_TIMEOUT', null)), up.timeoutMs);
   // the body goes up as it comes, counted, and with the proxy token as a tripwire: the scrubber
   // holds back any bytes that could start the token, so no part of it ever leaves
   const trip = new StreamScrubber([Buffer.from(call.token, 'utf8')]);
   let seen = 0;
   req.on('data', (chunk: Buffer) => {
     if (stopped) return;
-    armUpload();
+    uploadIdle?.refresh();
     seen += chunk.length;
     if (seen > up.maxBodyBytes) return stop(new GatewayStop(413, 'PAYLOAD_TOO_LARGE', null));
     const out = trip.push(chunk);
