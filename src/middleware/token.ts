@@ -31,6 +31,12 @@ export function headerName(name: string): string {
   return name.toLowerCase();
 }
 
+/** Whether the character at `i` is printable ASCII other than a space (so never trimmed). */
+function visibleAt(s: string, i: number): boolean {
+  const c = s.charCodeAt(i); // NaN past the end: false
+  return c > 0x20 && c < 0x7f;
+}
+
 /**
  * Reads the token from the value of the configured header.
  *
@@ -67,11 +73,15 @@ export function readToken(header: string, value: string | null | undefined): Tok
 export function tokenOf(header: string, value: string | null | undefined): string | undefined {
   if (typeof value !== 'string') return undefined;
   const raw = value.length > MAX_TOKEN_LENGTH ? value.slice(0, MAX_TOKEN_LENGTH) : value;
-  const trimmed = raw.trim();
+  // node:http already strips the spaces around a header value: trim only when an end needs it
+  const trimmed = visibleAt(raw, 0) && visibleAt(raw, raw.length - 1) ? raw : raw.trim();
   if (trimmed.length === 0) return undefined;
   if (header !== 'authorization') return trimmed;
   // the usual spelling first, without a regular expression or a lowercased copy
-  if (trimmed.startsWith('Bearer ')) return trimmed.slice(7).trim();
+  if (trimmed.startsWith('Bearer ')) {
+    // the end is trimmed already; the start only when more spaces follow the scheme
+    return visibleAt(trimmed, 7) ? trimmed.slice(7) : trimmed.slice(7).trim();
+  }
   const space = trimmed.search(/[ \t]/);
   const scheme = space === -1 ? trimmed : trimmed.slice(0, space);
   if (scheme.toLowerCase() !== 'bearer') return undefined;

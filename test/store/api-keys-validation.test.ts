@@ -219,4 +219,28 @@ describe('apiKeys.verify with bad tokens is MALFORMED, never throws, reads nothi
       await expectKw(() => km.apiKeys.verify(token, options as object), 'ERR_VALIDATION', field);
     }
   });
+
+  it('a frozen scope list is checked like any other, each time it is bad, and decides the same once cached', async () => {
+    const { km } = createTestKeyManager();
+    const { token } = await km.apiKeys.create({ name: 'f', scopes: ['files:read'] });
+    const bad = Object.freeze(['files:read', 'not ok']) as string[]; // verify's option type is mutable
+    for (let i = 0; i < 2; i++) {
+      await expectKw(() => km.apiKeys.verify(token, { scopes: bad }), 'ERR_VALIDATION', 'options.scopes.1');
+    }
+    const granted = Object.freeze(['files:read']) as string[];
+    const denied = Object.freeze(['files:write']) as string[];
+    for (let i = 0; i < 3; i++) {
+      // the second and later calls reuse the checked frozen list: same answers as the first
+      expect((await km.apiKeys.verify(token, { scopes: granted })).valid).toBe(true);
+      expect(await km.apiKeys.verify(token, { scopes: denied })).toMatchObject({
+        valid: false,
+        code: 'INSUFFICIENT_SCOPE',
+      });
+    }
+    // a mutable list is still copied: changing it afterwards changes nothing already decided
+    const mutable = ['files:read'];
+    const pending = km.apiKeys.verify(token, { scopes: mutable });
+    mutable[0] = 'files:write';
+    expect((await pending).valid).toBe(true);
+  });
 });
