@@ -8,8 +8,11 @@
  * request on each):
  * - `bare handler`: the handler alone (the base of every ratio);
  * - `bare (A/A)`: a second, identical bare server: its ratio to the first is the noise of the run;
+ * - `node:crypto floor`: the least any keyed-hash API-key check can do: `createHmac` of the bearer
+ *   token, one `Map.get`, `timingSafeEqual`, then the handler (no format check, no record, no
+ *   scopes, no expiry or revocation): what the 1.25× goal is up against on this server;
  * - `verify only`: `km.apiKeys.verify` with the options the middleware passes (scopes, context.ip),
- *   then the handler: the floor of any API-key check on this server;
+ *   then the handler: keywarden's check without the middleware;
  * - `nodeMiddleware`: the handler behind the middleware (the goal row).
  * Each side gets a 1 s warm-up, then 5 interleaved rounds (the order rotates each round) of 2 s of
  * load each with 20 connections (pipelining 1). Two figures: the throughput ratio (bare req/s ÷
@@ -22,6 +25,7 @@
  * (with the options the middleware passes) against the `nodeMiddleware` handler on a stub request
  * and response, interleaved CPU time. bench/middleware-profile.ts splits the server's time by area.
  */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { memoryStorage } from '../src/adapters/memory.js';
@@ -52,6 +56,16 @@ async function serve(): Promise<void> {
   Object.freeze(scopes); // as the middleware's own (resolveOptions freezes a fixed list)
   const bare = createServer(handler);
   const aa = createServer(handler);
+  const pepper = randomBytes(32);
+  const stored = new Map([[token.slice(0, 24), createHmac('sha256', pepper).update(token).digest()]]);
+  const floor = createServer((req, res) => {
+    const header = req.headers.authorization ?? '';
+    const presented = header.startsWith('Bearer ') ? header.slice(7) : '';
+    const mac = createHmac('sha256', pepper).update(presented).digest();
+    const expected = stored.get(presented.slice(0, 24));
+    if (expected !== undefined && timingSafeEqual(mac, expected)) handler(req, res);
+    else res.writeHead(401).end();
+  });
   const verifyOnly = createServer((req, res) => {
     // what the middleware asks verify for this request, without the middleware
     const options = { scopes, context: { ip: req.socket.remoteAddress as string } };
@@ -67,6 +81,7 @@ async function serve(): Promise<void> {
   const ports = {
     bare: await port(bare),
     aa: await port(aa),
+    floor: await port(floor),
     verifyOnly: await port(verifyOnly),
     protected: await port(guarded),
   };
@@ -144,6 +159,7 @@ async function main(): Promise<void> {
   const info = JSON.parse(server.ready) as {
     bare: number;
     aa: number;
+    floor: number;
     verifyOnly: number;
     protected: number;
     token: string;
@@ -152,6 +168,7 @@ async function main(): Promise<void> {
   const sides = [
     ['bare handler', `http://127.0.0.1:${info.bare}/invoices`],
     ['bare (A/A)', `http://127.0.0.1:${info.aa}/invoices`],
+    ['node:crypto floor', `http://127.0.0.1:${info.floor}/invoices`],
     ['verify only', `http://127.0.0.1:${info.verifyOnly}/invoices`],
     ['nodeMiddleware', `http://127.0.0.1:${info.protected}/invoices`],
   ] as const;
@@ -173,7 +190,7 @@ async function main(): Promise<void> {
       list.push({ ...r, cpuPerRequest, userPerRequest });
       perRound[name] = list;
       console.log(
-        `${name.padEnd(16)} ${r.requests.average.toFixed(0).padStart(7)} req/s   ` +
+        `${name.padEnd(18)} ${r.requests.average.toFixed(0).padStart(7)} req/s   ` +
           `latency avg ${r.latency.average.toFixed(2)} ms, p99 ${r.latency.p99} ms   ` +
           `server CPU ${cpuPerRequest.toFixed(1)} µs/request (user ${userPerRequest.toFixed(1)})   ` +
           `(${r.requests.total} requests)`,
@@ -191,7 +208,7 @@ async function main(): Promise<void> {
   for (const [name] of sides) {
     const xs = perRound[name] ?? [];
     console.log(
-      `${name.padEnd(16)} ${median(xs.map(cpu)).toFixed(1).padStart(6)} µs  ${ratioOf(xs, bares, cpu).text.padEnd(20)}` +
+      `${name.padEnd(18)} ${median(xs.map(cpu)).toFixed(1).padStart(6)} µs  ${ratioOf(xs, bares, cpu).text.padEnd(20)}` +
         `user ${median(xs.map(user)).toFixed(1).padStart(6)} µs  ${ratioOf(xs, bares, user).text}`,
     );
   }
@@ -210,6 +227,11 @@ async function main(): Promise<void> {
   );
   console.log(
     `server CPU per request, middleware / bare:       ${cpuRatio.toFixed(2)}x (goal <= 1.25x) ${verdict(cpuRatio)}`,
+  );
+  const floors = perRound['node:crypto floor'] ?? [];
+  console.log(
+    `node:crypto floor / bare: ${ratioOf(floors, bares, cpu).text}; middleware / node:crypto floor: ` +
+      `${ratioOf(guardeds, floors, cpu).text} (the least any keyed-hash check costs on this server)`,
   );
   console.log(
     '(throughput is bounded by the load generator on small machines; the CPU ratio is the server-side cost;\n' +
