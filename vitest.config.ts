@@ -1,6 +1,15 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // package.json "imports" maps `#noble-primitives` into dist/; tests run src, on Node: the
+    // `node` target's source (noble loaded on first use, as the built package does on Node).
+    // test/internal/noble-primitives.test.ts checks the other target (static noble) against it.
+    alias: {
+      '#noble-primitives': fileURLToPath(new URL('./src/internal/noble-primitives-node.ts', import.meta.url)),
+    },
+  },
   test: {
     // one PostgreSQL for the whole run, started by the first test file that needs it
     globalSetup: ['test/support/global-setup.ts'],
