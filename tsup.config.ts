@@ -28,10 +28,9 @@ const entry = {
   'http/index': 'src/http/index.ts',
   'http/node': 'src/http/node.ts',
   'cli/main': 'src/cli/main.ts',
-  // the two targets of `#noble-primitives` (package.json "imports"): static noble for browsers and
-  // Workers, noble loaded on first use for Node, Bun and Deno (which run native crypto)
+  // the `default` target of `#noble-primitives` (package.json "imports"): static noble for browsers
+  // and Workers; the `node` target (Node, Bun, Deno) is lib/noble-primitives-node.js, not built
   'internal/noble-primitives': 'src/internal/noble-primitives.ts',
-  'internal/noble-primitives-node': 'src/internal/noble-primitives-node.ts',
 };
 
 /** Declarations for the library entries only: the CLI is a bin, nothing imports its types. */

@@ -3,11 +3,11 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   resolve: {
-    // package.json "imports" maps `#noble-primitives` into dist/; tests run src, on Node: the
-    // `node` target's source (noble loaded on first use, as the built package does on Node).
-    // test/internal/noble-primitives.test.ts checks the other target (static noble) against it.
+    // package.json "imports": tests run on Node, so the `node` target (noble loaded on first use,
+    // as the built package does on Node); test/internal/noble-primitives.test.ts checks the
+    // `default` target (static noble, built into dist/) against it.
     alias: {
-      '#noble-primitives': fileURLToPath(new URL('./src/internal/noble-primitives-node.ts', import.meta.url)),
+      '#noble-primitives': fileURLToPath(new URL('./lib/noble-primitives-node.js', import.meta.url)),
     },
   },
   test: {

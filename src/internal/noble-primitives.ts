@@ -2,7 +2,7 @@
  * The noble primitives, imported statically: what `#noble-primitives` (package.json "imports")
  * resolves to everywhere but Node, Bun and Deno — browsers, Workers, any bundle built without the
  * `node` condition — so the pure-JS backend is in the bundle of a runtime that has no native crypto
- * module. Node, Bun and Deno resolve ./noble-primitives-node.ts instead and load noble only when a
+ * module. Node, Bun and Deno resolve lib/noble-primitives-node.js instead and load noble only when a
  * call needs it. Self-contained on purpose (it imports noble and nothing of keywarden): the built
  * file is its own entry, loaded through the bare `#noble-primitives` specifier.
  * @internal

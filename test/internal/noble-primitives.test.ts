@@ -5,11 +5,11 @@
  * the native backend (the `node` target is also what every other test here runs on: vitest.config.ts).
  */
 import { describe, expect, it } from 'vitest';
+import { loadNoblePrimitives as nodePrimitives } from '../../lib/noble-primitives-node.js';
 import type { NoblePrimitives } from '../../src/internal/crypto-backend-types.js';
 import { nativeBackend, nativeCrypto } from '../../src/internal/crypto-native.js';
 import { nobleBackendOf } from '../../src/internal/crypto-noble.js';
 import { loadNoblePrimitives as staticPrimitives } from '../../src/internal/noble-primitives.js';
-import { loadNoblePrimitives as nodePrimitives } from '../../src/internal/noble-primitives-node.js';
 
 const c = nativeCrypto();
 if (c === null) throw new Error('this test needs a runtime with process.getBuiltinModule("crypto")');

@@ -108,7 +108,7 @@ describe('bundle budgets (esbuild, minified, the built package)', () => {
       ROOT,
       'node',
     );
-    expect(m.inputs).toContain('dist/internal/noble-primitives-node.js');
+    expect(m.inputs).toContain('lib/noble-primitives-node.js');
     expect(m.inputs.filter((f) => f.includes('node_modules/@noble/'))).toEqual([]);
   });
 
