@@ -12,8 +12,9 @@
  *   COLD_START_RUNS=31 npm run bench -- cold-start
  *   COLD_START_DIST=/path/to/other/dist npm run bench -- cold-start   # a saved build to compare
  *
- * A saved build needs the package.json of its commit beside it (DIST/../package.json: its
- * "imports" resolve `#noble-primitives`) and a node_modules that Node finds from there.
+ * A saved build needs the package.json and lib/ of its commit beside it (DIST/../package.json:
+ * its "imports" resolve `#noble-primitives`, to lib/ on Node) and a node_modules that Node finds
+ * from there.
  *
  * dist/ is built first when it is missing or older than src/.
  */
