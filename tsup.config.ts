@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
+import { mergeColdChunks } from './scripts/merge-cold-chunks.js';
 
 const entry = {
   index: 'src/index.ts',
@@ -27,10 +28,15 @@ const entry = {
   'http/index': 'src/http/index.ts',
   'http/node': 'src/http/node.ts',
   'cli/main': 'src/cli/main.ts',
+  // the `default` target of `#noble-primitives` (package.json "imports"): static noble for browsers
+  // and Workers; the `node` target (Node, Bun, Deno) is lib/noble-primitives-node.js, not built
+  'internal/noble-primitives': 'src/internal/noble-primitives.ts',
 };
 
 /** Declarations for the library entries only: the CLI is a bin, nothing imports its types. */
-const dtsEntry = Object.fromEntries(Object.entries(entry).filter(([name]) => name !== 'cli/main'));
+const dtsEntry = Object.fromEntries(
+  Object.entries(entry).filter(([name]) => name !== 'cli/main' && !name.startsWith('internal/')),
+);
 
 export default defineConfig({
   entry,
@@ -46,9 +52,16 @@ export default defineConfig({
   clean: true,
   splitting: true,
   treeshake: true,
-  external: [/^node:/, 'postgres'],
+  // `#noble-primitives` stays a bare specifier in dist: the runtime resolves it through package.json
+  // "imports" with its own conditions (tsconfig's `paths` entry is for typechecking src only)
+  external: [/^node:/, 'postgres', '#noble-primitives'],
   // zod's runtime goes into dist, tree-shaken: loaded from node_modules, `zod/mini` evaluates 92
   // modules (every locale) on import, half of keywarden's cold start on Node. Its types still come
   // from the `zod` dependency. noble stays external so a noble fix reaches users without a release.
   noExternal: ['zod'],
+  // the chunks a manager's cold start loads, merged into one file (issue 16; see the script)
+  async onSuccess() {
+    const { before, after } = await mergeColdChunks('dist', Object.keys(entry));
+    console.log(`cold start chunks: ${before} files -> ${after}`);
+  },
 });

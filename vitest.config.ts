@@ -1,6 +1,15 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // package.json "imports": tests run on Node, so the `node` target (noble loaded on first use,
+    // as the built package does on Node); test/internal/noble-primitives.test.ts checks the
+    // `default` target (static noble, built into dist/) against it.
+    alias: {
+      '#noble-primitives': fileURLToPath(new URL('./lib/noble-primitives-node.js', import.meta.url)),
+    },
+  },
   test: {
     // one PostgreSQL for the whole run, started by the first test file that needs it
     globalSetup: ['test/support/global-setup.ts'],

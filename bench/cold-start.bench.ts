@@ -12,6 +12,10 @@
  *   COLD_START_RUNS=31 npm run bench -- cold-start
  *   COLD_START_DIST=/path/to/other/dist npm run bench -- cold-start   # a saved build to compare
  *
+ * A saved build needs the package.json and lib/ of its commit beside it (DIST/../package.json:
+ * its "imports" resolve `#noble-primitives`, to lib/ on Node) and a node_modules that Node finds
+ * from there.
+ *
  * dist/ is built first when it is missing or older than src/.
  */
 import { spawnSync } from 'node:child_process';
@@ -70,9 +74,20 @@ interface Sample {
     | undefined;
 }
 
+/** package.json "imports" next to DIST (`#noble-primitives`), resolved as Node does: `node` first. */
+function packageImport(spec: string): string | null {
+  const pkg = JSON.parse(readFileSync(join(DIST, '..', 'package.json'), 'utf8')) as {
+    imports?: Record<string, string | Record<string, string>>;
+  };
+  const target = pkg.imports?.[spec];
+  const path = typeof target === 'string' ? target : (target?.['node'] ?? target?.['default']);
+  return path === undefined ? null : join(DIST, '..', path);
+}
+
 /**
  * What the three imports load, read from the built files: the `dist/` files (static imports, the
- * chunks included) and the package modules they import by name (noble).
+ * chunks included, `#…` package imports resolved with the `node` condition) and the package
+ * modules they import by name (none since noble left Node's default graph).
  */
 function staticGraph(): { files: number; packages: string[] } {
   const seen = new Set<string>();
@@ -84,7 +99,9 @@ function staticGraph(): { files: number; packages: string[] } {
     // static imports and re-exports only (`import … from "x"`, `import "x"`, `export … from "x"`)
     for (const m of code.matchAll(/^(?:(?:import|export)\s[^;'"]*?from\s*|import\s*)["']([^"']+)["'];?$/gm)) {
       const spec = m[1] as string;
+      const mapped = spec.startsWith('#') ? packageImport(spec) : null;
       if (spec.startsWith('.')) visit(join(dirname(file), spec));
+      else if (mapped !== null) visit(mapped);
       else if (!spec.startsWith('node:')) packages.add(spec);
     }
   };

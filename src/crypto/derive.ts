@@ -1,15 +1,14 @@
 /**
- * Key derivation: HKDF (RFC 5869) through noble, PBKDF2 (RFC 8018), scrypt (RFC 7914) and
+ * Key derivation: HKDF (RFC 5869) over the crypto backend's HMAC (native or noble), PBKDF2 (RFC 8018), scrypt (RFC 7914) and
  * Argon2id (RFC 9106) through ./kdf.ts (WebCrypto PBKDF2, native scrypt, noble where the runtime
  * lacks one: never in a bundle unless registered with `registerNobleKdfs()`).
  * Strings are UTF-8 encoded; encoded copies are zeroed after use (caller buffers are not touched).
  * @module
  */
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import * as z from 'zod/mini';
 import { KeywardenError, validationError } from '../errors.js';
 import { utf8Encode, zeroize } from '../internal/bytes.js';
+import { hkdf } from '../internal/hkdf.js';
 import { parseTagged } from '../internal/validate.js';
 import { argon2id, pbkdf2, scrypt } from './kdf.js';
 
@@ -129,7 +128,6 @@ export const DERIVE_LIMITS = Object.freeze({
   argon2SecretBytes: [1, 1024],
 } as const);
 
-const HASHES = { 'SHA-256': sha256, 'SHA-384': sha384, 'SHA-512': sha512 } as const;
 const L = DERIVE_LIMITS;
 const material = z.union([z.string(), z.instanceof(Uint8Array)]);
 const int = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max));
@@ -218,7 +216,7 @@ export async function deriveKey(params: DeriveKeyParams): Promise<Uint8Array> {
         const ikm = take(p.ikm, 'ikm', L.ikmBytes) as Uint8Array;
         const salt = take(p.salt, 'salt', [0, L.saltBytes[1]]);
         const info = take(p.info, 'info', L.infoBytes);
-        return hkdf(HASHES[p.hash ?? 'SHA-256'], ikm, salt, info, p.length);
+        return hkdf(p.hash ?? 'SHA-256', ikm, salt, info, p.length);
       }
       case 'pbkdf2': {
         const password = take(p.password, 'password', L.passwordBytes) as Uint8Array;

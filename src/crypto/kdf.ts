@@ -11,7 +11,6 @@
  * @internal
  * @module
  */
-import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { cryptoBackend } from '../internal/crypto-backend.js';
 import { nativeCrypto } from '../internal/crypto-native.js';
 import { type NobleKdfModules, nobleKdfs, nobleMissing } from './noble-fallback.js';
@@ -19,8 +18,6 @@ import { bufferSource } from './webcrypto.js';
 
 /** Hashes PBKDF2 runs with. */
 export type Pbkdf2Hash = 'SHA-256' | 'SHA-384' | 'SHA-512';
-
-const NOBLE_HASHES = { 'SHA-256': sha256, 'SHA-384': sha384, 'SHA-512': sha512 } as const;
 
 async function requireKdfs(algorithm: string, field: string): Promise<NobleKdfModules> {
   const noble = await nobleKdfs();
@@ -52,7 +49,8 @@ export async function pbkdf2(
     return new Uint8Array(await subtle.deriveBits(params, key, length * 8));
   }
   const noble = await requireKdfs('PBKDF2', 'params.method');
-  return noble.pbkdf2Async(NOBLE_HASHES[hash], password, salt, { c: iterations, dkLen: length });
+  const nobleHash = { 'SHA-256': noble.sha256, 'SHA-384': noble.sha384, 'SHA-512': noble.sha512 }[hash];
+  return noble.pbkdf2Async(nobleHash, password, salt, { c: iterations, dkLen: length });
 }
 
 /** scrypt cost parameters and output size. */

@@ -18,6 +18,7 @@
 import type { argon2idAsync } from '@noble/hashes/argon2.js';
 import type { pbkdf2Async } from '@noble/hashes/pbkdf2.js';
 import type { scryptAsync } from '@noble/hashes/scrypt.js';
+import type { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { KeywardenError } from '../errors.js';
 import { nativeCrypto } from '../internal/crypto-native.js';
 import { type NobleCurveModules, type NobleSigning, nobleSigning } from './signing-noble.js';
@@ -30,6 +31,12 @@ export interface NobleKdfModules {
   scryptAsync: typeof scryptAsync;
   /** `argon2idAsync` from `@noble/hashes/argon2.js`. */
   argon2idAsync: typeof argon2idAsync;
+  /** `sha256` from `@noble/hashes/sha2.js` (PBKDF2's hash without WebCrypto). */
+  sha256: typeof sha256;
+  /** `sha384` from `@noble/hashes/sha2.js`. */
+  sha384: typeof sha384;
+  /** `sha512` from `@noble/hashes/sha2.js`. */
+  sha512: typeof sha512;
 }
 
 let curves: Promise<NobleSigning | null> | null = null;
@@ -58,7 +65,8 @@ export function setNobleCurves(modules: NobleCurveModules): void {
  * import { argon2idAsync } from '@noble/hashes/argon2.js';
  * import { pbkdf2Async } from '@noble/hashes/pbkdf2.js';
  * import { scryptAsync } from '@noble/hashes/scrypt.js';
- * setNobleKdfs({ pbkdf2Async, scryptAsync, argon2idAsync });
+ * import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
+ * setNobleKdfs({ pbkdf2Async, scryptAsync, argon2idAsync, sha256, sha384, sha512 });
  * ```
  * @throws never
  */
@@ -143,7 +151,12 @@ export function nobleCurves(): Promise<NobleSigning | null> {
  */
 export function nobleKdfs(): Promise<NobleKdfModules | null> {
   if (kdfs === null) {
-    const modules = load(['@noble/hashes/pbkdf2.js', '@noble/hashes/scrypt.js', '@noble/hashes/argon2.js']);
+    const modules = load([
+      '@noble/hashes/pbkdf2.js',
+      '@noble/hashes/scrypt.js',
+      '@noble/hashes/argon2.js',
+      '@noble/hashes/sha2.js',
+    ]);
     kdfs = Promise.resolve(modules as unknown as NobleKdfModules | null);
   }
   return kdfs;

@@ -25,6 +25,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { argon2idAsync } from '@noble/hashes/argon2.js';
 import { pbkdf2Async } from '@noble/hashes/pbkdf2.js';
 import { scryptAsync } from '@noble/hashes/scrypt.js';
+import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { setNobleCurves, setNobleKdfs } from './noble-fallback.js';
 
 /**
@@ -63,5 +64,5 @@ export function registerNobleCurves(): void {
  * @throws never
  */
 export function registerNobleKdfs(): void {
-  setNobleKdfs({ pbkdf2Async, scryptAsync, argon2idAsync });
+  setNobleKdfs({ pbkdf2Async, scryptAsync, argon2idAsync, sha256, sha384, sha512 });
 }

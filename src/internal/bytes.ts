@@ -4,7 +4,6 @@
  * @internal
  * @module
  */
-import { hexToBytes, randomBytes as platformRandomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const B64_DECODE = new Int16Array(128).fill(-1);
@@ -12,6 +11,22 @@ for (let i = 0; i < 64; i++) B64_DECODE[B64URL.charCodeAt(i)] = i;
 // standard alphabet too, so decoders accept base64 and base64url alike
 B64_DECODE['+'.charCodeAt(0)] = 62;
 B64_DECODE['/'.charCodeAt(0)] = 63;
+
+const encoder = new TextEncoder();
+
+/**
+ * `length` bytes straight from WebCrypto `getRandomValues` (what noble's `randomBytes` does: no
+ * noble import here, the generator and the cold start load none). At most 65,536 bytes per call,
+ * the WebCrypto quota, as a RangeError like noble's.
+ */
+function platformRandomBytes(length: number): Uint8Array {
+  if (!Number.isSafeInteger(length) || length < 0)
+    throw new RangeError(`length must be a non-negative integer`);
+  if (length > 65_536) throw new RangeError(`length must be at most 65536, got ${length}`);
+  const cr = (globalThis as { crypto?: { getRandomValues?: (b: Uint8Array) => Uint8Array } }).crypto;
+  if (typeof cr?.getRandomValues !== 'function') throw new Error('crypto.getRandomValues must be defined');
+  return cr.getRandomValues(new Uint8Array(length));
+}
 
 /** Requests up to this size are served from a pooled CSPRNG buffer (one WebCrypto call per 4 KiB). */
 const POOL_MAX_REQUEST = 256;
@@ -52,11 +67,11 @@ export function randomBytes(length: number): Uint8Array {
  * @throws never
  */
 export function utf8Encode(text: string): Uint8Array {
-  return utf8ToBytes(text);
+  return encoder.encode(text);
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
-const HEX_CODES = utf8ToBytes('0123456789abcdef');
+const HEX_CODES = encoder.encode('0123456789abcdef');
 /**
  * UTF-8 decode; throws TypeError on invalid UTF-8.
  *
@@ -102,7 +117,23 @@ export function toHex(bytes: Uint8Array): string {
  * @throws TypeError for odd length or a non-hex character.
  */
 export function fromHex(text: string): Uint8Array {
-  return hexToBytes(text);
+  if (text.length % 2 !== 0) throw new TypeError('hex of odd length');
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    const hi = hexDigit(text.charCodeAt(2 * i));
+    const lo = hexDigit(text.charCodeAt(2 * i + 1));
+    if (hi < 0 || lo < 0) throw new TypeError('not a hex character');
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
+}
+
+/** The value of one hex digit (0-9, a-f, A-F), -1 for anything else. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
 }
 
 /**

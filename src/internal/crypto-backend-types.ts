@@ -6,6 +6,10 @@
  * @internal
  * @module
  */
+import type { gcm } from '@noble/ciphers/aes.js';
+import type { hmac } from '@noble/hashes/hmac.js';
+import type { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
+import type { randomBytes } from '@noble/hashes/utils.js';
 
 /** The hashes HMAC runs with. */
 export type BackendHash = 'SHA-256' | 'SHA-384' | 'SHA-512';
@@ -50,4 +54,24 @@ export interface CryptoBackend {
    * to their own error); never returns unauthenticated bytes.
    */
   aesGcmDecrypt(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array;
+}
+
+/**
+ * The noble functions the pure-JS backend is built from (`gcm` of @noble/ciphers/aes.js; `hmac`,
+ * `sha256`/`sha384`/`sha512` and `randomBytes` of @noble/hashes). Where they come from depends on
+ * the runtime: the `#noble-primitives` import of package.json (see ./noble-primitives.ts).
+ */
+export interface NoblePrimitives {
+  /** AES-GCM: `gcm(key, nonce, aad).encrypt(plaintext)` / `.decrypt(sealed)`. */
+  gcm: typeof gcm;
+  /** HMAC over one of the hashes below. */
+  hmac: typeof hmac;
+  /** SHA-256. */
+  sha256: typeof sha256;
+  /** SHA-384. */
+  sha384: typeof sha384;
+  /** SHA-512. */
+  sha512: typeof sha512;
+  /** Bytes from `crypto.getRandomValues`. */
+  randomBytes: typeof randomBytes;
 }

@@ -2,10 +2,12 @@
  * Which crypto backend runs: native (the runtime's crypto module) where the runtime has one,
  * noble elsewhere. `KEYWARDEN_CRYPTO=noble` in the environment forces noble (the test suite runs
  * both); `KEYWARDEN_CRYPTO=native` insists on native and falls back to noble only where there is
- * none. Chosen once, on first use.
+ * none. Chosen once, on first use. On Node, Bun and Deno noble itself is loaded only when it is
+ * chosen (see ./crypto-noble.ts); a forced `noble` that cannot be loaded there falls back to native.
  * @internal
  * @module
  */
+import { KeywardenError } from '../errors.js';
 import type { CryptoBackend } from './crypto-backend-types.js';
 import { nativeBackend, nativeCrypto } from './crypto-native.js';
 import { nobleBackend } from './crypto-noble.js';
@@ -47,7 +49,8 @@ export function nativeSignatures(): boolean {
 }
 
 /**
- * Replaces the backend in use: `'noble'`, `'native'` (null when the runtime has none), or `'auto'`
+ * Replaces the backend in use: `'noble'` (null when noble cannot be loaded here), `'native'` (null
+ * when the runtime has none), or `'auto'`
  * to choose again from the environment. For tests that run the same operations on both backends;
  * key material already set up (keyed MACs of an open manager) stays on the backend it was made with.
  *
@@ -63,9 +66,9 @@ export function useCryptoBackend(name: 'noble' | 'native' | 'auto'): CryptoBacke
     return cryptoBackend();
   }
   const native = nativeCrypto();
-  if (name === 'native' && native === null) return null;
-  chosen = name === 'noble' || native === null ? nobleBackend : nativeBackend(native);
-  return chosen;
+  const next = name === 'native' ? native && nativeBackend(native) : nobleBackend();
+  if (next !== null) chosen = next;
+  return next;
 }
 
 /**
@@ -76,11 +79,21 @@ export function useCryptoBackend(name: 'noble' | 'native' | 'auto'): CryptoBacke
  * declare const key: Uint8Array;
  * const mac = cryptoBackend().hmac('SHA-256', key, data);
  * ```
- * @throws never
+ * @throws KeywardenError `ERR_UNSUPPORTED` (field `crypto`) only in a runtime with neither a
+ *   native crypto module nor a loadable noble (a bundle built for Node, run without node_modules
+ *   and without `process.getBuiltinModule`): no supported runtime.
  */
 export function cryptoBackend(): CryptoBackend {
   if (chosen !== null) return chosen;
-  const native = requestedBackend() === 'noble' ? null : nativeCrypto();
-  chosen = native === null ? nobleBackend : nativeBackend(native);
+  const native = nativeCrypto();
+  const nativeOne = () => (native === null ? null : nativeBackend(native));
+  chosen = requestedBackend() === 'noble' ? (nobleBackend() ?? nativeOne()) : (nativeOne() ?? nobleBackend());
+  if (chosen === null) {
+    throw new KeywardenError(
+      'ERR_UNSUPPORTED',
+      'no crypto backend: this runtime has no native crypto module and @noble/hashes and @noble/ciphers cannot be loaded',
+      { field: 'crypto' },
+    );
+  }
   return chosen;
 }

@@ -1,17 +1,15 @@
 /**
  * The pure-JS crypto backend (noble): used where the runtime has no native crypto module
- * (Workers, browsers) or when `KEYWARDEN_CRYPTO=noble` forces it.
+ * (Workers, browsers) or when `KEYWARDEN_CRYPTO=noble` forces it. Built from the noble functions
+ * that `#noble-primitives` (package.json "imports") provides: bundled statically for browsers and
+ * Workers, loaded on first use on Node, Bun and Deno, which run the native backend (issue 16's
+ * cold start: noble's import is not paid there unless a call needs it).
  * @internal
  * @module
  */
-import { gcm } from '@noble/ciphers/aes.js';
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
-import { randomBytes } from '@noble/hashes/utils.js';
+import { loadNoblePrimitives } from '#noble-primitives';
 import { toHex, utf8Encode } from './bytes.js';
-import type { BackendHash, CryptoBackend, KeyedMac } from './crypto-backend-types.js';
-
-const HASHES = { 'SHA-256': sha256, 'SHA-384': sha384, 'SHA-512': sha512 } as const;
+import type { BackendHash, CryptoBackend, KeyedMac, NoblePrimitives } from './crypto-backend-types.js';
 
 /** The slice of noble's HMAC state used here. */
 interface HmacState {
@@ -26,7 +24,7 @@ interface HmacState {
  * HMAC-SHA256 with the key schedule (inner and outer padded-key blocks) computed once; every call
  * clones that state into one scratch state, so a MAC costs the data blocks plus two, no key setup.
  */
-function keyedSha256(key: Uint8Array, closed: () => Error): KeyedMac {
+function keyedSha256({ hmac, sha256 }: NoblePrimitives, key: Uint8Array, closed: () => Error): KeyedMac {
   let keyed: HmacState | null = hmac.create(sha256, key) as unknown as HmacState;
   let scratch: HmacState | null = keyed.clone();
   return {
@@ -58,23 +56,49 @@ function checkNonce(nonce: Uint8Array): Uint8Array {
 }
 
 /**
- * The noble backend.
+ * The noble backend over `p` (the same functions, whichever way they were loaded).
+ *
+ * @example
+ * ```ts
+ * const p = loadNoblePrimitives();
+ * const backend = p ? nobleBackendOf(p) : null;
+ * ```
+ * @throws never itself; its AES-GCM decrypt throws on failed authentication.
+ */
+export function nobleBackendOf(p: NoblePrimitives): CryptoBackend {
+  const { gcm, hmac, sha256, randomBytes } = p;
+  const hashes = { 'SHA-256': sha256, 'SHA-384': p.sha384, 'SHA-512': p.sha512 } as const;
+  return Object.freeze({
+    name: 'noble' as const,
+    randomBytes: (length: number) => randomBytes(length),
+    sha256: (data: Uint8Array) => sha256(data),
+    sha256Hex: (text: string) => toHex(sha256(utf8Encode(text))),
+    hmac: (hash: BackendHash, key: Uint8Array, data: Uint8Array) => hmac(hashes[hash], key, data),
+    keyedSha256: (key: Uint8Array, closed: () => Error) => keyedSha256(p, key, closed),
+    aesGcmEncrypt: (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array) =>
+      gcm(checkKey(key), checkNonce(nonce), aad).encrypt(plaintext),
+    aesGcmDecrypt: (key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array) =>
+      gcm(checkKey(key), checkNonce(nonce), aad).decrypt(sealed),
+  });
+}
+
+let built: CryptoBackend | null | undefined;
+
+/**
+ * The noble backend, built on the first call (on Node, Bun and Deno that call loads noble); null
+ * when noble cannot be loaded in this runtime.
  *
  * @example
  * ```ts
  * declare const key: Uint8Array;
- * nobleBackend.hmac('SHA-256', key, data); // Uint8Array(32)
+ * nobleBackend()?.hmac('SHA-256', key, data); // Uint8Array(32)
  * ```
+ * @throws never
  */
-export const nobleBackend: CryptoBackend = Object.freeze({
-  name: 'noble' as const,
-  randomBytes: (length: number) => randomBytes(length),
-  sha256: (data: Uint8Array) => sha256(data),
-  sha256Hex: (text: string) => toHex(sha256(utf8Encode(text))),
-  hmac: (hash: BackendHash, key: Uint8Array, data: Uint8Array) => hmac(HASHES[hash], key, data),
-  keyedSha256,
-  aesGcmEncrypt: (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array) =>
-    gcm(checkKey(key), checkNonce(nonce), aad).encrypt(plaintext),
-  aesGcmDecrypt: (key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array) =>
-    gcm(checkKey(key), checkNonce(nonce), aad).decrypt(sealed),
-});
+export function nobleBackend(): CryptoBackend | null {
+  if (built === undefined) {
+    const p = loadNoblePrimitives();
+    built = p === null ? null : nobleBackendOf(p);
+  }
+  return built;
+}

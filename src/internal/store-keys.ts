@@ -5,9 +5,8 @@
  * @internal
  * @module
  */
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8Encode } from './bytes.js';
+import { hkdf } from './hkdf.js';
 
 /**
  * HKDF `info` label of the audit digest key (`HMAC-SHA256(key, canonical event)`).
@@ -35,5 +34,5 @@ export function deriveStoreSubkey(pepper: Uint8Array, label: string): Uint8Array
   if (typeof label !== 'string' || !label.startsWith('keywarden/')) {
     throw new TypeError('label must start with "keywarden/"');
   }
-  return hkdf(sha256, pepper, undefined, utf8Encode(label), 32);
+  return hkdf('SHA-256', pepper, undefined, utf8Encode(label), 32);
 }

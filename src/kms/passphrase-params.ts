@@ -4,11 +4,11 @@
  * @internal
  * @module
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import * as z from 'zod/mini';
 import { isKeywardenError, KeywardenError, toStorageError } from '../errors.js';
 import { fromBase64Url, randomBytes, toBase64Url, toHex, utf8Encode } from '../internal/bytes.js';
 import { canonicalJson } from '../internal/canonical-json.js';
+import { cryptoBackend } from '../internal/crypto-backend.js';
 import { parseInput } from '../internal/validate.js';
 import type { MetaStore } from '../ports/storage.js';
 
@@ -186,7 +186,9 @@ export function serializeParams(params: StoredPassphraseParams): string {
  * @throws never for valid params.
  */
 export function paramsKeyId(params: StoredPassphraseParams): string {
-  const digest = sha256(utf8Encode(`keywarden/kms/passphrase-id\n${serializeParams(params)}`));
+  const digest = cryptoBackend().sha256(
+    utf8Encode(`keywarden/kms/passphrase-id\n${serializeParams(params)}`),
+  );
   return toHex(digest.subarray(0, 8));
 }
 

@@ -14,8 +14,6 @@
  * @internal
  * @module
  */
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { KeywardenError, validationError } from '../errors.js';
 import {
   concatBytes,
@@ -28,6 +26,7 @@ import {
 } from '../internal/bytes.js';
 import { canonicalJson } from '../internal/canonical-json.js';
 import { cryptoBackend } from '../internal/crypto-backend.js';
+import { hkdf } from '../internal/hkdf.js';
 import type { WrappedKey } from '../ports/kms.js';
 
 /**
@@ -100,7 +99,7 @@ export function masterKeyId(master: Uint8Array): string {
  * @throws never for a Uint8Array input.
  */
 export function deriveWrapKey(master: Uint8Array, keyId: string): WrapKey {
-  return { keyId, kek: hkdf(sha256, master, undefined, WRAP_INFO, 32) };
+  return { keyId, kek: hkdf('SHA-256', master, undefined, WRAP_INFO, 32) };
 }
 
 /** What {@link createKeyring} needs. */

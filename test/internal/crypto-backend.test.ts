@@ -19,13 +19,16 @@ import {
 import { cryptoBackend, requestedBackend, useCryptoBackend } from '../../src/internal/crypto-backend.js';
 import type { CryptoBackend } from '../../src/internal/crypto-backend-types.js';
 import { nativeBackend, nativeCrypto } from '../../src/internal/crypto-native.js';
-import { nobleBackend } from '../../src/internal/crypto-noble.js';
+import { nobleBackend as loadNobleBackend } from '../../src/internal/crypto-noble.js';
 import { generateMasterKey, localKms } from '../../src/kms/index.js';
 import { createKeyManager } from '../../src/manager/key-manager.js';
 
 const c = nativeCrypto();
 if (c === null) throw new Error('this test needs a runtime with process.getBuiltinModule("crypto")');
 const native = nativeBackend(c);
+// on Node noble is loaded on first use (package.json "imports", the `node` target)
+const nobleBackend = loadNobleBackend();
+if (nobleBackend === null) throw new Error('this test needs @noble/hashes and @noble/ciphers installed');
 const backends: Array<[string, CryptoBackend]> = [
   ['native', native],
   ['noble', nobleBackend],

@@ -18,6 +18,7 @@ const run = promisify(execFile);
 const KB = 1024;
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   exports: Record<string, string | { types: string; default: string }>;
+  imports: Record<string, Record<string, string>>;
   bin: Record<string, string>;
   peerDependencies: Record<string, string>;
 };
@@ -54,13 +55,17 @@ interface Measured {
 }
 
 /** Bundles `contents` (imports of keywarden subpaths, resolved to dist) as a browser app would. */
-async function measure(contents: string, resolveDir = ROOT): Promise<Measured> {
+async function measure(
+  contents: string,
+  resolveDir = ROOT,
+  platform: 'browser' | 'node' = 'browser',
+): Promise<Measured> {
   const out = await build({
     stdin: { contents, resolveDir, loader: 'ts' },
     bundle: true,
     minify: true,
     format: 'esm',
-    platform: 'browser',
+    platform,
     target: 'es2022',
     write: false,
     metafile: true,
@@ -94,6 +99,19 @@ describe('bundle budgets (esbuild, minified, the built package)', () => {
     expect(m.min).toBeLessThanOrEqual(BUDGETS.manager);
     expect(m.inputs.some((f) => f.includes('node_modules/zod/v4/classic/'))).toBe(false);
     expect(m.inputs.filter((f) => NOBLE_FALLBACKS.test(f))).toEqual([]);
+    // no native crypto module in a browser: the noble backend is bundled (`#noble-primitives`, default target)
+    expect(m.inputs).toContain('dist/internal/noble-primitives.js');
+    expect(m.inputs).toContain('node_modules/@noble/ciphers/aes.js');
+  });
+
+  it('a bundle for Node resolves `#noble-primitives` to the loader that imports noble on first use only', async () => {
+    const m = await measure(
+      "export { createKeyManager } from 'keywarden'; export { memoryStorage } from 'keywarden/adapters/memory'; export { localKms } from 'keywarden/kms';",
+      ROOT,
+      'node',
+    );
+    expect(m.inputs).toContain('lib/noble-primitives-node.js');
+    expect(m.inputs.filter((f) => f.includes('node_modules/@noble/'))).toEqual([]);
   });
 
   it('@noble/curves and the slow KDFs come in only with keywarden/crypto/noble (control)', async () => {
@@ -174,11 +192,21 @@ describe('what each subpath loads', () => {
   });
 });
 
-/** Relative module specifiers of a built .js or .d.ts file. */
+/**
+ * Relative module specifiers of a built .js or .d.ts file, and the package.json "imports" runtime
+ * targets of its `#…` specifiers (as paths relative to the file).
+ */
 function relativeImports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   const specs = new Set<string>();
   for (const m of text.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)) specs.add(m[1]!);
+  for (const m of text.matchAll(/(?:from|import)\s*\(?\s*['"](#[^'"]+)['"]/g)) {
+    // the runtime targets; `types` points into src/ for typechecking this repository only
+    for (const [condition, target] of Object.entries(pkg.imports[m[1]!] ?? {})) {
+      if (condition === 'types') continue;
+      specs.add(relative(dirname(file), join(ROOT, target)).replace(/^(?!\.)/, './'));
+    }
+  }
   return [...specs];
 }
 
