@@ -5,26 +5,19 @@
  * `keywarden/adapters/memory`, `keywarden/kms`) loaded 38 files, and Node's ES module loader costs
  * about a millisecond of CPU per file (resolve, read, compile, link) before any of keywarden runs
  * (issue 16's cold start; docs/performance.md). Rollup re-chunks the built files: every chunk
- * those three imports load goes into one chunk, except the ones `keywarden/errors` and a bundle
- * of the token generator (`keywarden/crypto`) use; every other chunk stays as esbuild made it
- * (one manual chunk each), so those stay small for bundlers (test/package/weight.test.ts: the
- * generator and manager budgets). Source maps are chained back to src/; nothing is minified (readable stack traces).
+ * those three imports load that `keywarden/crypto` and `keywarden/errors` do not goes into one
+ * chunk; every other chunk stays as esbuild made it (one manual chunk each), so the crypto
+ * subpath stays small for bundlers (test/package/weight.test.ts: the generator and manager
+ * budgets). Source maps are chained back to src/; nothing is minified (readable stack traces).
  * @module
  */
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { build } from 'esbuild';
 import { type ExistingRawSourceMap, rollup } from 'rollup';
 
-/** The entries whose cold start is merged. */
+/** The entries whose cold start is merged, and the ones that must not load the merged chunk. */
 const COLD = ['index', 'adapters/memory', 'kms/index'];
-/**
- * What must not load the merged chunk: `keywarden/errors`, and the token generator of
- * `keywarden/crypto` as a bundler includes it (a bundle takes a whole chunk file once it uses any
- * export of it: the generator's budget in test/package/weight.test.ts).
- */
-const APART_ENTRIES = ['errors'];
-const APART_BUNDLE = "export { generateApiToken, checkApiToken, generateId } from './crypto/index.js';";
+const APART = ['crypto/index', 'errors'];
 
 /** Relative static imports of a built file, as absolute paths. */
 function importsOf(file: string): string[] {
@@ -66,23 +59,7 @@ export async function mergeColdChunks(
   const dist = resolve(distDir);
   const input = Object.fromEntries(entryNames.map((name) => [name, join(dist, `${name}.js`)]));
   const cold = closure(COLD.map((name) => input[name] as string));
-  const bundled = await build({
-    stdin: { contents: APART_BUNDLE, resolveDir: dist, loader: 'js' },
-    bundle: true,
-    write: false,
-    metafile: true,
-    format: 'esm',
-    platform: 'browser',
-    external: ['@noble/*', '#noble-primitives'],
-    logLevel: 'error',
-  });
-  // the files the bundle kept code of (the metafile's inputs list every file it looked at)
-  const [output] = Object.values(bundled.metafile.outputs);
-  const used = Object.entries(output?.inputs ?? {})
-    .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
-    .map(([f]) => resolve(f))
-    .filter((f) => f.startsWith(`${dist}/`) && isChunk(f)); // the chunks, not the entry re-exporting them
-  const apart = closure([...APART_ENTRIES.map((name) => input[name] as string), ...used]);
+  const apart = closure(APART.map((name) => input[name] as string));
   const merged = new Set([...cold].filter((f) => isChunk(f) && !apart.has(f)));
   const before = cold.size;
   const bundle = await rollup({
