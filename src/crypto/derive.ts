@@ -9,6 +9,7 @@ import * as z from 'zod/mini';
 import { KeywardenError, validationError } from '../errors.js';
 import { utf8Encode, zeroize } from '../internal/bytes.js';
 import { hkdf } from '../internal/hkdf.js';
+import { lazy } from '../internal/lazy.js';
 import { parseTagged } from '../internal/validate.js';
 import { argon2id, pbkdf2, scrypt } from './kdf.js';
 
@@ -129,52 +130,57 @@ export const DERIVE_LIMITS = Object.freeze({
 } as const);
 
 const L = DERIVE_LIMITS;
-const material = z.union([z.string(), z.instanceof(Uint8Array)]);
 const int = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max));
-const length = int(L.length[0], L.length[1]);
-const hash = z.optional(z.enum(['SHA-256', 'SHA-384', 'SHA-512']));
 
-/** The schema of each `method` (parsed with `parseTagged`, a discriminated union by `method`). */
-const schemas = [
-  z.strictObject({
-    method: z.literal('hkdf'),
-    ikm: material,
-    salt: z.optional(material),
-    info: z.optional(material),
-    length,
-    hash,
-  }),
-  z.strictObject({
-    method: z.literal('pbkdf2'),
-    password: material,
-    salt: material,
-    iterations: int(L.pbkdf2Iterations[0], L.pbkdf2Iterations[1]),
-    length,
-    hash,
-  }),
-  z.strictObject({
-    method: z.literal('scrypt'),
-    password: material,
-    salt: material,
-    N: int(2 ** L.scryptLog2N[0], 2 ** L.scryptLog2N[1]).check(
-      z.refine((n) => (n & (n - 1)) === 0, 'must be a power of two'),
-    ),
-    r: int(L.scryptR[0], L.scryptR[1]),
-    p: int(L.scryptP[0], L.scryptP[1]),
-    length,
-  }),
-  z.strictObject({
-    method: z.literal('argon2id'),
-    password: material,
-    salt: material,
-    t: int(L.argon2T[0], L.argon2T[1]),
-    m: int(L.argon2M[0], L.argon2M[1]),
-    p: int(L.argon2P[0], L.argon2P[1]),
-    length,
-    secret: z.optional(material),
-    associatedData: z.optional(material),
-  }),
-];
+/**
+ * The schema of each `method` (parsed with `parseTagged`, a discriminated union by `method`), built on
+ * the first `deriveKey` call: a manager's cold start never derives (issue 16).
+ */
+const schemas = lazy(() => {
+  const material = z.union([z.string(), z.instanceof(Uint8Array)]);
+  const length = int(L.length[0], L.length[1]);
+  const hash = z.optional(z.enum(['SHA-256', 'SHA-384', 'SHA-512']));
+  return [
+    z.strictObject({
+      method: z.literal('hkdf'),
+      ikm: material,
+      salt: z.optional(material),
+      info: z.optional(material),
+      length,
+      hash,
+    }),
+    z.strictObject({
+      method: z.literal('pbkdf2'),
+      password: material,
+      salt: material,
+      iterations: int(L.pbkdf2Iterations[0], L.pbkdf2Iterations[1]),
+      length,
+      hash,
+    }),
+    z.strictObject({
+      method: z.literal('scrypt'),
+      password: material,
+      salt: material,
+      N: int(2 ** L.scryptLog2N[0], 2 ** L.scryptLog2N[1]).check(
+        z.refine((n) => (n & (n - 1)) === 0, 'must be a power of two'),
+      ),
+      r: int(L.scryptR[0], L.scryptR[1]),
+      p: int(L.scryptP[0], L.scryptP[1]),
+      length,
+    }),
+    z.strictObject({
+      method: z.literal('argon2id'),
+      password: material,
+      salt: material,
+      t: int(L.argon2T[0], L.argon2T[1]),
+      m: int(L.argon2M[0], L.argon2M[1]),
+      p: int(L.argon2P[0], L.argon2P[1]),
+      length,
+      secret: z.optional(material),
+      associatedData: z.optional(material),
+    }),
+  ];
+});
 
 /** Bytes of `input`, plus whether we own (and must zero) them. */
 function bytesOf(input: KeyMaterialInput, field: string, [min, max]: readonly [number, number]) {
@@ -202,7 +208,7 @@ function bytesOf(input: KeyMaterialInput, field: string, [min, max]: readonly [n
  *   or Argon2id in a browser or Worker without `registerNobleKdfs()` (keywarden/crypto/noble).
  */
 export async function deriveKey(params: DeriveKeyParams): Promise<Uint8Array> {
-  const p = parseTagged('method', schemas, params, 'params');
+  const p = parseTagged('method', schemas(), params, 'params');
   const owned: Uint8Array[] = [];
   const take = (input: KeyMaterialInput | undefined, field: string, range: readonly [number, number]) => {
     if (input === undefined) return undefined;

@@ -7,6 +7,7 @@
 import * as z from 'zod/mini';
 import { KeywardenError } from '../errors.js';
 import { toBase64Url, zeroize } from '../internal/bytes.js';
+import { lazy } from '../internal/lazy.js';
 import { parseTagged } from '../internal/validate.js';
 import { EC_CURVES } from './curves.js';
 import { jwkThumbprint } from './jwk.js';
@@ -50,8 +51,11 @@ export interface GeneratedKeyPair {
   alg: KeyPairAlgorithm;
 }
 
-/** The schema of each key `type` (parsed with `parseTagged`, a discriminated union by `type`). */
-const specSchemas = [
+/**
+ * The schema of each key `type` (parsed with `parseTagged`, a discriminated union by `type`), built
+ * on the first `generateKeyPair` call (not at import: issue 16's cold start).
+ */
+const specSchemas = lazy(() => [
   z.strictObject({ type: z.literal('ed25519') }),
   z.strictObject({ type: z.literal('ecdsa'), curve: z.enum(['P-256', 'P-384', 'secp256k1']) }),
   z.strictObject({
@@ -59,7 +63,7 @@ const specSchemas = [
     modulusLength: z.union([z.literal(2048), z.literal(3072), z.literal(4096)]),
     hash: z.optional(z.enum(['SHA-256', 'SHA-384', 'SHA-512'])),
   }),
-];
+]);
 
 const RSA_ALG = { 'SHA-256': 'RS256', 'SHA-384': 'RS384', 'SHA-512': 'RS512' } as const;
 
@@ -168,7 +172,7 @@ async function generateRsa(
  *   `keywarden/crypto/noble`; Node, Bun and Deno load it on their own).
  */
 export async function generateKeyPair(spec: KeyPairSpec): Promise<GeneratedKeyPair> {
-  const valid = parseTagged('type', specSchemas, spec, 'spec');
+  const valid = parseTagged('type', specSchemas(), spec, 'spec');
   switch (valid.type) {
     case 'ed25519':
       return generateCurvePair('Ed25519');
