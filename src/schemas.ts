@@ -85,7 +85,7 @@ export const apiKeyListSchema = listQuerySchema;
  * const r = secretSetSchema['~standard'].validate({ environment: 'production', provider: 'openai' });
  * ```
  */
-export const secretSetSchema = setOptionsSchema;
+export const secretSetSchema = setOptionsSchema();
 
 /**
  * The options of `km.secrets.get(name, options)`.
@@ -95,7 +95,7 @@ export const secretSetSchema = setOptionsSchema;
  * const r = secretGetSchema['~standard'].validate({ environment: 'production', version: 2 });
  * ```
  */
-export const secretGetSchema = getOptionsSchema;
+export const secretGetSchema = getOptionsSchema();
 
 /**
  * The options of `km.secrets.list(options)`.
@@ -105,7 +105,7 @@ export const secretGetSchema = getOptionsSchema;
  * const r = secretListSchema['~standard'].validate({ environment: 'production' });
  * ```
  */
-export const secretListSchema = listOptionsSchema;
+export const secretListSchema = listOptionsSchema();
 
 /**
  * The options of `km.keys.create(options)`.
@@ -115,7 +115,7 @@ export const secretListSchema = listOptionsSchema;
  * const r = keyCreateSchema['~standard'].validate({ name: 'jwt', type: 'ecdsa', algorithm: 'ES256' });
  * ```
  */
-export const keyCreateSchema = createOptionsSchema;
+export const keyCreateSchema = createOptionsSchema();
 
 /**
  * The options of `km.keys.list(options)`.
@@ -125,7 +125,7 @@ export const keyCreateSchema = createOptionsSchema;
  * const r = keyListSchema['~standard'].validate({ tag: 'auth' });
  * ```
  */
-export const keyListSchema = listKeysSchema;
+export const keyListSchema = listKeysSchema();
 
 /**
  * A rotation policy: `km.rotator.setPolicy(id, policy)` and the `rotation` option of every create.

@@ -9,6 +9,7 @@ import { isKeywardenError, KeywardenError, toStorageError } from '../errors.js';
 import { fromBase64Url, randomBytes, toBase64Url, toHex, utf8Encode } from '../internal/bytes.js';
 import { canonicalJson } from '../internal/canonical-json.js';
 import { cryptoBackend } from '../internal/crypto-backend.js';
+import { lazy } from '../internal/lazy.js';
 import { parseInput } from '../internal/validate.js';
 import type { MetaStore } from '../ports/storage.js';
 
@@ -81,27 +82,32 @@ export interface StoredPassphraseParams extends ScryptParams {
 
 const isPow2 = (n: number): boolean => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 
-const costShape = {
-  N: z.number().check(
-    z.int(),
-    z.refine((n) => isPow2(n) && n >= MIN_N && n <= MAX_N, 'must be a power of two from 2^14 to 2^20'),
-  ),
-  r: z.number().check(z.int(), z.gte(1), z.lte(32)),
-  p: z.number().check(z.int(), z.gte(1), z.lte(16)),
-};
-
 const fitsMemory = (s: ScryptParams): boolean => 128 * s.r * s.N <= MAX_SCRYPT_MEMORY;
 const MEMORY_MESSAGE = 'needs more than 1 GiB (128 * r * N); lower N or r';
 
-const optionsSchema = z.optional(
-  z.strictObject({ N: z.optional(costShape.N), r: z.optional(costShape.r), p: z.optional(costShape.p) }),
-);
-
-const storedSchema = z.strictObject({
-  v: z.literal(1),
-  alg: z.literal('scrypt'),
-  ...costShape,
-  salt: z.string(),
+/**
+ * The schemas of the `scrypt` option and of the stored parameters, built on first use: a manager
+ * on `localKms` never reads them (issue 16's cold start).
+ */
+const schemas = lazy(() => {
+  const costShape = {
+    N: z.number().check(
+      z.int(),
+      z.refine((n) => isPow2(n) && n >= MIN_N && n <= MAX_N, 'must be a power of two from 2^14 to 2^20'),
+    ),
+    r: z.number().check(z.int(), z.gte(1), z.lte(32)),
+    p: z.number().check(z.int(), z.gte(1), z.lte(16)),
+  };
+  const options = z.optional(
+    z.strictObject({ N: z.optional(costShape.N), r: z.optional(costShape.r), p: z.optional(costShape.p) }),
+  );
+  const stored = z.strictObject({
+    v: z.literal(1),
+    alg: z.literal('scrypt'),
+    ...costShape,
+    salt: z.string(),
+  });
+  return { options, stored };
 });
 
 /**
@@ -114,7 +120,7 @@ const storedSchema = z.strictObject({
  * @throws KeywardenError `ERR_VALIDATION` naming `scrypt.N`, `scrypt.r`, `scrypt.p` or `scrypt`.
  */
 export function resolveScryptOptions(input: unknown): ScryptParams {
-  const given = parseInput(optionsSchema, input, 'scrypt') ?? {};
+  const given = parseInput(schemas().options, input, 'scrypt') ?? {};
   const params: ScryptParams = {
     N: given.N ?? DEFAULT_SCRYPT.N,
     r: given.r ?? DEFAULT_SCRYPT.r,
@@ -145,7 +151,7 @@ export function parseStoredParams(raw: string): StoredPassphraseParams {
   } catch {
     throw bad('is not JSON');
   }
-  const result = storedSchema.safeParse(json);
+  const result = schemas().stored.safeParse(json);
   if (!result.success) throw bad('is malformed or holds unsupported parameters');
   const params = result.data as StoredPassphraseParams;
   if (!fitsMemory(params)) throw bad(`asks for scrypt that ${MEMORY_MESSAGE}`);

@@ -53,7 +53,7 @@ import { signJwt, verifyJwt } from './keys/jwt.js';
 export function createKeysView(ctx: StoreContext): KeysView {
   const view: KeysView = {
     async create(options: CreateKeyOptions): Promise<KeyInfo> {
-      const o = parseInput(createOptionsSchema, options, 'options');
+      const o = parseInput(createOptionsSchema(), options, 'options');
       const spec = resolveKeySpec(o.type, o.algorithm, o.modulusLength);
       const { environment, tenantId } = resolveScope(o);
       const state = await ctx.ready();
@@ -102,7 +102,7 @@ export function createKeysView(ctx: StoreContext): KeysView {
     },
 
     async list(options?: ListKeysOptions): Promise<KeyList> {
-      const o = parseInput(listKeysSchema, options ?? {}, 'options');
+      const o = parseInput(listKeysSchema(), options ?? {}, 'options');
       return listNamed(ctx, 'key', o, toKeyInfo);
     },
 

@@ -53,7 +53,7 @@ import {
 export type * from './secret-types.js';
 export { type AppendSecretVersionOptions, appendSecretVersion } from './secrets/versions.js';
 
-type SetOptions = ReturnType<typeof setOptionsSchema.parse>;
+type SetOptions = ReturnType<ReturnType<typeof setOptionsSchema>['parse']>;
 
 /** Applies the metadata given to `set` onto a record (omitted fields keep their value). */
 function patchRecord(record: StoredRecord, o: SetOptions, now: number): StoredRecord {
@@ -182,7 +182,7 @@ async function createOrAppend(
 }
 
 /** Parsed options of `get`. */
-type GetOptions = ReturnType<typeof getOptionsSchema.parse>;
+type GetOptions = ReturnType<ReturnType<typeof getOptionsSchema>['parse']>;
 
 /**
  * Builds `km.secrets` over a store context. The manager calls it; you use `km.secrets`.
@@ -239,7 +239,7 @@ export function createSecretsView(ctx: StoreContext): SecretsView {
   const view: SecretsView = {
     async set(name: string, value: string | Uint8Array, options?: SetSecretOptions): Promise<SecretInfo> {
       const n = parseInput(secretNameSchema, name, 'name');
-      const o = parseInput(setOptionsSchema, options ?? {}, 'options');
+      const o = parseInput(setOptionsSchema(), options ?? {}, 'options');
       if (o.expiresAt != null && o.expiresAt <= ctx.clock.now()) {
         throw validationError('options.expiresAt', 'must be in the future');
       }
@@ -264,9 +264,9 @@ export function createSecretsView(ctx: StoreContext): SecretsView {
         goodNames.add(n);
       }
       let o: GetOptions;
-      if (options !== undefined) o = parseInput(getOptionsSchema, options, 'options');
+      if (options !== undefined) o = parseInput(getOptionsSchema(), options, 'options');
       else {
-        noOptions ??= parseInput(getOptionsSchema, {}, 'options');
+        noOptions ??= parseInput(getOptionsSchema(), {}, 'options');
         o = noOptions;
       }
       const t = ctx.telemetry;
@@ -286,7 +286,7 @@ export function createSecretsView(ctx: StoreContext): SecretsView {
     },
 
     async list(options?: ListSecretsOptions): Promise<SecretList> {
-      const o = parseInput(listOptionsSchema, options ?? {}, 'options');
+      const o = parseInput(listOptionsSchema(), options ?? {}, 'options');
       return listNamed(ctx, 'secret', o, toSecretInfo);
     },
 

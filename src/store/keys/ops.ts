@@ -492,7 +492,7 @@ export async function keyJwks(ctx: StoreContext, name: unknown, options: unknown
  *   `ERR_INVALID_STATE` (public export of a symmetric key, destroyed material), `ERR_DECRYPT`, `ERR_AUDIT`.
  */
 export async function exportKey(ctx: StoreContext, name: unknown, options: unknown): Promise<Jwk | JwksKey> {
-  const o = parseInput(exportOptionsSchema, options ?? {}, 'options');
+  const o = parseInput(exportOptionsSchema(), options ?? {}, 'options');
   const record = await loadKey(ctx, name, o);
   const spec = specOf(record.data);
   const version =
@@ -547,7 +547,7 @@ export async function encryptWithKey(
   plaintext: unknown,
   options: unknown,
 ): Promise<Uint8Array> {
-  const o = parseInput(cipherOptionsSchema, options ?? {}, 'options');
+  const o = parseInput(cipherOptionsSchema(), options ?? {}, 'options');
   const bytes = toDataBytes(plaintext, 'plaintext');
   const record = await loadKey(ctx, name, o);
   if (specOf(record.data).type !== 'aes')
@@ -576,7 +576,7 @@ export async function decryptWithKey(
   ciphertext: unknown,
   options: unknown,
 ): Promise<Uint8Array> {
-  const o = parseInput(cipherOptionsSchema, options ?? {}, 'options');
+  const o = parseInput(cipherOptionsSchema(), options ?? {}, 'options');
   if (!(ciphertext instanceof Uint8Array)) throw parseInputError();
   const record = await loadKey(ctx, name, o);
   if (specOf(record.data).type !== 'aes')

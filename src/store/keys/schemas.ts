@@ -7,6 +7,7 @@ import * as z from 'zod/mini';
 import { SIGNING_ALGORITHMS } from '../../crypto/signing.js';
 import { validationError } from '../../errors.js';
 import { fromBase64Url, utf8Encode } from '../../internal/bytes.js';
+import { lazy } from '../../internal/lazy.js';
 import { rotationPolicySchema } from '../../records/policy-schema.js';
 import {
   durationSchema,
@@ -130,77 +131,85 @@ const keyAlgorithmSchema: z.ZodMiniEnum<KeyAlgorithmEnum> = z.enum(ALGORITHMS);
  *
  * @example
  * ```ts
- * const value = parseInput(createOptionsSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * const value = parseInput(createOptionsSchema(), input, 'options'); // ERR_VALIDATION when it does not match
  * ```
  */
-export const createOptionsSchema = z.strictObject({
-  ...scopeShape,
-  /** The key's name, unique within its environment and tenant: 1–128 characters, no control characters. */
-  name: nameSchema,
-  /** The kind of key; decides which algorithms are allowed and what the key can do. */
-  type: keyTypeSchema,
-  /**
-   * The algorithm, or an ECDSA curve name; absent: the type's default (`HS256`, `A256GCM`, `EdDSA`, `ES256`,
-   * `RS256`).
-   */
-  algorithm: z.optional(keyAlgorithmSchema),
-  /** RSA only (`ERR_VALIDATION` for another type): 2048 (default), 3072 or 4096 bits. */
-  modulusLength: z.optional(z.union([z.literal(2048), z.literal(3072), z.literal(4096)])),
-  /** Up to 32 distinct tags of 1–64 `[A-Za-z0-9_.:/-]` characters, for filtering `list`. */
-  tags: z.optional(tagsSchema),
-  /** Your own JSON object kept with the key (depth ≤ 8, ≤ 16 KiB as canonical JSON, finite numbers). */
-  meta: z.optional(metaSchema),
-  /**
-   * Lifetime (ms or a duration like `'365d'`; output ms) after which the key is expired; `null` or absent:
-   * never.
-   */
-  expiresIn: z.optional(z.nullable(durationSchema)),
-  /** A rotation policy set at create time (`null` or absent: none). */
-  rotation: z.optional(z.nullable(rotationPolicySchema)),
-});
+export const createOptionsSchema = lazy(() =>
+  z.strictObject({
+    ...scopeShape,
+    /** The key's name, unique within its environment and tenant: 1–128 characters, no control characters. */
+    name: nameSchema,
+    /** The kind of key; decides which algorithms are allowed and what the key can do. */
+    type: keyTypeSchema,
+    /**
+     * The algorithm, or an ECDSA curve name; absent: the type's default (`HS256`, `A256GCM`, `EdDSA`, `ES256`,
+     * `RS256`).
+     */
+    algorithm: z.optional(keyAlgorithmSchema),
+    /** RSA only (`ERR_VALIDATION` for another type): 2048 (default), 3072 or 4096 bits. */
+    modulusLength: z.optional(z.union([z.literal(2048), z.literal(3072), z.literal(4096)])),
+    /** Up to 32 distinct tags of 1–64 `[A-Za-z0-9_.:/-]` characters, for filtering `list`. */
+    tags: z.optional(tagsSchema),
+    /** Your own JSON object kept with the key (depth ≤ 8, ≤ 16 KiB as canonical JSON, finite numbers). */
+    meta: z.optional(metaSchema),
+    /**
+     * Lifetime (ms or a duration like `'365d'`; output ms) after which the key is expired; `null` or absent:
+     * never.
+     */
+    expiresIn: z.optional(z.nullable(durationSchema)),
+    /** A rotation policy set at create time (`null` or absent: none). */
+    rotation: z.optional(z.nullable(rotationPolicySchema)),
+  }),
+);
 
 /**
  * Options of `list`.
  *
  * @example
  * ```ts
- * const value = parseInput(listKeysSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * const value = parseInput(listKeysSchema(), input, 'options'); // ERR_VALIDATION when it does not match
  * ```
  */
-export const listKeysSchema = z.strictObject({
-  ...scopeShape,
-  /** Only keys carrying this tag. */
-  tag: z.optional(tagSchema),
-  ...namedPageShape,
-});
+export const listKeysSchema = lazy(() =>
+  z.strictObject({
+    ...scopeShape,
+    /** Only keys carrying this tag. */
+    tag: z.optional(tagSchema),
+    ...namedPageShape,
+  }),
+);
 
 /**
  * Options of `export`.
  *
  * @example
  * ```ts
- * const value = parseInput(exportOptionsSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * const value = parseInput(exportOptionsSchema(), input, 'options'); // ERR_VALIDATION when it does not match
  * ```
  */
-export const exportOptionsSchema = z.strictObject({
-  ...scopeShape,
-  version: z.optional(z.number().check(z.int(), z.gte(1), z.lte(Number.MAX_SAFE_INTEGER))),
-  format: z.optional(z.literal('jwk')),
-  includePrivate: z.optional(z.boolean()),
-});
+export const exportOptionsSchema = lazy(() =>
+  z.strictObject({
+    ...scopeShape,
+    version: z.optional(z.number().check(z.int(), z.gte(1), z.lte(Number.MAX_SAFE_INTEGER))),
+    format: z.optional(z.literal('jwk')),
+    includePrivate: z.optional(z.boolean()),
+  }),
+);
 
 /**
  * Options of `encrypt`/`decrypt`.
  *
  * @example
  * ```ts
- * const value = parseInput(cipherOptionsSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * const value = parseInput(cipherOptionsSchema(), input, 'options'); // ERR_VALIDATION when it does not match
  * ```
  */
-export const cipherOptionsSchema = z.strictObject({
-  ...scopeShape,
-  aad: z.optional(z.union([z.string().check(z.maxLength(65_536)), z.instanceof(Uint8Array)])),
-});
+export const cipherOptionsSchema = lazy(() =>
+  z.strictObject({
+    ...scopeShape,
+    aad: z.optional(z.union([z.string().check(z.maxLength(65_536)), z.instanceof(Uint8Array)])),
+  }),
+);
 
 /** What a key record's `data` holds. */
 export interface KeySpec {

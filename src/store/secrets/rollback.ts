@@ -56,7 +56,7 @@ export async function rollbackSecret(
   options: RollbackSecretOptions | undefined,
 ): Promise<SecretRollbackResult> {
   const n = parseInput(secretNameSchema, name, 'name');
-  const o = parseInput(rollbackOptionsSchema, options ?? {}, 'options');
+  const o = parseInput(rollbackOptionsSchema(), options ?? {}, 'options');
   const existing = await loadNamedRecord(ctx, 'secret', n, o);
   const { record, result } = await mutateRecord(
     ctx,

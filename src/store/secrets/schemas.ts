@@ -6,6 +6,7 @@
 import * as z from 'zod/mini';
 import { validationError } from '../../errors.js';
 import { utf8Decode, utf8Encode } from '../../internal/bytes.js';
+import { lazy } from '../../internal/lazy.js';
 import { rotationPolicySchema } from '../../records/policy-schema.js';
 import {
   expectedRevisionSchema,
@@ -82,105 +83,113 @@ export const secretScopeSchema = namedScopeSchema;
  *
  * @example
  * ```ts
- * const value = parseInput(setOptionsSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * const value = parseInput(setOptionsSchema(), input, 'options'); // ERR_VALIDATION when it does not match
  * ```
  */
-export const setOptionsSchema = z.strictObject({
-  ...scopeShape,
-  /**
-   * The rotation provider that makes its new values (1–64 of `[A-Za-z0-9_.:-]`, a name given to
-   * `km.rotator.registerProvider`); `null` clears it, absent keeps the stored one.
-   */
-  provider: z.optional(z.nullable(providerSchema)),
-  /**
-   * The environment variable `toEnv` puts it in (`[A-Za-z_][A-Za-z0-9_]*`, at most 128). `null`: the
-   * default, the name upper-cased with every other character turned into `_`; absent keeps the
-   * stored one (the default for a new secret).
-   */
-  envVar: z.optional(z.nullable(envVarSchema)),
-  /** Up to 32 distinct tags of 1–64 `[A-Za-z0-9_.:/-]` characters (filters of `list` and `toEnv`). */
-  tags: z.optional(tagsSchema),
-  /** Your own JSON object kept with the secret (depth ≤ 8, ≤ 16 KiB as canonical JSON, finite numbers). */
-  meta: z.optional(metaSchema),
-  /** When the secret stops being readable (epoch ms or a Date; output epoch ms); `null` clears it. */
-  expiresAt: z.optional(z.nullable(timestampSchema)),
-  /**
-   * Free text for people: at most 1024 characters, no control characters but tab and newline;
-   * `null` clears it.
-   */
-  description: z.optional(
-    z.nullable(
-      wellFormedString().check(
-        z.maxLength(1024),
-        z.refine(noControlButNewlines, 'must not hold control characters other than tab and newline'),
+export const setOptionsSchema = lazy(() =>
+  z.strictObject({
+    ...scopeShape,
+    /**
+     * The rotation provider that makes its new values (1–64 of `[A-Za-z0-9_.:-]`, a name given to
+     * `km.rotator.registerProvider`); `null` clears it, absent keeps the stored one.
+     */
+    provider: z.optional(z.nullable(providerSchema)),
+    /**
+     * The environment variable `toEnv` puts it in (`[A-Za-z_][A-Za-z0-9_]*`, at most 128). `null`: the
+     * default, the name upper-cased with every other character turned into `_`; absent keeps the
+     * stored one (the default for a new secret).
+     */
+    envVar: z.optional(z.nullable(envVarSchema)),
+    /** Up to 32 distinct tags of 1–64 `[A-Za-z0-9_.:/-]` characters (filters of `list` and `toEnv`). */
+    tags: z.optional(tagsSchema),
+    /** Your own JSON object kept with the secret (depth ≤ 8, ≤ 16 KiB as canonical JSON, finite numbers). */
+    meta: z.optional(metaSchema),
+    /** When the secret stops being readable (epoch ms or a Date; output epoch ms); `null` clears it. */
+    expiresAt: z.optional(z.nullable(timestampSchema)),
+    /**
+     * Free text for people: at most 1024 characters, no control characters but tab and newline;
+     * `null` clears it.
+     */
+    description: z.optional(
+      z.nullable(
+        wellFormedString().check(
+          z.maxLength(1024),
+          z.refine(noControlButNewlines, 'must not hold control characters other than tab and newline'),
+        ),
       ),
     ),
-  ),
-  /** Rotation policy: an object sets (replaces) it, `null` clears it, absent leaves it. */
-  rotation: z.optional(z.nullable(rotationPolicySchema)),
-  /**
-   * The `revision` you read: the new version is written only on that revision; a secret changed
-   * meanwhile, or missing, is `ERR_CONFLICT` and nothing is written.
-   */
-  expectedRevision: z.optional(expectedRevisionSchema),
-});
+    /** Rotation policy: an object sets (replaces) it, `null` clears it, absent leaves it. */
+    rotation: z.optional(z.nullable(rotationPolicySchema)),
+    /**
+     * The `revision` you read: the new version is written only on that revision; a secret changed
+     * meanwhile, or missing, is `ERR_CONFLICT` and nothing is written.
+     */
+    expectedRevision: z.optional(expectedRevisionSchema),
+  }),
+);
 
 /**
  * Options of `get`.
  *
  * @example
  * ```ts
- * const value = parseInput(getOptionsSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * const value = parseInput(getOptionsSchema(), input, 'options'); // ERR_VALIDATION when it does not match
  * ```
  */
-export const getOptionsSchema = z.strictObject({
-  ...scopeShape,
-  /** A version number (current, pending, or previous before its `retireAt`); absent: the current one. */
-  version: z.optional(z.number().check(z.int(), z.gte(1), z.lte(Number.MAX_SAFE_INTEGER))),
-  /** Who reads the value (1–128 characters), recorded as the actor of the `secret.read` audit event. */
-  actor: z.optional(idLikeSchema),
-});
+export const getOptionsSchema = lazy(() =>
+  z.strictObject({
+    ...scopeShape,
+    /** A version number (current, pending, or previous before its `retireAt`); absent: the current one. */
+    version: z.optional(z.number().check(z.int(), z.gte(1), z.lte(Number.MAX_SAFE_INTEGER))),
+    /** Who reads the value (1–128 characters), recorded as the actor of the `secret.read` audit event. */
+    actor: z.optional(idLikeSchema),
+  }),
+);
 
 /**
  * Options of `rollback`.
  *
  * @example
  * ```ts
- * const value = parseInput(rollbackOptionsSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * const value = parseInput(rollbackOptionsSchema(), input, 'options'); // ERR_VALIDATION when it does not match
  * ```
  */
-export const rollbackOptionsSchema = z.strictObject({
-  ...scopeShape,
-  to: z.optional(z.number().check(z.int(), z.gte(1), z.lte(Number.MAX_SAFE_INTEGER))),
-  expectedRevision: z.optional(expectedRevisionSchema),
-});
+export const rollbackOptionsSchema = lazy(() =>
+  z.strictObject({
+    ...scopeShape,
+    to: z.optional(z.number().check(z.int(), z.gte(1), z.lte(Number.MAX_SAFE_INTEGER))),
+    expectedRevision: z.optional(expectedRevisionSchema),
+  }),
+);
 
 /**
  * Options of `list`.
  *
  * @example
  * ```ts
- * const value = parseInput(listOptionsSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * const value = parseInput(listOptionsSchema(), input, 'options'); // ERR_VALIDATION when it does not match
  * ```
  */
-export const listOptionsSchema = z.strictObject({
-  ...scopeShape,
-  /** Only secrets carrying this tag. */
-  tag: z.optional(tagSchema),
-  /** Only secrets managed by this rotation provider. */
-  provider: z.optional(providerSchema),
-  ...namedPageShape,
-});
+export const listOptionsSchema = lazy(() =>
+  z.strictObject({
+    ...scopeShape,
+    /** Only secrets carrying this tag. */
+    tag: z.optional(tagSchema),
+    /** Only secrets managed by this rotation provider. */
+    provider: z.optional(providerSchema),
+    ...namedPageShape,
+  }),
+);
 
 /**
  * Options of `toEnv`.
  *
  * @example
  * ```ts
- * const value = parseInput(toEnvOptionsSchema, input, 'options'); // ERR_VALIDATION when it does not match
+ * const value = parseInput(toEnvOptionsSchema(), input, 'options'); // ERR_VALIDATION when it does not match
  * ```
  */
-export const toEnvOptionsSchema = z.strictObject({ ...scopeShape, tag: z.optional(tagSchema) });
+export const toEnvOptionsSchema = lazy(() => z.strictObject({ ...scopeShape, tag: z.optional(tagSchema) }));
 
 /**
  * The secret's name.

@@ -40,7 +40,7 @@ export async function secretsToEnv(
   ctx: StoreContext,
   options: ToEnvOptions | undefined,
 ): Promise<Record<string, string>> {
-  const o = parseInput(toEnvOptionsSchema, options ?? {}, 'options');
+  const o = parseInput(toEnvOptionsSchema(), options ?? {}, 'options');
   const { environment, tenantId } = resolveScope(o);
   const state = await ctx.ready();
   const now = ctx.clock.now();
