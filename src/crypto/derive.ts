@@ -9,7 +9,6 @@ import * as z from 'zod/mini';
 import { KeywardenError, validationError } from '../errors.js';
 import { utf8Encode, zeroize } from '../internal/bytes.js';
 import { hkdf } from '../internal/hkdf.js';
-import { lazy } from '../internal/lazy.js';
 import { parseTagged } from '../internal/validate.js';
 import { argon2id, pbkdf2, scrypt } from './kdf.js';
 
@@ -134,9 +133,12 @@ const int = (min: number, max: number) => z.number().check(z.int(), z.gte(min), 
 
 /**
  * The schema of each `method` (parsed with `parseTagged`, a discriminated union by `method`), built on
- * the first `deriveKey` call: a manager's cold start never derives (issue 16).
+ * the first `deriveKey` call: a manager's cold start never derives (issue 16). A local memo rather than
+ * internal/lazy.ts: that import would put lazy() in a chunk of its own, one more file at import.
  */
-const schemas = lazy(() => {
+let builtSchemas: ReturnType<typeof buildSchemas> | undefined;
+const schemas = () => (builtSchemas ??= buildSchemas());
+function buildSchemas() {
   const material = z.union([z.string(), z.instanceof(Uint8Array)]);
   const length = int(L.length[0], L.length[1]);
   const hash = z.optional(z.enum(['SHA-256', 'SHA-384', 'SHA-512']));
@@ -180,7 +182,7 @@ const schemas = lazy(() => {
       associatedData: z.optional(material),
     }),
   ];
-});
+}
 
 /** Bytes of `input`, plus whether we own (and must zero) them. */
 function bytesOf(input: KeyMaterialInput, field: string, [min, max]: readonly [number, number]) {

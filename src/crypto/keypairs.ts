@@ -7,7 +7,6 @@
 import * as z from 'zod/mini';
 import { KeywardenError } from '../errors.js';
 import { toBase64Url, zeroize } from '../internal/bytes.js';
-import { lazy } from '../internal/lazy.js';
 import { parseTagged } from '../internal/validate.js';
 import { EC_CURVES } from './curves.js';
 import { jwkThumbprint } from './jwk.js';
@@ -53,9 +52,12 @@ export interface GeneratedKeyPair {
 
 /**
  * The schema of each key `type` (parsed with `parseTagged`, a discriminated union by `type`), built
- * on the first `generateKeyPair` call (not at import: issue 16's cold start).
+ * on the first `generateKeyPair` call (not at import: issue 16's cold start; a local memo, see
+ * derive.ts).
  */
-const specSchemas = lazy(() => [
+let builtSpecSchemas: ReturnType<typeof buildSpecSchemas> | undefined;
+const specSchemas = () => (builtSpecSchemas ??= buildSpecSchemas());
+const buildSpecSchemas = () => [
   z.strictObject({ type: z.literal('ed25519') }),
   z.strictObject({ type: z.literal('ecdsa'), curve: z.enum(['P-256', 'P-384', 'secp256k1']) }),
   z.strictObject({
@@ -63,7 +65,7 @@ const specSchemas = lazy(() => [
     modulusLength: z.union([z.literal(2048), z.literal(3072), z.literal(4096)]),
     hash: z.optional(z.enum(['SHA-256', 'SHA-384', 'SHA-512'])),
   }),
-]);
+];
 
 const RSA_ALG = { 'SHA-256': 'RS256', 'SHA-384': 'RS384', 'SHA-512': 'RS512' } as const;
 
