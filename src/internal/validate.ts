@@ -13,7 +13,7 @@ import { KeywardenError } from '../errors.js';
  * dotted path of the first issue, prefixed by `root` (e.g. `'options'`).
  * @example
  * ```ts
- * const o = parseInput(listKeysSchema, options ?? {}, 'options');
+ * const o = parseInput(listKeysSchema(), options ?? {}, 'options');
  * ```
  * @throws KeywardenError `ERR_VALIDATION` naming the first bad field (the value itself is never in the message).
  */
