@@ -16,7 +16,7 @@
 import type { JsonObject } from '../ports/json.js';
 import type { AuditEvent, AuditEventInput } from '../ports/storage.js';
 import { toHex, utf8Encode } from './bytes.js';
-import { canonicalJson, flatAndSorted } from './canonical-json.js';
+import { canonicalJson, flatAndSorted, isJsonScalar as scalar } from './canonical-json.js';
 import { cryptoBackend } from './crypto-backend.js';
 
 /**
@@ -29,15 +29,8 @@ import { cryptoBackend } from './crypto-backend.js';
  */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** A JSON scalar whose JSON.stringify text is its canonical text (finite numbers only). */
-function scalar(v: unknown): boolean {
-  return (
-    v === null ||
-    typeof v === 'string' ||
-    typeof v === 'boolean' ||
-    (typeof v === 'number' && Number.isFinite(v))
-  );
-}
+/** A plain object whose `JSON.stringify` text is its canonical text (see {@link flatAndSorted}). */
+const flatObject = (v: unknown): boolean => typeof v === 'object' && v !== null && flatAndSorted(v);
 
 /**
  * The canonical text of an event's content (every field but `digest`, `seq`, `prevHash`, `hash`):
@@ -69,14 +62,8 @@ function auditBody(event: Omit<AuditEventInput, 'digest'>): string {
       scalar(tenantId) &&
       scalar(type) &&
       scalar(version) &&
-      typeof context === 'object' &&
-      context !== null &&
-      !Array.isArray(context) &&
-      flatAndSorted(context) &&
-      typeof data === 'object' &&
-      data !== null &&
-      !Array.isArray(data) &&
-      flatAndSorted(data)
+      flatObject(context) &&
+      flatObject(data)
     ) {
       return JSON.stringify({ actor, at, context, data, id, keyId, kind, tenantId, type, version });
     }

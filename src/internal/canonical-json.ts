@@ -28,10 +28,29 @@ export function flatAndSorted(value: object): boolean {
     if (prev !== null && !(prev < k)) return false;
     prev = k;
     const v = (value as Record<string, unknown>)[k];
-    if (v === null || v === undefined || typeof v === 'string' || typeof v === 'boolean') continue;
-    if (typeof v !== 'number' || !Number.isFinite(v)) return false;
+    if (v !== undefined && !isJsonScalar(v)) return false;
   }
   return true;
+}
+
+/**
+ * Whether `value` is a JSON scalar whose `JSON.stringify` text is its canonical text: null, a
+ * string, a boolean or a finite number.
+ *
+ * @example
+ * ```ts
+ * isJsonScalar('x'); // true
+ * isJsonScalar(Number.NaN); // false
+ * ```
+ * @throws never
+ */
+export function isJsonScalar(value: unknown): boolean {
+  return (
+    value === null ||
+    typeof value === 'string' ||
+    typeof value === 'boolean' ||
+    (typeof value === 'number' && Number.isFinite(value))
+  );
 }
 
 /**
