@@ -12,12 +12,13 @@
  * @module
  */
 
-import { checkApiToken } from '../crypto/tokens.js';
+import { API_TOKEN_ID_LENGTH, API_TOKEN_MIN_LENGTH, checkApiToken } from '../crypto/tokens.js';
 import { isKeywardenError } from '../errors.js';
 import type { AuditDraft } from '../extension/index.js';
 import { constantTimeEqualString } from '../internal/bytes.js';
-import type { StoredRecord } from '../ports/storage.js';
+import type { StoredRecord, StoredVersion } from '../ports/storage.js';
 import type { StoreState } from '../records/context.js';
+import { versionAccepted } from '../records/record.js';
 import type { CheckedCall } from './call-cache.js';
 import { type AccessContext, findToolRecord } from './context.js';
 import { type AccessSubject, draftOf, eventBaseOf } from './events.js';
@@ -364,21 +365,173 @@ async function cachedCheck(
  *   `ERR_NOT_FOUND` (the tool's secret is not set), `ERR_INVALID_STATE` (it is disabled or expired),
  *   `ERR_DECRYPT`, `ERR_CLOSED` (both caches are dropped too). Never for a bad token.
  */
-export async function authorizeCall(
+export function authorizeCall(
   a: AccessContext,
   token: unknown,
   call: { toolId: string; method: string; path: string; context?: { ip?: string; userAgent?: string } },
 ): Promise<AuthorizeResult> {
+  let quick: AuthorizeResult | null;
   try {
-    return await authorizeOnce(a, token, call);
+    quick = cachedCall(a, token, call);
   } catch (error) {
-    if (isKeywardenError(error, 'ERR_CLOSED')) {
-      // the manager was closed: no opened value and no matched token is kept
-      a.secretCache.clear();
-      a.calls.clear();
-    }
-    throw error;
+    return Promise.reject(closing(a, error));
   }
+  if (quick !== null) return Promise.resolve(quick);
+  return authorizeOnce(a, token, call).catch((error: unknown) => {
+    throw closing(a, error);
+  });
+}
+
+/** The manager was closed: no opened value and no matched token is kept. Returns `error`. */
+function closing(a: AccessContext, error: unknown): unknown {
+  if (isKeywardenError(error, 'ERR_CLOSED')) {
+    a.secretCache.clear();
+    a.calls.clear();
+  }
+  return error;
+}
+
+/** Length of a proxy token; its id sits right after `kwp_`. */
+const PROXY_TOKEN_LENGTH = PROXY_TOKEN_PREFIX.length + API_TOKEN_MIN_LENGTH - 1;
+const ID_START = PROXY_TOKEN_PREFIX.length + 1;
+
+/**
+ * The whole call without a promise, when everything it needs is at hand: the session's checked
+ * records in the call cache with their stored MACs unchanged, read without a promise (an in-process
+ * adapter: `readMacsNow`), an uncapped session in batched mode (nothing to spend), the secret's
+ * value in the secret cache, and the audit row queued without a wait (`queueAudit`). Null whenever
+ * any of that does not hold, before anything was done: then `authorizeOnce` runs, which answers
+ * every refusal and every error. Same checks, same row, same counts and answer as `authorizeOnce`.
+ *
+ * The token is looked up by its id's position and compared in constant time with the token that
+ * passed the full check for this entry: equal means the same, already checked token.
+ */
+function cachedCall(
+  a: AccessContext,
+  token: unknown,
+  call: { toolId: string; method: string; path: string; context?: { ip?: string; userAgent?: string } },
+): AuthorizeResult | null {
+  const batch = a.options.auditBatch;
+  const readMacsNow = a.ctx.readMacsNow;
+  const queueAudit = a.ctx.queueAudit;
+  if (batch === null || readMacsNow === undefined || queueAudit === undefined) return null;
+  if (typeof token !== 'string' || token.length !== PROXY_TOKEN_LENGTH) return null;
+  const e = a.calls.get(token.slice(ID_START, ID_START + API_TOKEN_ID_LENGTH));
+  if (e === undefined || !constantTimeEqualString(e.token, token)) return null;
+  if (a.ctx.stateNow?.() !== e.state) return null;
+  const d = e.data;
+  const toolId = typeof call?.toolId === 'string' ? call.toolId : '';
+  const method = typeof call?.method === 'string' ? call.method.toUpperCase() : '';
+  const path = typeof call?.path === 'string' ? call.path : '';
+  const now = a.ctx.clock.now();
+  if (d.maxCalls !== null || toolId !== d.toolId || effectiveSessionState(d, now) !== 'active') return null;
+  if (e.allowedMethod !== method || e.allowedPath !== path) {
+    if (!methodAllowed(d.methods, method) || !pathAllowed(d.paths, path)) return null;
+    e.allowedMethod = method;
+    e.allowedPath = path;
+  }
+  // unchanged records: the same MAC check as cachedCheck, answered without a promise
+  const secretRecord = e.secret;
+  const macs = readMacsNow([e.session.id, e.tool.id, secretRecord.id]);
+  if (
+    macs === undefined ||
+    macs[0] !== e.session.mac ||
+    macs[1] !== e.tool.mac ||
+    macs[2] !== secretRecord.mac
+  ) {
+    return null;
+  }
+  const t = a.ctx.telemetry;
+  const timed = t !== undefined && t.enabled;
+  const start = timed ? t.now() : 0;
+  if (secretRecord.status !== 'active' || (secretRecord.expiresAt !== null && secretRecord.expiresAt <= now))
+    return null;
+  const version = e.secretVersion ?? currentVersion(secretRecord);
+  if (version === undefined || version.sealed === null || !versionAccepted(version, now)) return null;
+  e.secretVersion = version;
+  const value = a.secretCache.get(
+    { recordId: secretRecord.id, version: version.version, revision: secretRecord.revision },
+    now,
+  );
+  if (value === undefined) return null;
+  if (!queueAudit(cachedRow(a, e, method, path, call.context, version, value), batch)) return null;
+  if (timed) t.secretRead('ok', 'access', t.now() - start);
+  const callsUsed = a.options.auditCalls ? d.callsUsed + a.uses.pending(e.session.id) + 1 : null;
+  if (a.options.auditCalls) a.uses.add(e.session.id, batch.windowMs);
+  countUse(a, e.session.id, true);
+  countUse(a, e.tool.id, true);
+  const info = sessionInfoOf(e.session, now, d);
+  if (callsUsed !== null) info.callsUsed = callsUsed;
+  return granted(info, toolInfoOf(e.tool, e.toolData), value);
+}
+
+/**
+ * The audit row of a call served from the entry: the same row `authorizeOnce` writes, with its
+ * `data` and `context` frozen and kept on the entry while the call, the secret version and the
+ * caller's context repeat (the audit digest then reuses their canonical text, see `flatText`).
+ */
+function cachedRow(
+  a: AccessContext,
+  e: CheckedCall,
+  method: string,
+  path: string,
+  rawContext: unknown,
+  version: StoredVersion,
+  value: string,
+): AuditDraft {
+  const last = e.row;
+  let context: { ip?: string; userAgent?: string };
+  if (last !== undefined && sameContext(rawContext, last.context)) context = last.context;
+  else context = Object.freeze(cleanContext(rawContext));
+  let data: NonNullable<AuditDraft['data']>;
+  if (last !== undefined && last.method === method && last.path === path && last.version === version) {
+    data = last.data;
+  } else {
+    const subject = sessionSubject(e.session, e.data);
+    const secret: ToolSecret = { record: e.secret, version, value };
+    const draft = a.options.auditCalls
+      ? callDraft(subject, e.data.agentId, { method, path, context }, secret, e.data)
+      : secretReadDraft(subject, secret, context);
+    data = Object.freeze(draft.data as object) as NonNullable<AuditDraft['data']>;
+  }
+  if (last === undefined || last.context !== context || last.data !== data) {
+    e.row = { method, path, version, context, data };
+  }
+  const session = e.session;
+  return a.options.auditCalls
+    ? {
+        type: 'access.call',
+        keyId: session.id,
+        kind: session.kind,
+        tenantId: session.tenantId,
+        actor: e.data.agentId,
+        context,
+        data,
+      }
+    : {
+        type: 'secret.read',
+        recordId: e.secret.id,
+        kind: e.secret.kind,
+        version: version.version,
+        tenantId: e.secret.tenantId,
+        context,
+        data,
+      };
+}
+
+/** Whether `raw` cleans to exactly `kept` (the frozen context of the entry's last row). */
+function sameContext(raw: unknown, kept: { ip?: string; userAgent?: string }): boolean {
+  if (typeof raw !== 'object' || raw === null) return kept.ip === undefined && kept.userAgent === undefined;
+  const { ip, userAgent } = raw as { ip?: unknown; userAgent?: unknown };
+  return (
+    (contextString(ip, 64) ? ip : undefined) === kept.ip &&
+    (contextString(userAgent, 512) ? userAgent : undefined) === kept.userAgent
+  );
+}
+
+function currentVersion(record: StoredRecord): StoredVersion | undefined {
+  for (const v of record.versions) if (v.state === 'current') return v;
+  return undefined;
 }
 
 async function authorizeOnce(

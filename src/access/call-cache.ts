@@ -21,7 +21,8 @@
  * @internal
  * @module
  */
-import type { StoredRecord } from '../ports/storage.js';
+import type { AuditDraft } from '../extension/index.js';
+import type { StoredRecord, StoredVersion } from '../ports/storage.js';
 import type { StoreState } from '../records/context.js';
 import type { SessionData, ToolData } from './records.js';
 
@@ -48,6 +49,16 @@ export interface CheckedCall {
   allowedMethod?: string;
   /** See {@link CheckedCall.allowedMethod}. */
   allowedPath?: string;
+  /** The secret record's current version, found once (the record object never changes). */
+  secretVersion?: StoredVersion;
+  /** The frozen `context` and `data` of the last audit row served from this entry, and for what. */
+  row?: {
+    method: string;
+    path: string;
+    version: StoredVersion;
+    context: Readonly<{ ip?: string; userAgent?: string }>;
+    data: NonNullable<AuditDraft['data']>;
+  };
 }
 
 /** The cache of one access object. */

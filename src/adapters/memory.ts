@@ -6,6 +6,7 @@
 
 import { KeywardenError, validationError } from '../errors.js';
 import { chainEvents } from '../internal/audit-chain.js';
+import { frozenData } from '../internal/canonical-json.js';
 import { registerSyncRead } from '../internal/sync-reads.js';
 import {
   addRows,
@@ -111,6 +112,8 @@ function frozenJson(value: unknown, parent: string, key: string | number | null,
     return Object.freeze(out);
   }
   if (typeof value === 'object') {
+    const known = copiesOfFrozen.get(value);
+    if (known !== undefined) return known;
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null)
       throw invalid(pathOf(parent, key), 'a plain JSON object');
@@ -136,10 +139,18 @@ function frozenJson(value: unknown, parent: string, key: string | number | null,
         Object.defineProperty(out, k, { value: copy, enumerable: true, writable: true, configurable: true });
       else out[k] = copy;
     }
-    return n === 0 ? EMPTY_OBJECT : Object.freeze(out);
+    if (n === 0) return EMPTY_OBJECT;
+    Object.freeze(out);
+    // an input that can never change (frozen, data properties only) is copied once: a caller that
+    // reuses one (an audit row's `data` for the same call) stores one shared frozen copy
+    if (frozenData(value)) copiesOfFrozen.set(value, out);
+    return out;
   }
   throw invalid(pathOf(parent, key), 'JSON');
 }
+
+/** Frozen copies of frozen plain objects given to `frozenJson`, by input object. */
+const copiesOfFrozen = new WeakMap<object, unknown>();
 
 const pathOf = (parent: string, key: string | number | null): string =>
   key === null ? parent : `${parent}.${key}`;
@@ -348,10 +359,21 @@ export function memoryStorage(): MemoryStorage {
     );
     return id === undefined ? null : (records.get(id) ?? null);
   };
+  const readMacsSync = (ids: readonly string[]): (string | null)[] => {
+    if (!Array.isArray(ids) || ids.length > 100) throw invalid('ids', 'an array of at most 100 ids');
+    const out: (string | null)[] = [];
+    for (const id of ids) {
+      const mac = typeof id === 'string' ? records.get(id)?.mac : undefined;
+      out.push(typeof mac === 'string' ? mac : null);
+    }
+    return out;
+  };
+  const readMacs: NonNullable<StorageAdapter['readMacs']> = async (ids) => readMacsSync(ids);
   const get: StorageAdapter['get'] = async (id) => getSync(id);
   const findByName: StorageAdapter['findByName'] = async (name, where) => findByNameSync(name, where);
-  // the manager's storage guard reads through these twins when this very get/findByName is in place
+  // the manager's storage guard reads through these twins when this very get/findByName/readMacs is in place
   registerSyncRead(get, getSync);
+  registerSyncRead(readMacs, readMacsSync);
   registerSyncRead(findByName, findByNameSync);
 
   return {
@@ -471,15 +493,7 @@ export function memoryStorage(): MemoryStorage {
       for (const [id, counts] of addRows(rows, (rid) => usage.get(rid) ?? {})) usage.set(id, counts);
     },
 
-    async readMacs(ids) {
-      if (!Array.isArray(ids) || ids.length > 100) throw invalid('ids', 'an array of at most 100 ids');
-      const out: (string | null)[] = [];
-      for (const id of ids) {
-        const mac = typeof id === 'string' ? records.get(id)?.mac : undefined;
-        out.push(typeof mac === 'string' ? mac : null);
-      }
-      return out;
-    },
+    readMacs,
 
     async listUsage(query) {
       const q = checkUsageQuery(query);

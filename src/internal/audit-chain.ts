@@ -16,7 +16,7 @@
 import type { JsonObject } from '../ports/json.js';
 import type { AuditEvent, AuditEventInput } from '../ports/storage.js';
 import { toHex, utf8Encode } from './bytes.js';
-import { canonicalJson, flatAndSorted, isJsonScalar as scalar } from './canonical-json.js';
+import { canonicalJson, flatText, isJsonScalar as scalar } from './canonical-json.js';
 import { cryptoBackend } from './crypto-backend.js';
 
 /**
@@ -28,9 +28,6 @@ import { cryptoBackend } from './crypto-backend.js';
  * ```
  */
 export const GENESIS_HASH = '0'.repeat(64);
-
-/** A plain object whose `JSON.stringify` text is its canonical text (see {@link flatAndSorted}). */
-const flatObject = (v: unknown): boolean => typeof v === 'object' && v !== null && flatAndSorted(v);
 
 /**
  * The canonical text of an event's content (every field but `digest`, `seq`, `prevHash`, `hash`):
@@ -51,8 +48,9 @@ function auditBody(event: Omit<AuditEventInput, 'digest'>): string {
     type !== undefined &&
     version !== undefined
   ) {
-    // the usual row (scalar fields, flat `context` and `data` with sorted keys): JSON.stringify of
-    // the fields in sorted order is already the canonical text, in one step
+    // the usual row (scalar fields, flat `context` and `data` with sorted keys): each part's
+    // JSON.stringify text is its canonical text, written in sorted order (the text of a frozen
+    // `context` or `data` reused from an earlier row is remembered: see flatText)
     if (
       scalar(actor) &&
       scalar(at) &&
@@ -61,11 +59,14 @@ function auditBody(event: Omit<AuditEventInput, 'digest'>): string {
       scalar(kind) &&
       scalar(tenantId) &&
       scalar(type) &&
-      scalar(version) &&
-      flatObject(context) &&
-      flatObject(data)
+      scalar(version)
     ) {
-      return JSON.stringify({ actor, at, context, data, id, keyId, kind, tenantId, type, version });
+      const contextText = flatText(context);
+      const dataText = contextText === null ? null : flatText(data);
+      if (contextText !== null && dataText !== null) {
+        const j = JSON.stringify;
+        return `{"actor":${j(actor)},"at":${j(at)},"context":${contextText},"data":${dataText},"id":${j(id)},"keyId":${j(keyId)},"kind":${j(kind)},"tenantId":${j(tenantId)},"type":${j(type)},"version":${j(version)}}`;
+      }
     }
     const c = canonicalJson;
     return `{"actor":${c(actor)},"at":${c(at)},"context":${c(context)},"data":${c(data)},"id":${c(id)},"keyId":${c(keyId)},"kind":${c(kind)},"tenantId":${c(tenantId)},"type":${c(type)},"version":${c(version)}}`;

@@ -33,6 +33,52 @@ export function flatAndSorted(value: object): boolean {
   return true;
 }
 
+/** Canonical texts of frozen flat objects, by object: such an object can never change. */
+const flatTexts = new WeakMap<object, string>();
+
+/**
+ * The canonical JSON text of a flat object with sorted keys (see {@link flatAndSorted}), or null
+ * for any other value. The text of a frozen object whose properties are all data properties (no
+ * getter) is remembered: that object cannot change, so a hot path that reuses one (an audit row's
+ * `data` for the same call) serializes it once.
+ *
+ * @example
+ * ```ts
+ * flatText(Object.freeze({ a: 1, b: 'x' })); // '{"a":1,"b":"x"}' (remembered)
+ * flatText({ b: 1, a: 2 }); // null (unsorted)
+ * ```
+ * @throws never
+ */
+export function flatText(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const known = flatTexts.get(value);
+  if (known !== undefined) return known;
+  if (!flatAndSorted(value)) return null;
+  const text = JSON.stringify(value);
+  if (frozenData(value)) flatTexts.set(value, text);
+  return text;
+}
+
+/**
+ * Whether `value` is frozen and every own property of it is a data property (so it reads the
+ * same forever). Checked once per object by the callers that remember something about it.
+ *
+ * @example
+ * ```ts
+ * frozenData(Object.freeze({ a: 1 })); // true
+ * frozenData({ a: 1 }); // false
+ * ```
+ * @throws never
+ */
+export function frozenData(value: object): boolean {
+  if (!Object.isFrozen(value)) return false;
+  for (const k of Reflect.ownKeys(value)) {
+    const d = Object.getOwnPropertyDescriptor(value, k);
+    if (d === undefined || !('value' in d)) return false;
+  }
+  return true;
+}
+
 /**
  * Whether `value` is a JSON scalar whose `JSON.stringify` text is its canonical text: null, a
  * string, a boolean or a finite number.

@@ -27,15 +27,15 @@ const twins = new WeakMap<object, SyncRead>();
  * ```
  * @throws never
  */
-export function registerSyncRead<A extends unknown[]>(
-  read: (...args: A) => Promise<StoredRecord | null>,
-  sync: (...args: A) => StoredRecord | null,
+export function registerSyncRead<A extends unknown[], R = StoredRecord | null>(
+  read: (...args: A) => Promise<R>,
+  sync: (...args: A) => R,
 ): void {
   twins.set(read, sync as unknown as SyncRead);
 }
 
 /**
- * The synchronous twin of `read`, or undefined when it has none (any adapter but the memory one,
+ * The synchronous twin of `read` (a record read, or `readMacs` with `R` its answer), or undefined when it has none (any adapter but the memory one,
  * or a method replaced after the adapter was made).
  *
  * @example
@@ -45,9 +45,9 @@ export function registerSyncRead<A extends unknown[]>(
  * ```
  * @throws never
  */
-export function syncReadOf<A extends unknown[]>(
+export function syncReadOf<A extends unknown[], R = StoredRecord | null>(
   read: unknown,
-): ((...args: A) => StoredRecord | null) | undefined {
+): ((...args: A) => R) | undefined {
   if (typeof read !== 'function') return undefined;
-  return twins.get(read) as ((...args: A) => StoredRecord | null) | undefined;
+  return twins.get(read) as ((...args: A) => R) | undefined;
 }

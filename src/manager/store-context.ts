@@ -333,27 +333,29 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     return keyed;
   };
 
+  const toEvent = (keyed: AuditSigner, d: AuditDraft, at: number): AuditEventInput => {
+    // built once in its final form: the digest (of every other field) is filled in afterwards
+    const event: AuditEventInput = {
+      id: generateId(16),
+      at,
+      type: d.type,
+      keyId: d.recordId !== undefined ? d.recordId : (d.keyId ?? null),
+      kind: d.kind,
+      version: d.version ?? null,
+      tenantId: d.tenantId ?? null,
+      actor: d.actor ?? null,
+      context: d.context ?? {},
+      data: d.data ?? {},
+      digest: '',
+    };
+    event.digest = keyed.digest(event);
+    return event;
+  };
+
   const toEvents = (keyed: AuditSigner, drafts: AuditDraft | AuditDraft[]): AuditEventInput[] => {
-    const list = Array.isArray(drafts) ? drafts : [drafts];
     const at = clock.now();
-    return list.map((d) => {
-      // built once in its final form: the digest (of every other field) is filled in afterwards
-      const event: AuditEventInput = {
-        id: generateId(16),
-        at,
-        type: d.type,
-        keyId: d.recordId !== undefined ? d.recordId : (d.keyId ?? null),
-        kind: d.kind,
-        version: d.version ?? null,
-        tenantId: d.tenantId ?? null,
-        actor: d.actor ?? null,
-        context: d.context ?? {},
-        data: d.data ?? {},
-        digest: '',
-      };
-      event.digest = keyed.digest(event);
-      return event;
-    });
+    if (!Array.isArray(drafts)) return [toEvent(keyed, drafts, at)];
+    return drafts.map((d) => toEvent(keyed, d, at));
   };
 
   const appendEvents = async (events: AuditEventInput[]): Promise<void> => {
@@ -461,6 +463,14 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
       appendAfterQueue([]).catch(() => undefined); // kept queued and retried; the next check refuses
     }
     scheduleFlush(options.windowMs);
+  };
+
+  /** `auditLater` of one row when nothing needs a wait: true when queued, false (nothing done) else. */
+  const queueAudit = (draft: AuditDraft, options: { windowMs: number; maxRows: number }): boolean => {
+    if (closed || signer === null || queueFailed || queued.length >= options.maxRows) return false;
+    queued.push(toEvent(signer, draft, clock.now()));
+    scheduleFlush(options.windowMs);
+    return true;
   };
 
   /** Writes the queued rows now; ERR_AUDIT (and they stay queued) when they cannot be. */
@@ -770,6 +780,17 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
       }
       return record === null || verified.has(record) ? record : undefined;
     },
+    readMacsNow(ids) {
+      if (closed || recordMac === null) return undefined;
+      const peek = syncReadOf<[readonly string[]], (string | null)[]>(init.storage.readMacs);
+      if (peek === undefined) return undefined;
+      try {
+        const out = peek(ids);
+        return Array.isArray(out) && out.length === ids.length && out.every(isMacOrNull) ? out : undefined;
+      } catch {
+        return undefined; // the async read reports it
+      }
+    },
     async reload() {
       if (closed) throw closedError();
       await flushAudit().catch(() => undefined); // queued rows belong to the chain as it was
@@ -798,6 +819,7 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     log,
     audit: writeAudit,
     auditLater,
+    queueAudit,
     flushAudit,
     notify(event: KeyEvent) {
       if (closed) return;

@@ -136,6 +136,13 @@ export interface StoreContext {
    */
   readChecked?(id: string): StoredRecord | null | undefined;
   /**
+   * `storage.readMacs(ids)` without a promise when the adapter answers in-process (its own
+   * `readMacs` has a synchronous twin: the memory adapter): the MACs, or undefined whenever that
+   * does not hold, the answer has the wrong shape or the read throws (then call `storage.readMacs`,
+   * which reports it). Undefined before `ready()` and after `close()`.
+   */
+  readMacsNow?(ids: readonly string[]): (string | null)[] | undefined;
+  /**
    * Writes audit events (one batch, in order, after any row queued by `auditLater`). Throws
    * `ERR_AUDIT` if the write fails: callers fail closed.
    */
@@ -154,6 +161,13 @@ export interface StoreContext {
     drafts: AuditDraft | AuditDraft[],
     options: { windowMs: number; maxRows: number; afterSpend?: boolean },
   ): Promise<void>;
+  /**
+   * `auditLater` without a promise, for hot paths: queues `draft` (its `at` is now) and answers
+   * true when that needs no wait (the audit key loaded, the manager open, no batch failed, fewer
+   * than `maxRows` rows queued); otherwise queues nothing and answers false (then call
+   * `auditLater`, which waits, retries or refuses).
+   */
+  queueAudit?(draft: AuditDraft, options: { windowMs: number; maxRows: number }): boolean;
   /** Writes the rows queued by `auditLater` now; `ERR_AUDIT` (they stay queued) when they cannot be. */
   flushAudit(): Promise<void>;
   /** Fire-and-forget; a notifier failure is swallowed (never fails or awaits the caller). */

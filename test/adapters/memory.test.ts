@@ -73,6 +73,40 @@ describe('memoryStorage specifics', () => {
     expect(Object.isFrozen(e?.data['a'])).toBe(true);
   });
 
+  it('keeps one copy of a frozen data object given again; copies a mutable or getter-bearing one each time', async () => {
+    const s = memoryStorage();
+    const frozen = Object.freeze({ a: 'x', b: 1 });
+    const mutable: Record<string, unknown> = { a: 'x' };
+    let n = 0;
+    const tricky = Object.freeze(
+      Object.defineProperty({}, 'a', {
+        enumerable: true,
+        get: () => {
+          n += 1;
+          return `read ${n}`;
+        },
+      }),
+    );
+    for (let i = 0; i < 2; i++) {
+      await s.appendAudit([
+        makeAuditEvent({ data: frozen }),
+        makeAuditEvent({ data: mutable as never }),
+        makeAuditEvent({ data: tricky as never }),
+      ]);
+      mutable['a'] = 'changed';
+    }
+    const rows = (await s.listAudit({ limit: 10 })).items;
+    expect(rows[3]?.data).toBe(rows[0]?.data);
+    expect(rows[0]?.data).not.toBe(frozen);
+    expect(rows[0]?.data).toEqual({ a: 'x', b: 1 });
+    expect(rows[1]?.data).toEqual({ a: 'x' });
+    expect(rows[4]?.data).toEqual({ a: 'changed' });
+    // copied each time: each row holds what its getter answered then
+    expect(rows[5]?.data).not.toBe(rows[2]?.data);
+    expect(rows[5]?.data['a']).not.toBe(rows[2]?.data['a']);
+    expect(String(rows[2]?.data['a'])).toMatch(/^read \d+$/);
+  });
+
   it('stores with JSON semantics: undefined members dropped, -0 becomes 0', async () => {
     const s = memoryStorage();
     const r = makeRecord({

@@ -5,7 +5,7 @@
  * values refused. Checked against a reference written from that definition, over generated values.
  */
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, flatAndSorted } from '../../src/internal/canonical-json.js';
+import { canonicalJson, flatAndSorted, flatText, frozenData } from '../../src/internal/canonical-json.js';
 import type { JsonValue } from '../../src/ports/json.js';
 
 function reference(value: unknown): string {
@@ -105,5 +105,43 @@ describe('canonicalJson', () => {
     const noProto = Object.assign(Object.create(null) as object, { a: 1 });
     expect(flatAndSorted(noProto)).toBe(false);
     expect(canonicalJson(noProto as JsonValue)).toBe('{"a":1}');
+  });
+});
+
+describe('flatText remembers the text of objects that cannot change, and only of those', () => {
+  it('gives the canonical text of flat sorted objects, null for anything else', () => {
+    expect(flatText({ a: 1, b: 'x', c: null, d: undefined })).toBe('{"a":1,"b":"x","c":null}');
+    expect(flatText({ b: 1, a: 2 })).toBeNull();
+    expect(flatText({ a: { b: 1 } })).toBeNull();
+    expect(flatText('x')).toBeNull();
+    expect(flatText(null)).toBeNull();
+  });
+
+  it('a mutable object is serialized again after a change; a frozen one cannot change', () => {
+    const open: Record<string, unknown> = { a: 1 };
+    expect(flatText(open)).toBe('{"a":1}');
+    open['a'] = 2;
+    expect(flatText(open)).toBe('{"a":2}');
+    const frozen = Object.freeze({ a: 1, b: 'x' });
+    expect(flatText(frozen)).toBe('{"a":1,"b":"x"}');
+    expect(flatText(frozen)).toBe('{"a":1,"b":"x"}');
+  });
+
+  it('a frozen object with a getter is never remembered (it may answer differently each time)', () => {
+    let n = 0;
+    const tricky = Object.freeze(
+      Object.defineProperty({}, 'a', {
+        enumerable: true,
+        get: () => {
+          n += 1;
+          return n;
+        },
+      }),
+    );
+    expect(frozenData(tricky)).toBe(false);
+    expect(flatText(tricky)).toBe('{"a":2}'); // read once by the check, once by JSON.stringify
+    expect(flatText(tricky)).toBe('{"a":4}');
+    expect(frozenData(Object.freeze({ a: 1 }))).toBe(true);
+    expect(frozenData({ a: 1 })).toBe(false);
   });
 });
