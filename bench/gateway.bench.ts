@@ -1,6 +1,8 @@
 /**
  * The gateway against a bare node:http reverse proxy, both in front of the same loopback upstream,
  * in the same run: `node --import tsx bench/gateway.bench.ts` (or `npm run bench -- gateway`).
+ * The gateways run the built package (`dist/`, built first when missing or stale), as users do;
+ * `GATEWAY_BENCH_SOURCE=src` runs the TypeScript sources through tsx instead.
  *
  * Both proxies run in a child process (so their CPU can be read alone with `process.cpuUsage()`);
  * the upstream and the load generator run in this process. A call is `POST /v1/chat/completions`
@@ -49,15 +51,60 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bench, run, summary } from 'mitata';
-import { createGateway } from '../src/access/gateway/index.js';
-import { agentAccess } from '../src/access/index.js';
-import { memoryStorage } from '../src/adapters/memory.js';
-import { generateMasterKey, localKms } from '../src/kms/index.js';
-import { createKeyManager } from '../src/manager/key-manager.js';
+import type { createGateway as CreateGateway } from '../src/access/gateway/index.js';
+import type { agentAccess as AgentAccess } from '../src/access/index.js';
+import type { memoryStorage as MemoryStorage } from '../src/adapters/memory.js';
+import type { generateMasterKey as GenerateMasterKey, localKms as LocalKms } from '../src/kms/index.js';
+import type { createKeyManager as CreateKeyManager } from '../src/manager/key-manager.js';
+import { ensureDist } from '../test/support/dist.js';
 import { startServerProcess } from './server-process.js';
 import { averages } from './stats.js';
 
 const ROUNDS = Number(process.env.GATEWAY_BENCH_ROUNDS ?? 15);
+/**
+ * What the gateways run: the built package (`dist`, what users install; built first when missing
+ * or older than src/) or, with `GATEWAY_BENCH_SOURCE=src`, the TypeScript sources through tsx
+ * (whose helpers, e.g. a `__name` wrapper per function, cost a few µs per request).
+ */
+const SOURCE = process.env.GATEWAY_BENCH_SOURCE === 'src' ? 'src' : 'dist';
+
+/** The library as the gateways use it, from `SOURCE`. */
+async function library(): Promise<{
+  createGateway: typeof CreateGateway;
+  agentAccess: typeof AgentAccess;
+  memoryStorage: typeof MemoryStorage;
+  generateMasterKey: typeof GenerateMasterKey;
+  localKms: typeof LocalKms;
+  createKeyManager: typeof CreateKeyManager;
+}> {
+  if (SOURCE === 'src') {
+    const [gw, access, memory, kms, manager] = await Promise.all([
+      import('../src/access/gateway/index.js'),
+      import('../src/access/index.js'),
+      import('../src/adapters/memory.js'),
+      import('../src/kms/index.js'),
+      import('../src/manager/key-manager.js'),
+    ]);
+    return { ...gw, ...access, ...memory, ...kms, ...manager };
+  }
+  // plain specifiers built at run time, so tsx resolves nothing here and the child loads dist/ as is
+  const dist = (entry: string) => import(new URL(`../dist/${entry}`, import.meta.url).href);
+  const [gw, access, memory, kms, root] = await Promise.all([
+    dist('access/gateway/index.js'),
+    dist('access/index.js'),
+    dist('adapters/memory.js'),
+    dist('kms/index.js'),
+    dist('index.js'),
+  ]);
+  return {
+    createGateway: gw.createGateway,
+    agentAccess: access.agentAccess,
+    memoryStorage: memory.memoryStorage,
+    generateMasterKey: kms.generateMasterKey,
+    localKms: kms.localKms,
+    createKeyManager: root.createKeyManager,
+  };
+}
 const PER_ROUND = 300;
 const PROFILE_REQUESTS = 20_000;
 const PROFILE_DIR = process.env.GATEWAY_PROFILE_DIR ?? '.tmp/gateway-profiles';
@@ -137,6 +184,8 @@ async function serve(upstreamPort: number): Promise<void> {
     return (s.address() as AddressInfo).port;
   };
   const origin = `http://127.0.0.1:${upstreamPort}`;
+  const { createGateway, agentAccess, memoryStorage, generateMasterKey, localKms, createKeyManager } =
+    await library();
   const gateway = async (auditCalls: boolean, reuseAuthorize = false, rereadRecords = false) => {
     const memory = memoryStorage();
     // rereadRecords: the same adapter without `readMacs`, so every call reads and checks the
@@ -229,6 +278,7 @@ async function serve(upstreamPort: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (SOURCE === 'dist') await ensureDist();
   const upstream = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -344,7 +394,8 @@ async function main(): Promise<void> {
   const bareName = 'bare node:http proxy';
   const bare = per[bareName] as number[];
   console.log(
-    `${ROUNDS} interleaved rounds of ${PER_ROUND} requests per side, ${IN_FLIGHT} in flight; ` +
+    `${ROUNDS} interleaved rounds of ${PER_ROUND} requests per side, ${IN_FLIGHT} in flight, ` +
+      `library from ${SOURCE}/; ` +
       `load average ${loadavg()
         .map((l) => l.toFixed(1))
         .join(' ')}`,
