@@ -352,6 +352,37 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     return event;
   };
 
+  /** A queued row: every field but its id and digest, both filled in by {@link sealQueued}. */
+  const toShell = (d: AuditDraft, at: number): AuditEventInput => ({
+    id: '',
+    at,
+    type: d.type,
+    keyId: d.recordId !== undefined ? d.recordId : (d.keyId ?? null),
+    kind: d.kind,
+    version: d.version ?? null,
+    tenantId: d.tenantId ?? null,
+    actor: d.actor ?? null,
+    context: d.context ?? {},
+    data: d.data ?? {},
+    digest: '',
+  });
+
+  /** Gives the queued rows of `batch` not sealed yet their id and digest (ERR_AUDIT without the key). */
+  const sealQueued = (batch: AuditEventInput[]): void => {
+    const keyed = signer;
+    for (const e of batch) {
+      if (e.digest !== '') continue; // sealed by an earlier attempt to write it
+      if (keyed === null) {
+        throw new KeywardenError(
+          'ERR_AUDIT',
+          'the audit key is not loaded; the queued audit rows stay queued',
+        );
+      }
+      e.id = generateId(16);
+      e.digest = keyed.digest(e);
+    }
+  };
+
   const toEvents = (keyed: AuditSigner, drafts: AuditDraft | AuditDraft[]): AuditEventInput[] => {
     const at = clock.now();
     if (!Array.isArray(drafts)) return [toEvent(keyed, drafts, at)];
@@ -375,10 +406,12 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
   };
 
   /*
-   * Deferred audit rows (`auditLater`): digested when queued (their `at` is when they were
-   * queued), appended in queue order, before any row written directly afterwards by this manager,
-   * in one append per batch. A batch that cannot be written stays queued (first) and is retried;
-   * until one is written, `auditLater` refuses (fail closed).
+   * Deferred audit rows (`auditLater`): built when queued (their `at` is when they were queued),
+   * given their id and keyed digest when their batch is written (one tight loop per batch instead
+   * of one digest inside every call), appended in queue order, before any row written directly
+   * afterwards by this manager, in one append per batch. A batch that cannot be written stays
+   * queued (first, its digests kept) and is retried; until one is written, `auditLater` refuses
+   * (fail closed).
    */
   let queued: AuditEventInput[] = [];
   /** The append that holds queued rows, while it runs: later writes wait for it (order). */
@@ -414,7 +447,10 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     clearTimeout(flushTimer);
     flushTimer = undefined;
     flushDue = Number.POSITIVE_INFINITY;
-    const write = appendEvents(events.length === 0 ? batch : batch.concat(events)).then(
+    const write = new Promise<void>((resolve) => {
+      sealQueued(batch);
+      resolve(appendEvents(events.length === 0 ? batch : batch.concat(events)));
+    }).then(
       () => {
         queueFailed = false;
       },
@@ -450,15 +486,21 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     options: { windowMs: number; maxRows: number; afterSpend?: boolean },
   ): Promise<void> => {
     // loaded and open (every call after the first): no await for the signer
-    const keyed = !closed && signer !== null ? signer : await auditSigner();
+    // the audit key must be loadable now (fail closed); the rows are digested with their batch
+    if (closed || signer === null) await auditSigner();
     const afterSpend = options.afterSpend === true;
     // fail closed: a batch that could not be written is retried now, and refuses if it still fails
     // (not for the rows of something already spent: the caller ran this check before spending, and
     // refusing now would leave a spent call without its row)
     if (!afterSpend && (queueFailed || queued.length >= options.maxRows)) await appendAfterQueue([]);
-    const events = toEvents(keyed, drafts);
-    if (events.length === 0) return;
-    for (const e of events) queued.push(e);
+    if (closed) throw closedError();
+    const at = clock.now();
+    if (Array.isArray(drafts)) {
+      if (drafts.length === 0) return;
+      for (const d of drafts) queued.push(toShell(d, at));
+    } else {
+      queued.push(toShell(drafts, at));
+    }
     if (afterSpend && queued.length >= options.maxRows && queueWrite === null) {
       appendAfterQueue([]).catch(() => undefined); // kept queued and retried; the next check refuses
     }
@@ -468,7 +510,7 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
   /** `auditLater` of one row when nothing needs a wait: true when queued, false (nothing done) else. */
   const queueAudit = (draft: AuditDraft, options: { windowMs: number; maxRows: number }): boolean => {
     if (closed || signer === null || queueFailed || queued.length >= options.maxRows) return false;
-    queued.push(toEvent(signer, draft, clock.now()));
+    queued.push(toShell(draft, clock.now()));
     scheduleFlush(options.windowMs);
     return true;
   };

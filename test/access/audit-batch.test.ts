@@ -17,7 +17,7 @@ import { accessHarness, CHARGES, openSession } from './helpers.js';
 function loggedStorage() {
   const inner = memoryStorage();
   const log: string[] = [];
-  const state = { fail: false, sessionId: '' };
+  const state = { fail: false, sessionId: '', attempted: [] as string[] };
   const storage: StorageAdapter = delegateStorage(inner, {
     get: async (id) => {
       if (id === state.sessionId) log.push('get');
@@ -28,7 +28,10 @@ function loggedStorage() {
       return inner.update(r, o);
     },
     appendAudit: async (events) => {
-      if (state.fail) throw new Error('audit disk full');
+      if (state.fail) {
+        state.attempted = events.map((e) => `${e.id} ${e.digest}`);
+        throw new Error('audit disk full');
+      }
       log.push(`audit:${events.map((e) => e.type).join(',')}`);
       return inner.appendAudit(events);
     },
@@ -140,6 +143,10 @@ describe('batched call audit (auditBatch)', () => {
       await h.access.flush();
       const rows = calls(await stored(), sessionId);
       expect(rows).toHaveLength(2); // the first call's row (kept) and this one's; none for the refused
+      // the kept row was given its id and digest once, when its batch was first written
+      expect(state.attempted).toHaveLength(1);
+      expect(state.attempted[0]).toMatch(/^[0-9A-Za-z]{16} [0-9a-f]{64}$/);
+      expect(`${rows[0]?.id} ${rows[0]?.digest}`).toBe(state.attempted[0]);
       expect(rows[0]?.at).toBeLessThanOrEqual(rows[1]?.at as number);
       expect((await h.access.sessions.get(sessionId)).callsUsed).toBe(2);
       expect((await h.km.audit.verify()).ok).toBe(true);
