@@ -16,7 +16,7 @@
 import type { JsonObject } from '../ports/json.js';
 import type { AuditEvent, AuditEventInput } from '../ports/storage.js';
 import { toHex, utf8Encode } from './bytes.js';
-import { canonicalJson, flatText, isJsonScalar as scalar } from './canonical-json.js';
+import { canonicalJson, flatText, rememberedFlatText, isJsonScalar as scalar } from './canonical-json.js';
 import { cryptoBackend } from './crypto-backend.js';
 
 /**
@@ -136,13 +136,121 @@ export function createAuditSigner(key: Uint8Array): AuditSigner {
     out.fill(0);
     return hex;
   };
+  const macHex = keyed.macHex?.bind(keyed);
+  const templates = new WeakMap<object, RowTemplate>();
+  const scratch = new Uint8Array(TEMPLATE_SCRATCH_BYTES);
   return {
-    digest: (event) => run(auditBody(event)),
+    digest: (event) => {
+      if (macHex !== undefined) {
+        const n = fromTemplate(templates, event, scratch);
+        if (n > 0) return macHex(scratch.subarray(0, n));
+      }
+      return run(auditBody(event));
+    },
     mac: (text) => run(text),
     destroy() {
       keyed.destroy();
     },
   };
+}
+
+/**
+ * The canonical text of rows that repeat (the calls of one agent session: same actor, record,
+ * kind, tenant, type, version, frozen `context` and frozen `data`) as bytes with two holes: the
+ * text before `at`'s digits, between them and the id's characters, and after the id. Kept per
+ * frozen `data` object (which can never change; see `flatText`).
+ */
+interface RowTemplate {
+  readonly context: object;
+  readonly actor: unknown;
+  readonly keyId: unknown;
+  readonly kind: unknown;
+  readonly tenantId: unknown;
+  readonly type: unknown;
+  readonly version: unknown;
+  /** `{"actor":…,"at":` */
+  readonly head: Uint8Array;
+  /** `,"context":…,"data":…,"id":"` */
+  readonly mid: Uint8Array;
+  /** `","keyId":…,"kind":…,"tenantId":…,"type":…,"version":…}` */
+  readonly tail: Uint8Array;
+}
+
+/** Bytes of a row written from a template; a longer row takes the text path. */
+const TEMPLATE_SCRATCH_BYTES = 2048;
+
+/**
+ * Writes the canonical text of `event` into `out` from its template (made on the first row of a
+ * frozen `data` object whose text `flatText` remembered) and answers its length, or 0 when the
+ * row has no template or does not fit one: then the digest takes the text path. Same bytes as
+ * `auditBody` (whose fast path gives the same text for the same parts: test/internal/audit-body.test.ts).
+ */
+function fromTemplate(
+  templates: WeakMap<object, RowTemplate>,
+  event: Omit<AuditEventInput, 'digest'>,
+  out: Uint8Array,
+): number {
+  const { actor, at, context, data, id, keyId, kind, tenantId, type, version } = event;
+  if (typeof data !== 'object' || data === null || typeof id !== 'string') return 0;
+  if (!Number.isSafeInteger(at) || at < 0) return 0;
+  let t = templates.get(data);
+  if (
+    t === undefined ||
+    t.context !== context ||
+    t.actor !== actor ||
+    t.keyId !== keyId ||
+    t.kind !== kind ||
+    t.tenantId !== tenantId ||
+    t.type !== type ||
+    t.version !== version
+  ) {
+    const dataText = rememberedFlatText(data);
+    const contextText = rememberedFlatText(context);
+    if (
+      dataText === undefined ||
+      contextText === undefined ||
+      typeof context !== 'object' ||
+      context === null
+    )
+      return 0;
+    if (
+      !(scalar(actor) && scalar(keyId) && scalar(kind) && scalar(tenantId) && scalar(type) && scalar(version))
+    )
+      return 0;
+    const j = JSON.stringify;
+    t = {
+      context,
+      actor,
+      keyId,
+      kind,
+      tenantId,
+      type,
+      version,
+      head: utf8Encode(`{"actor":${j(actor)},"at":`),
+      mid: utf8Encode(`,"context":${contextText},"data":${dataText},"id":"`),
+      tail: utf8Encode(
+        `","keyId":${j(keyId)},"kind":${j(kind)},"tenantId":${j(tenantId)},"type":${j(type)},"version":${j(version)}}`,
+      ),
+    };
+    templates.set(data, t);
+  }
+  const digits = String(at);
+  const n = t.head.length + digits.length + t.mid.length + id.length + t.tail.length;
+  if (n > out.length) return 0;
+  let o = 0;
+  out.set(t.head, o);
+  o += t.head.length;
+  for (let i = 0; i < digits.length; i++) out[o++] = digits.charCodeAt(i);
+  out.set(t.mid, o);
+  o += t.mid.length;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    // an id whose JSON text is not `"` + itself + `"` (base62 ids always are): the text path
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a))) return 0;
+    out[o++] = c;
+  }
+  out.set(t.tail, o);
+  return n;
 }
 
 /**

@@ -23,6 +23,11 @@ export interface KeyedMac {
    * only the native backend has it (callers fall back to `mac` and their own encoding).
    */
   macText?(text: string, encoding: 'base64url' | 'hex'): string;
+  /**
+   * The MAC of `data` as 64 lowercase hex characters, without a result buffer; only the native
+   * backend has it (callers fall back to `mac` and their own hex).
+   */
+  macHex?(data: Uint8Array): string;
   /** Wipes the key copy or keyed state; later `mac` calls throw. Idempotent. */
   destroy(): void;
 }

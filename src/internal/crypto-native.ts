@@ -160,6 +160,10 @@ function keyedSha256(c: NativeCrypto, key: Uint8Array, closed: () => Error): Key
       if (secret === null) throw closed();
       return c.createHmac('sha256', secret).update(text).digest(encoding);
     },
+    macHex(data) {
+      if (secret === null) throw closed();
+      return c.createHmac('sha256', secret).update(data).digest('hex');
+    },
     destroy() {
       secret = null;
     },
@@ -231,6 +235,12 @@ function keyedSha256Pads(hash: NativeOneShotHash, key: Uint8Array, closed: () =>
       const input = data.length <= SCRATCH_BYTES ? inner : oneOff(data.length);
       input.set(data, BLOCK);
       return finish(input, data.length, 'buffer');
+    },
+    macHex(data) {
+      if (inner === null) throw closed();
+      const input = data.length <= SCRATCH_BYTES ? inner : oneOff(data.length);
+      input.set(data, BLOCK);
+      return finish(input, data.length, 'hex');
     },
     macText(text, encoding) {
       if (inner === null) throw closed();

@@ -8,7 +8,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { auditDigest, chainEvents, createAuditSigner } from '../../src/internal/audit-chain.js';
-import { canonicalJson } from '../../src/internal/canonical-json.js';
+import { canonicalJson, flatText } from '../../src/internal/canonical-json.js';
 import type { JsonObject } from '../../src/ports/json.js';
 import type { AuditEventInput } from '../../src/ports/storage.js';
 
@@ -83,5 +83,56 @@ describe('the audit signer digests exactly canonicalJson of the event content', 
 
   it('a non-JSON number is refused as before', () => {
     expect(() => signer.digest({ ...base, at: Number.NaN })).toThrow(TypeError);
+  });
+});
+
+describe('rows that repeat (frozen context and data) are digested from a byte template, same digests', () => {
+  const key = new Uint8Array(randomBytes(32));
+  const signer = createAuditSigner(key);
+  const check = (event: Body) =>
+    expect(signer.digest(event)).toBe(keyedHex(key, canonicalJson({ ...event } as unknown as JsonObject)));
+
+  it('the same frozen data and context over many rows, with every field the template holds changing', () => {
+    const data = Object.freeze({
+      agentId: 'agent-7',
+      method: 'POST',
+      path: '/v1/x',
+      remaining: null,
+      toolId: 'é✓',
+    });
+    const context = Object.freeze({ ip: '10.0.0.1', userAgent: 'agent/1 "quoted" \\ ✓' });
+    const other = Object.freeze({ ip: '10.0.0.2' });
+    flatText(data);
+    flatText(context);
+    flatText(other);
+    const row: Body = {
+      ...base,
+      type: 'access.call',
+      kind: 'access_session',
+      actor: 'agent-7',
+      context,
+      data,
+    };
+    for (let i = 0; i < 50; i++)
+      check({ ...row, at: 1_764_000_000_000 + i * 7, id: `id${i}abcdefGHIJ0123`.slice(0, 16) });
+    // anything the template holds, changed: a new template, still the same text as canonicalJson
+    check({ ...row, context: other });
+    check({ ...row, actor: 'agent-8' });
+    check({ ...row, keyId: null });
+    check({ ...row, kind: 'secret' });
+    check({ ...row, tenantId: 't"1' });
+    check({ ...row, type: 'secret.read' });
+    check({ ...row, version: 2 });
+    check(row);
+    // what the template cannot write takes the text path: a fractional or negative time, an id
+    // that JSON escapes or that is not base62, an unfrozen context, a data too long for the scratch
+    check({ ...row, at: 1.5 });
+    check({ ...row, at: -3 });
+    check({ ...row, id: 'a"b\\c' });
+    check({ ...row, id: 'abc-def_✓' });
+    check({ ...row, context: { ip: '10.0.0.1' } });
+    const long = Object.freeze({ a: 'x'.repeat(3000) });
+    flatText(long);
+    check({ ...row, data: long });
   });
 });
