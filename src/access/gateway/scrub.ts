@@ -58,20 +58,59 @@ export function secretForms(value: string): Buffer[] {
     .map((f) => Buffer.from(f, 'utf8'));
 }
 
-/** Length of the longest tail of `buf` that is a proper prefix of one of `forms`. */
-function heldBack(buf: Buffer, forms: readonly Buffer[]): number {
-  let best = 0;
+/** What the hold-back search needs from a list of forms. */
+interface Prepared {
+  forms: readonly Buffer[];
+  /**
+   * For each byte value, the forms that start with it (computed once per list of several forms);
+   * null for a list of one or two forms (the proxy token's tripwire), searched directly.
+   */
+  byFirst: (readonly Buffer[])[] | null;
+  /** Length of the longest form. */
+  maxLen: number;
+}
+
+const NO_FORMS: readonly Buffer[] = [];
+const preparedForms = new WeakMap<readonly Buffer[], Prepared>();
+
+function prepare(forms: readonly Buffer[]): Prepared {
+  let maxLen = 0;
+  if (forms.length <= 2) {
+    for (const f of forms) if (f.length > maxLen) maxLen = f.length;
+    return { forms, byFirst: null, maxLen };
+  }
+  let p = preparedForms.get(forms);
+  if (p === undefined) {
+    const byFirst: Buffer[][] = [];
+    for (const f of forms) {
+      if (f.length === 0) continue;
+      const first = f[0] as number;
+      const list = byFirst[first];
+      if (list === undefined) byFirst[first] = [f];
+      else list.push(f);
+      if (f.length > maxLen) maxLen = f.length;
+    }
+    p = { forms, byFirst: Array.from({ length: 256 }, (_, b) => byFirst[b] ?? NO_FORMS), maxLen };
+    preparedForms.set(forms, p);
+  }
+  return p;
+}
+
+/**
+ * Length of the longest tail of `buf` that is a proper prefix of one of the forms: the earliest
+ * start in the last `maxLen - 1` bytes whose byte begins a form and whose rest matches it.
+ */
+function heldBack(buf: Buffer, p: Prepared): number {
   const len = buf.length;
-  for (const f of forms) {
-    for (let k = Math.min(f.length - 1, len); k > best; k--) {
-      if (buf[len - k] !== f[0]) continue;
-      if (buf.compare(f, 0, k, len - k, len) === 0) {
-        best = k;
-        break;
-      }
+  for (let at = Math.max(0, len - p.maxLen + 1); at < len; at++) {
+    const b = buf[at] as number;
+    const candidates = p.byFirst === null ? p.forms : (p.byFirst[b] as readonly Buffer[]);
+    const k = len - at;
+    for (const f of candidates) {
+      if (f[0] === b && f.length > k && buf.compare(f, 0, k, at, len) === 0) return k;
     }
   }
-  return best;
+  return 0;
 }
 
 /**
@@ -139,13 +178,17 @@ export class StreamScrubber {
   /** Whether a form was seen (and masked) so far. */
   found = false;
 
-  constructor(private readonly forms: readonly Buffer[]) {}
+  private readonly prepared: Prepared;
+
+  constructor(private readonly forms: readonly Buffer[]) {
+    this.prepared = prepare(forms);
+  }
 
   /** Takes a chunk, returns what can be passed on now. @throws never */
   push(chunk: Buffer): Buffer {
     const buf = this.tail.length === 0 ? chunk : Buffer.concat([this.tail, chunk]);
     if (maskAll(buf, this.forms)) this.found = true;
-    const keep = heldBack(buf, this.forms);
+    const keep = heldBack(buf, this.prepared);
     this.tail = keep === 0 ? EMPTY : Buffer.from(buf.subarray(buf.length - keep));
     return keep === 0 ? buf : buf.subarray(0, buf.length - keep);
   }
