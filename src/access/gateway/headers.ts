@@ -119,7 +119,8 @@ export function forwardedHeaders(incoming: IncomingHttpHeaders, auth: UpstreamAu
   const named = connectionNamed(incoming);
   const slot = auth.type === 'header' ? auth.name.toLowerCase() : 'authorization';
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(incoming)) {
+  for (const name of Object.keys(incoming)) {
+    const value = incoming[name];
     if (value === undefined || HOP_BY_HOP.has(name) || DROPPED_REQUEST.has(name) || named.has(name)) continue;
     if (name !== slot) out[name] = value;
   }
@@ -136,9 +137,13 @@ export function forwardedHeaders(incoming: IncomingHttpHeaders, auth: UpstreamAu
  * @throws never
  */
 export function carriesToken(headers: OutgoingHttpHeaders, token: string): boolean {
-  for (const value of Object.values(headers)) {
-    if (Array.isArray(value) ? value.some((v) => v.includes(token)) : String(value).includes(token))
-      return true;
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (typeof value === 'string') {
+      if (value.includes(token)) return true;
+    } else if (Array.isArray(value)) {
+      for (const v of value) if (v.includes(token)) return true;
+    } else if (String(value).includes(token)) return true;
   }
   return false;
 }
@@ -158,7 +163,8 @@ export function carriesToken(headers: OutgoingHttpHeaders, token: string): boole
 export function responseHeaders(incoming: IncomingHttpHeaders): Record<string, string | string[]> {
   const named = connectionNamed(incoming);
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(incoming)) {
+  for (const name of Object.keys(incoming)) {
+    const value = incoming[name];
     if (value === undefined || HOP_BY_HOP.has(name) || DROPPED_RESPONSE.has(name) || named.has(name))
       continue;
     out[name] = value;
