@@ -68,6 +68,8 @@ interface Prepared {
   byFirst: (readonly Buffer[])[] | null;
   /** Length of the longest form. */
   maxLen: number;
+  /** Length of the shortest form (0 for no forms). */
+  minLen: number;
 }
 
 const NO_FORMS: readonly Buffer[] = [];
@@ -75,14 +77,19 @@ const preparedForms = new WeakMap<readonly Buffer[], Prepared>();
 
 function prepare(forms: readonly Buffer[]): Prepared {
   let maxLen = 0;
+  let minLen = forms.length === 0 ? 0 : Number.MAX_SAFE_INTEGER;
   if (forms.length <= 2) {
-    for (const f of forms) if (f.length > maxLen) maxLen = f.length;
-    return { forms, byFirst: null, maxLen };
+    for (const f of forms) {
+      if (f.length > maxLen) maxLen = f.length;
+      if (f.length < minLen) minLen = f.length;
+    }
+    return { forms, byFirst: null, maxLen, minLen };
   }
   let p = preparedForms.get(forms);
   if (p === undefined) {
     const byFirst: Buffer[][] = [];
     for (const f of forms) {
+      if (f.length < minLen) minLen = f.length;
       if (f.length === 0) continue;
       const first = f[0] as number;
       const list = byFirst[first];
@@ -90,7 +97,7 @@ function prepare(forms: readonly Buffer[]): Prepared {
       else list.push(f);
       if (f.length > maxLen) maxLen = f.length;
     }
-    p = { forms, byFirst: Array.from({ length: 256 }, (_, b) => byFirst[b] ?? NO_FORMS), maxLen };
+    p = { forms, byFirst: Array.from({ length: 256 }, (_, b) => byFirst[b] ?? NO_FORMS), maxLen, minLen };
     preparedForms.set(forms, p);
   }
   return p;
@@ -111,6 +118,19 @@ function heldBack(buf: Buffer, p: Prepared): number {
     }
   }
   return 0;
+}
+
+/**
+ * The length of the shortest form: a text shorter than this cannot hold any of them.
+ *
+ * @example
+ * ```ts
+ * shortestForm(secretForms('sk-1')); // 4
+ * ```
+ * @throws never
+ */
+export function shortestForm(forms: readonly Buffer[]): number {
+  return prepare(forms).minLen;
 }
 
 /**
