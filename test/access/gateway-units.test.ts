@@ -215,6 +215,45 @@ describe('secret scrubbing', () => {
     );
   });
 
+  it('streams to the same bytes as masking the whole text at once, for one, two or many forms', () => {
+    const lists = [
+      [Buffer.from('kwp_tok')],
+      [Buffer.from('kwp_tok'), Buffer.from('xyz')],
+      secretForms('ab/c'),
+    ];
+    // texts made of whole forms, prefixes of forms and stray bytes, so forms straddle chunk boundaries
+    const pieces = lists.flat().flatMap((f) => {
+      const t = f.toString();
+      return [t, t.slice(0, 1), t.slice(0, Math.ceil(t.length / 2)), t.slice(0, -1)];
+    });
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.constantFrom(...pieces), fc.constantFrom('a', 'k', '_', 'Y', '%', '*')), {
+          maxLength: 20,
+        }),
+        fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 6 }),
+        fc.constantFrom(0, 1, 2),
+        (texts, sizes, which) => {
+          const forms = lists[which] as Buffer[];
+          const text = Buffer.from(texts.join(''));
+          const whole = Buffer.from(text);
+          const found = maskAll(whole, forms);
+          const s = new StreamScrubber(forms);
+          const parts: Buffer[] = [];
+          for (let at = 0, i = 0; at < text.length; i++) {
+            const n = sizes[i % sizes.length] as number;
+            parts.push(Buffer.from(s.push(Buffer.from(text.subarray(at, at + n)))));
+            at += n;
+          }
+          parts.push(s.flush());
+          expect(Buffer.concat(parts).toString()).toBe(whole.toString());
+          expect(s.found).toBe(found);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
   it('passes other bytes unchanged and holds back only what could start a form', () => {
     const s = new StreamScrubber(secretForms(secret));
     expect(s.push(Buffer.from('data: {"x":1}\n\n')).toString()).toBe('data: {"x":1}\n\n');

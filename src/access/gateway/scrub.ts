@@ -62,43 +62,35 @@ export function secretForms(value: string): Buffer[] {
 interface Prepared {
   forms: readonly Buffer[];
   /**
-   * For each byte value, the forms that start with it (computed once per list of several forms);
-   * null for a list of one or two forms (the proxy token's tripwire), searched directly.
+   * Whether a form starts with each byte value (computed once per list of several forms); null
+   * for a list of one or two forms (the proxy token's tripwire), whose first bytes are `f0`, `f1`.
    */
-  byFirst: (readonly Buffer[])[] | null;
+  first: Uint8Array | null;
+  f0: number;
+  f1: number;
   /** Length of the longest form. */
   maxLen: number;
   /** Length of the shortest form (0 for no forms). */
   minLen: number;
 }
 
-const NO_FORMS: readonly Buffer[] = [];
 const preparedForms = new WeakMap<readonly Buffer[], Prepared>();
 
 function prepare(forms: readonly Buffer[]): Prepared {
-  let maxLen = 0;
-  let minLen = forms.length === 0 ? 0 : Number.MAX_SAFE_INTEGER;
-  if (forms.length <= 2) {
-    for (const f of forms) {
-      if (f.length > maxLen) maxLen = f.length;
-      if (f.length < minLen) minLen = f.length;
-    }
-    return { forms, byFirst: null, maxLen, minLen };
-  }
-  let p = preparedForms.get(forms);
+  const few = forms.length <= 2;
+  let p = few ? undefined : preparedForms.get(forms);
   if (p === undefined) {
-    const byFirst: Buffer[][] = [];
+    let maxLen = 0;
+    let minLen = forms.length === 0 ? 0 : Number.MAX_SAFE_INTEGER;
+    const first = few ? null : new Uint8Array(256);
     for (const f of forms) {
-      if (f.length < minLen) minLen = f.length;
-      if (f.length === 0) continue;
-      const first = f[0] as number;
-      const list = byFirst[first];
-      if (list === undefined) byFirst[first] = [f];
-      else list.push(f);
       if (f.length > maxLen) maxLen = f.length;
+      if (f.length < minLen) minLen = f.length;
+      if (first !== null && f.length > 0) first[f[0] as number] = 1;
     }
-    p = { forms, byFirst: Array.from({ length: 256 }, (_, b) => byFirst[b] ?? NO_FORMS), maxLen, minLen };
-    preparedForms.set(forms, p);
+    const f0 = forms[0]?.[0] ?? -1;
+    p = { forms, first, f0, f1: forms[1]?.[0] ?? f0, maxLen, minLen };
+    if (!few) preparedForms.set(forms, p);
   }
   return p;
 }
@@ -109,12 +101,17 @@ function prepare(forms: readonly Buffer[]): Prepared {
  */
 function heldBack(buf: Buffer, p: Prepared): number {
   const len = buf.length;
+  const { forms, first, f0, f1 } = p;
   for (let at = Math.max(0, len - p.maxLen + 1); at < len; at++) {
     const b = buf[at] as number;
-    const candidates = p.byFirst === null ? p.forms : (p.byFirst[b] as readonly Buffer[]);
+    if (first === null ? b !== f0 && b !== f1 : first[b] === 0) continue;
     const k = len - at;
-    for (const f of candidates) {
-      if (f[0] === b && f.length > k && buf.compare(f, 0, k, at, len) === 0) return k;
+    for (let i = 0; i < forms.length; i++) {
+      const f = forms[i] as Buffer;
+      if (f[0] !== b || f.length <= k) continue;
+      let j = 1; // the tail is shorter than the longest form: compared here, without a native call
+      while (j < k && buf[at + j] === f[j]) j++;
+      if (j === k) return k;
     }
   }
   return 0;
