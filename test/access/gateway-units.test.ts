@@ -6,7 +6,12 @@ import { Buffer } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addressKind, guardedLookup, mayDial } from '../../src/access/gateway/address.js';
-import { carriesToken, forwardedHeaders, tokenFromSlot } from '../../src/access/gateway/headers.js';
+import {
+  carriesToken,
+  forwardedHeaders,
+  forwardedHeadersWithout,
+  tokenFromSlot,
+} from '../../src/access/gateway/headers.js';
 import { maskAll, StreamScrubber, secretForms } from '../../src/access/gateway/scrub.js';
 import { parseTarget, queryCarriesToken } from '../../src/access/gateway/target.js';
 
@@ -148,6 +153,18 @@ describe('token slots and forwarded headers', () => {
     expect(out).toEqual({ 'content-type': 'application/json', 'openai-beta': 'assistants=v2' });
     expect(carriesToken({ 'x-note': 'see kwp_1' }, 'kwp_1')).toBe(true);
     expect(carriesToken({ 'x-note': ['a', 'b'] }, 'kwp_1')).toBe(false);
+  });
+
+  it('refuses (null) in the same pass when a forwarded header carries the token, not the slot or a dropped one', () => {
+    const bearer = { type: 'bearer' } as const;
+    const slotOnly = { authorization: 'Bearer kwp_1', cookie: 'kwp_1', 'content-type': 'text/plain' };
+    expect(forwardedHeadersWithout(slotOnly, bearer, 'kwp_1')).toEqual({ 'content-type': 'text/plain' });
+    expect(forwardedHeadersWithout({ ...slotOnly, 'x-note': 'see kwp_1' }, bearer, 'kwp_1')).toBeNull();
+    expect(forwardedHeadersWithout({ 'x-list': ['a', 'x kwp_1'] }, bearer, 'kwp_1')).toBeNull();
+    const header = { type: 'header', name: 'X-Api-Key' } as const;
+    expect(
+      forwardedHeadersWithout({ 'x-api-key': 'kwp_1', authorization: 'kwp_1' }, header, 'kwp_1'),
+    ).toEqual({});
   });
 });
 

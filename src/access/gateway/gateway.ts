@@ -18,7 +18,7 @@ import { credentialHeader } from '../inject.js';
 import { accessTelemetry } from '../telemetry.js';
 import type { ToolInfo, UpstreamAuth } from '../types.js';
 import { systemLookup } from './address.js';
-import { carriesToken, forwardedHeaders, tokenFromSlot } from './headers.js';
+import { forwardedHeadersWithout, tokenFromSlot } from './headers.js';
 import { createAgents, originOf, type ProxyCall, proxy, type Upstreams } from './proxy.js';
 import { refuse } from './respond.js';
 import { secretForms } from './scrub.js';
@@ -290,8 +290,8 @@ export function createGateway(access: GatewayAccess, options: GatewayOptions = {
       return refuseReported(req, res, REASONS.tokenInQuery, toolId, token, 403, 'TOKEN_EXPOSED');
     }
     if (token === null) return void refuse(res, 401, 'MISSING');
-    const headers = forwardedHeaders(req.headers, auth);
-    if (carriesToken(headers, token)) {
+    const headers = forwardedHeadersWithout(req.headers, auth, token);
+    if (headers === null) {
       return refuseReported(req, res, REASONS.tokenInHeader, toolId, token, 403, 'TOKEN_EXPOSED');
     }
     const length = Number(req.headers['content-length'] ?? 0);
