@@ -208,13 +208,15 @@ describe('idle timeouts', () => {
         r.on('error', reject);
         r.end();
       });
-    const ends = await get('/ends'); // ~400 ms of stream, never idle for 150 ms
-    expect(ends.status).toBe(200);
-    expect(ends.complete).toBe(true);
-    expect(ends.body).toContain('data: 9');
     const started = Date.now();
-    const stalls = await get('/stalls'); // the same stream, then silence: cut, not left hanging
-    expect(stalls.status).toBe(200);
+    // side by side, so the shared sweep cuts one call out of several in flight and keeps the others
+    const [ends, stalls, endsToo] = await Promise.all([get('/ends'), get('/stalls'), get('/ends')]);
+    for (const done of [ends, endsToo]) {
+      expect(done.status).toBe(200); // ~400 ms of stream, never idle for 150 ms
+      expect(done.complete).toBe(true);
+      expect(done.body).toContain('data: 9');
+    }
+    expect(stalls.status).toBe(200); // the same stream, then silence: cut, not left hanging
     expect(stalls.complete).toBe(false);
     expect(stalls.body).toContain('data: 9');
     expect(Date.now() - started).toBeLessThan(5_000);

@@ -49,7 +49,8 @@ export interface ProxyCall {
  * timeout fires between `timeoutMs` and about `1.25 × timeoutMs` of idleness.
  */
 export class IdleSweep {
-  private readonly calls = new Set<Call>();
+  /** The calls in flight, as an intrusive list (no hashing per call). */
+  private head: Call | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly step: number;
 
@@ -64,10 +65,14 @@ export class IdleSweep {
     this.step = Math.max(5, Math.min(1000, Math.ceil(timeoutMs / 8)));
   }
 
-  /** Watches a call (from now). @throws never */
+  /** Watches a call (its idle time counts from the next check). @throws never */
   add(call: Call): void {
-    call.since = Date.now();
-    this.calls.add(call);
+    call.moved = true;
+    call.prev = null;
+    call.next = this.head;
+    if (this.head !== null) this.head.prev = call;
+    this.head = call;
+    call.listed = true;
     if (this.timer === null) {
       this.timer = setInterval(() => this.sweep(), this.step);
       this.timer.unref();
@@ -76,30 +81,38 @@ export class IdleSweep {
 
   /** Stops watching a call. @throws never */
   delete(call: Call): void {
-    this.calls.delete(call);
+    if (!call.listed) return;
+    call.listed = false;
+    if (call.prev !== null) call.prev.next = call.next;
+    else this.head = call.next;
+    if (call.next !== null) call.next.prev = call.prev;
+    call.prev = null;
+    call.next = null;
   }
 
   /** Stops the interval (the gateway closes). @throws never */
   stop(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
-    this.calls.clear();
+    while (this.head !== null) this.delete(this.head);
   }
 
   private sweep(): void {
-    if (this.calls.size === 0) {
+    if (this.head === null) {
       this.stop(); // restarted by the next call
       return;
     }
     const now = Date.now();
-    for (const call of this.calls) {
+    for (let call: Call | null = this.head; call !== null; ) {
+      const next: Call | null = call.next;
       if (call.moved) {
         call.moved = false;
         call.since = now;
       } else if (now - call.since >= this.timeoutMs) {
-        this.calls.delete(call);
+        this.delete(call);
         call.stop(504, 'UPSTREAM_TIMEOUT', null);
       }
+      call = next;
     }
   }
 }
@@ -256,6 +269,10 @@ class Call {
   moved = false;
   /** When the call last moved, as the sweep saw it (ms). */
   since = 0;
+  /** Links of the sweep's list. */
+  prev: Call | null = null;
+  next: Call | null = null;
+  listed = false;
   private readonly upstream: ClientRequest;
   private readonly sweep: IdleSweep;
   private seen = 0;
