@@ -167,6 +167,62 @@ describe('idle timeouts', () => {
     await gw.close();
   });
 
+  it('keeps a stream that keeps moving past the timeout, and cuts one that stalls mid-answer', async () => {
+    // an upstream that writes a chunk every 40 ms for ~400 ms, then stalls (or ends) for good
+    const ticking = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      let n = 0;
+      const timer = setInterval(() => {
+        res.write(`data: ${n}\n\n`);
+        if (++n === 10) {
+          clearInterval(timer);
+          if (req.url?.endsWith('/ends')) res.end();
+        }
+      }, 40);
+      res.on('close', () => clearInterval(timer));
+    });
+    const origin = await serve(ticking);
+    await addTool(env.km, env.access, {
+      id: 'ticker',
+      secretValue: 'sk-ticker-0123456789abcdefghij',
+      upstream: { origin, auth: { type: 'bearer' }, allowPrivateNetwork: true },
+      methods: ['GET'],
+      paths: ['/ends', '/stalls'],
+    });
+    const tickerToken = await grant(env.access, 'ticker');
+    const gw = createGateway(env.access, { timeout: '150ms' });
+    const { url } = await gw.listen();
+    const get = (path: string) =>
+      new Promise<{ status: number; body: string; complete: boolean }>((resolve, reject) => {
+        const r = request(
+          `${url}/ticker${path}`,
+          { headers: { authorization: `Bearer ${tickerToken}` } },
+          (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => {
+              body += c.toString();
+            });
+            res.on('close', () => resolve({ status: res.statusCode ?? 0, body, complete: res.complete }));
+          },
+        );
+        r.on('error', reject);
+        r.end();
+      });
+    const started = Date.now();
+    // side by side, so the shared sweep cuts one call out of several in flight and keeps the others
+    const [ends, stalls, endsToo] = await Promise.all([get('/ends'), get('/stalls'), get('/ends')]);
+    for (const done of [ends, endsToo]) {
+      expect(done.status).toBe(200); // ~400 ms of stream, never idle for 150 ms
+      expect(done.complete).toBe(true);
+      expect(done.body).toContain('data: 9');
+    }
+    expect(stalls.status).toBe(200); // the same stream, then silence: cut, not left hanging
+    expect(stalls.complete).toBe(false);
+    expect(stalls.body).toContain('data: 9');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await gw.close();
+  });
+
   it('keeps a keep-alive connection usable after the idle timeout has passed between calls', async () => {
     const gw = createGateway(env.access, { timeout: '150ms' });
     const { url } = await gw.listen();

@@ -6,7 +6,12 @@ import { Buffer } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addressKind, guardedLookup, mayDial } from '../../src/access/gateway/address.js';
-import { carriesToken, forwardedHeaders, tokenFromSlot } from '../../src/access/gateway/headers.js';
+import {
+  carriesToken,
+  forwardedHeaders,
+  forwardedHeadersWithout,
+  tokenFromSlot,
+} from '../../src/access/gateway/headers.js';
 import { maskAll, StreamScrubber, secretForms } from '../../src/access/gateway/scrub.js';
 import { parseTarget, queryCarriesToken } from '../../src/access/gateway/target.js';
 
@@ -149,6 +154,18 @@ describe('token slots and forwarded headers', () => {
     expect(carriesToken({ 'x-note': 'see kwp_1' }, 'kwp_1')).toBe(true);
     expect(carriesToken({ 'x-note': ['a', 'b'] }, 'kwp_1')).toBe(false);
   });
+
+  it('refuses (null) in the same pass when a forwarded header carries the token, not the slot or a dropped one', () => {
+    const bearer = { type: 'bearer' } as const;
+    const slotOnly = { authorization: 'Bearer kwp_1', cookie: 'kwp_1', 'content-type': 'text/plain' };
+    expect(forwardedHeadersWithout(slotOnly, bearer, 'kwp_1')).toEqual({ 'content-type': 'text/plain' });
+    expect(forwardedHeadersWithout({ ...slotOnly, 'x-note': 'see kwp_1' }, bearer, 'kwp_1')).toBeNull();
+    expect(forwardedHeadersWithout({ 'x-list': ['a', 'x kwp_1'] }, bearer, 'kwp_1')).toBeNull();
+    const header = { type: 'header', name: 'X-Api-Key' } as const;
+    expect(
+      forwardedHeadersWithout({ 'x-api-key': 'kwp_1', authorization: 'kwp_1' }, header, 'kwp_1'),
+    ).toEqual({});
+  });
 });
 
 describe('secret scrubbing', () => {
@@ -212,6 +229,45 @@ describe('secret scrubbing', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('streams to the same bytes as masking the whole text at once, for one, two or many forms', () => {
+    const lists = [
+      [Buffer.from('kwp_tok')],
+      [Buffer.from('kwp_tok'), Buffer.from('xyz')],
+      secretForms('ab/c'),
+    ];
+    // texts made of whole forms, prefixes of forms and stray bytes, so forms straddle chunk boundaries
+    const pieces = lists.flat().flatMap((f) => {
+      const t = f.toString();
+      return [t, t.slice(0, 1), t.slice(0, Math.ceil(t.length / 2)), t.slice(0, -1)];
+    });
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.constantFrom(...pieces), fc.constantFrom('a', 'k', '_', 'Y', '%', '*')), {
+          maxLength: 20,
+        }),
+        fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 6 }),
+        fc.constantFrom(0, 1, 2),
+        (texts, sizes, which) => {
+          const forms = lists[which] as Buffer[];
+          const text = Buffer.from(texts.join(''));
+          const whole = Buffer.from(text);
+          const found = maskAll(whole, forms);
+          const s = new StreamScrubber(forms);
+          const parts: Buffer[] = [];
+          for (let at = 0, i = 0; at < text.length; i++) {
+            const n = sizes[i % sizes.length] as number;
+            parts.push(Buffer.from(s.push(Buffer.from(text.subarray(at, at + n)))));
+            at += n;
+          }
+          parts.push(s.flush());
+          expect(Buffer.concat(parts).toString()).toBe(whole.toString());
+          expect(s.found).toBe(found);
+        },
+      ),
+      { numRuns: 3000 },
     );
   });
 

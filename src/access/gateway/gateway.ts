@@ -4,20 +4,26 @@
  * the tool's secret and forwards the call to the tool's origin, and nowhere else.
  * @module
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { Duplex } from 'node:stream';
 import { parseDuration } from '../../duration.js';
 import { KeywardenError } from '../../errors.js';
 import { credentialHeader } from '../inject.js';
 import { accessTelemetry } from '../telemetry.js';
-import type { UpstreamAuth } from '../types.js';
+import type { ToolInfo, UpstreamAuth } from '../types.js';
 import { systemLookup } from './address.js';
-import { carriesToken, forwardedHeaders, tokenFromSlot } from './headers.js';
-import { createAgents, originOf, proxy, type Upstreams } from './proxy.js';
+import { forwardedHeadersWithout, tokenFromSlot } from './headers.js';
+import { createAgents, originOf, type ProxyCall, proxy, type Upstreams } from './proxy.js';
 import { refuse } from './respond.js';
 import { secretForms } from './scrub.js';
-import { parseTarget, queryCarriesToken } from './target.js';
-import type { Gateway, GatewayAccess, GatewayOptions } from './types.js';
+import { type GatewayTarget, parseTarget, queryCarriesToken } from './target.js';
+import type { Gateway, GatewayAccess, GatewayErrorCode, GatewayOptions } from './types.js';
 
 const DEFAULT_MAX_BODY = 10 * 1024 * 1024;
 const DEFAULT_TIMEOUT = '60s';
@@ -40,13 +46,36 @@ const REASONS = {
   tokenInHeader: 'proxy token in a forwarded header',
 } as const;
 
+/** Whether a text has a character outside printable ASCII. */
+function hasUnprintable(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return true;
+  }
+  return false;
+}
+
 function contextOf(req: IncomingMessage): { ip?: string; userAgent?: string } {
   const context: { ip?: string; userAgent?: string } = {};
   const ip = req.socket.remoteAddress;
-  if (ip) context.ip = ip.slice(0, 64);
+  if (ip) context.ip = ip.length > 64 ? ip.slice(0, 64) : ip;
   const ua = req.headers['user-agent'];
-  if (typeof ua === 'string') context.userAgent = ua.replace(/[^\x20-\x7e]/g, '').slice(0, 256);
+  if (typeof ua === 'string') {
+    const printable = hasUnprintable(ua) ? ua.replace(/[^\x20-\x7e]/g, '') : ua;
+    context.userAgent = printable.length > 256 ? printable.slice(0, 256) : printable;
+  }
   return context;
+}
+
+/** What the gateway puts on a tool's calls for one secret value: its echo forms and its header. */
+interface Injection {
+  secret: string;
+  auth: UpstreamAuth;
+  forms: Buffer[];
+  /** Lower-case header name. */
+  slot: string;
+  /** The header value (secret: never logged). */
+  value: string;
 }
 
 function isLoopback(host: string): boolean {
@@ -134,7 +163,7 @@ export function createGateway(access: GatewayAccess, options: GatewayOptions = {
   const upstreams = validateOptions(options);
   const allowedHosts = options.allowedHosts?.map((h) => h.toLowerCase()) ?? null;
   const slots = new Map<string, { auth: UpstreamAuth; at: number }>();
-  const formsOf = new Map<string, { secret: string; forms: Buffer[] }>();
+  const injections = new Map<string, Injection>();
 
   /** The remembered slot of a tool, while fresh (no promise on the common path). */
   function knownSlot(toolId: string): UpstreamAuth | undefined {
@@ -148,12 +177,21 @@ export function createGateway(access: GatewayAccess, options: GatewayOptions = {
     return tool.upstream.auth;
   }
 
-  function cachedForms(toolId: string, secret: string): Buffer[] {
-    const hit = formsOf.get(toolId);
-    if (hit !== undefined && hit.secret === secret) return hit.forms;
-    const forms = secretForms(secret);
-    formsOf.set(toolId, { secret, forms });
-    return forms;
+  /** The secret's forms and the header that carries it, per tool, while the secret and slot stay the same. */
+  function injectionOf(tool: ToolInfo, secret: string): Injection {
+    const hit = injections.get(tool.id);
+    if (hit !== undefined && hit.secret === secret && sameAuth(hit.auth, tool.upstream.auth)) return hit;
+    const [slot, value] = credentialHeader(tool.upstream.auth, secret);
+    const made: Injection = {
+      secret,
+      auth: tool.upstream.auth,
+      forms: secretForms(secret),
+      slot: slot.toLowerCase(),
+      value,
+    };
+    if (injections.size >= 1024) injections.clear();
+    injections.set(tool.id, made);
+    return made;
   }
 
   async function sessionOf(token: string | null): Promise<string | null> {
@@ -191,79 +229,139 @@ export function createGateway(access: GatewayAccess, options: GatewayOptions = {
   /** The tool of a request, once it names a registered one (metrics label; unknown ids are not labels). */
   const known = new WeakMap<ServerResponse, string>();
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Records a violation, then refuses (the refusal stands whether or not the report was written). */
+  async function refuseReported(
+    req: IncomingMessage,
+    res: ServerResponse,
+    reason: string,
+    toolId: string | null,
+    token: string | null,
+    status: number,
+    code: GatewayErrorCode,
+  ): Promise<void> {
+    await report(req, reason, toolId, token);
+    refuse(res, status, code);
+  }
+
+  /** A violation during a forwarded call (one function for every call). */
+  const callViolation = (call: ProxyCall, reason: string): Promise<void> =>
+    report(call.req, reason, call.tool.id, null, call.sessionId);
+
+  /**
+   * Routes a request. The common path (the tool's slot remembered) runs without a promise of its
+   * own until `authorize`; it returns a promise only on the paths that wait for something else.
+   */
+  function handle(req: IncomingMessage, res: ServerResponse): Promise<void> | undefined {
     const method = (req.method ?? 'GET').toUpperCase();
-    if (method === 'CONNECT') {
-      await report(req, REASONS.connect, null, null);
-      return refuse(res, 400, 'BAD_REQUEST');
-    }
+    if (method === 'CONNECT')
+      return refuseReported(req, res, REASONS.connect, null, null, 400, 'BAD_REQUEST');
     const target = parseTarget(req.url);
     if (typeof target === 'string') {
-      if (target !== 'bad_target') await report(req, REASONS[target], null, null);
-      return refuse(res, 400, 'BAD_REQUEST');
+      if (target === 'bad_target') return void refuse(res, 400, 'BAD_REQUEST');
+      return refuseReported(req, res, REASONS[target], null, null, 400, 'BAD_REQUEST');
     }
-    if (!hostAllowed(req)) {
-      await report(req, REASONS.host, null, null);
-      return refuse(res, 400, 'BAD_REQUEST');
-    }
+    if (!hostAllowed(req)) return refuseReported(req, res, REASONS.host, null, null, 400, 'BAD_REQUEST');
     const { toolId } = target;
-    let auth: UpstreamAuth;
-    try {
-      auth = knownSlot(toolId) ?? (await slotOf(toolId));
-      if (telemetry?.enabled === true) known.set(res, toolId); // a registered tool: a bounded label
-    } catch (e) {
-      if (e instanceof KeywardenError && e.code === 'ERR_NOT_FOUND') {
-        await report(req, REASONS.unknownTool, toolId, null);
-        return refuse(res, 403, 'FORBIDDEN');
-      }
-      return refuse(res, 503, 'UNAVAILABLE');
-    }
+    const auth = knownSlot(toolId);
+    if (auth !== undefined) return routed(req, res, method, target, auth);
+    return slotOf(toolId).then(
+      (slot) => routed(req, res, method, target, slot),
+      (e: unknown) => {
+        if (e instanceof KeywardenError && e.code === 'ERR_NOT_FOUND') {
+          return refuseReported(req, res, REASONS.unknownTool, toolId, null, 403, 'FORBIDDEN');
+        }
+        refuse(res, 503, 'UNAVAILABLE');
+      },
+    );
+  }
+
+  /** A request for a registered tool: the token's checks, then `authorize`, then the upstream. */
+  function routed(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    target: GatewayTarget,
+    auth: UpstreamAuth,
+  ): Promise<void> | undefined {
+    const { toolId } = target;
+    if (telemetry?.enabled === true) known.set(res, toolId); // a registered tool: a bounded label
     const token = tokenFromSlot(req.headers, auth);
     if (queryCarriesToken(target.search, token)) {
-      await report(req, REASONS.tokenInQuery, toolId, token);
-      return refuse(res, 403, 'TOKEN_EXPOSED');
+      return refuseReported(req, res, REASONS.tokenInQuery, toolId, token, 403, 'TOKEN_EXPOSED');
     }
-    if (token === null) return refuse(res, 401, 'MISSING');
-    const headers = forwardedHeaders(req.headers, auth);
-    if (carriesToken(headers, token)) {
-      await report(req, REASONS.tokenInHeader, toolId, token);
-      return refuse(res, 403, 'TOKEN_EXPOSED');
+    if (token === null) return void refuse(res, 401, 'MISSING');
+    const headers = forwardedHeadersWithout(req.headers, auth, token);
+    if (headers === null) {
+      return refuseReported(req, res, REASONS.tokenInHeader, toolId, token, 403, 'TOKEN_EXPOSED');
     }
     const length = Number(req.headers['content-length'] ?? 0);
-    if (!(length <= upstreams.maxBodyBytes)) return refuse(res, 413, 'PAYLOAD_TOO_LARGE');
-    const context = contextOf(req);
-    let granted: Awaited<ReturnType<GatewayAccess['authorize']>>;
+    if (!(length <= upstreams.maxBodyBytes)) return void refuse(res, 413, 'PAYLOAD_TOO_LARGE');
+    let pending: ReturnType<GatewayAccess['authorize']>;
     try {
-      granted = await access.authorize(token, { toolId, method, path: target.path, context });
+      pending = access.authorize(token, { toolId, method, path: target.path, context: contextOf(req) });
     } catch {
-      return refuse(res, 503, 'UNAVAILABLE');
+      return void refuse(res, 503, 'UNAVAILABLE');
     }
-    if (!granted.ok) return refuse(res, granted.status, granted.code); // authorize records FORBIDDEN as a violation
+    // both callbacks end the request themselves: the promise this returns never rejects
+    return pending.then(
+      (granted) => {
+        try {
+          forward(req, res, target, auth, headers, token, granted);
+        } catch {
+          refuse(res, 502, 'UPSTREAM_ERROR');
+        }
+      },
+      () => refuse(res, 503, 'UNAVAILABLE'),
+    );
+  }
+
+  function forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: GatewayTarget,
+    auth: UpstreamAuth,
+    headers: OutgoingHttpHeaders,
+    token: string,
+    granted: Awaited<ReturnType<GatewayAccess['authorize']>>,
+  ): void {
+    if (!granted.ok) {
+      refuse(res, granted.status, granted.code); // authorize records FORBIDDEN as a violation
+      return;
+    }
     const { tool, secret, session } = granted;
-    if (tool.id !== toolId || !sameAuth(tool.upstream.auth, auth)) {
-      slots.delete(toolId); // the tool changed under the cached slot: the agent retries
-      return refuse(res, 401, 'MALFORMED');
+    if (tool.id !== target.toolId || !sameAuth(tool.upstream.auth, auth)) {
+      slots.delete(target.toolId); // the tool changed under the cached slot: the agent retries
+      refuse(res, 401, 'MALFORMED');
+      return;
     }
+    const injection = injectionOf(tool, secret);
     headers.host = originOf(tool.upstream.origin).host;
     headers['accept-encoding'] = 'identity';
-    const [slot, value] = credentialHeader(tool.upstream.auth, secret);
-    headers[slot.toLowerCase()] = value;
+    headers[injection.slot] = injection.value;
     proxy(upstreams, {
       req,
       res,
       tool,
-      path: target.path + target.search,
+      path: target.search === '' ? target.path : target.path + target.search,
       headers: headers as Record<string, string | string[] | number>,
       token,
-      forms: cachedForms(tool.id, secret),
-      violation: (reason) => report(req, reason, tool.id, null, session.id),
+      forms: injection.forms,
+      sessionId: session.id,
+      violation: callViolation,
     });
   }
 
   const telemetry = accessTelemetry(access);
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     if (telemetry?.enabled === true) countOutcome(telemetry, res, known);
-    handle(req, res).catch(() => refuse(res, 502, 'UPSTREAM_ERROR'));
+    let pending: Promise<void> | undefined;
+    try {
+      pending = handle(req, res);
+    } catch {
+      refuse(res, 502, 'UPSTREAM_ERROR');
+      return;
+    }
+    pending?.catch(() => refuse(res, 502, 'UPSTREAM_ERROR'));
   };
 
   let server: Server | null = null;
@@ -315,6 +413,7 @@ export function createGateway(access: GatewayAccess, options: GatewayOptions = {
       url = null;
       listenHosts = null;
       for (const pair of Object.values(upstreams.agents)) for (const a of pair) a.destroy();
+      upstreams.sweep?.stop();
       if (s !== null) {
         await new Promise<void>((resolve) => {
           s.close(() => resolve());

@@ -55,11 +55,16 @@ const DROPPED_REQUEST = new Set([
 /** Response headers dropped besides hop-by-hop ones: cookies are the upstream's session, not the agent's. */
 const DROPPED_RESPONSE = new Set(['set-cookie', 'set-cookie2']);
 
+/** Every request header never forwarded (one lookup instead of two per header). */
+const NOT_FORWARDED: ReadonlySet<string> = new Set([...HOP_BY_HOP, ...DROPPED_REQUEST]);
+/** Every response header never passed back. */
+const NOT_RETURNED: ReadonlySet<string> = new Set([...HOP_BY_HOP, ...DROPPED_RESPONSE]);
+
 const NONE_NAMED: ReadonlySet<string> = new Set<string>();
 
 function connectionNamed(headers: IncomingHttpHeaders): ReadonlySet<string> {
   const raw = headers.connection;
-  if (typeof raw !== 'string') return NONE_NAMED;
+  if (typeof raw !== 'string' || raw === 'keep-alive' || raw === 'close') return NONE_NAMED;
   const lower = raw.trim().toLowerCase();
   // the common values name no other header (and both are hop-by-hop anyway)
   if (lower === 'keep-alive' || lower === 'close') return NONE_NAMED;
@@ -116,14 +121,52 @@ export function tokenFromSlot(headers: IncomingHttpHeaders, auth: UpstreamAuth):
  * @throws never
  */
 export function forwardedHeaders(incoming: IncomingHttpHeaders, auth: UpstreamAuth): OutgoingHttpHeaders {
+  return filterRequest(incoming, auth, null) as OutgoingHttpHeaders;
+}
+
+/**
+ * {@link forwardedHeaders} and {@link carriesToken} in one pass: the forwarded headers, or null
+ * when one of them carries the proxy token (the agent tried to send it upstream).
+ *
+ * @example
+ * ```ts
+ * declare const tool: ToolInfo;
+ * const out = forwardedHeadersWithout(req.headers, tool.upstream.auth, token); // null: refuse
+ * ```
+ * @throws never
+ */
+export function forwardedHeadersWithout(
+  incoming: IncomingHttpHeaders,
+  auth: UpstreamAuth,
+  token: string,
+): OutgoingHttpHeaders | null {
+  return filterRequest(incoming, auth, token);
+}
+
+function filterRequest(
+  incoming: IncomingHttpHeaders,
+  auth: UpstreamAuth,
+  token: string | null,
+): OutgoingHttpHeaders | null {
   const named = connectionNamed(incoming);
   const slot = auth.type === 'header' ? auth.name.toLowerCase() : 'authorization';
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || DROPPED_REQUEST.has(name) || named.has(name)) continue;
-    if (name !== slot) out[name] = value;
+  for (const name of Object.keys(incoming)) {
+    const value = incoming[name];
+    if (value === undefined || NOT_FORWARDED.has(name) || name === slot || named.has(name)) continue;
+    if (token !== null && valueCarries(value, token)) return null;
+    out[name] = value;
   }
   return out;
+}
+
+function valueCarries(value: string | string[] | number, token: string): boolean {
+  if (typeof value === 'string') return value.includes(token);
+  if (Array.isArray(value)) {
+    for (const v of value) if (v.includes(token)) return true;
+    return false;
+  }
+  return String(value).includes(token);
 }
 
 /**
@@ -136,9 +179,9 @@ export function forwardedHeaders(incoming: IncomingHttpHeaders, auth: UpstreamAu
  * @throws never
  */
 export function carriesToken(headers: OutgoingHttpHeaders, token: string): boolean {
-  for (const value of Object.values(headers)) {
-    if (Array.isArray(value) ? value.some((v) => v.includes(token)) : String(value).includes(token))
-      return true;
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value !== undefined && valueCarries(value, token)) return true;
   }
   return false;
 }
@@ -158,9 +201,9 @@ export function carriesToken(headers: OutgoingHttpHeaders, token: string): boole
 export function responseHeaders(incoming: IncomingHttpHeaders): Record<string, string | string[]> {
   const named = connectionNamed(incoming);
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || DROPPED_RESPONSE.has(name) || named.has(name))
-      continue;
+  for (const name of Object.keys(incoming)) {
+    const value = incoming[name];
+    if (value === undefined || NOT_RETURNED.has(name) || named.has(name)) continue;
     out[name] = value;
   }
   return out;

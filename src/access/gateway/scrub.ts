@@ -58,20 +58,76 @@ export function secretForms(value: string): Buffer[] {
     .map((f) => Buffer.from(f, 'utf8'));
 }
 
-/** Length of the longest tail of `buf` that is a proper prefix of one of `forms`. */
-function heldBack(buf: Buffer, forms: readonly Buffer[]): number {
-  let best = 0;
+/** What the hold-back search needs from a list of forms. */
+interface Prepared {
+  forms: readonly Buffer[];
+  /**
+   * Whether a form starts with each byte value (computed once per list of several forms); null
+   * for a list of one or two forms (the proxy token's tripwire), whose first bytes are `f0`, `f1`.
+   */
+  first: Uint8Array | null;
+  f0: number;
+  f1: number;
+  /** Length of the longest form. */
+  maxLen: number;
+  /** Length of the shortest form (0 for no forms). */
+  minLen: number;
+}
+
+const preparedForms = new WeakMap<readonly Buffer[], Prepared>();
+
+function prepare(forms: readonly Buffer[]): Prepared {
+  const few = forms.length <= 2;
+  let p = few ? undefined : preparedForms.get(forms);
+  if (p === undefined) {
+    let maxLen = 0;
+    let minLen = forms.length === 0 ? 0 : Number.MAX_SAFE_INTEGER;
+    const first = few ? null : new Uint8Array(256);
+    for (const f of forms) {
+      if (f.length > maxLen) maxLen = f.length;
+      if (f.length < minLen) minLen = f.length;
+      if (first !== null && f.length > 0) first[f[0] as number] = 1;
+    }
+    const f0 = forms[0]?.[0] ?? -1;
+    p = { forms, first, f0, f1: forms[1]?.[0] ?? f0, maxLen, minLen };
+    if (!few) preparedForms.set(forms, p);
+  }
+  return p;
+}
+
+/**
+ * Length of the longest tail of `buf` that is a proper prefix of one of the forms: the earliest
+ * start in the last `maxLen - 1` bytes whose byte begins a form and whose rest matches it.
+ */
+function heldBack(buf: Buffer, p: Prepared): number {
   const len = buf.length;
-  for (const f of forms) {
-    for (let k = Math.min(f.length - 1, len); k > best; k--) {
-      if (buf[len - k] !== f[0]) continue;
-      if (buf.compare(f, 0, k, len - k, len) === 0) {
-        best = k;
-        break;
-      }
+  const { forms, first, f0, f1 } = p;
+  for (let at = Math.max(0, len - p.maxLen + 1); at < len; at++) {
+    const b = buf[at] as number;
+    if (first === null ? b !== f0 && b !== f1 : first[b] === 0) continue;
+    const k = len - at;
+    for (let i = 0; i < forms.length; i++) {
+      const f = forms[i] as Buffer;
+      if (f[0] !== b || f.length <= k) continue;
+      let j = 1; // the tail is shorter than the longest form: compared here, without a native call
+      while (j < k && buf[at + j] === f[j]) j++;
+      if (j === k) return k;
     }
   }
-  return best;
+  return 0;
+}
+
+/**
+ * The length of the shortest form: a text shorter than this cannot hold any of them.
+ *
+ * @example
+ * ```ts
+ * shortestForm(secretForms('sk-1')); // 4
+ * ```
+ * @throws never
+ */
+export function shortestForm(forms: readonly Buffer[]): number {
+  return prepare(forms).minLen;
 }
 
 /**
@@ -139,13 +195,17 @@ export class StreamScrubber {
   /** Whether a form was seen (and masked) so far. */
   found = false;
 
-  constructor(private readonly forms: readonly Buffer[]) {}
+  private readonly prepared: Prepared;
+
+  constructor(private readonly forms: readonly Buffer[]) {
+    this.prepared = prepare(forms);
+  }
 
   /** Takes a chunk, returns what can be passed on now. @throws never */
   push(chunk: Buffer): Buffer {
     const buf = this.tail.length === 0 ? chunk : Buffer.concat([this.tail, chunk]);
     if (maskAll(buf, this.forms)) this.found = true;
-    const keep = heldBack(buf, this.forms);
+    const keep = heldBack(buf, this.prepared);
     this.tail = keep === 0 ? EMPTY : Buffer.from(buf.subarray(buf.length - keep));
     return keep === 0 ? buf : buf.subarray(0, buf.length - keep);
   }

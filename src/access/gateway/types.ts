@@ -19,8 +19,10 @@ export interface GatewayOptions {
   /** Largest request body forwarded, in bytes; larger ones get 413. Default 10 MiB. */
   maxBodyBytes?: number;
   /**
-   * Idle time allowed while waiting on the upstream (connecting, between response bytes) and on
-   * the agent's request body; then 504 (or the stream is cut). Default `'60s'`.
+   * Idle time allowed while waiting on the upstream (resolving, connecting, between response
+   * bytes) and on the agent's request body; then 504 (or the stream is cut). Default `'60s'`.
+   * One shared check runs every eighth of it (at most every second), so a call is cut after
+   * between `timeout` and about 1.25 × `timeout` without a byte moving.
    */
   timeout?: Duration;
   /**
