@@ -2,6 +2,8 @@
  * Middleware overhead on node:http: a bare handler against the same handler behind
  * `nodeMiddleware` (memory adapter, a valid key, scope check), measured with autocannon in the
  * same run: `node --import tsx bench/middleware.bench.ts` (or `npm run bench -- middleware`).
+ * The servers run the built package (`dist/`, built first when missing or stale);
+ * `MIDDLEWARE_BENCH_SOURCE=src` runs the TypeScript sources through tsx instead.
  *
  * The servers run in a child process so the load generator does not share their CPU. Four servers,
  * same handler, same response (status, headers, body, keep-alive: one `read` and one `writev` per
@@ -28,12 +30,53 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { memoryStorage } from '../src/adapters/memory.js';
-import { generateMasterKey, localKms } from '../src/kms/index.js';
-import { createKeyManager } from '../src/manager/key-manager.js';
-import { nodeMiddleware } from '../src/middleware/node.js';
+import type { memoryStorage as MemoryStorage } from '../src/adapters/memory.js';
+import type { generateMasterKey as GenerateMasterKey, localKms as LocalKms } from '../src/kms/index.js';
+import type { createKeyManager as CreateKeyManager } from '../src/manager/key-manager.js';
+import type { nodeMiddleware as NodeMiddleware } from '../src/middleware/node.js';
+import { ensureDist } from '../test/support/dist.js';
 import { interleave, us } from './interleave.js';
 import { startServerProcess } from './server-process.js';
+
+/**
+ * What the servers run: the built package (`dist`, what users install; built first when missing
+ * or older than src/) or, with `MIDDLEWARE_BENCH_SOURCE=src`, the TypeScript sources through tsx.
+ */
+const SOURCE = process.env.MIDDLEWARE_BENCH_SOURCE === 'src' ? 'src' : 'dist';
+
+/** The library from `SOURCE`. */
+async function library(): Promise<{
+  memoryStorage: typeof MemoryStorage;
+  generateMasterKey: typeof GenerateMasterKey;
+  localKms: typeof LocalKms;
+  createKeyManager: typeof CreateKeyManager;
+  nodeMiddleware: typeof NodeMiddleware;
+}> {
+  if (SOURCE === 'src') {
+    const [memory, kms, manager, node] = await Promise.all([
+      import('../src/adapters/memory.js'),
+      import('../src/kms/index.js'),
+      import('../src/manager/key-manager.js'),
+      import('../src/middleware/node.js'),
+    ]);
+    return { ...memory, ...kms, ...manager, ...node };
+  }
+  // built at run time, so tsx resolves nothing here and dist/ is loaded as is
+  const dist = (entry: string) => import(new URL(`../dist/${entry}`, import.meta.url).href);
+  const [memory, kms, root, node] = await Promise.all([
+    dist('adapters/memory.js'),
+    dist('kms/index.js'),
+    dist('index.js'),
+    dist('middleware/node.js'),
+  ]);
+  return {
+    memoryStorage: memory.memoryStorage,
+    generateMasterKey: kms.generateMasterKey,
+    localKms: kms.localKms,
+    createKeyManager: root.createKeyManager,
+    nodeMiddleware: node.nodeMiddleware,
+  };
+}
 
 const DURATION_S = 2;
 const ROUNDS = 5;
@@ -41,6 +84,7 @@ const CONNECTIONS = 20;
 
 /** Child: both servers on loopback; prints `{ bare, protected, token }` as one JSON line. */
 async function serve(): Promise<void> {
+  const { memoryStorage, generateMasterKey, localKms, createKeyManager, nodeMiddleware } = await library();
   const km = createKeyManager({
     storage: memoryStorage(),
     kms: localKms({ masterKey: generateMasterKey() }),
@@ -116,6 +160,7 @@ async function load(url: string, headers: Record<string, string>, duration: numb
 
 /** verify alone vs the node handler around it, same key and options, no HTTP. */
 async function inProcess(): Promise<void> {
+  const { memoryStorage, generateMasterKey, localKms, createKeyManager, nodeMiddleware } = await library();
   const km = createKeyManager({
     storage: memoryStorage(),
     kms: localKms({ masterKey: generateMasterKey() }),
@@ -154,6 +199,8 @@ function ratioOf(xs: Round[], base: Round[], pick: (r: Round) => number): { medi
 }
 
 async function main(): Promise<void> {
+  if (SOURCE === 'dist') await ensureDist();
+  console.log(`library from ${SOURCE}/`);
   await inProcess();
   const server = await startServerProcess(import.meta.url);
   const info = JSON.parse(server.ready) as {
