@@ -16,7 +16,13 @@
 import type { JsonObject } from '../ports/json.js';
 import type { AuditEvent, AuditEventInput } from '../ports/storage.js';
 import { toHex, utf8Encode } from './bytes.js';
-import { canonicalJson, flatText, rememberedFlatText, isJsonScalar as scalar } from './canonical-json.js';
+import {
+  canonicalJson,
+  flatAndSorted,
+  flatText,
+  rememberedFlatText,
+  isJsonScalar as scalar,
+} from './canonical-json.js';
 import { cryptoBackend } from './crypto-backend.js';
 
 /**
@@ -28,6 +34,13 @@ import { cryptoBackend } from './crypto-backend.js';
  * ```
  */
 export const GENESIS_HASH = '0'.repeat(64);
+
+/** A plain object whose `JSON.stringify` text is its canonical text (see {@link flatAndSorted}). */
+const flatObject = (v: unknown): boolean => typeof v === 'object' && v !== null && flatAndSorted(v);
+
+/** The (remembered) canonical text of a frozen flat object, null for anything else (see flatText). */
+const frozenText = (v: unknown): string | null =>
+  typeof v === 'object' && v !== null && Object.isFrozen(v) ? flatText(v) : null;
 
 /**
  * The canonical text of an event's content (every field but `digest`, `seq`, `prevHash`, `hash`):
@@ -61,11 +74,15 @@ function auditBody(event: Omit<AuditEventInput, 'digest'>): string {
       scalar(type) &&
       scalar(version)
     ) {
-      const contextText = flatText(context);
-      const dataText = contextText === null ? null : flatText(data);
+      const contextText = frozenText(context);
+      const dataText = contextText === null ? null : frozenText(data);
       if (contextText !== null && dataText !== null) {
         const j = JSON.stringify;
         return `{"actor":${j(actor)},"at":${j(at)},"context":${contextText},"data":${dataText},"id":${j(id)},"keyId":${j(keyId)},"kind":${j(kind)},"tenantId":${j(tenantId)},"type":${j(type)},"version":${j(version)}}`;
+      }
+      // fresh objects (most rows): one JSON.stringify of the fields in sorted order
+      if (flatObject(context) && flatObject(data)) {
+        return JSON.stringify({ actor, at, context, data, id, keyId, kind, tenantId, type, version });
       }
     }
     const c = canonicalJson;
