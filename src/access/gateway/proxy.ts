@@ -241,6 +241,7 @@ function sameOriginLocation(location: string, tool: ToolInfo, path: string): str
  * declare const tool: ToolInfo;
  * declare const path: string;
  * declare const forms: readonly Buffer[];
+ * declare const sessionId: string;
  * declare const violation: (call: ProxyCall, reason: string) => Promise<void>;
  * const headers = forwardedHeaders(req.headers, tool.upstream.auth) as Record<string, string | string[]>;
  * proxy(upstreams, { req, res, tool, path, headers, token, forms, sessionId, violation });
