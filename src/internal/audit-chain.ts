@@ -16,13 +16,7 @@
 import type { JsonObject } from '../ports/json.js';
 import type { AuditEvent, AuditEventInput } from '../ports/storage.js';
 import { toHex, utf8Encode } from './bytes.js';
-import {
-  canonicalJson,
-  flatAndSorted,
-  flatText,
-  rememberedFlatText,
-  isJsonScalar as scalar,
-} from './canonical-json.js';
+import { canonicalJson, flatAndSorted, flatText, isJsonScalar as scalar } from './canonical-json.js';
 import { cryptoBackend } from './crypto-backend.js';
 
 /**
@@ -61,9 +55,8 @@ function auditBody(event: Omit<AuditEventInput, 'digest'>): string {
     type !== undefined &&
     version !== undefined
   ) {
-    // the usual row (scalar fields, flat `context` and `data` with sorted keys): each part's
-    // JSON.stringify text is its canonical text, written in sorted order (the text of a frozen
-    // `context` or `data` reused from an earlier row is remembered: see flatText)
+    // the usual row (scalar fields, flat `context` and `data` with sorted keys): JSON.stringify of
+    // the fields in sorted order is already the canonical text, in one step
     if (
       scalar(actor) &&
       scalar(at) &&
@@ -72,18 +65,11 @@ function auditBody(event: Omit<AuditEventInput, 'digest'>): string {
       scalar(kind) &&
       scalar(tenantId) &&
       scalar(type) &&
-      scalar(version)
+      scalar(version) &&
+      flatObject(context) &&
+      flatObject(data)
     ) {
-      const contextText = frozenText(context);
-      const dataText = contextText === null ? null : frozenText(data);
-      if (contextText !== null && dataText !== null) {
-        const j = JSON.stringify;
-        return `{"actor":${j(actor)},"at":${j(at)},"context":${contextText},"data":${dataText},"id":${j(id)},"keyId":${j(keyId)},"kind":${j(kind)},"tenantId":${j(tenantId)},"type":${j(type)},"version":${j(version)}}`;
-      }
-      // fresh objects (most rows): one JSON.stringify of the fields in sorted order
-      if (flatObject(context) && flatObject(data)) {
-        return JSON.stringify({ actor, at, context, data, id, keyId, kind, tenantId, type, version });
-      }
+      return JSON.stringify({ actor, at, context, data, id, keyId, kind, tenantId, type, version });
     }
     const c = canonicalJson;
     return `{"actor":${c(actor)},"at":${c(at)},"context":${c(context)},"data":${c(data)},"id":${c(id)},"keyId":${c(keyId)},"kind":${c(kind)},"tenantId":${c(tenantId)},"type":${c(type)},"version":${c(version)}}`;
@@ -198,7 +184,7 @@ const TEMPLATE_SCRATCH_BYTES = 2048;
 
 /**
  * Writes the canonical text of `event` into `out` from its template (made on the first row of a
- * frozen `data` object whose text `flatText` remembered) and answers its length, or 0 when the
+ * frozen `data` object with a frozen `context`) and answers its length, or 0 when the
  * row has no template or does not fit one: then the digest takes the text path. Same bytes as
  * `auditBody` (whose fast path gives the same text for the same parts: test/internal/audit-body.test.ts).
  */
@@ -221,14 +207,9 @@ function fromTemplate(
     t.type !== type ||
     t.version !== version
   ) {
-    const dataText = rememberedFlatText(data);
-    const contextText = rememberedFlatText(context);
-    if (
-      dataText === undefined ||
-      contextText === undefined ||
-      typeof context !== 'object' ||
-      context === null
-    )
+    const dataText = frozenText(data);
+    const contextText = frozenText(context);
+    if (dataText === null || contextText === null || typeof context !== 'object' || context === null)
       return 0;
     if (
       !(scalar(actor) && scalar(keyId) && scalar(kind) && scalar(tenantId) && scalar(type) && scalar(version))

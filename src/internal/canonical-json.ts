@@ -60,23 +60,6 @@ export function flatText(value: unknown): string | null {
 }
 
 /**
- * The remembered canonical text of `value` (see {@link flatText}): a string only for a frozen,
- * flat, sorted object whose text `flatText` already gave; undefined for anything else.
- *
- * @example
- * ```ts
- * const data = Object.freeze({ a: 1 });
- * rememberedFlatText(data); // undefined
- * flatText(data);
- * rememberedFlatText(data); // '{"a":1}'
- * ```
- * @throws never
- */
-export function rememberedFlatText(value: unknown): string | undefined {
-  return typeof value === 'object' && value !== null ? flatTexts.get(value) : undefined;
-}
-
-/**
  * Whether `value` is frozen and every own property of it is a data property (so it reads the
  * same forever). Checked once per object by the callers that remember something about it.
  *

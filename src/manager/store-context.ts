@@ -333,25 +333,6 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     return keyed;
   };
 
-  const toEvent = (keyed: AuditSigner, d: AuditDraft, at: number): AuditEventInput => {
-    // built once in its final form: the digest (of every other field) is filled in afterwards
-    const event: AuditEventInput = {
-      id: generateId(16),
-      at,
-      type: d.type,
-      keyId: d.recordId !== undefined ? d.recordId : (d.keyId ?? null),
-      kind: d.kind,
-      version: d.version ?? null,
-      tenantId: d.tenantId ?? null,
-      actor: d.actor ?? null,
-      context: d.context ?? {},
-      data: d.data ?? {},
-      digest: '',
-    };
-    event.digest = keyed.digest(event);
-    return event;
-  };
-
   /** A queued row: every field but its id and digest, both filled in by {@link sealQueued}. */
   const toShell = (d: AuditDraft, at: number): AuditEventInput => ({
     id: '',
@@ -372,15 +353,18 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     const keyed = signer;
     for (const e of batch) {
       if (e.digest !== '') continue; // sealed by an earlier attempt to write it
-      if (keyed === null) {
-        throw new KeywardenError(
-          'ERR_AUDIT',
-          'the audit key is not loaded; the queued audit rows stay queued',
-        );
-      }
+      if (keyed === null) throw new KeywardenError('ERR_AUDIT', 'the audit key is not loaded');
       e.id = generateId(16);
       e.digest = keyed.digest(e);
     }
+  };
+
+  /** A row in its final form: the digest (of every other field) filled in last. */
+  const toEvent = (keyed: AuditSigner, d: AuditDraft, at: number): AuditEventInput => {
+    const event = toShell(d, at);
+    event.id = generateId(16);
+    event.digest = keyed.digest(event);
+    return event;
   };
 
   const toEvents = (keyed: AuditSigner, drafts: AuditDraft | AuditDraft[]): AuditEventInput[] => {

@@ -36,13 +36,16 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
  * merged beside it (261 KB measured: the verify view and keys fast path, the data-key cache and
  * one-pass audit body, the access call cache, the memory adapter's shared lists), then lowered to
  * 259 KB when zod's discriminated-union, record, lazy/JSON and length-equals schemas left the
- * manager's graph (parseTagged, json-record.ts; 261 -> 256.3 KB measured, 86.8 KB gzip). The 200 KB
+ * manager's graph (parseTagged, json-record.ts; 261 -> 256.3 KB measured, 86.8 KB gzip), then set
+ * to 261 KB with the gateway goal's work (257.9 -> 260.3 KB measured: the promise-free repeat call's
+ * synchronous readMacs and audit queue, batched rows sealed at write time with a byte template per
+ * repeating row, frozen-object memos in the audit body and the memory adapter). The 200 KB
  * of issue 14 is not met; docs/runtimes.md ("Bundle size") says where the bytes go and what it
  * would take. Lower it when you take bytes out; raise it only with a line in the CHANGELOG.
  */
 const BUDGETS = {
   generator: 40 * KB,
-  manager: 259 * KB,
+  manager: 261 * KB,
 };
 
 /** What only runtimes lacking an algorithm need: in a bundle only through keywarden/crypto/noble. */
