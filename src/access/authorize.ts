@@ -454,7 +454,7 @@ function cachedCall(
     now,
   );
   if (value === undefined) return null;
-  if (!queueAudit(cachedRow(a, e, method, path, call.context, version, value), batch)) return null;
+  if (!queueAudit(cachedRow(a, e, method, path, call?.context, version, value), batch)) return null;
   if (timed) t.secretRead('ok', 'access', t.now() - start);
   const callsUsed = a.options.auditCalls ? d.callsUsed + a.uses.pending(e.session.id) + 1 : null;
   if (a.options.auditCalls) a.uses.add(e.session.id, batch.windowMs);
