@@ -442,7 +442,7 @@ function cachedCall(
     return null;
   }
   const t = a.ctx.telemetry;
-  const timed = t !== undefined && t.enabled;
+  const timed = t?.enabled === true;
   const start = timed ? t.now() : 0;
   if (secretRecord.status !== 'active' || (secretRecord.expiresAt !== null && secretRecord.expiresAt <= now))
     return null;
