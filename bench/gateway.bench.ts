@@ -51,50 +51,25 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bench, run, summary } from 'mitata';
-import type { createGateway as CreateGateway } from '../src/access/gateway/index.js';
-import type { agentAccess as AgentAccess } from '../src/access/index.js';
-import type { memoryStorage as MemoryStorage } from '../src/adapters/memory.js';
-import type { generateMasterKey as GenerateMasterKey, localKms as LocalKms } from '../src/kms/index.js';
-import type { createKeyManager as CreateKeyManager } from '../src/manager/key-manager.js';
-import { ensureDist } from '../test/support/dist.js';
+import { libraryModule, librarySource, prepareLibrary } from './library.js';
 import { startServerProcess } from './server-process.js';
 import { averages } from './stats.js';
 
 const ROUNDS = Number(process.env.GATEWAY_BENCH_ROUNDS ?? 15);
 /**
  * What the gateways run: the built package (`dist`, what users install; built first when missing
- * or older than src/) or, with `GATEWAY_BENCH_SOURCE=src`, the TypeScript sources through tsx
- * (whose helpers, e.g. a `__name` wrapper per function, cost a few µs per request).
+ * or older than src/) or, with `GATEWAY_BENCH_SOURCE=src`, the TypeScript sources through tsx.
  */
-const SOURCE = process.env.GATEWAY_BENCH_SOURCE === 'src' ? 'src' : 'dist';
+const SOURCE = librarySource('GATEWAY_BENCH_SOURCE');
 
 /** The library as the gateways use it, from `SOURCE`. */
-async function library(): Promise<{
-  createGateway: typeof CreateGateway;
-  agentAccess: typeof AgentAccess;
-  memoryStorage: typeof MemoryStorage;
-  generateMasterKey: typeof GenerateMasterKey;
-  localKms: typeof LocalKms;
-  createKeyManager: typeof CreateKeyManager;
-}> {
-  if (SOURCE === 'src') {
-    const [gw, access, memory, kms, manager] = await Promise.all([
-      import('../src/access/gateway/index.js'),
-      import('../src/access/index.js'),
-      import('../src/adapters/memory.js'),
-      import('../src/kms/index.js'),
-      import('../src/manager/key-manager.js'),
-    ]);
-    return { ...gw, ...access, ...memory, ...kms, ...manager };
-  }
-  // plain specifiers built at run time, so tsx resolves nothing here and the child loads dist/ as is
-  const dist = (entry: string) => import(new URL(`../dist/${entry}`, import.meta.url).href);
+async function library() {
   const [gw, access, memory, kms, root] = await Promise.all([
-    dist('access/gateway/index.js'),
-    dist('access/index.js'),
-    dist('adapters/memory.js'),
-    dist('kms/index.js'),
-    dist('index.js'),
+    libraryModule<typeof import('../src/access/gateway/index.js')>(SOURCE, 'access/gateway/index'),
+    libraryModule<typeof import('../src/access/index.js')>(SOURCE, 'access/index'),
+    libraryModule<typeof import('../src/adapters/memory.js')>(SOURCE, 'adapters/memory'),
+    libraryModule<typeof import('../src/kms/index.js')>(SOURCE, 'kms/index'),
+    libraryModule<typeof import('../src/index.js')>(SOURCE, 'index'),
   ]);
   return {
     createGateway: gw.createGateway,
@@ -278,7 +253,7 @@ async function serve(upstreamPort: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (SOURCE === 'dist') await ensureDist();
+  await prepareLibrary(SOURCE);
   const upstream = createServer((req, res) => {
     req.resume();
     req.on('end', () => {

@@ -30,44 +30,23 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { memoryStorage as MemoryStorage } from '../src/adapters/memory.js';
-import type { generateMasterKey as GenerateMasterKey, localKms as LocalKms } from '../src/kms/index.js';
-import type { createKeyManager as CreateKeyManager } from '../src/manager/key-manager.js';
-import type { nodeMiddleware as NodeMiddleware } from '../src/middleware/node.js';
-import { ensureDist } from '../test/support/dist.js';
 import { interleave, us } from './interleave.js';
+import { libraryModule, librarySource, prepareLibrary } from './library.js';
 import { startServerProcess } from './server-process.js';
 
 /**
  * What the servers run: the built package (`dist`, what users install; built first when missing
  * or older than src/) or, with `MIDDLEWARE_BENCH_SOURCE=src`, the TypeScript sources through tsx.
  */
-const SOURCE = process.env.MIDDLEWARE_BENCH_SOURCE === 'src' ? 'src' : 'dist';
+const SOURCE = librarySource('MIDDLEWARE_BENCH_SOURCE');
 
 /** The library from `SOURCE`. */
-async function library(): Promise<{
-  memoryStorage: typeof MemoryStorage;
-  generateMasterKey: typeof GenerateMasterKey;
-  localKms: typeof LocalKms;
-  createKeyManager: typeof CreateKeyManager;
-  nodeMiddleware: typeof NodeMiddleware;
-}> {
-  if (SOURCE === 'src') {
-    const [memory, kms, manager, node] = await Promise.all([
-      import('../src/adapters/memory.js'),
-      import('../src/kms/index.js'),
-      import('../src/manager/key-manager.js'),
-      import('../src/middleware/node.js'),
-    ]);
-    return { ...memory, ...kms, ...manager, ...node };
-  }
-  // built at run time, so tsx resolves nothing here and dist/ is loaded as is
-  const dist = (entry: string) => import(new URL(`../dist/${entry}`, import.meta.url).href);
+async function library() {
   const [memory, kms, root, node] = await Promise.all([
-    dist('adapters/memory.js'),
-    dist('kms/index.js'),
-    dist('index.js'),
-    dist('middleware/node.js'),
+    libraryModule<typeof import('../src/adapters/memory.js')>(SOURCE, 'adapters/memory'),
+    libraryModule<typeof import('../src/kms/index.js')>(SOURCE, 'kms/index'),
+    libraryModule<typeof import('../src/index.js')>(SOURCE, 'index'),
+    libraryModule<typeof import('../src/middleware/node.js')>(SOURCE, 'middleware/node'),
   ]);
   return {
     memoryStorage: memory.memoryStorage,
@@ -199,7 +178,7 @@ function ratioOf(xs: Round[], base: Round[], pick: (r: Round) => number): { medi
 }
 
 async function main(): Promise<void> {
-  if (SOURCE === 'dist') await ensureDist();
+  await prepareLibrary(SOURCE);
   console.log(`library from ${SOURCE}/`);
   await inProcess();
   const server = await startServerProcess(import.meta.url);
