@@ -112,7 +112,8 @@ function frozenJson(value: unknown, parent: string, key: string | number | null,
     return Object.freeze(out);
   }
   if (typeof value === 'object') {
-    const known = copiesOfFrozen.get(value);
+    const frozen = Object.isFrozen(value);
+    const known = frozen ? copiesOfFrozen.get(value) : undefined;
     if (known !== undefined) return known;
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null)
@@ -143,7 +144,7 @@ function frozenJson(value: unknown, parent: string, key: string | number | null,
     Object.freeze(out);
     // an input that can never change (frozen, data properties only) is copied once: a caller that
     // reuses one (an audit row's `data` for the same call) stores one shared frozen copy
-    if (frozenData(value)) copiesOfFrozen.set(value, out);
+    if (frozen && frozenData(value)) copiesOfFrozen.set(value, out);
     return out;
   }
   throw invalid(pathOf(parent, key), 'JSON');

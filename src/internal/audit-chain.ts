@@ -144,7 +144,8 @@ export function createAuditSigner(key: Uint8Array): AuditSigner {
   const scratch = new Uint8Array(TEMPLATE_SCRATCH_BYTES);
   return {
     digest: (event) => {
-      if (macHex !== undefined) {
+      // only a frozen `data` can have a template (a fresh one, most rows, goes straight to the text)
+      if (macHex !== undefined && Object.isFrozen(event.data)) {
         const n = fromTemplate(templates, event, scratch);
         if (n > 0) return macHex(scratch.subarray(0, n));
       }
