@@ -16,9 +16,8 @@ import { API_TOKEN_ID_LENGTH, API_TOKEN_MIN_LENGTH, checkApiToken } from '../cry
 import { isKeywardenError } from '../errors.js';
 import type { AuditDraft } from '../extension/index.js';
 import { constantTimeEqualString } from '../internal/bytes.js';
-import type { StoredRecord, StoredVersion } from '../ports/storage.js';
+import type { StoredRecord } from '../ports/storage.js';
 import type { StoreState } from '../records/context.js';
-import { versionAccepted } from '../records/record.js';
 import type { CheckedCall } from './call-cache.js';
 import { type AccessContext, findToolRecord } from './context.js';
 import { type AccessSubject, draftOf, eventBaseOf } from './events.js';
@@ -37,7 +36,7 @@ import {
   toSessionInfo,
   toToolInfo,
 } from './records.js';
-import { readToolSecret, type ToolSecret } from './secret-read.js';
+import { cachedToolSecret, readToolSecret, type ToolSecret } from './secret-read.js';
 import { endRequestOf, sessionSubject } from './session-ops.js';
 import { transition } from './transition.js';
 import type {
@@ -316,37 +315,70 @@ async function spend(
  * every refusal). A failing MAC read rejects (`ERR_STORAGE`: the call is refused, never served
  * from the cache).
  */
-async function cachedCheck(
-  a: AccessContext,
-  token: unknown,
-  call: { toolId: string; method: string; path: string },
-): Promise<CheckedCall | null> {
+async function cachedCheck(a: AccessContext, token: unknown, call: CallTarget): Promise<CheckedCall | null> {
   const readMacs = a.ctx.storage.readMacs;
   if (readMacs === undefined || typeof token !== 'string') return null;
   const parsed = checkApiToken(token);
   if (!parsed.ok || parsed.prefix !== PROXY_TOKEN_PREFIX) return null;
   const e = a.calls.get(parsed.id);
-  if (e === undefined || !constantTimeEqualString(e.token, token)) return null;
-  if (a.ctx.stateNow?.() !== e.state) return null;
-  const d = e.data;
-  if (
-    effectiveSessionState(d, a.ctx.clock.now()) !== 'active' ||
-    call.toolId !== d.toolId ||
-    (d.maxCalls !== null && d.callsUsed >= d.maxCalls)
-  ) {
-    return null;
-  }
-  // the grant's rules are the entry's (fixed): the call it last allowed needs no second match
-  if (e.allowedMethod !== call.method || e.allowedPath !== call.path) {
-    if (!methodAllowed(d.methods, call.method) || !pathAllowed(d.paths, call.path)) return null;
-    e.allowedMethod = call.method;
-    e.allowedPath = call.path;
-  }
-  const now = await readMacs([e.session.id, e.tool.id, e.secret.id]);
-  if (now[0] === e.session.mac && now[1] === e.tool.mac && now[2] === e.secret.mac) return e;
+  if (e === undefined || !entryServes(a, e, token, call, a.ctx.clock.now())) return null;
+  if (macsUnchanged(e, await readMacs(macIdsOf(e)))) return e;
   if (a.calls.get(parsed.id) === e) a.calls.delete(parsed.id);
   return null;
 }
+
+/** A call's tool, method (upper case) and path, each a string ('' when not given as one). */
+interface CallTarget {
+  toolId: string;
+  method: string;
+  path: string;
+}
+
+/** The tool, method and path of a raw call, normalized once for every check. */
+function targetOf(call: { toolId?: unknown; method?: unknown; path?: unknown } | undefined): CallTarget {
+  return {
+    toolId: typeof call?.toolId === 'string' ? call.toolId : '',
+    method: typeof call?.method === 'string' ? call.method.toUpperCase() : '',
+    path: typeof call?.path === 'string' ? call.path : '',
+  };
+}
+
+/**
+ * Whether the call cache's entry `e` may serve this call, before its records' MACs are checked:
+ * `token` is the one that matched then (constant time), the store state is the same, the session
+ * is still active and grants this tool, method and path with calls left. The grant's rules are
+ * the entry's (fixed): the call it last allowed needs no second match.
+ */
+function entryServes(
+  a: AccessContext,
+  e: CheckedCall,
+  token: string,
+  call: CallTarget,
+  now: number,
+): boolean {
+  if (!constantTimeEqualString(e.token, token) || a.ctx.stateNow?.() !== e.state) return false;
+  const d = e.data;
+  if (
+    effectiveSessionState(d, now) !== 'active' ||
+    call.toolId !== d.toolId ||
+    (d.maxCalls !== null && d.callsUsed >= d.maxCalls)
+  ) {
+    return false;
+  }
+  if (e.allowedMethod !== call.method || e.allowedPath !== call.path) {
+    if (!methodAllowed(d.methods, call.method) || !pathAllowed(d.paths, call.path)) return false;
+    e.allowedMethod = call.method;
+    e.allowedPath = call.path;
+  }
+  return true;
+}
+
+/** The records whose stored MACs decide whether an entry is still current, in `macsUnchanged`'s order. */
+const macIdsOf = (e: CheckedCall): string[] => [e.session.id, e.tool.id, e.secret.id];
+
+/** Whether `macs` (read for `macIdsOf(e)`) are the very MACs of the records `e` checked. */
+const macsUnchanged = (e: CheckedCall, macs: readonly (string | null)[]): boolean =>
+  macs[0] === e.session.mac && macs[1] === e.tool.mac && macs[2] === e.secret.mac;
 
 /**
  * `access.authorize`: checks the token for the call, reads the tool's secret (its record as the
@@ -370,14 +402,15 @@ export function authorizeCall(
   token: unknown,
   call: { toolId: string; method: string; path: string; context?: { ip?: string; userAgent?: string } },
 ): Promise<AuthorizeResult> {
+  const target = targetOf(call);
   let quick: AuthorizeResult | null;
   try {
-    quick = cachedCall(a, token, call);
+    quick = cachedCall(a, token, target, call?.context);
   } catch (error) {
     return Promise.reject(closing(a, error));
   }
   if (quick !== null) return Promise.resolve(quick);
-  return authorizeOnce(a, token, call).catch((error: unknown) => {
+  return authorizeOnce(a, token, target, call?.context).catch((error: unknown) => {
     throw closing(a, error);
   });
 }
@@ -409,7 +442,8 @@ const ID_START = PROXY_TOKEN_PREFIX.length + 1;
 function cachedCall(
   a: AccessContext,
   token: unknown,
-  call: { toolId: string; method: string; path: string; context?: { ip?: string; userAgent?: string } },
+  call: CallTarget,
+  rawContext: unknown,
 ): AuthorizeResult | null {
   const batch = a.options.auditBatch;
   const readMacsNow = a.ctx.readMacsNow;
@@ -417,106 +451,60 @@ function cachedCall(
   if (batch === null || readMacsNow === undefined || queueAudit === undefined) return null;
   if (typeof token !== 'string' || token.length !== PROXY_TOKEN_LENGTH) return null;
   const e = a.calls.get(token.slice(ID_START, ID_START + API_TOKEN_ID_LENGTH));
-  if (e === undefined || !constantTimeEqualString(e.token, token)) return null;
-  if (a.ctx.stateNow?.() !== e.state) return null;
-  const d = e.data;
-  const toolId = typeof call?.toolId === 'string' ? call.toolId : '';
-  const method = typeof call?.method === 'string' ? call.method.toUpperCase() : '';
-  const path = typeof call?.path === 'string' ? call.path : '';
   const now = a.ctx.clock.now();
-  if (d.maxCalls !== null || toolId !== d.toolId || effectiveSessionState(d, now) !== 'active') return null;
-  if (e.allowedMethod !== method || e.allowedPath !== path) {
-    if (!methodAllowed(d.methods, method) || !pathAllowed(d.paths, path)) return null;
-    e.allowedMethod = method;
-    e.allowedPath = path;
-  }
+  // nothing to spend: an uncapped session (a capped one is spent with a write, in authorizeOnce)
+  if (e === undefined || e.data.maxCalls !== null || !entryServes(a, e, token, call, now)) return null;
   // unchanged records: the same MAC check as cachedCheck, answered without a promise
-  const secretRecord = e.secret;
-  const macs = readMacsNow([e.session.id, e.tool.id, secretRecord.id]);
-  if (
-    macs === undefined ||
-    macs[0] !== e.session.mac ||
-    macs[1] !== e.tool.mac ||
-    macs[2] !== secretRecord.mac
-  ) {
-    return null;
-  }
+  const macs = readMacsNow(macIdsOf(e));
+  if (macs === undefined || !macsUnchanged(e, macs)) return null;
   const t = a.ctx.telemetry;
   const timed = t?.enabled === true;
   const start = timed ? t.now() : 0;
-  if (secretRecord.status !== 'active' || (secretRecord.expiresAt !== null && secretRecord.expiresAt <= now))
-    return null;
-  const version = e.secretVersion ?? currentVersion(secretRecord);
-  if (version === undefined || version.sealed === null || !versionAccepted(version, now)) return null;
-  e.secretVersion = version;
-  const value = a.secretCache.get(
-    { recordId: secretRecord.id, version: version.version, revision: secretRecord.revision },
-    now,
-  );
-  if (value === undefined) return null;
-  if (!queueAudit(cachedRow(a, e, method, path, call?.context, version, value), batch)) return null;
+  const secret = cachedToolSecret(a, e.secret, now);
+  if (secret === null) return null;
+  if (!queueAudit(cachedRow(a, e, call, rawContext, secret), batch)) return null;
   if (timed) t.secretRead('ok', 'access', t.now() - start);
+  const d = e.data;
   const callsUsed = a.options.auditCalls ? d.callsUsed + a.uses.pending(e.session.id) + 1 : null;
   if (a.options.auditCalls) a.uses.add(e.session.id, batch.windowMs);
   countUse(a, e.session.id, true);
   countUse(a, e.tool.id, true);
   const info = sessionInfoOf(e.session, now, d);
   if (callsUsed !== null) info.callsUsed = callsUsed;
-  return granted(info, toolInfoOf(e.tool, e.toolData), value);
+  return granted(info, toolInfoOf(e.tool, e.toolData), secret.value);
 }
 
 /**
- * The audit row of a call served from the entry: the same row `authorizeOnce` writes, with its
- * `data` and `context` frozen and kept on the entry while the call, the secret version and the
- * caller's context repeat (the audit digest then reuses their canonical text, see `flatText`).
+ * The audit row of a call served from the entry: the row `authorizeOnce` writes (`callDraft`, or
+ * `secretReadDraft` without `auditCalls`), with a frozen `context` and `data`. The row is kept on
+ * the entry and given again while the call, the secret version and the caller's context repeat
+ * (its `data` while only the context changes): the audit digest then reuses its canonical text,
+ * and the memory adapter stores one copy.
  */
 function cachedRow(
   a: AccessContext,
   e: CheckedCall,
-  method: string,
-  path: string,
+  { method, path }: CallTarget,
   rawContext: unknown,
-  version: StoredVersion,
-  value: string,
+  secret: ToolSecret,
 ): AuditDraft {
   const last = e.row;
-  let context: { ip?: string; userAgent?: string };
-  if (last !== undefined && sameContext(rawContext, last.context)) context = last.context;
-  else context = Object.freeze(cleanContext(rawContext));
-  let data: NonNullable<AuditDraft['data']>;
-  if (last !== undefined && last.method === method && last.path === path && last.version === version) {
-    data = last.data;
-  } else {
-    const subject = sessionSubject(e.session, e.data);
-    const secret: ToolSecret = { record: e.secret, version, value };
-    const draft = a.options.auditCalls
-      ? callDraft(subject, e.data.agentId, { method, path, context }, secret, e.data)
-      : secretReadDraft(subject, secret, context);
-    data = Object.freeze(draft.data as object) as NonNullable<AuditDraft['data']>;
+  if (last !== undefined && last.method === method && last.path === path && last.version === secret.version) {
+    if (sameContext(rawContext, last.context)) return last.draft;
+    // another caller context, the same call: the same frozen data
+    const context = Object.freeze(cleanContext(rawContext));
+    const draft: AuditDraft = { ...last.draft, context };
+    e.row = { ...last, context, draft };
+    return draft;
   }
-  if (last === undefined || last.context !== context || last.data !== data) {
-    e.row = { method, path, version, context, data };
-  }
-  const session = e.session;
-  return a.options.auditCalls
-    ? {
-        type: 'access.call',
-        keyId: session.id,
-        kind: session.kind,
-        tenantId: session.tenantId,
-        actor: e.data.agentId,
-        context,
-        data,
-      }
-    : {
-        type: 'secret.read',
-        recordId: e.secret.id,
-        kind: e.secret.kind,
-        version: version.version,
-        tenantId: e.secret.tenantId,
-        context,
-        data,
-      };
+  const context = Object.freeze(cleanContext(rawContext));
+  const subject = sessionSubject(e.session, e.data);
+  const draft = a.options.auditCalls
+    ? callDraft(subject, e.data.agentId, { method, path, context }, secret, e.data)
+    : secretReadDraft(subject, secret, context);
+  Object.freeze(draft.data);
+  e.row = { method, path, version: secret.version, context, draft };
+  return draft;
 }
 
 /** Whether `raw` cleans to exactly `kept` (the frozen context of the entry's last row). */
@@ -529,23 +517,17 @@ function sameContext(raw: unknown, kept: { ip?: string; userAgent?: string }): b
   );
 }
 
-function currentVersion(record: StoredRecord): StoredVersion | undefined {
-  for (const v of record.versions) if (v.state === 'current') return v;
-  return undefined;
-}
-
 async function authorizeOnce(
   a: AccessContext,
   token: unknown,
-  call: { toolId: string; method: string; path: string; context?: { ip?: string; userAgent?: string } },
+  target: CallTarget,
+  rawContext: unknown,
 ): Promise<AuthorizeResult> {
-  const method = typeof call?.method === 'string' ? call.method.toUpperCase() : '';
-  const path = typeof call?.path === 'string' ? call.path : '';
-  const toolId = typeof call?.toolId === 'string' ? call.toolId : '';
-  const context = cleanContext(call?.context);
+  const { toolId, method, path } = target;
+  const context = cleanContext(rawContext);
   // the state the records are checked under, taken before they are read (a reload meanwhile: no entry)
   const state = a.ctx.stateNow?.() ?? null;
-  const cached = await cachedCheck(a, token, { toolId, method, path });
+  const cached = await cachedCheck(a, token, target);
   let c: Extract<Check, { ok: true }>;
   let toolData: ToolData;
   let secret: ToolSecret;

@@ -49,15 +49,13 @@ export interface CheckedCall {
   allowedMethod?: string;
   /** See {@link CheckedCall.allowedMethod}. */
   allowedPath?: string;
-  /** The secret record's current version, found once (the record object never changes). */
-  secretVersion?: StoredVersion;
-  /** The frozen `context` and `data` of the last audit row served from this entry, and for what. */
+  /** The last audit row served from this entry (frozen `context` and `data`), and for what call. */
   row?: {
     method: string;
     path: string;
     version: StoredVersion;
     context: Readonly<{ ip?: string; userAgent?: string }>;
-    data: NonNullable<AuditDraft['data']>;
+    draft: AuditDraft;
   };
 }
 

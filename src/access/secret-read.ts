@@ -17,8 +17,9 @@ import type { StoredRecord, StoredVersion } from '../ports/storage.js';
 import { bindingOf, openValue } from '../records/envelope.js';
 import { loadNamedRecord } from '../records/named.js';
 import { versionAccepted } from '../records/record.js';
-import { assertUsable } from '../records/scope.js';
+import { assertUsable, isUsable } from '../records/scope.js';
 import type { AccessContext } from './context.js';
+import type { SecretCacheKey } from './secret-cache.js';
 
 /** The secret a call will inject: its record, the version opened, and the value. */
 export interface ToolSecret {
@@ -84,7 +85,7 @@ async function readUntimed(
         });
   const now = a.ctx.clock.now();
   assertUsable(record, now, 'secret');
-  const version = record.versions.find((v) => v.state === 'current');
+  const version = currentVersion(record);
   if (version === undefined) {
     throw new KeywardenError('ERR_NOT_FOUND', 'secret has no current version', { field: 'version' });
   }
@@ -93,7 +94,7 @@ async function readUntimed(
       field: 'version',
     });
   }
-  const key = { recordId: record.id, version: version.version, revision: record.revision };
+  const key = cacheKeyOf(record, version);
   const cached = a.secretCache.get(key, now);
   if (cached !== undefined) return { record, version, value: cached };
   const state = await a.ctx.ready();
@@ -108,4 +109,35 @@ async function readUntimed(
   }
   a.secretCache.set(key, value, a.ctx.clock.now());
   return { record, version, value };
+}
+
+/**
+ * The tool's secret without a promise, when {@link readToolSecret} would answer it from the cache:
+ * `record` (already checked) is usable now, its current version is accepted and that version's
+ * value is in the secret cache. Null otherwise, having done nothing: then call `readToolSecret`,
+ * which answers every error. The caller records the read (telemetry, audit).
+ *
+ * @example
+ * ```ts
+ * const secret = cachedToolSecret(a, entry.secret, a.ctx.clock.now()) ?? (await readToolSecret(a, entry.secret));
+ * ```
+ * @throws never
+ */
+export function cachedToolSecret(a: AccessContext, record: StoredRecord, now: number): ToolSecret | null {
+  if (!isUsable(record, now)) return null;
+  const version = currentVersion(record);
+  if (version === undefined || version.sealed === null || !versionAccepted(version, now)) return null;
+  const value = a.secretCache.get(cacheKeyOf(record, version), now);
+  return value === undefined ? null : { record, version, value };
+}
+
+/** The record's current version (at most one), or undefined. */
+function currentVersion(record: StoredRecord): StoredVersion | undefined {
+  for (const v of record.versions) if (v.state === 'current') return v;
+  return undefined;
+}
+
+/** Where the secret cache keeps the value of `version` of `record`. */
+function cacheKeyOf(record: StoredRecord, version: StoredVersion): SecretCacheKey {
+  return { recordId: record.id, version: version.version, revision: record.revision };
 }
