@@ -348,29 +348,27 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     digest: '',
   });
 
+  /** Gives a row its id and then its keyed digest (of every other field); returns it. */
+  const seal = (keyed: AuditSigner, e: AuditEventInput): AuditEventInput => {
+    e.id = generateId(16);
+    e.digest = keyed.digest(e);
+    return e;
+  };
+
   /** Gives the queued rows of `batch` not sealed yet their id and digest (ERR_AUDIT without the key). */
   const sealQueued = (batch: AuditEventInput[]): void => {
     const keyed = signer;
     for (const e of batch) {
       if (e.digest !== '') continue; // sealed by an earlier attempt to write it
       if (keyed === null) throw new KeywardenError('ERR_AUDIT', 'the audit key is not loaded');
-      e.id = generateId(16);
-      e.digest = keyed.digest(e);
+      seal(keyed, e);
     }
-  };
-
-  /** A row in its final form: the digest (of every other field) filled in last. */
-  const toEvent = (keyed: AuditSigner, d: AuditDraft, at: number): AuditEventInput => {
-    const event = toShell(d, at);
-    event.id = generateId(16);
-    event.digest = keyed.digest(event);
-    return event;
   };
 
   const toEvents = (keyed: AuditSigner, drafts: AuditDraft | AuditDraft[]): AuditEventInput[] => {
     const at = clock.now();
-    if (!Array.isArray(drafts)) return [toEvent(keyed, drafts, at)];
-    return drafts.map((d) => toEvent(keyed, d, at));
+    if (!Array.isArray(drafts)) return [seal(keyed, toShell(drafts, at))];
+    return drafts.map((d) => seal(keyed, toShell(d, at)));
   };
 
   const appendEvents = async (events: AuditEventInput[]): Promise<void> => {
@@ -469,8 +467,8 @@ export function createStoreContext(init: StoreContextInit): ManagedStoreContext 
     drafts: AuditDraft | AuditDraft[],
     options: { windowMs: number; maxRows: number; afterSpend?: boolean },
   ): Promise<void> => {
-    // loaded and open (every call after the first): no await for the signer
-    // the audit key must be loadable now (fail closed); the rows are digested with their batch
+    // the audit key must be loadable now (fail closed; no await once loaded); the rows are
+    // digested with their batch
     if (closed || signer === null) await auditSigner();
     const afterSpend = options.afterSpend === true;
     // fail closed: a batch that could not be written is retried now, and refuses if it still fails
