@@ -64,7 +64,7 @@ const NONE_NAMED: ReadonlySet<string> = new Set<string>();
 
 function connectionNamed(headers: IncomingHttpHeaders): ReadonlySet<string> {
   const raw = headers.connection;
-  if (typeof raw !== 'string' || raw === 'keep-alive' || raw === 'close') return NONE_NAMED;
+  if (typeof raw !== 'string') return NONE_NAMED;
   const lower = raw.trim().toLowerCase();
   // the common values name no other header (and both are hop-by-hop anyway)
   if (lower === 'keep-alive' || lower === 'close') return NONE_NAMED;
@@ -110,23 +110,9 @@ export function tokenFromSlot(headers: IncomingHttpHeaders, auth: UpstreamAuth):
 
 /**
  * The agent's headers the gateway forwards: without hop-by-hop, Connection-named, credential,
- * forwarding and override headers and the tool's slot. The caller adds `host`, `accept-encoding:
- * identity` and the injected secret.
- *
- * @example
- * ```ts
- * declare const tool: ToolInfo;
- * const out = forwardedHeaders(req.headers, tool.upstream.auth);
- * ```
- * @throws never
- */
-export function forwardedHeaders(incoming: IncomingHttpHeaders, auth: UpstreamAuth): OutgoingHttpHeaders {
-  return filterRequest(incoming, auth, null) as OutgoingHttpHeaders;
-}
-
-/**
- * {@link forwardedHeaders} and {@link carriesToken} in one pass: the forwarded headers, or null
- * when one of them carries the proxy token (the agent tried to send it upstream).
+ * forwarding and override headers and the tool's slot; or null when a forwarded header carries
+ * the proxy token (the agent tried to send it upstream: refuse). The caller adds `host`,
+ * `accept-encoding: identity` and the injected secret.
  *
  * @example
  * ```ts
@@ -140,49 +126,22 @@ export function forwardedHeadersWithout(
   auth: UpstreamAuth,
   token: string,
 ): OutgoingHttpHeaders | null {
-  return filterRequest(incoming, auth, token);
-}
-
-function filterRequest(
-  incoming: IncomingHttpHeaders,
-  auth: UpstreamAuth,
-  token: string | null,
-): OutgoingHttpHeaders | null {
   const named = connectionNamed(incoming);
   const slot = auth.type === 'header' ? auth.name.toLowerCase() : 'authorization';
   const out: OutgoingHttpHeaders = {};
   for (const name of Object.keys(incoming)) {
     const value = incoming[name];
     if (value === undefined || NOT_FORWARDED.has(name) || name === slot || named.has(name)) continue;
-    if (token !== null && valueCarries(value, token)) return null;
+    if (valueCarries(value, token)) return null;
     out[name] = value;
   }
   return out;
 }
 
-function valueCarries(value: string | string[] | number, token: string): boolean {
+/** Whether a header value (or one of its values) contains the token. */
+function valueCarries(value: string | string[], token: string): boolean {
   if (typeof value === 'string') return value.includes(token);
-  if (Array.isArray(value)) {
-    for (const v of value) if (v.includes(token)) return true;
-    return false;
-  }
-  return String(value).includes(token);
-}
-
-/**
- * Whether a forwarded header still carries the proxy token (the agent tried to send it upstream).
- *
- * @example
- * ```ts
- * carriesToken({ 'x-note': 'kwp_…' }, 'kwp_…'); // true
- * ```
- * @throws never
- */
-export function carriesToken(headers: OutgoingHttpHeaders, token: string): boolean {
-  for (const name of Object.keys(headers)) {
-    const value = headers[name];
-    if (value !== undefined && valueCarries(value, token)) return true;
-  }
+  for (const v of value) if (v.includes(token)) return true;
   return false;
 }
 

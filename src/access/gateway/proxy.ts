@@ -243,7 +243,7 @@ function sameOriginLocation(location: string, tool: ToolInfo, path: string): str
  * declare const forms: readonly Buffer[];
  * declare const sessionId: string;
  * declare const violation: (call: ProxyCall, reason: string) => Promise<void>;
- * const headers = forwardedHeaders(req.headers, tool.upstream.auth) as Record<string, string | string[]>;
+ * const headers = forwardedHeadersWithout(req.headers, tool.upstream.auth, token) as Record<string, string | string[]>;
  * proxy(upstreams, { req, res, tool, path, headers, token, forms, sessionId, violation });
  * ```
  * @throws never
