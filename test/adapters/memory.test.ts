@@ -5,6 +5,7 @@ import { isKeywardenError, type KeywardenErrorCode } from '../../src/errors.js';
 import type { StoredRecord } from '../../src/ports/storage.js';
 import { makeAuditEvent, makeComplexRecord, makeRecord } from '../../src/testing/fixtures.js';
 import { testStorageAdapter } from '../../src/testing/storage-contract.js';
+import { frozenGetter } from '../support/frozen-getter.js';
 
 testStorageAdapter({ name: 'memory', create: async () => memoryStorage(), describe, it, expect });
 
@@ -77,16 +78,7 @@ describe('memoryStorage specifics', () => {
     const s = memoryStorage();
     const frozen = Object.freeze({ a: 'x', b: 1 });
     const mutable: Record<string, unknown> = { a: 'x' };
-    let n = 0;
-    const tricky = Object.freeze(
-      Object.defineProperty({}, 'a', {
-        enumerable: true,
-        get: () => {
-          n += 1;
-          return `read ${n}`;
-        },
-      }),
-    );
+    const tricky = frozenGetter((n) => `read ${n}`);
     for (let i = 0; i < 2; i++) {
       await s.appendAudit([
         makeAuditEvent({ data: frozen }),

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, flatAndSorted, flatText, frozenData } from '../../src/internal/canonical-json.js';
 import type { JsonValue } from '../../src/ports/json.js';
+import { frozenGetter } from '../support/frozen-getter.js';
 
 function reference(value: unknown): string {
   if (value === null) return 'null';
@@ -128,16 +129,7 @@ describe('flatText remembers the text of objects that cannot change, and only of
   });
 
   it('a frozen object with a getter is never remembered (it may answer differently each time)', () => {
-    let n = 0;
-    const tricky = Object.freeze(
-      Object.defineProperty({}, 'a', {
-        enumerable: true,
-        get: () => {
-          n += 1;
-          return n;
-        },
-      }),
-    );
+    const tricky = frozenGetter((n) => n);
     expect(frozenData(tricky)).toBe(false);
     expect(flatText(tricky)).toBe('{"a":2}'); // read once by the check, once by JSON.stringify
     expect(flatText(tricky)).toBe('{"a":4}');
