@@ -119,7 +119,8 @@ async function readUntimed(
  *
  * @example
  * ```ts
- * const secret = cachedToolSecret(a, entry.secret, a.ctx.clock.now()) ?? (await readToolSecret(a, entry.secret));
+ * declare const record: StoredRecord; // the tool's secret record, checked by the storage guard
+ * const secret = cachedToolSecret(a, record, a.ctx.clock.now()) ?? (await readToolSecret(a, record));
  * ```
  * @throws never
  */
